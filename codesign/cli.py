@@ -1,0 +1,51 @@
+"""`python -m codesign`: the command-line entry point.
+
+Each subcommand lives in its own module under `codesign/commands/` and registers itself
+with `register(subparsers)`. This module only dispatches and turns user errors into one
+line on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from codesign import __version__
+from codesign.commands import COMMAND_MODULES
+from codesign.errors import UserError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m codesign",
+        description="Co-design stochastic-computing binarized neural networks and their hardware.",
+    )
+    parser.add_argument("--version", action="version", version=f"codesign {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    err = Console(stderr=True, highlight=False)
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as exc:
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

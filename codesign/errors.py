@@ -1,0 +1,28 @@
+"""User-facing errors: everything the CLI reports as one line with exit code 2.
+
+Library code raises its own exceptions (pydantic's ValidationError, trainer's DatasetError,
+...); the CLI turns them into a `UserError` so that a user sees one line naming the file and
+the field, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+
+
+class UserError(Exception):
+    """A problem with the user's input, reported as one line and exit code 2."""
+
+
+def format_validation_error(error: pydantic.ValidationError, source: str | Path) -> str:
+    """One line naming the source file and every offending field path."""
+    problems = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "<document>"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append(f"{location}: {message}")
+    return f"{source}: " + "; ".join(problems)
