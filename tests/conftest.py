@@ -1,0 +1,14 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from synthetic import write_fashion_mnist_like  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_fmnist_dir(tmp_path_factory) -> Path:
+    """A tiny, learnable Fashion-MNIST stand-in on disk, in the IDX .gz format."""
+    return write_fashion_mnist_like(tmp_path_factory.mktemp("data") / "fashion-mnist")

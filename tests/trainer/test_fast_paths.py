@@ -1,0 +1,152 @@
+"""The fast paths against the naive cycle-by-cycle reference.
+
+Deterministic generators (LFSR, Sobol) must agree exactly. The ideal source is random, so
+its fast path must agree in distribution: each check is a chi-square test of homogeneity
+at a false-alarm rate of 1e-3 (seeded, so a given run is repeatable).
+"""
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import binom, chi2_contingency, chisquare
+
+from trainer.encoding import StochasticEncoding
+from trainer.inference import class_scores
+from trainer.models import binary_mlp, binary_vgg
+from trainer.reference import reference_planes, reference_scores
+from trainer.sng import IdealSNG, LFSRSNG, SobolSNG
+
+FALSE_ALARM_RATE = 1e-3
+LENGTHS = [1, 3, 8, 20]  # non-powers of two on purpose
+
+
+def _trained_like(network):
+    """Give batch norm non-trivial statistics, then switch to inference."""
+    torch.manual_seed(0)
+    network.train()
+    with torch.no_grad():
+        for _ in range(3):
+            network(torch.randn(64, *network.input_shape) * 0.5)
+    return network.eval()
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    network = binary_mlp((1, 8, 8), [48, 32], 10)
+    network.input_shape = (1, 8, 8)
+    return _trained_like(network)
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    network = binary_vgg((3, 8, 8), [8, 8, 16], 2, [16], 10)
+    network.input_shape = (3, 8, 8)
+    return _trained_like(network)
+
+
+DETERMINISTIC = [
+    LFSRSNG(width=8, seed=3, sharing=1),
+    LFSRSNG(width=16, seed=1, sharing=3),
+    SobolSNG(seed=2, sharing=1),
+    SobolSNG(seed=5, sharing=4),
+]
+
+
+@pytest.mark.parametrize("sng", DETERMINISTIC, ids=lambda s: f"{s.kind}-share{s.sharing}")
+def test_deterministic_counts_equal_reference_planes(sng):
+    pixels = torch.randint(0, 256, (4, 1, 8, 8), dtype=torch.uint8)
+    planes = torch.stack(reference_planes(sng, pixels, LENGTHS[-1]))
+    counts = sng.counts(pixels, LENGTHS)
+    for level, length in enumerate(LENGTHS):
+        assert torch.equal(counts[level], planes[:length].sum(0))
+    assert torch.equal(sng.stream(pixels, LENGTHS[-1]), planes)
+
+
+@pytest.mark.parametrize("merge", ["first_layer", "output"])
+@pytest.mark.parametrize("sng", DETERMINISTIC, ids=lambda s: f"{s.kind}-share{s.sharing}")
+def test_deterministic_scores_equal_reference_exactly(mlp, sng, merge):
+    pixels = torch.randint(0, 256, (6, 1, 8, 8), dtype=torch.uint8)
+    encoding = StochasticEncoding(sng, merge)
+    with torch.no_grad():
+        fast = class_scores(mlp, encoding, pixels, LENGTHS, plane_chunk=4)
+    for level, length in enumerate(LENGTHS):
+        assert torch.equal(fast[level], reference_scores(mlp, encoding, pixels, length))
+
+
+@pytest.mark.parametrize("merge", ["first_layer", "output"])
+def test_conv_network_scores_equal_reference_exactly(vgg, merge):
+    pixels = torch.randint(0, 256, (3, 3, 8, 8), dtype=torch.uint8)
+    encoding = StochasticEncoding(LFSRSNG(seed=9, sharing=2), merge)
+    with torch.no_grad():
+        fast = class_scores(vgg, encoding, pixels, [5, 16])
+    assert torch.equal(fast[1], reference_scores(vgg, encoding, pixels, 16))
+
+
+def _histogram(values: torch.Tensor, bins: int) -> np.ndarray:
+    return np.bincount(values.flatten().numpy(), minlength=bins)
+
+
+def _homogeneous(first: np.ndarray, second: np.ndarray) -> bool:
+    keep = (first + second) > 0
+    _, p_value, _, _ = chi2_contingency(np.stack([first[keep], second[keep]]))
+    return p_value > FALSE_ALARM_RATE
+
+
+@pytest.mark.parametrize("length", [1, 5, 16, 64])
+@pytest.mark.parametrize("level", [3, 77, 128, 250])
+def test_ideal_counts_match_reference_in_distribution(length, level):
+    pixels = torch.full((4000, 1), level, dtype=torch.uint8)
+    fast = IdealSNG().counts(pixels, [length], torch.Generator().manual_seed(1))[0]
+    planes = reference_planes(IdealSNG(), pixels, length, torch.Generator().manual_seed(2))
+    naive = torch.stack(planes).sum(0)
+    assert _homogeneous(_histogram(fast, length + 1), _histogram(naive, length + 1))
+
+
+def test_ideal_counts_follow_the_binomial_law():
+    length, level = 24, 100
+    pixels = torch.full((20000, 1), level, dtype=torch.uint8)
+    counts = IdealSNG().counts(pixels, [length], torch.Generator().manual_seed(3))[0]
+    expected = binom.pmf(np.arange(length + 1), length, level / 255) * counts.numel()
+    observed = _histogram(counts, length + 1)
+    keep = expected > 5  # the usual validity condition of the chi-square test
+    scale = observed[keep].sum() / expected[keep].sum()
+    assert chisquare(observed[keep], expected[keep] * scale).pvalue > FALSE_ALARM_RATE
+
+
+def test_ideal_prefix_increments_are_independent_binomials():
+    pixels = torch.full((20000, 1), 60, dtype=torch.uint8)
+    counts = IdealSNG().counts(pixels, [4, 12], torch.Generator().manual_seed(4))
+    first, increment = counts[0].flatten(), (counts[1] - counts[0]).flatten()
+    table = np.zeros((5, 9))
+    np.add.at(table, (first.numpy(), increment.numpy()), 1)
+    table = table[table.sum(1) > 0][:, table.sum(0) > 0]
+    _, p_value, _, _ = chi2_contingency(table)
+    assert p_value > FALSE_ALARM_RATE  # no dependence between prefix and increment
+
+
+@pytest.mark.parametrize("merge", ["first_layer", "output"])
+def test_ideal_scores_match_reference_in_distribution(mlp, merge):
+    # one image repeated: every row is an independent SC inference of the same input
+    image = torch.randint(0, 256, (1, 1, 8, 8), dtype=torch.uint8, generator=torch.Generator().manual_seed(5))
+    pixels = image.repeat(3000, 1, 1, 1)
+    encoding = StochasticEncoding(IdealSNG(), merge)
+    with torch.no_grad():
+        fast = class_scores(mlp, encoding, pixels, [4], torch.Generator().manual_seed(6))[0]
+    naive = reference_scores(mlp, encoding, pixels, 4, torch.Generator().manual_seed(7))
+    classes = mlp.num_classes
+    fast_votes = _histogram(fast.argmax(1), classes)
+    naive_votes = _histogram(naive.argmax(1), classes)
+    assert (fast_votes > 0).sum() >= 2, "the test needs an input whose decision is uncertain"
+    assert _homogeneous(fast_votes, naive_votes)
+    # and a continuous summary: the mean score vector agrees within sampling error
+    spread = torch.cat([fast, naive]).std(0) / np.sqrt(len(fast))
+    assert torch.all((fast.mean(0) - naive.mean(0)).abs() < 5 * np.sqrt(2) * spread + 1e-6)
+
+
+def test_the_ideal_check_detects_a_biased_fast_path():
+    """The distributional test has power: a 3% bias in x is caught."""
+    pixels = torch.full((4000, 1), 128, dtype=torch.uint8)
+    biased = torch.full((4000, 1), 136, dtype=torch.uint8)
+    fast = IdealSNG().counts(biased, [64], torch.Generator().manual_seed(1))[0]
+    naive = torch.stack(reference_planes(IdealSNG(), pixels, 64, torch.Generator().manual_seed(2))).sum(0)
+    assert not _homogeneous(_histogram(fast, 65), _histogram(naive, 65))

@@ -1,0 +1,139 @@
+"""The specification of one training run: a `TrainConfig`, read from MODEL.yaml.
+
+Every field the trained weights depend on lives here, so a config plus its seed rebuilds a
+network. Unknown keys are errors (a misspelt key must never be silently ignored).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+
+from trainer.lfsr import DEFAULT_TAPS
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+SNGKind = Literal["ideal", "lfsr", "sobol"]
+MergePoint = Literal["first_layer", "output"]
+InputMode = Literal["fixed_point", "sc", "threshold"]
+TrainingMode = Literal["adapted", "non_adapted"]
+
+
+class SNGConfig(StrictModel):
+    """Which stochastic number generator feeds the comparators, with everything that fixes it."""
+
+    kind: SNGKind = "ideal"
+    seed: int = Field(0, ge=0, description="seeds LFSR start states, Sobol scrambling, wiring")
+    sharing: PositiveInt = Field(1, description="pixels that share one generator")
+    bits: int = Field(8, ge=1, le=16, description="comparator width: bits of each number")
+    width: int = Field(16, ge=3, le=32, description="LFSR register width")
+    taps: list[PositiveInt] | None = Field(None, description="LFSR feedback taps (1-based)")
+
+    @model_validator(mode="after")
+    def _lfsr_fields_consistent(self) -> SNGConfig:
+        if self.kind == "lfsr":
+            if self.taps is None and self.width not in DEFAULT_TAPS:
+                raise ValueError(f"no default taps for width {self.width}: give taps")
+            if self.taps is not None and max(self.taps) > self.width:
+                raise ValueError(f"taps must lie in 1..width ({self.width})")
+            if self.bits > self.width:
+                raise ValueError("bits must not exceed the LFSR width")
+        elif self.taps is not None:
+            raise ValueError("taps apply to kind: lfsr only")
+        return self
+
+
+class InputConfig(StrictModel):
+    """How pixels reach the first layer, in training and in deployment.
+
+    `mode` is the deployed encoding: `fixed_point` (the conventional BNN: layer 1 sees 2x-1),
+    `sc` (stochastic bitstreams of length N merged at `merge`), or `threshold` (one bit per
+    pixel, x >= 0.5). `training` says what an `sc` network was trained on: `adapted` (the
+    same stochastic inputs) or `non_adapted` (fixed-point inputs, SC only at deployment).
+    """
+
+    mode: InputMode = "sc"
+    training: TrainingMode = "adapted"
+    merge: MergePoint = "first_layer"
+    length: PositiveInt = Field(16, description="bitstream length N for training and validation")
+    train_lengths: list[PositiveInt] | None = Field(
+        None, description="SC-adapted training draws N from this list for each batch"
+    )
+    eval_lengths: list[PositiveInt] | None = Field(
+        None, description="test accuracy is reported at each of these N (default: [length])"
+    )
+    sng: SNGConfig = SNGConfig()
+
+    @field_validator("eval_lengths", "train_lengths")
+    @classmethod
+    def _sorted_unique(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("must not be empty")
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _training_mode_applies(self) -> InputConfig:
+        if self.mode != "sc" and self.training != "adapted":
+            raise ValueError("training: non_adapted applies to mode: sc only")
+        return self
+
+    @property
+    def lengths_to_evaluate(self) -> list[int]:
+        if self.mode != "sc":
+            return [1]
+        return self.eval_lengths or [self.length]
+
+
+class MLPModelConfig(StrictModel):
+    kind: Literal["mlp"] = "mlp"
+    hidden: list[PositiveInt] = Field(default_factory=lambda: [1024, 1024], min_length=1)
+
+
+class ConvModelConfig(StrictModel):
+    kind: Literal["conv"] = "conv"
+    channels: list[PositiveInt] = Field(
+        default_factory=lambda: [64, 64, 128, 128, 256, 256], min_length=1
+    )
+    pool_every: PositiveInt = 2
+    hidden: list[PositiveInt] = Field(default_factory=lambda: [512])
+
+
+ModelConfig = Annotated[MLPModelConfig | ConvModelConfig, Field(discriminator="kind")]
+
+
+class DataConfig(StrictModel):
+    dataset: Literal["fashion_mnist", "cifar10"] = "fashion_mnist"
+    root: str | None = Field(None, description="folder holding the files (else looked up)")
+    download: bool = True
+    val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    subset: float = Field(1.0, gt=0.0, le=1.0, description="class-balanced training fraction")
+    batch_size: PositiveInt = 256
+    eval_batch_size: PositiveInt = 1000
+    augment: bool = False
+
+
+class OptimConfig(StrictModel):
+    """Adam with a learning-rate schedule, the usual choice for BNNs (latent weights)."""
+
+    epochs: PositiveInt = 10
+    lr: float = Field(5e-3, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    schedule: Literal["cosine", "step", "constant"] = "cosine"
+    max_time_s: float | None = Field(None, gt=0.0, description="stop training after this time")
+
+
+class TrainConfig(StrictModel):
+    name: str = "scbnn"
+    seed: int = Field(0, ge=0)
+    data: DataConfig = DataConfig()
+    model: ModelConfig = MLPModelConfig()
+    input: InputConfig = InputConfig()
+    optim: OptimConfig = OptimConfig()
+    output_dir: str = "runs/train"
+    accelerator: Literal["cpu", "gpu", "auto"] = "auto"

@@ -1,0 +1,118 @@
+"""Train one SC-BNN from a `TrainConfig` and test it at every requested bitstream length."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import Callback, ModelCheckpoint, RichProgressBar
+from pytorch_lightning.loggers import CSVLogger
+
+from trainer.config import TrainConfig
+from trainer.data import SCDataModule
+from trainer.module import SCBNNModule, accuracy_key
+
+
+@dataclass(frozen=True)
+class FitResult:
+    module: SCBNNModule
+    test_accuracy: dict[int, float]  # bitstream length N -> test accuracy
+    val_accuracy: float
+    checkpoint_path: Path
+    log_dir: Path
+    epochs_run: int
+    train_time_s: float
+
+
+def datamodule_for(config: TrainConfig) -> SCDataModule:
+    data = config.data
+    return SCDataModule(
+        dataset=data.dataset,
+        root=data.root,
+        batch_size=data.batch_size,
+        eval_batch_size=data.eval_batch_size,
+        val_fraction=data.val_fraction,
+        subset=data.subset,
+        seed=config.seed,
+        augment=data.augment,
+        download=data.download,
+    )
+
+
+def fit(
+    config: TrainConfig,
+    datamodule: SCDataModule | None = None,
+    *,
+    eval_lengths: Sequence[int] | None = None,
+    progress: bool = False,
+    callbacks: Sequence[Callback] = (),
+) -> FitResult:
+    """Train, keep the best validation checkpoint, and test it at `eval_lengths`.
+
+    `eval_lengths` overrides the config's (the search evaluates every N in its range from
+    one stream). Seeds everything from `config.seed`.
+    """
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    datamodule = datamodule or datamodule_for(config)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    module = SCBNNModule(
+        config.model_dump(mode="json"), datamodule.input_shape, datamodule.num_classes
+    )
+    if eval_lengths is not None:
+        module.set_eval_lengths(eval_lengths)
+
+    logger = CSVLogger(save_dir=config.output_dir, name=config.name)
+    checkpoint = ModelCheckpoint(
+        dirpath=Path(logger.log_dir) / "checkpoints",
+        filename="best-{epoch}",
+        monitor="val/acc",
+        mode="max",
+        save_last=True,
+    )
+    all_callbacks: list[Callback] = [checkpoint, *callbacks]
+    if progress:
+        all_callbacks.append(RichProgressBar())
+    max_time = (
+        timedelta(seconds=config.optim.max_time_s) if config.optim.max_time_s else None
+    )
+    trainer = pl.Trainer(
+        max_epochs=config.optim.epochs,
+        max_time=max_time,
+        accelerator=config.accelerator,
+        devices=1,
+        logger=logger,
+        callbacks=all_callbacks,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=10,
+    )
+    started = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule)
+    train_time_s = time.perf_counter() - started
+
+    best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
+    best_module = SCBNNModule.from_checkpoint(best)
+    best_module.set_eval_lengths(module.eval_lengths)
+    tester = pl.Trainer(
+        accelerator=config.accelerator,
+        devices=1,
+        logger=False,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+    )
+    metrics = tester.test(best_module, datamodule=datamodule, verbose=False)[0]
+    return FitResult(
+        module=best_module,
+        test_accuracy={n: float(metrics[accuracy_key(n)]) for n in best_module.eval_lengths},
+        val_accuracy=float(checkpoint.best_model_score or 0.0),
+        checkpoint_path=best,
+        log_dir=Path(logger.log_dir),
+        epochs_run=trainer.current_epoch,
+        train_time_s=train_time_s,
+    )

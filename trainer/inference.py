@@ -1,0 +1,69 @@
+"""Class scores of a network under an input encoding, at one or many bitstream lengths.
+
+Many lengths cost one stream of the largest: with the first-layer merge the counts at every
+prefix come from one draw (`counts`), with the output merge the per-plane scores of the
+longest stream are summed cumulatively and read at each prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from trainer.encoding import InputEncoding, StochasticEncoding
+from trainer.models import SCBNN
+from trainer.sng import check_lengths
+
+PLANE_CHUNK = 16  # bit-planes per forward pass with the output merge (bounds memory)
+
+
+def class_scores(
+    network: SCBNN,
+    encoding: InputEncoding,
+    pixels: torch.Tensor,
+    lengths: Sequence[int],
+    generator: torch.Generator | None = None,
+    plane_chunk: int = PLANE_CHUNK,
+) -> torch.Tensor:
+    """Class scores (len(lengths), batch, classes) at each bitstream length."""
+    lengths = check_lengths(lengths)
+    batch = pixels.shape[0]
+    if not (isinstance(encoding, StochasticEncoding) and encoding.merges_at_output):
+        sums = encoding.layer1_sums(pixels, lengths, generator)
+        preactivation = network.first(sums.reshape(len(lengths) * batch, *pixels.shape[1:]))
+        n = torch.tensor(lengths, dtype=preactivation.dtype, device=preactivation.device)
+        n = n.repeat_interleave(batch).view(-1, *([1] * (preactivation.dim() - 1)))
+        scores = network.readout(network.body(preactivation / n))
+        return scores.view(len(lengths), batch, -1)
+
+    planes = encoding.bipolar_planes(pixels, lengths[-1], generator)
+    if torch.is_grad_enabled() or plane_chunk >= lengths[-1]:
+        per_plane = network.body(network.first(planes.flatten(0, 1)))
+        sums = per_plane.view(lengths[-1], batch, -1).cumsum(0)[[n - 1 for n in lengths]]
+    else:
+        sums = _chunked_prefix_sums(network, planes, lengths, plane_chunk)
+    n = torch.tensor(lengths, dtype=sums.dtype, device=sums.device).view(-1, 1, 1)
+    mean_popcounts = (sums / n).flatten(0, 1)
+    return network.readout(mean_popcounts).view(len(lengths), batch, -1)
+
+
+def _chunked_prefix_sums(
+    network: SCBNN, planes: torch.Tensor, lengths: list[int], plane_chunk: int
+) -> torch.Tensor:
+    """Running sum of per-plane output popcounts, read at each length, a chunk at a time."""
+    batch = planes.shape[1]
+    wanted = {n - 1: i for i, n in enumerate(lengths)}
+    out: list[torch.Tensor | None] = [None] * len(lengths)
+    running = None
+    for start in range(0, lengths[-1], plane_chunk):
+        chunk = planes[start : start + plane_chunk]
+        popcounts = network.body(network.first(chunk.flatten(0, 1)))
+        scores = popcounts.view(chunk.shape[0], batch, -1).cumsum(0)
+        if running is not None:
+            scores = scores + running
+        for offset in range(chunk.shape[0]):
+            if start + offset in wanted:
+                out[wanted[start + offset]] = scores[offset]
+        running = scores[-1]
+    return torch.stack(out)  # type: ignore[arg-type]

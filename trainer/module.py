@@ -1,0 +1,133 @@
+"""The LightningModule that trains and evaluates one SC-BNN."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics.classification import MulticlassAccuracy
+
+from trainer.config import TrainConfig
+from trainer.encoding import deployed_encoding, training_encoding
+from trainer.inference import class_scores
+from trainer.layers import clip_latent_weights
+from trainer.models import build_network
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss stopped being finite: the run is a failure, not a result."""
+
+
+def accuracy_key(length: int) -> str:
+    return f"test/acc@N={length}"
+
+
+class SCBNNModule(pl.LightningModule):
+    """Trains on the training encoding, validates and tests on the deployed encoding.
+
+    Everything needed to rebuild the module (config as plain JSON data, input shape, number
+    of classes) is saved as hyper-parameters, so checkpoints load with weights_only=True.
+    """
+
+    def __init__(self, config: dict[str, Any], input_shape: Sequence[int], num_classes: int):
+        super().__init__()
+        self.save_hyperparameters(
+            {"config": config, "input_shape": list(input_shape), "num_classes": num_classes}
+        )
+        self.config = TrainConfig.model_validate(config)
+        self.network = build_network(self.config.model, input_shape, num_classes)
+        self.train_encoding = training_encoding(self.config.input)
+        self.deploy_encoding = deployed_encoding(self.config.input)
+        sc_input = self.config.input.mode == "sc"
+        self.validation_length = self.config.input.length if sc_input else 1
+        self.train_lengths = (self.config.input.train_lengths or [self.config.input.length]) if (
+            sc_input and self.config.input.training == "adapted"
+        ) else [1]
+        self.val_accuracy = MulticlassAccuracy(num_classes, average="micro")
+        self.set_eval_lengths(self.config.input.lengths_to_evaluate)
+
+    def set_eval_lengths(self, lengths: Sequence[int]) -> None:
+        """Bitstream lengths the test loop reports accuracy at (one stream of the largest)."""
+        self.eval_lengths = sorted(set(int(n) for n in lengths))
+        self.test_accuracy = nn.ModuleList(
+            MulticlassAccuracy(self.network.num_classes, average="micro").to(self.device)
+            for _ in self.eval_lengths
+        )
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, map_location: str = "cpu") -> SCBNNModule:
+        """Rebuild from a Lightning checkpoint without unpickling arbitrary objects."""
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+        hparams = checkpoint["hyper_parameters"]
+        module = cls(hparams["config"], hparams["input_shape"], hparams["num_classes"])
+        module.load_state_dict(checkpoint["state_dict"])
+        return module
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Deployed class scores at the configured bitstream length."""
+        return class_scores(self.network, self.deploy_encoding, pixels, [self.validation_length])[0]
+
+    def training_step(self, batch, batch_index):
+        pixels, labels = batch
+        length = self.train_lengths[int(torch.randint(len(self.train_lengths), ()))]
+        scores = class_scores(self.network, self.train_encoding, pixels, [length])[0]
+        loss = F.cross_entropy(scores, labels)
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(
+                f"training loss became {loss.item()} at epoch {self.current_epoch}, "
+                f"step {self.global_step}"
+            )
+        self.log("train/loss", loss, prog_bar=True)
+        return loss
+
+    def on_train_batch_end(self, outputs, batch, batch_index) -> None:
+        clip_latent_weights(self.network)
+
+    def on_validation_epoch_start(self) -> None:
+        self._eval_generator = self._seeded_generator()
+
+    def validation_step(self, batch, batch_index):
+        pixels, labels = batch
+        scores = class_scores(
+            self.network, self.deploy_encoding, pixels, [self.validation_length],
+            self._eval_generator,
+        )[0]
+        self.val_accuracy(scores, labels)
+        self.log("val/loss", F.cross_entropy(scores, labels))
+        self.log("val/acc", self.val_accuracy, prog_bar=True)
+
+    def on_test_epoch_start(self) -> None:
+        self._eval_generator = self._seeded_generator()
+
+    def test_step(self, batch, batch_index):
+        pixels, labels = batch
+        scores = class_scores(
+            self.network, self.deploy_encoding, pixels, self.eval_lengths, self._eval_generator
+        )
+        for length, metric, length_scores in zip(self.eval_lengths, self.test_accuracy, scores):
+            metric(length_scores, labels)
+            self.log(accuracy_key(length), metric)
+
+    def _seeded_generator(self) -> torch.Generator:
+        """Evaluation draws its stochastic streams from the run's seed: repeatable numbers."""
+        return torch.Generator(device=self.device).manual_seed(self.config.seed)
+
+    def configure_optimizers(self):
+        optim = self.config.optim
+        optimizer = torch.optim.Adam(
+            self.parameters(), lr=optim.lr, weight_decay=optim.weight_decay
+        )
+        if optim.schedule == "constant":
+            return optimizer
+        if optim.schedule == "cosine":
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=optim.epochs)
+        else:
+            scheduler = torch.optim.lr_scheduler.StepLR(
+                optimizer, step_size=max(1, optim.epochs // 3), gamma=0.1
+            )
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}

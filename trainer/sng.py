@@ -1,0 +1,330 @@
+"""Stochastic number generators (SNGs): where the comparison numbers u_t come from.
+
+A pixel p (8 bits) has the value x = p / 255 in [0, 1]. At every cycle t an SNG produces a
+number u_t in [0, 1) for each pixel position and the comparator emits bit_t = [u_t < x], so the
+stream has mean x (unipolar) and, mapped to +1/-1, mean 2x - 1 (bipolar).
+
+Every generator answers two questions about one stream per pixel:
+
+* `stream(pixels, length)`: the bit-planes themselves, shape (length, *pixels.shape);
+* `counts(pixels, lengths)`: how many ones the first L bits hold, for several nested L of the
+  same stream, shape (len(lengths), *pixels.shape).
+
+`counts` is the fast path that SC-adapted training and multi-N evaluation use; it never loops
+over the bit-planes. The ideal source samples the count directly from its binomial law; the
+deterministic sources (LFSR, Sobol) read it from a look-up table indexed by pixel position and
+pixel value. `trainer.reference` holds the naive cycle-by-cycle loop the tests compare against.
+
+Deterministic generators restart for every inference: an image always sees the same sequence.
+That makes an exported design reproduce its numbers bit for bit, and it is what a reset-per-
+inference hardware controller does.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from functools import cached_property
+
+import numpy as np
+import torch
+from scipy.stats import binom
+
+from trainer.lfsr import DEFAULT_TAPS, lfsr_states
+
+PIXEL_MAX = 255  # 8-bit pixels: x = p / PIXEL_MAX
+PIXEL_LEVELS = PIXEL_MAX + 1
+
+
+def pixel_values(pixels: torch.Tensor) -> torch.Tensor:
+    """x = p / 255 as float: the probability that a stream bit is 1."""
+    return pixels.to(torch.float32) / PIXEL_MAX
+
+
+def check_lengths(lengths: Sequence[int]) -> list[int]:
+    """Prefix lengths must be positive and strictly increasing (they index one stream)."""
+    lengths = [int(n) for n in lengths]
+    if not lengths or lengths[0] < 1 or any(b <= a for a, b in zip(lengths, lengths[1:])):
+        raise ValueError(f"bitstream lengths must be positive and increasing, got {lengths}")
+    return lengths
+
+
+class StochasticNumberGenerator(ABC):
+    """One stochastic stream per pixel position; see the module docstring."""
+
+    kind: str
+    deterministic: bool
+
+    @abstractmethod
+    def stream(
+        self, pixels: torch.Tensor, length: int, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Bit-planes (length, *pixels.shape) of dtype bool."""
+
+    @abstractmethod
+    def counts(
+        self, pixels: torch.Tensor, lengths: Sequence[int], generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Ones among the first L bits of one stream, for each L in `lengths`."""
+
+
+class _BinomialAliasTable:
+    """Exact Binomial(n, p/255) sampling for the 256 pixel values with Walker's alias method.
+
+    Why: torch.binomial costs about as much as a whole training step of the reference MLP on
+    this CPU, while pixels take only 256 values, so a per-value alias table turns each draw
+    into one uniform number and two gathers (see benchmarks/train_throughput.py).
+    """
+
+    def __init__(self, n: int):
+        self.n = n
+        probabilities = np.empty((PIXEL_LEVELS, n + 1))
+        aliases = np.empty((PIXEL_LEVELS, n + 1), dtype=np.int64)
+        outcomes = np.arange(n + 1)
+        for level in range(PIXEL_LEVELS):
+            pmf = binom.pmf(outcomes, n, level / PIXEL_MAX)
+            probabilities[level], aliases[level] = _vose_alias(pmf)
+        self.acceptance = torch.from_numpy(probabilities).to(torch.float32).flatten()
+        self.alias = torch.from_numpy(aliases).flatten()
+
+    def sample(self, pixels: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        columns = self.n + 1
+        scaled = torch.rand(pixels.shape, generator=generator, device=pixels.device) * columns
+        column = scaled.long().clamp_(max=self.n)
+        residual = scaled - column
+        flat = pixels.long() * columns + column
+        acceptance = self.acceptance.to(pixels.device)
+        alias = self.alias.to(pixels.device)
+        return torch.where(residual < acceptance[flat], column, alias[flat])
+
+
+def _vose_alias(pmf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vose's alias method: acceptance probabilities and aliases for a discrete law."""
+    size = len(pmf)
+    scaled = pmf * size / pmf.sum()
+    acceptance = np.ones(size)
+    alias = np.arange(size)
+    small = [i for i in range(size) if scaled[i] < 1.0]
+    large = [i for i in range(size) if scaled[i] >= 1.0]
+    while small and large:
+        low, high = small.pop(), large.pop()
+        acceptance[low], alias[low] = scaled[low], high
+        scaled[high] -= 1.0 - scaled[low]
+        (small if scaled[high] < 1.0 else large).append(high)
+    return acceptance, alias
+
+
+class IdealSNG(StochasticNumberGenerator):
+    """Independent uniform numbers every cycle: a true RNG such as stochastic MTJ switching.
+
+    The stream is a sequence of independent Bernoulli(x) bits, so the count of ones in L bits
+    is Binomial(L, x) and nested prefixes differ by independent binomial increments.
+    """
+
+    kind = "ideal"
+    deterministic = False
+
+    def __init__(self) -> None:
+        self._tables: dict[int, _BinomialAliasTable] = {}
+
+    def stream(self, pixels, length, generator=None):
+        x = pixel_values(pixels)
+        return torch.rand((length, *pixels.shape), generator=generator, device=pixels.device) < x
+
+    def counts(self, pixels, lengths, generator=None):
+        lengths = check_lengths(lengths)
+        out = torch.empty((len(lengths), *pixels.shape), dtype=torch.int64, device=pixels.device)
+        previous_length, total = 0, None
+        for i, length in enumerate(lengths):
+            increment = self._table(length - previous_length).sample(pixels, generator)
+            total = increment if total is None else total + increment
+            out[i] = total
+            previous_length = length
+        return out
+
+    def _table(self, n: int) -> _BinomialAliasTable:
+        if n not in self._tables:
+            self._tables[n] = _BinomialAliasTable(n)
+        return self._tables[n]
+
+
+class DeterministicSNG(StochasticNumberGenerator):
+    """A generator whose numbers are a fixed function of (cycle, pixel position).
+
+    Subclasses provide `words(positions, length)`: k-bit integers r_t,i (k = `bits`), so that
+    u_t,i = r_t,i / 2**k. The comparison [u < p / 255] is done in exact integer arithmetic.
+
+    Sharing: `sharing` consecutive pixel positions share one generator; each reads its own
+    wiring of the generator's state bits (position 0 of a group the plain word, the others a
+    seeded selection/permutation of the bits), which costs no logic in hardware.
+    """
+
+    deterministic = True
+
+    def __init__(self, bits: int, sharing: int, seed: int):
+        if bits < 1:
+            raise ValueError("bits must be >= 1")
+        if sharing < 1:
+            raise ValueError("sharing must be >= 1")
+        self.bits = bits
+        self.sharing = sharing
+        self.seed = seed
+        self._count_tables: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
+
+    @abstractmethod
+    def words(self, positions: int, length: int) -> torch.Tensor:
+        """k-bit numbers r_t,i as int64, shape (length, positions)."""
+
+    def num_groups(self, positions: int) -> int:
+        return math.ceil(positions / self.sharing)
+
+    def stream(self, pixels, length, generator=None):
+        positions = _positions(pixels)
+        words = self.words(positions, length).to(pixels.device)
+        flat = pixels.reshape(pixels.shape[0], positions).to(torch.int64)
+        bits = words[:, None, :] * PIXEL_MAX < flat[None] * (1 << self.bits)
+        return bits.reshape(length, *pixels.shape)
+
+    def counts(self, pixels, lengths, generator=None):
+        lengths = check_lengths(lengths)
+        positions = _positions(pixels)
+        table = self.count_table(positions, lengths).to(pixels.device)
+        flat = pixels.reshape(pixels.shape[0], positions).to(torch.int64)
+        position_index = torch.arange(positions, device=pixels.device)
+        counts = table[:, position_index[None, :], flat]  # (levels, batch, positions)
+        return counts.to(torch.int64).reshape(len(lengths), *pixels.shape)
+
+    def count_table(self, positions: int, lengths: Sequence[int]) -> torch.Tensor:
+        """table[level, i, p]: ones among the first lengths[level] bits for value p at i.
+
+        Bit t is 1 iff p >= c_t,i with c = floor(r * 255 / 2**k) + 1, so the table is a
+        cumulative histogram of the thresholds c over cycles and values.
+        """
+        key = (positions, tuple(lengths))
+        if key not in self._count_tables:
+            words = self.words(positions, lengths[-1])
+            thresholds = (words * PIXEL_MAX >> self.bits) + 1  # in 1..256
+            table = torch.empty((len(lengths), positions, PIXEL_LEVELS), dtype=torch.int32)
+            histogram = torch.zeros((positions, PIXEL_LEVELS + 1), dtype=torch.int32)
+            start = 0
+            for level, length in enumerate(lengths):
+                chunk = thresholds[start:length].T  # (positions, cycles)
+                histogram.scatter_add_(1, chunk, torch.ones_like(chunk, dtype=torch.int32))
+                table[level] = histogram.cumsum(1)[:, :PIXEL_LEVELS]
+                start = length
+            self._count_tables[key] = table
+        return self._count_tables[key]
+
+
+def _positions(pixels: torch.Tensor) -> int:
+    return int(np.prod(pixels.shape[1:]))
+
+
+def _group_wiring(
+    rng: np.random.Generator, sharing: int, source_bits: int, bits: int
+) -> np.ndarray:
+    """Which source bits (MSB first) each member of a sharing group reads: (sharing, bits).
+
+    Member 0 reads the top `bits` bits in order; the others a seeded ordered selection.
+    """
+    wiring = np.empty((sharing, bits), dtype=np.int64)
+    wiring[0] = np.arange(source_bits - 1, source_bits - 1 - bits, -1)
+    for member in range(1, sharing):
+        wiring[member] = rng.permutation(source_bits)[:bits]
+    return wiring
+
+
+def _read_wired_words(
+    source: torch.Tensor, wiring: np.ndarray, positions: int, sharing: int
+) -> torch.Tensor:
+    """Assemble each position's k-bit word from its group's source word (length, groups)."""
+    group = torch.arange(positions) // sharing
+    member = torch.arange(positions) % sharing
+    per_position = source[:, group]  # (length, positions)
+    selected = torch.from_numpy(wiring)[member]  # (positions, bits)
+    bits = selected.shape[1]
+    words = torch.zeros_like(per_position)
+    for b in range(bits):
+        bit = (per_position >> selected[:, b]) & 1
+        words |= bit << (bits - 1 - b)
+    return words
+
+
+class LFSRSNG(DeterministicSNG):
+    """Fibonacci LFSRs plus comparators: the cheapest SNG, correlated when shared.
+
+    One LFSR of `width` bits per group of `sharing` pixels, each group seeded with a distinct
+    non-zero state drawn from `seed`; the comparator reads `bits` of the state.
+    """
+
+    kind = "lfsr"
+
+    def __init__(
+        self,
+        width: int = 16,
+        taps: Sequence[int] | None = None,
+        seed: int = 1,
+        sharing: int = 1,
+        bits: int = 8,
+    ):
+        super().__init__(bits=bits, sharing=sharing, seed=seed)
+        if width not in DEFAULT_TAPS and taps is None:
+            raise ValueError(f"no default taps for LFSR width {width}: give taps")
+        if bits > width:
+            raise ValueError(f"comparator bits ({bits}) exceed the LFSR width ({width})")
+        self.width = width
+        self.taps = tuple(taps) if taps is not None else DEFAULT_TAPS[width]
+
+    def group_seeds(self, groups: int) -> np.ndarray:
+        """Distinct non-zero start states, one per group (repeating only past 2**width - 1)."""
+        rng = np.random.default_rng(self.seed)
+        states = (1 << self.width) - 1
+        if groups <= states:
+            return rng.choice(states, size=groups, replace=False).astype(np.int64) + 1
+        return rng.integers(1, states + 1, size=groups, dtype=np.int64)
+
+    @cached_property
+    def wiring(self) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, 1])
+        return _group_wiring(rng, self.sharing, self.width, self.bits)
+
+    def words(self, positions, length):
+        seeds = self.group_seeds(self.num_groups(positions))
+        states = lfsr_states(seeds, self.width, self.taps, length)  # (length, groups)
+        return _read_wired_words(torch.from_numpy(states), self.wiring, positions, self.sharing)
+
+
+class SobolSNG(DeterministicSNG):
+    """Low-discrepancy numbers: one scrambled Sobol dimension per group of pixels.
+
+    Each one-dimensional projection of a Sobol sequence is a (0, m, 1)-net in base 2, so for
+    N = 2**m the count of ones is within 1 of N * x: error about 1/N instead of 1/sqrt(N).
+    """
+
+    kind = "sobol"
+    MAX_DIMENSIONS = torch.quasirandom.SobolEngine.MAXDIM
+
+    def __init__(self, seed: int = 0, sharing: int = 1, bits: int = 8, scramble: bool = True):
+        super().__init__(bits=bits, sharing=sharing, seed=seed)
+        self.scramble = scramble
+
+    @cached_property
+    def wiring(self) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, 2])
+        return _group_wiring(rng, self.sharing, self.bits, self.bits)
+
+    def source_words(self, groups: int, length: int) -> torch.Tensor:
+        """The k-bit Sobol numbers, shape (length, groups)."""
+        if groups > self.MAX_DIMENSIONS:
+            raise ValueError(
+                f"Sobol SNG needs {groups} dimensions, more than {self.MAX_DIMENSIONS}: "
+                "raise the sharing factor"
+            )
+        engine = torch.quasirandom.SobolEngine(groups, scramble=self.scramble, seed=self.seed)
+        points = engine.draw(length, dtype=torch.float64)
+        return torch.floor(points * (1 << self.bits)).to(torch.int64)
+
+    def words(self, positions, length):
+        source = self.source_words(self.num_groups(positions), length)
+        return _read_wired_words(source, self.wiring, positions, self.sharing)
