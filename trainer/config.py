@@ -122,7 +122,7 @@ class OptimConfig(StrictModel):
     """Adam with a learning-rate schedule, the usual choice for BNNs (latent weights)."""
 
     epochs: PositiveInt = 10
-    lr: float = Field(5e-3, gt=0.0)
+    lr: float = Field(1e-2, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
     schedule: Literal["cosine", "step", "constant"] = "cosine"
     max_time_s: float | None = Field(None, gt=0.0, description="stop training after this time")

@@ -16,8 +16,8 @@ import torch
 
 from trainer.config import InputConfig, MergePoint, SNGConfig
 from trainer.sng import (
-    IdealSNG,
     LFSRSNG,
+    IdealSNG,
     SobolSNG,
     StochasticNumberGenerator,
     check_lengths,
@@ -70,7 +70,7 @@ class StochasticEncoding(InputEncoding):
         if self.merges_at_output:
             raise ValueError("with the output merge the network runs per bit-plane")
         lengths = check_lengths(lengths)
-        counts = self.sng.counts(pixels, lengths, generator).to(torch.float32)
+        counts = self.sng.counts(pixels, lengths, generator, dtype=torch.float32)
         n = torch.tensor(lengths, dtype=torch.float32, device=pixels.device)
         return 2.0 * counts - n.view(-1, *([1] * pixels.dim()))  # sum of +1/-1 bits
 

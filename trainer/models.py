@@ -55,7 +55,7 @@ class _FlattenThen(nn.Module):
 def _dense_stack(widths: Sequence[int], num_classes: int) -> list[nn.Module]:
     """BN + sign after the previous layer, then binary layers up to the output popcounts."""
     modules: list[nn.Module] = []
-    for fan_in, fan_out in zip(widths, [*widths[1:], num_classes]):
+    for fan_in, fan_out in zip(widths, [*widths[1:], num_classes], strict=True):
         modules += [nn.BatchNorm1d(fan_in), SignActivation(), BinaryLinear(fan_in, fan_out)]
     return modules
 
@@ -100,5 +100,7 @@ def build_network(config: ModelConfig, input_shape: Sequence[int], num_classes: 
     if isinstance(config, MLPModelConfig):
         return binary_mlp(input_shape, config.hidden, num_classes)
     if isinstance(config, ConvModelConfig):
-        return binary_vgg(input_shape, config.channels, config.pool_every, config.hidden, num_classes)
+        return binary_vgg(
+            input_shape, config.channels, config.pool_every, config.hidden, num_classes
+        )
     raise TypeError(f"unknown model config {type(config).__name__}")

@@ -109,7 +109,8 @@ class SCBNNModule(pl.LightningModule):
         scores = class_scores(
             self.network, self.deploy_encoding, pixels, self.eval_lengths, self._eval_generator
         )
-        for length, metric, length_scores in zip(self.eval_lengths, self.test_accuracy, scores):
+        per_length = zip(self.eval_lengths, self.test_accuracy, scores, strict=True)
+        for length, metric, length_scores in per_length:
             metric(length_scores, labels)
             self.log(accuracy_key(length), metric)
 

@@ -13,9 +13,9 @@ import torch
 from trainer.encoding import StochasticEncoding
 from trainer.models import SCBNN
 from trainer.sng import (
+    LFSRSNG,
     PIXEL_MAX,
     IdealSNG,
-    LFSRSNG,
     SobolSNG,
     StochasticNumberGenerator,
     pixel_values,

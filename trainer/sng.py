@@ -26,6 +26,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 import torch
@@ -45,7 +46,7 @@ def pixel_values(pixels: torch.Tensor) -> torch.Tensor:
 def check_lengths(lengths: Sequence[int]) -> list[int]:
     """Prefix lengths must be positive and strictly increasing (they index one stream)."""
     lengths = [int(n) for n in lengths]
-    if not lengths or lengths[0] < 1 or any(b <= a for a, b in zip(lengths, lengths[1:])):
+    if not lengths or lengths[0] < 1 or any(b <= a for a, b in pairwise(lengths)):
         raise ValueError(f"bitstream lengths must be positive and increasing, got {lengths}")
     return lengths
 
@@ -64,7 +65,11 @@ class StochasticNumberGenerator(ABC):
 
     @abstractmethod
     def counts(
-        self, pixels: torch.Tensor, lengths: Sequence[int], generator: torch.Generator | None = None
+        self,
+        pixels: torch.Tensor,
+        lengths: Sequence[int],
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.int64,
     ) -> torch.Tensor:
         """Ones among the first L bits of one stream, for each L in `lengths`."""
 
@@ -86,17 +91,20 @@ class _BinomialAliasTable:
             pmf = binom.pmf(outcomes, n, level / PIXEL_MAX)
             probabilities[level], aliases[level] = _vose_alias(pmf)
         self.acceptance = torch.from_numpy(probabilities).to(torch.float32).flatten()
-        self.alias = torch.from_numpy(aliases).flatten()
+        self.alias = torch.from_numpy(aliases).to(torch.float32).flatten()
 
     def sample(self, pixels: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """One count per pixel, as float32 (exact small integers: no casts on the hot path)."""
         columns = self.n + 1
-        scaled = torch.rand(pixels.shape, generator=generator, device=pixels.device) * columns
-        column = scaled.long().clamp_(max=self.n)
-        residual = scaled - column
-        flat = pixels.long() * columns + column
-        acceptance = self.acceptance.to(pixels.device)
-        alias = self.alias.to(pixels.device)
-        return torch.where(residual < acceptance[flat], column, alias[flat])
+        uniform = torch.rand(pixels.shape, generator=generator, device=pixels.device)
+        scaled = uniform.mul_(columns)
+        column = scaled.floor().clamp_(max=self.n)
+        residual = scaled.sub_(column)
+        flat = (pixels.to(torch.int32) * columns).add_(column.to(torch.int32))
+        if self.acceptance.device != pixels.device:
+            self.acceptance = self.acceptance.to(pixels.device)
+            self.alias = self.alias.to(pixels.device)
+        return torch.where(residual < self.acceptance[flat], column, self.alias[flat])
 
 
 def _vose_alias(pmf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,9 +140,9 @@ class IdealSNG(StochasticNumberGenerator):
         x = pixel_values(pixels)
         return torch.rand((length, *pixels.shape), generator=generator, device=pixels.device) < x
 
-    def counts(self, pixels, lengths, generator=None):
+    def counts(self, pixels, lengths, generator=None, dtype=torch.int64):
         lengths = check_lengths(lengths)
-        out = torch.empty((len(lengths), *pixels.shape), dtype=torch.int64, device=pixels.device)
+        out = torch.empty((len(lengths), *pixels.shape), dtype=dtype, device=pixels.device)
         previous_length, total = 0, None
         for i, length in enumerate(lengths):
             increment = self._table(length - previous_length).sample(pixels, generator)
@@ -186,14 +194,14 @@ class DeterministicSNG(StochasticNumberGenerator):
         bits = words[:, None, :] * PIXEL_MAX < flat[None] * (1 << self.bits)
         return bits.reshape(length, *pixels.shape)
 
-    def counts(self, pixels, lengths, generator=None):
+    def counts(self, pixels, lengths, generator=None, dtype=torch.int64):
         lengths = check_lengths(lengths)
         positions = _positions(pixels)
         table = self.count_table(positions, lengths).to(pixels.device)
         flat = pixels.reshape(pixels.shape[0], positions).to(torch.int64)
         position_index = torch.arange(positions, device=pixels.device)
         counts = table[:, position_index[None, :], flat]  # (levels, batch, positions)
-        return counts.to(torch.int64).reshape(len(lengths), *pixels.shape)
+        return counts.to(dtype).reshape(len(lengths), *pixels.shape)
 
     def count_table(self, positions: int, lengths: Sequence[int]) -> torch.Tensor:
         """table[level, i, p]: ones among the first lengths[level] bits for value p at i.

@@ -8,7 +8,9 @@ from codesign.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("dashboard", help="open optuna-dashboard on a study (bound to 127.0.0.1)")
+    parser = subparsers.add_parser(
+        "dashboard", help="open optuna-dashboard on a study (bound to 127.0.0.1)"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -8,7 +8,9 @@ from codesign.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("export", help="write one YAML that rebuilds a chosen design")
+    parser = subparsers.add_parser(
+        "export", help="write one YAML that rebuilds a chosen design"
+    )
     parser.set_defaults(handler=run)
 
 

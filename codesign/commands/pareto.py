@@ -8,7 +8,9 @@ from codesign.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("pareto", help="print and plot a study's Pareto front")
+    parser = subparsers.add_parser(
+        "pareto", help="print and plot a study's Pareto front"
+    )
     parser.set_defaults(handler=run)
 
 

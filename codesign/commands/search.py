@@ -8,7 +8,9 @@ from codesign.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("search", help="run (or resume) a multi-objective co-design search from a search-space YAML")
+    parser = subparsers.add_parser(
+        "search", help="run (or resume) a multi-objective co-design search from a search-space YAML"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -8,7 +8,9 @@ from codesign.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("status", help="show a study's progress and its current best designs")
+    parser = subparsers.add_parser(
+        "status", help="show a study's progress and its current best designs"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -14,7 +14,7 @@ from trainer.encoding import StochasticEncoding
 from trainer.inference import class_scores
 from trainer.models import binary_mlp, binary_vgg
 from trainer.reference import reference_planes, reference_scores
-from trainer.sng import IdealSNG, LFSRSNG, SobolSNG
+from trainer.sng import LFSRSNG, IdealSNG, SobolSNG
 
 FALSE_ALARM_RATE = 1e-3
 LENGTHS = [1, 3, 8, 20]  # non-powers of two on purpose
@@ -127,7 +127,8 @@ def test_ideal_prefix_increments_are_independent_binomials():
 @pytest.mark.parametrize("merge", ["first_layer", "output"])
 def test_ideal_scores_match_reference_in_distribution(mlp, merge):
     # one image repeated: every row is an independent SC inference of the same input
-    image = torch.randint(0, 256, (1, 1, 8, 8), dtype=torch.uint8, generator=torch.Generator().manual_seed(5))
+    seeded = torch.Generator().manual_seed(5)
+    image = torch.randint(0, 256, (1, 1, 8, 8), dtype=torch.uint8, generator=seeded)
     pixels = image.repeat(3000, 1, 1, 1)
     encoding = StochasticEncoding(IdealSNG(), merge)
     with torch.no_grad():
@@ -148,5 +149,6 @@ def test_the_ideal_check_detects_a_biased_fast_path():
     pixels = torch.full((4000, 1), 128, dtype=torch.uint8)
     biased = torch.full((4000, 1), 136, dtype=torch.uint8)
     fast = IdealSNG().counts(biased, [64], torch.Generator().manual_seed(1))[0]
-    naive = torch.stack(reference_planes(IdealSNG(), pixels, 64, torch.Generator().manual_seed(2))).sum(0)
+    planes = reference_planes(IdealSNG(), pixels, 64, torch.Generator().manual_seed(2))
+    naive = torch.stack(planes).sum(0)
     assert not _homogeneous(_histogram(fast, 65), _histogram(naive, 65))

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from trainer.lfsr import DEFAULT_TAPS, lfsr_states
-from trainer.sng import IdealSNG, LFSRSNG, SobolSNG, pixel_values
+from trainer.sng import LFSRSNG, IdealSNG, SobolSNG, pixel_values
 
 ALL_LEVELS = torch.arange(256, dtype=torch.uint8).view(1, 256)
 
