@@ -1,11 +1,8 @@
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from synthetic import write_fashion_mnist_like  # noqa: E402
+from tests.synthetic import write_fashion_mnist_like
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from codesign.config_io import read_yaml, validate
 from codesign.errors import UserError
 from codesign.quiet import quiet_libraries
 from trainer.config import TrainConfig
-from trainer.data import DatasetError
 
 EXPORT_SECTION = "training"  # an exported design keeps its training config under this key
 
@@ -66,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
         overrides["output_dir"] = args.output_dir
     config = load_train_config(args.config, overrides)
 
-    from trainer.fit import fit  # heavy import, after the spec is known to be valid
+    # heavy imports (torch, Lightning) only once the spec is known to be valid
+    from trainer.data import DatasetError
+    from trainer.fit import fit
 
     quiet_libraries()
     try:

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from synthetic import banded_images
+from tests.synthetic import banded_images
 
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule

@@ -1,0 +1,86 @@
+"""Designs scored per second: the numpy batch API against the scalar `evaluate`, one run.
+
+Fashion-MNIST MLP 784-1024-1024-10 on the default preset; random designs varying every
+architecture field (N, tiles, array geometry, first-layer mode, merge point, SNG kind and
+sharing, input bits). Both APIs are timed round-robin and the medians compared; a sample of
+designs is also checked for equal results. The last line is the batch rate.
+
+    python benchmarks/hw_throughput.py [--designs 100000] [--scalar-designs 500] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from _timing import interleaved_medians
+
+from hwmodel import (
+    Architecture,
+    evaluate,
+    evaluate_batch,
+    load_technology,
+    mlp_workload,
+)
+
+
+def random_columns(rng: np.random.Generator, count: int) -> dict[str, np.ndarray]:
+    return {
+        "array_rows": rng.choice([64, 128, 256, 512], count),
+        "array_cols": rng.choice([64, 128, 256, 512], count),
+        "tiles": rng.integers(1, 129, count),
+        "first_layer_mode": rng.choice(
+            ["sc", "fixed_point_parallel", "fixed_point_bit_serial"], count
+        ),
+        "sng_kind": rng.choice(["lfsr", "sobol", "mtj_trng"], count),
+        "sng_sharing": rng.integers(1, 65, count),
+        "input_bits": rng.integers(4, 9, count),
+        "merge_point": rng.choice(["first_layer", "output"], count),
+        "bitstream_length": rng.integers(1, 257, count),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--designs", type=int, default=100_000, help="designs per batch call")
+    parser.add_argument(
+        "--scalar-designs", type=int, default=500, help="designs per scalar measurement"
+    )
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    tech = load_technology("stt_mram_28nm")
+    workload = mlp_workload(784, [1024, 1024], 10)
+    columns = random_columns(rng, args.designs)
+    sample = range(min(args.scalar_designs, args.designs))
+    architectures = [
+        Architecture(**{name: values[i].item() for name, values in columns.items()}) for i in sample
+    ]
+
+    def run_batch() -> None:
+        evaluate_batch(workload, tech, columns)
+
+    def run_scalar() -> None:
+        for arch in architectures:
+            evaluate(workload, arch, tech)
+
+    seconds = interleaved_medians({"batch": run_batch, "scalar": run_scalar}, rounds=args.rounds)
+    batch_rate = args.designs / seconds["batch"]
+    scalar_rate = len(architectures) / seconds["scalar"]
+
+    result = evaluate_batch(workload, tech, columns)
+    worst = max(
+        abs(result.energy_pj[i] - evaluate(workload, arch, tech).energy_pj) / result.energy_pj[i]
+        for i, arch in zip(sample, architectures, strict=True)
+    )
+    print(f"workload: {workload.name} 784-1024-1024-10, technology: {tech.name}")
+    print(f"batch:  {args.designs} designs in {seconds['batch'] * 1e3:.1f} ms (median)")
+    print(f"scalar: {len(architectures)} designs in {seconds['scalar'] * 1e3:.1f} ms (median)")
+    print(f"max relative energy difference batch vs scalar: {worst:.1e}")
+    print(f"scalar_designs_per_s: {scalar_rate:.0f}")
+    print(f"batch_over_scalar: {batch_rate / scalar_rate:.0f}x")
+    print(f"designs_per_s: {batch_rate:.0f}")
+
+
+if __name__ == "__main__":
+    main()

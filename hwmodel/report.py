@@ -1,0 +1,108 @@
+"""CostReport: what `evaluate` returns, with the counts behind every number.
+
+Breakdowns use the fixed component names in COMPONENTS, so a sweep or a plot can rely on the
+keys. Energies are per inference in pJ; areas in um^2 (mm^2 given alongside for totals).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hwmodel.architecture import Architecture
+
+COMPONENTS: tuple[str, ...] = (
+    "mram_arrays",  # STT-MRAM cells and array periphery (decoders, drivers, column select)
+    "sense_amplifiers",  # one per column of each tile
+    "xnor",  # XNOR lanes of the tiles (conditional negation in the parallel fixed-point mode)
+    "popcount",  # adder trees of the tiles (multi-bit in the parallel fixed-point mode)
+    "accumulators",  # tile accumulators (slices, passes, bit-planes)
+    "threshold",  # threshold comparators
+    "sng",  # stochastic number generators and per-pixel comparators
+    "input_register",  # the multi-bit input image
+    "activation_buffer",  # binary activations between layers (ping-pong)
+    "partial_sum_buffer",  # layer-1 counts kept across passes (sc, first_layer merge)
+    "output_scores",  # class scores (summed over passes with the output merge)
+    "registers_control",  # pipeline registers, address counters, sequencer
+    "leakage",  # static energy over the latency (no area of its own)
+)
+
+SHARED = "shared"  # area_by_layer key for hardware that every layer uses (the tiles)
+
+
+class ReportModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LayerCost(ReportModel):
+    """One layer: its mapping onto arrays, the work it does per inference, and its cost."""
+
+    name: str
+    kind: str
+    fan_in: int
+    outputs: int
+    positions: int
+    weights: int
+    neurons_per_row: int = Field(description="neurons packed in one array row (fan_in <= cols)")
+    slices: int = Field(description="row reads per neuron and pass: ceil(fan_in / cols)")
+    weight_rows: int
+    threshold_rows: int
+    arrays: int
+    parallel_tiles: int = Field(description="tiles busy at once: min(tiles, arrays)")
+    repetitions: int = Field(description="times the layer's weights are read per inference")
+    accumulator_bits: int
+    row_reads: int
+    bits_read: int = Field(description="weight and threshold bits sensed")
+    popcounts: int
+    accumulations: int
+    threshold_comparisons: int
+    activation_bits_read: int
+    activation_bits_written: int
+    cycles: int
+    latency_ns: float
+    area_um2: float = Field(description="hardware used by this layer only (its arrays, ...)")
+    energy_pj: float
+    energy_by_component_pj: dict[str, float]
+
+
+class Counts(ReportModel):
+    """The events behind the energies and the latency, per inference."""
+
+    weight_bits: int
+    mram_cells: int
+    arrays: int
+    row_reads: int
+    bits_read: int
+    popcounts: int
+    accumulations: int
+    threshold_comparisons: int
+    sng_generators: int
+    random_numbers: int
+    random_bits_generated: int
+    comparator_evaluations: int = Field(description="pixel-vs-random-number comparisons")
+    activation_bits_read: int
+    activation_bits_written: int
+    partial_sum_bits_accessed: int
+    cycles: int
+
+
+class CostReport(ReportModel):
+    """Area, energy per inference, latency and throughput of one design, with breakdowns."""
+
+    workload: str
+    technology: str
+    architecture: Architecture
+    effective_bitstream_length: int = Field(description="N; 1 for the fixed-point modes")
+    area_um2: float
+    area_mm2: float
+    energy_pj: float = Field(description="per inference")
+    latency_ns: float = Field(description="per inference, layers run one after another")
+    inferences_per_s: float = Field(description="1e9 / latency_ns (no overlap of inferences)")
+    average_power_mw: float = Field(description="energy_pj / latency_ns")
+    area_by_component_um2: dict[str, float]
+    energy_by_component_pj: dict[str, float]
+    area_by_layer_um2: dict[str, float] = Field(
+        description="per layer, plus 'shared' for the tiles, buffers and control"
+    )
+    energy_by_layer_pj: dict[str, float]
+    layers: list[LayerCost]
+    counts: Counts

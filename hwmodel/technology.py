@@ -1,0 +1,116 @@
+"""Technology: the physical numbers of one process node, specified once and cited in a preset.
+
+Every number a cost depends on lives here, so that a preset YAML can state where it comes
+from. Energies of devices and gates are in fJ (the scale at which they are published); the
+reports convert to pJ. Areas are in um^2. Nothing here knows about networks or architectures.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Spec(BaseModel):
+    """Base for every spec: unknown keys are errors, and specs are immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GateSpec(Spec):
+    """One logic primitive: its layout area and the energy of one use (one evaluation)."""
+
+    area_um2: float = Field(gt=0, description="cell area")
+    energy_fj: float = Field(ge=0, description="average dynamic energy per evaluation")
+
+
+class LogicSpec(Spec):
+    """Standard-cell primitives the digital components are built from."""
+
+    full_adder: GateSpec
+    flip_flop: GateSpec = Field(description="D flip-flop; energy per clocked write")
+    xnor: GateSpec = Field(description="2-input XNOR (also used for XOR: same complexity)")
+    comparator_bit: GateSpec = Field(description="one bit-slice of a magnitude comparator")
+    mux2: GateSpec = Field(description="2:1 multiplexer")
+
+
+class MramSpec(Spec):
+    """STT-MRAM array: bit cells plus the periphery that every array carries."""
+
+    cell_area_um2: float = Field(gt=0, description="area of one 1T1MTJ cell")
+    cells_per_bit: int = Field(
+        ge=1, le=2, description="1: single-ended cell; 2: differential 2T2MTJ bit"
+    )
+    read_energy_fj_per_cell: float = Field(ge=0, description="cell + bitline energy of one read")
+    leakage_nw_per_cell: float = Field(
+        ge=0, description="static power of a cell (its off access transistor); MTJs retain data"
+    )
+    row_activation_energy_fj: float = Field(ge=0, description="decoder + wordline, per row read")
+    row_periphery_area_um2: float = Field(ge=0, description="decoder + wordline driver, per row")
+    column_periphery_area_um2: float = Field(
+        ge=0, description="precharge, column select, write driver, per column"
+    )
+    array_overhead_area_um2: float = Field(
+        ge=0, description="per-array fixed overhead: timing, references, write supply"
+    )
+
+
+class SenseAmplifierSpec(Spec):
+    """Sense amplifier that turns one bitline (pair) into a logic bit."""
+
+    area_um2: float = Field(gt=0)
+    energy_fj: float = Field(ge=0, description="per bit sensed")
+
+
+class SramSpec(Spec):
+    """Small SRAM buffers (activations, partial sums), periphery included per bit."""
+
+    area_um2_per_bit: float = Field(gt=0)
+    read_energy_fj_per_bit: float = Field(ge=0)
+    write_energy_fj_per_bit: float = Field(ge=0)
+
+
+class MtjTrngSpec(Spec):
+    """Magnetic-tunnel-junction true random number generator: one random bit per read."""
+
+    area_um2: float = Field(gt=0, description="one MTJ with its bias and read circuit")
+    energy_fj_per_bit: float = Field(ge=0)
+
+
+class ControlSpec(Spec):
+    """Global sequencer: a fixed block that is clocked on every cycle."""
+
+    area_um2: float = Field(ge=0)
+    energy_fj_per_cycle: float = Field(ge=0)
+
+
+class LeakageSpec(Spec):
+    """Static power of the CMOS area (cells have their own figure in MramSpec)."""
+
+    logic_nw_per_um2: float = Field(ge=0, description="leakage density of CMOS logic and SRAM")
+
+
+class Technology(Spec):
+    """A process node with STT-MRAM, as one validated document (see hwmodel/presets/)."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    node_nm: float = Field(gt=0, le=1000)
+    clock_mhz: float = Field(gt=0, le=10_000)
+    supply_v: float = Field(gt=0, le=5)
+    mram: MramSpec
+    sense_amplifier: SenseAmplifierSpec
+    logic: LogicSpec
+    sram: SramSpec
+    mtj_trng: MtjTrngSpec
+    control: ControlSpec
+    leakage: LeakageSpec
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="field path -> where its number comes from"
+    )
+    calibration: list[str] = Field(
+        default_factory=list, description="any adjustment made to a published number, with why"
+    )
+
+    @property
+    def cycle_ns(self) -> float:
+        return 1e3 / self.clock_mhz

@@ -1,0 +1,123 @@
+"""`python -m codesign hw`: tables, JSON, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from codesign.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "hw_fmnist_sc.yaml"
+
+
+def design(**architecture) -> dict:
+    return {
+        "workload": {"kind": "mlp", "input_size": 784, "hidden": [1024, 1024], "num_classes": 10},
+        "architecture": {"first_layer_mode": "sc", "bitstream_length": 8, **architecture},
+        "technology": "stt_mram_28nm",
+    }
+
+
+def write(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err, err
+    return err
+
+
+def test_example_prints_tables_and_writes_json(tmp_path, capsys) -> None:
+    out_json = tmp_path / "out" / "report.json"
+    assert main(["hw", str(EXAMPLE), "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    for title in ("Totals", "Breakdown by component", "Breakdown by layer", "mram_arrays", "fc1"):
+        assert title in out
+    report = json.loads(out_json.read_text())
+    assert report["area_mm2"] == pytest.approx(report["area_um2"] / 1e6)
+    assert sum(report["energy_by_component_pj"].values()) == pytest.approx(report["energy_pj"])
+    assert report["architecture"]["bitstream_length"] == 8
+
+
+def test_bad_field_is_one_line_naming_file_and_field(tmp_path, capsys) -> None:
+    path = write(tmp_path / "bad.yaml", design(tiles=-4))
+    assert main(["hw", str(path)]) == 2
+    err = one_error_line(capsys)
+    assert "bad.yaml" in err and "architecture.tiles" in err
+
+
+def test_unknown_key_and_bad_preset_file(tmp_path, capsys) -> None:
+    data = design()
+    data["architecture"]["tilez"] = 3
+    assert main(["hw", str(write(tmp_path / "typo.yaml", data))]) == 2
+    assert "architecture.tilez: unknown key" in one_error_line(capsys)
+
+    preset = yaml.safe_load((ROOT / "hwmodel" / "presets" / "stt_mram_28nm.yaml").read_text())
+    preset["mram"]["cell_area_um2"] = -1
+    write(tmp_path / "neg_tech.yaml", preset)
+    data = design()
+    data["technology"] = "neg_tech.yaml"  # relative to the design file
+    assert main(["hw", str(write(tmp_path / "d.yaml", data))]) == 2
+    err = one_error_line(capsys)
+    assert "neg_tech.yaml" in err and "mram.cell_area_um2" in err
+
+    data["technology"] = "no_such_preset"
+    assert main(["hw", str(write(tmp_path / "d2.yaml", data))]) == 2
+    assert "technology" in one_error_line(capsys)
+
+
+def test_hardware_section_and_inline_technology(tmp_path, capsys) -> None:
+    inner = design(first_layer_mode="fixed_point_bit_serial", sng_kind="none")
+    inner["technology"] = yaml.safe_load(
+        (ROOT / "hwmodel" / "presets" / "stt_mram_28nm.yaml").read_text()
+    )
+    path = write(tmp_path / "exported.yaml", {"hardware": inner, "training": {"whatever": 1}})
+    out_json = tmp_path / "r.json"
+    assert main(["hw", str(path), "--json", str(out_json)]) == 0
+    assert json.loads(out_json.read_text())["effective_bitstream_length"] == 1
+    capsys.readouterr()
+    inner["architecture"]["input_bits"] = 99
+    write(path, {"hardware": inner})
+    assert main(["hw", str(path)]) == 2
+    err = one_error_line(capsys)
+    assert "exported.yaml: hardware" in err and "architecture.input_bits" in err
+
+
+def test_missing_file_and_missing_argument(tmp_path, capsys) -> None:
+    assert main(["hw", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file" in one_error_line(capsys)
+    assert main(["hw"]) == 2
+    assert "--paper-check" in one_error_line(capsys)
+
+
+def test_paper_check_prints_and_writes_json(tmp_path, capsys) -> None:
+    out_json = tmp_path / "paper.json"
+    assert main(["hw", "--paper-check", "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "Area reduction of SC (paper: 62%)" in out and "2.1x" in out
+    data = json.loads(out_json.read_text())
+    assert set(data["area_reduction_vs"]) == {"fixed_point_parallel", "fixed_point_bit_serial"}
+
+
+def test_subprocess_exit_code_and_message(tmp_path) -> None:
+    path = write(tmp_path / "bad.yaml", design(bitstream_length=0))
+    done = subprocess.run(
+        [sys.executable, "-m", "codesign", "hw", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert (
+        len(lines) == 1 and "bad.yaml" in lines[0] and "architecture.bitstream_length" in lines[0]
+    )
