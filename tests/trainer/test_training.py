@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-from tests.synthetic import banded_images
 
+from tests.synthetic import banded_images
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.fit import fit
