@@ -21,7 +21,7 @@ def format_validation_error(error: pydantic.ValidationError, source: str | Path)
     problems = []
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "<document>"
-        message = item["msg"]
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         problems.append(f"{location}: {message}")

@@ -21,7 +21,8 @@ from trainer.module import SCBNNModule, accuracy_key
 class FitResult:
     module: SCBNNModule
     test_accuracy: dict[int, float]  # bitstream length N -> test accuracy
-    val_accuracy: float
+    val_accuracy: float  # best validation accuracy during training (at input.length)
+    val_accuracy_by_length: dict[int, float]  # N -> validation accuracy of the kept checkpoint
     checkpoint_path: Path
     log_dir: Path
     epochs_run: int
@@ -51,7 +52,10 @@ def fit(
     progress: bool = False,
     callbacks: Sequence[Callback] = (),
 ) -> FitResult:
-    """Train, keep the best validation checkpoint, and test it at `eval_lengths`.
+    """Train, keep the best validation checkpoint, and evaluate it at `eval_lengths`.
+
+    The kept checkpoint is evaluated on the validation split (what a search should select
+    on) and on the test set (what a report quotes), at every length from one stream.
 
     `eval_lengths` overrides the config's (the search evaluates every N in its range from
     one stream). Seeds everything from `config.seed`.
@@ -106,11 +110,14 @@ def fit(
         enable_progress_bar=progress,
         enable_model_summary=False,
     )
-    metrics = tester.test(best_module, datamodule=datamodule, verbose=False)[0]
+    validation = tester.test(best_module, datamodule.val_dataloader(), verbose=False)[0]
+    test = tester.test(best_module, datamodule=datamodule, verbose=False)[0]
+    lengths = best_module.eval_lengths
     return FitResult(
         module=best_module,
-        test_accuracy={n: float(metrics[accuracy_key(n)]) for n in best_module.eval_lengths},
+        test_accuracy={n: float(test[accuracy_key(n)]) for n in lengths},
         val_accuracy=float(checkpoint.best_model_score or 0.0),
+        val_accuracy_by_length={n: float(validation[accuracy_key(n)]) for n in lengths},
         checkpoint_path=best,
         log_dir=Path(logger.log_dir),
         epochs_run=trainer.current_epoch,

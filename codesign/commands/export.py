@@ -1,18 +1,63 @@
-"""`export`: write one YAML that rebuilds a chosen design."""
+"""`export`: write one YAML that rebuilds a chosen design (accepted by `train` and `hw`)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+import yaml
+from rich.console import Console
+
+from codesign.commands.common import add_study_arguments, open_study, percent
 from codesign.errors import UserError
+from codesign.quiet import quiet_libraries
+
+PICKS = ("knee", "max-accuracy", "min-energy", "min-area")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export", help="write one YAML that rebuilds a chosen design"
     )
+    add_study_arguments(parser)
+    choose = parser.add_mutually_exclusive_group(required=True)
+    choose.add_argument("--trial", type=int, help="a design-point trial number")
+    choose.add_argument("--pick", choices=PICKS, help="a rule over the feasible Pareto front")
+    parser.add_argument("--min-accuracy", type=float, help="with --pick: at least this accuracy")
+    parser.add_argument("--max-energy-pj", type=float, help="with --pick: at most this energy")
+    parser.add_argument("--max-area-mm2", type=float, help="with --pick: at most this area")
+    parser.add_argument("--max-latency-ns", type=float, help="with --pick: at most this latency")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="YAML to write")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("export: not implemented yet")
+    quiet_libraries()
+    from optuna.trial import TrialState
+
+    from codesign.export import export_document
+    from codesign.pareto import Limits, PickError, pick
+
+    study, space, storage = open_study(args)
+    if args.trial is not None:
+        trials = study.get_trials(deepcopy=False)
+        if not 0 <= args.trial < len(trials) or trials[args.trial].state != TrialState.COMPLETE:
+            raise UserError(f"--trial {args.trial}: no completed design point with that number")
+        design = trials[args.trial]
+    else:
+        limits = Limits(args.min_accuracy, args.max_energy_pj, args.max_area_mm2,
+                        args.max_latency_ns)
+        try:
+            design = pick(study, space, args.pick, limits)
+        except PickError as exc:
+            raise UserError(f"--pick {args.pick}: {exc}") from None
+    document = export_document(design, study, space, storage)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(yaml.safe_dump(document, sort_keys=False))
+    metrics = document["metrics"]
+    Console().print(
+        f"design trial {design.number} -> {args.output}: val {percent(metrics['val_accuracy'])}, "
+        f"test {percent(metrics['test_accuracy'])}, {metrics['energy_pj']:,.0f} pJ, "
+        f"{metrics['area_mm2']:.4f} mm2, {metrics['latency_ns']:,.0f} ns"
+    )
+    return 0

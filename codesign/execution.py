@@ -1,0 +1,122 @@
+"""Where trainings run: in this process (`local`) or as Ray tasks (`ray`).
+
+Both expose the same small interface to the search driver: `submit` a job under a key,
+`wait` for finished ones, `cancel` what is in flight. A failed training comes back as an
+error string, never as an exception that would stop the search.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from codesign.runner import ProgressFn, train_network
+
+
+@dataclass(frozen=True)
+class Finished:
+    key: int
+    result: dict[str, Any] | None
+    error: str | None
+
+
+class Executor(Protocol):
+    capacity: int
+
+    def submit(self, key: int, job: dict[str, Any]) -> None: ...
+
+    def wait(self, timeout_s: float) -> list[Finished]: ...
+
+    def cancel(self) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
+def describe_error(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+class LocalExecutor:
+    """One training at a time, in the driver's process (progress reported per batch)."""
+
+    capacity = 1
+
+    def __init__(self, report: Callable[[int], ProgressFn] | None = None):
+        self._pending: list[tuple[int, dict[str, Any]]] = []
+        self._report = report
+
+    def submit(self, key: int, job: dict[str, Any]) -> None:
+        self._pending.append((key, job))
+
+    def wait(self, timeout_s: float) -> list[Finished]:
+        if not self._pending:
+            return []
+        key, job = self._pending.pop(0)
+        report = self._report(key) if self._report else None
+        try:
+            return [Finished(key, train_network(job, report), None)]
+        except SystemExit:
+            # Lightning answers Ctrl-C with sys.exit(1) after ignoring SIGINT: restore the
+            # handler and let the driver see the interruption it was
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt from None
+        except Exception as exc:  # a failed training is a result of the search
+            return [Finished(key, None, describe_error(exc))]
+
+    def cancel(self) -> None:
+        self._pending.clear()
+
+    def shutdown(self) -> None:
+        pass
+
+
+class RayExecutor:
+    """`workers` trainings in flight as Ray tasks of one CPU each.
+
+    Starts a local Ray on demand, or joins the cluster at `address`. Tasks are not retried:
+    a worker killed mid-training is a failed trial (its error names the cause).
+    """
+
+    def __init__(self, workers: int, address: str | None = None):
+        import ray
+
+        self._ray = ray
+        self._started_here = not ray.is_initialized()
+        if self._started_here:
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if address is None:
+                options["num_cpus"] = workers
+            ray.init(address=address, **options)
+        self.capacity = workers
+        self._remote = ray.remote(num_cpus=1, max_retries=0)(train_network)
+        self._refs: dict[Any, int] = {}
+
+    def submit(self, key: int, job: dict[str, Any]) -> None:
+        self._refs[self._remote.remote({**job, "torch_threads": 1})] = key
+
+    def wait(self, timeout_s: float) -> list[Finished]:
+        if not self._refs:
+            return []
+        ready, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=timeout_s)
+        finished = []
+        for ref in ready:
+            key = self._refs.pop(ref)
+            try:
+                finished.append(Finished(key, self._ray.get(ref), None))
+            except self._ray.exceptions.RayTaskError as exc:
+                finished.append(Finished(key, None, describe_error(exc.cause or exc)))
+            except self._ray.exceptions.RayError as exc:  # worker died, node lost, ...
+                finished.append(Finished(key, None, describe_error(exc)))
+        return finished
+
+    def cancel(self) -> None:
+        for ref in list(self._refs):
+            self._ray.cancel(ref, force=True)
+        self._refs.clear()
+
+    def shutdown(self) -> None:
+        if self._started_here and self._ray.is_initialized():
+            self._ray.shutdown()

@@ -1,0 +1,65 @@
+"""What a worker runs: train one network and evaluate it at every N. Plain data in and out.
+
+The driver owns the Optuna storage; a worker (in-process or a Ray task) only trains and
+returns numbers, so it needs no database access and a result is never half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+
+from trainer.config import TrainConfig
+
+ProgressFn = Callable[[int, int, int, int], None]  # epoch, epochs, batch, batches
+
+
+class _ReportProgress(pl.Callback):
+    def __init__(self, report: ProgressFn):
+        self.report = report
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        self.report(
+            trainer.current_epoch, trainer.max_epochs, batch_idx + 1, trainer.num_training_batches
+        )
+
+
+def train_network(
+    job: dict[str, Any], report: ProgressFn | None = None
+) -> dict[str, Any]:
+    """Train `job["train_config"]`; accuracies at every N on validation and test."""
+    from codesign.quiet import quiet_libraries
+    from trainer.fit import fit
+
+    quiet_libraries()
+    if job.get("torch_threads"):
+        torch.set_num_threads(int(job["torch_threads"]))
+    config = TrainConfig.model_validate(job["train_config"])
+    callbacks = [_ReportProgress(report)] if report is not None else []
+    result = fit(config, callbacks=callbacks)
+    return {
+        "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
+        "test_accuracy": {str(n): a for n, a in result.test_accuracy.items()},
+        "checkpoint": str(result.checkpoint_path.resolve()),
+        "train_time_s": result.train_time_s,
+        "epochs_run": result.epochs_run,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "node_id": _ray_node_id(),
+    }
+
+
+def _ray_node_id() -> str | None:
+    try:
+        import ray
+
+        if ray.is_initialized():
+            return ray.get_runtime_context().get_node_id()
+    except Exception:  # not in a Ray worker
+        return None
+    return None

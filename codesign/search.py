@@ -1,0 +1,236 @@
+"""The search driver: propose networks, reject over-budget ones, train, record design points.
+
+The driver owns the Optuna storage. For each network the sampler proposes it
+1. costs every hardware configuration (all N, tiles, first-layer hardware) analytically, and
+   rejects the network without training if none fits the hard budgets;
+2. hands the training to an executor (in-process or Ray) and keeps heartbeats for it;
+3. records every design point of the trained network in the design study, then tells the
+   network trial its most accurate feasible design point.
+A failed training is a failed trial with its error; an interruption fails the trials in
+flight (they are retried on resume) and leaves none RUNNING.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import Trial, TrialState
+
+from codesign.compose import (
+    HardwarePoint,
+    NetworkChoice,
+    hardware_points,
+    hardware_violations,
+    objective_values,
+    suggest_network,
+    train_config,
+)
+from codesign.execution import Executor, LocalExecutor, RayExecutor
+from codesign.space import SearchSpace
+from codesign.storage import HEARTBEAT_INTERVAL_S, open_storage
+from codesign.study import (
+    attempts,
+    design_trials,
+    finished_keys,
+    open_studies,
+    representative_point,
+    violations,
+)
+from hwmodel import load_technology
+
+MAX_CONSECUTIVE_DUPLICATES = 50  # the sampler keeps proposing trained networks: space exhausted
+
+
+@dataclass(frozen=True)
+class SearchEvent:
+    """What the driver tells its presenter (the CLI draws progress bars from these)."""
+
+    kind: str  # started | proposed | rejected | training | progress | trained | failed | done
+    network_trial: int | None = None
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+EventHandler = Callable[[SearchEvent], None]
+
+
+@dataclass
+class SearchSummary:
+    study_name: str
+    storage_url: str
+    networks_trained: int = 0
+    networks_failed: int = 0
+    networks_rejected: int = 0
+    design_points: int = 0
+    stopped_because: str = ""
+
+
+@dataclass
+class _InFlight:
+    trial: Trial
+    choice: NetworkChoice
+    points: list[HardwarePoint]
+
+
+class _Heartbeat(threading.Thread):
+    """Records a heartbeat for every running network trial while a training blocks."""
+
+    def __init__(self, storage, in_flight: dict[int, _InFlight]):
+        super().__init__(daemon=True, name="codesign-heartbeat")
+        self.storage, self.in_flight, self.stopped = storage, in_flight, threading.Event()
+
+    def run(self) -> None:
+        if not hasattr(self.storage, "record_heartbeat"):
+            return
+        while not self.stopped.wait(HEARTBEAT_INTERVAL_S):
+            for entry in list(self.in_flight.values()):
+                # a missed beat is retried at the next interval
+                with contextlib.suppress(Exception):
+                    self.storage.record_heartbeat(entry.trial._trial_id)
+
+
+def make_executor(
+    space: SearchSpace, ray_address: str | None, on_event: EventHandler
+) -> Executor:
+    if space.execution.mode == "ray" or ray_address:
+        return RayExecutor(space.execution.workers, ray_address or space.execution.ray_address)
+
+    def reporter(trial_number: int):
+        def report(epoch: int, epochs: int, batch: int, batches: int) -> None:
+            on_event(SearchEvent("progress", trial_number, data={
+                "epoch": epoch, "epochs": epochs, "batch": batch, "batches": batches}))
+
+        return report
+
+    return LocalExecutor(reporter)
+
+
+def run_search(
+    space: SearchSpace,
+    storage_url: str | None = None,
+    ray_address: str | None = None,
+    on_event: EventHandler = lambda event: None,
+) -> SearchSummary:
+    """Run (or resume) the search described by `space` until its budget is spent."""
+    url = storage_url or space.storage_url
+    storage = open_storage(url)
+    designs, networks = open_studies(space, storage)
+    optuna.storages.fail_stale_trials(networks)
+    if not networks.trials:
+        for params in space.initial_networks:
+            networks.enqueue_trial(params)
+    technology = load_technology(space.hardware.technology)
+    summary = SearchSummary(space.name, url)
+    deadline = time.monotonic() + space.budget.wall_time_s if space.budget.wall_time_s else None
+    checkpoints = Path(space.output_dir).resolve() / space.name / "networks"
+
+    in_flight: dict[int, _InFlight] = {}
+    heartbeat = _Heartbeat(storage, in_flight)
+    executor = make_executor(space, ray_address, on_event)
+    heartbeat.start()
+    on_event(SearchEvent("started", data={"attempted": attempts(networks),
+                                         "budget": space.budget.trials}))
+    try:
+        duplicates = 0
+        while True:
+            while len(in_flight) < executor.capacity:
+                reason = _stop_reason(space, networks, in_flight, deadline, duplicates)
+                if reason:
+                    summary.stopped_because = summary.stopped_because or reason
+                    break
+                trial = networks.ask()
+                choice = suggest_network(trial, space)
+                key = choice.key()
+                if key in finished_keys(networks) or key in {
+                    e.choice.key() for e in in_flight.values()
+                }:
+                    duplicates += 1
+                    trial.set_user_attr("outcome", "duplicate")
+                    networks.tell(trial, state=TrialState.PRUNED)
+                    continue
+                duplicates = 0
+                trial.set_user_attr("network_key", key)
+                points = hardware_points(choice, space, technology)
+                if not any(_fits_hardware_budget(space, p) for p in points):
+                    trial.set_user_attr("outcome", "over_budget")
+                    networks.tell(trial, state=TrialState.PRUNED)
+                    summary.networks_rejected += 1
+                    on_event(SearchEvent("rejected", trial.number, key))
+                    continue
+                config = train_config(choice, space, str(checkpoints / f"{trial.number:04d}"))
+                trial.set_user_attr("train_config", config.model_dump(mode="json"))
+                executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
+                in_flight[trial.number] = _InFlight(trial, choice, points)
+                on_event(SearchEvent("training", trial.number, key))
+            if not in_flight:
+                break
+            for finished in executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
+                entry = in_flight.pop(finished.key)
+                if finished.error is not None:
+                    entry.trial.set_user_attr("outcome", "failed")
+                    entry.trial.set_user_attr("error", finished.error)
+                    networks.tell(entry.trial, state=TrialState.FAIL)
+                    summary.networks_failed += 1
+                    on_event(SearchEvent("failed", finished.key, finished.error))
+                    continue
+                recorded = _record(space, designs, networks, entry, finished.result)
+                summary.networks_trained += 1
+                summary.design_points += recorded
+                on_event(SearchEvent("trained", finished.key, entry.choice.key(), data={
+                    "design_points": recorded, **finished.result}))
+    except BaseException:
+        _fail_in_flight(networks, in_flight, "interrupted")
+        executor.cancel()
+        raise
+    finally:
+        heartbeat.stopped.set()
+        executor.shutdown()
+    on_event(SearchEvent("done", message=summary.stopped_because))
+    return summary
+
+
+def _stop_reason(space, networks, in_flight, deadline, duplicates) -> str:
+    if attempts(networks) + len(in_flight) >= space.budget.trials:
+        return f"budget of {space.budget.trials} networks spent"
+    if deadline is not None and time.monotonic() >= deadline:
+        return f"wall time of {space.budget.wall_time_s:.0f} s reached"
+    if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
+        return "the sampler only proposes networks already trained (space exhausted)"
+    return ""
+
+
+def _fits_hardware_budget(space: SearchSpace, point: HardwarePoint) -> bool:
+    return all(value <= 0 for value in hardware_violations(point, space).values())
+
+
+def _record(space, designs, networks, entry: _InFlight, result: dict[str, Any]) -> int:
+    """Design points first, then the network trial: a crash in between loses nothing."""
+    trials = design_trials(space, entry.choice, entry.points, result, entry.trial.number)
+    designs.add_trials(trials)
+    best, accuracy = representative_point(space, entry.points, result)
+    for name, value in violations(space, accuracy, best).items():
+        entry.trial.set_constraint(name, value)
+    for name in ("val_accuracy", "test_accuracy", "checkpoint", "train_time_s", "host",
+                 "node_id", "epochs_run"):
+        entry.trial.set_user_attr(name, result.get(name))
+    entry.trial.set_user_attr("outcome", "trained")
+    entry.trial.set_user_attr("design_points", len(trials))
+    networks.tell(entry.trial, objective_values(space, accuracy, best))
+    return len(trials)
+
+
+def _fail_in_flight(networks, in_flight: dict[int, _InFlight], reason: str) -> None:
+    for entry in in_flight.values():
+        try:
+            entry.trial.set_user_attr("outcome", reason)
+            networks.tell(entry.trial, state=TrialState.FAIL)
+        except Exception:  # the storage itself may be what failed; heartbeats cover it
+            pass
+    in_flight.clear()

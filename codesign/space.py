@@ -1,0 +1,219 @@
+"""The search space: what a user writes in `search_spaces/*.yaml`.
+
+Everything is a finite set of choices (lists, or `{min, max}` ranges expanded to powers of two
+or steps), so the search is reproducible and a design point is a plain dictionary of choices.
+Unknown keys are errors, and every error names its field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IntRange(StrictModel):
+    """`{min: 1, max: 64}`: powers of two in [min, max] (scale pow2) or every `step`."""
+
+    min: PositiveInt
+    max: PositiveInt
+    scale: Literal["pow2", "linear"] = "pow2"
+    step: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if not self.values():
+            raise ValueError(f"no power of two lies in [{self.min}, {self.max}]")
+        return self
+
+    def values(self) -> list[int]:
+        if self.scale == "linear":
+            return list(range(self.min, self.max + 1, self.step))
+        powers, value = [], 1
+        while value <= self.max:
+            if value >= self.min:
+                powers.append(value)
+            value *= 2
+        return powers
+
+
+def _expand_choices(value: object) -> object:
+    """A `{min, max}` mapping becomes its list of values; lists are sorted and deduplicated."""
+    if isinstance(value, dict):
+        try:
+            return IntRange.model_validate(value).values()
+        except ValidationError as exc:
+            raise ValueError(", ".join(_range_problem(e) for e in exc.errors())) from None
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return sorted(set(value))
+    return value
+
+
+def _range_problem(error: dict) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+    return f"{where}: {message}" if where else message.removeprefix("Value error, ")
+
+
+# a list of values, or a {min, max, scale, step} range; sorted and unique after validation
+IntChoices = Annotated[
+    list[PositiveInt], BeforeValidator(_expand_choices), Field(min_length=1)
+]
+
+
+class DataSpace(StrictModel):
+    dataset: Literal["fashion_mnist", "cifar10"] = "fashion_mnist"
+    root: str | None = None
+    download: bool = True
+    val_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    batch_size: PositiveInt = 256
+    augment: bool = False
+
+
+class MLPSpace(StrictModel):
+    """Fully connected networks: `hidden_layers` layers, each width chosen from `widths`."""
+
+    family: Literal["mlp"] = "mlp"
+    hidden_layers: int = Field(2, ge=1, le=6)
+    widths: IntChoices = Field(default_factory=lambda: [256, 512, 1024])
+
+
+class ConvSpace(StrictModel):
+    """VGG-style conv BNNs: channels (c, c, 2c, 2c, 4c, 4c) for c in `base_channels`."""
+
+    family: Literal["conv"] = "conv"
+    base_channels: IntChoices = Field(default_factory=lambda: [16, 32, 64])
+    stages: int = Field(3, ge=1, le=5, description="pairs of convs, each pair ends in a pool")
+    hidden: IntChoices = Field(default_factory=lambda: [256])
+
+
+ModelSpace = Annotated[MLPSpace | ConvSpace, Field(discriminator="family")]
+
+SNGKindName = Literal["ideal", "lfsr", "sobol"]
+
+
+class InputSpace(StrictModel):
+    """Input encodings to consider. `fixed_point` is the conventional BNN baseline."""
+
+    modes: Annotated[list[Literal["sc", "fixed_point"]], Field(min_length=1)] = ["sc"]
+    bitstream_lengths: IntChoices = Field(default_factory=lambda: [1, 2, 4, 8, 16, 32, 64])
+    merge_points: Annotated[list[Literal["first_layer", "output"]], Field(min_length=1)] = [
+        "first_layer"
+    ]
+    sng_kinds: Annotated[list[SNGKindName], Field(min_length=1)] = ["ideal"]
+    training_modes: Annotated[list[Literal["adapted", "non_adapted"]], Field(min_length=1)] = [
+        "adapted"
+    ]
+    train_lengths: IntChoices = Field(
+        default_factory=lambda: [16],
+        description="N for SC-adapted training with the first-layer merge (output merge: 1)",
+    )
+    sng_sharing: PositiveInt = 1
+    sng_seed: int = Field(0, ge=0)
+    lfsr_width: int = Field(16, ge=8, le=32)
+
+
+class HardwareSpace(StrictModel):
+    technology: str = Field("stt_mram_28nm", description="a preset name or a preset YAML path")
+    tiles: IntChoices = Field(default_factory=lambda: [1, 2, 4, 8, 16, 32, 64])
+    array_rows: PositiveInt = 256
+    array_cols: PositiveInt = 256
+    fixed_point_first_layers: Annotated[
+        list[Literal["fixed_point_parallel", "fixed_point_bit_serial"]], Field(min_length=1)
+    ] = ["fixed_point_parallel", "fixed_point_bit_serial"]
+
+
+Objective = Literal["accuracy", "energy", "area", "latency"]
+
+
+class Constraints(StrictModel):
+    """Hard budgets. Hardware budgets are checked before training: no wasted runs."""
+
+    max_area_mm2: float | None = Field(None, gt=0.0)
+    max_energy_pj: float | None = Field(None, gt=0.0)
+    max_latency_ns: float | None = Field(None, gt=0.0)
+    min_accuracy: float | None = Field(None, ge=0.0, le=1.0)
+
+
+class Budget(StrictModel):
+    trials: PositiveInt = Field(8, description="networks to train (each yields many designs)")
+    wall_time_s: float | None = Field(None, gt=0.0, description="stop asking for new networks")
+    epochs: PositiveInt = 5
+    subset: float = Field(1.0, gt=0.0, le=1.0, description="class-balanced training fraction")
+
+
+class SamplerSpec(StrictModel):
+    kind: Literal["nsga2", "tpe", "gp", "random"] = "nsga2"
+    seed: int = Field(0, ge=0)
+    population_size: int = Field(8, ge=2, description="NSGA-II population")
+
+
+class Execution(StrictModel):
+    mode: Literal["local", "ray"] = "local"
+    workers: PositiveInt = Field(1, description="trainings in flight at once (ray)")
+    ray_address: str | None = Field(None, description="join this Ray cluster (else start one)")
+
+
+class SearchSpace(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="study name")
+    seed: int = Field(0, ge=0, description="training seed of every network")
+    data: DataSpace = DataSpace()
+    model: ModelSpace = MLPSpace()
+    input: InputSpace = InputSpace()
+    hardware: HardwareSpace = HardwareSpace()
+    objectives: Annotated[list[Objective], Field(min_length=2)] = ["accuracy", "energy", "area"]
+    constraints: Constraints = Constraints()
+    budget: Budget = Budget()
+    sampler: SamplerSpec = SamplerSpec()
+    initial_networks: list[dict[str, int | str]] = Field(
+        default_factory=list,
+        description="networks to train first (Optuna parameters, e.g. the paper's reference)",
+    )
+    storage: str | None = Field(None, description="Optuna storage URL")
+    execution: Execution = Execution()
+    output_dir: str = Field("runs", description="checkpoints and reports go under here")
+
+    @field_validator("objectives")
+    @classmethod
+    def _objectives_valid(cls, value: list[str]) -> list[str]:
+        if "accuracy" not in value:
+            raise ValueError("must include accuracy")
+        if len(set(value)) != len(value):
+            raise ValueError("objectives must not repeat")
+        return value
+
+    @model_validator(mode="after")
+    def _initial_networks_in_space(self) -> SearchSpace:
+        from codesign.compose import NetworkChoice, enumerate_networks  # compose imports us
+
+        allowed = {choice.key() for choice in enumerate_networks(self)}
+        for index, params in enumerate(self.initial_networks):
+            try:
+                key = NetworkChoice.from_params(params).key()
+            except (KeyError, TypeError, ValueError):
+                key = None
+            if key not in allowed:
+                raise ValueError(
+                    f"initial_networks[{index}] is not a network of this space: {params}"
+                )
+        return self
+
+    @property
+    def storage_url(self) -> str:
+        return self.storage or f"sqlite:///{Path(self.output_dir) / self.name}.db"
