@@ -29,7 +29,8 @@ from codesign.compose import (
 from codesign.space import ConvSpace, MLPSpace, SearchSpace
 
 NETWORKS_SUFFIX = ":networks"
-SPACE_ATTR = "search_space"
+IDENTITY_ATTR = "search_identity"  # what may not change when a search is resumed
+SPACE_ATTR = "search_space"  # the space of the latest run (its budget may have grown)
 
 
 class StudyMismatch(Exception):
@@ -74,7 +75,7 @@ def open_studies(
         load_if_exists=True,
     )
     identity = _search_identity(space)
-    stored = designs.user_attrs.get(SPACE_ATTR)
+    stored = designs.user_attrs.get(IDENTITY_ATTR)
     if stored is not None and stored != identity:
         raise StudyMismatch(
             f"study '{space.name}' exists in this storage with a different search space; "
@@ -85,8 +86,9 @@ def open_studies(
     if stored is None:
         for study in (designs, networks):
             study.set_metric_names(metric_names(space))
-            study.set_user_attr(SPACE_ATTR, identity)
+            study.set_user_attr(IDENTITY_ATTR, identity)
             study.set_user_attr("sampler", space.sampler.model_dump(mode="json"))
+    designs.set_user_attr(SPACE_ATTR, space.model_dump_json())
     return designs, networks
 
 

@@ -1,0 +1,108 @@
+"""Front, picks and hypervolume against plain reference computations."""
+
+import numpy as np
+import optuna
+import pytest
+from optuna.distributions import CategoricalDistribution
+
+from codesign.pareto import Limits, PickError, hypervolume, knee_point, pareto_front, pick
+from codesign.space import SearchSpace
+
+SPACE = SearchSpace(name="unit")  # objectives: accuracy, energy, area
+
+
+def _study(points):
+    study = optuna.create_study(directions=["maximize", "minimize", "minimize"])
+    for accuracy, energy, area in points:
+        study.add_trial(optuna.trial.create_trial(
+            values=[accuracy, energy, area],
+            params={"tiles": 1}, distributions={"tiles": CategoricalDistribution([1])},
+            user_attrs={"val_accuracy": accuracy, "energy_pj": energy, "area_mm2": area,
+                        "latency_ns": 1.0},
+        ))
+    return study
+
+
+def _dominates(a, b):
+    better_or_equal = a[0] >= b[0] and a[1] <= b[1] and a[2] <= b[2]
+    return better_or_equal and a != b
+
+
+def test_front_is_the_set_of_non_dominated_points():
+    rng = np.random.default_rng(0)
+    points = [(round(a, 3), round(e, 1), round(r, 2)) for a, e, r in
+              zip(rng.uniform(0.5, 0.9, 40), rng.uniform(1, 100, 40), rng.uniform(0.1, 5, 40),
+                  strict=True)]
+    study = _study(points)
+    expected = {p for p in points if not any(_dominates(q, p) for q in points)}
+    front = {(t.values[0], t.values[1], t.values[2]) for t in pareto_front(study)}
+    assert front == expected
+
+
+def test_picks_follow_their_rule():
+    points = [(0.90, 50.0, 3.0), (0.85, 10.0, 2.0), (0.80, 5.0, 4.0), (0.70, 20.0, 0.5)]
+    study = _study(points)
+    assert pick(study, SPACE, "max-accuracy").values[0] == 0.90
+    assert pick(study, SPACE, "min-energy").values[1] == 5.0
+    assert pick(study, SPACE, "min-area").values[2] == 0.5
+    limited = pick(study, SPACE, "min-energy", Limits(min_accuracy=0.84))
+    assert limited.values[1] == 10.0
+    with pytest.raises(PickError):
+        pick(study, SPACE, "knee", Limits(max_energy_pj=1.0))
+
+
+def test_knee_is_the_front_point_nearest_the_ideal():
+    # two extremes and a balanced point: the balanced one is the knee
+    study = _study([(0.90, 100.0, 1.0), (0.60, 1.0, 1.0), (0.88, 10.0, 1.0)])
+    assert knee_point(pareto_front(study), SPACE).values[1] == 10.0
+
+
+def _reference_hypervolume(losses, reference, samples=200_000):
+    """Monte Carlo estimate of the dominated volume inside the reference box."""
+    rng = np.random.default_rng(1)
+    points = rng.uniform(0, 1, size=(samples, losses.shape[1])) * reference
+    dominated = np.zeros(samples, dtype=bool)
+    for loss in losses:
+        dominated |= (points >= loss).all(axis=1)
+    return dominated.mean() * np.prod(reference)
+
+
+def test_hypervolume_matches_a_reference_computation():
+    points = [(0.90, 50.0, 3.0), (0.85, 10.0, 2.0), (0.80, 5.0, 4.0), (0.70, 20.0, 0.5)]
+    study = _study(points)
+    scales = {"energy_pj": 100.0, "area_mm2": 5.0, "latency_ns": 1.0}
+    value = hypervolume(study.trials, SPACE, scales)
+    losses = np.array([(1 - a, e / 100.0, r / 5.0) for a, e, r in points])
+    assert value == pytest.approx(_reference_hypervolume(losses, np.ones(3)), abs=3e-3)
+
+
+def test_adding_a_dominated_point_leaves_hypervolume_unchanged():
+    base = [(0.9, 10.0, 1.0), (0.8, 5.0, 2.0)]
+    scales = {"energy_pj": 20.0, "area_mm2": 4.0, "latency_ns": 1.0}
+    without = hypervolume(_study(base).trials, SPACE, scales)
+    with_dominated = hypervolume(_study([*base, (0.7, 15.0, 3.0)]).trials, SPACE, scales)
+    assert with_dominated == pytest.approx(without)
+    better = hypervolume(_study([*base, (0.95, 1.0, 0.5)]).trials, SPACE, scales)
+    assert better > without
+
+
+def test_enumerated_networks_match_what_the_sampler_can_propose():
+    from codesign.compose import enumerate_networks, suggest_network
+
+    space = SearchSpace.model_validate({
+        "name": "enum", "model": {"family": "mlp", "hidden_layers": 1, "widths": [8, 16]},
+        "input": {"modes": ["sc", "fixed_point"], "merge_points": ["first_layer", "output"],
+                  "sng_kinds": ["ideal", "sobol"], "training_modes": ["adapted", "non_adapted"],
+                  "train_lengths": [4, 8]},
+    })
+    enumerated = {choice.key() for choice in enumerate_networks(space)}
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    proposed = set()
+    for _ in range(400):
+        trial = study.ask()
+        proposed.add(suggest_network(trial, space).key())
+        study.tell(trial, 0.0)
+    assert proposed == enumerated
+    # 2 widths x (1 fixed point + sc: first_layer adapted x 2 N + first_layer non-adapted
+    # + output adapted + output non-adapted, each x 2 SNGs)
+    assert len(enumerated) == 2 * (1 + 2 * (2 + 1 + 1 + 1))

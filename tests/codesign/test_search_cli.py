@@ -1,0 +1,162 @@
+"""The search CLI: schema errors as one line with exit 2, and the commands around a study."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import yaml
+
+from codesign.cli import main
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"input": {"lenghts": [1]}}, "input.lenghts: unknown key"),
+        ({"budget": {"trials": "many"}}, "budget.trials"),
+        ({"input": {"bitstream_lengths": []}}, "input.bitstream_lengths"),
+        ({"hardware": {"tiles": {"min": 8, "max": 2}}}, "hardware.tiles: min (8) is greater"),
+        ({"input": {"sng_kinds": ["quantum"]}}, "input.sng_kinds.0"),
+        ({"objectives": ["energy", "area"]}, "objectives: must include accuracy"),
+        ({"sampler": {"kind": "annealing"}}, "sampler.kind"),
+        ({"name": "has space"}, "name"),
+        ({"initial_networks": [{"input_mode": "sc", "width_1": 7}]}, "initial_networks[0]"),
+    ],
+)
+def test_schema_errors_name_the_field(tiny_space, write_space, capsys, overrides, expected):
+    path = write_space(tiny_space(**overrides))
+    assert main(["search", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert str(path) in err and expected in err
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:////proc/no-such-dir/study.db", "postgresql://user@127.0.0.1:9/none"]
+)
+def test_unreachable_storage_is_one_line_exit_2(tiny_space, write_space, capsys, url):
+    path = write_space(tiny_space())
+    assert main(["search", str(path), "--no-progress", "--storage", url]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: storage") and len(err.splitlines()) == 1
+
+
+def test_search_subprocess_error_has_no_traceback(tmp_path):
+    path = tmp_path / "space.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "hardware": {"tiles": {"min": 8, "max": 2}}}))
+    done = subprocess.run([sys.executable, "-m", "codesign", "search", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "hardware.tiles" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def finished_study(tmp_path_factory, tiny_fmnist_dir):
+    """A tiny search run once through the CLI, shared by the read-only tests below."""
+    root = tmp_path_factory.mktemp("study")
+    space = {
+        "name": "tiny", "data": {"root": str(tiny_fmnist_dir), "download": False,
+                                 "batch_size": 50},
+        "model": {"family": "mlp", "hidden_layers": 1, "widths": [16, 32]},
+        "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": [1, 4, 16],
+                  "sng_kinds": ["lfsr"], "train_lengths": [4]},
+        "hardware": {"tiles": [1, 4]}, "budget": {"trials": 3, "epochs": 2},
+        "sampler": {"kind": "random", "seed": 1}, "output_dir": str(root / "runs"),
+    }
+    path = root / "space.yaml"
+    path.write_text(yaml.safe_dump(space))
+    storage = f"sqlite:///{root / 'tiny.db'}"
+    assert main(["search", str(path), "--no-progress", "--storage", storage]) == 0
+    return {"root": root, "storage": storage, "args": ["--study", "tiny", "--storage", storage]}
+
+
+def test_status_lists_progress_and_front(finished_study, capsys):
+    assert main(["status", *finished_study["args"]]) == 0
+    out = capsys.readouterr().out
+    assert "3/3 networks" in out and "Pareto front" in out
+
+
+def test_pareto_writes_png_html_and_hypervolume(finished_study, capsys):
+    out_dir = finished_study["root"] / "plots"
+    assert main(["pareto", *finished_study["args"], "--out", str(out_dir)]) == 0
+    for name in ("pareto.png", "pareto.html", "hypervolume.png", "hypervolume.json"):
+        assert (out_dir / name).stat().st_size > 0
+    assert (out_dir / "pareto.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_unknown_study_is_one_line_exit_2(finished_study, capsys):
+    assert main(["status", "--study", "nope", "--storage", finished_study["storage"]]) == 2
+    assert "study 'nope' not found" in capsys.readouterr().err
+
+
+def test_export_round_trip_reproduces_hardware_exactly_and_accuracy(finished_study, capsys):
+    import json
+
+    exported = finished_study["root"] / "design.yaml"
+    assert main(["export", *finished_study["args"], "--pick", "max-accuracy",
+                 "-o", str(exported)]) == 0
+    document = yaml.safe_load(exported.read_text())
+    for section in ("training", "hardware", "metrics", "cost_breakdown", "versions"):
+        assert section in document
+
+    hw_json = finished_study["root"] / "hw.json"
+    assert main(["hw", str(exported), "--json", str(hw_json)]) == 0
+    report = json.loads(hw_json.read_text())
+    assert report["energy_pj"] == document["metrics"]["energy_pj"]
+    assert report["area_mm2"] == document["metrics"]["area_mm2"]
+    assert report["latency_ns"] == document["metrics"]["latency_ns"]
+
+    trained = finished_study["root"] / "train.json"
+    assert main(["train", str(exported), "--no-progress", "--json", str(trained),
+                 "--output-dir", str(finished_study["root"] / "retrain")]) == 0
+    accuracy = next(iter(json.loads(trained.read_text())["test_accuracy"].values()))
+    recorded = document["metrics"]["test_accuracy"]
+    # retrained from the exported config and seed: equal up to sampling noise of a
+    # 200-image test set (3 standard errors at p = 0.5 is 0.11)
+    assert abs(accuracy - recorded) <= 0.11
+
+
+def test_export_by_trial_number_and_bad_requests(finished_study, capsys):
+    out = finished_study["root"] / "by-number.yaml"
+    assert main(["export", *finished_study["args"], "--trial", "0", "-o", str(out)]) == 0
+    assert yaml.safe_load(out.read_text())["study"]["design_trial"] == 0
+    assert main(["export", *finished_study["args"], "--trial", "9999", "-o", str(out)]) == 2
+    assert main(["export", *finished_study["args"], "--pick", "knee", "--min-accuracy", "1.01",
+                 "-o", str(out)]) == 2
+    assert "no design" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_dashboard_serves_the_study_on_loopback(finished_study):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "codesign", "dashboard", *finished_study["args"],
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=5) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        assert '"tiny"' in body
+        connections = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+        listening = [line for line in connections.splitlines() if f":{port} " in line]
+        assert listening and all("127.0.0.1" in line for line in listening)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
