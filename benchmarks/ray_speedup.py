@@ -4,7 +4,7 @@
 Both runs train the same networks (enqueued in the same order), so only the execution differs.
 Ray's start-up is timed separately and excluded from the steady-state ratio.
 
-    python benchmarks/ray_speedup.py [--networks 6] [--epochs 2] [--subset 0.2]
+    python benchmarks/ray_speedup.py [--networks 6] [--epochs 2] [--subset 1.0] [--widths ...]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def space_for(mode: str, args, folder: Path) -> SearchSpace:
     base = {
         "name": f"speed-{mode}",
         "data": {"dataset": "fashion_mnist", "batch_size": 128},
-        "model": {"family": "mlp", "hidden_layers": 2, "widths": [128, 256, 512]},
+        "model": {"family": "mlp", "hidden_layers": 2, "widths": args.widths},
         "input": {"modes": ["sc"], "bitstream_lengths": [1, 4, 16], "sng_kinds": ["ideal"],
                   "train_lengths": [8]},
         "hardware": {"tiles": [1, 16]},
@@ -43,7 +43,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", type=int, default=6)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--subset", type=float, default=0.2)
+    parser.add_argument("--subset", type=float, default=1.0)
+    parser.add_argument("--widths", type=int, nargs="+", default=[256, 512, 1024])
     args = parser.parse_args()
     quiet_libraries()
     import ray

@@ -64,9 +64,17 @@ def hypervolume_png(history: Sequence[tuple[int, float]], title: str, path: Path
 
 
 def pareto_html(study: optuna.Study, space: SearchSpace, path: Path) -> Path:
-    """Optuna's interactive Pareto-front plot, self-contained (works offline)."""
+    """Optuna's interactive Pareto-front plot, self-contained (works offline).
+
+    Optuna draws at most three objectives: with four, the first three (accuracy, energy,
+    area) are drawn and latency stays in the hover text of the dashboard.
+    """
+    names = metric_names(space)[:3]
     figure = optuna.visualization.plot_pareto_front(
-        study, target_names=metric_names(space), include_dominated_trials=True
+        study,
+        target_names=names,
+        include_dominated_trials=True,
+        targets=lambda trial: tuple(trial.values[:3]),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.write_html(str(path), include_plotlyjs=True)

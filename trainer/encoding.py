@@ -75,10 +75,14 @@ class StochasticEncoding(InputEncoding):
         return 2.0 * counts - n.view(-1, *([1] * pixels.dim()))  # sum of +1/-1 bits
 
     def bipolar_planes(
-        self, pixels: torch.Tensor, length: int, generator: torch.Generator | None = None
+        self,
+        pixels: torch.Tensor,
+        length: int,
+        generator: torch.Generator | None = None,
+        start: int = 0,
     ) -> torch.Tensor:
-        """The stream as +1/-1 bit-planes: (length, *pixels.shape)."""
-        bits = self.sng.stream(pixels, length, generator)
+        """The stream as +1/-1 bit-planes from cycle `start`: (length, *pixels.shape)."""
+        bits = self.sng.stream(pixels, length, generator, start)
         return bits.to(torch.float32) * 2.0 - 1.0
 
 

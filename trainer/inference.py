@@ -25,8 +25,13 @@ def class_scores(
     lengths: Sequence[int],
     generator: torch.Generator | None = None,
     plane_chunk: int = PLANE_CHUNK,
+    start_cycle: int = 0,
 ) -> torch.Tensor:
-    """Class scores (len(lengths), batch, classes) at each bitstream length."""
+    """Class scores (len(lengths), batch, classes) at each bitstream length.
+
+    `start_cycle` (output merge only) starts the stream later: training uses it so that a
+    deterministic generator's every cycle is seen, not only the first few.
+    """
     lengths = check_lengths(lengths)
     batch = pixels.shape[0]
     if not (isinstance(encoding, StochasticEncoding) and encoding.merges_at_output):
@@ -37,7 +42,7 @@ def class_scores(
         scores = network.readout(network.body(preactivation / n))
         return scores.view(len(lengths), batch, -1)
 
-    planes = encoding.bipolar_planes(pixels, lengths[-1], generator)
+    planes = encoding.bipolar_planes(pixels, lengths[-1], generator, start_cycle)
     if torch.is_grad_enabled() or plane_chunk >= lengths[-1]:
         per_plane = network.body(network.first(planes.flatten(0, 1)))
         sums = per_plane.view(lengths[-1], batch, -1).cumsum(0)[[n - 1 for n in lengths]]

@@ -13,7 +13,7 @@ from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
 from trainer.config import TrainConfig
-from trainer.encoding import deployed_encoding, training_encoding
+from trainer.encoding import StochasticEncoding, deployed_encoding, training_encoding
 from trainer.inference import class_scores
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
@@ -75,7 +75,10 @@ class SCBNNModule(pl.LightningModule):
     def training_step(self, batch, batch_index):
         pixels, labels = batch
         length = self.train_lengths[int(torch.randint(len(self.train_lengths), ()))]
-        scores = class_scores(self.network, self.train_encoding, pixels, [length])[0]
+        scores = class_scores(
+            self.network, self.train_encoding, pixels, [length],
+            start_cycle=self._training_start_cycle(length),
+        )[0]
         loss = F.cross_entropy(scores, labels)
         if not torch.isfinite(loss):
             raise TrainingDiverged(
@@ -84,6 +87,17 @@ class SCBNNModule(pl.LightningModule):
             )
         self.log("train/loss", loss, prog_bar=True)
         return loss
+
+    def _training_start_cycle(self, length: int) -> int:
+        """Output merge with a deterministic SNG: each batch trains on planes from a random
+        cycle within the longest evaluated stream. Cycle 0 alone would teach the network one
+        fixed dither pattern, and deployment at larger N would meet planes it never saw."""
+        encoding = self.train_encoding
+        if not (isinstance(encoding, StochasticEncoding) and encoding.merges_at_output
+                and encoding.sng.deterministic):
+            return 0
+        span = max(self.eval_lengths[-1], length) - length + 1
+        return int(torch.randint(span, ()))
 
     def on_train_batch_end(self, outputs, batch, batch_index) -> None:
         clip_latent_weights(self.network)

@@ -59,9 +59,13 @@ class StochasticNumberGenerator(ABC):
 
     @abstractmethod
     def stream(
-        self, pixels: torch.Tensor, length: int, generator: torch.Generator | None = None
+        self,
+        pixels: torch.Tensor,
+        length: int,
+        generator: torch.Generator | None = None,
+        start: int = 0,
     ) -> torch.Tensor:
-        """Bit-planes (length, *pixels.shape) of dtype bool."""
+        """Bit-planes (length, *pixels.shape) of dtype bool, from cycle `start` on."""
 
     @abstractmethod
     def counts(
@@ -136,8 +140,8 @@ class IdealSNG(StochasticNumberGenerator):
     def __init__(self) -> None:
         self._tables: dict[int, _BinomialAliasTable] = {}
 
-    def stream(self, pixels, length, generator=None):
-        x = pixel_values(pixels)
+    def stream(self, pixels, length, generator=None, start=0):
+        x = pixel_values(pixels)  # independent cycles: where the stream starts is immaterial
         return torch.rand((length, *pixels.shape), generator=generator, device=pixels.device) < x
 
     def counts(self, pixels, lengths, generator=None, dtype=torch.int64):
@@ -187,9 +191,9 @@ class DeterministicSNG(StochasticNumberGenerator):
     def num_groups(self, positions: int) -> int:
         return math.ceil(positions / self.sharing)
 
-    def stream(self, pixels, length, generator=None):
+    def stream(self, pixels, length, generator=None, start=0):
         positions = _positions(pixels)
-        words = self.words(positions, length).to(pixels.device)
+        words = self.words(positions, start + length)[start:].to(pixels.device)
         flat = pixels.reshape(pixels.shape[0], positions).to(torch.int64)
         bits = words[:, None, :] * PIXEL_MAX < flat[None] * (1 << self.bits)
         return bits.reshape(length, *pixels.shape)

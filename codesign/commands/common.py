@@ -55,25 +55,31 @@ def percent(value: float) -> str:
     return f"{100 * value:.2f}%"
 
 
-def describe_network(params: dict) -> str:
+FIRST_LAYER_LABELS = {"sc": "sc", "fixed_point_parallel": "parallel",
+                      "fixed_point_bit_serial": "bit-serial"}
+
+
+def describe_shape(params: dict) -> str:
     if "width_1" in params:
-        widths = [str(params[k]) for k in sorted(p for p in params if p.startswith("width_"))]
-        shape = "mlp " + "-".join(widths)
-    else:
-        shape = f"conv c={params.get('base_channels')} fc={params.get('fc_width')}"
+        return "-".join(str(params[f"width_{i}"]) for i in range(1, 99) if f"width_{i}" in params)
+    return f"conv {params.get('base_channels')}/{params.get('fc_width')}"
+
+
+def describe_input(params: dict) -> str:
     if params["input_mode"] != "sc":
-        return f"{shape}, fixed point"
+        return "fixed point"
     training = "adapted" if params.get("training_mode") == "adapted" else "non-adapted"
-    trained_at = f"@N={params['train_length']}" if "train_length" in params else ""
-    return (f"{shape}, sc {params.get('sng_kind')} {params.get('merge_point')}, "
-            f"{training}{trained_at}")
+    trained_at = f"@{params['train_length']}" if "train_length" in params else ""
+    merge = "first" if params.get("merge_point") == "first_layer" else "output"
+    return f"{params.get('sng_kind')} {merge} {training}{trained_at}"
 
 
 def front_table(trials, title: str, limit: int | None = None):
     from rich.table import Table
 
     table = Table(title=title)
-    for column, justify in (("trial", "right"), ("network", "left"), ("first layer", "left"),
+    for column, justify in (("trial", "right"), ("network", "left"), ("input", "left"),
+                            ("first layer", "left"),
                             ("N", "right"), ("tiles", "right"), ("val acc", "right"),
                             ("test acc", "right"), ("energy pJ", "right"),
                             ("area mm2", "right"), ("latency ns", "right")):
@@ -81,7 +87,8 @@ def front_table(trials, title: str, limit: int | None = None):
     for trial in list(trials)[:limit]:
         a, p = trial.user_attrs, trial.params
         table.add_row(
-            str(trial.number), describe_network(p), p["first_layer_hw"],
+            str(trial.number), describe_shape(p), describe_input(p),
+            FIRST_LAYER_LABELS[p["first_layer_hw"]],
             str(p.get("bitstream_length", "-")), str(p["tiles"]), percent(a["val_accuracy"]),
             percent(a["test_accuracy"]), f"{a['energy_pj']:,.0f}", f"{a['area_mm2']:.4f}",
             f"{a['latency_ns']:,.0f}",

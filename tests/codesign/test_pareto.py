@@ -106,3 +106,14 @@ def test_enumerated_networks_match_what_the_sampler_can_propose():
     # 2 widths x (1 fixed point + sc: first_layer adapted x 2 N + first_layer non-adapted
     # + output adapted + output non-adapted, each x 2 SNGs)
     assert len(enumerated) == 2 * (1 + 2 * (2 + 1 + 1 + 1))
+
+
+def test_html_plot_handles_four_objectives(tmp_path):
+    from codesign.plots import pareto_html
+
+    space = SearchSpace(name="four", objectives=["accuracy", "energy", "area", "latency"])
+    study = optuna.create_study(directions=["maximize", "minimize", "minimize", "minimize"])
+    for values in ([0.9, 10.0, 1.0, 5.0], [0.8, 5.0, 2.0, 1.0]):
+        study.add_trial(optuna.trial.create_trial(values=values))
+    path = pareto_html(study, space, tmp_path / "front.html")
+    assert "plotly" in path.read_text()[:20000].lower()

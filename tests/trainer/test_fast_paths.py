@@ -152,3 +152,10 @@ def test_the_ideal_check_detects_a_biased_fast_path():
     planes = reference_planes(IdealSNG(), pixels, 64, torch.Generator().manual_seed(2))
     naive = torch.stack(planes).sum(0)
     assert not _homogeneous(_histogram(fast, 65), _histogram(naive, 65))
+
+
+@pytest.mark.parametrize("sng", DETERMINISTIC[:3], ids=lambda s: f"{s.kind}-share{s.sharing}")
+def test_a_stream_started_later_is_the_tail_of_the_full_stream(sng):
+    pixels = torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8)
+    full = sng.stream(pixels, 24)
+    assert torch.equal(sng.stream(pixels, 4, start=11), full[11:15])
