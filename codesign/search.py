@@ -34,11 +34,16 @@ from codesign.compose import (
 )
 from codesign.execution import Executor, LocalExecutor, RayExecutor
 from codesign.space import SearchSpace
-from codesign.storage import HEARTBEAT_INTERVAL_S, open_storage
+from codesign.storage import (
+    HEARTBEAT_INTERVAL_S,
+    is_storage_failure,
+    open_storage,
+    storage_failure,
+)
 from codesign.study import (
     attempts,
     design_trials,
-    finished_keys,
+    earlier_claim,
     open_studies,
     representative_point,
     violations,
@@ -121,11 +126,16 @@ def run_search(
     """Run (or resume) the search described by `space` until its budget is spent."""
     url = storage_url or space.storage_url
     storage = open_storage(url)
-    designs, networks = open_studies(space, storage)
-    optuna.storages.fail_stale_trials(networks)
-    if not networks.trials:
-        for params in space.initial_networks:
-            networks.enqueue_trial(params)
+    try:
+        designs, networks = open_studies(space, storage)
+        optuna.storages.fail_stale_trials(networks)
+        if not networks.trials:
+            for params in space.initial_networks:
+                networks.enqueue_trial(params)
+    except Exception as exc:
+        if is_storage_failure(exc):
+            raise storage_failure(url, exc) from None
+        raise
     technology = load_technology(space.hardware.technology)
     summary = SearchSummary(space.name, url)
     deadline = time.monotonic() + space.budget.wall_time_s if space.budget.wall_time_s else None
@@ -141,22 +151,20 @@ def run_search(
         duplicates = 0
         while True:
             while len(in_flight) < executor.capacity:
-                reason = _stop_reason(space, networks, in_flight, deadline, duplicates)
+                reason = _stop_reason(space, networks, deadline, duplicates)
                 if reason:
                     summary.stopped_because = summary.stopped_because or reason
                     break
                 trial = networks.ask()
                 choice = suggest_network(trial, space)
                 key = choice.key()
-                if key in finished_keys(networks) or key in {
-                    e.choice.key() for e in in_flight.values()
-                }:
+                trial.set_user_attr("network_key", key)  # the claim (see `earlier_claim`)
+                if earlier_claim(networks, key, trial.number) is not None:
                     duplicates += 1
                     trial.set_user_attr("outcome", "duplicate")
                     networks.tell(trial, state=TrialState.PRUNED)
                     continue
                 duplicates = 0
-                trial.set_user_attr("network_key", key)
                 points = hardware_points(choice, space, technology)
                 if not any(_fits_hardware_budget(space, p) for p in points):
                     trial.set_user_attr("outcome", "over_budget")
@@ -185,9 +193,11 @@ def run_search(
                 summary.design_points += recorded
                 on_event(SearchEvent("trained", finished.key, entry.choice.key(), data={
                     "design_points": recorded, **finished.result}))
-    except BaseException:
+    except BaseException as exc:
         _fail_in_flight(networks, in_flight, "interrupted")
         executor.cancel()
+        if is_storage_failure(exc):
+            raise storage_failure(url, exc) from None
         raise
     finally:
         heartbeat.stopped.set()
@@ -196,8 +206,8 @@ def run_search(
     return summary
 
 
-def _stop_reason(space, networks, in_flight, deadline, duplicates) -> str:
-    if attempts(networks) + len(in_flight) >= space.budget.trials:
+def _stop_reason(space, networks, deadline, duplicates) -> str:
+    if attempts(networks) >= space.budget.trials:  # in-flight trainings included
         return f"budget of {space.budget.trials} networks spent"
     if deadline is not None and time.monotonic() >= deadline:
         return f"wall time of {space.budget.wall_time_s:.0f} s reached"

@@ -7,14 +7,18 @@ RDB storages record heartbeats, so trials of a killed driver are failed on the n
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 
-HEARTBEAT_INTERVAL_S = 20  # the driver records a heartbeat for each running trial this often
-GRACE_PERIOD_S = 90  # a RUNNING trial without a heartbeat for this long is failed
+# The driver records a heartbeat for each running trial every HEARTBEAT_INTERVAL_S; a RUNNING
+# trial without one for GRACE_PERIOD_S belongs to a dead driver and is failed. The environment
+# may shorten both (tests do).
+HEARTBEAT_INTERVAL_S = float(os.environ.get("CODESIGN_HEARTBEAT_INTERVAL_S", 20))
+GRACE_PERIOD_S = float(os.environ.get("CODESIGN_GRACE_PERIOD_S", 90))
 JOURNAL_PREFIX = "journal:"
 
 
@@ -34,14 +38,30 @@ def open_storage(url: str) -> BaseStorage:
                 database.parent.mkdir(parents=True, exist_ok=True)
         return RDBStorage(
             url,
-            heartbeat_interval=HEARTBEAT_INTERVAL_S,
-            grace_period=GRACE_PERIOD_S,
+            heartbeat_interval=max(1, round(HEARTBEAT_INTERVAL_S)),
+            grace_period=max(1, round(GRACE_PERIOD_S)),
             engine_kwargs=_engine_kwargs(url),
         )
     except (OSError, ValueError, ImportError, optuna.exceptions.OptunaError) as exc:
         raise StorageError(f"storage {url}: {_first_line(exc)}") from None
     except Exception as exc:  # SQLAlchemy's connection errors, whatever the driver
         raise StorageError(f"storage {url}: cannot open ({_first_line(exc)})") from None
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """A failure of the storage itself (disk full, read-only, connection lost)."""
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # pragma: no cover - SQLAlchemy comes with Optuna
+        SQLAlchemyError = ()  # noqa: N806
+    return isinstance(exc, SQLAlchemyError | OSError)
+
+
+def storage_failure(url: str, exc: BaseException) -> StorageError:
+    return StorageError(
+        f"storage {url}: writing failed ({_first_line(exc)}); "
+        "everything recorded before this point is kept"
+    )
 
 
 def _engine_kwargs(url: str) -> dict:

@@ -195,20 +195,29 @@ def network_trials(study: optuna.Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False)
 
 
-def finished_keys(study: optuna.Study) -> dict[str, int]:
-    """Network keys already trained, or attempted and failed for a reason that persists."""
-    keys = {}
-    for trial in network_trials(study):
-        key = trial.user_attrs.get("network_key")
-        settled = trial.state == TrialState.COMPLETE or (
-            trial.user_attrs.get("outcome") == "over_budget"
-        )
-        if key and settled:
-            keys[key] = trial.number
-    return keys
-
-
 def attempts(study: optuna.Study) -> int:
-    """Networks that count against the budget: trained, failed, or rejected by budgets."""
+    """Networks that count against the budget: trained, failed, rejected by budgets, or in
+    training now (by this driver or by another one sharing the study)."""
     counted = {"trained", "failed", "over_budget"}
-    return sum(t.user_attrs.get("outcome") in counted for t in network_trials(study))
+    return sum(
+        t.user_attrs.get("outcome") in counted
+        or (t.state == TrialState.RUNNING and "network_key" in t.user_attrs)
+        for t in network_trials(study)
+    )
+
+
+def earlier_claim(study: optuna.Study, key: str, number: int) -> int | None:
+    """The first trial that claimed `key` before trial `number` and still holds it.
+
+    Several drivers may share a study: each claims a network by writing its key on a trial,
+    then yields if an earlier trial (running, trained, or rejected) holds the same key. With
+    read-after-write storage, of two simultaneous claims exactly the later one yields.
+    """
+    for trial in network_trials(study):
+        if trial.number >= number or trial.user_attrs.get("network_key") != key:
+            continue
+        if trial.state == TrialState.RUNNING or trial.user_attrs.get("outcome") in (
+            "trained", "over_budget"
+        ):
+            return trial.number
+    return None
