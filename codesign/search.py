@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.trial import Trial, TrialState
 
 from codesign.compose import (
@@ -35,6 +36,7 @@ from codesign.compose import (
 from codesign.execution import Executor, LocalExecutor, RayExecutor
 from codesign.space import SearchSpace
 from codesign.storage import (
+    GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
     is_storage_failure,
     open_storage,
@@ -84,6 +86,16 @@ class _InFlight:
     points: list[HardwarePoint]
 
 
+HEARTBEAT_ATTR = "heartbeat_at"  # wall-clock beat for storages without Optuna's heartbeat
+
+
+def _beat(storage, trial: Trial) -> None:
+    if isinstance(storage, BaseHeartbeat):
+        storage.record_heartbeat(trial._trial_id)
+    else:  # the journal file: a user attribute, checked by `_fail_stale_trials`
+        storage.set_trial_user_attr(trial._trial_id, HEARTBEAT_ATTR, time.time())
+
+
 class _Heartbeat(threading.Thread):
     """Records a heartbeat for every running network trial while a training blocks."""
 
@@ -92,13 +104,25 @@ class _Heartbeat(threading.Thread):
         self.storage, self.in_flight, self.stopped = storage, in_flight, threading.Event()
 
     def run(self) -> None:
-        if not hasattr(self.storage, "record_heartbeat"):
-            return
         while not self.stopped.wait(HEARTBEAT_INTERVAL_S):
             for entry in list(self.in_flight.values()):
                 # a missed beat is retried at the next interval
                 with contextlib.suppress(Exception):
-                    self.storage.record_heartbeat(entry.trial._trial_id)
+                    _beat(self.storage, entry.trial)
+
+
+def _fail_stale_trials(networks: optuna.Study, storage) -> None:
+    """Fail the RUNNING trials of drivers that stopped beating (killed, crashed)."""
+    if isinstance(storage, BaseHeartbeat):
+        optuna.storages.fail_stale_trials(networks)
+        return
+    now = time.time()
+    for trial in networks.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        last = trial.user_attrs.get(HEARTBEAT_ATTR, trial.datetime_start.timestamp())
+        if now - last > GRACE_PERIOD_S:
+            with contextlib.suppress(Exception):  # another driver may fail it first
+                storage.set_trial_user_attr(trial._trial_id, "outcome", "stale")
+                networks.tell(trial.number, state=TrialState.FAIL)
 
 
 def make_executor(
@@ -128,7 +152,7 @@ def run_search(
     storage = open_storage(url)
     try:
         designs, networks = open_studies(space, storage)
-        optuna.storages.fail_stale_trials(networks)
+        _fail_stale_trials(networks, storage)
         if not networks.trials:
             for params in space.initial_networks:
                 networks.enqueue_trial(params)
@@ -174,11 +198,18 @@ def run_search(
                     continue
                 config = train_config(choice, space, str(checkpoints / f"{trial.number:04d}"))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
+                _beat(storage, trial)
                 executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
                 in_flight[trial.number] = _InFlight(trial, choice, points)
                 on_event(SearchEvent("training", trial.number, key))
             if not in_flight:
-                break
+                if not _running_elsewhere(networks):
+                    break
+                # another driver (or a dead one) holds trainings that count against the
+                # budget: wait until they finish or their heartbeats stop, then re-plan
+                time.sleep(HEARTBEAT_INTERVAL_S)
+                _fail_stale_trials(networks, storage)
+                continue
             for finished in executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
                 entry = in_flight.pop(finished.key)
                 if finished.error is not None:
@@ -206,6 +237,12 @@ def run_search(
     return summary
 
 
+def _running_elsewhere(networks: optuna.Study) -> bool:
+    """Trainings in flight in the study that this driver does not own."""
+    running = networks.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return any("network_key" in trial.user_attrs for trial in running)
+
+
 def _stop_reason(space, networks, deadline, duplicates) -> str:
     if attempts(networks) >= space.budget.trials:  # in-flight trainings included
         return f"budget of {space.budget.trials} networks spent"
@@ -228,7 +265,7 @@ def _record(space, designs, networks, entry: _InFlight, result: dict[str, Any]) 
     for name, value in violations(space, accuracy, best).items():
         entry.trial.set_constraint(name, value)
     for name in ("val_accuracy", "test_accuracy", "checkpoint", "train_time_s", "host",
-                 "node_id", "epochs_run"):
+                 "pid", "node_id", "epochs_run"):
         entry.trial.set_user_attr(name, result.get(name))
     entry.trial.set_user_attr("outcome", "trained")
     entry.trial.set_user_attr("design_points", len(trials))

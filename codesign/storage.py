@@ -8,6 +8,7 @@ RDB storages record heartbeats, so trials of a killed driver are failed on the n
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import optuna
@@ -36,16 +37,34 @@ def open_storage(url: str) -> BaseStorage:
             database = Path(url[len("sqlite:///") :])
             if str(database) not in ("", ":memory:"):
                 database.parent.mkdir(parents=True, exist_ok=True)
-        return RDBStorage(
-            url,
-            heartbeat_interval=max(1, round(HEARTBEAT_INTERVAL_S)),
-            grace_period=max(1, round(GRACE_PERIOD_S)),
-            engine_kwargs=_engine_kwargs(url),
-        )
+        return _rdb_storage(url)
     except (OSError, ValueError, ImportError, optuna.exceptions.OptunaError) as exc:
         raise StorageError(f"storage {url}: {_first_line(exc)}") from None
     except Exception as exc:  # SQLAlchemy's connection errors, whatever the driver
         raise StorageError(f"storage {url}: cannot open ({_first_line(exc)})") from None
+
+
+SCHEMA_RACE_RETRIES = 5
+
+
+def _rdb_storage(url: str) -> RDBStorage:
+    """An RDB storage; retried when another process is creating the same schema right now
+    (on a fresh PostgreSQL, two simultaneous CREATE TABLEs collide on a unique index)."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for attempt in range(SCHEMA_RACE_RETRIES):
+        try:
+            return RDBStorage(
+                url,
+                heartbeat_interval=max(1, round(HEARTBEAT_INTERVAL_S)),
+                grace_period=max(1, round(GRACE_PERIOD_S)),
+                engine_kwargs=_engine_kwargs(url),
+            )
+        except (IntegrityError, ProgrammingError):
+            if attempt == SCHEMA_RACE_RETRIES - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def is_storage_failure(exc: BaseException) -> bool:
