@@ -69,16 +69,19 @@ def _rdb_storage(url: str) -> RDBStorage:
 
 def is_storage_failure(exc: BaseException) -> bool:
     """A failure of the storage itself (disk full, read-only, connection lost)."""
-    try:
-        from sqlalchemy.exc import SQLAlchemyError
-    except ImportError:  # pragma: no cover - SQLAlchemy comes with Optuna
-        SQLAlchemyError = ()  # noqa: N806
-    return isinstance(exc, SQLAlchemyError | OSError)
+    from sqlalchemy.exc import SQLAlchemyError  # SQLAlchemy comes with Optuna
+
+    failures = (SQLAlchemyError, OSError, optuna.exceptions.StorageInternalError)
+    return isinstance(exc, failures)
 
 
 def storage_failure(url: str, exc: BaseException) -> StorageError:
+    """One line with the root cause (Optuna wraps the driver's error)."""
+    root = exc
+    while root.__cause__ is not None:
+        root = root.__cause__
     return StorageError(
-        f"storage {url}: writing failed ({_first_line(exc)}); "
+        f"storage {url}: writing failed ({_first_line(root)}); "
         "everything recorded before this point is kept"
     )
 
