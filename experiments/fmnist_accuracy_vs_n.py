@@ -1,0 +1,108 @@
+"""Fashion-MNIST, MLP 784-1024-1024-10: test accuracy against bitstream length N.
+
+Trains, for each seed: the conventional BNN (fixed point), threshold binarization, SC-adapted
+with the first-layer merge for each SNG (ideal, LFSR, Sobol; trained at N = 16), and
+SC-adapted with the output merge (ideal). SC non-adapted needs no training of its own: it is
+the conventional network deployed with stochastic inputs, evaluated here for each SNG and both
+merges. Every run is saved as JSON under --out and skipped when present, so the script resumes.
+
+    python experiments/fmnist_accuracy_vs_n.py --seeds 0 1 2 [--epochs 10] \
+        [--out runs/experiments/fmnist]
+    python experiments/plot_accuracy_vs_n.py runs/experiments/fmnist docs/fmnist_accuracy_vs_n.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytorch_lightning as pl
+
+from codesign.quiet import quiet_libraries
+from trainer.config import TrainConfig
+from trainer.data import SCDataModule
+from trainer.fit import datamodule_for, fit
+from trainer.module import SCBNNModule, accuracy_key
+
+LENGTHS = [1, 2, 4, 8, 16, 32, 64]
+SC_INPUT = {"mode": "sc", "length": 16, "eval_lengths": LENGTHS}
+TRAINED = {
+    "conventional": {"mode": "fixed_point"},
+    "threshold": {"mode": "threshold"},
+    "adapted_first_layer_ideal": {**SC_INPUT, "merge": "first_layer", "sng": {"kind": "ideal"}},
+    "adapted_first_layer_lfsr": {**SC_INPUT, "merge": "first_layer", "sng": {"kind": "lfsr"}},
+    "adapted_first_layer_sobol": {**SC_INPUT, "merge": "first_layer", "sng": {"kind": "sobol"}},
+    "adapted_output_ideal": {**SC_INPUT, "merge": "output", "train_lengths": [1],
+                             "sng": {"kind": "ideal"}},
+}
+NON_ADAPTED = {
+    f"non_adapted_{merge}_{sng}": {**SC_INPUT, "training": "non_adapted", "merge": merge,
+                                   "sng": {"kind": sng}}
+    for merge in ("first_layer", "output") for sng in ("ideal", "lfsr", "sobol")
+}
+
+
+def base_config(name: str, seed: int, epochs: int, out: Path, input_config: dict) -> TrainConfig:
+    return TrainConfig.model_validate({
+        "name": f"{name}-seed{seed}", "seed": seed,
+        "data": {"dataset": "fashion_mnist"},
+        "model": {"kind": "mlp", "hidden": [1024, 1024]},
+        "input": {**input_config, "sng": {**input_config.get("sng", {"kind": "ideal"}),
+                                          "seed": seed}},
+        "optim": {"epochs": epochs},
+        "output_dir": str(out / "checkpoints"),
+    })
+
+
+def save(path: Path, config: TrainConfig, accuracy: dict[int, float], extra: dict) -> None:
+    path.write_text(json.dumps({"config": config.model_dump(mode="json"),
+                                "test_accuracy": {str(n): a for n, a in accuracy.items()},
+                                **extra}, indent=2))
+
+
+def evaluate_non_adapted(conventional: Path, config: TrainConfig, data: SCDataModule) -> dict:
+    """The conventional network's weights, deployed with the stochastic encoding."""
+    trained = SCBNNModule.from_checkpoint(conventional)
+    module = SCBNNModule(config.model_dump(mode="json"), data.input_shape, data.num_classes)
+    module.network.load_state_dict(trained.network.state_dict())
+    tester = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    metrics = tester.test(module, datamodule=data, verbose=False)[0]
+    return {n: float(metrics[accuracy_key(n)]) for n in module.eval_lengths}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path("runs/experiments/fmnist"))
+    parser.add_argument("--only", nargs="*", help="run only these names")
+    args = parser.parse_args()
+    quiet_libraries()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for seed in args.seeds:
+        for name, input_config in TRAINED.items():
+            path = args.out / f"{name}-seed{seed}.json"
+            if path.exists() or (args.only and name not in args.only):
+                continue
+            config = base_config(name, seed, args.epochs, args.out, input_config)
+            result = fit(config)
+            save(path, config, result.test_accuracy,
+                 {"checkpoint": str(result.checkpoint_path), "train_time_s": result.train_time_s,
+                  "val_accuracy": result.val_accuracy})
+            print(f"{path.name}: {result.test_accuracy}", flush=True)
+        conventional = json.loads((args.out / f"conventional-seed{seed}.json").read_text())
+        for name, input_config in NON_ADAPTED.items():
+            path = args.out / f"{name}-seed{seed}.json"
+            if path.exists() or (args.only and name not in args.only):
+                continue
+            config = base_config(name, seed, args.epochs, args.out, input_config)
+            data = datamodule_for(config)
+            data.setup("test")
+            accuracy = evaluate_non_adapted(Path(conventional["checkpoint"]), config, data)
+            save(path, config, accuracy, {"weights_from": conventional["checkpoint"]})
+            print(f"{path.name}: {accuracy}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
