@@ -5,7 +5,7 @@ Costs come from `hwmodel` (default preset, 16 tiles, 256x256 arrays); accuracies
 of `fmnist_accuracy_vs_n.py` (mean over seeds). The SC hardware of an `ideal` SNG is the MTJ
 true RNG; LFSR and Sobol map to their own generators.
 
-    python experiments/hardware_vs_n.py runs/experiments/fmnist docs/fmnist_hardware.png
+    python experiments/hardware_vs_n.py runs/experiments/fashion_mnist docs/fmnist_hardware.png
 """
 
 from __future__ import annotations

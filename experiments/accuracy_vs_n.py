@@ -1,14 +1,20 @@
-"""Fashion-MNIST, MLP 784-1024-1024-10: test accuracy against bitstream length N.
+"""Test accuracy against bitstream length N for every encoding, training mode and SNG.
 
+Fashion-MNIST with the MLP 784-1024-1024-10, or CIFAR-10 with a CPU-sized VGG-style conv BNN
+(on the project's machines CIFAR-10 is a JPEG-decoded copy: say so beside its numbers).
 Trains, for each seed: the conventional BNN (fixed point), threshold binarization, SC-adapted
 with the first-layer merge for each SNG (ideal, LFSR, Sobol; trained at N = 16), and
 SC-adapted with the output merge (ideal). SC non-adapted needs no training of its own: it is
 the conventional network deployed with stochastic inputs, evaluated here for each SNG and both
 merges. Every run is saved as JSON under --out and skipped when present, so the script resumes.
 
-    python experiments/fmnist_accuracy_vs_n.py --seeds 0 1 2 [--epochs 10] \
-        [--out runs/experiments/fmnist]
-    python experiments/plot_accuracy_vs_n.py runs/experiments/fmnist docs/fmnist_accuracy_vs_n.png
+    python experiments/accuracy_vs_n.py --dataset fashion_mnist --seeds 0 1 2
+    CODESIGN_DATA_DIR=../shared/data python experiments/accuracy_vs_n.py --dataset cifar10 \
+        --seeds 0 1 2 --epochs 5 --subset 0.5 --only conventional threshold \
+        adapted_first_layer_ideal adapted_output_ideal non_adapted_first_layer_ideal \
+        non_adapted_output_ideal
+    python experiments/plot_accuracy_vs_n.py runs/experiments/fashion_mnist \
+        docs/fmnist_accuracy_vs_n.png
 """
 
 from __future__ import annotations
@@ -43,15 +49,26 @@ NON_ADAPTED = {
 }
 
 
-def base_config(name: str, seed: int, epochs: int, out: Path, input_config: dict) -> TrainConfig:
+DATASETS = {
+    "fashion_mnist": {"data": {"dataset": "fashion_mnist"},
+                      "model": {"kind": "mlp", "hidden": [1024, 1024]}},
+    # CPU-sized: channels (16, 16, 32, 32, 64, 64), one dense layer of 128
+    "cifar10": {"data": {"dataset": "cifar10", "augment": True, "batch_size": 128},
+                "model": {"kind": "conv", "channels": [16, 16, 32, 32, 64, 64],
+                          "pool_every": 2, "hidden": [128]}},
+}
+
+
+def base_config(args, name: str, seed: int, input_config: dict) -> TrainConfig:
+    preset = DATASETS[args.dataset]
     return TrainConfig.model_validate({
         "name": f"{name}-seed{seed}", "seed": seed,
-        "data": {"dataset": "fashion_mnist"},
-        "model": {"kind": "mlp", "hidden": [1024, 1024]},
+        "data": {**preset["data"], "subset": args.subset},
+        "model": preset["model"],
         "input": {**input_config, "sng": {**input_config.get("sng", {"kind": "ideal"}),
                                           "seed": seed}},
-        "optim": {"epochs": epochs},
-        "output_dir": str(out / "checkpoints"),
+        "optim": {"epochs": args.epochs},
+        "output_dir": str(args.out / "checkpoints"),
     })
 
 
@@ -73,11 +90,14 @@ def evaluate_non_adapted(conventional: Path, config: TrainConfig, data: SCDataMo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="fashion_mnist")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=Path("runs/experiments/fmnist"))
+    parser.add_argument("--subset", type=float, default=1.0, help="class-balanced fraction")
+    parser.add_argument("--out", type=Path, help="default runs/experiments/DATASET")
     parser.add_argument("--only", nargs="*", help="run only these names")
     args = parser.parse_args()
+    args.out = args.out or Path("runs/experiments") / args.dataset
     quiet_libraries()
     args.out.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
@@ -85,7 +105,7 @@ def main() -> None:
             path = args.out / f"{name}-seed{seed}.json"
             if path.exists() or (args.only and name not in args.only):
                 continue
-            config = base_config(name, seed, args.epochs, args.out, input_config)
+            config = base_config(args, name, seed, input_config)
             result = fit(config)
             save(path, config, result.test_accuracy,
                  {"checkpoint": str(result.checkpoint_path), "train_time_s": result.train_time_s,
@@ -96,7 +116,7 @@ def main() -> None:
             path = args.out / f"{name}-seed{seed}.json"
             if path.exists() or (args.only and name not in args.only):
                 continue
-            config = base_config(name, seed, args.epochs, args.out, input_config)
+            config = base_config(args, name, seed, input_config)
             data = datamodule_for(config)
             data.setup("test")
             accuracy = evaluate_non_adapted(Path(conventional["checkpoint"]), config, data)
