@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.trial import Trial, TrialState
 
 from codesign.compose import (
@@ -89,8 +88,13 @@ class _InFlight:
 HEARTBEAT_ATTR = "heartbeat_at"  # wall-clock beat for storages without Optuna's heartbeat
 
 
+def _has_heartbeat(storage) -> bool:
+    """RDB storages keep Optuna's heartbeat table; the journal file does not."""
+    return hasattr(storage, "record_heartbeat")
+
+
 def _beat(storage, trial: Trial) -> None:
-    if isinstance(storage, BaseHeartbeat):
+    if _has_heartbeat(storage):
         storage.record_heartbeat(trial._trial_id)
     else:  # the journal file: a user attribute, checked by `_fail_stale_trials`
         storage.set_trial_user_attr(trial._trial_id, HEARTBEAT_ATTR, time.time())
@@ -113,7 +117,7 @@ class _Heartbeat(threading.Thread):
 
 def _fail_stale_trials(networks: optuna.Study, storage) -> None:
     """Fail the RUNNING trials of drivers that stopped beating (killed, crashed)."""
-    if isinstance(storage, BaseHeartbeat):
+    if _has_heartbeat(storage):
         optuna.storages.fail_stale_trials(networks)
         return
     now = time.time()
