@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -207,9 +207,6 @@ class HardwarePoint:
         if self.bitstream_length is not None:
             params["bitstream_length"] = self.bitstream_length
         return params
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def architectures(choice: NetworkChoice, space: SearchSpace) -> list[dict[str, Any]]:

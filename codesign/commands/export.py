@@ -10,9 +10,8 @@ from rich.console import Console
 
 from codesign.commands.common import add_study_arguments, open_study, percent
 from codesign.errors import UserError
+from codesign.pareto import PICKS, Limits, PickError, pick
 from codesign.quiet import quiet_libraries
-
-PICKS = ("knee", "max-accuracy", "min-energy", "min-area")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
     from optuna.trial import TrialState
 
     from codesign.export import export_document
-    from codesign.pareto import Limits, PickError, pick
 
     study, space, storage = open_study(args)
     if args.trial is not None:
