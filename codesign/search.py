@@ -43,8 +43,8 @@ from codesign.storage import (
 )
 from codesign.study import (
     attempts,
+    competing_claim,
     design_trials,
-    earlier_claim,
     open_studies,
     representative_point,
     violations,
@@ -186,8 +186,8 @@ def run_search(
                 trial = networks.ask()
                 choice = suggest_network(trial, space)
                 key = choice.key()
-                trial.set_user_attr("network_key", key)  # the claim (see `earlier_claim`)
-                if earlier_claim(networks, key, trial.number) is not None:
+                trial.set_user_attr("network_key", key)  # the claim (see `competing_claim`)
+                if competing_claim(networks, key, trial.number) is not None:
                     duplicates += 1
                     trial.set_user_attr("outcome", "duplicate")
                     networks.tell(trial, state=TrialState.PRUNED)

@@ -206,15 +206,18 @@ def attempts(study: optuna.Study) -> int:
     )
 
 
-def earlier_claim(study: optuna.Study, key: str, number: int) -> int | None:
-    """The first trial that claimed `key` before trial `number` and still holds it.
+def competing_claim(study: optuna.Study, key: str, number: int) -> int | None:
+    """Another trial that holds `key` (running, trained, or rejected by budgets), if any.
 
-    Several drivers may share a study: each claims a network by writing its key on a trial,
-    then yields if an earlier trial (running, trained, or rejected) holds the same key. With
-    read-after-write storage, of two simultaneous claims exactly the later one yields.
+    Several drivers may share a study: each claims a network by writing its key on its trial,
+    then reads the study and yields if any other trial holds the same key. With
+    read-after-write storage, of two claims the one read second always sees the first, so a
+    network is never trained twice; two claims written before either is read both yield,
+    which costs one ask and is safe. (Yielding only to lower trial numbers is not enough: the
+    higher number may have read before the lower one wrote, and both would train.)
     """
     for trial in network_trials(study):
-        if trial.number >= number or trial.user_attrs.get("network_key") != key:
+        if trial.number == number or trial.user_attrs.get("network_key") != key:
             continue
         if trial.state == TrialState.RUNNING or trial.user_attrs.get("outcome") in (
             "trained", "over_budget"

@@ -1,5 +1,5 @@
 """Plot test accuracy against N (mean and min-max over seeds) from the JSON runs of
-`fmnist_accuracy_vs_n.py` or `cifar10_accuracy_vs_n.py`, and print the table.
+`accuracy_vs_n.py` (either dataset), and print the table.
 
     python experiments/plot_accuracy_vs_n.py RUNS_DIR OUT.png [--title TITLE]
 """
