@@ -3,16 +3,19 @@
 Fashion-MNIST with the MLP 784-1024-1024-10, or CIFAR-10 with a CPU-sized VGG-style conv BNN
 (on the project's machines CIFAR-10 is a JPEG-decoded copy: say so beside its numbers).
 Trains, for each seed: the conventional BNN (fixed point), threshold binarization, SC-adapted
-with the first-layer merge for each SNG (ideal, LFSR, Sobol; trained at N = 16), and
-SC-adapted with the output merge (ideal). SC non-adapted needs no training of its own: it is
-the conventional network deployed with stochastic inputs, evaluated here for each SNG and both
-merges. Every run is saved as JSON under --out and skipped when present, so the script resumes.
+with the first-layer merge for each SNG (ideal, LFSR, Sobol; trained at N = 16), the same with
+the ideal SNG trained over N = 4..64, and SC-adapted with the output merge (ideal). SC
+non-adapted needs no training of its own: it is the conventional network deployed with
+stochastic inputs, evaluated here for each SNG and both merges. Every run is saved as JSON
+under --out and skipped when present, so the script resumes.
 
     python experiments/accuracy_vs_n.py --dataset fashion_mnist --seeds 0 1 2
     CODESIGN_DATA_DIR=../shared/data python experiments/accuracy_vs_n.py --dataset cifar10 \
         --seeds 0 1 2 --epochs 5 --subset 0.5 --only conventional threshold \
         adapted_first_layer_ideal adapted_output_ideal non_adapted_first_layer_ideal \
-        non_adapted_output_ideal
+        non_adapted_output_ideal adapted_first_layer_lfsr adapted_first_layer_sobol \
+        non_adapted_first_layer_lfsr non_adapted_first_layer_sobol \
+        adapted_first_layer_ideal_mixed_n
     python experiments/plot_accuracy_vs_n.py runs/experiments/fashion_mnist \
         docs/fmnist_accuracy_vs_n.png
 """
@@ -41,6 +44,10 @@ TRAINED = {
     "adapted_first_layer_sobol": {**SC_INPUT, "merge": "first_layer", "sng": {"kind": "sobol"}},
     "adapted_output_ideal": {**SC_INPUT, "merge": "output", "train_lengths": [1],
                              "sng": {"kind": "ideal"}},
+    # each batch drawn at one of several N: does it remove the loss at N other than 16?
+    "adapted_first_layer_ideal_mixed_n": {**SC_INPUT, "merge": "first_layer",
+                                          "train_lengths": [4, 8, 16, 32, 64],
+                                          "sng": {"kind": "ideal"}},
 }
 NON_ADAPTED = {
     f"non_adapted_{merge}_{sng}": {**SC_INPUT, "training": "non_adapted", "merge": merge,

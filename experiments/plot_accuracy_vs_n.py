@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 PANELS = {
     "encodings and training (ideal SNG where SC)": [
         "conventional", "threshold", "non_adapted_first_layer_ideal", "non_adapted_output_ideal",
-        "adapted_first_layer_ideal", "adapted_output_ideal"],
+        "adapted_first_layer_ideal", "adapted_first_layer_ideal_mixed_n", "adapted_output_ideal"],
     "SNG kinds (first-layer merge)": [
         "adapted_first_layer_ideal", "adapted_first_layer_lfsr", "adapted_first_layer_sobol",
         "non_adapted_first_layer_ideal", "non_adapted_first_layer_lfsr",

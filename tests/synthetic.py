@@ -56,3 +56,21 @@ def write_fashion_mnist_like(folder: Path, train: int = 400, test: int = 200) ->
     write_idx_images(folder / FMNIST_FILES["test_images"], test_x[:, 0])
     write_idx_labels(folder / FMNIST_FILES["test_labels"], test_y)
     return folder
+
+
+CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+                 "dog", "frog", "horse", "ship", "truck")
+
+
+def write_cifar10_like(folder: Path, per_batch: int = 80, test: int = 100) -> Path:
+    """A 32x32 RGB, 10-class stand-in for CIFAR-10 in the `cifar-10-batches-bin` layout: each
+    record is one label byte then 3072 channel-major pixel bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    batches = {f"data_batch_{i}.bin": (per_batch, 10 + i) for i in range(1, 6)}
+    batches["test_batch.bin"] = (test, 20)
+    for name, (count, seed) in batches.items():
+        images, labels = banded_images(count, classes=10, size=32, channels=3, seed=seed)
+        records = np.concatenate([labels[:, None], images.reshape(count, -1)], axis=1)
+        (folder / name).write_bytes(records.astype(np.uint8).tobytes())
+    (folder / "batches.meta.txt").write_text("\n".join(CIFAR_CLASSES) + "\n\n")
+    return folder

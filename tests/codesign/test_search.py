@@ -144,3 +144,25 @@ def test_initial_networks_are_trained_first(tiny_space):
     run_search(space)
     _, networks = _studies(space)
     assert networks.trials[0].params == first
+
+
+def test_conv_search_on_cifar_layout_records_every_design_point(tiny_space, tiny_cifar_dir):
+    """The CIFAR-10 path end to end: binary batches, conv BNNs, conv workloads."""
+    spec = tiny_space(
+        name="tiny-conv",
+        data={"dataset": "cifar10", "root": str(tiny_cifar_dir), "augment": True},
+        input={"modes": ["fixed_point"]},
+        hardware={"tiles": [1, 4], "fixed_point_first_layers": ["fixed_point_parallel"]},
+        budget={"trials": 2, "epochs": 1},
+    )
+    spec["model"] = {"family": "conv", "base_channels": [4, 8], "stages": 1, "hidden": [16]}
+    space = SearchSpace.model_validate(spec)
+    summary = run_search(space)
+    designs, networks = _studies(space)
+    trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
+    assert summary.networks_trained == len(trained) == 2
+    assert {t.params["base_channels"] for t in trained} == {4, 8}
+    assert len(designs.trials) == sum(_expected_points(space, t) for t in trained)
+    area = {(d.params["base_channels"], d.params["tiles"]): d.values[2] for d in designs.trials}
+    for tiles in (1, 4):  # twice the channels: four times the conv weights to store
+        assert area[(8, tiles)] > area[(4, tiles)]
