@@ -50,7 +50,7 @@ def test_accuracy(module: SCBNNModule, loader, length: int, seed: int) -> float:
 def recalibrate(module: SCBNNModule, loader, length: int, batches: int, seed: int) -> None:
     """Running statistics of every batch norm: the plain average over `batches` training
     batches encoded at `length` (momentum None), weights and affine parameters unchanged."""
-    norms = [m for m in module.network.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    norms = [m for m in module.network.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
     for norm in norms:
         norm.reset_running_stats()
         norm.momentum = None

@@ -112,6 +112,30 @@ def _search(
     return None
 
 
+def _find_or_download(
+    candidates: list[tuple[str, Path]],
+    finder: _Finder,
+    fetch: Callable[[], Path] | None,
+    not_found: str,
+) -> Located:
+    """The first complete copy among `candidates`, else what `fetch` downloads (None: download
+    disabled), else a DatasetError: `not_found` with `{where}` replaced by where it looked and
+    why nothing was downloaded."""
+    looked: list[str] = []
+    located = _search(candidates, finder, looked)
+    if located is not None:
+        return located
+    note = "download disabled"
+    if fetch is not None:
+        try:
+            directory = fetch()
+            files, _ = finder(directory)
+            return Located(directory=directory, files=files, origin="download")
+        except _NetworkError as exc:
+            note = str(exc)
+    raise DatasetError(not_found.replace("{where}", f"looked in {'; '.join(looked)}; {note}"))
+
+
 def _env_candidates(subdir: str) -> list[tuple[str, Path]]:
     value = os.environ.get(ENV_VAR, "").strip()
     if not value:
@@ -280,23 +304,14 @@ def locate_fashion_mnist(
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     candidates = _env_candidates(FASHION_MNIST_SUBDIR)
     candidates += [("cache", cache / FASHION_MNIST_SUBDIR), ("debian", DEBIAN_FASHION_MNIST_DIR)]
-    looked: list[str] = []
-    located = _search(candidates, _fashion_mnist_files, looked)
-    if located is not None:
-        return located
     url = base_url or FASHION_MNIST_URL
-    note = "download disabled"
-    if download:
-        try:
-            directory = download_fashion_mnist(cache / FASHION_MNIST_SUBDIR, url)
-            files, _ = _fashion_mnist_files(directory)
-            return Located(directory=directory, files=files, origin="download")
-        except _NetworkError as exc:
-            note = str(exc)
-    raise DatasetError(
-        f"Fashion-MNIST not found (looked in {'; '.join(looked)}; {note}). Get it with "
+    return _find_or_download(
+        candidates,
+        _fashion_mnist_files,
+        (lambda: download_fashion_mnist(cache / FASHION_MNIST_SUBDIR, url)) if download else None,
+        f"Fashion-MNIST not found ({{where}}). Get it with "
         f"`apt-get install dataset-fashion-mnist` on Debian, or download the four .gz files "
-        f"from {FASHION_MNIST_URL} into a folder and set {ENV_VAR} to it or pass its path."
+        f"from {FASHION_MNIST_URL} into a folder and set {ENV_VAR} to it or pass its path.",
     )
 
 
@@ -311,21 +326,12 @@ def locate_cifar10(
         return _explicit(root, CIFAR10_SUBDIR, _cifar10_files, "CIFAR-10")
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     candidates = _env_candidates(CIFAR10_SUBDIR) + [("cache", cache / CIFAR10_SUBDIR)]
-    looked: list[str] = []
-    located = _search(candidates, _cifar10_files, looked)
-    if located is not None:
-        return located
     url = base_url or CIFAR10_URL
-    note = "download disabled"
-    if download:
-        try:
-            directory = download_cifar10(cache, url)
-            files, _ = _cifar10_files(directory)
-            return Located(directory=directory, files=files, origin="download")
-        except _NetworkError as exc:
-            note = str(exc)
-    raise DatasetError(
-        f"CIFAR-10 not found (looked in {'; '.join(looked)}; {note}). Download "
+    return _find_or_download(
+        candidates,
+        _cifar10_files,
+        (lambda: download_cifar10(cache, url)) if download else None,
+        f"CIFAR-10 not found ({{where}}). Download "
         f"{CIFAR10_URL}{checksums.CIFAR10_TARBALL}, unpack it and set {ENV_VAR} to the folder "
-        f"that holds {CIFAR10_SUBDIR}/, or pass the path of that folder."
+        f"that holds {CIFAR10_SUBDIR}/, or pass the path of that folder.",
     )
