@@ -117,7 +117,8 @@ def model_config(choice: NetworkChoice, space: SearchSpace) -> dict[str, Any]:
     if isinstance(space.model, ConvSpace):
         c = choice.base_channels
         channels = [c * 2**stage for stage in range(space.model.stages) for _ in range(2)]
-        return {"kind": "conv", "channels": channels, "pool_every": 2, "hidden": [choice.fc_width]}
+        hidden = [choice.fc_width] * space.model.fc_layers
+        return {"kind": "conv", "channels": channels, "pool_every": 2, "hidden": hidden}
     return {"kind": "mlp", "hidden": list(choice.widths)}
 
 
@@ -154,7 +155,8 @@ def train_config(choice: NetworkChoice, space: SearchSpace, output_dir: str) -> 
             "input": input_config,
             "optim": {"epochs": space.budget.epochs},
             "output_dir": output_dir,
-            "accelerator": "cpu",
+            "accelerator": space.execution.accelerator,
+            "precision": space.execution.precision,
         }
     )
 

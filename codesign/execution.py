@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from codesign.runner import ProgressFn, train_network
+from trainer.device import AcceleratorUnavailable
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,17 @@ class LocalExecutor:
 
 
 class RayExecutor:
-    """`workers` trainings in flight as Ray tasks of one CPU each.
+    """`workers` trainings in flight as Ray tasks of one CPU (and `gpus_per_training` GPUs)
+    each.
 
     Starts a local Ray on demand, or joins the cluster at `address`. Tasks are not retried:
-    a worker killed mid-training is a failed trial (its error names the cause).
+    a worker killed mid-training is a failed trial (its error names the cause). With a GPU
+    share, Ray places each training on a GPU and shows it only that one
+    (CUDA_VISIBLE_DEVICES), so a cluster of G GPUs runs G / share trainings at once.
     """
 
-    def __init__(self, workers: int, address: str | None = None):
+    def __init__(self, workers: int, address: str | None = None, accelerator: str = "cpu",
+                 gpus_per_training: float = 1.0):
         import ray
 
         self._ray = ray
@@ -91,8 +96,29 @@ class RayExecutor:
                 options["num_cpus"] = workers
             ray.init(address=address, **options)
         self.capacity = workers
-        self._remote = ray.remote(num_cpus=1, max_retries=0)(train_network)
+        self.gpus_per_training = self._gpu_share(accelerator, gpus_per_training)
+        self._remote = ray.remote(
+            num_cpus=1, num_gpus=self.gpus_per_training, max_retries=0
+        )(train_network)
         self._refs: dict[Any, int] = {}
+
+    def _gpu_share(self, accelerator: str, share: float) -> float:
+        """The GPUs each task asks for: none on CPU, the share when the cluster has them.
+
+        A task asking for GPUs the cluster lacks would wait forever: that is an error now.
+        """
+        if accelerator == "cpu":
+            return 0.0
+        available = self._ray.cluster_resources().get("GPU", 0.0)
+        if available >= share:
+            return share
+        if accelerator == "auto":
+            return 0.0
+        self.shutdown()
+        raise AcceleratorUnavailable(
+            f"accelerator gpu: the Ray cluster has {available:g} GPUs, each training asks "
+            f"for {share:g} (execution.gpus_per_training)"
+        )
 
     def submit(self, key: int, job: dict[str, Any]) -> None:
         self._refs[self._remote.remote({**job, "torch_threads": 1})] = key

@@ -48,18 +48,22 @@ def train_network(
         "checkpoint": str(result.checkpoint_path.resolve()),
         "train_time_s": result.train_time_s,
         "epochs_run": result.epochs_run,
+        "device": result.device_name,
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "node_id": _ray_node_id(),
+        **_ray_placement(),
     }
 
 
-def _ray_node_id() -> str | None:
+def _ray_placement() -> dict[str, Any]:
+    """The Ray node and the GPUs Ray gave this training (none outside a Ray worker)."""
     try:
         import ray
 
         if ray.is_initialized():
-            return ray.get_runtime_context().get_node_id()
+            context = ray.get_runtime_context()
+            return {"node_id": context.get_node_id(),
+                    "gpu_ids": [str(gpu) for gpu in context.get_accelerator_ids().get("GPU", [])]}
     except Exception:  # not in a Ray worker
-        return None
-    return None
+        pass
+    return {"node_id": None, "gpu_ids": []}

@@ -50,6 +50,7 @@ from codesign.study import (
     violations,
 )
 from hwmodel import load_technology
+from trainer.device import resolve_accelerator
 
 MAX_CONSECUTIVE_DUPLICATES = 50  # the sampler keeps proposing trained networks: space exhausted
 
@@ -132,8 +133,12 @@ def _fail_stale_trials(networks: optuna.Study, storage) -> None:
 def make_executor(
     space: SearchSpace, ray_address: str | None, on_event: EventHandler
 ) -> Executor:
-    if space.execution.mode == "ray" or ray_address:
-        return RayExecutor(space.execution.workers, ray_address or space.execution.ray_address)
+    """The executor the space asks for; raises AcceleratorUnavailable for a missing GPU."""
+    execution = space.execution
+    if execution.mode == "ray" or ray_address:
+        return RayExecutor(execution.workers, ray_address or execution.ray_address,
+                           execution.accelerator, execution.gpus_per_training)
+    resolve_accelerator(execution.accelerator)
 
     def reporter(trial_number: int):
         def report(epoch: int, epochs: int, batch: int, batches: int) -> None:
@@ -153,25 +158,26 @@ def run_search(
 ) -> SearchSummary:
     """Run (or resume) the search described by `space` until its budget is spent."""
     url = storage_url or space.storage_url
-    storage = open_storage(url)
+    technology = load_technology(space.hardware.technology)
+    executor = make_executor(space, ray_address, on_event)  # a missing GPU: before any study
     try:
+        storage = open_storage(url)
         designs, networks = open_studies(space, storage)
         _fail_stale_trials(networks, storage)
         if not networks.trials:
             for params in space.initial_networks:
                 networks.enqueue_trial(params)
-    except Exception as exc:
+    except BaseException as exc:
+        executor.shutdown()
         if is_storage_failure(exc):
             raise storage_failure(url, exc) from None
         raise
-    technology = load_technology(space.hardware.technology)
     summary = SearchSummary(space.name, url)
     deadline = time.monotonic() + space.budget.wall_time_s if space.budget.wall_time_s else None
     checkpoints = Path(space.output_dir).resolve() / space.name / "networks"
 
     in_flight: dict[int, _InFlight] = {}
     heartbeat = _Heartbeat(storage, in_flight)
-    executor = make_executor(space, ray_address, on_event)
     heartbeat.start()
     on_event(SearchEvent("started", data={"attempted": attempts(networks),
                                          "budget": space.budget.trials}))
@@ -269,7 +275,7 @@ def _record(space, designs, networks, entry: _InFlight, result: dict[str, Any]) 
     for name, value in violations(space, accuracy, best).items():
         entry.trial.set_constraint(name, value)
     for name in ("val_accuracy", "test_accuracy", "checkpoint", "train_time_s", "host",
-                 "pid", "node_id", "epochs_run"):
+                 "pid", "node_id", "gpu_ids", "epochs_run", "device"):
         entry.trial.set_user_attr(name, result.get(name))
     entry.trial.set_user_attr("outcome", "trained")
     entry.trial.set_user_attr("design_points", len(trials))

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from trainer.config import Accelerator, Precision
+
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -95,12 +97,15 @@ class MLPSpace(StrictModel):
 
 
 class ConvSpace(StrictModel):
-    """VGG-style conv BNNs: channels (c, c, 2c, 2c, 4c, 4c) for c in `base_channels`."""
+    """VGG-style conv BNNs: channels (c, c, 2c, 2c, 4c, 4c) for c in `base_channels`, then
+    `fc_layers` dense layers of a width from `hidden` (BinaryNet's CIFAR-10 network is c = 128,
+    3 stages, 2 dense layers of 1024)."""
 
     family: Literal["conv"] = "conv"
     base_channels: IntChoices = Field(default_factory=lambda: [16, 32, 64])
     stages: int = Field(3, ge=1, le=5, description="pairs of convs, each pair ends in a pool")
     hidden: IntChoices = Field(default_factory=lambda: [256])
+    fc_layers: int = Field(1, ge=1, le=4, description="dense layers, each of the chosen width")
 
 
 ModelSpace = Annotated[MLPSpace | ConvSpace, Field(discriminator="family")]
@@ -165,9 +170,28 @@ class SamplerSpec(StrictModel):
 
 
 class Execution(StrictModel):
+    """Where trainings run. None of it changes what is searched, so a search may be resumed
+    with other settings (on a GPU machine, say)."""
+
     mode: Literal["local", "ray"] = "local"
     workers: PositiveInt = Field(1, description="trainings in flight at once (ray)")
     ray_address: str | None = Field(None, description="join this Ray cluster (else start one)")
+    accelerator: Accelerator = Field(
+        "cpu", description="cpu, gpu (an error where there is none) or auto (a GPU if any)"
+    )
+    gpus_per_training: float = Field(
+        1.0, gt=0.0, le=8.0,
+        description="with ray and a GPU: the GPU share each training asks for (0.5: two a GPU)",
+    )
+    precision: Precision = Field(
+        "32-true", description="16-mixed: float16 where popcounts stay exact (GPU only)"
+    )
+
+    @model_validator(mode="after")
+    def _precision_fits_accelerator(self) -> Execution:
+        if self.precision == "16-mixed" and self.accelerator == "cpu":
+            raise ValueError("precision 16-mixed needs accelerator gpu or auto")
+        return self
 
 
 class SearchSpace(StrictModel):

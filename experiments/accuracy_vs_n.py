@@ -18,6 +18,12 @@ under --out and skipped when present, so the script resumes.
         adapted_first_layer_ideal_mixed_n
     python experiments/plot_accuracy_vs_n.py runs/experiments/fashion_mnist \
         docs/fmnist_accuracy_vs_n.png
+
+CIFAR-10 at the field's size (BinaryNet's VGG, `examples/cifar10_vgg.yaml`) on a GPU:
+
+    CODESIGN_DATA_DIR=../shared/data python experiments/accuracy_vs_n.py --dataset cifar10_vgg \
+        --seeds 0 --epochs 40 --accelerator gpu --precision 16-mixed \
+        --only conventional adapted_first_layer_ideal adapted_first_layer_sobol
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import pytorch_lightning as pl
 from codesign.quiet import quiet_libraries
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
+from trainer.device import resolve_accelerator
 from trainer.fit import datamodule_for, fit
 from trainer.module import SCBNNModule, accuracy_key
 
@@ -63,6 +70,11 @@ DATASETS = {
     "cifar10": {"data": {"dataset": "cifar10", "augment": True, "batch_size": 128},
                 "model": {"kind": "conv", "channels": [16, 16, 32, 32, 64, 64],
                           "pool_every": 2, "hidden": [128]}},
+    # the field's size: BinaryNet's CIFAR-10 VGG, as examples/cifar10_vgg.yaml (a GPU's work)
+    "cifar10_vgg": {"data": {"dataset": "cifar10", "augment": True, "batch_size": 256},
+                    "model": {"kind": "conv", "channels": [128, 128, 256, 256, 512, 512],
+                              "pool_every": 2, "hidden": [1024, 1024]},
+                    "optim": {"lr": 0.005}},
 }
 
 
@@ -74,8 +86,11 @@ def base_config(args, name: str, seed: int, input_config: dict) -> TrainConfig:
         "model": preset["model"],
         "input": {**input_config, "sng": {**input_config.get("sng", {"kind": "ideal"}),
                                           "seed": seed}},
-        "optim": {"epochs": args.epochs},
+        "optim": {**preset.get("optim", {}), "epochs": args.epochs,
+                  "max_time_s": args.max_time_s},
         "output_dir": str(args.out / "checkpoints"),
+        "accelerator": args.accelerator,
+        "precision": args.precision,
     })
 
 
@@ -90,7 +105,8 @@ def evaluate_non_adapted(conventional: Path, config: TrainConfig, data: SCDataMo
     trained = SCBNNModule.from_checkpoint(conventional)
     module = SCBNNModule(config.model_dump(mode="json"), data.input_shape, data.num_classes)
     module.network.load_state_dict(trained.network.state_dict())
-    tester = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    tester = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False,
+                        accelerator=resolve_accelerator(config.accelerator), devices=1)
     metrics = tester.test(module, datamodule=data, verbose=False)[0]
     return {n: float(metrics[accuracy_key(n)]) for n in module.eval_lengths}
 
@@ -103,6 +119,9 @@ def main() -> None:
     parser.add_argument("--subset", type=float, default=1.0, help="class-balanced fraction")
     parser.add_argument("--out", type=Path, help="default runs/experiments/DATASET")
     parser.add_argument("--only", nargs="*", help="run only these names")
+    parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"), default="auto")
+    parser.add_argument("--precision", choices=("32-true", "16-mixed"), default="32-true")
+    parser.add_argument("--max-time-s", type=float, help="stop each training after this long")
     args = parser.parse_args()
     args.out = args.out or Path("runs/experiments") / args.dataset
     quiet_libraries()
@@ -116,13 +135,14 @@ def main() -> None:
             result = fit(config)
             save(path, config, result.test_accuracy,
                  {"checkpoint": str(result.checkpoint_path), "train_time_s": result.train_time_s,
-                  "val_accuracy": result.val_accuracy})
+                  "val_accuracy": result.val_accuracy, "epochs_run": result.epochs_run,
+                  "device": result.device_name})
             print(f"{path.name}: {result.test_accuracy}", flush=True)
-        conventional = json.loads((args.out / f"conventional-seed{seed}.json").read_text())
         for name, input_config in NON_ADAPTED.items():
             path = args.out / f"{name}-seed{seed}.json"
             if path.exists() or (args.only and name not in args.only):
                 continue
+            conventional = json.loads((args.out / f"conventional-seed{seed}.json").read_text())
             config = base_config(args, name, seed, input_config)
             data = datamodule_for(config)
             data.setup("test")

@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+import torch
+import yaml
 
 from tests.synthetic import write_cifar10_like, write_fashion_mnist_like
 
@@ -15,3 +17,50 @@ def tiny_fmnist_dir(tmp_path_factory) -> Path:
 def tiny_cifar_dir(tmp_path_factory) -> Path:
     """A tiny, learnable CIFAR-10 stand-in on disk, in the binary batch format."""
     return write_cifar10_like(tmp_path_factory.mktemp("data") / "cifar-10-batches-bin")
+
+
+def pytest_runtest_setup(item):
+    """A `gpu` test on a machine without one is skipped, saying why (never passed silently)."""
+    if item.get_closest_marker("gpu") and not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU: torch.cuda.is_available() is False here")
+
+
+@pytest.fixture
+def tiny_space(tmp_path, tiny_fmnist_dir):
+    """A search space over tiny networks on the synthetic Fashion-MNIST stand-in."""
+
+    def make(**overrides) -> dict:
+        space = {
+            "name": "tiny",
+            "data": {"root": str(tiny_fmnist_dir), "download": False, "batch_size": 50},
+            "model": {"family": "mlp", "hidden_layers": 1, "widths": [16, 32]},
+            "input": {
+                "modes": ["sc", "fixed_point"],
+                "bitstream_lengths": {"min": 1, "max": 16},
+                "sng_kinds": ["ideal", "lfsr"],
+                "train_lengths": [4],
+            },
+            "hardware": {"tiles": [1, 4]},
+            "budget": {"trials": 3, "epochs": 2},
+            "sampler": {"kind": "random", "seed": 0},
+            "output_dir": str(tmp_path / "runs"),
+            "storage": f"sqlite:///{tmp_path / 'runs' / 'tiny.db'}",
+        }
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(space.get(key), dict):
+                space[key] = {**space[key], **value}
+            else:
+                space[key] = value
+        return space
+
+    return make
+
+
+@pytest.fixture
+def write_space(tmp_path):
+    def write(space: dict, name: str = "space.yaml"):
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(space))
+        return path
+
+    return write

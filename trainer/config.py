@@ -21,6 +21,8 @@ SNGKind = Literal["ideal", "lfsr", "sobol"]
 MergePoint = Literal["first_layer", "output"]
 InputMode = Literal["fixed_point", "sc", "threshold"]
 TrainingMode = Literal["adapted", "non_adapted"]
+Accelerator = Literal["cpu", "gpu", "auto"]
+Precision = Literal["32-true", "16-mixed"]
 
 
 class SNGConfig(StrictModel):
@@ -136,4 +138,16 @@ class TrainConfig(StrictModel):
     input: InputConfig = InputConfig()
     optim: OptimConfig = OptimConfig()
     output_dir: str = "runs/train"
-    accelerator: Literal["cpu", "gpu", "auto"] = "auto"
+    accelerator: Accelerator = Field(
+        "auto", description="cpu, gpu (an error where there is none) or auto (a GPU if visible)"
+    )
+    precision: Precision = Field(
+        "32-true",
+        description="16-mixed: float16 where a binary layer's popcount stays exact (GPU only)",
+    )
+
+    @model_validator(mode="after")
+    def _precision_fits_accelerator(self) -> TrainConfig:
+        if self.precision == "16-mixed" and self.accelerator == "cpu":
+            raise ValueError("precision 16-mixed needs accelerator gpu or auto")
+        return self

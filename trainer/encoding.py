@@ -21,6 +21,7 @@ from trainer.sng import (
     SobolSNG,
     StochasticNumberGenerator,
     check_lengths,
+    lengths_tensor,
     pixel_values,
 )
 
@@ -43,7 +44,7 @@ class InputEncoding:
         every partial result is exact, whatever order a matrix product adds in.
         """
         single = self.encode(pixels)
-        n = torch.tensor(lengths, dtype=single.dtype, device=single.device)
+        n = lengths_tensor(tuple(lengths), single.device)
         return single.unsqueeze(0) * n.view(-1, *([1] * single.dim()))
 
     def encode(self, pixels: torch.Tensor) -> torch.Tensor:
@@ -71,7 +72,7 @@ class StochasticEncoding(InputEncoding):
             raise ValueError("with the output merge the network runs per bit-plane")
         lengths = check_lengths(lengths)
         counts = self.sng.counts(pixels, lengths, generator, dtype=torch.float32)
-        n = torch.tensor(lengths, dtype=torch.float32, device=pixels.device)
+        n = lengths_tensor(tuple(lengths), pixels.device)
         return 2.0 * counts - n.view(-1, *([1] * pixels.dim()))  # sum of +1/-1 bits
 
     def bipolar_planes(

@@ -14,6 +14,7 @@ from pytorch_lightning.loggers import CSVLogger
 
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
+from trainer.device import device_name, resolve_accelerator, resolve_precision
 from trainer.module import SCBNNModule, accuracy_key
 
 
@@ -27,6 +28,8 @@ class FitResult:
     log_dir: Path
     epochs_run: int
     train_time_s: float
+    accelerator: str  # the device the run got: cpu or gpu
+    device_name: str  # e.g. "NVIDIA H100 80GB HBM3", "cpu (2 threads)"
 
 
 def datamodule_for(config: TrainConfig) -> SCDataModule:
@@ -58,8 +61,11 @@ def fit(
     on) and on the test set (what a report quotes), at every length from one stream.
 
     `eval_lengths` overrides the config's (the search evaluates every N in its range from
-    one stream). Seeds everything from `config.seed`.
+    one stream). Seeds everything from `config.seed`. Raises `AcceleratorUnavailable` before
+    any work when the config asks for a GPU this machine does not have.
     """
+    accelerator = resolve_accelerator(config.accelerator)
+    precision = resolve_precision(config.precision, accelerator)
     pl.seed_everything(config.seed, workers=True, verbose=False)
     datamodule = datamodule or datamodule_for(config)
     datamodule.prepare_data()
@@ -87,8 +93,9 @@ def fit(
     trainer = pl.Trainer(
         max_epochs=config.optim.epochs,
         max_time=max_time,
-        accelerator=config.accelerator,
+        accelerator=accelerator,
         devices=1,
+        precision=precision,
         logger=logger,
         callbacks=all_callbacks,
         enable_progress_bar=progress,
@@ -104,8 +111,9 @@ def fit(
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)
     tester = pl.Trainer(
-        accelerator=config.accelerator,
+        accelerator=accelerator,
         devices=1,
+        precision=precision,
         logger=False,
         enable_progress_bar=progress,
         enable_model_summary=False,
@@ -122,4 +130,6 @@ def fit(
         log_dir=Path(logger.log_dir),
         epochs_run=trainer.current_epoch,
         train_time_s=train_time_s,
+        accelerator=accelerator,
+        device_name=device_name(accelerator),
     )

@@ -13,7 +13,7 @@ import torch
 
 from trainer.encoding import InputEncoding, StochasticEncoding
 from trainer.models import SCBNN
-from trainer.sng import check_lengths
+from trainer.sng import check_lengths, lengths_tensor
 
 PLANE_CHUNK = 16  # bit-planes per forward pass with the output merge (bounds memory)
 
@@ -36,19 +36,20 @@ def class_scores(
     batch = pixels.shape[0]
     if not (isinstance(encoding, StochasticEncoding) and encoding.merges_at_output):
         sums = encoding.layer1_sums(pixels, lengths, generator)
-        preactivation = network.first(sums.reshape(len(lengths) * batch, *pixels.shape[1:]))
-        n = torch.tensor(lengths, dtype=preactivation.dtype, device=preactivation.device)
-        n = n.repeat_interleave(batch).view(-1, *([1] * (preactivation.dim() - 1)))
-        scores = network.readout(network.body(preactivation / n))
+        preactivation = network.first(sums.flatten(0, 1)).unflatten(0, (len(lengths), batch))
+        n = lengths_tensor(tuple(lengths), preactivation.device)
+        mean = preactivation / n.view(-1, *([1] * (preactivation.dim() - 1)))
+        scores = network.readout(network.body(mean.flatten(0, 1)))
         return scores.view(len(lengths), batch, -1)
 
     planes = encoding.bipolar_planes(pixels, lengths[-1], generator, start_cycle)
     if torch.is_grad_enabled() or plane_chunk >= lengths[-1]:
         per_plane = network.body(network.first(planes.flatten(0, 1)))
-        sums = per_plane.view(lengths[-1], batch, -1).cumsum(0)[[n - 1 for n in lengths]]
+        running = per_plane.view(lengths[-1], batch, -1).cumsum(0)
+        sums = torch.stack([running[n - 1] for n in lengths])  # no index tensor from the host
     else:
         sums = _chunked_prefix_sums(network, planes, lengths, plane_chunk)
-    n = torch.tensor(lengths, dtype=sums.dtype, device=sums.device).view(-1, 1, 1)
+    n = lengths_tensor(tuple(lengths), sums.device).view(-1, 1, 1)
     mean_popcounts = (sums / n).flatten(0, 1)
     return network.readout(mean_popcounts).view(len(lengths), batch, -1)
 

@@ -5,13 +5,21 @@ Courbariaux, Hubara et al. (BinaryNet, 2016): the gradient of sign is taken as 1
 |x| <= 1 and 0 elsewhere, so saturated latent values stop moving. Latent weights are clipped
 to [-1, 1] after each optimiser step (`clip_latent_weights`) for the same reason.
 No layer has a bias: batch norm after each layer folds into the neuron's threshold.
+
+Under mixed precision a layer computes in half precision only where its popcount stays exact
+(`trainer.device.half_precision_is_exact`); a layer with multi-bit inputs (the first layer:
+pixels or their stochastic sums) always computes in float32.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from trainer.device import half_precision_is_exact
 
 
 class _SignSTE(torch.autograd.Function):
@@ -39,26 +47,67 @@ class SignActivation(nn.Module):
         return binarize(x)
 
 
-class BinaryLinear(nn.Linear):
-    """Dense layer with binary weights: an XNOR and popcount per output in hardware."""
+def _exact_product(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    fan_in: int,
+    binary_input: bool,
+    product: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> torch.Tensor:
+    """`product(x, sign(weight))` in the autocast dtype where that is exact, else float32."""
+    weight = binarize(weight)
+    device_type = x.device.type
+    if not torch.is_autocast_enabled(device_type) or (
+        binary_input and half_precision_is_exact(fan_in, device_type)
+    ):
+        return product(x, weight)
+    with torch.autocast(device_type, enabled=False):
+        return product(x.float(), weight.float())
 
-    def __init__(self, in_features: int, out_features: int):
+
+class BinaryLinear(nn.Linear):
+    """Dense layer with binary weights: an XNOR and popcount per output in hardware.
+
+    `binary_input` says whether the inputs are +1/-1 (every layer but the first).
+    """
+
+    def __init__(self, in_features: int, out_features: int, binary_input: bool = True):
         super().__init__(in_features, out_features, bias=False)
+        self.binary_input = binary_input
         nn.init.uniform_(self.weight, -1.0, 1.0)
 
+    @property
+    def fan_in(self) -> int:
+        return self.in_features
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, binarize(self.weight))
+        return _exact_product(x, self.weight, self.fan_in, self.binary_input, F.linear)
 
 
 class BinaryConv2d(nn.Conv2d):
     """3x3 (or any) convolution with binary weights, zero padding, no bias."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, padding: int = 1):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        padding: int = 1,
+        binary_input: bool = True,
+    ):
         super().__init__(in_channels, out_channels, kernel_size, padding=padding, bias=False)
+        self.binary_input = binary_input
         nn.init.uniform_(self.weight, -1.0, 1.0)
 
+    @property
+    def fan_in(self) -> int:
+        return self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._conv_forward(x, binarize(self.weight), None)
+        return _exact_product(
+            x, self.weight, self.fan_in, self.binary_input,
+            lambda inputs, weight: self._conv_forward(inputs, weight, None),
+        )
 
 
 BINARY_LAYERS = (BinaryLinear, BinaryConv2d)

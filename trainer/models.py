@@ -63,7 +63,7 @@ def _dense_stack(widths: Sequence[int], num_classes: int) -> list[nn.Module]:
 def binary_mlp(input_shape: Sequence[int], hidden: Sequence[int], num_classes: int) -> SCBNN:
     """Fully connected BNN, e.g. 784-1024-1024-10 for Fashion-MNIST."""
     inputs = math.prod(input_shape)
-    first = _FlattenThen(BinaryLinear(inputs, hidden[0]))
+    first = _FlattenThen(BinaryLinear(inputs, hidden[0], binary_input=False))
     return SCBNN(first, nn.Sequential(*_dense_stack(hidden, num_classes)), num_classes)
 
 
@@ -80,7 +80,7 @@ def binary_vgg(
     dense head follows. Max-pool of binary values is an OR in hardware.
     """
     in_channels, height, width = input_shape
-    first = BinaryConv2d(in_channels, channels[0])
+    first = BinaryConv2d(in_channels, channels[0], binary_input=False)
     body: list[nn.Module] = []
     for index, out_channels in enumerate(channels):
         if index > 0:

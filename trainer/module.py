@@ -27,6 +27,12 @@ def accuracy_key(length: int) -> str:
     return f"test/acc@N={length}"
 
 
+# A non-finite loss is checked on the host every this many steps and at each epoch's end, not
+# after every step: the check waits for the accelerator, and a diverged run loses little by
+# running a few more steps before it stops.
+DIVERGENCE_CHECK_STEPS = 10
+
+
 class SCBNNModule(pl.LightningModule):
     """Trains on the training encoding, validates and tests on the deployed encoding.
 
@@ -49,6 +55,8 @@ class SCBNNModule(pl.LightningModule):
             sc_input and self.config.input.training == "adapted"
         ) else [1]
         self.val_accuracy = MulticlassAccuracy(num_classes, average="micro")
+        self._first_nonfinite_loss: torch.Tensor | None = None
+        self._nonfinite_seen: torch.Tensor | None = None
         self.set_eval_lengths(self.config.input.lengths_to_evaluate)
 
     def set_eval_lengths(self, lengths: Sequence[int]) -> None:
@@ -80,13 +88,27 @@ class SCBNNModule(pl.LightningModule):
             start_cycle=self._training_start_cycle(length),
         )[0]
         loss = F.cross_entropy(scores, labels)
-        if not torch.isfinite(loss):
-            raise TrainingDiverged(
-                f"training loss became {loss.item()} at epoch {self.current_epoch}, "
-                f"step {self.global_step}"
-            )
+        self._watch_for_divergence(loss.detach())
         self.log("train/loss", loss, prog_bar=True)
         return loss
+
+    def _watch_for_divergence(self, loss: torch.Tensor) -> None:
+        """Remember the first non-finite loss on the device; `_check_divergence` reads it."""
+        if self._first_nonfinite_loss is None:
+            self._first_nonfinite_loss = torch.zeros_like(loss)
+            self._nonfinite_seen = torch.zeros((), dtype=torch.bool, device=loss.device)
+        bad = ~torch.isfinite(loss)
+        self._first_nonfinite_loss = torch.where(
+            bad & ~self._nonfinite_seen, loss, self._first_nonfinite_loss
+        )
+        self._nonfinite_seen = self._nonfinite_seen | bad
+
+    def _check_divergence(self) -> None:
+        if self._nonfinite_seen is not None and bool(self._nonfinite_seen):
+            raise TrainingDiverged(
+                f"training loss became {self._first_nonfinite_loss.item()} in epoch "
+                f"{self.current_epoch} (checked at step {self.global_step})"
+            )
 
     def _training_start_cycle(self, length: int) -> int:
         """Output merge with a deterministic SNG: each batch trains on planes from a random
@@ -101,6 +123,11 @@ class SCBNNModule(pl.LightningModule):
 
     def on_train_batch_end(self, outputs, batch, batch_index) -> None:
         clip_latent_weights(self.network)
+        if (batch_index + 1) % DIVERGENCE_CHECK_STEPS == 0:
+            self._check_divergence()
+
+    def on_train_epoch_end(self) -> None:
+        self._check_divergence()
 
     def on_validation_epoch_start(self) -> None:
         self._eval_generator = self._seeded_generator()

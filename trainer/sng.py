@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -49,6 +49,13 @@ def check_lengths(lengths: Sequence[int]) -> list[int]:
     if not lengths or lengths[0] < 1 or any(b <= a for a, b in pairwise(lengths)):
         raise ValueError(f"bitstream lengths must be positive and increasing, got {lengths}")
     return lengths
+
+
+@lru_cache(maxsize=256)
+def lengths_tensor(lengths: tuple[int, ...], device: torch.device) -> torch.Tensor:
+    """The lengths as a float32 tensor on `device`, made once: a step that built it afresh
+    would copy from the host and wait for the device every time."""
+    return torch.tensor(lengths, dtype=torch.float32, device=device)
 
 
 class StochasticNumberGenerator(ABC):
@@ -94,8 +101,8 @@ class _BinomialAliasTable:
         for level in range(PIXEL_LEVELS):
             pmf = binom.pmf(outcomes, n, level / PIXEL_MAX)
             probabilities[level], aliases[level] = _vose_alias(pmf)
-        self.acceptance = torch.from_numpy(probabilities).to(torch.float32).flatten()
-        self.alias = torch.from_numpy(aliases).to(torch.float32).flatten()
+        table = np.stack([probabilities.ravel(), aliases.ravel()])
+        self._tables = _PerDevice(torch.from_numpy(table).to(torch.float32))
 
     def sample(self, pixels: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """One count per pixel, as float32 (exact small integers: no casts on the hot path)."""
@@ -105,10 +112,29 @@ class _BinomialAliasTable:
         column = scaled.floor().clamp_(max=self.n)
         residual = scaled.sub_(column)
         flat = (pixels.to(torch.int32) * columns).add_(column.to(torch.int32))
-        if self.acceptance.device != pixels.device:
-            self.acceptance = self.acceptance.to(pixels.device)
-            self.alias = self.alias.to(pixels.device)
-        return torch.where(residual < self.acceptance[flat], column, self.alias[flat])
+        acceptance, alias = self._tables.on(pixels.device)
+        return torch.where(residual < acceptance[flat], column, alias[flat])
+
+
+class _PerDevice:
+    """A constant tensor, copied once to each device that asks for it.
+
+    The tables of the fast paths are built on the CPU; a training step on a GPU must find them
+    there already (a copy per step would make the host wait for the device every step).
+    """
+
+    def __init__(self, tensor: torch.Tensor):
+        self._copies = {tensor.device: tensor}
+        self._source = tensor
+
+    def on(self, device: torch.device) -> torch.Tensor:
+        if device not in self._copies:
+            self._copies[device] = self._source.to(device)
+        return self._copies[device]
+
+    @property
+    def source(self) -> torch.Tensor:
+        return self._source
 
 
 def _vose_alias(pmf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +208,8 @@ class DeterministicSNG(StochasticNumberGenerator):
         self.bits = bits
         self.sharing = sharing
         self.seed = seed
-        self._count_tables: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
+        self._count_tables: dict[tuple[int, tuple[int, ...]], _PerDevice] = {}
+        self._words: dict[int, _PerDevice] = {}
 
     @abstractmethod
     def words(self, positions: int, length: int) -> torch.Tensor:
@@ -193,29 +220,40 @@ class DeterministicSNG(StochasticNumberGenerator):
 
     def stream(self, pixels, length, generator=None, start=0):
         positions = _positions(pixels)
-        words = self.words(positions, start + length)[start:].to(pixels.device)
+        words = self._cached_words(positions, start + length, pixels.device)[start:]
         flat = pixels.reshape(pixels.shape[0], positions).to(torch.int64)
         bits = words[:, None, :] * PIXEL_MAX < flat[None] * (1 << self.bits)
         return bits.reshape(length, *pixels.shape)
 
+    def _cached_words(self, positions: int, length: int, device: torch.device) -> torch.Tensor:
+        """`words(positions, length)` from a cache of the longest prefix computed so far
+        (a deterministic sequence's first L numbers do not depend on how many follow)."""
+        cached = self._words.get(positions)
+        if cached is None or cached.source.shape[0] < length:
+            cached = self._words[positions] = _PerDevice(self.words(positions, length))
+        return cached.on(device)[:length]
+
     def counts(self, pixels, lengths, generator=None, dtype=torch.int64):
         lengths = check_lengths(lengths)
         positions = _positions(pixels)
-        table = self.count_table(positions, lengths).to(pixels.device)
+        table = self.count_table(positions, lengths, pixels.device)
         flat = pixels.reshape(pixels.shape[0], positions).to(torch.int64)
         position_index = torch.arange(positions, device=pixels.device)
         counts = table[:, position_index[None, :], flat]  # (levels, batch, positions)
         return counts.to(dtype).reshape(len(lengths), *pixels.shape)
 
-    def count_table(self, positions: int, lengths: Sequence[int]) -> torch.Tensor:
+    def count_table(
+        self, positions: int, lengths: Sequence[int], device: torch.device | None = None
+    ) -> torch.Tensor:
         """table[level, i, p]: ones among the first lengths[level] bits for value p at i.
 
         Bit t is 1 iff p >= c_t,i with c = floor(r * 255 / 2**k) + 1, so the table is a
-        cumulative histogram of the thresholds c over cycles and values.
+        cumulative histogram of the thresholds c over cycles and values. Built once on the
+        CPU, kept on every device that uses it.
         """
         key = (positions, tuple(lengths))
         if key not in self._count_tables:
-            words = self.words(positions, lengths[-1])
+            words = self._cached_words(positions, lengths[-1], torch.device("cpu"))
             thresholds = (words * PIXEL_MAX >> self.bits) + 1  # in 1..256
             table = torch.empty((len(lengths), positions, PIXEL_LEVELS), dtype=torch.int32)
             histogram = torch.zeros((positions, PIXEL_LEVELS + 1), dtype=torch.int32)
@@ -225,8 +263,8 @@ class DeterministicSNG(StochasticNumberGenerator):
                 histogram.scatter_add_(1, chunk, torch.ones_like(chunk, dtype=torch.int32))
                 table[level] = histogram.cumsum(1)[:, :PIXEL_LEVELS]
                 start = length
-            self._count_tables[key] = table
-        return self._count_tables[key]
+            self._count_tables[key] = _PerDevice(table)
+        return self._count_tables[key].on(device or torch.device("cpu"))
 
 
 def _positions(pixels: torch.Tensor) -> int:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from codesign.commands.common import default_storage_url, front_table, percent
-from codesign.config_io import load_spec
+from codesign.config_io import read_yaml, validate
 from codesign.errors import UserError
 from codesign.quiet import quiet_libraries
 from codesign.space import SearchSpace
@@ -25,17 +25,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--storage", help="Optuna storage URL (overrides the YAML)")
     parser.add_argument("--ray-address", help="join this Ray cluster (implies execution: ray)")
     parser.add_argument("--workers", type=int, help="trainings in flight (overrides the YAML)")
+    parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"),
+                        help="where trainings run (overrides execution.accelerator)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run)
 
 
-def load_space(path: Path, workers: int | None = None) -> SearchSpace:
-    space = load_spec(SearchSpace, path)
-    if workers:
-        space = space.model_copy(
-            update={"execution": space.execution.model_copy(update={"workers": workers})}
-        )
-    return space
+def load_space(
+    path: Path, workers: int | None = None, accelerator: str | None = None
+) -> SearchSpace:
+    """The space of `path` with the command line's execution overrides, validated together."""
+    document = read_yaml(path)
+    overrides = {"workers": workers, "accelerator": accelerator}
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    if overrides and isinstance(document, dict):
+        execution = document.get("execution")
+        execution = execution if isinstance(execution, dict) else {}
+        document = {**document, "execution": {**execution, **overrides}}
+    return validate(SearchSpace, document, path)
 
 
 def _check_data(space: SearchSpace) -> None:
@@ -50,12 +57,18 @@ def _check_data(space: SearchSpace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    space = load_space(args.space, args.workers)
+    space = load_space(args.space, args.workers, args.accelerator)
     quiet_libraries()
     from codesign.search import run_search
     from codesign.storage import StorageError, open_storage
     from codesign.study import StudyMismatch
+    from trainer.device import AcceleratorUnavailable, resolve_accelerator
 
+    if space.execution.mode == "local" and not args.ray_address:
+        try:  # a Ray cluster's GPUs are checked when the search joins it
+            resolve_accelerator(space.execution.accelerator)
+        except AcceleratorUnavailable as exc:
+            raise UserError(f"{args.space}: execution.{exc}") from None
     _check_data(space)
     console = Console()
     storage = args.storage or space.storage_url
@@ -108,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress:
             summary = run_search(space, args.storage, args.ray_address, on_event)
-    except (StorageError, StudyMismatch) as exc:
+    except (StorageError, StudyMismatch, AcceleratorUnavailable) as exc:
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:
         console.print(

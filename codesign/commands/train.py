@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -29,6 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--epochs", type=int, help="override optim.epochs")
     parser.add_argument("--output-dir", help="override output_dir")
+    parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"),
+                        help="override accelerator (an exported GPU design retrains on cpu)")
+    parser.add_argument("--precision", choices=("32-true", "16-mixed"),
+                        help="override precision (16-mixed: GPU only)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+        help="override any field, e.g. --set input.sng.kind=sobol (repeatable; YAML values)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=run)
@@ -55,20 +64,49 @@ def _merged(base: dict, overrides: dict) -> dict:
     return merged
 
 
-def run(args: argparse.Namespace) -> int:
+def parse_settings(settings: list[str]) -> dict:
+    """`["input.sng.kind=sobol", "optim.lr=0.005"]` -> nested overrides with YAML values."""
     overrides: dict = {}
-    if args.eval_lengths:
-        overrides["input"] = {"eval_lengths": args.eval_lengths}
-    if args.epochs:
-        overrides["optim"] = {"epochs": args.epochs}
+    for setting in settings:
+        key, equals, text = setting.partition("=")
+        if not equals or not key or any(not part for part in key.split(".")):
+            raise UserError(f"--set {setting}: expected KEY=VALUE, e.g. input.sng.kind=sobol")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise UserError(f"--set {setting}: the value is not valid YAML") from None
+        *parents, leaf = key.split(".")
+        node = overrides
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise UserError(f"--set {setting}: {part} is set twice")
+        node[leaf] = value
+    return overrides
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides: dict = parse_settings(args.settings)
+    if args.eval_lengths is not None:
+        overrides.setdefault("input", {})["eval_lengths"] = args.eval_lengths
+    if args.epochs is not None:
+        overrides.setdefault("optim", {})["epochs"] = args.epochs
     if args.output_dir:
         overrides["output_dir"] = args.output_dir
+    for name in ("accelerator", "precision"):
+        if getattr(args, name):
+            overrides[name] = getattr(args, name)
     config = load_train_config(args.config, overrides)
 
     # heavy imports (torch, Lightning) only once the spec is known to be valid
     from trainer.data import DatasetError
+    from trainer.device import AcceleratorUnavailable, resolve_accelerator, resolve_precision
     from trainer.fit import fit
 
+    try:
+        resolve_precision(config.precision, resolve_accelerator(config.accelerator))
+    except AcceleratorUnavailable as exc:
+        raise UserError(f"{args.config}: {exc}") from None
     quiet_libraries()
     try:
         result = fit(config, progress=not args.no_progress)
@@ -86,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         f"input {config.input.mode}"
         + (f" ({config.input.training}, merge {config.input.merge}, SNG {config.input.sng.kind})"
            if config.input.mode == "sc" else "")
-        + f"; {result.epochs_run} epochs in {result.train_time_s:.0f} s; "
+        + f"; {result.epochs_run} epochs in {result.train_time_s:.0f} s on {result.device_name}; "
         f"best validation accuracy {100 * result.val_accuracy:.2f}%"
     )
     console.print(f"checkpoint: {result.checkpoint_path}")
@@ -101,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
                     "checkpoint": str(result.checkpoint_path),
                     "epochs_run": result.epochs_run,
                     "train_time_s": result.train_time_s,
+                    "accelerator": result.accelerator,
+                    "device": result.device_name,
                 },
                 indent=2,
             )

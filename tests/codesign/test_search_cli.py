@@ -65,6 +65,7 @@ def finished_study(tmp_path_factory, tiny_fmnist_dir):
                   "sng_kinds": ["lfsr"], "train_lengths": [4]},
         "hardware": {"tiles": [1, 4]}, "budget": {"trials": 3, "epochs": 2},
         "sampler": {"kind": "random", "seed": 1}, "output_dir": str(root / "runs"),
+        "execution": {"accelerator": "auto"},
     }
     path = root / "space.yaml"
     path.write_text(yaml.safe_dump(space))
@@ -101,6 +102,7 @@ def test_export_round_trip_reproduces_hardware_exactly_and_accuracy(finished_stu
     document = yaml.safe_load(exported.read_text())
     for section in ("training", "hardware", "metrics", "cost_breakdown", "versions"):
         assert section in document
+    assert document["training"]["accelerator"] == "auto"  # as the user chose it
 
     hw_json = finished_study["root"] / "hw.json"
     assert main(["hw", str(exported), "--json", str(hw_json)]) == 0
@@ -111,8 +113,11 @@ def test_export_round_trip_reproduces_hardware_exactly_and_accuracy(finished_stu
 
     trained = finished_study["root"] / "train.json"
     assert main(["train", str(exported), "--no-progress", "--json", str(trained),
+                 "--accelerator", "cpu",
                  "--output-dir", str(finished_study["root"] / "retrain")]) == 0
-    accuracy = next(iter(json.loads(trained.read_text())["test_accuracy"].values()))
+    retrained = json.loads(trained.read_text())
+    assert retrained["accelerator"] == "cpu"  # retrained where the command line said
+    accuracy = next(iter(retrained["test_accuracy"].values()))
     recorded = document["metrics"]["test_accuracy"]
     # retrained from the exported config and seed: equal up to sampling noise of a
     # 200-image test set (3 standard errors at p = 0.5 is 0.11)

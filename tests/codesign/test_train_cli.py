@@ -97,3 +97,29 @@ def test_train_accepts_the_training_section_of_an_exported_design(tmp_path, tiny
     out = tmp_path / "result.json"
     assert main(["train", str(path), "--no-progress", "--epochs", "1", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["epochs_run"] == 1
+
+
+def test_set_overrides_any_field_with_yaml_values(tmp_path, tiny_fmnist_dir):
+    path = _write(tmp_path / "model.yaml", _tiny_config(tiny_fmnist_dir, tmp_path / "runs"))
+    out = tmp_path / "result.json"
+    assert main(["train", str(path), "--no-progress", "--json", str(out),
+                 "--set", "input.sng.kind=sobol", "--set", "input.eval_lengths=[2, 8]",
+                 "--set", "optim.epochs=1"]) == 0
+    result = json.loads(out.read_text())
+    assert result["config"]["input"]["sng"]["kind"] == "sobol"
+    assert sorted(result["test_accuracy"]) == ["2", "8"] and result["epochs_run"] == 1
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    (["--set", "input.sng.kind"], "--set input.sng.kind: expected KEY=VALUE"),
+    (["--set", "input..kind=x"], "expected KEY=VALUE"),
+    (["--set", "input.sgn.kind=sobol"], "input.sgn: unknown key"),
+    (["--set", "input.length=[1"], "not valid YAML"),
+    (["--epochs", "0"], "optim.epochs"),
+])
+def test_bad_overrides_are_one_line(tmp_path, tiny_fmnist_dir, capsys, flags, expected):
+    path = _write(tmp_path / "model.yaml", _tiny_config(tiny_fmnist_dir, tmp_path / "runs"))
+    assert main(["train", str(path), *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and expected in err
+    assert not (tmp_path / "runs").exists()

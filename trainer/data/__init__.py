@@ -4,6 +4,7 @@ Images are uint8 (N, C, H, W) tensors and labels int64; see DESIGN.md, "Data".
 """
 
 from .augment import random_crop_flip
+from .batches import TensorBatches
 from .checksums import git_blob_sha1
 from .datamodule import SCDataModule
 from .dataset import DATASETS, DatasetSpec, ImageDataset, canonical_name, load_dataset
@@ -27,6 +28,7 @@ __all__ = [
     "ImageDataset",
     "Located",
     "SCDataModule",
+    "TensorBatches",
     "canonical_name",
     "class_balanced_subset",
     "default_cache_dir",

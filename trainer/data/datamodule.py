@@ -1,7 +1,9 @@
 """``SCDataModule``: the Lightning data module every training run uses.
 
-Data are held in memory as uint8 tensors (Fashion-MNIST is 47 MB, CIFAR-10 150 MB), so a
-TensorDataset is the whole pipeline: no decoding, no transforms, no workers needed. What makes
+Data are held in memory as uint8 tensors (Fashion-MNIST is 47 MB, CIFAR-10 150 MB), so
+indexing them is the whole pipeline: no decoding, no transforms, no workers needed. On a GPU
+the tensors are moved there once and batches are gathered on the device (`TensorBatches`).
+What makes
 runs comparable is in the indices: a seeded, stratified validation split carved from the
 training set (the test set is never looked at for model selection), and an optional seeded,
 class-balanced ``subset`` of train and validation for cheap low-fidelity trials. The test set is
@@ -16,9 +18,10 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 
 from .augment import random_crop_flip
+from .batches import TensorBatches
 from .dataset import DATASETS, ImageDataset, canonical_name, load_dataset
 from .locate import locate_cifar10, locate_fashion_mnist
 from .splits import class_balanced_subset, derive_seed, stratified_split
@@ -36,7 +39,6 @@ class SCDataModule(pl.LightningDataModule):
         seed: seeds the split, the subset, the shuffling and the augmentation.
         augment: random 4-pixel-padded crop and horizontal flip of training batches (CIFAR-10).
         download: allow a verified download when no local copy is found.
-        num_workers: DataLoader workers (0 is right for in-memory tensors).
     """
 
     def __init__(
@@ -50,7 +52,6 @@ class SCDataModule(pl.LightningDataModule):
         seed: int = 0,
         augment: bool = False,
         download: bool = True,
-        num_workers: int = 0,
         *,
         _data: ImageDataset | None = None,
     ) -> None:
@@ -71,7 +72,6 @@ class SCDataModule(pl.LightningDataModule):
         self.seed = seed
         self.augment = augment
         self.download = download
-        self.num_workers = num_workers
         self._data = _data
         self._augment_generator: torch.Generator | None = None
         self.train_dataset: TensorDataset | None = None
@@ -80,6 +80,7 @@ class SCDataModule(pl.LightningDataModule):
         # Indices into the original training set, kept for reports and exact reproduction.
         self.train_indices: Tensor | None = None
         self.val_indices: Tensor | None = None
+        self._on_device: dict[tuple[int, torch.device], tuple[Tensor, ...]] = {}
 
     @classmethod
     def from_tensors(
@@ -155,17 +156,17 @@ class SCDataModule(pl.LightningDataModule):
         self.val_dataset = TensorDataset(data.train_images[val_idx], data.train_labels[val_idx])
         self.test_dataset = TensorDataset(data.test_images, data.test_labels)
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> TensorBatches:
         """Shuffled with a generator seeded afresh per call: two fits see the same order."""
         self._ensure_setup()
         generator = torch.Generator().manual_seed(derive_seed(self.seed, "shuffle"))
         return self._loader(self.train_dataset, self.batch_size, shuffle=True, generator=generator)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> TensorBatches:
         self._ensure_setup()
         return self._loader(self.val_dataset, self.eval_batch_size, shuffle=False)
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> TensorBatches:
         self._ensure_setup()
         return self._loader(self.test_dataset, self.eval_batch_size, shuffle=False)
 
@@ -175,8 +176,8 @@ class SCDataModule(pl.LightningDataModule):
         if not self.augment or trainer is None or not trainer.training:
             return batch
         images, labels = batch
-        if self._augment_generator is None:
-            self._augment_generator = torch.Generator().manual_seed(
+        if self._augment_generator is None or self._augment_generator.device != images.device:
+            self._augment_generator = torch.Generator(images.device).manual_seed(
                 derive_seed(self.seed, "augment")
             )
         return random_crop_flip(images, padding=4, generator=self._augment_generator), labels
@@ -213,18 +214,22 @@ class SCDataModule(pl.LightningDataModule):
         if self.train_dataset is None:
             self.setup()
 
+    def _device(self) -> torch.device:
+        """The device of the trainer this module serves (the CPU when there is none)."""
+        trainer = self.trainer
+        return trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+
     def _loader(
         self,
         dataset: TensorDataset | None,
         batch_size: int,
         shuffle: bool,
         generator: torch.Generator | None = None,
-    ) -> DataLoader:
-        return DataLoader(
-            dataset,  # type: ignore[arg-type]
-            batch_size=batch_size,
-            shuffle=shuffle,
-            generator=generator,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+    ) -> TensorBatches:
+        """Batches gathered on the trainer's device; the tensors move there once."""
+        assert dataset is not None
+        device = self._device()
+        key = (id(dataset), device)
+        if key not in self._on_device:
+            self._on_device[key] = tuple(t.to(device) for t in dataset.tensors)
+        return TensorBatches(self._on_device[key], batch_size, shuffle, generator)
