@@ -21,8 +21,15 @@ EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad option as a `UserError` (one line, exit 2), not usage."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message} (see --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m codesign",
         description="Co-design stochastic-computing binarized neural networks and their hardware.",
     )
@@ -34,10 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     err = Console(stderr=True, highlight=False)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
     except UserError as exc:
         err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)

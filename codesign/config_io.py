@@ -1,7 +1,12 @@
-"""Reading YAML specs safely and validating them with a pydantic model."""
+"""Reading the user's documents (YAML specs, designs, exported designs) and writing results.
+
+Every problem becomes a one-line `UserError` naming the file and the field: the commands
+never see a traceback of a malformed input.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -9,19 +14,24 @@ import pydantic
 import yaml
 
 from codesign.errors import UserError, format_validation_error
+from hwmodel import HARDWARE_SECTION, HardwareDesign, design_from_document
+from trainer.config import TrainConfig
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+TRAINING_SECTION = "training"  # an exported design keeps its training config under this key
 
 
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file with `yaml.safe_load`; problems become one-line `UserError`s."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UserError(f"{path}: is a directory, expected a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
     try:
@@ -46,3 +56,54 @@ def validate(model: type[ModelT], data: Any, source: str | Path) -> ModelT:
 def load_spec(model: type[ModelT], path: str | Path) -> ModelT:
     """Read and validate one YAML spec file."""
     return validate(model, read_yaml(path), path)
+
+
+def merged(base: dict, overrides: dict) -> dict:
+    """`base` with `overrides` applied, nested mappings merged key by key."""
+    result = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def load_train_config(path: Path, overrides: dict | None = None) -> TrainConfig:
+    """Read MODEL.yaml, or the `training` section of an exported design."""
+    document = read_yaml(path)
+    source = str(path)
+    if isinstance(document, dict) and TRAINING_SECTION in document:
+        document, source = document[TRAINING_SECTION], f"{path}: {TRAINING_SECTION}"
+    if overrides and isinstance(document, dict):
+        document = merged(document, overrides)
+    return validate(TrainConfig, document, source)
+
+
+def load_design(path: Path, technology: str | None = None) -> HardwareDesign:
+    """Read DESIGN.yaml (or the `hardware` section of an exported design) and validate it.
+
+    A technology named by path is looked up next to the design file first; `technology`
+    (a preset name or a path from the working directory) replaces the design's.
+    """
+    document = read_yaml(path)
+    exported = isinstance(document, dict) and HARDWARE_SECTION in document
+    source = f"{path}: {HARDWARE_SECTION}" if exported else str(path)
+    section = document[HARDWARE_SECTION] if exported else document
+    if not isinstance(section, dict):
+        raise UserError(f"{source}: expected a mapping of keys")
+    base_dir = path.parent
+    if technology is not None:
+        section, base_dir = {**section, "technology": technology}, Path.cwd()
+    try:
+        return design_from_document(section, base_dir=base_dir)
+    except pydantic.ValidationError as exc:
+        raise UserError(format_validation_error(exc, source)) from None
+
+
+def write_json(path: Path, data: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write ({exc.strerror})") from None

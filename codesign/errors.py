@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pydantic
 
+from hwmodel.technology import one_line
+
+__all__ = ["UserError", "format_validation_error", "one_line"]
+
 
 class UserError(Exception):
     """A problem with the user's input, reported as one line and exit code 2."""
@@ -18,11 +22,4 @@ class UserError(Exception):
 
 def format_validation_error(error: pydantic.ValidationError, source: str | Path) -> str:
     """One line naming the source file and every offending field path."""
-    problems = []
-    for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"]) or "<document>"
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
-        problems.append(f"{location}: {message}")
-    return f"{source}: " + "; ".join(problems)
+    return f"{source}: {one_line(error)}"

@@ -15,7 +15,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial
 
-from codesign.compose import NetworkChoice, workload_spec
+from codesign.compose import workload_spec
+from codesign.design_space import Network
 from codesign.space import SearchSpace
 from codesign.study import load_network_study
 from hwmodel import HardwareDesign, load_technology
@@ -40,15 +41,15 @@ def export_document(
     design: FrozenTrial, study: optuna.Study, space: SearchSpace, storage: Any
 ) -> dict[str, Any]:
     attrs = design.user_attrs
-    network = load_network_study(storage, space.name).trials[attrs["network_trial"]]
-    choice = NetworkChoice.from_params(design.params)
-    training = dict(network.user_attrs["train_config"])
+    run = load_network_study(storage, space.name).trials[attrs["network_trial"]]
+    network = Network.from_params(design.params, space)
+    training = dict(run.user_attrs["train_config"])
     length = design.params.get("bitstream_length")
     if length is not None:
         training["input"] = {**training["input"], "eval_lengths": [length]}
     hardware = HardwareDesign.model_validate(
         {
-            "workload": workload_spec(choice, space),
+            "workload": workload_spec(network, space),
             "architecture": attrs["architecture"],
             "technology": load_technology(space.hardware.technology).model_dump(mode="json"),
         }
@@ -85,5 +86,5 @@ def _sc_settings(training: dict[str, Any], length: int | None) -> dict[str, Any]
     if sng["kind"] == "lfsr":
         sng["polynomial_taps"] = list(sng.get("taps") or DEFAULT_TAPS[sng["width"]])
         sng["polynomial"] = "x^" + " + x^".join(str(t) for t in sng["polynomial_taps"]) + " + 1"
-    return {"bitstream_length": length, "merge_point": inputs["merge"],
+    return {"bitstream_length": length, "merge_point": inputs["merge_point"],
             "training": inputs["training"], "train_length": inputs["length"], "sng": sng}

@@ -1,52 +1,52 @@
 """Reading a finished (or running) study: the feasible Pareto front, picks, hypervolume.
 
-Hypervolume is computed by Optuna on normalised losses, so that searches over one space are
-comparable: 1 - accuracy, and each hardware cost divided by its largest value over the whole
-space (known analytically before any training). The reference point is then (1, ..., 1).
+Hypervolume (computed by `moocore`, the reference implementation of its authors) is taken on
+normalised losses, so that searches over one space are comparable: 1 - accuracy, and each
+hardware cost divided by its largest value over the whole space (known analytically before
+any training). The reference point is then (1, ..., 1).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
+import moocore
 import numpy as np
 import optuna
-from optuna._hypervolume import compute_hypervolume
 from optuna.trial import FrozenTrial, TrialState
 
-from codesign.compose import enumerate_networks, hardware_points, metric_names
+from codesign.compose import hardware_points
+from codesign.design_space import enumerate_networks
+from codesign.objectives import ACCURACY, COSTS, OBJECTIVES, Objective
 from codesign.space import SearchSpace
 from hwmodel import Technology
 
-PICKS = ("knee", "max-accuracy", "min-energy", "min-area")
+KNEE = "knee"
+PICKS: dict[str, tuple[Objective, ...] | None] = {
+    KNEE: None,
+    **{f"{'max' if o.maximize else 'min'}-{o.name}": (o, *(x for x in OBJECTIVES.values()
+                                                          if x is not o))
+       for o in OBJECTIVES.values()},
+}  # pick name -> objectives to sort by, the first one decisive (None: the knee)
 
 
 class PickError(Exception):
     """No design satisfies the request."""
 
 
-@dataclass(frozen=True)
-class Limits:
-    min_accuracy: float | None = None
-    max_energy_pj: float | None = None
-    max_area_mm2: float | None = None
-    max_latency_ns: float | None = None
-
-    def allows(self, trial: FrozenTrial) -> bool:
-        attrs = trial.user_attrs
-        checks = [
-            (self.min_accuracy, lambda v: attrs["val_accuracy"] >= v),
-            (self.max_energy_pj, lambda v: attrs["energy_pj"] <= v),
-            (self.max_area_mm2, lambda v: attrs["area_mm2"] <= v),
-            (self.max_latency_ns, lambda v: attrs["latency_ns"] <= v),
-        ]
-        return all(limit is None or ok(limit) for limit, ok in checks)
+def allows(limits: Mapping[str, float | None], trial: FrozenTrial) -> bool:
+    """Whether a design meets extra limits keyed by constraint field (`max_energy_pj`, ...)."""
+    for objective in OBJECTIVES.values():
+        limit = limits.get(objective.constraint)
+        if limit is not None and objective.violation(objective.value(trial.user_attrs),
+                                                     limit) > 0:
+            return False
+    return True
 
 
 def pareto_front(study: optuna.Study) -> list[FrozenTrial]:
     """Feasible non-dominated design points (Optuna's `best_trials`), most accurate first."""
-    return sorted(study.best_trials, key=lambda t: (-t.user_attrs["val_accuracy"], t.number))
+    return sorted(study.best_trials, key=lambda t: (-ACCURACY.value(t.user_attrs), t.number))
 
 
 def feasible_trials(study: optuna.Study) -> list[FrozenTrial]:
@@ -57,32 +57,26 @@ def feasible_trials(study: optuna.Study) -> list[FrozenTrial]:
 
 
 def cost_scales(space: SearchSpace, technology: Technology) -> dict[str, float]:
-    """The largest energy, area and latency any design of the space can have."""
-    scales = {"energy_pj": 0.0, "area_mm2": 0.0, "latency_ns": 0.0}
-    for choice in enumerate_networks(space):
-        for point in hardware_points(choice, space, technology):
+    """The largest value of every hardware cost over every design of the space."""
+    scales = {o.metric: 0.0 for o in COSTS}
+    for network in enumerate_networks(space):
+        for point in hardware_points(network, space, technology):
             for name in scales:
-                scales[name] = max(scales[name], getattr(point, name))
+                scales[name] = max(scales[name], point.metric(name))
     return scales
 
 
 def normalized_losses(
-    trials: Sequence[FrozenTrial], space: SearchSpace, scales: dict[str, float]
+    trials: Sequence[FrozenTrial], space: SearchSpace, scales: Mapping[str, float]
 ) -> np.ndarray:
-    rows = []
-    for trial in trials:
-        row = []
-        for name in metric_names(space):
-            if name == "accuracy":
-                row.append(1.0 - trial.user_attrs["val_accuracy"])
-            else:
-                row.append(trial.user_attrs[name] / scales[name])
-        rows.append(row)
-    return np.asarray(rows, dtype=float).reshape(len(rows), len(metric_names(space)))
+    objectives = [OBJECTIVES[name] for name in space.objectives]
+    rows = [[o.loss(o.value(t.user_attrs), scales.get(o.metric, 1.0)) for o in objectives]
+            for t in trials]
+    return np.asarray(rows, dtype=float).reshape(len(rows), len(objectives))
 
 
 def hypervolume(
-    trials: Sequence[FrozenTrial], space: SearchSpace, scales: dict[str, float]
+    trials: Sequence[FrozenTrial], space: SearchSpace, scales: Mapping[str, float]
 ) -> float:
     if not trials:
         return 0.0
@@ -90,11 +84,11 @@ def hypervolume(
     inside = losses[(losses < 1.0).all(axis=1)]
     if len(inside) == 0:
         return 0.0
-    return float(compute_hypervolume(inside, np.ones(losses.shape[1])))
+    return float(moocore.hypervolume(inside, ref=np.ones(losses.shape[1])))
 
 
 def hypervolume_history(
-    study: optuna.Study, space: SearchSpace, scales: dict[str, float]
+    study: optuna.Study, space: SearchSpace, scales: Mapping[str, float]
 ) -> list[tuple[int, float]]:
     """(training runs so far, hypervolume of their feasible design points), run by run."""
     by_network: dict[int, list[FrozenTrial]] = {}
@@ -110,28 +104,26 @@ def hypervolume_history(
 def knee_point(front: Sequence[FrozenTrial], space: SearchSpace) -> FrozenTrial:
     """The front's point closest to the ideal point, each objective scaled to [0, 1] on the
     front (a standard knee definition, e.g. the "compromise solution" of Deb's textbook)."""
-    losses = normalized_losses(front, space, {n: 1.0 for n in metric_names(space)})
+    losses = normalized_losses(front, space, {})
     low, high = losses.min(axis=0), losses.max(axis=0)
     scaled = (losses - low) / np.where(high > low, high - low, 1.0)
     return front[int(np.argmin(np.linalg.norm(scaled, axis=1)))]
 
 
-def pick(
-    study: optuna.Study, space: SearchSpace, how: str, limits: Limits = Limits()
-) -> FrozenTrial:
+def pick(study: optuna.Study, space: SearchSpace, how: str,
+         limits: Mapping[str, float | None] | None = None) -> FrozenTrial:
     """A design from the feasible front by rule, under optional extra limits."""
-    candidates = [t for t in pareto_front(study) if limits.allows(t)]
+    if how not in PICKS:
+        raise PickError(f"unknown pick '{how}' (choose from {', '.join(PICKS)})")
+    candidates = [t for t in pareto_front(study) if allows(limits or {}, t)]
     if not candidates:
         raise PickError("no design on the feasible Pareto front satisfies the limits")
-    attrs = [t.user_attrs for t in candidates]
-    if how == "knee":
+    order = PICKS[how]
+    if order is None:
         return knee_point(candidates, space)
-    if how == "max-accuracy":
-        key = [(-a["val_accuracy"], a["energy_pj"], a["area_mm2"]) for a in attrs]
-    elif how == "min-energy":
-        key = [(a["energy_pj"], -a["val_accuracy"], a["area_mm2"]) for a in attrs]
-    elif how == "min-area":
-        key = [(a["area_mm2"], -a["val_accuracy"], a["energy_pj"]) for a in attrs]
-    else:
-        raise PickError(f"unknown pick '{how}' (choose from {', '.join(PICKS)})")
-    return candidates[min(range(len(candidates)), key=key.__getitem__)]
+
+    def key(trial: FrozenTrial) -> tuple[float, ...]:
+        return tuple(-o.value(trial.user_attrs) if o.maximize else o.value(trial.user_attrs)
+                     for o in order)
+
+    return min(candidates, key=key)

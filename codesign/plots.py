@@ -13,36 +13,42 @@ import optuna  # noqa: E402
 from optuna.trial import FrozenTrial  # noqa: E402
 
 from codesign.compose import metric_names  # noqa: E402
+from codesign.objectives import ACCURACY, OBJECTIVES  # noqa: E402
 from codesign.space import SearchSpace  # noqa: E402
 
+FIRST_LAYER_MARKERS = {"sc": "o", "fixed_point_parallel": "s", "fixed_point_bit_serial": "^"}
 
-def _series(trials: Sequence[FrozenTrial], name: str) -> list[float]:
-    return [t.user_attrs[name] for t in trials]
+
+def _series(trials: Sequence[FrozenTrial], objective) -> list[float]:
+    scale = 100.0 if objective.unit == "%" else 1.0
+    return [scale * objective.value(t.user_attrs) for t in trials]
 
 
 def pareto_png(
-    feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], title: str, path: Path
+    feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], space: SearchSpace,
+    title: str, path: Path, knee: FrozenTrial | None = None,
 ) -> Path:
-    """Accuracy against energy and against area; the front highlighted, SC and fixed-point
-    first layers told apart."""
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
-    for axis, cost, label in (
-        (axes[0], "energy_pj", "energy per inference (pJ)"),
-        (axes[1], "area_mm2", "area (mm$^2$)"),
-    ):
-        axis.scatter(_series(feasible, cost), _series(feasible, "val_accuracy"), s=8,
-                     color="0.75", label="feasible design points")
-        for mode, marker in (("sc", "o"), ("fixed_point_parallel", "s"),
-                             ("fixed_point_bit_serial", "^")):
+    """Accuracy (percent) against every cost objective of the space, one panel each; the
+    front highlighted by first-layer hardware, the knee marked."""
+    costs = [OBJECTIVES[name] for name in space.objectives if OBJECTIVES[name] is not ACCURACY]
+    figure, axes = plt.subplots(1, len(costs), figsize=(5.2 * len(costs), 4.6),
+                                constrained_layout=True, squeeze=False)
+    for axis, cost in zip(axes[0], costs, strict=True):
+        axis.scatter(_series(feasible, cost), _series(feasible, ACCURACY), s=6, color="0.78",
+                     label="feasible design points")
+        for mode, marker in FIRST_LAYER_MARKERS.items():
             chosen = [t for t in front if t.params.get("first_layer_hw") == mode]
             if chosen:
-                axis.scatter(_series(chosen, cost), _series(chosen, "val_accuracy"), s=28,
-                             marker=marker, label=f"Pareto front ({mode})")
+                axis.scatter(_series(chosen, cost), _series(chosen, ACCURACY), s=26,
+                             marker=marker, label=f"front: {mode}")
+        if knee is not None:
+            axis.scatter(_series([knee], cost), _series([knee], ACCURACY), s=160,
+                         facecolors="none", edgecolors="red", linewidths=1.5, label="knee")
         axis.set_xscale("log")
-        axis.set_xlabel(label)
-        axis.set_ylabel("validation accuracy")
+        axis.set_xlabel(f"{cost.label} ({cost.unit})")
+        axis.set_ylabel("validation accuracy (%)")
         axis.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="lower right")
+        axis.legend(fontsize=7, loc="lower right")
     figure.suptitle(title)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=130)

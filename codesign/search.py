@@ -25,13 +25,13 @@ from optuna.trial import Trial, TrialState
 
 from codesign.compose import (
     HardwarePoint,
-    NetworkChoice,
+    fits_hardware_budget,
     hardware_points,
-    hardware_violations,
     objective_values,
-    suggest_network,
     train_config,
+    violations,
 )
+from codesign.design_space import Network, check_initial_networks, suggest_network
 from codesign.execution import Executor, LocalExecutor, RayExecutor
 from codesign.space import SearchSpace
 from codesign.storage import (
@@ -45,9 +45,10 @@ from codesign.study import (
     attempts,
     competing_claim,
     design_trials,
+    network_front,
     open_studies,
     representative_point,
-    violations,
+    write_design_table,
 )
 from hwmodel import load_technology
 from trainer.device import resolve_accelerator
@@ -82,7 +83,7 @@ class SearchSummary:
 @dataclass
 class _InFlight:
     trial: Trial
-    choice: NetworkChoice
+    network: Network
     points: list[HardwarePoint]
 
 
@@ -158,6 +159,7 @@ def run_search(
 ) -> SearchSummary:
     """Run (or resume) the search described by `space` until its budget is spent."""
     url = storage_url or space.storage_url
+    check_initial_networks(space)
     technology = load_technology(space.hardware.technology)
     executor = make_executor(space, ray_address, on_event)  # a missing GPU: before any study
     try:
@@ -190,8 +192,8 @@ def run_search(
                     summary.stopped_because = summary.stopped_because or reason
                     break
                 trial = networks.ask()
-                choice = suggest_network(trial, space)
-                key = choice.key()
+                network = suggest_network(trial, space)
+                key = network.key()
                 trial.set_user_attr("network_key", key)  # the claim (see `competing_claim`)
                 if competing_claim(networks, key, trial.number) is not None:
                     duplicates += 1
@@ -199,18 +201,18 @@ def run_search(
                     networks.tell(trial, state=TrialState.PRUNED)
                     continue
                 duplicates = 0
-                points = hardware_points(choice, space, technology)
-                if not any(_fits_hardware_budget(space, p) for p in points):
+                points = hardware_points(network, space, technology)
+                if not any(fits_hardware_budget(space, p) for p in points):
                     trial.set_user_attr("outcome", "over_budget")
                     networks.tell(trial, state=TrialState.PRUNED)
                     summary.networks_rejected += 1
                     on_event(SearchEvent("rejected", trial.number, key))
                     continue
-                config = train_config(choice, space, str(checkpoints / f"{trial.number:04d}"))
+                config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
                 _beat(storage, trial)
                 executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
-                in_flight[trial.number] = _InFlight(trial, choice, points)
+                in_flight[trial.number] = _InFlight(trial, network, points)
                 on_event(SearchEvent("training", trial.number, key))
             if not in_flight:
                 if not _running_elsewhere(networks):
@@ -232,7 +234,7 @@ def run_search(
                 recorded = _record(space, designs, networks, entry, finished.result)
                 summary.networks_trained += 1
                 summary.design_points += recorded
-                on_event(SearchEvent("trained", finished.key, entry.choice.key(), data={
+                on_event(SearchEvent("trained", finished.key, entry.network.key(), data={
                     "design_points": recorded, **finished.result}))
     except BaseException as exc:
         _fail_in_flight(networks, in_flight, "interrupted")
@@ -263,13 +265,17 @@ def _stop_reason(space, networks, deadline, duplicates) -> str:
     return ""
 
 
-def _fits_hardware_budget(space: SearchSpace, point: HardwarePoint) -> bool:
-    return all(value <= 0 for value in hardware_violations(point, space).values())
+def design_table_path(space: SearchSpace, network_trial: int) -> Path:
+    """Where a network's full table of design points is written (relative to output_dir)."""
+    return Path(space.name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
 
 
 def _record(space, designs, networks, entry: _InFlight, result: dict[str, Any]) -> int:
     """Design points first, then the network trial: a crash in between loses nothing."""
-    trials = design_trials(space, entry.choice, entry.points, result, entry.trial.number)
+    table = design_table_path(space, entry.trial.number)
+    write_design_table(Path(space.output_dir) / table, entry.network, entry.points, result)
+    kept = network_front(space, entry.points, result)
+    trials = design_trials(space, entry.network, kept, result, entry.trial.number)
     designs.add_trials(trials)
     best, accuracy = representative_point(space, entry.points, result)
     for name, value in violations(space, accuracy, best).items():
@@ -279,6 +285,8 @@ def _record(space, designs, networks, entry: _InFlight, result: dict[str, Any]) 
         entry.trial.set_user_attr(name, result.get(name))
     entry.trial.set_user_attr("outcome", "trained")
     entry.trial.set_user_attr("design_points", len(trials))
+    entry.trial.set_user_attr("design_points_costed", len(entry.points))
+    entry.trial.set_user_attr("design_points_table", str(table))
     networks.tell(entry.trial, objective_values(space, accuracy, best))
     return len(trials)
 

@@ -2,13 +2,14 @@
 
 Everything is a finite set of choices (lists, or `{min, max}` ranges expanded to powers of two
 or steps), so the search is reproducible and a design point is a plain dictionary of choices.
-Unknown keys are errors, and every error names its field.
+Unknown keys are errors, and every error names its field. This module is the schema only; how
+the choices become parameters, trials and designs is `codesign.design_space`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -17,11 +18,15 @@ from pydantic import (
     Field,
     PositiveInt,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from trainer.config import Accelerator, Precision
+from codesign.errors import one_line
+from codesign.objectives import ACCURACY, OBJECTIVES, ObjectiveName
+from hwmodel import FirstLayerDataflow, Organisation, PopcountCircuit
+from trainer.config import Accelerator, InputMode, MergePoint, Precision, SNGKind, TrainingMode
 
 
 class StrictModel(BaseModel):
@@ -61,22 +66,23 @@ def _expand_choices(value: object) -> object:
         try:
             return IntRange.model_validate(value).values()
         except ValidationError as exc:
-            raise ValueError(", ".join(_range_problem(e) for e in exc.errors())) from None
+            raise ValueError(one_line(exc)) from None
     if isinstance(value, list) and all(isinstance(v, int) for v in value):
         return sorted(set(value))
     return value
 
 
-def _range_problem(error: dict) -> str:
-    where = ".".join(str(part) for part in error["loc"])
-    message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-    return f"{where}: {message}" if where else message.removeprefix("Value error, ")
-
-
 # a list of values, or a {min, max, scale, step} range; sorted and unique after validation
-IntChoices = Annotated[
-    list[PositiveInt], BeforeValidator(_expand_choices), Field(min_length=1)
-]
+IntChoices = Annotated[list[PositiveInt], BeforeValidator(_expand_choices), Field(min_length=1)]
+
+
+def _choices(values: Any) -> Any:
+    """A non-empty list of names (each validated against its own Literal or enum)."""
+    return Annotated[list[values], Field(min_length=1)]
+
+
+def _kind_names(family: Any) -> Any:
+    return Literal[family.names()]  # type: ignore[valid-type]
 
 
 class DataSpace(StrictModel):
@@ -98,33 +104,27 @@ class MLPSpace(StrictModel):
 
 class ConvSpace(StrictModel):
     """VGG-style conv BNNs: channels (c, c, 2c, 2c, 4c, 4c) for c in `base_channels`, then
-    `fc_layers` dense layers of a width from `hidden` (BinaryNet's CIFAR-10 network is c = 128,
-    3 stages, 2 dense layers of 1024)."""
+    `fc_layers` dense layers of a width from `fc_widths` (BinaryNet's CIFAR-10 network is
+    c = 128, 3 stages, 2 dense layers of 1024)."""
 
     family: Literal["conv"] = "conv"
     base_channels: IntChoices = Field(default_factory=lambda: [16, 32, 64])
     stages: int = Field(3, ge=1, le=5, description="pairs of convs, each pair ends in a pool")
-    hidden: IntChoices = Field(default_factory=lambda: [256])
+    fc_widths: IntChoices = Field(default_factory=lambda: [256])
     fc_layers: int = Field(1, ge=1, le=4, description="dense layers, each of the chosen width")
 
 
 ModelSpace = Annotated[MLPSpace | ConvSpace, Field(discriminator="family")]
 
-SNGKindName = Literal["ideal", "lfsr", "sobol"]
-
 
 class InputSpace(StrictModel):
     """Input encodings to consider. `fixed_point` is the conventional BNN baseline."""
 
-    modes: Annotated[list[Literal["sc", "fixed_point"]], Field(min_length=1)] = ["sc"]
+    modes: _choices(Literal[InputMode.SC.value, InputMode.FIXED_POINT.value]) = [InputMode.SC]
     bitstream_lengths: IntChoices = Field(default_factory=lambda: [1, 2, 4, 8, 16, 32, 64])
-    merge_points: Annotated[list[Literal["first_layer", "output"]], Field(min_length=1)] = [
-        "first_layer"
-    ]
-    sng_kinds: Annotated[list[SNGKindName], Field(min_length=1)] = ["ideal"]
-    training_modes: Annotated[list[Literal["adapted", "non_adapted"]], Field(min_length=1)] = [
-        "adapted"
-    ]
+    merge_points: _choices(MergePoint) = [MergePoint.FIRST_LAYER]
+    sng_kinds: _choices(SNGKind) = [SNGKind.IDEAL]
+    training_modes: _choices(TrainingMode) = [TrainingMode.ADAPTED]
     train_lengths: IntChoices = Field(
         default_factory=lambda: [16],
         description="N for SC-adapted training with the first-layer merge (output merge: 1)",
@@ -135,25 +135,37 @@ class InputSpace(StrictModel):
 
 
 class HardwareSpace(StrictModel):
+    """Hardware choices, swept analytically for every trained network (no retraining)."""
+
     technology: str = Field("stt_mram_28nm", description="a preset name or a preset YAML path")
-    tiles: IntChoices = Field(default_factory=lambda: [1, 2, 4, 8, 16, 32, 64])
-    array_rows: PositiveInt = 256
+    organisations: _choices(_kind_names(Organisation)) = ["shared_tiles"]
+    tiles: IntChoices = Field(
+        default_factory=lambda: [1, 2, 4, 8, 16, 32, 64], description="shared_tiles only"
+    )
+    array_rows: IntChoices = Field(default_factory=lambda: [256])
     array_cols: PositiveInt = 256
-    fixed_point_first_layers: Annotated[
-        list[Literal["fixed_point_parallel", "fixed_point_bit_serial"]], Field(min_length=1)
-    ] = ["fixed_point_parallel", "fixed_point_bit_serial"]
+    fixed_point_first_layers: _choices(
+        Literal["fixed_point_parallel", "fixed_point_bit_serial"]
+    ) = ["fixed_point_parallel", "fixed_point_bit_serial"]
+    first_layer_dataflows: _choices(_kind_names(FirstLayerDataflow)) = ["reread"]
+    popcount_circuits: _choices(_kind_names(PopcountCircuit)) = ["ripple_tree"]
 
 
-Objective = Literal["accuracy", "energy", "area", "latency"]
+def _constraint(objective) -> tuple[Any, Any]:
+    if objective.maximize:
+        return float | None, Field(None, ge=0.0, le=1.0,
+                                   description=f"at least this {objective.label} (a fraction)")
+    return float | None, Field(None, gt=0.0,
+                               description=f"at most this {objective.label} ({objective.unit})")
 
 
-class Constraints(StrictModel):
-    """Hard budgets. Hardware budgets are checked before training: no wasted runs."""
-
-    max_area_mm2: float | None = Field(None, gt=0.0)
-    max_energy_pj: float | None = Field(None, gt=0.0)
-    max_latency_ns: float | None = Field(None, gt=0.0)
-    min_accuracy: float | None = Field(None, ge=0.0, le=1.0)
+# Hard budgets, one per objective (`codesign.objectives`); hardware budgets are checked before
+# training: no wasted runs.
+Constraints = create_model(
+    "Constraints",
+    __base__=StrictModel,
+    **{o.constraint: _constraint(o) for o in OBJECTIVES.values()},  # type: ignore[arg-type]
+)
 
 
 class Budget(StrictModel):
@@ -194,6 +206,14 @@ class Execution(StrictModel):
         return self
 
 
+DEFAULT_RUNS_DIR = "runs"
+
+
+def default_storage_url(name: str, output_dir: str | Path = DEFAULT_RUNS_DIR) -> str:
+    """The one default-storage rule: a SQLite file named after the study in the runs folder."""
+    return f"sqlite:///{Path(output_dir) / name}.db"
+
+
 class SearchSpace(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="study name")
     seed: int = Field(0, ge=0, description="training seed of every network")
@@ -201,8 +221,10 @@ class SearchSpace(StrictModel):
     model: ModelSpace = MLPSpace()
     input: InputSpace = InputSpace()
     hardware: HardwareSpace = HardwareSpace()
-    objectives: Annotated[list[Objective], Field(min_length=2)] = ["accuracy", "energy", "area"]
-    constraints: Constraints = Constraints()
+    objectives: Annotated[list[ObjectiveName], Field(min_length=2)] = [
+        "accuracy", "energy", "area"
+    ]
+    constraints: Constraints = Constraints()  # type: ignore[valid-type]
     budget: Budget = Budget()
     sampler: SamplerSpec = SamplerSpec()
     initial_networks: list[dict[str, int | str]] = Field(
@@ -211,33 +233,17 @@ class SearchSpace(StrictModel):
     )
     storage: str | None = Field(None, description="Optuna storage URL")
     execution: Execution = Execution()
-    output_dir: str = Field("runs", description="checkpoints and reports go under here")
+    output_dir: str = Field(DEFAULT_RUNS_DIR, description="checkpoints and reports go here")
 
     @field_validator("objectives")
     @classmethod
     def _objectives_valid(cls, value: list[str]) -> list[str]:
-        if "accuracy" not in value:
-            raise ValueError("must include accuracy")
+        if ACCURACY.name not in value:
+            raise ValueError(f"must include {ACCURACY.name}")
         if len(set(value)) != len(value):
             raise ValueError("objectives must not repeat")
         return value
 
-    @model_validator(mode="after")
-    def _initial_networks_in_space(self) -> SearchSpace:
-        from codesign.compose import NetworkChoice, enumerate_networks  # compose imports us
-
-        allowed = {choice.key() for choice in enumerate_networks(self)}
-        for index, params in enumerate(self.initial_networks):
-            try:
-                key = NetworkChoice.from_params(params).key()
-            except (KeyError, TypeError, ValueError):
-                key = None
-            if key not in allowed:
-                raise ValueError(
-                    f"initial_networks[{index}] is not a network of this space: {params}"
-                )
-        return self
-
     @property
     def storage_url(self) -> str:
-        return self.storage or f"sqlite:///{Path(self.output_dir) / self.name}.db"
+        return self.storage or default_storage_url(self.name, self.output_dir)

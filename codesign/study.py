@@ -1,36 +1,53 @@
 """The two Optuna studies of a search, and how design points are recorded in them.
 
-* `<name>` holds **design points**: one trial per (trained network, N, tiles, first-layer
-  hardware), with the objectives as named metrics, the budgets as constraints, and a link to
-  the training run. This is the study to review in optuna-dashboard and to export from.
+* `<name>` holds **design points**: one trial per kept (trained network, hardware
+  configuration), with the objectives as named metrics, the budgets as constraints, and a link
+  to the training run. This is the study to review in optuna-dashboard and to export from.
 * `<name>:networks` holds **training runs**: the sampler proposes the training-relevant
   choices here, and each run reports its most accurate design point back to the sampler.
+
+A trained network has up to thousands of hardware configurations (organisation x dataflow x
+circuit x rows x tiles x N). All are costed; the ones not dominated within their network become
+trials (a design dominated inside its own network can never be on the global front), and the
+whole table is written beside the study (`design_points_table`, docs/search.md).
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import optuna
-from optuna.distributions import CategoricalDistribution
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from codesign.compose import (
     HardwarePoint,
-    NetworkChoice,
-    accuracy_violation,
     directions,
-    hardware_violations,
     metric_names,
     objective_values,
+    violations,
 )
-from codesign.space import ConvSpace, MLPSpace, SearchSpace
+from codesign.design_space import Network, distributions
+from codesign.objectives import OBJECTIVES
+from codesign.space import SamplerSpec, SearchSpace
 
 NETWORKS_SUFFIX = ":networks"
 IDENTITY_ATTR = "search_identity"  # what may not change when a search is resumed
 SPACE_ATTR = "search_space"  # the space of the latest run (its budget may have grown)
+
+SAMPLERS: dict[str, Callable[[SamplerSpec], optuna.samplers.BaseSampler]] = {
+    "nsga2": lambda spec: optuna.samplers.NSGAIISampler(
+        population_size=spec.population_size, seed=spec.seed),
+    "tpe": lambda spec: optuna.samplers.TPESampler(seed=spec.seed, multivariate=True),
+    "gp": lambda spec: optuna.samplers.GPSampler(seed=spec.seed),
+    "random": lambda spec: optuna.samplers.RandomSampler(seed=spec.seed),
+}
 
 
 class StudyMismatch(Exception):
@@ -38,16 +55,7 @@ class StudyMismatch(Exception):
 
 
 def build_sampler(space: SearchSpace) -> optuna.samplers.BaseSampler:
-    spec = space.sampler
-    if spec.kind == "nsga2":
-        return optuna.samplers.NSGAIISampler(
-            population_size=spec.population_size, seed=spec.seed
-        )
-    if spec.kind == "tpe":
-        return optuna.samplers.TPESampler(seed=spec.seed, multivariate=True)
-    if spec.kind == "gp":
-        return optuna.samplers.GPSampler(seed=spec.seed)
-    return optuna.samplers.RandomSampler(seed=spec.seed)
+    return SAMPLERS[space.sampler.kind](space.sampler)
 
 
 def _search_identity(space: SearchSpace) -> str:
@@ -62,17 +70,12 @@ def open_studies(
 ) -> tuple[optuna.Study, optuna.Study]:
     """Create or resume (`load_if_exists`) the design-point and network studies."""
     designs = optuna.create_study(
-        storage=storage,
-        study_name=space.name,
-        directions=directions(space),
+        storage=storage, study_name=space.name, directions=directions(space),
         load_if_exists=True,
     )
     networks = optuna.create_study(
-        storage=storage,
-        study_name=space.name + NETWORKS_SUFFIX,
-        directions=directions(space),
-        sampler=build_sampler(space),
-        load_if_exists=True,
+        storage=storage, study_name=space.name + NETWORKS_SUFFIX, directions=directions(space),
+        sampler=build_sampler(space), load_if_exists=True,
     )
     identity = _search_identity(space)
     stored = designs.user_attrs.get(IDENTITY_ATTR)
@@ -106,55 +109,55 @@ def space_of(study: optuna.Study) -> SearchSpace | None:
     return SearchSpace.model_validate(json.loads(raw)) if raw else None
 
 
-def param_distributions(space: SearchSpace) -> dict[str, CategoricalDistribution]:
-    """Every parameter a design point can carry, with the same choices on every trial."""
-    inputs, hw = space.input, space.hardware
-    distributions: dict[str, list[Any]] = {"input_mode": list(inputs.modes)}
-    if isinstance(space.model, MLPSpace):
-        for index in range(1, space.model.hidden_layers + 1):
-            distributions[f"width_{index}"] = space.model.widths
-    elif isinstance(space.model, ConvSpace):
-        distributions["base_channels"] = space.model.base_channels
-        distributions["fc_width"] = space.model.hidden
-    distributions.update(
-        merge_point=list(inputs.merge_points),
-        sng_kind=list(inputs.sng_kinds),
-        training_mode=list(inputs.training_modes),
-        train_length=inputs.train_lengths,
-        bitstream_length=inputs.bitstream_lengths,
-        tiles=hw.tiles,
-    )
-    first_layer_hw = (["sc"] if "sc" in inputs.modes else []) + (
-        list(hw.fixed_point_first_layers) if "fixed_point" in inputs.modes else []
-    )
-    distributions["first_layer_hw"] = first_layer_hw
-    return {name: CategoricalDistribution(choices) for name, choices in distributions.items()}
+def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val") -> float:
+    """The trained network's accuracy at the design point's N."""
+    return outcome[f"{split}_accuracy"][str(point.bitstream_length)]
+
+
+def network_front(space: SearchSpace, points: list[HardwarePoint],
+                  outcome: dict[str, Any]) -> list[HardwarePoint]:
+    """The points not dominated within the network, among the feasible ones if any is."""
+    values = np.array([objective_values(space, accuracy_at(outcome, p), p) for p in points])
+    signs = np.array([-1.0 if OBJECTIVES[name].maximize else 1.0 for name in space.objectives])
+    losses = values * signs
+    feasible = np.array([all(v <= 0 for v in violations(space, accuracy_at(outcome, p), p)
+                             .values()) for p in points])
+    candidates = np.flatnonzero(feasible) if feasible.any() else np.arange(len(points))
+    kept = []
+    for index in candidates:
+        others = losses[candidates]
+        dominated = np.any(np.all(others <= losses[index], axis=1)
+                           & np.any(others < losses[index], axis=1))
+        if not dominated:
+            kept.append(points[index])
+    return kept
 
 
 def design_trials(
     space: SearchSpace,
-    choice: NetworkChoice,
+    network: Network,
     points: list[HardwarePoint],
     outcome: dict[str, Any],
     network_trial: int,
 ) -> list[FrozenTrial]:
-    """One completed trial per hardware point of a trained network."""
-    distributions = param_distributions(space)
+    """One completed trial per kept hardware point of a trained network."""
+    all_distributions = distributions(space, "design")
     trials = []
     for point in points:
-        key = str(point.bitstream_length or 1)
-        accuracy = outcome["val_accuracy"][key]
-        params = {**choice.params(), **point.params()}
+        accuracy = accuracy_at(outcome, point)
+        params = {**network.params, **point.params}
+        params = {name: (value if isinstance(value, int) else str(value))
+                  for name, value in params.items()}
         trials.append(
             optuna.trial.create_trial(
                 state=TrialState.COMPLETE,
                 values=objective_values(space, accuracy, point),
                 params=params,
-                distributions={name: distributions[name] for name in params},
+                distributions={name: all_distributions[name] for name in params},
                 user_attrs={
                     "network_trial": network_trial,
-                    "network_key": choice.key(),
-                    "test_accuracy": outcome["test_accuracy"][key],
+                    "network_key": network.key(),
+                    "test_accuracy": accuracy_at(outcome, point, "test"),
                     "val_accuracy": accuracy,
                     "checkpoint": outcome["checkpoint"],
                     "area_mm2": point.area_mm2,
@@ -171,8 +174,23 @@ def design_trials(
     return trials
 
 
-def violations(space: SearchSpace, accuracy: float, point: HardwarePoint) -> dict[str, float]:
-    return {**hardware_violations(point, space), **accuracy_violation(accuracy, space)}
+def write_design_table(path: Path, network: Network, points: list[HardwarePoint],
+                       outcome: dict[str, Any]) -> None:
+    """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
+    hardware_names = sorted({name for point in points for name in point.params})
+    columns = [*network.params, *hardware_names, "val_accuracy", "test_accuracy",
+               "energy_pj", "area_mm2", "latency_ns"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for point in points:
+            row = {**network.params, **point.params,
+                   "val_accuracy": accuracy_at(outcome, point),
+                   "test_accuracy": accuracy_at(outcome, point, "test"),
+                   "energy_pj": point.energy_pj, "area_mm2": point.area_mm2,
+                   "latency_ns": point.latency_ns}
+            writer.writerow([row.get(name, "") for name in columns])
 
 
 def representative_point(
@@ -180,15 +198,13 @@ def representative_point(
 ) -> tuple[HardwarePoint, float]:
     """The most accurate feasible design of a network (ties: least energy) for the sampler."""
 
-    def accuracy_of(point: HardwarePoint) -> float:
-        return outcome["val_accuracy"][str(point.bitstream_length or 1)]
-
     def rank(point: HardwarePoint) -> tuple:
-        feasible = all(v <= 0 for v in violations(space, accuracy_of(point), point).values())
-        return (feasible, accuracy_of(point), -point.energy_pj, -point.area_mm2)
+        accuracy = accuracy_at(outcome, point)
+        feasible = all(v <= 0 for v in violations(space, accuracy, point).values())
+        return (feasible, accuracy, -point.energy_pj, -point.area_mm2)
 
     best = max(points, key=rank)
-    return best, accuracy_of(best)
+    return best, accuracy_at(outcome, best)
 
 
 def network_trials(study: optuna.Study) -> list[FrozenTrial]:

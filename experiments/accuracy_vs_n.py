@@ -43,21 +43,22 @@ from trainer.module import SCBNNModule, accuracy_key
 
 LENGTHS = [1, 2, 4, 8, 16, 32, 64]
 SC_INPUT = {"mode": "sc", "length": 16, "eval_lengths": LENGTHS}
+FIRST = {**SC_INPUT, "merge_point": "first_layer"}
 TRAINED = {
     "conventional": {"mode": "fixed_point"},
     "threshold": {"mode": "threshold"},
-    "adapted_first_layer_ideal": {**SC_INPUT, "merge": "first_layer", "sng": {"kind": "ideal"}},
-    "adapted_first_layer_lfsr": {**SC_INPUT, "merge": "first_layer", "sng": {"kind": "lfsr"}},
-    "adapted_first_layer_sobol": {**SC_INPUT, "merge": "first_layer", "sng": {"kind": "sobol"}},
-    "adapted_output_ideal": {**SC_INPUT, "merge": "output", "train_lengths": [1],
+    "adapted_first_layer_ideal": {**FIRST, "sng": {"kind": "ideal"}},
+    "adapted_first_layer_lfsr": {**FIRST, "sng": {"kind": "lfsr"}},
+    "adapted_first_layer_sobol": {**FIRST, "sng": {"kind": "sobol"}},
+    "adapted_output_ideal": {**SC_INPUT, "merge_point": "output", "train_lengths": [1],
                              "sng": {"kind": "ideal"}},
     # each batch drawn at one of several N: does it remove the loss at N other than 16?
-    "adapted_first_layer_ideal_mixed_n": {**SC_INPUT, "merge": "first_layer",
+    "adapted_first_layer_ideal_mixed_n": {**SC_INPUT, "merge_point": "first_layer",
                                           "train_lengths": [4, 8, 16, 32, 64],
                                           "sng": {"kind": "ideal"}},
 }
 NON_ADAPTED = {
-    f"non_adapted_{merge}_{sng}": {**SC_INPUT, "training": "non_adapted", "merge": merge,
+    f"non_adapted_{merge}_{sng}": {**SC_INPUT, "training": "non_adapted", "merge_point": merge,
                                    "sng": {"kind": sng}}
     for merge in ("first_layer", "output") for sng in ("ideal", "lfsr", "sobol")
 }

@@ -7,19 +7,26 @@ arrive as plain layer shapes. Entry points:
     report = evaluate(mlp_workload(784, [1024, 1024], 10),
                       Architecture(first_layer_mode="sc", bitstream_length=8),
                       load_technology("stt_mram_28nm"))
+
+The categorical choices are kind families (`hwmodel.kinds`): `Organisation`,
+`FirstLayerMode`, `FirstLayerDataflow`, `PopcountCircuit` and `Generator`; each kind is one
+class, and its name is a valid value of the matching Architecture field.
 """
 
 from hwmodel.architecture import (
-    FIRST_LAYER_MODES,
+    CATEGORICAL,
     MERGE_POINTS,
-    SNG_KINDS,
     Architecture,
+    architectures_to_columns,
 )
-from hwmodel.batch import BatchResult, architectures_to_columns, evaluate_batch
+from hwmodel.batch import BatchResult, evaluate_batch
+from hwmodel.components import NO_GENERATOR, Generator, PopcountCircuit
+from hwmodel.dataflows import FirstLayerDataflow
 from hwmodel.design import HARDWARE_SECTION, HardwareDesign, design_from_document
 from hwmodel.evaluate import evaluate
-from hwmodel.paper_check import PaperCheck, paper_check
-from hwmodel.report import COMPONENTS, CostReport, Counts, LayerCost
+from hwmodel.first_layer import FirstLayerMode
+from hwmodel.organisations import Organisation
+from hwmodel.report import COMPONENTS, SHARED, CostReport, Counts, LayerCost
 from hwmodel.technology import Technology
 from hwmodel.technology_presets import (
     DEFAULT_PRESET,
@@ -37,20 +44,25 @@ from hwmodel.workload import (
 )
 
 __all__ = [
+    "CATEGORICAL",
     "COMPONENTS",
     "DEFAULT_PRESET",
-    "FIRST_LAYER_MODES",
     "HARDWARE_SECTION",
     "MERGE_POINTS",
-    "SNG_KINDS",
+    "NO_GENERATOR",
+    "SHARED",
     "Architecture",
     "BatchResult",
     "CostReport",
     "Counts",
+    "FirstLayerDataflow",
+    "FirstLayerMode",
+    "Generator",
     "HardwareDesign",
     "LayerCost",
     "LayerShape",
-    "PaperCheck",
+    "Organisation",
+    "PopcountCircuit",
     "Technology",
     "TechnologyError",
     "Workload",
@@ -63,6 +75,5 @@ __all__ = [
     "evaluate_batch",
     "load_technology",
     "mlp_workload",
-    "paper_check",
     "resolve_technology_path",
 ]

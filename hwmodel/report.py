@@ -12,21 +12,22 @@ from hwmodel.architecture import Architecture
 
 COMPONENTS: tuple[str, ...] = (
     "mram_arrays",  # STT-MRAM cells and array periphery (decoders, drivers, column select)
-    "sense_amplifiers",  # one per column of each tile
-    "xnor",  # XNOR lanes of the tiles (conditional negation in the parallel fixed-point mode)
-    "popcount",  # adder trees of the tiles (multi-bit in the parallel fixed-point mode)
-    "accumulators",  # tile accumulators (slices, passes, bit-planes)
+    "sense_amplifiers",  # one per lane; each XNORs the bit it senses with its input bit
+    "xnor",  # XNOR gates beside latched rows; negation lanes of the multi-bit first layer
+    "popcount",  # adder trees (ripple or compressor; multi-bit where the first layer needs it)
+    "accumulators",  # accumulators (slices, passes, bit-planes)
     "threshold",  # threshold comparators
     "sng",  # stochastic number generators and per-pixel comparators
     "input_register",  # the multi-bit input image
+    "layer_inputs",  # a layer's input held for its rows, the stochastic image, input routing
     "activation_buffer",  # binary activations between layers (ping-pong)
-    "partial_sum_buffer",  # layer-1 counts kept across passes (sc, first_layer merge)
+    "partial_sum_buffer",  # layer-1 counts kept across passes, bit-planes or slices
     "output_scores",  # class scores (summed over passes with the output merge)
-    "registers_control",  # pipeline registers, address counters, sequencer
+    "registers_control",  # pipeline registers, row counters, sequencer
     "leakage",  # static energy over the latency (no area of its own)
 )
 
-SHARED = "shared"  # area_by_layer key for hardware that every layer uses (the tiles)
+SHARED = "shared"  # area_by_layer key for hardware every layer uses (shared tiles, buffers)
 
 
 class ReportModel(BaseModel):
@@ -47,16 +48,17 @@ class LayerCost(ReportModel):
     weight_rows: int
     threshold_rows: int
     arrays: int
-    parallel_tiles: int = Field(description="tiles busy at once: min(tiles, arrays)")
-    repetitions: int = Field(description="times the layer's weights are read per inference")
+    busy_units: int = Field(description="tiles (or neurons, neuron_parallel) working at once")
+    repetitions: int = Field(description="passes (N) or bit-planes (B) the layer runs")
     accumulator_bits: int
-    row_reads: int
+    row_reads: int = Field(description="rows sensed (fewer than evaluations when latched)")
     bits_read: int = Field(description="weight and threshold bits sensed")
-    popcounts: int
+    popcounts: int = Field(description="popcount-tree evaluations")
     accumulations: int
     threshold_comparisons: int
     activation_bits_read: int
     activation_bits_written: int
+    input_bits_delivered: int = Field(description="input bits routed to the lanes")
     cycles: int
     latency_ns: float
     area_um2: float = Field(description="hardware used by this layer only (its arrays, ...)")
@@ -82,6 +84,7 @@ class Counts(ReportModel):
     activation_bits_read: int
     activation_bits_written: int
     partial_sum_bits_accessed: int
+    input_bits_delivered: int
     cycles: int
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pydantic
 import yaml
 
-from hwmodel.technology import Technology
+from hwmodel.technology import Technology, one_line
 
 DEFAULT_PRESET = "stt_mram_28nm"
 PRESET_SUFFIX = ".yaml"
@@ -53,15 +53,6 @@ def resolve_technology_path(ref: str | Path, base_dir: str | Path | None = None)
     )
 
 
-def _one_line(error: pydantic.ValidationError) -> str:
-    parts = []
-    for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"]) or "<document>"
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        parts.append(f"{location}: {message}")
-    return "; ".join(parts)
-
-
 def load_technology(
     ref: str | Path = DEFAULT_PRESET, base_dir: str | Path | None = None
 ) -> Technology:
@@ -76,4 +67,4 @@ def load_technology(
     try:
         return Technology.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise TechnologyError(f"{path}: {_one_line(exc)}") from None
+        raise TechnologyError(f"{path}: {one_line(exc)}") from None

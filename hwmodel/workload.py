@@ -215,11 +215,6 @@ WorkloadSpec = Annotated[
 ]
 
 
-def total_macs(workload: Workload) -> int:
-    """Binary multiply-accumulates (XNOR + count) of one pass, for reference."""
-    return sum(layer.weights * layer.positions for layer in workload.layers)
-
-
 __all__ = [
     "ConvWorkloadSpec",
     "LayerShape",
@@ -229,5 +224,4 @@ __all__ = [
     "WorkloadSpec",
     "conv_workload",
     "mlp_workload",
-    "total_macs",
 ]

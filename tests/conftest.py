@@ -4,7 +4,14 @@ import pytest
 import torch
 import yaml
 
+from hwmodel import Technology, load_technology
 from tests.synthetic import write_cifar10_like, write_fashion_mnist_like
+
+
+@pytest.fixture(scope="session")
+def tech() -> Technology:
+    """The default technology preset."""
+    return load_technology("stt_mram_28nm")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ network. Unknown keys are errors (a misspelt key must never be silently ignored)
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
@@ -17,10 +18,36 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-SNGKind = Literal["ideal", "lfsr", "sobol"]
-MergePoint = Literal["first_layer", "output"]
-InputMode = Literal["fixed_point", "sc", "threshold"]
-TrainingMode = Literal["adapted", "non_adapted"]
+class SNGKind(StrEnum):
+    """Where the comparison numbers come from (each kind is one class in `trainer.sng`)."""
+
+    IDEAL = "ideal"  # independent uniforms: a true RNG
+    LFSR = "lfsr"
+    SOBOL = "sobol"
+
+
+class MergePoint(StrEnum):
+    """Where the N bit-planes of a stochastic input are merged."""
+
+    FIRST_LAYER = "first_layer"  # layer-1 popcounts accumulate over N; the rest runs once
+    OUTPUT = "output"  # the whole network runs per plane; class scores are summed
+
+
+class InputMode(StrEnum):
+    """What the first layer sees of a pixel."""
+
+    FIXED_POINT = "fixed_point"  # the conventional BNN: 2x - 1
+    SC = "sc"  # stochastic bitstreams
+    THRESHOLD = "threshold"  # one bit per pixel
+
+
+class TrainingMode(StrEnum):
+    """What an SC network is trained on."""
+
+    ADAPTED = "adapted"  # the deployed stochastic inputs
+    NON_ADAPTED = "non_adapted"  # fixed-point inputs; SC only at deployment
+
+
 Accelerator = Literal["cpu", "gpu", "auto"]
 Precision = Literal["32-true", "16-mixed"]
 
@@ -28,7 +55,7 @@ Precision = Literal["32-true", "16-mixed"]
 class SNGConfig(StrictModel):
     """Which stochastic number generator feeds the comparators, with everything that fixes it."""
 
-    kind: SNGKind = "ideal"
+    kind: SNGKind = SNGKind.IDEAL
     seed: int = Field(0, ge=0, description="seeds LFSR start states, Sobol scrambling, wiring")
     sharing: PositiveInt = Field(1, description="pixels that share one generator")
     bits: int = Field(8, ge=1, le=16, description="comparator width: bits of each number")
@@ -37,7 +64,7 @@ class SNGConfig(StrictModel):
 
     @model_validator(mode="after")
     def _lfsr_fields_consistent(self) -> SNGConfig:
-        if self.kind == "lfsr":
+        if self.kind == SNGKind.LFSR:
             if self.taps is None and self.width not in DEFAULT_TAPS:
                 raise ValueError(f"no default taps for width {self.width}: give taps")
             if self.taps is not None and max(self.taps) > self.width:
@@ -53,14 +80,14 @@ class InputConfig(StrictModel):
     """How pixels reach the first layer, in training and in deployment.
 
     `mode` is the deployed encoding: `fixed_point` (the conventional BNN: layer 1 sees 2x-1),
-    `sc` (stochastic bitstreams of length N merged at `merge`), or `threshold` (one bit per
+    `sc` (stochastic bitstreams of length N merged at `merge_point`), or `threshold` (one bit per
     pixel, x >= 0.5). `training` says what an `sc` network was trained on: `adapted` (the
     same stochastic inputs) or `non_adapted` (fixed-point inputs, SC only at deployment).
     """
 
-    mode: InputMode = "sc"
-    training: TrainingMode = "adapted"
-    merge: MergePoint = "first_layer"
+    mode: InputMode = InputMode.SC
+    training: TrainingMode = TrainingMode.ADAPTED
+    merge_point: MergePoint = MergePoint.FIRST_LAYER
     length: PositiveInt = Field(16, description="bitstream length N for training and validation")
     train_lengths: list[PositiveInt] | None = Field(
         None, description="SC-adapted training draws N from this list for each batch"
@@ -81,13 +108,13 @@ class InputConfig(StrictModel):
 
     @model_validator(mode="after")
     def _training_mode_applies(self) -> InputConfig:
-        if self.mode != "sc" and self.training != "adapted":
+        if self.mode != InputMode.SC and self.training != TrainingMode.ADAPTED:
             raise ValueError("training: non_adapted applies to mode: sc only")
         return self
 
     @property
     def lengths_to_evaluate(self) -> list[int]:
-        if self.mode != "sc":
+        if self.mode != InputMode.SC:
             return [1]
         return self.eval_lengths or [self.length]
 

@@ -11,15 +11,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 
-from trainer.config import InputConfig, MergePoint, SNGConfig
+from trainer.config import InputConfig, InputMode, MergePoint, TrainingMode
 from trainer.sng import (
-    LFSRSNG,
-    IdealSNG,
-    SobolSNG,
     StochasticNumberGenerator,
+    build_sng,
     check_lengths,
     lengths_tensor,
     pixel_values,
@@ -27,9 +26,23 @@ from trainer.sng import (
 
 
 class InputEncoding:
-    """Base: a deterministic, length-independent first-layer input."""
+    """Base: a deterministic, length-independent first-layer input.
 
+    Each `input.mode` is one subclass with its `mode`; declaring it registers it.
+    """
+
+    mode: ClassVar[InputMode]
+    registry: ClassVar[dict[InputMode, type[InputEncoding]]] = {}
     merges_at_output = False
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "mode" in cls.__dict__:
+            InputEncoding.registry[cls.mode] = cls
+
+    @classmethod
+    def from_config(cls, config: InputConfig) -> InputEncoding:
+        return cls()
 
     def layer1_sums(
         self,
@@ -52,20 +65,30 @@ class InputEncoding:
 
 
 class FixedPointEncoding(InputEncoding):
+    mode = InputMode.FIXED_POINT
+
     def encode(self, pixels):
         return 2.0 * pixel_values(pixels) - 1.0
 
 
 class ThresholdEncoding(InputEncoding):
+    mode = InputMode.THRESHOLD
+
     def encode(self, pixels):
         return torch.where(pixel_values(pixels) >= 0.5, 1.0, -1.0)
 
 
 class StochasticEncoding(InputEncoding):
-    def __init__(self, sng: StochasticNumberGenerator, merge: MergePoint):
+    mode = InputMode.SC
+
+    def __init__(self, sng: StochasticNumberGenerator, merge_point: MergePoint):
         self.sng = sng
-        self.merge = merge
-        self.merges_at_output = merge == "output"
+        self.merge_point = MergePoint(merge_point)
+        self.merges_at_output = self.merge_point == MergePoint.OUTPUT
+
+    @classmethod
+    def from_config(cls, config: InputConfig) -> StochasticEncoding:
+        return cls(build_sng(config.sng), config.merge_point)
 
     def layer1_sums(self, pixels, lengths, generator=None):
         if self.merges_at_output:
@@ -87,31 +110,13 @@ class StochasticEncoding(InputEncoding):
         return bits.to(torch.float32) * 2.0 - 1.0
 
 
-def build_sng(config: SNGConfig) -> StochasticNumberGenerator:
-    if config.kind == "ideal":
-        return IdealSNG()
-    if config.kind == "lfsr":
-        return LFSRSNG(
-            width=config.width,
-            taps=config.taps,
-            seed=config.seed,
-            sharing=config.sharing,
-            bits=config.bits,
-        )
-    return SobolSNG(seed=config.seed, sharing=config.sharing, bits=config.bits)
-
-
 def deployed_encoding(config: InputConfig) -> InputEncoding:
     """The encoding the network is evaluated (and deployed) with."""
-    if config.mode == "fixed_point":
-        return FixedPointEncoding()
-    if config.mode == "threshold":
-        return ThresholdEncoding()
-    return StochasticEncoding(build_sng(config.sng), config.merge)
+    return InputEncoding.registry[config.mode].from_config(config)
 
 
 def training_encoding(config: InputConfig) -> InputEncoding:
     """The encoding the network is trained with: fixed point for non-adapted SC."""
-    if config.mode == "sc" and config.training == "non_adapted":
+    if config.training == TrainingMode.NON_ADAPTED:
         return FixedPointEncoding()
     return deployed_encoding(config)

@@ -56,3 +56,20 @@ def _parity(values: np.ndarray) -> np.ndarray:
     for shift in (32, 16, 8, 4, 2, 1):
         v ^= v >> shift
     return v & 1
+
+
+class ScalarLFSR:
+    """One LFSR on a Python int, a cycle at a time: the reference `lfsr_states` is tested
+    against (shift left, the XOR of the tapped bits enters at bit 0)."""
+
+    def __init__(self, width: int, taps: Sequence[int], state: int):
+        self.width, self.taps, self.state = width, tuple(taps), state
+
+    def step(self) -> int:
+        """Return the current state and advance one cycle."""
+        current = self.state
+        feedback = 0
+        for tap in self.taps:
+            feedback ^= (current >> (tap - 1)) & 1
+        self.state = ((current << 1) | feedback) & ((1 << self.width) - 1)
+        return current

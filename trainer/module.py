@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
-from trainer.config import TrainConfig
+from trainer.config import InputMode, TrainConfig, TrainingMode
 from trainer.encoding import StochasticEncoding, deployed_encoding, training_encoding
 from trainer.inference import class_scores
 from trainer.layers import clip_latent_weights
@@ -49,10 +49,10 @@ class SCBNNModule(pl.LightningModule):
         self.network = build_network(self.config.model, input_shape, num_classes)
         self.train_encoding = training_encoding(self.config.input)
         self.deploy_encoding = deployed_encoding(self.config.input)
-        sc_input = self.config.input.mode == "sc"
+        sc_input = self.config.input.mode == InputMode.SC
         self.validation_length = self.config.input.length if sc_input else 1
         self.train_lengths = (self.config.input.train_lengths or [self.config.input.length]) if (
-            sc_input and self.config.input.training == "adapted"
+            sc_input and self.config.input.training == TrainingMode.ADAPTED
         ) else [1]
         self.val_accuracy = MulticlassAccuracy(num_classes, average="micro")
         self._first_nonfinite_loss: torch.Tensor | None = None

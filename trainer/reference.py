@@ -2,8 +2,9 @@
 
 Nothing here is used by training or search. Tests compare the fast paths (`sng.counts`,
 `inference.class_scores`) against these loops: exactly for deterministic generators, in
-distribution for the ideal source. The LFSR is re-implemented on plain Python integers so
-that the vectorised register in `trainer.lfsr` is checked too.
+distribution for the ideal source. The bit-planes come from each generator's own
+`reference_planes` (the LFSR's runs on plain Python integers, `trainer.lfsr.ScalarLFSR`, so the
+vectorised register is checked too).
 """
 
 from __future__ import annotations
@@ -12,37 +13,7 @@ import torch
 
 from trainer.encoding import StochasticEncoding
 from trainer.models import SCBNN
-from trainer.sng import (
-    LFSRSNG,
-    PIXEL_MAX,
-    IdealSNG,
-    SobolSNG,
-    StochasticNumberGenerator,
-    pixel_values,
-)
-
-
-class ScalarLFSR:
-    """One Fibonacci LFSR on a Python int: shift left, XOR of the tapped bits enters at bit 0."""
-
-    def __init__(self, width: int, taps: tuple[int, ...], state: int):
-        self.width, self.taps, self.state = width, taps, state
-
-    def step(self) -> int:
-        """Return the current state and advance one cycle."""
-        current = self.state
-        feedback = 0
-        for tap in self.taps:
-            feedback ^= (current >> (tap - 1)) & 1
-        self.state = ((current << 1) | feedback) & ((1 << self.width) - 1)
-        return current
-
-
-def _wired_word(source_word: int, wiring_row) -> int:
-    word = 0
-    for bit_index in wiring_row:
-        word = (word << 1) | ((source_word >> int(bit_index)) & 1)
-    return word
+from trainer.sng import StochasticNumberGenerator
 
 
 def reference_planes(
@@ -52,43 +23,7 @@ def reference_planes(
     generator: torch.Generator | None = None,
 ) -> list[torch.Tensor]:
     """The bit-planes, generated cycle by cycle: `length` bool tensors shaped like `pixels`."""
-    batch, positions = pixels.shape[0], pixels[0].numel()
-    flat = pixels.reshape(batch, positions).to(torch.int64)
-    if isinstance(sng, IdealSNG):
-        x = pixel_values(pixels)
-        return [torch.rand(pixels.shape, generator=generator) < x for _ in range(length)]
-
-    if isinstance(sng, LFSRSNG):
-        seeds = sng.group_seeds(sng.num_groups(positions))
-        registers = [ScalarLFSR(sng.width, sng.taps, int(s)) for s in seeds]
-
-        def next_sources() -> list[int]:
-            return [register.step() for register in registers]
-
-    elif isinstance(sng, SobolSNG):
-        engine = torch.quasirandom.SobolEngine(
-            sng.num_groups(positions), scramble=sng.scramble, seed=sng.seed
-        )
-
-        def next_sources() -> list[int]:
-            point = engine.draw(1, dtype=torch.float64)[0]
-            return [int(v) for v in torch.floor(point * (1 << sng.bits))]
-
-    else:
-        raise TypeError(f"no reference for {type(sng).__name__}")
-
-    planes = []
-    for _ in range(length):
-        sources = next_sources()
-        words = torch.tensor(
-            [
-                _wired_word(sources[i // sng.sharing], sng.wiring[i % sng.sharing])
-                for i in range(positions)
-            ]
-        )
-        plane = words[None, :] * PIXEL_MAX < flat * (1 << sng.bits)
-        planes.append(plane.reshape(pixels.shape))
-    return planes
+    return sng.reference_planes(pixels, length, generator)
 
 
 @torch.no_grad()

@@ -13,7 +13,11 @@ Every generator answers two questions about one stream per pixel:
 `counts` is the fast path that SC-adapted training and multi-N evaluation use; it never loops
 over the bit-planes. The ideal source samples the count directly from its binomial law; the
 deterministic sources (LFSR, Sobol) read it from a look-up table indexed by pixel position and
-pixel value. `trainer.reference` holds the naive cycle-by-cycle loop the tests compare against.
+pixel value. Each kind also provides `reference_planes`, the naive cycle-by-cycle generation
+(plain Python integers for the LFSR) that the tests compare the fast paths against.
+
+Each kind is one class with its `kind` (a `trainer.config.SNGKind`) and `from_config`;
+declaring it registers it, and `build_sng` finds it there.
 
 Deterministic generators restart for every inference: an image always sees the same sequence.
 That makes an exported design reproduce its numbers bit for bit, and it is what a reset-per-
@@ -24,15 +28,17 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property, lru_cache
 from itertools import pairwise
+from typing import ClassVar
 
 import numpy as np
 import torch
 from scipy.stats import binom
 
-from trainer.lfsr import DEFAULT_TAPS, lfsr_states
+from trainer.config import SNGConfig, SNGKind
+from trainer.lfsr import DEFAULT_TAPS, ScalarLFSR, lfsr_states
 
 PIXEL_MAX = 255  # 8-bit pixels: x = p / PIXEL_MAX
 PIXEL_LEVELS = PIXEL_MAX + 1
@@ -61,8 +67,25 @@ def lengths_tensor(lengths: tuple[int, ...], device: torch.device) -> torch.Tens
 class StochasticNumberGenerator(ABC):
     """One stochastic stream per pixel position; see the module docstring."""
 
-    kind: str
-    deterministic: bool
+    kind: ClassVar[SNGKind]
+    deterministic: ClassVar[bool]
+    registry: ClassVar[dict[SNGKind, type[StochasticNumberGenerator]]] = {}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            StochasticNumberGenerator.registry[cls.kind] = cls
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: SNGConfig) -> StochasticNumberGenerator:
+        """The generator an `SNGConfig` of this kind describes."""
+
+    @abstractmethod
+    def reference_planes(
+        self, pixels: torch.Tensor, length: int, generator: torch.Generator | None = None
+    ) -> list[torch.Tensor]:
+        """The bit-planes generated naively, one cycle at a time (the tests' reference)."""
 
     @abstractmethod
     def stream(
@@ -160,11 +183,19 @@ class IdealSNG(StochasticNumberGenerator):
     is Binomial(L, x) and nested prefixes differ by independent binomial increments.
     """
 
-    kind = "ideal"
+    kind = SNGKind.IDEAL
     deterministic = False
 
     def __init__(self) -> None:
         self._tables: dict[int, _BinomialAliasTable] = {}
+
+    @classmethod
+    def from_config(cls, config: SNGConfig) -> IdealSNG:
+        return cls()
+
+    def reference_planes(self, pixels, length, generator=None):
+        x = pixel_values(pixels)
+        return [torch.rand(pixels.shape, generator=generator) < x for _ in range(length)]
 
     def stream(self, pixels, length, generator=None, start=0):
         x = pixel_values(pixels)  # independent cycles: where the stream starts is immaterial
@@ -214,6 +245,26 @@ class DeterministicSNG(StochasticNumberGenerator):
     @abstractmethod
     def words(self, positions: int, length: int) -> torch.Tensor:
         """k-bit numbers r_t,i as int64, shape (length, positions)."""
+
+    @abstractmethod
+    def reference_sources(self, groups: int) -> Iterator[list[int]]:
+        """The generators' words cycle by cycle, one per group, computed the slow way."""
+
+    def reference_planes(self, pixels, length, generator=None):
+        """Wire each position's word from its group's source word and compare, per cycle."""
+        batch, positions = pixels.shape[0], pixels[0].numel()
+        flat = pixels.reshape(batch, positions).to(torch.int64)
+        sources = self.reference_sources(self.num_groups(positions))
+        planes = []
+        for _ in range(length):
+            source = next(sources)
+            words = torch.tensor([
+                _wired_word(source[i // self.sharing], self.wiring[i % self.sharing])
+                for i in range(positions)
+            ])
+            plane = words[None, :] * PIXEL_MAX < flat * (1 << self.bits)
+            planes.append(plane.reshape(pixels.shape))
+        return planes
 
     def num_groups(self, positions: int) -> int:
         return math.ceil(positions / self.sharing)
@@ -285,6 +336,14 @@ def _group_wiring(
     return wiring
 
 
+def _wired_word(source_word: int, wiring_row) -> int:
+    """One position's word: the source bits its wiring row names, MSB first."""
+    word = 0
+    for bit_index in wiring_row:
+        word = (word << 1) | ((source_word >> int(bit_index)) & 1)
+    return word
+
+
 def _read_wired_words(
     source: torch.Tensor, wiring: np.ndarray, positions: int, sharing: int
 ) -> torch.Tensor:
@@ -308,7 +367,7 @@ class LFSRSNG(DeterministicSNG):
     non-zero state drawn from `seed`; the comparator reads `bits` of the state.
     """
 
-    kind = "lfsr"
+    kind = SNGKind.LFSR
 
     def __init__(
         self,
@@ -325,6 +384,16 @@ class LFSRSNG(DeterministicSNG):
             raise ValueError(f"comparator bits ({bits}) exceed the LFSR width ({width})")
         self.width = width
         self.taps = tuple(taps) if taps is not None else DEFAULT_TAPS[width]
+
+    @classmethod
+    def from_config(cls, config: SNGConfig) -> LFSRSNG:
+        return cls(width=config.width, taps=config.taps, seed=config.seed,
+                   sharing=config.sharing, bits=config.bits)
+
+    def reference_sources(self, groups):
+        registers = [ScalarLFSR(self.width, self.taps, int(s)) for s in self.group_seeds(groups)]
+        while True:
+            yield [register.step() for register in registers]
 
     def group_seeds(self, groups: int) -> np.ndarray:
         """Distinct non-zero start states, one per group (repeating only past 2**width - 1)."""
@@ -352,12 +421,22 @@ class SobolSNG(DeterministicSNG):
     N = 2**m the count of ones is within 1 of N * x: error about 1/N instead of 1/sqrt(N).
     """
 
-    kind = "sobol"
+    kind = SNGKind.SOBOL
     MAX_DIMENSIONS = torch.quasirandom.SobolEngine.MAXDIM
 
     def __init__(self, seed: int = 0, sharing: int = 1, bits: int = 8, scramble: bool = True):
         super().__init__(bits=bits, sharing=sharing, seed=seed)
         self.scramble = scramble
+
+    @classmethod
+    def from_config(cls, config: SNGConfig) -> SobolSNG:
+        return cls(seed=config.seed, sharing=config.sharing, bits=config.bits)
+
+    def reference_sources(self, groups):
+        engine = torch.quasirandom.SobolEngine(groups, scramble=self.scramble, seed=self.seed)
+        while True:
+            point = engine.draw(1, dtype=torch.float64)[0]
+            yield [int(v) for v in torch.floor(point * (1 << self.bits))]
 
     @cached_property
     def wiring(self) -> np.ndarray:
@@ -378,3 +457,8 @@ class SobolSNG(DeterministicSNG):
     def words(self, positions, length):
         source = self.source_words(self.num_groups(positions), length)
         return _read_wired_words(source, self.wiring, positions, self.sharing)
+
+
+def build_sng(config: SNGConfig) -> StochasticNumberGenerator:
+    """The generator of `config.kind`, configured."""
+    return StochasticNumberGenerator.registry[config.kind].from_config(config)

@@ -6,8 +6,8 @@ import argparse
 
 from rich.console import Console
 
-from codesign.commands.common import DEFAULT_RUNS_DIR
 from codesign.errors import UserError
+from codesign.space import default_storage_url
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.storage and not args.study:
         raise UserError("dashboard: give --study NAME or --storage URL")
-    url = args.storage or f"sqlite:///{DEFAULT_RUNS_DIR}/{args.study}.db"
+    url = args.storage or default_storage_url(args.study)
     try:
         storage = open_storage(url)
     except StorageError as exc:

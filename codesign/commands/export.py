@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 
 import yaml
-from rich.console import Console
 
-from codesign.commands.common import add_study_arguments, open_study, percent
+from codesign import present
+from codesign.commands.common import add_study_arguments, open_study
 from codesign.errors import UserError
-from codesign.pareto import PICKS, Limits, PickError, pick
+from codesign.objectives import OBJECTIVES
+from codesign.pareto import PICKS, PickError, pick
 from codesign.quiet import quiet_libraries
 
 
@@ -21,11 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_study_arguments(parser)
     choose = parser.add_mutually_exclusive_group(required=True)
     choose.add_argument("--trial", type=int, help="a design-point trial number")
-    choose.add_argument("--pick", choices=PICKS, help="a rule over the feasible Pareto front")
-    parser.add_argument("--min-accuracy", type=float, help="with --pick: at least this accuracy")
-    parser.add_argument("--max-energy-pj", type=float, help="with --pick: at most this energy")
-    parser.add_argument("--max-area-mm2", type=float, help="with --pick: at most this area")
-    parser.add_argument("--max-latency-ns", type=float, help="with --pick: at most this latency")
+    choose.add_argument("--pick", choices=list(PICKS), help="a rule over the feasible Pareto front")
+    for objective in OBJECTIVES.values():
+        bound = "at least" if objective.maximize else "at most"
+        unit = "a fraction" if objective.unit == "%" else objective.unit
+        parser.add_argument(f"--{objective.constraint.replace('_', '-')}", type=float,
+                            dest=objective.constraint,
+                            help=f"with --pick: {bound} this {objective.label} ({unit})")
     parser.add_argument("-o", "--output", type=Path, required=True, help="YAML to write")
     parser.set_defaults(handler=run)
 
@@ -43,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--trial {args.trial}: no completed design point with that number")
         design = trials[args.trial]
     else:
-        limits = Limits(args.min_accuracy, args.max_energy_pj, args.max_area_mm2,
-                        args.max_latency_ns)
+        limits = {o.constraint: getattr(args, o.constraint) for o in OBJECTIVES.values()}
         try:
             design = pick(study, space, args.pick, limits)
         except PickError as exc:
@@ -53,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(yaml.safe_dump(document, sort_keys=False))
     metrics = document["metrics"]
-    Console().print(
-        f"design trial {design.number} -> {args.output}: val {percent(metrics['val_accuracy'])}, "
-        f"test {percent(metrics['test_accuracy'])}, {metrics['energy_pj']:,.0f} pJ, "
+    present.console().print(
+        f"design trial {design.number} -> {args.output}: val "
+        f"{present.percent(metrics['val_accuracy'])}, test "
+        f"{present.percent(metrics['test_accuracy'])}, {metrics['energy_pj']:,.0f} pJ, "
         f"{metrics['area_mm2']:.4f} mm2, {metrics['latency_ns']:,.0f} ns"
     )
     return 0

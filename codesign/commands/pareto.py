@@ -7,9 +7,8 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
-
-from codesign.commands.common import add_study_arguments, front_table, open_study
+from codesign import present
+from codesign.commands.common import add_study_arguments, open_study
 from codesign.quiet import quiet_libraries
 
 
@@ -23,20 +22,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from codesign.pareto import cost_scales, feasible_trials, hypervolume_history, pareto_front
+    from codesign.pareto import (
+        cost_scales,
+        feasible_trials,
+        hypervolume_history,
+        knee_point,
+        pareto_front,
+    )
     from codesign.plots import hypervolume_png, pareto_html, pareto_png
     from hwmodel import load_technology
 
     study, space, _ = open_study(args)
     out = args.out or Path("runs") / space.name
     front = pareto_front(study)
-    console = Console()
-    console.print(front_table(front, f"{space.name}: Pareto front ({len(front)} designs)",
-                              limit=args.top))
+    console = present.console()
+    console.print(present.front_table(front, space,
+                                      f"{space.name}: Pareto front ({len(front)} designs)",
+                                      limit=args.top))
     scales = cost_scales(space, load_technology(space.hardware.technology))
     history = hypervolume_history(study, space, scales)
     files = [
-        pareto_png(feasible_trials(study), front, f"{space.name}: designs", out / "pareto.png"),
+        pareto_png(feasible_trials(study), front, space, f"{space.name}: designs",
+                   out / "pareto.png", knee_point(front, space) if front else None),
         pareto_html(study, space, out / "pareto.html"),
         hypervolume_png(history, f"{space.name}: hypervolume", out / "hypervolume.png"),
     ]

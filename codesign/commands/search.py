@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from codesign.commands.common import default_storage_url, front_table, percent
+from codesign import present
 from codesign.config_io import read_yaml, validate
+from codesign.design_space import check_initial_networks
 from codesign.errors import UserError
 from codesign.quiet import quiet_libraries
-from codesign.space import SearchSpace
+from codesign.space import SearchSpace, default_storage_url
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +42,12 @@ def load_space(
         execution = document.get("execution")
         execution = execution if isinstance(execution, dict) else {}
         document = {**document, "execution": {**execution, **overrides}}
-    return validate(SearchSpace, document, path)
+    space = validate(SearchSpace, document, path)
+    try:
+        check_initial_networks(space)
+    except ValueError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    return space
 
 
 def _check_data(space: SearchSpace) -> None:
@@ -70,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         except AcceleratorUnavailable as exc:
             raise UserError(f"{args.space}: execution.{exc}") from None
     _check_data(space)
-    console = Console()
+    console = present.console()
     storage = args.storage or space.storage_url
     try:
         open_storage(storage)  # fail here, before any progress is drawn
@@ -104,8 +109,9 @@ def run(args: argparse.Namespace) -> int:
                 accuracy = max(event.data["val_accuracy"].values())
                 best["accuracy"] = max(best["accuracy"], accuracy)
                 progress.console.print(
-                    f"network #{event.network_trial} trained: best val acc {percent(accuracy)}, "
-                    f"{event.data['design_points']} design points ({event.message})"
+                    f"network #{event.network_trial} trained: best val acc "
+                    f"{present.percent(accuracy)}, {event.data['design_points']} design points "
+                    f"({event.message})"
                 )
             elif event.kind == "failed":
                 progress.console.print(
@@ -116,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                     f"network #{event.network_trial} rejected before training: "
                     f"no hardware configuration fits the budgets ({event.message})"
                 )
-            progress.update(networks_task, note=f"best val acc {percent(best['accuracy'])}")
+            progress.update(networks_task, note=f"best val acc {present.percent(best['accuracy'])}")
 
     try:
         with progress:
@@ -139,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
     from codesign.study import load_design_study
 
     front = pareto_front(load_design_study(open_storage(summary.storage_url), space.name))
-    console.print(front_table(front, f"Pareto front ({len(front)} designs, top 10)", limit=10))
+    console.print(present.front_table(front, space, f"Pareto front ({len(front)} designs, top 10)",
+                                      limit=10))
     flags = f"--study {space.name}"
     if summary.storage_url != default_storage_url(space.name):
         flags += f" --storage {summary.storage_url}"

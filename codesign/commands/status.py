@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from rich.console import Console
-
-from codesign.commands.common import add_study_arguments, front_table, open_study, percent
+from codesign import present
+from codesign.commands.common import add_study_arguments, open_study
 from codesign.quiet import quiet_libraries
 
 
@@ -28,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     study, space, storage = open_study(args)
     networks = load_network_study(storage, space.name).get_trials(deepcopy=False)
     outcomes = Counter(t.user_attrs.get("outcome", t.state.name.lower()) for t in networks)
-    console = Console()
+    console = present.console()
     counted = outcomes["trained"] + outcomes["failed"] + outcomes["over_budget"]
     console.print(
         f"study [bold]{space.name}[/]: {counted}/{space.budget.trials} networks "
@@ -44,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
     if front:
         best = front[0].user_attrs
         console.print(
-            f"most accurate design: val {percent(best['val_accuracy'])}, "
-            f"test {percent(best['test_accuracy'])}"
+            f"most accurate design: val {present.percent(best['val_accuracy'])}, "
+            f"test {present.percent(best['test_accuracy'])}"
         )
-    console.print(front_table(front, f"Pareto front: {len(front)} designs", limit=args.top))
+    console.print(present.front_table(front, space, f"Pareto front: {len(front)} designs",
+                                      limit=args.top))
     return 0

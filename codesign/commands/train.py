@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import yaml
-from rich.console import Console
-from rich.table import Table
 
-from codesign.config_io import read_yaml, validate
+from codesign import present
+from codesign.config_io import load_train_config, write_json
 from codesign.errors import UserError
 from codesign.quiet import quiet_libraries
-from trainer.config import TrainConfig
-
-EXPORT_SECTION = "training"  # an exported design keeps its training config under this key
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,27 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=run)
-
-
-def load_train_config(path: Path, overrides: dict | None = None) -> TrainConfig:
-    """Read MODEL.yaml, or the `training` section of an exported design."""
-    document = read_yaml(path)
-    source = str(path)
-    if isinstance(document, dict) and EXPORT_SECTION in document:
-        document, source = document[EXPORT_SECTION], f"{path}: {EXPORT_SECTION}"
-    if overrides and isinstance(document, dict):
-        document = _merged(document, overrides)
-    return validate(TrainConfig, document, source)
-
-
-def _merged(base: dict, overrides: dict) -> dict:
-    merged = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merged(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def parse_settings(settings: list[str]) -> dict:
@@ -113,36 +87,18 @@ def run(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise UserError(str(exc)) from None
 
-    console = Console()
-    table = Table(title=f"{config.name}: test accuracy ({config.data.dataset})")
-    table.add_column("N", justify="right")
-    table.add_column("test accuracy", justify="right")
-    for length, accuracy in result.test_accuracy.items():
-        table.add_row(str(length) if config.input.mode == "sc" else "-", f"{100 * accuracy:.2f}%")
-    console.print(table)
-    console.print(
-        f"input {config.input.mode}"
-        + (f" ({config.input.training}, merge {config.input.merge}, SNG {config.input.sng.kind})"
-           if config.input.mode == "sc" else "")
-        + f"; {result.epochs_run} epochs in {result.train_time_s:.0f} s on {result.device_name}; "
-        f"best validation accuracy {100 * result.val_accuracy:.2f}%"
-    )
-    console.print(f"checkpoint: {result.checkpoint_path}")
+    out = present.console()
+    for item in present.train_result(config, result):
+        out.print(item)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(
-            json.dumps(
-                {
-                    "config": config.model_dump(mode="json"),
-                    "test_accuracy": {str(n): a for n, a in result.test_accuracy.items()},
-                    "val_accuracy": result.val_accuracy,
-                    "checkpoint": str(result.checkpoint_path),
-                    "epochs_run": result.epochs_run,
-                    "train_time_s": result.train_time_s,
-                    "accelerator": result.accelerator,
-                    "device": result.device_name,
-                },
-                indent=2,
-            )
-        )
+        write_json(args.json, {
+            "config": config.model_dump(mode="json"),
+            "test_accuracy": {str(n): a for n, a in result.test_accuracy.items()},
+            "val_accuracy": result.val_accuracy,
+            "checkpoint": str(result.checkpoint_path),
+            "epochs_run": result.epochs_run,
+            "train_time_s": result.train_time_s,
+            "accelerator": result.accelerator,
+            "device": result.device_name,
+        })
     return 0

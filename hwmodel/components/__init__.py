@@ -1,47 +1,46 @@
-"""Hardware components, one small class each: an area and an energy per action.
+"""Hardware components: what one block costs in area, and in energy per action.
 
-Every formula is written with numpy functions that accept Python numbers as well as arrays, so
-the scalar evaluator and the vectorised batch evaluator share them. Energies are in fJ per
-action (the scale of the technology numbers); the evaluators sum them and convert to pJ.
+Formulas are numpy functions that accept Python numbers as well as arrays, so the evaluator
+prices one design and a million with the same code. Energies are in fJ per action (the scale
+of the technology numbers); the evaluator sums them and converts to pJ.
 """
 
 from hwmodel.components.adder_trees import (
-    MultiBitAdderTree,
-    PopcountTree,
-    adder_tree_depth,
-    adder_tree_full_adders,
+    CompressorTree,
+    PopcountCircuit,
+    RippleTree,
     bit_length,
+    compressor_tree_full_adders,
+    ripple_tree_full_adders,
 )
-from hwmodel.components.control import Control, leakage_energy_pj
-from hwmodel.components.logic import Accumulator, Register, ThresholdComparator, XnorArray
-from hwmodel.components.memory import MramArray, SenseAmplifiers
+from hwmodel.components.leakage import leakage_energy_pj
+from hwmodel.components.memory import MramArray
 from hwmodel.components.sng import (
+    NO_GENERATOR,
+    Generator,
     Lfsr,
     MtjTrng,
-    SngBank,
-    SobolGenerator,
-    generator_for,
+    Sobol,
+    comparator_bits,
+    generators,
 )
 from hwmodel.components.storage import SramBuffer
 
 __all__ = [
-    "Accumulator",
-    "Control",
+    "NO_GENERATOR",
+    "CompressorTree",
+    "Generator",
     "Lfsr",
     "MramArray",
     "MtjTrng",
-    "MultiBitAdderTree",
-    "PopcountTree",
-    "Register",
-    "SenseAmplifiers",
-    "SngBank",
-    "SobolGenerator",
+    "PopcountCircuit",
+    "RippleTree",
+    "Sobol",
     "SramBuffer",
-    "ThresholdComparator",
-    "XnorArray",
-    "adder_tree_depth",
-    "adder_tree_full_adders",
     "bit_length",
-    "generator_for",
+    "comparator_bits",
+    "compressor_tree_full_adders",
+    "generators",
     "leakage_energy_pj",
+    "ripple_tree_full_adders",
 ]

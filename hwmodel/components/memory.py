@@ -1,4 +1,4 @@
-"""STT-MRAM weight arrays and the sense amplifiers that read them."""
+"""STT-MRAM weight arrays: cells and the periphery every array carries."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from hwmodel.technology import Technology
 class MramArray:
     """One rows x cols array of weight bits with its decoders, drivers and overhead.
 
-    A read activates one row and senses all its columns at once; a tile then XNORs and counts
-    them. The sense amplifiers belong to the tiles (see SenseAmplifiers), reached through the
-    column periphery, so the array itself carries only cells and periphery.
+    A read activates one row and senses all its columns at once. The sense amplifiers belong
+    to the lanes of the organisation (`hwmodel.organisations`), reached through the column
+    periphery, so the array itself carries only cells and periphery.
     """
 
     def __init__(self, tech: Technology, rows, cols):
@@ -25,13 +25,3 @@ class MramArray:
         self.area_um2 = self.cell_area_um2 + self.periphery_area_um2
         self.bit_read_energy_fj = m.cells_per_bit * m.read_energy_fj_per_cell
         self.row_read_energy_fj = m.row_activation_energy_fj + cols * self.bit_read_energy_fj
-
-
-class SenseAmplifiers:
-    """`count` sense amplifiers (one per column of a tile); energy per bit sensed."""
-
-    def __init__(self, tech: Technology, count):
-        sa = tech.sense_amplifier
-        self.count = count
-        self.area_um2 = count * sa.area_um2
-        self.energy_fj_per_bit = sa.energy_fj

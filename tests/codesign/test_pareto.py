@@ -5,7 +5,7 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution
 
-from codesign.pareto import Limits, PickError, hypervolume, knee_point, pareto_front, pick
+from codesign.pareto import PickError, hypervolume, knee_point, pareto_front, pick
 from codesign.space import SearchSpace
 
 SPACE = SearchSpace(name="unit")  # objectives: accuracy, energy, area
@@ -45,10 +45,13 @@ def test_picks_follow_their_rule():
     assert pick(study, SPACE, "max-accuracy").values[0] == 0.90
     assert pick(study, SPACE, "min-energy").values[1] == 5.0
     assert pick(study, SPACE, "min-area").values[2] == 0.5
-    limited = pick(study, SPACE, "min-energy", Limits(min_accuracy=0.84))
+    assert pick(study, SPACE, "min-latency").values[0] == 0.90  # all tie: then most accurate
+    limited = pick(study, SPACE, "min-energy", {"min_accuracy": 0.84})
     assert limited.values[1] == 10.0
     with pytest.raises(PickError):
-        pick(study, SPACE, "knee", Limits(max_energy_pj=1.0))
+        pick(study, SPACE, "knee", {"max_energy_pj": 1.0})
+    with pytest.raises(PickError, match="unknown pick"):
+        pick(study, SPACE, "max-beauty")
 
 
 def test_knee_is_the_front_point_nearest_the_ideal():
@@ -84,28 +87,6 @@ def test_adding_a_dominated_point_leaves_hypervolume_unchanged():
     assert with_dominated == pytest.approx(without)
     better = hypervolume(_study([*base, (0.95, 1.0, 0.5)]).trials, SPACE, scales)
     assert better > without
-
-
-def test_enumerated_networks_match_what_the_sampler_can_propose():
-    from codesign.compose import enumerate_networks, suggest_network
-
-    space = SearchSpace.model_validate({
-        "name": "enum", "model": {"family": "mlp", "hidden_layers": 1, "widths": [8, 16]},
-        "input": {"modes": ["sc", "fixed_point"], "merge_points": ["first_layer", "output"],
-                  "sng_kinds": ["ideal", "sobol"], "training_modes": ["adapted", "non_adapted"],
-                  "train_lengths": [4, 8]},
-    })
-    enumerated = {choice.key() for choice in enumerate_networks(space)}
-    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    proposed = set()
-    for _ in range(400):
-        trial = study.ask()
-        proposed.add(suggest_network(trial, space).key())
-        study.tell(trial, 0.0)
-    assert proposed == enumerated
-    # 2 widths x (1 fixed point + sc: first_layer adapted x 2 N + first_layer non-adapted
-    # + output adapted + output non-adapted, each x 2 SNGs)
-    assert len(enumerated) == 2 * (1 + 2 * (2 + 1 + 1 + 1))
 
 
 def test_html_plot_handles_four_objectives(tmp_path):

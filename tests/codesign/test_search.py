@@ -1,12 +1,17 @@
 """The search driver end to end on tiny synthetic data: local and Ray, budgets, failures,
 interruptions and resumption."""
 
+import csv
+import gzip
+from pathlib import Path
+
+import numpy as np
 import optuna
 import pytest
 from optuna.trial import TrialState
 
 from codesign import execution
-from codesign.compose import enumerate_networks
+from codesign.design_space import Network, enumerate_networks, hardware_configurations
 from codesign.search import run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
@@ -18,21 +23,33 @@ def _studies(space: SearchSpace):
     return load_design_study(storage, space.name), load_network_study(storage, space.name)
 
 
-def _expected_points(space: SearchSpace, network: optuna.trial.FrozenTrial) -> int:
-    tiles = len(space.hardware.tiles)
-    if network.params["input_mode"] == "sc":
-        return len(space.input.bitstream_lengths) * tiles
-    return len(space.hardware.fixed_point_first_layers) * tiles
+def _table(space: SearchSpace, network: optuna.trial.FrozenTrial) -> list[dict]:
+    path = Path(space.output_dir) / network.user_attrs["design_points_table"]
+    with gzip.open(path, "rt") as handle:
+        return list(csv.DictReader(handle))
 
 
-def test_local_search_records_every_design_point_of_every_network(tiny_space):
+def _non_dominated(rows: list[dict]) -> int:
+    """Plain count of the rows no other row dominates (accuracy up, costs down)."""
+    losses = np.array([(-float(r["val_accuracy"]), float(r["energy_pj"]), float(r["area_mm2"]))
+                       for r in rows])
+    return sum(not any(np.all(other <= loss) and np.any(other < loss) for other in losses)
+               for loss in losses)
+
+
+def test_local_search_costs_every_design_and_keeps_each_networks_front(tiny_space):
     space = SearchSpace.model_validate(tiny_space(budget={"trials": 3}))
     summary = run_search(space)
     designs, networks = _studies(space)
     trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
     assert summary.networks_trained == len(trained) == 3
     assert designs.metric_names == ["accuracy", "energy_pj", "area_mm2"]
-    assert len(designs.trials) == sum(_expected_points(space, t) for t in trained)
+    for network in trained:
+        rows = _table(space, network)  # every hardware configuration, costed
+        configurations = hardware_configurations(space, Network.from_params(network.params, space))
+        assert len(rows) == len(configurations) == network.user_attrs["design_points_costed"]
+        kept = [d for d in designs.trials if d.user_attrs["network_trial"] == network.number]
+        assert len(kept) == network.user_attrs["design_points"] == _non_dominated(rows)
     for design in designs.trials:
         network = networks.trials[design.user_attrs["network_trial"]]
         # each design point is linked to the training run it came from, and its accuracy is
@@ -146,7 +163,7 @@ def test_initial_networks_are_trained_first(tiny_space):
     assert networks.trials[0].params == first
 
 
-def test_conv_search_on_cifar_layout_records_every_design_point(tiny_space, tiny_cifar_dir):
+def test_conv_search_on_cifar_layout_records_the_design_points(tiny_space, tiny_cifar_dir):
     """The CIFAR-10 path end to end: binary batches, conv BNNs, conv workloads."""
     spec = tiny_space(
         name="tiny-conv",
@@ -155,14 +172,16 @@ def test_conv_search_on_cifar_layout_records_every_design_point(tiny_space, tiny
         hardware={"tiles": [1, 4], "fixed_point_first_layers": ["fixed_point_parallel"]},
         budget={"trials": 2, "epochs": 1},
     )
-    spec["model"] = {"family": "conv", "base_channels": [4, 8], "stages": 1, "hidden": [16]}
+    spec["model"] = {"family": "conv", "base_channels": [4, 8], "stages": 1, "fc_widths": [16]}
     space = SearchSpace.model_validate(spec)
     summary = run_search(space)
     designs, networks = _studies(space)
     trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
     assert summary.networks_trained == len(trained) == 2
     assert {t.params["base_channels"] for t in trained} == {4, 8}
-    assert len(designs.trials) == sum(_expected_points(space, t) for t in trained)
-    area = {(d.params["base_channels"], d.params["tiles"]): d.values[2] for d in designs.trials}
+    area = {}
+    for network in trained:
+        for row in _table(space, network):
+            area[(network.params["base_channels"], int(row["tiles"]))] = float(row["area_mm2"])
     for tiles in (1, 4):  # twice the channels: four times the conv weights to store
         assert area[(8, tiles)] > area[(4, tiles)]

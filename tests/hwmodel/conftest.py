@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hwmodel import Architecture, Technology, Workload, conv_workload, load_technology, mlp_workload
-
-
-@pytest.fixture(scope="session")
-def tech() -> Technology:
-    return load_technology("stt_mram_28nm")
+from hwmodel import Architecture, Workload, conv_workload, mlp_workload
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The batch evaluator equals the scalar one, design by design and component by component."""
+"""A batch of many designs equals many batches of one (the scalar report), component by
+component, and the batch path validates what it is given."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import pytest
 
 from hwmodel import (
     Architecture,
+    FirstLayerDataflow,
+    FirstLayerMode,
     LayerShape,
+    Organisation,
+    PopcountCircuit,
     Workload,
     architectures_to_columns,
     conv_workload,
@@ -37,25 +42,29 @@ WORKLOADS = {
 
 
 def random_architectures(rng: np.random.Generator, count: int) -> list[Architecture]:
+    """Random valid designs over every kind of every family."""
     designs = []
-    for _ in range(count):
+    while len(designs) < count:
         bits = int(rng.integers(1, 12))
-        designs.append(
-            Architecture(
-                array_rows=int(rng.choice([16, 64, 100, 256, 512])),
-                array_cols=int(rng.choice([8, 32, 100, 256, 300, 1024])),
-                tiles=int(rng.integers(1, 80)),
-                first_layer_mode=str(
-                    rng.choice(["sc", "fixed_point_parallel", "fixed_point_bit_serial"])
-                ),
-                sng_kind=str(rng.choice(["lfsr", "sobol", "mtj_trng"])),
-                sng_sharing=int(rng.integers(1, 100)),
-                lfsr_width_bits=int(rng.integers(max(3, bits), 33)),
-                input_bits=bits,
-                merge_point=str(rng.choice(["first_layer", "output"])),
-                bitstream_length=int(rng.integers(1, 300)),
-            )
+        fields = dict(
+            organisation=str(rng.choice(Organisation.names())),
+            popcount_circuit=str(rng.choice(PopcountCircuit.names())),
+            first_layer_dataflow=str(rng.choice(FirstLayerDataflow.names())),
+            array_rows=int(rng.choice([16, 64, 100, 256, 512])),
+            array_cols=int(rng.choice([8, 32, 100, 256, 300, 1024])),
+            tiles=int(rng.integers(1, 80)),
+            first_layer_mode=str(rng.choice(FirstLayerMode.names())),
+            sng_kind=str(rng.choice(["lfsr", "sobol", "mtj_trng"])),
+            sng_sharing=int(rng.integers(1, 100)),
+            lfsr_width_bits=int(rng.integers(max(3, bits), 33)),
+            input_bits=bits,
+            merge_point=str(rng.choice(["first_layer", "output"])),
+            bitstream_length=int(rng.integers(1, 300)),
         )
+        try:
+            designs.append(Architecture(**fields))
+        except ValueError:  # an invalid combination (e.g. a latched output merge): draw again
+            continue
     return designs
 
 
@@ -118,7 +127,7 @@ def test_scalars_broadcast_against_arrays(fmnist, tech) -> None:
         ({"first_layer_mode": np.array(["sc", "fp"])}, "first_layer_mode: 'fp' is not one of"),
         ({"first_layer_mode": "sc", "sng_kind": "none"}, "sng_kind"),
         ({"first_layer_mode": "sc", "colour": 3}, "unknown architecture field(s): colour"),
-        ({"tiles": 3}, "first_layer_mode is required"),
+        ({"tiles": 3}, "first_layer_mode: required"),
     ],
 )
 def test_batch_validates_fields(fmnist, tech, fields, message) -> None:

@@ -184,3 +184,116 @@ def test_conv_layers_pack_small_fan_in(small_conv, tech) -> None:
     conv1 = report.layers[0]
     assert conv1.fan_in == 27 and conv1.neurons_per_row == 8 and conv1.positions == 256
     assert report.layers[-1].kind == "dense"
+
+
+# --- organisations, dataflows, popcount circuits --------------------------------------------
+
+
+ORGANISATIONS = ("shared_tiles", "tile_per_array", "neuron_parallel")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_organisation_reads_the_same_bits(fmnist, tech, mode) -> None:
+    """The organisation moves logic and time, never the memory reads of a dataflow."""
+    reports = [evaluate(fmnist, arch(organisation=o, first_layer_mode=mode), tech)
+               for o in ORGANISATIONS]
+    assert len({r.counts.bits_read for r in reports}) == 1
+    assert len({r.energy_by_component_pj["mram_arrays"] for r in reports}) == 1
+
+
+def test_parallelism_buys_latency_with_area(fmnist, tech) -> None:
+    shared, per_array, neuron = (evaluate(fmnist, arch(organisation=o, tiles=4), tech)
+                                 for o in ORGANISATIONS)
+    assert neuron.latency_ns < per_array.latency_ns < shared.latency_ns
+    assert neuron.area_um2 > per_array.area_um2 > shared.area_um2
+    for report in (per_array, neuron):  # tiles only size the shared pool
+        other = evaluate(fmnist, arch(organisation=report.architecture.organisation, tiles=64),
+                         tech)
+        assert other.area_um2 == report.area_um2 and other.energy_pj == report.energy_pj
+
+
+def test_tile_per_array_runs_every_array_of_a_layer_at_once(fmnist, tech) -> None:
+    report = evaluate(fmnist, arch(organisation="tile_per_array"), tech)
+    for layer in report.layers:
+        assert layer.busy_units == layer.arrays
+        rows_per_array = -(-layer.weight_rows // layer.arrays)
+        assert layer.cycles == layer.repetitions * (layer.positions * rows_per_array + 3)
+
+
+def test_neuron_parallel_takes_one_step_per_position_and_pass(small_conv, tech) -> None:
+    report = evaluate(small_conv, arch(organisation="neuron_parallel", bitstream_length=4), tech)
+    for layer in report.layers:
+        assert layer.busy_units == layer.outputs
+        assert layer.cycles == layer.repetitions * (layer.positions + 3)
+        assert layer.popcounts == layer.outputs * layer.positions * layer.repetitions
+
+
+@pytest.mark.parametrize("organisation", ORGANISATIONS)
+def test_compressor_trees_are_smaller_than_ripple_trees(fmnist, tech, organisation) -> None:
+    ripple, compressor = (
+        evaluate(fmnist, arch(organisation=organisation, popcount_circuit=c), tech)
+        for c in ("ripple_tree", "compressor_tree"))
+    assert compressor.area_by_component_um2["popcount"] < ripple.area_by_component_um2["popcount"]
+    assert compressor.energy_by_component_pj["popcount"] < (
+        ripple.energy_by_component_pj["popcount"])
+    assert compressor.counts.bits_read == ripple.counts.bits_read
+
+
+@pytest.mark.parametrize("mode", ["sc", "fixed_point_bit_serial"])
+def test_a_latched_first_layer_senses_each_row_once(fmnist, tech, mode) -> None:
+    reread, latched = (evaluate(fmnist, arch(first_layer_mode=mode, first_layer_dataflow=d), tech)
+                       for d in ("reread", "row_latched"))
+    first_reread, first_latched = reread.layers[0], latched.layers[0]
+    assert first_reread.row_reads == first_reread.repetitions * first_latched.row_reads
+    assert first_latched.row_reads == first_latched.weight_rows
+    assert first_latched.popcounts == first_reread.popcounts  # the same XNOR-popcounts
+    assert latched.energy_by_component_pj["mram_arrays"] < (
+        reread.energy_by_component_pj["mram_arrays"])
+    assert latched.area_by_component_um2["xnor"] > 0 == reread.area_by_component_um2["xnor"]
+    # dense layer 1 (one position): a neuron's slices follow each other, no partial sums
+    assert latched.area_by_component_um2["partial_sum_buffer"] == 0
+    assert reread.area_by_component_um2["partial_sum_buffer"] > 0
+
+
+def test_the_sc_image_is_stored_or_regenerated(fmnist, tech) -> None:
+    stored = evaluate(fmnist, arch(first_layer_dataflow="row_latched"), tech)
+    regenerated = evaluate(fmnist, arch(first_layer_dataflow="row_latched_regenerated"), tech)
+    image_bits = 784 * 8  # pixels x N flip-flops
+    assert stored.area_by_component_um2["layer_inputs"] - (
+        regenerated.area_by_component_um2["layer_inputs"]) == pytest.approx(
+        image_bits * tech.logic.flip_flop.area_um2)
+    # regenerating: one random number per delivered pixel bit and per sharing group
+    delivered = regenerated.layers[0].input_bits_delivered
+    assert regenerated.counts.comparator_evaluations == delivered
+    assert stored.counts.comparator_evaluations == 784 * 8
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    (dict(first_layer_dataflow="row_latched", merge_point="output"), "output merge"),
+    (dict(first_layer_dataflow="row_latched", first_layer_mode="fixed_point_parallel"),
+     "runs layer 1 once"),
+    (dict(first_layer_dataflow="row_latched_regenerated", sng_kind="mtj_trng"),
+     "true RNG cannot regenerate"),
+    (dict(first_layer_dataflow="row_latched_regenerated",
+          first_layer_mode="fixed_point_bit_serial"), "no SNG"),
+])
+def test_dataflows_that_cannot_serve_a_design_are_refused(fields, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        arch(**fields)
+
+
+def test_the_multi_bit_datapath_exists_only_where_layer_1_runs(fmnist, tech) -> None:
+    """Layer 1 of the MLP uses 17 arrays: with 64 shared tiles, 17 carry the multi-bit tree."""
+    from hwmodel.components import ripple_tree_full_adders
+
+    report = evaluate(fmnist, arch(first_layer_mode="fixed_point_parallel", tiles=64), tech)
+    assert report.layers[0].arrays == 17
+    fa = tech.logic.full_adder.area_um2
+    expected = (17 * ripple_tree_full_adders(256, 9) + (64 - 17) * ripple_tree_full_adders(256, 1))
+    assert report.area_by_component_um2["popcount"] == pytest.approx(expected * fa)
+
+
+def test_activations_are_read_once_per_layer_and_pass(fmnist, tech) -> None:
+    for merge, passes in (("first_layer", 1), ("output", 8)):
+        report = evaluate(fmnist, arch(merge_point=merge), tech)
+        assert report.counts.activation_bits_read == passes * (1024 + 1024)

@@ -38,8 +38,8 @@ def _config(tmp_path, **input_fields):
     "input_fields",
     [
         {"mode": "fixed_point"},
-        {"merge": "first_layer", "sng": {"kind": "ideal"}},
-        {"merge": "output", "sng": {"kind": "lfsr", "width": 12}},
+        {"merge_point": "first_layer", "sng": {"kind": "ideal"}},
+        {"merge_point": "output", "sng": {"kind": "lfsr", "width": 12}},
         {"training": "non_adapted", "sng": {"kind": "sobol"}},
         {"mode": "threshold"},
     ],
@@ -93,10 +93,11 @@ def test_adapted_training_draws_lengths_from_train_lengths(tmp_path):
 
 
 def test_output_merge_training_with_a_deterministic_sng_visits_every_cycle(tmp_path):
-    config = _config(tmp_path, merge="output", train_lengths=[1], sng={"kind": "sobol"})
+    config = _config(tmp_path, merge_point="output", train_lengths=[1], sng={"kind": "sobol"})
     module = SCBNNModule(config.model_dump(mode="json"), (1, 12, 12), 4)
     torch.manual_seed(0)
     starts = {module._training_start_cycle(1) for _ in range(400)}
     assert starts == set(range(32))  # eval_lengths go up to 32: cycles 0..31
-    ideal = SCBNNModule(_config(tmp_path, merge="output").model_dump(mode="json"), (1, 12, 12), 4)
+    ideal_config = _config(tmp_path, merge_point="output").model_dump(mode="json")
+    ideal = SCBNNModule(ideal_config, (1, 12, 12), 4)
     assert ideal._training_start_cycle(1) == 0  # independent cycles need no offset

@@ -1,20 +1,10 @@
-"""The sequencer and the static power that accrues while an inference runs."""
+"""The static power that accrues while an inference runs."""
 
 from __future__ import annotations
 
 from hwmodel.technology import Technology
 
 NW_NS_TO_PJ = 1e-6  # 1 nW * 1 ns = 1e-18 J = 1e-6 pJ
-
-
-class Control:
-    """Global sequencer plus one row-address counter per tile."""
-
-    def __init__(self, tech: Technology, tiles, address_bits):
-        ff = tech.logic.flip_flop
-        self.counter_bits = tiles * address_bits
-        self.area_um2 = tech.control.area_um2 + self.counter_bits * ff.area_um2
-        self.energy_fj_per_cycle = tech.control.energy_fj_per_cycle
 
 
 def leakage_energy_pj(tech: Technology, cmos_area_um2, mram_cells, latency_ns):

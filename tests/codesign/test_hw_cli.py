@@ -98,13 +98,27 @@ def test_missing_file_and_missing_argument(tmp_path, capsys) -> None:
     assert "--paper-check" in one_error_line(capsys)
 
 
-def test_paper_check_prints_and_writes_json(tmp_path, capsys) -> None:
+def test_paper_check_prints_the_table_and_writes_json(tmp_path, capsys) -> None:
     out_json = tmp_path / "paper.json"
     assert main(["hw", "--paper-check", "--json", str(out_json)]) == 0
     out = capsys.readouterr().out
-    assert "Area reduction of SC (paper: 62%)" in out and "2.1x" in out
+    assert "paper: 62% less area, 2.1x less energy" in out
+    assert "62% area:" in out and "2.1x energy:" in out  # the verdict lines
     data = json.loads(out_json.read_text())
-    assert set(data["area_reduction_vs"]) == {"fixed_point_parallel", "fixed_point_bit_serial"}
+    assert data["bitstream_length"] == 8  # ideal SNG: 87.49% is within 1.4 points of 88.80%
+    combos = {(r["organisation"], r["baseline"]) for r in data["rows"]}
+    assert len(combos) == 6  # every organisation against both baselines
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    (["--sng", "quantum"], "--sng"),
+    (["--tiles", "0"], "--tiles: must be at least 1"),
+    (["--accuracy", "missing.json"], "missing.json: no such file"),
+    (["--technology", "no_such_preset"], "--technology"),
+])
+def test_paper_check_bad_options_are_one_line(capsys, flags, expected) -> None:
+    assert main(["hw", "--paper-check", *flags]) == 2
+    assert expected in capsys.readouterr().err
 
 
 def test_subprocess_exit_code_and_message(tmp_path) -> None:

@@ -1,0 +1,304 @@
+"""The evaluator: area, energy per inference and latency of many designs at once.
+
+Written once, over arrays: every quantity is a numpy column with one value per design, and a
+single design is a batch of one (`hwmodel.evaluate` wraps it into a `CostReport`). Categorical
+choices dispatch to their kind classes (`hwmodel.kinds`), never to if-chains. The equations
+are in docs/hwmodel.md; the layout of a layer is `hwmodel.plan`, what the organisation
+contributes is `hwmodel.organisations`, the first-layer modes and dataflows their modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hwmodel.architecture import design_from_columns, validate_columns
+from hwmodel.components import (
+    MramArray,
+    SramBuffer,
+    bit_length,
+    comparator_bits,
+    generators,
+    leakage_energy_pj,
+)
+from hwmodel.organisations import Logic
+from hwmodel.plan import Design, LayerPlan, plan_layer
+from hwmodel.report import COMPONENTS
+from hwmodel.technology import Technology
+from hwmodel.workload import Workload
+
+FJ_TO_PJ = 1e-3
+COUNT_NAMES = (
+    "arrays", "row_reads", "bits_read", "popcounts", "accumulations", "threshold_comparisons",
+    "sng_generators", "random_numbers", "random_bits_generated", "comparator_evaluations",
+    "activation_bits_read", "activation_bits_written", "partial_sum_bits_accessed",
+    "input_bits_delivered", "cycles",
+)
+
+
+@dataclass
+class LayerResult:
+    """One layer of every design: its plan, work, time and cost (arrays over designs)."""
+
+    plan: LayerPlan
+    busy_units: np.ndarray
+    cycles: np.ndarray
+    latency_ns: np.ndarray
+    counts: dict[str, np.ndarray]
+    area_um2: dict[str, np.ndarray]  # hardware this layer alone uses, by component
+    energy_pj: dict[str, np.ndarray]
+
+
+@dataclass
+class Evaluation:
+    """Every design of a batch: totals, breakdowns by component and by layer, counts."""
+
+    size: int
+    layers: list[LayerResult]
+    shared_area_um2: dict[str, np.ndarray]  # hardware all layers use, by component
+    effective_bitstream_length: np.ndarray  # N; 1 without SC
+    area_by_component_um2: dict[str, np.ndarray] = field(init=False)
+    energy_by_component_pj: dict[str, np.ndarray] = field(init=False)
+    counts: dict[str, np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.area_by_component_um2 = {
+            name: self.shared_area_um2[name] + sum(layer.area_um2[name] for layer in self.layers)
+            for name in COMPONENTS
+        }
+        self.energy_by_component_pj = {
+            name: sum(layer.energy_pj[name] for layer in self.layers) for name in COMPONENTS
+        }
+        self.counts = {
+            name: sum(layer.counts[name] for layer in self.layers) for name in COUNT_NAMES
+        }
+
+    @property
+    def area_um2(self) -> np.ndarray:
+        return sum(self.area_by_component_um2.values())
+
+    @property
+    def energy_pj(self) -> np.ndarray:
+        return sum(self.energy_by_component_pj.values())
+
+    @property
+    def latency_ns(self) -> np.ndarray:
+        return sum(layer.latency_ns for layer in self.layers)
+
+
+def _zeros(size: int) -> dict[str, Any]:
+    """A breakdown with every component at zero (scalars: numpy broadcasts them later)."""
+    return dict.fromkeys(COMPONENTS, 0.0)
+
+
+def _columns_of(values: dict[str, Any], size: int) -> dict[str, np.ndarray]:
+    """Every entry as a column of `size` (scalars broadcast, without a copy)."""
+    return {key: np.broadcast_to(value, (size,)) for key, value in values.items()}
+
+
+def _organisation_logic(design: Design, plans: list[LayerPlan]) -> Logic:
+    """Each design's organisation's logic counts (one `Logic`, kinds merged by mask)."""
+    per_layer: list[dict[str, np.ndarray]] = [{} for _ in plans]
+    shared: dict[str, np.ndarray] = {}
+    for organisation in design.organisation.present:
+        mask = design.organisation.mask(organisation.name)
+        logic = organisation.logic(plans, design)
+        for merged, counts in [*zip(per_layer, logic.per_layer, strict=True),
+                               (shared, logic.shared)]:
+            for key, value in counts.items():
+                merged[key] = np.where(mask, value, merged.get(key, 0.0))
+    return Logic(per_layer=per_layer, shared=shared)
+
+
+# Counted logic (`hwmodel.organisations.Logic`) -> the component it belongs to and the area
+# of one unit: a lane is one sense amplifier (which XNORs as it senses), an accumulator bit an
+# adder bit and its register bit, pipeline and row-counter bits are flip-flops.
+LOGIC_UNITS: dict[str, tuple[str, Any]] = {
+    "lanes": ("sense_amplifiers", lambda t: t.sense_amplifier.area_um2),
+    "xnor_gates": ("xnor", lambda t: t.logic.xnor.area_um2),
+    "tree_full_adders": ("popcount", lambda t: t.logic.full_adder.area_um2),
+    "accumulator_bits": ("accumulators",
+                         lambda t: t.logic.full_adder.area_um2 + t.logic.flip_flop.area_um2),
+    "comparator_bits": ("threshold", lambda t: t.logic.comparator_bit.area_um2),
+    "pipeline_bits": ("registers_control", lambda t: t.logic.flip_flop.area_um2),
+    "row_counter_bits": ("registers_control", lambda t: t.logic.flip_flop.area_um2),
+}
+
+
+def _priced_logic(counts: dict[str, Any], tech: Technology, size: int) -> dict[str, np.ndarray]:
+    """Area by component of counted logic."""
+    area = _zeros(size)
+    for key, count in counts.items():
+        component, unit_area = LOGIC_UNITS[key]
+        area[component] = area[component] + count * unit_area(tech)
+    return area
+
+
+def _line_buffer_bits(plan: LayerPlan) -> float:
+    """Bits a layer's input must hold to read its input feature map once per pass: the whole
+    input vector of a dense layer, k rows of a (square) input map of a conv layer."""
+    shape = plan.shape
+    if shape.kind == "dense":
+        return float(shape.fan_in)
+    width = np.sqrt(shape.input_positions or shape.positions)
+    return float(shape.inputs * shape.kernel * np.ceil(width))
+
+
+def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any]) -> Evaluation:
+    """Score every design given as Architecture fields (scalars or arrays, broadcast)."""
+    columns, size, masks = validate_columns(fields)
+    design = design_from_columns(columns, size, masks)
+    layers = workload.layers
+    last = len(layers) - 1
+    plans = [plan_layer(design, shape, index, last) for index, shape in enumerate(layers)]
+    logic = _organisation_logic(design, plans)
+    g, ff = tech.logic, tech.logic.flip_flop
+    cols = design.cols
+    array = MramArray(tech, design.rows, cols)
+    first, final = plans[0], plans[-1]
+    pixels = first.shape.input_values
+    sc = design.stochastic
+    organisation = design.organisation
+    dedicated = organisation.any(lambda kind: kind.dedicated_accumulators)
+
+    # --- layer 1's input: SNG bank, input register, stochastic image, partial sums -------
+    generator_area = design.generator.select(
+        lambda kind: kind.area_um2(tech, design.input_bits, design.lfsr_width))
+    generator_step = design.generator.select(
+        lambda kind: kind.step_energy_fj(tech, design.input_bits, design.lfsr_width))
+    bank_generators = np.where(sc, generators(pixels, design.sharing), 0.0)
+    bank_comparator_bits = np.where(sc, comparator_bits(pixels, design.input_bits), 0.0)
+    regenerates = sc & design.latched & design.dataflow.any(lambda kind: kind.regenerates)
+    image_bits = np.where(
+        sc & design.latched & design.dataflow.any(lambda kind: kind.stores_image),
+        pixels * design.n, 0.0)
+    accumulates_passes = (first.repetitions > 1) & ~design.output_merge
+    single_position = first.shape.positions == 1
+    needs_partials = np.where(
+        design.latched,
+        (first.slices > 1) & (first.shape.positions > 1) & ~dedicated,
+        ~(dedicated & single_position),
+    ) & accumulates_passes
+    partial_bits = np.where(
+        needs_partials, first.shape.outputs * first.shape.positions * first.acc_bits, 0.0)
+    partial_accesses = partial_bits * np.where(design.latched, first.slices, first.repetitions)
+    partial = SramBuffer(tech, partial_bits)
+    works = [organisation.merge(lambda kind, plan=plan: kind.work(plan, design)) for plan in plans]
+    delivered_first = works[0]["delivered_bits"]
+    random_numbers = np.where(regenerates, delivered_first / design.sharing,
+                              bank_generators * design.n)
+    comparisons_sng = np.where(regenerates, delivered_first, np.where(sc, pixels * design.n, 0.0))
+
+    # --- buffers between layers, output scores ---------------------------------------------
+    hidden_values = [p.shape.output_values for p in plans if p.hidden]
+    activations = SramBuffer(tech, 2 * max(hidden_values, default=0))
+    layer_input_bits = max((_line_buffer_bits(p) for p in plans[1:]), default=0.0)
+    score_passes = np.where(design.output_merge, design.n, 1.0)
+    score_bits = bit_length(final.shape.fan_in * (design.first_range if last == 0 else 1.0)
+                            * score_passes)
+    score_bits = score_bits + (design.signed_first if last == 0 else 0.0)
+    score_adder = np.where(design.output_merge, score_bits * g.full_adder.area_um2, 0.0)
+
+    # --- area ----------------------------------------------------------------------------
+    shared_area = _priced_logic(logic.shared, tech, size)
+    shared_area["activation_buffer"] += activations.area_um2
+    shared_area["layer_inputs"] += layer_input_bits * ff.area_um2
+    shared_area["registers_control"] += tech.control.area_um2
+    layer_areas = []
+    for plan, counts in zip(plans, logic.per_layer, strict=True):
+        area = _priced_logic(counts, tech, size)
+        area["mram_arrays"] += plan.arrays * array.area_um2
+        if plan.first:
+            area["sng"] += bank_generators * generator_area + bank_comparator_bits * (
+                g.comparator_bit.area_um2)
+            area["input_register"] += pixels * design.input_bits * ff.area_um2
+            area["layer_inputs"] += image_bits * ff.area_um2
+            area["partial_sum_buffer"] += partial.area_um2
+        if plan.index == last:
+            area["output_scores"] += final.shape.output_values * score_bits * ff.area_um2
+            area["output_scores"] += score_adder
+        layer_areas.append(area)
+    total_area = sum(sum(a.values()) for a in layer_areas) + sum(shared_area.values())
+    total_arrays = sum(p.arrays for p in plans)
+    cmos_area = total_area - total_arrays * array.cell_area_um2
+    mram_cells = total_arrays * design.rows * cols * tech.mram.cells_per_bit
+
+    # --- energy and time, layer by layer ----------------------------------------------------
+    results = []
+    sense_bit, cmp_bit = tech.sense_amplifier.energy_fj, g.comparator_bit.energy_fj
+    for plan, area, work in zip(plans, layer_areas, works, strict=True):
+        shape = plan.shape
+        e = _zeros(size)  # fJ here, pJ below
+        threshold_bits = plan.comparisons * plan.acc_bits
+        bits_sensed = plan.row_reads * cols + threshold_bits
+        e["mram_arrays"] = plan.row_reads * array.row_read_energy_fj + (
+            threshold_bits * array.bit_read_energy_fj)
+        e["sense_amplifiers"] = bits_sensed * sense_bit
+        latched = design.latched if plan.first else False
+        multibit = design.multibit if plan.first else False
+        lane_evaluations = plan.evaluations * cols
+        xnor_per_lane = np.where(multibit, design.input_bits, np.where(latched, 1.0, 0.0))
+        e["xnor"] = lane_evaluations * xnor_per_lane * g.xnor.energy_fj
+        trees, width = work["tree_evaluations"], work["tree_width"]
+        e["popcount"] = trees * work["tree_full_adders"] * g.full_adder.energy_fj
+        accumulations = work["accumulations"]
+        e["accumulators"] = accumulations * plan.acc_bits * (g.full_adder.energy_fj
+                                                             + ff.energy_fj)
+        e["threshold"] = plan.comparisons * plan.acc_bits * cmp_bit
+        delivered = work["delivered_bits"]
+        operand_width = np.where(multibit, design.input_bits, 1.0)
+        activation_reads = shape.input_values * plan.repetitions if not plan.first else 0.0
+        activation_writes = plan.comparisons  # one output bit per thresholding
+        e["layer_inputs"] = delivered * operand_width * g.mux2.energy_fj + (
+            activation_reads * ff.energy_fj)
+        e["activation_buffer"] = (activation_reads * activations.read_energy_fj_per_bit
+                                  + activation_writes * activations.write_energy_fj_per_bit)
+        value_range = np.where(multibit, design.first_range, 1.0)
+        pipe_bits = bit_length(width * value_range) + np.where(multibit, 1.0, 0.0)
+        cycles = work["cycles"]
+        e["registers_control"] = (trees * pipe_bits * ff.energy_fj
+                                  + cycles * tech.control.energy_fj_per_cycle)
+        if plan.first:
+            e["input_register"] = pixels * design.input_bits * ff.energy_fj
+            e["layer_inputs"] = e["layer_inputs"] + image_bits * ff.energy_fj
+            e["sng"] = random_numbers * generator_step + comparisons_sng * (
+                design.input_bits * cmp_bit)
+            e["partial_sum_buffer"] = partial_accesses * (partial.read_energy_fj_per_bit
+                                                          + partial.write_energy_fj_per_bit)
+        if plan.index == last:
+            adds = score_passes * shape.output_values * score_bits
+            e["output_scores"] = adds * (ff.energy_fj + np.where(design.output_merge,
+                                                                  g.full_adder.energy_fj, 0.0))
+        latency_ns = cycles * tech.cycle_ns
+        energy = {key: value * FJ_TO_PJ for key, value in e.items()}
+        energy["leakage"] = leakage_energy_pj(tech, cmos_area, mram_cells, latency_ns)
+        counts = {
+            "arrays": plan.arrays,
+            "row_reads": plan.row_reads,
+            "bits_read": bits_sensed,
+            "popcounts": trees,
+            "accumulations": accumulations,
+            "threshold_comparisons": plan.comparisons,
+            "sng_generators": bank_generators if plan.first else 0.0,
+            "random_numbers": random_numbers if plan.first else 0.0,
+            "random_bits_generated": random_numbers * design.input_bits if plan.first else 0.0,
+            "comparator_evaluations": comparisons_sng if plan.first else 0.0,
+            "activation_bits_read": activation_reads,
+            "activation_bits_written": activation_writes,
+            "partial_sum_bits_accessed": 2 * partial_accesses if plan.first else 0.0,
+            "input_bits_delivered": delivered * operand_width,
+            "cycles": cycles,
+        }
+        results.append(LayerResult(
+            plan=plan,
+            busy_units=work["busy_units"],
+            cycles=cycles,
+            latency_ns=latency_ns,
+            counts=_columns_of(counts, size),
+            area_um2=_columns_of(area, size),
+            energy_pj=_columns_of(energy, size),
+        ))
+    return Evaluation(size=size, layers=results, shared_area_um2=_columns_of(shared_area, size),
+                      effective_bitstream_length=design.n)

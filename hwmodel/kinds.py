@@ -1,0 +1,99 @@
+"""Families of interchangeable kinds: one base class per family, one subclass per kind.
+
+A categorical choice of the architecture (the organisation, the first-layer mode, the
+dataflow, the popcount circuit, the SNG) is a family; each value is a subclass that carries its
+own formulas, in the manner of Optuna's samplers and storages. Declaring a subclass with a
+`name` registers it: the architecture's field accepts the name, the evaluator dispatches to
+it, the docs list it. Adding a kind is one class.
+
+The evaluator is vectorised over designs, so a kind's method receives whole columns and
+returns whole columns; `select` evaluates each kind present in a column and keeps, for every
+design, the value of its own kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+
+K = TypeVar("K", bound="Kind")
+
+
+class Kind:
+    """Base of every family. A family is a direct subclass that sets `family` and an empty
+    `registry`; its subclasses with a `name` are its kinds (instances are stateless)."""
+
+    family: ClassVar[str]
+    registry: ClassVar[dict[str, Kind]]
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            if cls.name in cls.registry:
+                raise TypeError(f"{cls.family} kind {cls.name!r} is declared twice")
+            cls.registry[cls.name] = cls()
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(cls.registry)
+
+    @classmethod
+    def get(cls: type[K], name: str) -> K:
+        try:
+            return cls.registry[name]  # type: ignore[return-value]
+        except KeyError:
+            known = ", ".join(cls.registry)
+            raise ValueError(f"unknown {cls.family} {name!r} (known: {known})") from None
+
+
+def category_masks(values: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """One boolean mask per name (a comparison per name: cheaper than sorting strings)."""
+    return {name: values == name for name in names}
+
+
+class Column(Generic[K]):
+    """A categorical column of designs: the kind of each design, with a mask per kind."""
+
+    def __init__(self, family: type[K], values: np.ndarray,
+                 masks: dict[str, np.ndarray] | None = None):
+        self.family = family
+        self.values = values
+        self.masks = masks if masks is not None else category_masks(values, family.names())
+        self.present = [family.get(name) for name, mask in self.masks.items()
+                        if name in family.registry and mask.any()]
+
+    def mask(self, name: str) -> np.ndarray:
+        return self.masks[name]
+
+    def any(self, predicate: Callable[[K], bool]) -> np.ndarray:
+        """Designs whose kind satisfies `predicate` (a property of the kind class)."""
+        out = np.zeros(self.values.shape, dtype=bool)
+        for kind in self.present:
+            if predicate(kind):
+                out |= self.masks[kind.name]
+        return out
+
+    def select(self, compute: Callable[[K], Any]) -> np.ndarray:
+        """`compute(kind)` for the kind of every design (broadcast to the column's shape)."""
+        if len(self.present) == 1:
+            return np.broadcast_to(compute(self.present[0]), self.values.shape) + 0.0
+        out = np.zeros(self.values.shape)
+        for kind in self.present:
+            out = np.where(self.masks[kind.name], compute(kind), out)
+        return out
+
+    def merge(self, compute: Callable[[K], dict[str, Any]]) -> dict[str, np.ndarray]:
+        """Like `select` for a kind method that returns several named columns at once."""
+        out: dict[str, np.ndarray] = {}
+        for kind in self.present:
+            mask = self.masks[kind.name]
+            for key, value in compute(kind).items():
+                if len(self.present) == 1:
+                    out[key] = np.broadcast_to(value, self.values.shape) + 0.0
+                else:
+                    out[key] = np.where(mask, value, out.get(key, 0.0))
+        return out
