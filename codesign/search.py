@@ -13,9 +13,10 @@ flight (they are retried on resume) and leaves none RUNNING.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,48 +88,50 @@ class _InFlight:
     points: list[HardwarePoint]
 
 
-HEARTBEAT_ATTR = "heartbeat_at"  # wall-clock beat for storages without Optuna's heartbeat
+HEARTBEAT_ATTR = "heartbeat_at"  # wall-clock time of a trial's last beat (every storage)
 
 
-def _has_heartbeat(storage) -> bool:
-    """RDB storages keep Optuna's heartbeat table; the journal file does not."""
-    return hasattr(storage, "record_heartbeat")
-
-
-def _beat(storage, trial: Trial) -> None:
-    if _has_heartbeat(storage):
-        storage.record_heartbeat(trial._trial_id)
-    else:  # the journal file: a user attribute, checked by `_fail_stale_trials`
-        storage.set_trial_user_attr(trial._trial_id, HEARTBEAT_ATTR, time.time())
+def _beat(trial: Trial) -> None:
+    """A liveness record: the trial's driver is alive at this wall-clock time."""
+    trial.set_user_attr(HEARTBEAT_ATTR, time.time())
 
 
 class _Heartbeat(threading.Thread):
-    """Records a heartbeat for every running network trial while a training blocks."""
+    """Beats for every trial this driver holds (asked and not yet told), every interval."""
 
-    def __init__(self, storage, in_flight: dict[int, _InFlight]):
+    def __init__(self, live: dict[int, Trial]):
         super().__init__(daemon=True, name="codesign-heartbeat")
-        self.storage, self.in_flight, self.stopped = storage, in_flight, threading.Event()
+        self.live, self.stopped = live, threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(HEARTBEAT_INTERVAL_S):
-            for entry in list(self.in_flight.values()):
-                # a missed beat is retried at the next interval
-                with contextlib.suppress(Exception):
-                    _beat(self.storage, entry.trial)
+            for trial in list(self.live.values()):
+                with contextlib.suppress(Exception):  # a missed beat is retried next interval
+                    _beat(trial)
 
 
-def _fail_stale_trials(networks: optuna.Study, storage) -> None:
-    """Fail the RUNNING trials of drivers that stopped beating (killed, crashed)."""
-    if _has_heartbeat(storage):
-        optuna.storages.fail_stale_trials(networks)
+@contextlib.contextmanager
+def _deferred_interrupts() -> Iterator[None]:
+    """Ctrl-C (and SIGTERM) wait until the block is done, so that asking a trial and
+    recording its first beat, or recording a finished network, is never cut in two."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _fail_stale_trials(networks: optuna.Study) -> None:
+    """Fail the RUNNING trials of drivers that stopped beating (killed, crashed); a trial with
+    no beat at all counts from its start."""
     now = time.time()
     for trial in networks.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         last = trial.user_attrs.get(HEARTBEAT_ATTR, trial.datetime_start.timestamp())
         if now - last > GRACE_PERIOD_S:
-            with contextlib.suppress(Exception):  # another driver may fail it first
-                storage.set_trial_user_attr(trial._trial_id, "outcome", "stale")
-                networks.tell(trial.number, state=TrialState.FAIL)
+            networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def make_executor(
@@ -165,7 +168,7 @@ def run_search(
     try:
         storage = open_storage(url)
         designs, networks = open_studies(space, storage)
-        _fail_stale_trials(networks, storage)
+        _fail_stale_trials(networks)
         if not networks.trials:
             for params in space.initial_networks:
                 networks.enqueue_trial(params)
@@ -178,9 +181,15 @@ def run_search(
     deadline = time.monotonic() + space.budget.wall_time_s if space.budget.wall_time_s else None
     checkpoints = Path(space.output_dir).resolve() / space.name / "networks"
 
-    in_flight: dict[int, _InFlight] = {}
-    heartbeat = _Heartbeat(storage, in_flight)
+    live: dict[int, Trial] = {}  # asked by this driver and not yet told
+    in_flight: dict[int, _InFlight] = {}  # of those, the ones training
+    heartbeat = _Heartbeat(live)
     heartbeat.start()
+
+    def tell(trial: Trial, **outcome: Any) -> None:
+        networks.tell(trial, **outcome)
+        live.pop(trial.number, None)
+
     on_event(SearchEvent("started", data={"attempted": attempts(networks),
                                          "budget": space.budget.trials}))
     try:
@@ -191,26 +200,28 @@ def run_search(
                 if reason:
                     summary.stopped_because = summary.stopped_because or reason
                     break
-                trial = networks.ask()
+                with _deferred_interrupts():  # a trial exists only with its beat and its holder
+                    trial = networks.ask()
+                    _beat(trial)
+                    live[trial.number] = trial
                 network = suggest_network(trial, space)
                 key = network.key()
                 trial.set_user_attr("network_key", key)  # the claim (see `competing_claim`)
                 if competing_claim(networks, key, trial.number) is not None:
                     duplicates += 1
                     trial.set_user_attr("outcome", "duplicate")
-                    networks.tell(trial, state=TrialState.PRUNED)
+                    tell(trial, state=TrialState.PRUNED)
                     continue
                 duplicates = 0
                 points = hardware_points(network, space, technology)
                 if not any(fits_hardware_budget(space, p) for p in points):
                     trial.set_user_attr("outcome", "over_budget")
-                    networks.tell(trial, state=TrialState.PRUNED)
+                    tell(trial, state=TrialState.PRUNED)
                     summary.networks_rejected += 1
                     on_event(SearchEvent("rejected", trial.number, key))
                     continue
                 config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
-                _beat(storage, trial)
                 executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
                 in_flight[trial.number] = _InFlight(trial, network, points)
                 on_event(SearchEvent("training", trial.number, key))
@@ -220,24 +231,29 @@ def run_search(
                 # another driver (or a dead one) holds trainings that count against the
                 # budget: wait until they finish or their heartbeats stop, then re-plan
                 time.sleep(HEARTBEAT_INTERVAL_S)
-                _fail_stale_trials(networks, storage)
+                _fail_stale_trials(networks)
                 continue
             for finished in executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
-                entry = in_flight.pop(finished.key)
+                entry = in_flight[finished.key]
                 if finished.error is not None:
-                    entry.trial.set_user_attr("outcome", "failed")
-                    entry.trial.set_user_attr("error", finished.error)
-                    networks.tell(entry.trial, state=TrialState.FAIL)
+                    with _deferred_interrupts():
+                        entry.trial.set_user_attr("outcome", "failed")
+                        entry.trial.set_user_attr("error", finished.error)
+                        tell(entry.trial, state=TrialState.FAIL)
+                        del in_flight[finished.key]
                     summary.networks_failed += 1
                     on_event(SearchEvent("failed", finished.key, finished.error))
                     continue
-                recorded = _record(space, designs, networks, entry, finished.result)
+                with _deferred_interrupts():  # design points and the network told together
+                    recorded = _record(space, designs, entry, finished.result, tell)
+                    del in_flight[finished.key]
                 summary.networks_trained += 1
                 summary.design_points += recorded
                 on_event(SearchEvent("trained", finished.key, entry.network.key(), data={
                     "design_points": recorded, **finished.result}))
     except BaseException as exc:
-        _fail_in_flight(networks, in_flight, "interrupted")
+        with _deferred_interrupts():
+            _fail_held(networks, live, "interrupted")
         executor.cancel()
         if is_storage_failure(exc):
             raise storage_failure(url, exc) from None
@@ -270,7 +286,7 @@ def design_table_path(space: SearchSpace, network_trial: int) -> Path:
     return Path(space.name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
 
 
-def _record(space, designs, networks, entry: _InFlight, result: dict[str, Any]) -> int:
+def _record(space, designs, entry: _InFlight, result: dict[str, Any], tell) -> int:
     """Design points first, then the network trial: a crash in between loses nothing."""
     table = design_table_path(space, entry.trial.number)
     write_design_table(Path(space.output_dir) / table, entry.network, entry.points, result)
@@ -287,15 +303,16 @@ def _record(space, designs, networks, entry: _InFlight, result: dict[str, Any]) 
     entry.trial.set_user_attr("design_points", len(trials))
     entry.trial.set_user_attr("design_points_costed", len(entry.points))
     entry.trial.set_user_attr("design_points_table", str(table))
-    networks.tell(entry.trial, objective_values(space, accuracy, best))
+    tell(entry.trial, values=objective_values(space, accuracy, best))
     return len(trials)
 
 
-def _fail_in_flight(networks, in_flight: dict[int, _InFlight], reason: str) -> None:
-    for entry in in_flight.values():
+def _fail_held(networks, live: dict[int, Trial], reason: str) -> None:
+    """Fail every trial this driver still holds (they are retried on resume)."""
+    for trial in list(live.values()):
         try:
-            entry.trial.set_user_attr("outcome", reason)
-            networks.tell(entry.trial, state=TrialState.FAIL)
-        except Exception:  # the storage itself may be what failed; heartbeats cover it
+            trial.set_user_attr("outcome", reason)
+            networks.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+        except Exception:  # the storage itself may be what failed; staleness covers it
             pass
-    in_flight.clear()
+        live.pop(trial.number, None)

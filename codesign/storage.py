@@ -2,7 +2,8 @@
 
 SQLite by default (`sqlite:///runs/<name>.db`), any SQLAlchemy URL Optuna accepts
 (`postgresql://...`), or `journal:PATH` for Optuna's journal file on a shared filesystem.
-RDB storages record heartbeats, so trials of a killed driver are failed on the next run.
+Every storage keeps the drivers' heartbeats, so trials of a killed driver are failed on the next
+run (`codesign.search`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 
-# The driver records a heartbeat for each running trial every HEARTBEAT_INTERVAL_S; a RUNNING
-# trial without one for GRACE_PERIOD_S belongs to a dead driver and is failed. The environment
-# may shorten both (tests do).
+# The driver records a heartbeat (a user attribute with the wall-clock time, on every storage)
+# for each trial it holds every HEARTBEAT_INTERVAL_S; a RUNNING trial without one for
+# GRACE_PERIOD_S belongs to a dead driver and is failed. Drivers sharing a study need clocks
+# that agree to well within the grace period (NTP). The environment may shorten both (tests do).
 HEARTBEAT_INTERVAL_S = float(os.environ.get("CODESIGN_HEARTBEAT_INTERVAL_S", 20))
 GRACE_PERIOD_S = float(os.environ.get("CODESIGN_GRACE_PERIOD_S", 90))
 JOURNAL_PREFIX = "journal:"
@@ -54,12 +56,7 @@ def _rdb_storage(url: str) -> RDBStorage:
 
     for attempt in range(SCHEMA_RACE_RETRIES):
         try:
-            return RDBStorage(
-                url,
-                heartbeat_interval=max(1, round(HEARTBEAT_INTERVAL_S)),
-                grace_period=max(1, round(GRACE_PERIOD_S)),
-                engine_kwargs=_engine_kwargs(url),
-            )
+            return RDBStorage(url, engine_kwargs=_engine_kwargs(url))
         except (IntegrityError, ProgrammingError):
             if attempt == SCHEMA_RACE_RETRIES - 1:
                 raise

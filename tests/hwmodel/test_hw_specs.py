@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pydantic
@@ -182,17 +181,3 @@ def test_hardware_section_of_an_exported_design(tmp_path) -> None:
     assert design.evaluate().energy_pj > 0
     dumped = design.model_dump(mode="json")
     assert HardwareDesign.model_validate(dumped) == design  # an export round-trips
-
-
-def test_hwmodel_imports_neither_trainer_nor_codesign() -> None:
-    root = Path(hwmodel.__file__).parent
-    for path in root.rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for name in names:
-                assert name.split(".")[0] not in ("trainer", "codesign"), f"{path}: imports {name}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -63,13 +62,4 @@ def git_blob_sha1(data: bytes) -> str:
     """Git's object id for ``data`` as a blob: comparable with ``git hash-object``."""
     h = hashlib.sha1(b"blob %d\0" % len(data))
     h.update(data)
-    return h.hexdigest()
-
-
-def file_digest(path: str | Path, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
-    """Hex digest of a file, read in chunks so large files do not need to fit twice in memory."""
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        while chunk := f.read(chunk_size):
-            h.update(chunk)
     return h.hexdigest()
