@@ -8,7 +8,9 @@ compressor tree.
 * `compressor_tree`: all w bits start in one column; Dadda's schedule of 3:2 counters (full
   adders) and 2:2 counters (half adders) reduces the columns to two rows, then one ripple
   carry-propagate adder. Every full adder removes one bit from the w to be counted, so a
-  popcount needs about w - log2(w) full adders: half those of the ripple tree for wide w.
+  popcount needs w - bit_length(w) full adders, as many as the ripple tree builds; it saves
+  the ripple tree's w - 1 half adders (one per adder) but for a few (20 at w = 256), i.e.
+  about half the adders as the model counts them, 19 % of the synthesized area at w = 256.
 
 With `xnor_lane` the block takes input bits and weight bits and counts XNOR(input, weight),
 the binary neuron's product: one XNOR gate per lane in front of the tree.
