@@ -207,6 +207,24 @@ def _verdict(claim: str, rows: list, key: str) -> str:
             f" {SHORT[best.dataflow]} vs {SHORT[best.baseline]}.")
 
 
+# --- RTL --------------------------------------------------------------------------------------
+
+
+def rtl_table(rows: list[dict], node_nm: float, synthesized: bool) -> Table:
+    """Each block: the model's primitives and area, and (synthesized) area and ratio."""
+    columns = [("block", "left"), ("model primitives", "left"), ("model um^2", "right")]
+    if synthesized:
+        columns += [(f"synth um^2 ({node_nm:g} nm)", "right"), ("synth/model", "right")]
+    result = table("Logic blocks" + (": the model against Yosys" if synthesized else ""), columns)
+    for row in rows:
+        cells = [row["name"], row["model_primitives"], number(row["model_area_um2"])]
+        if synthesized:
+            cells += [number(row["synthesized_area_um2"]),
+                      f"{row['synthesized_over_model']:.2f}"]
+        result.add_row(*cells)
+    return result
+
+
 # --- training ----------------------------------------------------------------------------------
 
 

@@ -119,6 +119,7 @@ LOGIC_UNITS: dict[str, tuple[str, Any]] = {
     "lanes": ("sense_amplifiers", lambda t: t.sense_amplifier.area_um2),
     "xnor_gates": ("xnor", lambda t: t.logic.xnor.area_um2),
     "tree_full_adders": ("popcount", lambda t: t.logic.full_adder.area_um2),
+    "tree_half_adders": ("popcount", lambda t: t.logic.half_adder.area_um2),
     "accumulator_bits": ("accumulators",
                          lambda t: t.logic.full_adder.area_um2 + t.logic.flip_flop.area_um2),
     "comparator_bits": ("threshold", lambda t: t.logic.comparator_bit.area_um2),
@@ -168,6 +169,10 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
         lambda kind: kind.area_um2(tech, design.input_bits, design.lfsr_width))
     generator_step = design.generator.select(
         lambda kind: kind.step_energy_fj(tech, design.input_bits, design.lfsr_width))
+    bank_shared_area = np.where(sc, design.generator.select(
+        lambda kind: kind.bank_primitives(design.input_bits).area_um2(tech)), 0.0)
+    bank_shared_step = design.generator.select(
+        lambda kind: kind.bank_primitives(design.input_bits).energy_fj(tech))
     bank_generators = np.where(sc, generators(pixels, design.sharing), 0.0)
     bank_comparator_bits = np.where(sc, comparator_bits(pixels, design.input_bits), 0.0)
     regenerates = sc & design.latched & design.dataflow.any(lambda kind: kind.regenerates)
@@ -211,8 +216,8 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
         area = _priced_logic(counts, tech, size)
         area["mram_arrays"] += plan.arrays * array.area_um2
         if plan.first:
-            area["sng"] += bank_generators * generator_area + bank_comparator_bits * (
-                g.comparator_bit.area_um2)
+            area["sng"] += bank_generators * generator_area + bank_shared_area + (
+                bank_comparator_bits * g.comparator_bit.area_um2)
             area["input_register"] += pixels * design.input_bits * ff.area_um2
             area["layer_inputs"] += image_bits * ff.area_um2
             area["partial_sum_buffer"] += partial.area_um2
@@ -242,7 +247,8 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
         xnor_per_lane = np.where(multibit, design.input_bits, np.where(latched, 1.0, 0.0))
         e["xnor"] = lane_evaluations * xnor_per_lane * g.xnor.energy_fj
         trees, width = work["tree_evaluations"], work["tree_width"]
-        e["popcount"] = trees * work["tree_full_adders"] * g.full_adder.energy_fj
+        e["popcount"] = trees * (work["tree_full_adders"] * g.full_adder.energy_fj
+                                 + work["tree_half_adders"] * g.half_adder.energy_fj)
         accumulations = work["accumulations"]
         e["accumulators"] = accumulations * plan.acc_bits * (g.full_adder.energy_fj
                                                              + ff.energy_fj)
@@ -263,8 +269,9 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
         if plan.first:
             e["input_register"] = pixels * design.input_bits * ff.energy_fj
             e["layer_inputs"] = e["layer_inputs"] + image_bits * ff.energy_fj
-            e["sng"] = random_numbers * generator_step + comparisons_sng * (
-                design.input_bits * cmp_bit)
+            bank_steps = random_numbers / np.maximum(bank_generators, 1.0)  # the bank's count
+            e["sng"] = (random_numbers * generator_step + bank_steps * bank_shared_step
+                        + comparisons_sng * design.input_bits * cmp_bit)
             e["partial_sum_buffer"] = partial_accesses * (partial.read_energy_fj_per_bit
                                                           + partial.write_energy_fj_per_bit)
         if plan.index == last:

@@ -41,8 +41,9 @@ class Logic:
     shared: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def tree_full_adders(design: Design, width, operand_bits):
-    return design.circuit.select(lambda circuit: circuit.full_adders(width, operand_bits))
+def _trees(units, tree: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """`units` trees of the given (full, half) adders, counted."""
+    return {"tree_full_adders": units * tree[0], "tree_half_adders": units * tree[1]}
 
 
 def pipeline_bits(plan: LayerPlan, design: Design, width):
@@ -73,7 +74,8 @@ class Organisation(Kind):
             "cycles": self.cycles(plan, design),
             "tree_evaluations": plan.evaluations,
             "tree_width": design.cols,
-            "tree_full_adders": plan.row_tree_full_adders,
+            "tree_full_adders": plan.row_tree[0],
+            "tree_half_adders": plan.row_tree[1],
             "accumulations": shape.outputs * shape.positions * plan.slices * plan.repetitions,
             "delivered_bits": plan.evaluations * design.cols,  # a C-bit slice per row
         }
@@ -97,12 +99,19 @@ def _row_tile(plan: LayerPlan, design: Design, units) -> dict[str, np.ndarray]:
     return {
         "lanes": units * cols,
         "xnor_gates": units * cols * xnor_per_lane,
-        "tree_full_adders": units * plan.row_tree_full_adders,
+        **_trees(units, plan.row_tree),
         "accumulator_bits": units * plan.per_row * plan.acc_bits,
         "comparator_bits": units * plan.per_row * plan.acc_bits if plan.hidden else 0.0 * units,
         "pipeline_bits": units * pipeline_bits(plan, design, cols),
         "row_counter_bits": units * bit_length(design.rows - 1),
     }
+
+
+def _binary_row_tree(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """(full, half) adders of a C-input popcount (1-bit operands) in each design's circuit."""
+    counts = design.circuit.merge(lambda circuit: dict(zip(
+        ("full", "half"), circuit.adders(design.cols, 1.0), strict=True)))
+    return counts["full"], counts["half"]
 
 
 class SharedTiles(Organisation):
@@ -124,13 +133,15 @@ class SharedTiles(Organisation):
         layer1_tiles = np.minimum(design.tiles, first.arrays)
         other_tiles = design.tiles - layer1_tiles
         layer1 = _row_tile(first, design, layer1_tiles)
+        binary_tree = _binary_row_tree(design)
         per_row = np.max([p.per_row for p in plans], axis=0)
         acc_bits = np.max([p.acc_bits for p in plans], axis=0)
         shared = {
             "lanes": design.tiles * cols,
             "xnor_gates": layer1["xnor_gates"],
             "tree_full_adders": layer1["tree_full_adders"]
-            + other_tiles * tree_full_adders(design, cols, 1.0),
+            + other_tiles * binary_tree[0],
+            "tree_half_adders": layer1["tree_half_adders"] + other_tiles * binary_tree[1],
             "accumulator_bits": design.tiles * per_row * acc_bits,
             "comparator_bits": design.tiles * per_row * acc_bits,
             "pipeline_bits": layer1["pipeline_bits"] + other_tiles * bit_length(cols),
@@ -177,7 +188,8 @@ class NeuronParallel(Organisation):
             "cycles": self.cycles(plan, design),
             "tree_evaluations": steps * shape.outputs,
             "tree_width": float(shape.fan_in),
-            "tree_full_adders": plan.neuron_tree_full_adders,
+            "tree_full_adders": plan.neuron_tree[0],
+            "tree_half_adders": plan.neuron_tree[1],
             "accumulations": np.where(plan.repetitions > 1, steps * shape.outputs, 0.0),
             "delivered_bits": steps * shape.fan_in,
         }
@@ -194,7 +206,7 @@ class NeuronParallel(Organisation):
             per_layer.append({
                 "lanes": lanes,
                 "xnor_gates": plan.weight_rows * design.cols * xnor_per_lane,
-                "tree_full_adders": neurons * plan.neuron_tree_full_adders,
+                **_trees(neurons, plan.neuron_tree),
                 "accumulator_bits": np.where(accumulate, neurons * plan.acc_bits, 0.0),
                 "comparator_bits": neurons * plan.acc_bits if plan.hidden else 0.0 * lanes,
                 "pipeline_bits": neurons * pipeline_bits(plan, design, fan_in),

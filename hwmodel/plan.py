@@ -89,18 +89,19 @@ class LayerPlan:
     design: Design = field(repr=False)
 
     @cached_property
-    def row_tree_full_adders(self) -> np.ndarray:
-        """Full adders of a tree over one row's C lanes (tiles), in each design's circuit."""
+    def row_tree(self) -> tuple[np.ndarray, np.ndarray]:
+        """(full, half) adders of a tree over one row's C lanes (tiles), per design's circuit."""
         return self._tree(self.design.cols)
 
     @cached_property
-    def neuron_tree_full_adders(self) -> np.ndarray:
-        """Full adders of a tree over one neuron's whole fan-in (neuron_parallel)."""
+    def neuron_tree(self) -> tuple[np.ndarray, np.ndarray]:
+        """(full, half) adders of a tree over one neuron's whole fan-in (neuron_parallel)."""
         return self._tree(float(self.shape.fan_in))
 
-    def _tree(self, width) -> np.ndarray:
-        return self.design.circuit.select(
-            lambda circuit: circuit.full_adders(width, self.operand_bits))
+    def _tree(self, width) -> tuple[np.ndarray, np.ndarray]:
+        counts = self.design.circuit.merge(lambda circuit: dict(zip(
+            ("full", "half"), circuit.adders(width, self.operand_bits), strict=True)))
+        return counts["full"], counts["half"]
 
 
 def plan_layer(design: Design, shape: LayerShape, index: int, last: int) -> LayerPlan:

@@ -44,10 +44,12 @@ class LogicSpec(Spec):
     """Standard-cell primitives the digital components are built from."""
 
     full_adder: GateSpec
+    half_adder: GateSpec = Field(description="the slice of an adder with no carry in")
     flip_flop: GateSpec = Field(description="D flip-flop; energy per clocked write")
     xnor: GateSpec = Field(description="2-input XNOR (also used for XOR: same complexity)")
     comparator_bit: GateSpec = Field(description="one bit-slice of a magnitude comparator")
     mux2: GateSpec = Field(description="2:1 multiplexer")
+    and2: GateSpec = Field(description="2-input AND (also OR, NAND, NOR: the same size class)")
 
 
 class MramSpec(Spec):

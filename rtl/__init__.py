@@ -7,14 +7,6 @@ A leaf package: it imports amaranth, numpy, pydantic and the standard library on
 
 from rtl.accumulator import Accumulator, AccumulatorSpec
 from rtl.adder_tree import MultiBitAdderTree, MultiBitAdderTreeSpec
-from rtl.compare import (
-    ModelCounts,
-    UnitAreas,
-    adder_tree_full_adders,
-    compressor_tree_full_adders,
-    dadda_counters,
-    model_counts,
-)
 from rtl.gates import GateTally
 from rtl.lfsr_sng import LfsrSngBank, LfsrSngSpec
 from rtl.popcount import Popcount, PopcountSpec
@@ -30,7 +22,6 @@ __all__ = [
     "GateTally",
     "LfsrSngBank",
     "LfsrSngSpec",
-    "ModelCounts",
     "MultiBitAdderTree",
     "MultiBitAdderTreeSpec",
     "Popcount",
@@ -43,13 +34,8 @@ __all__ = [
     "SynthesisResult",
     "ThresholdComparator",
     "ThresholdSpec",
-    "UnitAreas",
-    "adder_tree_full_adders",
-    "compressor_tree_full_adders",
-    "dadda_counters",
     "find_yosys",
     "identity_bits",
-    "model_counts",
     "reference_bits",
     "structure",
     "synthesize",

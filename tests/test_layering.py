@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("trainer", "hwmodel", "codesign")
-FORBIDDEN = {"trainer": {"hwmodel", "codesign"}, "hwmodel": {"trainer", "codesign"}}
+PACKAGES = ("trainer", "hwmodel", "codesign", "rtl")
+FORBIDDEN = {"trainer": {"hwmodel", "codesign", "rtl"}, "hwmodel": {"trainer", "codesign", "rtl"},
+             "rtl": {"trainer", "hwmodel", "codesign"}}
 
 
 def _module(path: Path) -> str:

@@ -433,7 +433,7 @@ class SobolSNG(DeterministicSNG):
         return cls(seed=config.seed, sharing=config.sharing, bits=config.bits)
 
     def reference_sources(self, groups):
-        engine = torch.quasirandom.SobolEngine(groups, scramble=self.scramble, seed=self.seed)
+        engine = self.engine(groups)
         while True:
             point = engine.draw(1, dtype=torch.float64)[0]
             yield [int(v) for v in torch.floor(point * (1 << self.bits))]
@@ -443,15 +443,22 @@ class SobolSNG(DeterministicSNG):
         rng = np.random.default_rng([self.seed, 2])
         return _group_wiring(rng, self.sharing, self.bits, self.bits)
 
-    def source_words(self, groups: int, length: int) -> torch.Tensor:
-        """The k-bit Sobol numbers, shape (length, groups)."""
+    def engine(self, groups: int) -> torch.quasirandom.SobolEngine:
+        """The sequence source: one scrambled dimension per group, restarted per inference.
+
+        Its `sobolstate` (direction numbers) and `shift` (scrambling) are what a hardware
+        generator holds; `codesign rtl` builds the generators from them.
+        """
         if groups > self.MAX_DIMENSIONS:
             raise ValueError(
                 f"Sobol SNG needs {groups} dimensions, more than {self.MAX_DIMENSIONS}: "
                 "raise the sharing factor"
             )
-        engine = torch.quasirandom.SobolEngine(groups, scramble=self.scramble, seed=self.seed)
-        points = engine.draw(length, dtype=torch.float64)
+        return torch.quasirandom.SobolEngine(groups, scramble=self.scramble, seed=self.seed)
+
+    def source_words(self, groups: int, length: int) -> torch.Tensor:
+        """The k-bit Sobol numbers, shape (length, groups)."""
+        points = self.engine(groups).draw(length, dtype=torch.float64)
         return torch.floor(points * (1 << self.bits)).to(torch.int64)
 
     def words(self, positions, length):

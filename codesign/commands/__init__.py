@@ -1,5 +1,5 @@
 """One module per CLI subcommand; each exposes `register(subparsers)`."""
 
-from codesign.commands import dashboard, export, hw, pareto, search, status, train
+from codesign.commands import dashboard, export, hw, pareto, rtl, search, status, train
 
-COMMAND_MODULES = (train, hw, search, status, pareto, export, dashboard)
+COMMAND_MODULES = (train, hw, rtl, search, status, pareto, export, dashboard)

@@ -10,8 +10,9 @@ from hwmodel.components.adder_trees import (
     PopcountCircuit,
     RippleTree,
     bit_length,
-    compressor_tree_full_adders,
-    ripple_tree_full_adders,
+    compressor_tree_adders,
+    ripple_tree_adders,
+    ripple_tree_slices,
 )
 from hwmodel.components.leakage import leakage_energy_pj
 from hwmodel.components.memory import MramArray
@@ -39,8 +40,9 @@ __all__ = [
     "SramBuffer",
     "bit_length",
     "comparator_bits",
-    "compressor_tree_full_adders",
+    "compressor_tree_adders",
     "generators",
     "leakage_energy_pj",
-    "ripple_tree_full_adders",
+    "ripple_tree_adders",
+    "ripple_tree_slices",
 ]

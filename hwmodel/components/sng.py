@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from hwmodel.components.primitives import Primitives
 from hwmodel.kinds import Kind
 from hwmodel.technology import Technology
 
@@ -34,56 +35,63 @@ class Generator(Kind):
     registry: ClassVar[dict[str, Kind]] = {}
     deterministic: ClassVar[bool]
 
-    def area_um2(self, tech: Technology, input_bits, lfsr_width_bits):
+    def primitives(self, input_bits, lfsr_width_bits) -> Primitives:
+        """One generator's logic as primitive counts."""
         raise NotImplementedError
 
+    def bank_primitives(self, input_bits) -> Primitives:
+        """Logic the whole bank shares (its generators step together): none by default."""
+        return Primitives()
+
+    def area_um2(self, tech: Technology, input_bits, lfsr_width_bits):
+        return self.primitives(input_bits, lfsr_width_bits).area_um2(tech)
+
     def step_energy_fj(self, tech: Technology, input_bits, lfsr_width_bits):
-        raise NotImplementedError
+        """Every primitive of the generator switches once per step."""
+        return self.primitives(input_bits, lfsr_width_bits).energy_fj(tech)
 
 
 class Lfsr(Generator):
-    """Fibonacci LFSR of `lfsr_width_bits` flip-flops; the comparator reads `input_bits`."""
+    """Fibonacci LFSR of `lfsr_width_bits` flip-flops; the comparator reads `input_bits`.
+
+    Each state bit has a 2:1 multiplexer in front of its flip-flop: the register steps once
+    per pass and holds its number in between (the reread dataflow's stochastic image). The
+    synthesized bank (docs/hwmodel-validation.md) showed this hold logic, missing before.
+    """
 
     name = "lfsr"
     description = "Fibonacci LFSR + comparators: cheapest, correlated when shared"
     deterministic = True
 
-    def area_um2(self, tech, input_bits, lfsr_width_bits):
-        ff, x = tech.logic.flip_flop, tech.logic.xnor
-        return lfsr_width_bits * ff.area_um2 + LFSR_FEEDBACK_XORS * x.area_um2
-
-    def step_energy_fj(self, tech, input_bits, lfsr_width_bits):
-        ff, x = tech.logic.flip_flop, tech.logic.xnor
-        return lfsr_width_bits * ff.energy_fj + LFSR_FEEDBACK_XORS * x.energy_fj
+    def primitives(self, input_bits, lfsr_width_bits):
+        return Primitives(flip_flops=lfsr_width_bits, muxes=lfsr_width_bits,
+                          xnors=LFSR_FEEDBACK_XORS)
 
 
 class Sobol(Generator):
-    """Sobol sequence generator in the style of Liu & Han (DATE 2017).
+    """Sobol generators with hardwired direction numbers, after Liu & Han (DATE 2017).
 
-    A counter, a least-significant-zero detector that picks one of `input_bits` direction
-    numbers (held in a register of input_bits^2 flip-flops), and an XOR into the state register:
-    x_{k+1} = x_k XOR v_{lsz(k)}. Larger than an LFSR, low-discrepancy at short N.
+    x_{n+1} = x_n XOR v_{c(n)}, c(n) the lowest zero bit of the step count n. The count, its
+    incrementer and the lowest-zero detector (a one-hot select) serve the whole bank, since all
+    generators step together; each generator keeps a k-bit state and XORs into it the selected
+    direction number. The direction numbers are constants of the design (like LFSR seeds), so
+    bit i of the selected number is an OR of the selects whose number has bit i set: about
+    k D / 2 two-input gates for D = k direction numbers (exact for N <= 2^k). Synthesis of the
+    bit-exact bank (docs/hwmodel-validation.md) gave this structure; the model had priced a
+    programmable generator (direction numbers in k^2 flip-flops per generator), 5x larger.
     """
 
     name = "sobol"
     description = "Sobol generator (Liu & Han, DATE 2017): low-discrepancy at short N"
     deterministic = True
 
-    def area_um2(self, tech, input_bits, lfsr_width_bits):
-        g, b = tech.logic, input_bits
-        flip_flops = b + b * b + b  # counter, direction numbers, state
-        full_adders = b  # counter incrementer
-        muxes = b * (b - 1) + b  # direction-number select + zero detector
-        return (flip_flops * g.flip_flop.area_um2 + full_adders * g.full_adder.area_um2
-                + muxes * g.mux2.area_um2 + b * g.xnor.area_um2)
+    def primitives(self, input_bits, lfsr_width_bits):
+        k = input_bits
+        return Primitives(flip_flops=k, xnors=k, and2_gates=k * k / 2)
 
-    def step_energy_fj(self, tech, input_bits, lfsr_width_bits):
-        # counter and state registers clocked, incrementer, one select path per output bit
-        # (log-depth selection approximated by two muxes per bit), XOR per bit; the direction
-        # numbers are static and only leak
-        g = tech.logic
-        return input_bits * (2 * g.flip_flop.energy_fj + g.full_adder.energy_fj
-                             + 2 * g.mux2.energy_fj + g.xnor.energy_fj)
+    def bank_primitives(self, input_bits):
+        k = input_bits  # the count has D = k bits
+        return Primitives(flip_flops=k, half_adders=k - 1, and2_gates=2 * (k - 1))
 
 
 class MtjTrng(Generator):
@@ -93,11 +101,16 @@ class MtjTrng(Generator):
     description = "MTJ true random number generator (the trainer's ideal source)"
     deterministic = False
 
+    def primitives(self, input_bits, lfsr_width_bits):
+        return Primitives(flip_flops=input_bits)  # the junctions themselves are added below
+
     def area_um2(self, tech, input_bits, lfsr_width_bits):
-        return input_bits * (tech.mtj_trng.area_um2 + tech.logic.flip_flop.area_um2)
+        return input_bits * tech.mtj_trng.area_um2 + super().area_um2(
+            tech, input_bits, lfsr_width_bits)
 
     def step_energy_fj(self, tech, input_bits, lfsr_width_bits):
-        return input_bits * (tech.mtj_trng.energy_fj_per_bit + tech.logic.flip_flop.energy_fj)
+        return input_bits * tech.mtj_trng.energy_fj_per_bit + super().step_energy_fj(
+            tech, input_bits, lfsr_width_bits)
 
 
 def generators(pixels, sharing):

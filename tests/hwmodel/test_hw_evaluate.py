@@ -284,13 +284,18 @@ def test_dataflows_that_cannot_serve_a_design_are_refused(fields, message) -> No
 
 def test_the_multi_bit_datapath_exists_only_where_layer_1_runs(fmnist, tech) -> None:
     """Layer 1 of the MLP uses 17 arrays: with 64 shared tiles, 17 carry the multi-bit tree."""
-    from hwmodel.components import ripple_tree_full_adders
+    from hwmodel.components import ripple_tree_adders
 
     report = evaluate(fmnist, arch(first_layer_mode="fixed_point_parallel", tiles=64), tech)
     assert report.layers[0].arrays == 17
-    fa = tech.logic.full_adder.area_um2
-    expected = (17 * ripple_tree_full_adders(256, 9) + (64 - 17) * ripple_tree_full_adders(256, 1))
-    assert report.area_by_component_um2["popcount"] == pytest.approx(expected * fa)
+    fa, ha = tech.logic.full_adder.area_um2, tech.logic.half_adder.area_um2
+
+    def tree(bits: int) -> float:
+        full, half = ripple_tree_adders(256, bits)
+        return full * fa + half * ha
+
+    expected = 17 * tree(9) + (64 - 17) * tree(1)
+    assert report.area_by_component_um2["popcount"] == pytest.approx(expected)
 
 
 def test_activations_are_read_once_per_layer_and_pass(fmnist, tech) -> None:

@@ -36,6 +36,8 @@ from hwmodel import (
 # --- the test technology: round numbers --------------------------------------------------
 
 A_FA, E_FA = 1.0, 1.0  # full adder
+A_HA, E_HA = 0.75, 0.5  # half adder
+A_AND, E_AND = 0.4, 0.3  # 2-input AND
 A_FF, E_FF = 2.0, 2.0  # flip-flop
 A_XNOR, E_XNOR = 0.5, 0.5
 A_CMP, E_CMP = 1.0, 1.0  # comparator bit-slice
@@ -60,21 +62,54 @@ ACC_E = E_FA + E_FF  # an accumulation, per bit: e_fa + e_ff
 PSUM_E = E_SRAM_READ + E_SRAM_WRITE  # a partial-sum access: a read and a write
 
 # Generators, per generator and per step (section 6), LFSR width w = 4:
-LFSR_AREA = 4 * A_FF + 3 * A_XNOR  # w A_ff + 3 A_xnor
-LFSR_STEP = 4 * E_FF + 3 * E_XNOR  # w e_ff + 3 e_xnor
-SOBOL_AREA = (B + B * B + B) * A_FF + B * A_FA + (B * (B - 1) + B) * A_MUX + B * A_XNOR
-SOBOL_STEP = B * (2 * E_FF + E_FA + 2 * E_MUX + E_XNOR)
+LFSR_AREA = 4 * (A_FF + A_MUX) + 3 * A_XNOR  # w (A_ff + A_mux) + 3 A_xnor: hold mux per bit
+LFSR_STEP = 4 * (E_FF + E_MUX) + 3 * E_XNOR  # w (e_ff + e_mux) + 3 e_xnor
+# Sobol, hardwired direction numbers: per generator a k-bit state, k XORs and k k / 2 gates
+# selecting the directions; per bank the k-bit count, its incrementer (k - 1 half adders) and
+# the lowest-zero detector (2 (k - 1) gates). k = B = 2.
+SOBOL_AREA = B * A_FF + B * A_XNOR + B * B / 2 * A_AND
+SOBOL_STEP = B * E_FF + B * E_XNOR + B * B / 2 * E_AND
+SOBOL_BANK_AREA = B * A_FF + (B - 1) * A_HA + 2 * (B - 1) * A_AND
+SOBOL_BANK_STEP = B * E_FF + (B - 1) * E_HA + 2 * (B - 1) * E_AND
 TRNG_AREA = B * (A_TRNG + A_FF)
 TRNG_STEP = B * (E_TRNG + E_FF)
 
-# Tree full adders FA(w, b) (section 6). ripple_tree: level l adds pairs of (b + l)-bit numbers.
-RIPPLE_4_1 = 2 * 1 + 1 * 2  # 4 -> 2 -> 1 numbers: 2 adders of 1 bit, 1 of 2 bits = 4
-RIPPLE_4_3 = 2 * 3 + 1 * 4  # 2 adders of 3 bits, 1 of 4 bits = 10
-RIPPLE_6_1 = 3 * 1 + 1 * 2 + 1 * 3  # 6 -> 3 -> 2 -> 1 numbers (an odd one passes up) = 8
-RIPPLE_6_3 = 3 * 3 + 1 * 4 + 1 * 5  # = 18
-# compressor_tree: FA(w, b) = w b - bit_length(w (2^b - 1))
-COMPRESSOR_4_1 = 4 * 1 - 3  # bit_length(4 * 1) = 3 -> 1
-COMPRESSOR_4_3 = 4 * 3 - 5  # bit_length(4 * (2^3 - 1)) = bit_length(28) = 5 -> 7
+@dataclass(frozen=True)
+class Tree:
+    """A tree's (full, half) adders (section 6): priced by `.area`, `.energy` per evaluation."""
+
+    full: float
+    half: float
+
+    def __add__(self, other: Tree) -> Tree:
+        return Tree(self.full + other.full, self.half + other.half)
+
+    def __rmul__(self, count: float) -> Tree:
+        return Tree(count * self.full, count * self.half)
+
+    @property
+    def area(self) -> float:
+        return self.full * A_FA + self.half * A_HA
+
+    @property
+    def energy(self) -> float:
+        return self.full * E_FA + self.half * E_HA
+
+
+# ripple_tree: adding an a-bit and a b-bit number (a >= b): a half adder at bit 0, full adders
+# to bit b - 1, half adders above; the sum has a + 1 bits; an odd number passes up.
+RIPPLE_4_1 = Tree(0, 2) + Tree(1, 1)  # 1+1, 1+1 -> 2+2 bits
+RIPPLE_4_3 = Tree(4, 2) + Tree(3, 1)  # 3+3, 3+3 (2 full, 1 half each) -> 4+4 bits
+RIPPLE_6_1 = Tree(0, 3) + Tree(1, 1) + Tree(1, 2)  # 3 x 1+1 -> 2+2 (2 passes) -> 3+2 bits
+RIPPLE_6_3 = Tree(6, 3) + Tree(3, 1) + Tree(3, 2)  # 3 x 3+3 -> 4+4 (4 passes) -> 5+4 bits
+RIPPLE_8_1 = Tree(0, 4) + Tree(2, 2) + Tree(2, 1)  # 4 x 1+1 -> 2 x 2+2 -> 3+3 bits
+# compressor_tree (Dadda; stage heights 2, 3 and a final ripple adder):
+# 4 bits in one column: stage 3 takes a half adder (4 -> 3, a carry up), stage 2 another
+# (3 -> 2, a carry up), the final adder a half adder at bit 0 and a full adder at bit 1.
+COMPRESSOR_4_1 = Tree(1, 3)
+# 4 numbers of 3 bits (columns of height 4, 4, 4): the same schedule per column gives 7 full
+# and 3 half adders (w b - bit_length(w (2^b - 1)) = 12 - 5 = 7 full adders).
+COMPRESSOR_4_3 = Tree(7, 3)
 
 
 def technology(logic_nw_per_um2: float = 0.0, cell_nw: float = 0.0) -> Technology:
@@ -86,10 +121,12 @@ def technology(logic_nw_per_um2: float = 0.0, cell_nw: float = 0.0) -> Technolog
                  "array_overhead_area_um2": A_OVERHEAD},
         "sense_amplifier": {"area_um2": A_SA, "energy_fj": E_SA},
         "logic": {"full_adder": {"area_um2": A_FA, "energy_fj": E_FA},
+                  "half_adder": {"area_um2": A_HA, "energy_fj": E_HA},
                   "flip_flop": {"area_um2": A_FF, "energy_fj": E_FF},
                   "xnor": {"area_um2": A_XNOR, "energy_fj": E_XNOR},
                   "comparator_bit": {"area_um2": A_CMP, "energy_fj": E_CMP},
-                  "mux2": {"area_um2": A_MUX, "energy_fj": E_MUX}},
+                  "mux2": {"area_um2": A_MUX, "energy_fj": E_MUX},
+                  "and2": {"area_um2": A_AND, "energy_fj": E_AND}},
         "sram": {"area_um2_per_bit": A_SRAM, "read_energy_fj_per_bit": E_SRAM_READ,
                  "write_energy_fj_per_bit": E_SRAM_WRITE},
         "mtj_trng": {"area_um2": A_TRNG, "energy_fj_per_bit": E_TRNG},
@@ -148,7 +185,7 @@ def shared_tiles_sc() -> Golden:
     area = {
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": 2 * C * A_SA,  # lanes T C
-        "popcount": 2 * RIPPLE_4_1 * A_FA,  # (T - u1) FA(C, 1) + u1 FA(C, 1)
+        "popcount": (2 * RIPPLE_4_1).area,  # (T - u1) FA(C, 1) + u1 FA(C, 1)
         "accumulators": 2 * 1 * 5 * ACC_BIT,  # T k_max a_max
         "threshold": 2 * 1 * 5 * A_CMP,  # T k_max a_max
         "sng": 6 * LFSR_AREA + 6 * B * A_CMP,  # G = ceil(6 / 1) generators + V B bit-slices
@@ -162,7 +199,7 @@ def shared_tiles_sc() -> Golden:
     energy = {
         "mram_arrays": (24 + 2) * ROW_READ + 20 * E_CELL,  # row reads, threshold bits
         "sense_amplifiers": ((24 + 2) * C + 20) * E_SA,  # row reads C + threshold bits
-        "popcount": (24 + 2) * RIPPLE_4_1 * E_FA,  # tree evaluations E, width C
+        "popcount": ((24 + 2) * RIPPLE_4_1).energy,  # tree evaluations E, width C
         "accumulators": (24 * 5 + 2 * 3) * ACC_E,  # accumulations a
         "threshold": 4 * 5 * E_CMP,  # comparisons a (fc1 only)
         "sng": 6 * N * LFSR_STEP + N * 6 * B * E_CMP,  # G N steps, N V comparisons of B bits
@@ -186,7 +223,7 @@ def shared_tiles_parallel() -> Golden:
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": 2 * C * A_SA,
         "xnor": 2 * C * B * A_XNOR,  # C B per layer-1 unit, u1 = 2
-        "popcount": ((2 - 2) * RIPPLE_4_1 + 2 * RIPPLE_4_3) * A_FA,  # (T - u1) FA + u1 FA(C, 3)
+        "popcount": ((2 - 2) * RIPPLE_4_1 + 2 * RIPPLE_4_3).area,  # (T - u1) FA + u1 FA(C, 3)
         "accumulators": 2 * 1 * 6 * ACC_BIT,
         "threshold": 2 * 1 * 6 * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
@@ -199,7 +236,7 @@ def shared_tiles_parallel() -> Golden:
         "mram_arrays": (8 + 2) * ROW_READ + 24 * E_CELL,
         "sense_amplifiers": ((8 + 2) * C + 24) * E_SA,
         "xnor": 8 * C * B * E_XNOR,  # E_1 C B
-        "popcount": (8 * RIPPLE_4_3 + 2 * RIPPLE_4_1) * E_FA,
+        "popcount": (8 * RIPPLE_4_3 + 2 * RIPPLE_4_1).energy,
         "accumulators": (8 * 6 + 2 * 3) * ACC_E,
         "threshold": 4 * 6 * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
@@ -220,7 +257,7 @@ def shared_tiles_bit_serial() -> Golden:
     area = {
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": 2 * C * A_SA,
-        "popcount": 2 * RIPPLE_4_1 * A_FA,
+        "popcount": (2 * RIPPLE_4_1).area,
         "accumulators": 2 * 1 * 6 * ACC_BIT,
         "threshold": 2 * 1 * 6 * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
@@ -233,7 +270,7 @@ def shared_tiles_bit_serial() -> Golden:
     energy = {
         "mram_arrays": (16 + 2) * ROW_READ + 24 * E_CELL,
         "sense_amplifiers": ((16 + 2) * C + 24) * E_SA,
-        "popcount": (16 + 2) * RIPPLE_4_1 * E_FA,
+        "popcount": ((16 + 2) * RIPPLE_4_1).energy,
         "accumulators": (16 * 6 + 2 * 3) * ACC_E,
         "threshold": 4 * 6 * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
@@ -256,10 +293,10 @@ def tile_per_array_sc() -> Golden:
     area = {
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": (4 + 1) * C * A_SA,  # lanes sum A C
-        "popcount": (4 + 1) * RIPPLE_4_1 * A_FA,  # sum A FA(C, 1)
+        "popcount": ((4 + 1) * RIPPLE_4_1).area,  # sum A FA(C, 1)
         "accumulators": (4 * 1 * 5 + 1 * 1 * 3) * ACC_BIT,  # sum A k a
         "threshold": 4 * 1 * 5 * A_CMP,  # sum over hidden layers A k a
-        "sng": 6 * SOBOL_AREA + 6 * B * A_CMP,
+        "sng": 6 * SOBOL_AREA + SOBOL_BANK_AREA + 6 * B * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
         "layer_inputs": LINE_REGISTER * A_FF,
         "activation_buffer": ACTIVATIONS * A_SRAM,
@@ -270,10 +307,10 @@ def tile_per_array_sc() -> Golden:
     energy = {
         "mram_arrays": (24 + 2) * ROW_READ + 20 * E_CELL,
         "sense_amplifiers": ((24 + 2) * C + 20) * E_SA,
-        "popcount": (24 + 2) * RIPPLE_4_1 * E_FA,
+        "popcount": ((24 + 2) * RIPPLE_4_1).energy,
         "accumulators": (24 * 5 + 2 * 3) * ACC_E,
         "threshold": 4 * 5 * E_CMP,
-        "sng": 6 * N * SOBOL_STEP + N * 6 * B * E_CMP,
+        "sng": 6 * N * SOBOL_STEP + N * SOBOL_BANK_STEP + N * 6 * B * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
         "layer_inputs": (24 * C + 2 * C) * E_MUX + 4 * E_FF,
         "activation_buffer": 4 * E_SRAM_READ + 4 * E_SRAM_WRITE,
@@ -294,7 +331,7 @@ def tile_per_array_parallel(circuit: str = "ripple_tree") -> Golden:
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": (4 + 1) * C * A_SA,
         "xnor": 4 * C * B * A_XNOR,  # C B per layer-1 unit, A_1 = 4
-        "popcount": (4 * fa_4_3 + 1 * fa_4_1) * A_FA,  # sum A FA(C, b)
+        "popcount": (4 * fa_4_3 + 1 * fa_4_1).area,  # sum A FA(C, b)
         "accumulators": (4 * 1 * 6 + 1 * 1 * 3) * ACC_BIT,
         "threshold": 4 * 1 * 6 * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
@@ -307,7 +344,7 @@ def tile_per_array_parallel(circuit: str = "ripple_tree") -> Golden:
         "mram_arrays": (8 + 2) * ROW_READ + 24 * E_CELL,
         "sense_amplifiers": ((8 + 2) * C + 24) * E_SA,
         "xnor": 8 * C * B * E_XNOR,
-        "popcount": (8 * fa_4_3 + 2 * fa_4_1) * E_FA,
+        "popcount": (8 * fa_4_3 + 2 * fa_4_1).energy,
         "accumulators": (8 * 6 + 2 * 3) * ACC_E,
         "threshold": 4 * 6 * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
@@ -326,7 +363,7 @@ def tile_per_array_bit_serial() -> Golden:
     area = {
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": (4 + 1) * C * A_SA,
-        "popcount": (4 + 1) * RIPPLE_4_1 * A_FA,
+        "popcount": ((4 + 1) * RIPPLE_4_1).area,
         "accumulators": (4 * 1 * 6 + 1 * 1 * 3) * ACC_BIT,
         "threshold": 4 * 1 * 6 * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
@@ -339,7 +376,7 @@ def tile_per_array_bit_serial() -> Golden:
     energy = {
         "mram_arrays": (16 + 2) * ROW_READ + 24 * E_CELL,
         "sense_amplifiers": ((16 + 2) * C + 24) * E_SA,
-        "popcount": (16 + 2) * RIPPLE_4_1 * E_FA,
+        "popcount": ((16 + 2) * RIPPLE_4_1).energy,
         "accumulators": (16 * 6 + 2 * 3) * ACC_E,
         "threshold": 4 * 6 * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
@@ -363,7 +400,7 @@ def neuron_parallel_sc() -> Golden:
     area = {
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": ((8 + 5) + (2 + 0)) * C * A_SA,  # sum (W + threshold rows) C
-        "popcount": (4 * RIPPLE_6_1 + 2 * RIPPLE_4_1) * A_FA,  # sum M FA(F, 1)
+        "popcount": (4 * RIPPLE_6_1 + 2 * RIPPLE_4_1).area,  # sum M FA(F, 1)
         "accumulators": 4 * 5 * ACC_BIT,  # sum over r > 1 of M a: fc1 only
         "threshold": 4 * 5 * A_CMP,  # sum over hidden layers of M a
         "sng": 6 * TRNG_AREA + 6 * B * A_CMP,
@@ -376,7 +413,7 @@ def neuron_parallel_sc() -> Golden:
     energy = {
         "mram_arrays": (24 + 2) * ROW_READ + 20 * E_CELL,
         "sense_amplifiers": ((24 + 2) * C + 20) * E_SA,
-        "popcount": (12 * RIPPLE_6_1 + 2 * RIPPLE_4_1) * E_FA,
+        "popcount": (12 * RIPPLE_6_1 + 2 * RIPPLE_4_1).energy,
         "accumulators": 12 * 5 * ACC_E,
         "threshold": 4 * 5 * E_CMP,
         "sng": 6 * N * TRNG_STEP + N * 6 * B * E_CMP,
@@ -398,7 +435,7 @@ def neuron_parallel_parallel() -> Golden:
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": ((8 + 6) + 2) * C * A_SA,
         "xnor": 8 * C * B * A_XNOR,  # W_1 C B
-        "popcount": (4 * RIPPLE_6_3 + 2 * RIPPLE_4_1) * A_FA,
+        "popcount": (4 * RIPPLE_6_3 + 2 * RIPPLE_4_1).area,
         "threshold": 4 * 6 * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
         "layer_inputs": LINE_REGISTER * A_FF,
@@ -410,7 +447,7 @@ def neuron_parallel_parallel() -> Golden:
         "mram_arrays": (8 + 2) * ROW_READ + 24 * E_CELL,
         "sense_amplifiers": ((8 + 2) * C + 24) * E_SA,
         "xnor": 8 * C * B * E_XNOR,  # E_1 C B
-        "popcount": (4 * RIPPLE_6_3 + 2 * RIPPLE_4_1) * E_FA,
+        "popcount": (4 * RIPPLE_6_3 + 2 * RIPPLE_4_1).energy,
         "threshold": 4 * 6 * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
         "layer_inputs": (6 * B + 4) * E_MUX + 4 * E_FF,  # delivered P r F, width B on fc1
@@ -429,7 +466,7 @@ def neuron_parallel_bit_serial() -> Golden:
     area = {
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": ((8 + 6) + 2) * C * A_SA,
-        "popcount": (4 * RIPPLE_6_1 + 2 * RIPPLE_4_1) * A_FA,
+        "popcount": (4 * RIPPLE_6_1 + 2 * RIPPLE_4_1).area,
         "accumulators": 4 * 6 * ACC_BIT,
         "threshold": 4 * 6 * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
@@ -441,7 +478,7 @@ def neuron_parallel_bit_serial() -> Golden:
     energy = {
         "mram_arrays": (16 + 2) * ROW_READ + 24 * E_CELL,
         "sense_amplifiers": ((16 + 2) * C + 24) * E_SA,
-        "popcount": (8 * RIPPLE_6_1 + 2 * RIPPLE_4_1) * E_FA,
+        "popcount": (8 * RIPPLE_6_1 + 2 * RIPPLE_4_1).energy,
         "accumulators": 8 * 6 * ACC_E,
         "threshold": 4 * 6 * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
@@ -464,7 +501,7 @@ def tile_per_array_row_latched() -> Golden:
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": (4 + 1) * C * A_SA,
         "xnor": 4 * C * A_XNOR,  # C per layer-1 unit, A_1 = 4
-        "popcount": (4 + 1) * RIPPLE_4_1 * A_FA,
+        "popcount": ((4 + 1) * RIPPLE_4_1).area,
         "accumulators": (4 * 1 * 5 + 1 * 1 * 3) * ACC_BIT,
         "threshold": 4 * 1 * 5 * A_CMP,
         "sng": 6 * LFSR_AREA + 6 * B * A_CMP,
@@ -478,7 +515,7 @@ def tile_per_array_row_latched() -> Golden:
         "mram_arrays": (8 + 2) * ROW_READ + 20 * E_CELL,
         "sense_amplifiers": ((8 + 2) * C + 20) * E_SA,
         "xnor": 24 * C * E_XNOR,  # E_1 C
-        "popcount": (24 + 2) * RIPPLE_4_1 * E_FA,
+        "popcount": ((24 + 2) * RIPPLE_4_1).energy,
         "accumulators": (24 * 5 + 2 * 3) * ACC_E,
         "threshold": 4 * 5 * E_CMP,
         "sng": 6 * N * LFSR_STEP + N * 6 * B * E_CMP,  # as reread
@@ -501,7 +538,7 @@ def neuron_parallel_regenerated() -> Golden:
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": ((8 + 5) + 2) * C * A_SA,
         "xnor": 8 * C * A_XNOR,  # W_1 C
-        "popcount": (4 * RIPPLE_6_1 + 2 * RIPPLE_4_1) * A_FA,
+        "popcount": (4 * RIPPLE_6_1 + 2 * RIPPLE_4_1).area,
         "accumulators": 4 * 5 * ACC_BIT,
         "threshold": 4 * 5 * A_CMP,
         "sng": 3 * LFSR_AREA + 6 * B * A_CMP,
@@ -515,7 +552,7 @@ def neuron_parallel_regenerated() -> Golden:
         "mram_arrays": (8 + 2) * ROW_READ + 20 * E_CELL,
         "sense_amplifiers": ((8 + 2) * C + 20) * E_SA,
         "xnor": 24 * C * E_XNOR,  # E_1 C
-        "popcount": (12 * RIPPLE_6_1 + 2 * RIPPLE_4_1) * E_FA,
+        "popcount": (12 * RIPPLE_6_1 + 2 * RIPPLE_4_1).energy,
         "accumulators": 12 * 5 * ACC_E,
         "threshold": 4 * 5 * E_CMP,
         "sng": 18 / 2 * LFSR_STEP + 18 * B * E_CMP,
@@ -539,7 +576,7 @@ def shared_tiles_output_merge() -> Golden:
     area = {
         "mram_arrays": (3 + 1) * ARRAY,
         "sense_amplifiers": 2 * C * A_SA,
-        "popcount": 2 * RIPPLE_4_1 * A_FA,
+        "popcount": (2 * RIPPLE_4_1).area,
         "accumulators": 2 * 1 * 3 * ACC_BIT,
         "threshold": 2 * 1 * 3 * A_CMP,
         "sng": 2 * LFSR_AREA + 6 * B * A_CMP,
@@ -552,7 +589,7 @@ def shared_tiles_output_merge() -> Golden:
     energy = {
         "mram_arrays": (24 + 6) * ROW_READ + 36 * E_CELL,
         "sense_amplifiers": ((24 + 6) * C + 36) * E_SA,
-        "popcount": (24 + 6) * RIPPLE_4_1 * E_FA,
+        "popcount": ((24 + 6) * RIPPLE_4_1).energy,
         "accumulators": (24 * 3 + 6 * 3) * ACC_E,
         "threshold": 12 * 3 * E_CMP,
         "sng": 2 * N * LFSR_STEP + N * 6 * B * E_CMP,
@@ -580,7 +617,7 @@ def shared_tiles_parallel_more_tiles() -> Golden:
         "mram_arrays": (4 + 1) * ARRAY,
         "sense_amplifiers": 6 * C * A_SA,  # lanes T C
         "xnor": 4 * C * B * A_XNOR,  # C B per layer-1 unit, u1 = 4
-        "popcount": ((6 - 4) * RIPPLE_4_1 + 4 * RIPPLE_4_3) * A_FA,  # (T - u1) FA + u1 FA(C, 3)
+        "popcount": ((6 - 4) * RIPPLE_4_1 + 4 * RIPPLE_4_3).area,  # (T - u1) FA + u1 FA(C, 3)
         "accumulators": 6 * 1 * 6 * ACC_BIT,  # T k_max a_max
         "threshold": 6 * 1 * 6 * A_CMP,
         "input_register": INPUT_REGISTER * A_FF,
@@ -594,7 +631,7 @@ def shared_tiles_parallel_more_tiles() -> Golden:
         "mram_arrays": (8 + 2) * ROW_READ + 24 * E_CELL,
         "sense_amplifiers": ((8 + 2) * C + 24) * E_SA,
         "xnor": 8 * C * B * E_XNOR,
-        "popcount": (8 * RIPPLE_4_3 + 2 * RIPPLE_4_1) * E_FA,
+        "popcount": (8 * RIPPLE_4_3 + 2 * RIPPLE_4_1).energy,
         "accumulators": (8 * 6 + 2 * 3) * ACC_E,
         "threshold": 4 * 6 * E_CMP,
         "input_register": INPUT_REGISTER * E_FF,
@@ -611,7 +648,6 @@ def shared_tiles_parallel_more_tiles() -> Golden:
 # 100 + 8 * 10 = 180 fJ; FA(8, 1) = 4 * 1 + 2 * 2 + 1 * 3 = 11 (ripple).
 ARRAY_8 = R * 8 * 1 * A_CELL + R * A_ROW + 8 * A_COL + A_OVERHEAD
 ROW_READ_8 = E_ACT + 8 * 1 * E_CELL
-RIPPLE_8_1 = 4 * 1 + 2 * 2 + 1 * 3
 
 
 def tile_per_array_sc_packed_rows() -> Golden:
@@ -624,7 +660,7 @@ def tile_per_array_sc_packed_rows() -> Golden:
     area = {
         "mram_arrays": (2 + 1) * ARRAY_8,
         "sense_amplifiers": (2 + 1) * 8 * A_SA,
-        "popcount": (2 + 1) * RIPPLE_8_1 * A_FA,
+        "popcount": ((2 + 1) * RIPPLE_8_1).area,
         "accumulators": (2 * 1 * 5 + 1 * 2 * 3) * ACC_BIT,  # sum A k a
         "threshold": 2 * 1 * 5 * A_CMP,
         "sng": 6 * LFSR_AREA + 6 * B * A_CMP,
@@ -638,7 +674,7 @@ def tile_per_array_sc_packed_rows() -> Golden:
     energy = {
         "mram_arrays": (12 + 1) * ROW_READ_8 + 20 * E_CELL,
         "sense_amplifiers": ((12 + 1) * 8 + 20) * E_SA,
-        "popcount": (12 + 1) * RIPPLE_8_1 * E_FA,
+        "popcount": ((12 + 1) * RIPPLE_8_1).energy,
         "accumulators": (12 * 5 + 2 * 3) * ACC_E,
         "threshold": 4 * 5 * E_CMP,
         "sng": 6 * N * LFSR_STEP + N * 6 * B * E_CMP,
@@ -677,7 +713,7 @@ def conv_shared_tiles_row_latched() -> Golden:
         "mram_arrays": (3 + 4 + 1) * ARRAY,
         "sense_amplifiers": 2 * C * A_SA,
         "xnor": 2 * C * A_XNOR,  # C per layer-1 unit, u1 = 2
-        "popcount": 2 * RIPPLE_4_1 * A_FA,
+        "popcount": (2 * RIPPLE_4_1).area,
         "accumulators": 2 * 1 * 5 * ACC_BIT,
         "threshold": 2 * 1 * 5 * A_CMP,
         "sng": 4 * LFSR_AREA + 4 * B * A_CMP,
@@ -692,7 +728,7 @@ def conv_shared_tiles_row_latched() -> Golden:
         "mram_arrays": (6 + 40 + 4) * ROW_READ + (40 + 40) * E_CELL,
         "sense_amplifiers": ((6 + 40 + 4) * C + 80) * E_SA,
         "xnor": 72 * C * E_XNOR,  # E_1 C
-        "popcount": (72 + 40 + 4) * RIPPLE_4_1 * E_FA,
+        "popcount": ((72 + 40 + 4) * RIPPLE_4_1).energy,
         "accumulators": (72 * 5 + 40 * 5 + 4 * 4) * ACC_E,
         "threshold": (8 * 5 + 8 * 5) * E_CMP,
         "sng": 4 * N * LFSR_STEP + N * 4 * B * E_CMP,

@@ -1,0 +1,88 @@
+"""`rtl`: write a design's logic blocks as Verilog, and check the model against synthesis.
+
+    python -m codesign rtl DESIGN.yaml -o DIR [--synth] [--sobol-storage hardwired|registers]
+
+DESIGN.yaml is what `hw` reads or `export` writes (an exported design's training section gives
+the SNG's seed, so the generated generators emit the streams the network was trained on).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from codesign import present
+from codesign.config_io import load_design, read_yaml, write_json
+from codesign.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "rtl", help="write a design's logic blocks as Verilog (and synthesize them)",
+        description="Generate synthesizable Verilog of a design's logic blocks with Amaranth, "
+                    "a manifest of the blocks, and with --synth the model-vs-synthesis table.")
+    parser.add_argument("design", type=Path, help="DESIGN.yaml, or a YAML written by `export`")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="folder to write")
+    parser.add_argument("--synth", action="store_true",
+                        help="synthesize every block with Yosys and compare with the model")
+    parser.add_argument("--sobol-storage", choices=("hardwired", "registers"),
+                        default="hardwired",
+                        help="Sobol direction numbers as constants, or in registers (the "
+                             "programmable generator the model prices)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    design = load_design(args.design)
+    document = read_yaml(args.design)
+    training = document.get("training") if isinstance(document, dict) else None
+    from rtl import find_yosys, to_verilog
+
+    if args.synth and find_yosys() is None:
+        raise UserError("--synth: yosys is not on PATH (Debian: apt-get install yosys)")
+    from codesign.rtl_design import design_blocks
+
+    try:
+        blocks = design_blocks(design, training, args.sobol_storage)
+    except ValueError as exc:
+        raise UserError(f"{args.design}: {exc}") from None
+    _writable_folder(args.output)
+    technology = design.technology
+    manifest = {"design": str(args.design), "technology": technology.name,
+                "architecture": design.architecture.model_dump(mode="json"), "blocks": []}
+    out = present.console()
+    rows = []
+    for block in blocks:
+        verilog = args.output / f"{block.name}.v"
+        verilog.write_text(to_verilog(block.spec))
+        entry = {"name": block.name, "role": block.role, "verilog": verilog.name,
+                 "top": block.spec.top_name,
+                 "parameters": block.spec.model_dump(mode="json", exclude={"wiring", "seeds",
+                                                                           "directions"}),
+                 "model_primitives": block.model.describe(),
+                 "model_area_um2": block.model.area_um2(technology)}
+        if args.synth:
+            from rtl import synthesize
+
+            result = synthesize(block.spec, node_nm=technology.node_nm)
+            entry.update(synthesized_area_um2=result.area_um2, transistors=result.transistors,
+                         nand2_equivalents=result.nand2_equivalents,
+                         synthesized_cells=result.cells_by_type,
+                         synthesized_over_model=result.area_um2 / entry["model_area_um2"])
+        manifest["blocks"].append(entry)
+        rows.append(entry)
+        out.print(f"wrote {verilog}")
+    write_json(args.output / "manifest.json", manifest)
+    out.print(present.rtl_table(rows, technology.node_nm, args.synth))
+    out.print(f"manifest: {args.output / 'manifest.json'}")
+    return 0
+
+
+def _writable_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".codesign-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"{folder}: cannot write ({exc.strerror})") from None
