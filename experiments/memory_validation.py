@@ -42,7 +42,7 @@ from pathlib import Path
 import yaml
 
 from hwmodel import load_technology
-from hwmodel.components.memory import MramArray, SenseAmplifiers
+from hwmodel.components.memory import MramArray
 from hwmodel.technology import Technology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -299,7 +299,8 @@ def load_results(path: Path = RESULTS_CSV) -> dict[str, dict]:
 def model_array(tech: Technology, rows: int, cols: int) -> dict:
     """Per-bit figures of one rows x cols array of the model (a bit = cells_per_bit cells)."""
     array = MramArray(tech, rows, cols)
-    sense = SenseAmplifiers(tech, cols)
+    sense_area_um2 = cols * tech.sense_amplifier.area_um2  # one lane per column
+    sense_fj_per_bit = tech.sense_amplifier.energy_fj
     bits = rows * cols
     cells = bits * tech.mram.cells_per_bit
     density = tech.leakage.logic_nw_per_um2
@@ -308,17 +309,17 @@ def model_array(tech: Technology, rows: int, cols: int) -> dict:
         "bits": bits,
         "cells_per_bit": tech.mram.cells_per_bit,
         "area_per_bit_um2": array.area_um2 / bits,
-        "area_per_bit_with_sa_um2": (array.area_um2 + sense.area_um2) / bits,
+        "area_per_bit_with_sa_um2": (array.area_um2 + sense_area_um2) / bits,
         "cell_area_per_bit_um2": array.cell_area_um2 / bits,
         "periphery_per_bit_um2": array.periphery_area_um2 / bits,
         "array_efficiency": array.cell_area_um2 / array.area_um2,
-        "array_efficiency_with_sa": array.cell_area_um2 / (array.area_um2 + sense.area_um2),
+        "array_efficiency_with_sa": array.cell_area_um2 / (array.area_um2 + sense_area_um2),
         "array_read_fj_per_bit": array.row_read_energy_fj / cols,
-        "sense_fj_per_bit": sense.energy_fj_per_bit,
-        "read_fj_per_bit": array.row_read_energy_fj / cols + sense.energy_fj_per_bit,
+        "sense_fj_per_bit": sense_fj_per_bit,
+        "read_fj_per_bit": array.row_read_energy_fj / cols + sense_fj_per_bit,
         "latency_ns": tech.cycle_ns,
         "leakage_nw_per_bit": leak_nw / bits,
-        "leakage_nw_per_bit_with_sa": (leak_nw + sense.area_um2 * density) / bits,
+        "leakage_nw_per_bit_with_sa": (leak_nw + sense_area_um2 * density) / bits,
         "sa_area_um2": tech.sense_amplifier.area_um2,
     }
 

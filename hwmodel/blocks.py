@@ -13,6 +13,7 @@ from hwmodel.components.adder_trees import PopcountCircuit
 from hwmodel.components.primitives import Primitives
 from hwmodel.components.sng import Generator
 
+
 def tree(circuit: str, inputs: int, operand_bits: int = 1) -> Primitives:
     full, half = PopcountCircuit.get(circuit).adders(inputs, operand_bits)
     return Primitives(full_adders=float(full), half_adders=float(half))

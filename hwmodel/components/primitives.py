@@ -48,7 +48,9 @@ class Primitives:
 
     def energy_fj(self, tech: Technology) -> float:
         """Energy if every primitive switches once (a generator's step)."""
-        units = {name: getattr(tech.logic, cell).energy_fj for name, cell in PRIMITIVE_CELLS.items()}
+        units = {
+            name: getattr(tech.logic, cell).energy_fj for name, cell in PRIMITIVE_CELLS.items()
+        }
         return self.priced(units)
 
     def priced(self, unit_area_um2: dict[str, float]) -> float:

@@ -30,7 +30,8 @@ def test_model_side_of_the_table(mv, tech) -> None:
     periphery = 256 * 2.0 + 256 * 3.0 + 500
     assert math.isclose(m["area_per_bit_um2"], (cells + periphery) / 65536)
     assert math.isclose(m["array_efficiency"], cells / (cells + periphery))
-    assert math.isclose(m["read_fj_per_bit"], (80 + 256 * 2 * 25) / 256 + 5)
+    activation = tech.mram.row_activation_energy_fj
+    assert math.isclose(m["read_fj_per_bit"], (activation + 256 * 2 * 25) / 256 + 5)
     assert m["latency_ns"] == 5.0
     assert math.isclose(m["leakage_nw_per_bit"], (2 * 65536 * 1e-3 + periphery * 2.0) / 65536)
     # smaller arrays carry more periphery per bit
