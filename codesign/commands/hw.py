@@ -66,16 +66,14 @@ def run(args: argparse.Namespace) -> int:
                                 args.array_rows)
         except (ValueError, KeyError) as exc:
             raise UserError(f"--paper-check: {exc}") from None
-        for item in present.paper_check(check):
-            out.print(item)
+        present.show(out, present.paper_check(check))
         if args.json:
             write_json(args.json, check.model_dump(mode="json"))
         return 0
     if args.design is None:
         raise UserError("hw: give a DESIGN.yaml, or --paper-check")
     report = load_design(args.design, args.technology).evaluate()
-    for item in present.hw_report(report):
-        out.print(item)
+    present.show(out, present.hw_report(report))
     if args.json:
         write_json(args.json, report.model_dump(mode="json"))
     return 0

@@ -88,8 +88,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
     out = present.console()
-    for item in present.train_result(config, result):
-        out.print(item)
+    present.show(out, present.train_result(config, result))
     if args.json:
         write_json(args.json, {
             "config": config.model_dump(mode="json"),
