@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import optuna
+from typing import TYPE_CHECKING
 
 from codesign.errors import UserError
 from codesign.space import DEFAULT_RUNS_DIR, SearchSpace, default_storage_url
-from codesign.storage import StorageError, open_storage
-from codesign.study import load_design_study, space_of
+
+if TYPE_CHECKING:
+    import optuna
 
 
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +26,11 @@ def storage_url(args: argparse.Namespace) -> str:
 
 def open_study(args: argparse.Namespace) -> tuple[optuna.Study, SearchSpace, object]:
     """The design study named by --study in --storage, with its search space."""
+    import optuna  # the heavy imports wait until a command runs (`--help` stays fast)
+
+    from codesign.storage import StorageError, open_storage
+    from codesign.study import load_design_study, space_of
+
     url = storage_url(args)
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
         raise UserError(f"storage {url}: no such database (run `search` first or give --storage)")
