@@ -7,6 +7,7 @@ never see a traceback of a malformed input.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -99,6 +100,33 @@ def load_design(path: Path, technology: str | None = None) -> HardwareDesign:
         return design_from_document(section, base_dir=base_dir)
     except pydantic.ValidationError as exc:
         raise UserError(format_validation_error(exc, source)) from None
+
+
+def unwritable_reason(path: Path, folder: bool = False) -> str | None:
+    """Why `path` (a file, or a folder to create or fill) cannot be written, or None. Checks
+    without writing anything, so that a command refuses before its work, not after."""
+    if path.exists():
+        if folder != path.is_dir():
+            return "is a folder" if path.is_dir() else "exists and is not a folder"
+        access = os.W_OK | os.X_OK if folder else os.W_OK
+        return None if os.access(path, access) else "permission denied"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"cannot create it: {parent} is not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create it in {parent} (permission denied)"
+    return None
+
+
+def check_writable(path: Path | None, option: str, folder: bool = False) -> None:
+    """A one-line UserError naming the option if `path` cannot be written (None: not asked)."""
+    if path is None:
+        return
+    problem = unwritable_reason(path, folder)
+    if problem:
+        raise UserError(f"{option} {path}: {problem}")
 
 
 def write_json(path: Path, data: Any) -> None:

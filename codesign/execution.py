@@ -8,6 +8,7 @@ error string, never as an exception that would stop the search.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ class Finished:
     key: int
     result: dict[str, Any] | None
     error: str | None
+    shared_cause: bool = False  # the error would stop any training (see `is_shared_cause`)
 
 
 class Executor(Protocol):
@@ -40,6 +42,23 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
+def is_shared_cause(exc: BaseException) -> bool:
+    """Errors that say nothing about the network: the data (missing, corrupt), the
+    configuration every training gets, the machine (a file that cannot be written, a package
+    that cannot be imported, a missing GPU). Every other network would fail the same way."""
+    import pydantic
+
+    from trainer.data import DatasetError
+
+    shared = (DatasetError, OSError, ImportError, pydantic.ValidationError,
+              AcceleratorUnavailable)
+    return isinstance(exc, shared)
+
+
+def failed(key: int, exc: BaseException) -> Finished:
+    return Finished(key, None, describe_error(exc), is_shared_cause(exc))
+
+
 class LocalExecutor:
     """One training at a time, in the driver's process (progress reported per batch)."""
 
@@ -57,15 +76,17 @@ class LocalExecutor:
             return []
         key, job = self._pending.pop(0)
         report = self._report(key) if self._report else None
+        handler = signal.getsignal(signal.SIGINT)  # the search's (codesign.interrupts)
         try:
             return [Finished(key, train_network(job, report), None)]
         except SystemExit:
             # Lightning answers Ctrl-C with sys.exit(1) after ignoring SIGINT: restore the
             # handler and let the driver see the interruption it was
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, handler)
             raise KeyboardInterrupt from None
         except Exception as exc:  # a failed training is a result of the search
-            return [Finished(key, None, describe_error(exc))]
+            return [failed(key, exc)]
 
     def cancel(self) -> None:
         self._pending.clear()
@@ -133,9 +154,9 @@ class RayExecutor:
             try:
                 finished.append(Finished(key, self._ray.get(ref), None))
             except self._ray.exceptions.RayTaskError as exc:
-                finished.append(Finished(key, None, describe_error(exc.cause or exc)))
+                finished.append(failed(key, exc.cause or exc))
             except self._ray.exceptions.RayError as exc:  # worker died, node lost, ...
-                finished.append(Finished(key, None, describe_error(exc)))
+                finished.append(failed(key, exc))
         return finished
 
     def cancel(self) -> None:

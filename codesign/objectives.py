@@ -46,7 +46,8 @@ class Objective:
 
     @property
     def heading(self) -> str:
-        return f"{self.label} ({self.unit})"
+        """The table heading, the unit on its own line (narrow numeric columns)."""
+        return f"{self.label}\n({self.unit})"
 
 
 OBJECTIVES: dict[str, Objective] = {

@@ -15,7 +15,6 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from codesign.compose import hardware_points
 from codesign.design_space import enumerate_networks
 from codesign.objectives import ACCURACY, COSTS, OBJECTIVES, Objective
 from codesign.space import SearchSpace
@@ -58,6 +57,8 @@ def feasible_trials(study: optuna.Study) -> list[FrozenTrial]:
 
 def cost_scales(space: SearchSpace, technology: Technology) -> dict[str, float]:
     """The largest value of every hardware cost over every design of the space."""
+    from codesign.compose import hardware_points  # trainer and torch: only when called
+
     scales = {o.metric: 0.0 for o in COSTS}
     for network in enumerate_networks(space):
         for point in hardware_points(network, space, technology):
@@ -99,6 +100,35 @@ def hypervolume_history(
         seen += by_network[network]
         history.append((count, hypervolume(seen, space, scales)))
     return history
+
+
+class RunningFront:
+    """The feasible front of a study and its hypervolume, kept up to date as a search records
+    networks (its progress line), without reading the study back."""
+
+    def __init__(self, space: SearchSpace, scales: Mapping[str, float],
+                 front: Sequence[FrozenTrial] = ()):
+        self.space, self.scales = space, scales
+        self.front: list[FrozenTrial] = []
+        self.hypervolume = 0.0
+        self.add(front)
+
+    def add(self, trials: Sequence[FrozenTrial]) -> None:
+        feasible = [t for t in trials if all(v <= 0 for v in t.constraints.values())]
+        candidates = self.front + feasible
+        if not candidates:
+            return
+        losses = normalized_losses(candidates, self.space, self.scales)
+        kept = moocore.is_nondominated(losses, keep_weakly=True)
+        self.front = [t for t, keep in zip(candidates, kept, strict=True) if keep]
+        self.hypervolume = hypervolume(self.front, self.space, self.scales)
+
+    @property
+    def size(self) -> int:
+        return len(self.front)
+
+    def summary(self) -> dict[str, float]:
+        return {"front_size": self.size, "hypervolume": self.hypervolume}
 
 
 def knee_point(front: Sequence[FrozenTrial], space: SearchSpace) -> FrozenTrial:

@@ -12,7 +12,9 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from codesign.objectives import ACCURACY, OBJECTIVES
 from codesign.space import SearchSpace
@@ -32,21 +34,39 @@ def console(stderr: bool = False) -> Console:
 
 
 def show(out: Console, items: Iterable[RenderableType]) -> None:
-    """Print a command's result: its parts separated by a blank line."""
+    """Print a command's result: its parts separated by a blank line. A `verbatim` part
+    (commands to copy) is never wrapped."""
     for index, item in enumerate(items):
         if index:
             out.print()
-        out.print(item)
+        out.print(item, soft_wrap=isinstance(item, Text) and bool(item.no_wrap))
 
 
-def table(title: str | None, columns: Sequence[tuple[str, str]], **options: Any) -> Table:
+def verbatim(text: str) -> Text:
+    """Lines printed as they are: a wrapped command line cannot be copied."""
+    return Text(text, no_wrap=True)
+
+
+MAX_UNBROKEN_WORD = 10  # longer words may be broken to fit 80 columns; shorter ones never
+
+
+def table(title: str | None, columns: Sequence[tuple[str, str]],
+          rows: Iterable[Sequence[str]] = (), **options: Any) -> Table:
     """A table whose cells fold when the terminal is narrow (numbers are never cut); a rule
     under the header, two spaces between columns and no frame, so that it stays legible at 80
-    columns and when piped (rich then assumes 80)."""
+    columns and when piped (rich then assumes 80). With `rows`, each column is at least as
+    wide as its longest word (up to MAX_UNBROKEN_WORD), so folding breaks lines between
+    words, not inside them."""
     options = {"box": box.SIMPLE_HEAD, "show_edge": False, "padding": (0, 1, 0, 0), **options}
+    rows = [list(row) for row in rows]
     result = Table(title=title, **options)
-    for name, justify in columns:
-        result.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for index, (name, justify) in enumerate(columns):
+        words = [word for row in rows for word in str(row[index]).split()] + name.split()
+        widest = max((len(word) for word in words), default=0)
+        result.add_column(name, justify=justify, overflow="fold",  # type: ignore[arg-type]
+                          min_width=min(widest, MAX_UNBROKEN_WORD) or None)
+    for row in rows:
+        result.add_row(*row)
     return result
 
 
@@ -106,18 +126,71 @@ def front_table(trials: Iterable, space: SearchSpace, title: str,
     """Design points with their choices and every objective (test accuracy beside val)."""
     costs = [OBJECTIVES[name] for name in space.objectives if OBJECTIVES[name] is not ACCURACY]
     columns = [("#", "right"), ("network", "left"), ("input", "left"), ("hardware", "left"),
-               ("N", "right"), (ACCURACY.heading, "right"), ("test acc (%)", "right"),
+               ("N", "right"), (ACCURACY.heading, "right"), ("test acc\n(%)", "right"),
                *[(o.heading, "right") for o in costs]]
-    result = table(title, columns)
-    for trial in list(trials)[:limit]:
-        attrs, params = trial.user_attrs, trial.params
-        result.add_row(
-            str(trial.number), describe_network(params), describe_input(params),
-            describe_hardware(params), str(params.get("bitstream_length", "-")),
-            ACCURACY.format(ACCURACY.value(attrs)), ACCURACY.format(attrs["test_accuracy"]),
-            *[o.format(o.value(attrs)) for o in costs],
-        )
-    return result
+    rows = [[str(trial.number), describe_network(trial.params), describe_input(trial.params),
+             describe_hardware(trial.params), str(trial.params.get("bitstream_length", "-")),
+             ACCURACY.format(ACCURACY.value(trial.user_attrs)),
+             ACCURACY.format(trial.user_attrs["test_accuracy"]),
+             *[o.format(o.value(trial.user_attrs)) for o in costs]]
+            for trial in list(trials)[:limit]]
+    return table(title, columns, rows)
+
+
+# --- the search's progress -----------------------------------------------------------------
+
+
+def duration(seconds: float) -> str:
+    """`42 s`, `3 min 05 s`, `2 h 10 min`: what a person reads at a glance."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def network_label(network_trial: int, ordinal: int, budget: int) -> str:
+    """`network 4/6 (trial #7)`: which network of the budget, and its trial in NAME:networks
+    (duplicates, rejections and interrupted runs also take trial numbers)."""
+    return f"network {ordinal}/{budget} (trial #{network_trial})"
+
+
+def search_progress_note(front: Mapping[str, float], eta_s: float | None) -> str:
+    size = int(front.get("front_size", 0))
+    parts = [f"front {size} designs, HV {front.get('hypervolume', 0.0):.4f}"] if size else []
+    parts.append(f"ETA {duration(eta_s)}" if eta_s is not None else "ETA -")
+    return "; ".join(parts)
+
+
+def search_event_line(event, budget: int, took_s: float | None) -> str:
+    """One line per network the search finishes: trained, failed or rejected."""
+    data = event.data
+    label = network_label(event.network_trial, data["ordinal"], budget)
+    took = f" in {duration(took_s)}" if took_s is not None else ""
+    if event.kind == "trained":
+        accuracy = max(data["val_accuracy"].values())
+        return (f"{label} trained{took}: val acc {percent(accuracy)}, "
+                f"{data['design_points']} designs; front {data['front_size']}, "
+                f"HV {data['hypervolume']:.4f}")
+    if event.kind == "failed":
+        return f"[red]{label} failed{took}:[/] {escape(event.message)}"
+    return (f"{label} rejected before training: no hardware configuration fits the "
+            "budgets")
+
+
+def search_summary(summary, front: Sequence, space: SearchSpace,
+                   flags: str) -> list[RenderableType]:
+    counts = (f"{summary.stopped_because}: {summary.networks_trained} networks trained, "
+              f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by "
+              f"budgets; {summary.design_points} design points recorded")
+    table_ = front_table(front, space, f"Pareto front ({len(front)} designs, top 10)",
+                         limit=10)
+    commands = "\n".join(f"  python -m codesign {command} {flags}{extra}" for command, extra in (
+        ("pareto", ""), ("dashboard", ""), ("export", " --pick knee -o design.yaml")))
+    return [counts, table_, verbatim(f"next:\n{commands}")]
 
 
 # --- a hardware report -----------------------------------------------------------------------

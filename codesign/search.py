@@ -13,16 +13,15 @@ flight (they are retried on resume) and leaves none RUNNING.
 from __future__ import annotations
 
 import contextlib
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.trial import Trial, TrialState
+from optuna.trial import FrozenTrial, Trial, TrialState
 
 from codesign.compose import (
     HardwarePoint,
@@ -33,7 +32,9 @@ from codesign.compose import (
     violations,
 )
 from codesign.design_space import Network, check_initial_networks, suggest_network
-from codesign.execution import Executor, LocalExecutor, RayExecutor
+from codesign.execution import Executor, Finished, LocalExecutor, RayExecutor
+from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
+from codesign.pareto import RunningFront, cost_scales, pareto_front
 from codesign.space import SearchSpace
 from codesign.storage import (
     GRACE_PERIOD_S,
@@ -46,6 +47,7 @@ from codesign.study import (
     attempts,
     competing_claim,
     design_trials,
+    excuse_failures,
     network_front,
     open_studies,
     representative_point,
@@ -79,6 +81,8 @@ class SearchSummary:
     networks_rejected: int = 0
     design_points: int = 0
     stopped_because: str = ""
+    front_size: int = 0  # feasible Pareto front of the whole study when the run ended
+    hypervolume: float = 0.0  # of that front, normalised as `codesign.pareto` says
 
 
 @dataclass
@@ -86,6 +90,7 @@ class _InFlight:
     trial: Trial
     network: Network
     points: list[HardwarePoint]
+    ordinal: int  # which network of the budget this is (1 = the first)
 
 
 HEARTBEAT_ATTR = "heartbeat_at"  # wall-clock time of a trial's last beat (every storage)
@@ -110,20 +115,6 @@ class _Heartbeat(threading.Thread):
                     _beat(trial)
 
 
-@contextlib.contextmanager
-def _deferred_interrupts() -> Iterator[None]:
-    """Ctrl-C (and SIGTERM) wait until the block is done, so that asking a trial and
-    recording its first beat, or recording a finished network, is never cut in two."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _fail_stale_trials(networks: optuna.Study) -> None:
     """Fail the RUNNING trials of drivers that stopped beating (killed, crashed); a trial with
     no beat at all counts from its start."""
@@ -146,6 +137,7 @@ def make_executor(
 
     def reporter(trial_number: int):
         def report(epoch: int, epochs: int, batch: int, batches: int) -> None:
+            raise_if_interrupted()  # inside Lightning's loop: its graceful stop
             on_event(SearchEvent("progress", trial_number, data={
                 "epoch": epoch, "epochs": epochs, "batch": batch, "batches": batches}))
 
@@ -154,14 +146,56 @@ def make_executor(
     return LocalExecutor(reporter)
 
 
+class SearchHalted(Exception):
+    """Trainings fail for a reason they share (the data, the configuration, the machine):
+    going on would spend the budget on failures. Raised once the driver holds no trial."""
+
+
+MAX_FAILURES_IN_A_ROW = 3  # trainings failing with no success between: a shared cause
+
+
+@dataclass
+class _FailureStreak:
+    """Trainings failed since the last success; decides when failures share a cause."""
+
+    errors: dict[int, str] = field(default_factory=dict)  # network trial -> error
+
+    def success(self) -> None:
+        self.errors.clear()
+
+    def failure(self, network_trial: int, finished: Finished) -> str | None:
+        """Why the search must stop after this failure, or None to go on."""
+        previous = list(self.errors.values())[-1:]
+        self.errors[network_trial] = finished.error or ""
+        if finished.shared_cause:
+            because = "a problem every training shares (data, configuration or machine)"
+        elif previous == [finished.error]:
+            because = "the same error as the training before"
+        elif len(self.errors) >= MAX_FAILURES_IN_A_ROW:
+            because = f"{len(self.errors)} trainings in a row failed"
+        else:
+            return None
+        return (f"network #{network_trial} failed: {finished.error}; stopped: {because}. "
+                "Fix it and run the same command again: failed trainings cost no budget")
+
+
 def run_search(
     space: SearchSpace,
     storage_url: str | None = None,
     ray_address: str | None = None,
     on_event: EventHandler = lambda event: None,
 ) -> SearchSummary:
-    """Run (or resume) the search described by `space` until its budget is spent."""
-    url = storage_url or space.storage_url
+    """Run (or resume) the search described by `space` until its budget is spent.
+
+    Ctrl-C and SIGTERM raise KeyboardInterrupt after the trials this driver holds are failed
+    (none is left RUNNING); trainings failing for a shared reason raise `SearchHalted`.
+    """
+    with interruptible():
+        return _run(space, storage_url or space.storage_url, ray_address, on_event)
+
+
+def _run(space: SearchSpace, url: str, ray_address: str | None,
+         on_event: EventHandler) -> SearchSummary:
     check_initial_networks(space)
     technology = load_technology(space.hardware.technology)
     executor = make_executor(space, ray_address, on_event)  # a missing GPU: before any study
@@ -172,6 +206,7 @@ def run_search(
         if not networks.trials:
             for params in space.initial_networks:
                 networks.enqueue_trial(params)
+        front = RunningFront(space, cost_scales(space, technology), pareto_front(designs))
     except BaseException as exc:
         executor.shutdown()
         if is_storage_failure(exc):
@@ -185,22 +220,33 @@ def run_search(
     in_flight: dict[int, _InFlight] = {}  # of those, the ones training
     heartbeat = _Heartbeat(live)
     heartbeat.start()
+    failures = _FailureStreak()
 
     def tell(trial: Trial, **outcome: Any) -> None:
         networks.tell(trial, **outcome)
         live.pop(trial.number, None)
 
-    on_event(SearchEvent("started", data={"attempted": attempts(networks),
-                                         "budget": space.budget.trials}))
+    def settle(trial: Trial, attrs: dict[str, Any], **outcome: Any) -> None:
+        """Record why a trial ends and end it, never one without the other."""
+        with held_interrupts():
+            for name, value in attrs.items():
+                trial.set_user_attr(name, value)
+            tell(trial, **outcome)
+
+    counted = attempts(networks)
+    on_event(SearchEvent("started", data={"attempted": counted, "budget": space.budget.trials,
+                                         **front.summary()}))
     try:
         duplicates = 0
         while True:
             while len(in_flight) < executor.capacity:
-                reason = _stop_reason(space, networks, deadline, duplicates)
+                raise_if_interrupted()
+                counted = attempts(networks)  # in-flight trainings included
+                reason = _stop_reason(space, counted, deadline, duplicates)
                 if reason:
                     summary.stopped_because = summary.stopped_because or reason
                     break
-                with _deferred_interrupts():  # a trial exists only with its beat and its holder
+                with held_interrupts():  # a trial exists only with its beat and its holder
                     trial = networks.ask()
                     _beat(trial)
                     live[trial.number] = trial
@@ -209,22 +255,22 @@ def run_search(
                 trial.set_user_attr("network_key", key)  # the claim (see `competing_claim`)
                 if competing_claim(networks, key, trial.number) is not None:
                     duplicates += 1
-                    trial.set_user_attr("outcome", "duplicate")
-                    tell(trial, state=TrialState.PRUNED)
+                    settle(trial, {"outcome": "duplicate"}, state=TrialState.PRUNED)
                     continue
                 duplicates = 0
                 points = hardware_points(network, space, technology)
                 if not any(fits_hardware_budget(space, p) for p in points):
-                    trial.set_user_attr("outcome", "over_budget")
-                    tell(trial, state=TrialState.PRUNED)
+                    settle(trial, {"outcome": "over_budget"}, state=TrialState.PRUNED)
                     summary.networks_rejected += 1
-                    on_event(SearchEvent("rejected", trial.number, key))
+                    on_event(SearchEvent("rejected", trial.number, key,
+                                         data={"ordinal": counted + 1}))
                     continue
                 config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
                 executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
-                in_flight[trial.number] = _InFlight(trial, network, points)
-                on_event(SearchEvent("training", trial.number, key))
+                in_flight[trial.number] = _InFlight(trial, network, points, counted + 1)
+                on_event(SearchEvent("training", trial.number, key,
+                                     data={"ordinal": counted + 1}))
             if not in_flight:
                 if not _running_elsewhere(networks):
                     break
@@ -234,26 +280,34 @@ def run_search(
                 _fail_stale_trials(networks)
                 continue
             for finished in executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
-                entry = in_flight[finished.key]
+                raise_if_interrupted()  # before recording: the held block would defer it
+                with held_interrupts():  # a finished training is recorded whole or not at all
+                    entry = in_flight.pop(finished.key)
+                    if finished.error is None:
+                        kept = _record(space, designs, entry, finished.result, tell)
+                    else:
+                        settle(entry.trial, {"outcome": "failed", "error": finished.error},
+                               state=TrialState.FAIL)
                 if finished.error is not None:
-                    with _deferred_interrupts():
-                        entry.trial.set_user_attr("outcome", "failed")
-                        entry.trial.set_user_attr("error", finished.error)
-                        tell(entry.trial, state=TrialState.FAIL)
-                        del in_flight[finished.key]
                     summary.networks_failed += 1
-                    on_event(SearchEvent("failed", finished.key, finished.error))
+                    on_event(SearchEvent("failed", finished.key, finished.error,
+                                         data={"ordinal": entry.ordinal}))
+                    halt = failures.failure(finished.key, finished)
+                    if halt:
+                        excuse_failures(networks, list(failures.errors))
+                        raise SearchHalted(halt)
                     continue
-                with _deferred_interrupts():  # design points and the network told together
-                    recorded = _record(space, designs, entry, finished.result, tell)
-                    del in_flight[finished.key]
+                failures.success()
+                front.add(kept)
                 summary.networks_trained += 1
-                summary.design_points += recorded
+                summary.design_points += len(kept)
                 on_event(SearchEvent("trained", finished.key, entry.network.key(), data={
-                    "design_points": recorded, **finished.result}))
+                    "design_points": len(kept), "ordinal": entry.ordinal, **front.summary(),
+                    **finished.result}))
     except BaseException as exc:
-        with _deferred_interrupts():
-            _fail_held(networks, live, "interrupted")
+        with held_interrupts():
+            reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "aborted"
+            _fail_held(networks, live, reason)
         executor.cancel()
         if is_storage_failure(exc):
             raise storage_failure(url, exc) from None
@@ -261,6 +315,7 @@ def run_search(
     finally:
         heartbeat.stopped.set()
         executor.shutdown()
+    summary.front_size, summary.hypervolume = front.size, front.hypervolume
     on_event(SearchEvent("done", message=summary.stopped_because))
     return summary
 
@@ -271,8 +326,9 @@ def _running_elsewhere(networks: optuna.Study) -> bool:
     return any("network_key" in trial.user_attrs for trial in running)
 
 
-def _stop_reason(space, networks, deadline, duplicates) -> str:
-    if attempts(networks) >= space.budget.trials:  # in-flight trainings included
+def _stop_reason(space: SearchSpace, counted: int, deadline: float | None,
+                 duplicates: int) -> str:
+    if counted >= space.budget.trials:
         return f"budget of {space.budget.trials} networks spent"
     if deadline is not None and time.monotonic() >= deadline:
         return f"wall time of {space.budget.wall_time_s:.0f} s reached"
@@ -286,7 +342,8 @@ def design_table_path(space: SearchSpace, network_trial: int) -> Path:
     return Path(space.name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
 
 
-def _record(space, designs, entry: _InFlight, result: dict[str, Any], tell) -> int:
+def _record(space, designs, entry: _InFlight, result: dict[str, Any],
+            tell) -> list[FrozenTrial]:
     """Design points first, then the network trial: a crash in between loses nothing."""
     table = design_table_path(space, entry.trial.number)
     write_design_table(Path(space.output_dir) / table, entry.network, entry.points, result)
@@ -304,7 +361,7 @@ def _record(space, designs, entry: _InFlight, result: dict[str, Any], tell) -> i
     entry.trial.set_user_attr("design_points_costed", len(entry.points))
     entry.trial.set_user_attr("design_points_table", str(table))
     tell(entry.trial, values=objective_values(space, accuracy, best))
-    return len(trials)
+    return trials
 
 
 def _fail_held(networks, live: dict[int, Trial], reason: str) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,11 +27,15 @@ from pydantic import (
 from codesign.errors import one_line
 from codesign.objectives import ACCURACY, OBJECTIVES, ObjectiveName
 from hwmodel import FirstLayerDataflow, Organisation, PopcountCircuit
+from hwmodel.architecture import MAX_ARRAY_DIM, MAX_BITSTREAM_LENGTH, MAX_TILES
 from trainer.config import Accelerator, InputMode, MergePoint, Precision, SNGKind, TrainingMode
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+MAX_CHOICES = 4096  # values one list or range may expand to: more is a typo, not a search
 
 
 class IntRange(StrictModel):
@@ -45,6 +50,9 @@ class IntRange(StrictModel):
     def _ordered(self) -> IntRange:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.scale == "linear" and (self.max - self.min) // self.step >= MAX_CHOICES:
+            raise ValueError(f"{self.min}..{self.max} by {self.step} gives more than "
+                             f"{MAX_CHOICES} values")
         if not self.values():
             raise ValueError(f"no power of two lies in [{self.min}, {self.max}]")
         return self
@@ -72,8 +80,26 @@ def _expand_choices(value: object) -> object:
     return value
 
 
-# a list of values, or a {min, max, scale, step} range; sorted and unique after validation
-IntChoices = Annotated[list[PositiveInt], BeforeValidator(_expand_choices), Field(min_length=1)]
+def int_choices(maximum: int, minimum: int = 1) -> Any:
+    """A list of values in [minimum, maximum], or a {min, max, scale, step} range; sorted and
+    unique after validation."""
+
+    def within_bounds(values: list[int]) -> list[int]:
+        outside = [v for v in values if not minimum <= v <= maximum]
+        if outside:
+            raise ValueError(f"{outside[0]} is outside {minimum}..{maximum}")
+        return values
+
+    return Annotated[list[int], BeforeValidator(_expand_choices), AfterValidator(within_bounds),
+                     Field(min_length=1, max_length=MAX_CHOICES)]
+
+
+# Upper bounds of the space's numbers. The hardware ones are the cost model's (beyond them its
+# arithmetic is no longer exact; `hwmodel.architecture`); the network ones reject typos (a
+# width of 10^8 needs terabytes), and `codesign.preflight` estimates the memory of what is left.
+MAX_WIDTH = 65_536  # neurons of a dense layer
+MAX_CHANNELS = 4_096  # channels of the first conv stage (later stages double them)
+IntChoices = int_choices(MAX_WIDTH)
 
 
 def _choices(values: Any) -> Any:
@@ -99,7 +125,8 @@ class MLPSpace(StrictModel):
 
     family: Literal["mlp"] = "mlp"
     hidden_layers: int = Field(2, ge=1, le=6)
-    widths: IntChoices = Field(default_factory=lambda: [256, 512, 1024])
+    widths: IntChoices = Field(default_factory=lambda: [256, 512, 1024],
+                               description=f"neurons per hidden layer, 1..{MAX_WIDTH}")
 
 
 class ConvSpace(StrictModel):
@@ -108,7 +135,8 @@ class ConvSpace(StrictModel):
     c = 128, 3 stages, 2 dense layers of 1024)."""
 
     family: Literal["conv"] = "conv"
-    base_channels: IntChoices = Field(default_factory=lambda: [16, 32, 64])
+    base_channels: int_choices(MAX_CHANNELS) = Field(
+        default_factory=lambda: [16, 32, 64], description=f"1..{MAX_CHANNELS}")
     stages: int = Field(3, ge=1, le=5, description="pairs of convs, each pair ends in a pool")
     fc_widths: IntChoices = Field(default_factory=lambda: [256])
     fc_layers: int = Field(1, ge=1, le=4, description="dense layers, each of the chosen width")
@@ -121,13 +149,16 @@ class InputSpace(StrictModel):
     """Input encodings to consider. `fixed_point` is the conventional BNN baseline."""
 
     modes: _choices(Literal[InputMode.SC.value, InputMode.FIXED_POINT.value]) = [InputMode.SC]
-    bitstream_lengths: IntChoices = Field(default_factory=lambda: [1, 2, 4, 8, 16, 32, 64])
+    bitstream_lengths: int_choices(MAX_BITSTREAM_LENGTH) = Field(
+        default_factory=lambda: [1, 2, 4, 8, 16, 32, 64],
+        description=f"N at deployment, 1..{MAX_BITSTREAM_LENGTH} (2^20)")
     merge_points: _choices(MergePoint) = [MergePoint.FIRST_LAYER]
     sng_kinds: _choices(SNGKind) = [SNGKind.IDEAL]
     training_modes: _choices(TrainingMode) = [TrainingMode.ADAPTED]
-    train_lengths: IntChoices = Field(
+    train_lengths: int_choices(MAX_BITSTREAM_LENGTH) = Field(
         default_factory=lambda: [16],
-        description="N for SC-adapted training with the first-layer merge (output merge: 1)",
+        description="N for SC-adapted training with the first-layer merge (output merge: 1), "
+                    f"1..{MAX_BITSTREAM_LENGTH}",
     )
     sng_sharing: PositiveInt = 1
     sng_seed: int = Field(0, ge=0)
@@ -139,11 +170,15 @@ class HardwareSpace(StrictModel):
 
     technology: str = Field("stt_mram_28nm", description="a preset name or a preset YAML path")
     organisations: _choices(_kind_names(Organisation)) = ["shared_tiles"]
-    tiles: IntChoices = Field(
-        default_factory=lambda: [1, 2, 4, 8, 16, 32, 64], description="shared_tiles only"
+    tiles: int_choices(MAX_TILES) = Field(
+        default_factory=lambda: [1, 2, 4, 8, 16, 32, 64],
+        description=f"shared_tiles only, 1..{MAX_TILES}",
     )
-    array_rows: IntChoices = Field(default_factory=lambda: [256])
-    array_cols: PositiveInt = 256
+    array_rows: int_choices(MAX_ARRAY_DIM, minimum=2) = Field(
+        default_factory=lambda: [256], description=f"rows per array, 2..{MAX_ARRAY_DIM}")
+    array_cols: int = Field(256, ge=2, le=MAX_ARRAY_DIM,
+                            description=f"columns per array, 2..{MAX_ARRAY_DIM}")
+
     fixed_point_first_layers: _choices(
         Literal["fixed_point_parallel", "fixed_point_bit_serial"]
     ) = ["fixed_point_parallel", "fixed_point_bit_serial"]

@@ -211,19 +211,46 @@ def network_trials(study: optuna.Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False)
 
 
+EXCUSED_FAILURES_ATTR = "failures_with_a_shared_cause"  # network study: trial numbers
+
+
+def excuse_failures(study: optuna.Study, numbers: list[int]) -> None:
+    """Record that these failed trainings had a cause every training shared (the search
+    stopped on them): they never count against the budget, and their networks train again
+    once the cause is fixed."""
+    excused = set(study.user_attrs.get(EXCUSED_FAILURES_ATTR, [])) | set(numbers)
+    study.set_user_attr(EXCUSED_FAILURES_ATTR, sorted(excused))
+
+
+def failures_of_their_own(study: optuna.Study, trials: list[FrozenTrial]) -> set[int]:
+    """Failed trainings that count as their network's own failure: a training asked after
+    them succeeded, and the search did not stop on them (`excuse_failures`). Until then a
+    failure may share its cause with every other training (the data, the configuration, the
+    machine): it costs no budget and holds no claim, so a rerun after the fix trains it."""
+    excused = set(study.user_attrs.get(EXCUSED_FAILURES_ATTR, []))
+    last_trained = max((t.number for t in trials if t.user_attrs.get("outcome") == "trained"),
+                       default=-1)
+    return {t.number for t in trials if t.user_attrs.get("outcome") == "failed"
+            and t.number < last_trained and t.number not in excused}
+
+
 def attempts(study: optuna.Study) -> int:
-    """Networks that count against the budget: trained, failed, rejected by budgets, or in
-    training now (by this driver or by another one sharing the study)."""
-    counted = {"trained", "failed", "over_budget"}
+    """Networks that count against the budget: trained, rejected by budgets, failed of their
+    own accord (`failures_of_their_own`), or in training now (by this driver or by another
+    one sharing the study)."""
+    trials = network_trials(study)
+    own_failures = failures_of_their_own(study, trials)
     return sum(
-        t.user_attrs.get("outcome") in counted
+        t.user_attrs.get("outcome") in ("trained", "over_budget")
+        or t.number in own_failures
         or (t.state == TrialState.RUNNING and "network_key" in t.user_attrs)
-        for t in network_trials(study)
+        for t in trials
     )
 
 
 def competing_claim(study: optuna.Study, key: str, number: int) -> int | None:
-    """Another trial that holds `key` (running, trained, or rejected by budgets), if any.
+    """Another trial that holds `key` (running, trained, rejected by budgets, or failed of
+    its own accord: retraining it would fail again), if any.
 
     Several drivers may share a study: each claims a network by writing its key on its trial,
     then reads the study and yields if any other trial holds the same key. With
@@ -232,11 +259,12 @@ def competing_claim(study: optuna.Study, key: str, number: int) -> int | None:
     which costs one ask and is safe. (Yielding only to lower trial numbers is not enough: the
     higher number may have read before the lower one wrote, and both would train.)
     """
-    for trial in network_trials(study):
+    trials = network_trials(study)
+    own_failures = failures_of_their_own(study, trials)
+    for trial in trials:
         if trial.number == number or trial.user_attrs.get("network_key") != key:
             continue
-        if trial.state == TrialState.RUNNING or trial.user_attrs.get("outcome") in (
-            "trained", "over_budget"
-        ):
+        if (trial.state == TrialState.RUNNING or trial.number in own_failures
+                or trial.user_attrs.get("outcome") in ("trained", "over_budget")):
             return trial.number
     return None

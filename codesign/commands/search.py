@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -50,21 +51,23 @@ def load_space(
     return space
 
 
-def _check_data(space: SearchSpace) -> None:
-    """Fail before any trial if the data cannot be found: not as N failed trainings."""
-    from trainer.data import DatasetError, locate_cifar10, locate_fashion_mnist
+def _preflight(space: SearchSpace, path: Path, ray_address: str | None) -> None:
+    """Everything that can fail before a study exists fails here (codesign.preflight)."""
+    from codesign.preflight import PreflightError, preflight
 
-    locate = locate_fashion_mnist if space.data.dataset == "fashion_mnist" else locate_cifar10
-    try:
-        locate(space.data.root, space.data.download)
-    except DatasetError as exc:
-        raise UserError(str(exc)) from None
+    execution = space.execution
+    local_ray = execution.mode == "ray" and not (ray_address or execution.ray_address)
+    try:  # trainings on a Ray cluster run on its machines, whose memory is not known here
+        preflight(space, concurrent_trainings=execution.workers if local_ray else 1,
+                  memory=not (ray_address or execution.ray_address))
+    except PreflightError as exc:
+        raise UserError(f"{path}: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     space = load_space(args.space, args.workers, args.accelerator)
     quiet_libraries()
-    from codesign.search import run_search
+    from codesign.search import SearchHalted, run_search
     from codesign.storage import StorageError, open_storage
     from codesign.study import StudyMismatch
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
@@ -74,60 +77,19 @@ def run(args: argparse.Namespace) -> int:
             resolve_accelerator(space.execution.accelerator)
         except AcceleratorUnavailable as exc:
             raise UserError(f"{args.space}: execution.{exc}") from None
-    _check_data(space)
+    _preflight(space, args.space, args.ray_address)
     console = present.console()
     storage = args.storage or space.storage_url
     try:
         open_storage(storage)  # fail here, before any progress is drawn
     except StorageError as exc:
         raise UserError(str(exc)) from None
-    console.print(f"study [bold]{space.name}[/] in {storage}")
-    progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
-        console=console, disable=args.no_progress, transient=False,
-    )
-    networks_task = progress.add_task("networks", total=space.budget.trials, note="")
-    training_task = progress.add_task("training", total=None, note="", visible=False)
-    best = {"accuracy": 0.0}
-
-    def on_event(event) -> None:
-        if event.kind == "started":
-            progress.update(networks_task, completed=event.data["attempted"])
-        elif event.kind == "training":
-            progress.update(training_task, visible=True, completed=0, total=None,
-                            description=f"network #{event.network_trial}", note="")
-        elif event.kind == "progress":
-            d = event.data
-            total = d["epochs"] * d["batches"]
-            progress.update(training_task, total=total,
-                            completed=d["epoch"] * d["batches"] + d["batch"],
-                            note=f"epoch {d['epoch'] + 1}/{d['epochs']}")
-        elif event.kind in ("trained", "failed", "rejected"):
-            progress.advance(networks_task)
-            if event.kind == "trained":
-                accuracy = max(event.data["val_accuracy"].values())
-                best["accuracy"] = max(best["accuracy"], accuracy)
-                progress.console.print(
-                    f"network #{event.network_trial} trained: best val acc "
-                    f"{present.percent(accuracy)}, {event.data['design_points']} design points "
-                    f"({event.message})"
-                )
-            elif event.kind == "failed":
-                progress.console.print(
-                    f"[red]network #{event.network_trial} failed:[/] {event.message}"
-                )
-            else:
-                progress.console.print(
-                    f"network #{event.network_trial} rejected before training: "
-                    f"no hardware configuration fits the budgets ({event.message})"
-                )
-            progress.update(networks_task, note=f"best val acc {present.percent(best['accuracy'])}")
-
+    console.print(f"study [bold]{space.name}[/] in {storage}", soft_wrap=True)
+    progress = SearchProgress(space, console, disabled=args.no_progress)
     try:
-        with progress:
-            summary = run_search(space, args.storage, args.ray_address, on_event)
-    except (StorageError, StudyMismatch, AcceleratorUnavailable) as exc:
+        with progress.live:
+            summary = run_search(space, args.storage, args.ray_address, progress.on_event)
+    except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted) as exc:
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:
         console.print(
@@ -136,23 +98,67 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
 
-    console.print(
-        f"{summary.stopped_because}: {summary.networks_trained} networks trained, "
-        f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by budgets; "
-        f"{summary.design_points} design points recorded"
-    )
     from codesign.pareto import pareto_front
     from codesign.study import load_design_study
 
     front = pareto_front(load_design_study(open_storage(summary.storage_url), space.name))
-    console.print(present.front_table(front, space, f"Pareto front ({len(front)} designs, top 10)",
-                                      limit=10))
     flags = f"--study {space.name}"
     if summary.storage_url != default_storage_url(space.name):
         flags += f" --storage {summary.storage_url}"
-    console.print(
-        f"next: python -m codesign pareto {flags}   |   "
-        f"python -m codesign dashboard {flags}   |   "
-        f"python -m codesign export {flags} --pick knee -o design.yaml"
-    )
+    present.show(console, present.search_summary(summary, front, space, flags))
     return 0
+
+
+class SearchProgress:
+    """The search's progress: a bar of the budget with the running front, its hypervolume
+    and an ETA, and one bar per training in flight with its own timer."""
+
+    def __init__(self, space: SearchSpace, console, disabled: bool):
+        self.space = space
+        self.live = Progress(
+            TextColumn("{task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+            TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
+            console=console, disable=disabled, transient=False,
+        )
+        self.budget = self.live.add_task("networks", total=space.budget.trials, note="")
+        self.trainings: dict[int, tuple[int, float]] = {}  # trial -> (task, started)
+        self.durations: list[float] = []
+        self.workers = space.execution.workers if space.execution.mode == "ray" else 1
+        self.front: dict[str, float] = {}
+        self.done = 0
+
+    def on_event(self, event) -> None:
+        data = event.data
+        if event.kind == "started":
+            self.done = data["attempted"]
+            self.front = {"front_size": data["front_size"], "hypervolume": data["hypervolume"]}
+            self.live.update(self.budget, completed=self.done, note=self._note())
+        elif event.kind == "training":
+            task = self.live.add_task(
+                present.network_label(event.network_trial, data["ordinal"],
+                                      self.space.budget.trials), total=None, note="")
+            self.trainings[event.network_trial] = (task, time.monotonic())
+        elif event.kind == "progress" and event.network_trial in self.trainings:
+            total = data["epochs"] * data["batches"]
+            self.live.update(self.trainings[event.network_trial][0], total=total,
+                             completed=data["epoch"] * data["batches"] + data["batch"],
+                             note=f"epoch {data['epoch'] + 1}/{data['epochs']}")
+        elif event.kind in ("trained", "failed", "rejected"):
+            task, started = self.trainings.pop(event.network_trial, (None, None))
+            if task is not None:
+                self.live.remove_task(task)
+                self.durations.append(time.monotonic() - started)
+            if event.kind == "trained":
+                self.front = {"front_size": data["front_size"],
+                              "hypervolume": data["hypervolume"]}
+            self.done += 1
+            self.live.console.print(present.search_event_line(
+                event, self.space.budget.trials,
+                self.durations[-1] if task is not None else None))
+            self.live.update(self.budget, completed=self.done, note=self._note())
+
+    def _note(self) -> str:
+        remaining = max(0, self.space.budget.trials - self.done)
+        eta_s = (sum(self.durations) / len(self.durations) * remaining / self.workers
+                 if self.durations else None)
+        return present.search_progress_note(self.front, eta_s)

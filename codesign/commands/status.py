@@ -22,13 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from codesign.pareto import pareto_front
-    from codesign.study import load_network_study
+    from codesign.study import attempts, load_network_study
 
     study, space, storage = open_study(args)
-    networks = load_network_study(storage, space.name).get_trials(deepcopy=False)
+    network_study = load_network_study(storage, space.name)
+    networks = network_study.get_trials(deepcopy=False)
     outcomes = Counter(t.user_attrs.get("outcome", t.state.name.lower()) for t in networks)
     console = present.console()
-    counted = outcomes["trained"] + outcomes["failed"] + outcomes["over_budget"]
+    counted = attempts(network_study)
     console.print(
         f"study [bold]{space.name}[/]: {counted}/{space.budget.trials} networks "
         f"({outcomes['trained']} trained, {outcomes['failed']} failed, "

@@ -1,0 +1,243 @@
+"""No trial is ever orphaned: Ctrl-C at any point of a search leaves no trial RUNNING, and
+running the same command again completes the budget without training a network twice.
+
+Two sweeps:
+* in-process, deterministic: a real SIGINT is sent to the test process right after the k-th
+  storage call of the driver, for many k (trainings are stubbed, so a run takes a fraction of
+  a second); the default run takes every STRIDE-th call, `-m slow` every call, before and after;
+* end to end: `python -m codesign search` in a subprocess, SIGINT at moments of a real run
+  (right after a "trained" line is printed among them); the default run interrupts one
+  search twice, `-m slow` sweeps delays after three moments.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.storages import BaseStorage
+from optuna.trial import TrialState
+
+import codesign.search as search_module
+from codesign.execution import Finished
+from codesign.search import run_search
+from codesign.space import SearchSpace
+from codesign.storage import open_storage
+from codesign.study import attempts
+
+ROOT = Path(__file__).resolve().parents[2]
+BUDGET = 2  # networks per search
+STRIDE = 19  # the default run interrupts after every STRIDE-th storage call (~13 points)
+
+
+class StubExecutor:
+    """Trains nothing: a network's accuracy is a number derived from its trial."""
+
+    capacity = 1
+
+    def __init__(self, lengths: list[int]):
+        self.lengths, self.pending = lengths, []
+
+    def submit(self, key, job):
+        self.pending.append(key)
+
+    def wait(self, timeout_s):
+        if not self.pending:
+            return []
+        key = self.pending.pop(0)
+        accuracy = {str(n): 0.5 + 0.01 * ((key * 7 + n) % 40) for n in self.lengths}
+        return [Finished(key, {
+            "val_accuracy": accuracy, "test_accuracy": accuracy, "checkpoint": f"ck{key}.ckpt",
+            "train_time_s": 0.0, "epochs_run": 1, "device": "stub", "host": "stub", "pid": 0,
+            "node_id": None, "gpu_ids": []}, None)]
+
+    def cancel(self):
+        self.pending.clear()
+
+    def shutdown(self):
+        pass
+
+
+class SignalAfterCalls:
+    """Wraps a storage so that a real SIGINT reaches this process at the k-th call the main
+    thread makes (before the call or right after it returns)."""
+
+    def __init__(self, at_call: int | None, before: bool = False):
+        self.at_call, self.before, self.calls = at_call, before, 0
+
+    def wrap(self, storage: BaseStorage) -> BaseStorage:
+        for name in dir(BaseStorage):
+            method = getattr(storage, name, None)
+            if name.startswith("_") or not callable(method):
+                continue
+            setattr(storage, name, self._counted(method))
+        return storage
+
+    def _counted(self, method):
+        def call(*args, **kwargs):
+            if threading.current_thread() is not threading.main_thread():
+                return method(*args, **kwargs)
+            self.calls += 1
+            due = self.calls == self.at_call
+            if due and self.before:
+                os.kill(os.getpid(), signal.SIGINT)
+            result = method(*args, **kwargs)
+            if due and not self.before:
+                os.kill(os.getpid(), signal.SIGINT)
+            return result
+
+        return call
+
+
+@pytest.fixture
+def fast_tmp(tmp_path):
+    """A folder in memory where there is one: SQLite commits there cost no disk flush."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(dir=shm, prefix="codesign-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def stubbed_space(tiny_space, monkeypatch):
+    spec = tiny_space(budget={"trials": BUDGET})
+    space = SearchSpace.model_validate(spec)
+    lengths = sorted({1, *space.input.bitstream_lengths})
+    monkeypatch.setattr(search_module, "make_executor",
+                        lambda space, address, on_event: StubExecutor(lengths))
+    return spec
+
+
+def _run(spec: dict, tmp: Path, monkeypatch, injector: SignalAfterCalls | None) -> bool:
+    """One search on `tmp`'s storage; True if it was interrupted."""
+    space = SearchSpace.model_validate({**spec, "output_dir": str(tmp),
+                                        "storage": f"sqlite:///{tmp / 'study.db'}"})
+    opener = open_storage if injector is None else (lambda url: injector.wrap(open_storage(url)))
+    monkeypatch.setattr(search_module, "open_storage", opener)
+    try:
+        run_search(space)
+    except KeyboardInterrupt:
+        return True
+    return False
+
+
+def _state(database: Path) -> dict:
+    storage = open_storage(f"sqlite:///{database}")
+    names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
+    if "tiny:networks" not in names:
+        return {"running": 0, "trained_keys": [], "attempts": 0}
+    networks = optuna.load_study(study_name="tiny:networks", storage=storage)
+    designs = optuna.load_study(study_name="tiny", storage=storage)
+    trials = networks.get_trials(deepcopy=False)
+    trained = [t for t in trials if t.user_attrs.get("outcome") == "trained"]
+    linked = {d.user_attrs["network_trial"] for d in designs.get_trials(deepcopy=False)}
+    return {
+        "running": sum(t.state == TrialState.RUNNING for t in trials),
+        "trained_keys": [t.user_attrs["network_key"] for t in trained],
+        "attempts": attempts(networks),
+        "unlinked": linked - {t.number for t in trained},  # design points of no trained run
+    }
+
+
+def _count_calls(spec, tmp_path, monkeypatch) -> int:
+    counter = SignalAfterCalls(None)
+    assert not _run(spec, tmp_path / "count", monkeypatch, counter)
+    return counter.calls
+
+
+def _interrupt_and_resume(spec, tmp: Path, monkeypatch, call: int, before: bool) -> None:
+    interrupted = _run(spec, tmp, monkeypatch, SignalAfterCalls(call, before))
+    after = _state(tmp / "study.db")
+    assert after["running"] == 0, f"call {call}: a trial was left RUNNING"
+    assert not after.get("unlinked"), f"call {call}: design points without their network"
+    assert not _run(spec, tmp, monkeypatch, None)  # the same command again
+    resumed = _state(tmp / "study.db")
+    assert resumed["running"] == 0
+    assert len(resumed["trained_keys"]) == resumed["attempts"] == BUDGET, (call, interrupted)
+    assert len(set(resumed["trained_keys"])) == BUDGET, f"call {call}: a network trained twice"
+
+
+def test_sigint_after_storage_calls_never_orphans_a_trial(stubbed_space, fast_tmp, monkeypatch):
+    total = _count_calls(stubbed_space, fast_tmp, monkeypatch)
+    assert total > 100  # the sweep below covers the whole run
+    for call in range(1, total + 1, STRIDE):
+        _interrupt_and_resume(stubbed_space, fast_tmp / f"at{call}", monkeypatch, call,
+                              before=call % 2 == 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("before", [False, True])
+def test_sigint_at_every_storage_call_never_orphans_a_trial(stubbed_space, fast_tmp,
+                                                            monkeypatch, before):
+    total = _count_calls(stubbed_space, fast_tmp, monkeypatch)
+    for call in range(1, total + 1):
+        _interrupt_and_resume(stubbed_space, fast_tmp / f"at{call}", monkeypatch, call, before)
+
+
+# --- end to end: `python -m codesign search` and a real Ctrl-C ------------------------------
+
+
+def _search(space_file: Path, trigger: str | None, delay_s: float,
+            timeout_s: float = 240) -> tuple[int, str]:
+    """Run the CLI; SIGINT `delay_s` after the first output line containing `trigger`."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codesign", "search", str(space_file), "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    lines, deadline = [], time.monotonic() + timeout_s
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if trigger is not None and trigger in line:
+            time.sleep(delay_s)
+            process.send_signal(signal.SIGINT)
+            trigger = None
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("search hung:\n" + "".join(lines))
+    return process.wait(timeout=timeout_s), "".join(lines)
+
+
+def _cli_space(tiny_space, tmp_path: Path, write_space) -> tuple[Path, Path]:
+    spec = tiny_space(budget={"trials": BUDGET, "epochs": 1})
+    return write_space(spec), tmp_path / "runs"
+
+
+def _sweep(space_file: Path, runs: Path, moments: list[tuple[str, float]]) -> None:
+    for trigger, delay_s in moments:
+        code, output = _search(space_file, trigger, delay_s)
+        assert "Traceback" not in output, output
+        assert code in (0, 130), output
+        state = _state(runs / "tiny.db")
+        assert state["running"] == 0, f"{trigger!r} + {delay_s} s left a trial RUNNING:\n{output}"
+    code, output = _search(space_file, None, 0.0)
+    assert code == 0, output
+    state = _state(runs / "tiny.db")
+    assert state["running"] == 0
+    assert len(state["trained_keys"]) == state["attempts"] == BUDGET, output
+    assert len(set(state["trained_keys"])) == BUDGET
+
+
+def test_ctrl_c_on_the_cli_leaves_no_trial_running(tiny_space, tmp_path, write_space):
+    space_file, runs = _cli_space(tiny_space, tmp_path, write_space)
+    _sweep(space_file, runs, [(" trained in ", 0.0), ("study tiny in", 0.5)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_s", [0.0, 0.01, 0.03, 0.1, 0.3, 1.0])
+def test_ctrl_c_sweep_on_the_cli(tiny_space, tmp_path, write_space, delay_s):
+    space_file, runs = _cli_space(tiny_space, tmp_path, write_space)
+    _sweep(space_file, runs, [("study tiny in", delay_s), (" trained in ", delay_s),
+                              ("network 1/2", delay_s)])
