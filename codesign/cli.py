@@ -8,10 +8,12 @@ line on stderr with exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.text import Text
 
 from codesign import __version__
 from codesign.commands import COMMAND_MODULES
@@ -19,6 +21,7 @@ from codesign.errors import UserError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -45,12 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
-    except UserError as exc:
-        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    except UserError as exc:  # the message is the user's text: never read as markup
+        err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `... | head` closed the pipe: stop quietly, as `cat` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

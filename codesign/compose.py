@@ -94,8 +94,12 @@ def sng_config(network: Network, space: SearchSpace) -> dict[str, Any]:
 
 def workload_spec(network: Network, space: SearchSpace) -> dict[str, Any]:
     """The network's layer shapes as a `hardware.workload` YAML mapping."""
-    dataset = DATASETS[space.data.dataset]
-    model = model_config(network, space)
+    return workload_of_model(model_config(network, space), space.data.dataset)
+
+
+def workload_of_model(model: dict[str, Any], dataset_name: str) -> dict[str, Any]:
+    """A trainer `model` section's layer shapes on a dataset, as a `hardware.workload`."""
+    dataset = DATASETS[dataset_name]
     if model["kind"] == "conv":
         return ConvWorkloadSpec(
             kind="conv", input_shape=dataset.input_shape, channels=model["channels"],

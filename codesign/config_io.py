@@ -102,21 +102,36 @@ def load_design(path: Path, technology: str | None = None) -> HardwareDesign:
         raise UserError(format_validation_error(exc, source)) from None
 
 
+def check_sections_agree(path: Path, design: HardwareDesign | None = None) -> None:
+    """An exported design's `hardware` and `training` must describe one design (a document
+    with one of them only has nothing to compare); a one-line UserError names the field."""
+    document = read_yaml(path)
+    if not (isinstance(document, dict) and TRAINING_SECTION in document
+            and HARDWARE_SECTION in document):
+        return
+    from codesign.design_agreement import disagreement  # torch: only for exported designs
+
+    problem = disagreement(load_train_config(path), design or load_design(path))
+    if problem:
+        raise UserError(f"{path}: {problem}: the two sections describe different designs")
+
+
 def unwritable_reason(path: Path, folder: bool = False) -> str | None:
     """Why `path` (a file, or a folder to create or fill) cannot be written, or None. Checks
     without writing anything, so that a command refuses before its work, not after."""
     if path.exists():
         if folder != path.is_dir():
-            return "is a folder" if path.is_dir() else "exists and is not a folder"
+            return "cannot write: it is a folder" if path.is_dir() else \
+                "cannot write: it is a file, not a folder"
         access = os.W_OK | os.X_OK if folder else os.W_OK
-        return None if os.access(path, access) else "permission denied"
+        return None if os.access(path, access) else "cannot write: permission denied"
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        return f"cannot create it: {parent} is not a folder"
+        return f"cannot write: {parent} is a file, not a folder"
     if not os.access(parent, os.W_OK | os.X_OK):
-        return f"cannot create it in {parent} (permission denied)"
+        return f"cannot write in {parent}: permission denied"
     return None
 
 

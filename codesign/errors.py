@@ -13,7 +13,7 @@ import pydantic
 
 from hwmodel.technology import one_line
 
-__all__ = ["UserError", "format_validation_error", "one_line"]
+__all__ = ["UserError", "describe_error", "format_validation_error", "one_line"]
 
 
 class UserError(Exception):
@@ -23,3 +23,9 @@ class UserError(Exception):
 def format_validation_error(error: pydantic.ValidationError, source: str | Path) -> str:
     """One line naming the source file and every offending field path."""
     return f"{source}: {one_line(error)}"
+
+
+def describe_error(exc: BaseException) -> str:
+    """`TypeName: first line of the message`: an error from a library, on one line."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")

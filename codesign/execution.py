@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from codesign.errors import describe_error
 from codesign.runner import ProgressFn, train_network
 from trainer.device import AcceleratorUnavailable
 
@@ -35,11 +36,6 @@ class Executor(Protocol):
     def cancel(self) -> None: ...
 
     def shutdown(self) -> None: ...
-
-
-def describe_error(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def is_shared_cause(exc: BaseException) -> bool:

@@ -4,12 +4,19 @@ The document has a `training` section (a `TrainConfig`: `codesign train` retrain
 reports accuracy at the exported N) and a `hardware` section (a `HardwareDesign` with the full
 technology inline: `codesign hw` reproduces the cost exactly), plus the metrics, the cost
 breakdown, the SC settings with their seeds and LFSR polynomial, the checkpoint and versions.
+
+An exported design is relocatable: it holds no path into the search's folders. Its
+`training.output_dir` is a neutral relative folder (retraining writes there, not into the
+search's run), and the trained weights are copied beside the YAML (`checkpoint`, a path
+relative to the YAML's folder, with its sha256), so the two files move together.
 """
 
 from __future__ import annotations
 
+import hashlib
 import platform
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -22,7 +29,10 @@ from codesign.study import load_network_study
 from hwmodel import HardwareDesign, load_technology
 from trainer.lfsr import DEFAULT_TAPS
 
-EXPORT_FORMAT = "codesign-design/1"
+EXPORT_FORMAT = "codesign-design/2"  # 2: relocatable (checkpoint beside the YAML)
+RETRAIN_OUTPUT_DIR = "runs/train"  # where `codesign train design.yaml` writes by default
+CHECKPOINT_KEYS = ("state_dict", "hyper_parameters", "epoch", "global_step",
+                   "pytorch-lightning_version")  # what evaluating needs; no optimizer state
 PACKAGES = ("codesign", "torch", "pytorch-lightning", "torchmetrics", "optuna", "pydantic",
             "numpy", "ray")
 
@@ -38,12 +48,17 @@ def package_versions() -> dict[str, str]:
 
 
 def export_document(
-    design: FrozenTrial, study: optuna.Study, space: SearchSpace, storage: Any
+    design: FrozenTrial, study: optuna.Study, space: SearchSpace, storage: Any,
+    checkpoint: str | None = None,
 ) -> dict[str, Any]:
+    """The exported design; `checkpoint` is where its weights will lie, relative to the YAML
+    (`copy_checkpoint` puts them there), None where they are not exported."""
     attrs = design.user_attrs
     run = load_network_study(storage, space.name).trials[attrs["network_trial"]]
     network = Network.from_params(design.params, space)
     training = dict(run.user_attrs["train_config"])
+    training.update(name=f"{study.study_name}-design-{design.number}",
+                    output_dir=RETRAIN_OUTPUT_DIR)
     length = design.params.get("bitstream_length")
     if length is not None:
         training["input"] = {**training["input"], "eval_lengths": [length]}
@@ -73,9 +88,29 @@ def export_document(
             "energy_by_component_pj": attrs["energy_by_component_pj"],
         },
         "stochastic_computing": _sc_settings(training, length),
-        "checkpoint": attrs["checkpoint"],
+        "checkpoint": checkpoint,
+        "checkpoint_sha256": None,  # filled in once the weights are copied
         "versions": package_versions(),
     }
+
+
+def copy_checkpoint(source: Path, destination: Path) -> str:
+    """The trained weights of `source` (a Lightning checkpoint) at `destination`, without the
+    optimizer state, loadable with `torch.load(weights_only=True)`; returns their sha256."""
+    import torch
+
+    checkpoint = torch.load(source, map_location="cpu", weights_only=True)
+    torch.save({key: checkpoint[key] for key in CHECKPOINT_KEYS if key in checkpoint},
+               destination)
+    return file_sha256(destination)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _sc_settings(training: dict[str, Any], length: int | None) -> dict[str, Any] | None:

@@ -50,6 +50,15 @@ class Objective:
         return f"{self.label}\n({self.unit})"
 
 
+def accuracy_fraction(value: float) -> float:
+    """The one convention for an accuracy a person writes (options, constraints): a fraction
+    up to 1 (0.89), a percentage above it (89): both mean 89 %. Tables show percentages."""
+    if not 0.0 <= value <= 100.0:  # NaN fails too
+        raise ValueError(f"{value:g} is not an accuracy: give a percentage (89) or a fraction "
+                         "(0.89)")
+    return value / 100.0 if value > 1.0 else value
+
+
 OBJECTIVES: dict[str, Objective] = {
     objective.name: objective
     for objective in (

@@ -52,7 +52,7 @@ ACCURACY_FILE = Path(__file__).resolve().parent / "data" / "fmnist_accuracy_vs_n
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class MeasuredAccuracy(Model):

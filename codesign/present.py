@@ -7,6 +7,9 @@ the objective table (`codesign.objectives`).
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -57,7 +60,8 @@ def table(title: str | None, columns: Sequence[tuple[str, str]],
     columns and when piped (rich then assumes 80). With `rows`, each column is at least as
     wide as its longest word (up to MAX_UNBROKEN_WORD), so folding breaks lines between
     words, not inside them."""
-    options = {"box": box.SIMPLE_HEAD, "show_edge": False, "padding": (0, 1, 0, 0), **options}
+    options = {"box": box.SIMPLE_HEAD, "show_edge": False, "padding": (0, 1, 0, 0),
+               "min_width": min(len(title or ""), 80) or None, **options}
     rows = [list(row) for row in rows]
     result = Table(title=title, **options)
     for index, (name, justify) in enumerate(columns):
@@ -135,6 +139,82 @@ def front_table(trials: Iterable, space: SearchSpace, title: str,
              *[o.format(o.value(trial.user_attrs)) for o in costs]]
             for trial in list(trials)[:limit]]
     return table(title, columns, rows)
+
+
+def front_records(trials: Iterable, space: SearchSpace) -> list[dict[str, Any]]:
+    """Design points as rows with named columns (CSV, JSON): the trial, its training run,
+    every parameter of the space, and the metrics in the study's units (accuracy as a
+    fraction, as in the study and an exported design)."""
+    from codesign.design_space import parameters
+
+    names = [parameter.name for parameter in parameters(space)]
+    metrics = ("val_accuracy", "test_accuracy", "energy_pj", "area_mm2", "latency_ns",
+               "inferences_per_s")
+    return [{"design_trial": trial.number, "network_trial": trial.user_attrs["network_trial"],
+             **{name: trial.params.get(name) for name in names},
+             **{name: trial.user_attrs.get(name) for name in metrics}}
+            for trial in trials]
+
+
+def print_csv(records: Sequence[Mapping[str, Any]]) -> None:
+    """Rows to stdout as CSV, the header from the first row (no rows: nothing printed)."""
+    if not records:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def status_report(progress: Mapping[str, Any], front: Sequence, space: SearchSpace,
+                  top: int) -> list[RenderableType]:
+    networks = progress["networks"]
+    counts = (f"study [bold]{escape(progress['study'])}[/]: {progress['networks_counted']}/"
+              f"{progress['budget']} networks ({networks['trained']} trained, "
+              f"{networks['failed']} failed, {networks['rejected_by_budgets']} rejected by "
+              f"budgets, {networks['running']} running, {networks['interrupted']} "
+              f"interrupted); {progress['design_points']} design points")
+    for failure in progress["failures"]:
+        counts += (f"\n  network #{failure['network_trial']} failed: "
+                   f"{escape(str(failure['error']))}")
+    parts: list[RenderableType] = [counts]
+    if front:
+        best = front[0].user_attrs
+        parts.append(f"most accurate design: val {percent(best['val_accuracy'])}, "
+                     f"test {percent(best['test_accuracy'])}")
+    parts.append(front_table(front, space, f"Pareto front: {len(front)} designs", limit=top))
+    return parts
+
+
+def pareto_report(space: SearchSpace, front: Sequence, top: int | None,
+                  history: Sequence[tuple[int, float]], files: Sequence) -> list[RenderableType]:
+    parts: list[RenderableType] = [
+        front_table(front, space, f"{space.name}: Pareto front ({len(front)} designs)",
+                    limit=top)]
+    if history:
+        parts.append(f"hypervolume after {history[-1][0]} training runs: {history[-1][1]:.4f} "
+                     "(objectives normalised: 1 - accuracy, cost / largest cost in the space)")
+    parts.append(wrote(files))
+    return parts
+
+
+def wrote(files: Sequence) -> Text:
+    return verbatim("\n".join(f"wrote {path}" for path in files))
+
+
+def exported(design_trial: int, document: Mapping[str, Any], path, missing_checkpoint
+             ) -> str:
+    metrics = document["metrics"]
+    line = (f"design trial {design_trial} -> {path}: val {percent(metrics['val_accuracy'])}, "
+            f"test {percent(metrics['test_accuracy'])}, {metrics['energy_pj']:,.0f} pJ, "
+            f"{metrics['area_mm2']:.4f} mm2, {metrics['latency_ns']:,.0f} ns")
+    if document["checkpoint"]:
+        return line + f"\nweights -> {document['checkpoint']} (beside it)"
+    return line + (f"\n[yellow]note:[/] no weights exported: {missing_checkpoint} is gone "
+                   "(`train` retrains the design; `evaluate` needs the weights)")
 
 
 # --- the search's progress -----------------------------------------------------------------
@@ -242,6 +322,11 @@ def hw_report(report: CostReport) -> list[RenderableType]:
                    show_header=False)
     for name, value in report.counts.model_dump().items():
         counts.add_row(name.replace("_", " "), f"{value:,}")
+    busiest = max((layer.arrays for layer in report.layers), default=0)
+    if arch.organisation == "shared_tiles" and arch.tiles > busiest:
+        header += (f"\n[yellow]note:[/] {arch.tiles:,} tiles, but no layer has more than "
+                   f"{busiest:,} arrays: at most {busiest:,} tiles work at once, the others "
+                   "only add area")
     return [header, totals, components, layers, counts]
 
 
@@ -313,12 +398,23 @@ def rtl_table(rows: list[dict], node_nm: float, synthesized: bool) -> Table:
 # --- training ----------------------------------------------------------------------------------
 
 
+def accuracy_table(config, accuracy: Mapping[int, float]) -> Table:
+    """Test accuracy at each N (one row, N "-", without SC)."""
+    sc = config.input.mode == InputMode.SC
+    return table(f"{config.name}: test accuracy ({config.data.dataset})",
+                 [("N", "right"), ("test accuracy", "right")],
+                 [(str(length) if sc else "-", percent(value))
+                  for length, value in accuracy.items()])
+
+
+def evaluation(config, accuracy: Mapping[int, float], checkpoint) -> list[RenderableType]:
+    return [accuracy_table(config, accuracy),
+            verbatim(f"weights: {checkpoint} (evaluated, not retrained)")]
+
+
 def train_result(config, result) -> list[RenderableType]:
     sc = config.input.mode == InputMode.SC
-    accuracy = table(f"{config.name}: test accuracy ({config.data.dataset})",
-                     [("N", "right"), ("test accuracy", "right")])
-    for length, value in result.test_accuracy.items():
-        accuracy.add_row(str(length) if sc else "-", percent(value))
+    accuracy = accuracy_table(config, result.test_accuracy)
     encoding = (f" ({config.input.training}, merge {config.input.merge_point}, "
                 f"SNG {config.input.sng.kind})" if sc else "")
     summary = (f"input {config.input.mode}{encoding}; {result.epochs_run} epochs in "

@@ -25,14 +25,14 @@ from pydantic import (
 )
 
 from codesign.errors import one_line
-from codesign.objectives import ACCURACY, OBJECTIVES, ObjectiveName
+from codesign.objectives import ACCURACY, OBJECTIVES, ObjectiveName, accuracy_fraction
 from hwmodel import FirstLayerDataflow, Organisation, PopcountCircuit
 from hwmodel.architecture import MAX_ARRAY_DIM, MAX_BITSTREAM_LENGTH, MAX_TILES
 from trainer.config import Accelerator, InputMode, MergePoint, Precision, SNGKind, TrainingMode
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 MAX_CHOICES = 4096  # values one list or range may expand to: more is a typo, not a search
@@ -186,10 +186,14 @@ class HardwareSpace(StrictModel):
     popcount_circuits: _choices(_kind_names(PopcountCircuit)) = ["ripple_tree"]
 
 
+def _as_accuracy(value: Any) -> Any:
+    return accuracy_fraction(value) if isinstance(value, int | float) else value
+
+
 def _constraint(objective) -> tuple[Any, Any]:
     if objective.maximize:
-        return float | None, Field(None, ge=0.0, le=1.0,
-                                   description=f"at least this {objective.label} (a fraction)")
+        return Annotated[float | None, BeforeValidator(_as_accuracy)], Field(
+            None, description=f"at least this {objective.label}: 0.89 or 89 (%)")
     return float | None, Field(None, gt=0.0,
                                description=f"at most this {objective.label} ({objective.unit})")
 

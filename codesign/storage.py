@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Literal
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
@@ -29,21 +30,43 @@ class StorageError(Exception):
     """The storage URL cannot be opened: one line naming the URL and why."""
 
 
-def open_storage(url: str) -> BaseStorage:
+StorageMode = Literal["create", "existing", "read_only"]
+SQLITE_PREFIX = "sqlite:///"
+
+
+def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
+    """The storage at `url`. `create`: files and folders are made as needed (a search);
+    `existing`: a file storage must exist, nothing is created (the dashboard); `read_only`:
+    besides, SQLite is opened read-only, so that nothing can be written (status, pareto,
+    export: an empty or foreign SQLite file is refused, not given Optuna's tables)."""
     try:
         if url.startswith(JOURNAL_PREFIX):
             path = Path(url[len(JOURNAL_PREFIX) :])
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if mode == "create":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif not path.is_file():
+                raise StorageError(f"storage {url}: no such journal file (run `search` first "
+                                   "or give --storage)")
             return JournalStorage(JournalFileBackend(str(path)))
-        if url.startswith("sqlite:///"):
-            database = Path(url[len("sqlite:///") :])
+        if url.startswith(SQLITE_PREFIX):
+            database = Path(url[len(SQLITE_PREFIX) :])
             if str(database) not in ("", ":memory:"):
-                database.parent.mkdir(parents=True, exist_ok=True)
+                if mode == "create":
+                    database.parent.mkdir(parents=True, exist_ok=True)
+                elif not database.is_file():
+                    raise StorageError(f"storage {url}: no such database (run `search` first "
+                                       "or give --storage)")
+                elif mode == "read_only":
+                    return _rdb_storage(f"{SQLITE_PREFIX}file:{database}?mode=ro&uri=true")
         return _rdb_storage(url)
+    except StorageError:
+        raise
     except (OSError, ValueError, ImportError, optuna.exceptions.OptunaError) as exc:
         raise StorageError(f"storage {url}: {_first_line(exc)}") from None
     except Exception as exc:  # SQLAlchemy's connection errors, whatever the driver
-        raise StorageError(f"storage {url}: cannot open ({_first_line(exc)})") from None
+        why = ("not an Optuna storage, and opened read-only" if mode == "read_only"
+               and "readonly database" in str(exc) else _first_line(exc))
+        raise StorageError(f"storage {url}: cannot open ({why})") from None
 
 
 SCHEMA_RACE_RETRIES = 5

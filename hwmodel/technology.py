@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Spec(BaseModel):
     """Base for every spec: unknown keys are errors, and specs are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def one_line(error: pydantic.ValidationError) -> str:

@@ -15,7 +15,7 @@ from trainer.lfsr import DEFAULT_TAPS
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SNGKind(StrEnum):

@@ -15,7 +15,8 @@ from pytorch_lightning.loggers import CSVLogger
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import device_name, resolve_accelerator, resolve_precision
-from trainer.module import SCBNNModule, accuracy_key
+from trainer.evaluate import accuracy_by_length
+from trainer.module import SCBNNModule
 
 
 @dataclass(frozen=True)
@@ -110,22 +111,13 @@ def fit(
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)
-    tester = pl.Trainer(
-        accelerator=accelerator,
-        devices=1,
-        precision=precision,
-        logger=False,
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-    )
-    validation = tester.test(best_module, datamodule.val_dataloader(), verbose=False)[0]
-    test = tester.test(best_module, datamodule=datamodule, verbose=False)[0]
-    lengths = best_module.eval_lengths
+    evaluated = {split: accuracy_by_length(best_module, datamodule, split, accelerator,
+                                           precision, progress) for split in ("val", "test")}
     return FitResult(
         module=best_module,
-        test_accuracy={n: float(test[accuracy_key(n)]) for n in lengths},
+        test_accuracy=evaluated["test"],
         val_accuracy=float(checkpoint.best_model_score or 0.0),
-        val_accuracy_by_length={n: float(validation[accuracy_key(n)]) for n in lengths},
+        val_accuracy_by_length=evaluated["val"],
         checkpoint_path=best,
         log_dir=Path(logger.log_dir),
         epochs_run=trainer.current_epoch,

@@ -1,16 +1,70 @@
-"""Arguments and helpers shared by the commands that read a study."""
+"""Arguments and helpers shared by the commands: value types for options (a bad value is one
+line naming the option, from `OneLineParser`), and opening the study a command reads."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import math
 from typing import TYPE_CHECKING
 
 from codesign.errors import UserError
+from codesign.objectives import accuracy_fraction
 from codesign.space import DEFAULT_RUNS_DIR, SearchSpace, default_storage_url
 
 if TYPE_CHECKING:
     import optuna
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """argparse type: a finite number (not nan, not inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+    return value
+
+
+def accuracy(text: str) -> float:
+    """argparse type: an accuracy as 89 (%) or 0.89 (`codesign.objectives.accuracy_fraction`)."""
+    try:
+        return accuracy_fraction(finite_float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def port(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1..65535)")
+    return value
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def add_format_argument(parser: argparse.ArgumentParser, rows: str) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help=f"table (for people), or csv / json ({rows}, to stdout)")
 
 
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,10 +86,8 @@ def open_study(args: argparse.Namespace) -> tuple[optuna.Study, SearchSpace, obj
     from codesign.study import load_design_study, space_of
 
     url = storage_url(args)
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
-        raise UserError(f"storage {url}: no such database (run `search` first or give --storage)")
     try:
-        storage = open_storage(url)
+        storage = open_storage(url, mode="read_only")
     except StorageError as exc:
         raise UserError(str(exc)) from None
     try:

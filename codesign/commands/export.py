@@ -1,4 +1,5 @@
-"""`export`: write one YAML that rebuilds a chosen design (accepted by `train` and `hw`)."""
+"""`export`: write one YAML that rebuilds a chosen design (accepted by `train`, `hw`, `rtl`
+and `evaluate`), and its trained weights beside it."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from pathlib import Path
 import yaml
 
 from codesign import present
-from codesign.commands.common import add_study_arguments, open_study
-from codesign.errors import UserError
-from codesign.objectives import OBJECTIVES
+from codesign.commands.common import accuracy, add_study_arguments, open_study, positive_float
+from codesign.config_io import check_writable
+from codesign.errors import UserError, describe_error
+from codesign.objectives import ACCURACY, OBJECTIVES
 from codesign.pareto import PICKS, PickError, pick
 from codesign.quiet import quiet_libraries
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "export", help="write one YAML that rebuilds a chosen design"
+        "export", help="write one YAML that rebuilds a chosen design, and its weights"
     )
     add_study_arguments(parser)
     choose = parser.add_mutually_exclusive_group(required=True)
@@ -25,19 +27,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     choose.add_argument("--pick", choices=list(PICKS), help="a rule over the feasible Pareto front")
     for objective in OBJECTIVES.values():
         bound = "at least" if objective.maximize else "at most"
-        unit = "a fraction" if objective.unit == "%" else objective.unit
-        parser.add_argument(f"--{objective.constraint.replace('_', '-')}", type=float,
+        unit = "89 or 0.89" if objective is ACCURACY else objective.unit
+        parser.add_argument(f"--{objective.constraint.replace('_', '-')}",
+                            type=accuracy if objective is ACCURACY else positive_float,
                             dest=objective.constraint,
                             help=f"with --pick: {bound} this {objective.label} ({unit})")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="YAML to write")
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="YAML to write; the weights go beside it (NAME.ckpt)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    check_writable(args.output, "-o")
+    if args.output.suffix == ".ckpt":
+        raise UserError(f"-o {args.output}: the YAML's name; its weights go beside it")
+    weights = args.output.with_suffix(".ckpt")
+    check_writable(weights, "-o")
     quiet_libraries()
     from optuna.trial import TrialState
 
-    from codesign.export import export_document
+    from codesign.export import copy_checkpoint, export_document
 
     study, space, storage = open_study(args)
     if args.trial is not None:
@@ -51,14 +60,30 @@ def run(args: argparse.Namespace) -> int:
             design = pick(study, space, args.pick, limits)
         except PickError as exc:
             raise UserError(f"--pick {args.pick}: {exc}") from None
-    document = export_document(design, study, space, storage)
+    source = Path(design.user_attrs["checkpoint"])
+    document = export_document(design, study, space, storage,
+                               checkpoint=weights.name if source.is_file() else None)
+    _check_agreement(document, args.output)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_file():
+        try:
+            document["checkpoint_sha256"] = copy_checkpoint(source, weights)
+        except Exception as exc:  # a truncated or foreign file: torch raises many kinds
+            weights.unlink(missing_ok=True)
+            raise UserError(f"checkpoint {source}: cannot read ({describe_error(exc)})") from None
     args.output.write_text(yaml.safe_dump(document, sort_keys=False))
-    metrics = document["metrics"]
-    present.console().print(
-        f"design trial {design.number} -> {args.output}: val "
-        f"{present.percent(metrics['val_accuracy'])}, test "
-        f"{present.percent(metrics['test_accuracy'])}, {metrics['energy_pj']:,.0f} pJ, "
-        f"{metrics['area_mm2']:.4f} mm2, {metrics['latency_ns']:,.0f} ns"
-    )
+    present.show(present.console(), [present.exported(design.number, document, args.output,
+                                                      source if not source.is_file() else None)])
     return 0
+
+
+def _check_agreement(document: dict, output: Path) -> None:
+    """What export writes must describe one design (see `codesign.design_agreement`)."""
+    from codesign.design_agreement import disagreement
+    from hwmodel import HardwareDesign
+    from trainer.config import TrainConfig
+
+    problem = disagreement(TrainConfig.model_validate(document["training"]),
+                           HardwareDesign.model_validate(document["hardware"]))
+    if problem:
+        raise UserError(f"{output}: not written: {problem}")

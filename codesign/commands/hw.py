@@ -13,7 +13,14 @@ import argparse
 from pathlib import Path
 
 from codesign import present
-from codesign.config_io import load_design, load_spec, write_json
+from codesign.commands.common import positive_int
+from codesign.config_io import (
+    check_sections_agree,
+    check_writable,
+    load_design,
+    load_spec,
+    write_json,
+)
 from codesign.errors import UserError
 from codesign.paper_check import ACCURACY_FILE, MeasuredAccuracy, paper_check
 from hwmodel import TechnologyError, load_technology
@@ -48,18 +55,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--accuracy", type=Path, default=ACCURACY_FILE, metavar="FILE",
                        help="measured accuracy against N (default: the 3-seed runs of "
                             "docs/reproduction.md)")
-    check.add_argument("--tiles", type=int, default=16, help="tiles of shared-tile designs")
-    check.add_argument("--array-rows", type=int, default=256, help="rows per array")
+    check.add_argument("--tiles", type=positive_int, default=16,
+                       help="tiles of shared-tile designs")
+    check.add_argument("--array-rows", type=positive_int, default=256, help="rows per array")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     out = present.console()
+    check_writable(args.json, "--json")
     if args.paper_check:
         technology = _technology(args.technology or "stt_mram_28nm")
-        for name in ("tiles", "array_rows"):
-            if getattr(args, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')}: must be at least 1")
         accuracy = load_spec(MeasuredAccuracy, args.accuracy)
         try:
             check = paper_check(technology, accuracy, SNGKind(args.sng), args.tiles,
@@ -72,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.design is None:
         raise UserError("hw: give a DESIGN.yaml, or --paper-check")
-    report = load_design(args.design, args.technology).evaluate()
+    design = load_design(args.design, args.technology)
+    check_sections_agree(args.design, design)
+    report = design.evaluate()
     present.show(out, present.hw_report(report))
     if args.json:
         write_json(args.json, report.model_dump(mode="json"))

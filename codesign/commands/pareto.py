@@ -1,5 +1,5 @@
-"""`pareto`: the feasible Pareto front as a table, a PNG, an interactive HTML plot, and the
-hypervolume history."""
+"""`pareto`: the feasible Pareto front as a table (or CSV, JSON), a PNG, an interactive HTML
+plot, and the hypervolume history."""
 
 from __future__ import annotations
 
@@ -8,15 +8,25 @@ import json
 from pathlib import Path
 
 from codesign import present
-from codesign.commands.common import add_study_arguments, open_study
+from codesign.commands.common import (
+    add_format_argument,
+    add_study_arguments,
+    open_study,
+    positive_int,
+)
+from codesign.config_io import check_writable
+from codesign.errors import UserError
 from codesign.quiet import quiet_libraries
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("pareto", help="print and plot a study's Pareto front")
     add_study_arguments(parser)
-    parser.add_argument("--out", type=Path, help="folder for the plots (default runs/STUDY/)")
-    parser.add_argument("--top", type=int, help="rows of the table (default: all)")
+    parser.add_argument("--out", type=Path,
+                        help="folder for the plots (default runs/STUDY/; with --format csv or "
+                             "json, plots only where --out says)")
+    parser.add_argument("--top", type=positive_int, help="rows of the table (default: all)")
+    add_format_argument(parser, "the front's rows; json adds the hypervolume")
     parser.set_defaults(handler=run)
 
 
@@ -32,27 +42,37 @@ def run(args: argparse.Namespace) -> int:
     from codesign.plots import hypervolume_png, pareto_html, pareto_png
     from hwmodel import load_technology
 
+    check_writable(args.out, "--out", folder=True)
     study, space, _ = open_study(args)
-    out = args.out or Path("runs") / space.name
+    out = args.out or (Path("runs") / space.name if args.format == "table" else None)
+    check_writable(out, "--out", folder=True)  # the default folder too, before any work
     front = pareto_front(study)
-    console = present.console()
-    console.print(present.front_table(front, space,
-                                      f"{space.name}: Pareto front ({len(front)} designs)",
-                                      limit=args.top))
     scales = cost_scales(space, load_technology(space.hardware.technology))
     history = hypervolume_history(study, space, scales)
-    files = [
-        pareto_png(feasible_trials(study), front, space, f"{space.name}: designs",
-                   out / "pareto.png", knee_point(front, space) if front else None),
-        pareto_html(study, space, out / "pareto.html"),
-        hypervolume_png(history, f"{space.name}: hypervolume", out / "hypervolume.png"),
-    ]
-    (out / "hypervolume.json").write_text(json.dumps(
-        {"training_runs": [n for n, _ in history], "hypervolume": [h for _, h in history],
-         "normalisation": scales}, indent=2))
-    if history:
-        console.print(f"hypervolume after {history[-1][0]} training runs: {history[-1][1]:.4f} "
-                      "(objectives normalised: 1 - accuracy, cost / largest cost in the space)")
-    for path in files:
-        console.print(f"wrote {path}")
+    hypervolume = history[-1][1] if history else 0.0
+    if args.format == "csv":
+        present.print_csv(present.front_records(front, space))
+    elif args.format == "json":
+        present.print_json({"study": space.name, "hypervolume": hypervolume,
+                            "front": present.front_records(front, space)})
+    if out is None:
+        return 0
+    try:
+        files = [
+            pareto_png(feasible_trials(study), front, space, f"{space.name}: designs",
+                       out / "pareto.png", knee_point(front, space) if front else None),
+            pareto_html(study, space, out / "pareto.html"),
+            hypervolume_png(history, f"{space.name}: hypervolume", out / "hypervolume.png"),
+        ]
+        (out / "hypervolume.json").write_text(json.dumps(
+            {"training_runs": [n for n, _ in history], "hypervolume": [h for _, h in history],
+             "normalisation": scales}, indent=2))
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+    files.append(out / "hypervolume.json")
+    if args.format == "table":
+        present.show(present.console(), present.pareto_report(space, front, args.top, history,
+                                                              files))
+    else:  # stdout holds the data: where the plots went is for the person, on stderr
+        present.show(present.console(stderr=True), [present.wrote(files)])
     return 0

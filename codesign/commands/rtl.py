@@ -12,7 +12,13 @@ import argparse
 from pathlib import Path
 
 from codesign import present
-from codesign.config_io import load_design, read_yaml, write_json
+from codesign.config_io import (
+    check_sections_agree,
+    check_writable,
+    load_design,
+    read_yaml,
+    write_json,
+)
 from codesign.errors import UserError
 
 
@@ -34,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     design = load_design(args.design)
+    check_sections_agree(args.design, design)
+    check_writable(args.output, "-o", folder=True)
     document = read_yaml(args.design)
     training = document.get("training") if isinstance(document, dict) else None
     from rtl import find_yosys, to_verilog
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         blocks = design_blocks(design, training, args.sobol_storage)
     except ValueError as exc:
         raise UserError(f"{args.design}: {exc}") from None
-    _writable_folder(args.output)
+    args.output.mkdir(parents=True, exist_ok=True)
     technology = design.technology
     manifest = {"design": str(args.design), "technology": technology.name,
                 "architecture": design.architecture.model_dump(mode="json"), "blocks": []}
@@ -76,13 +84,3 @@ def run(args: argparse.Namespace) -> int:
     out.print(present.rtl_table(rows, technology.node_nm, args.synth))
     out.print(f"manifest: {args.output / 'manifest.json'}")
     return 0
-
-
-def _writable_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".codesign-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(f"{folder}: cannot write ({exc.strerror})") from None

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from codesign import present
+from codesign.commands.common import positive_int
 from codesign.config_io import read_yaml, validate
 from codesign.design_space import check_initial_networks
 from codesign.errors import UserError
@@ -25,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("space", type=Path, help="search-space YAML (see search_spaces/)")
     parser.add_argument("--storage", help="Optuna storage URL (overrides the YAML)")
     parser.add_argument("--ray-address", help="join this Ray cluster (implies execution: ray)")
-    parser.add_argument("--workers", type=int, help="trainings in flight (overrides the YAML)")
+    parser.add_argument("--workers", type=positive_int,
+                        help="trainings in flight (overrides the YAML)")
     parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"),
                         help="where trainings run (overrides execution.accelerator)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -1,4 +1,4 @@
-"""`status`: a study's progress and its current best designs."""
+"""`status`: a study's progress and its current best designs (a table, CSV or JSON)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import argparse
 from collections import Counter
 
 from codesign import present
-from codesign.commands.common import add_study_arguments, open_study
+from codesign.commands.common import (
+    add_format_argument,
+    add_study_arguments,
+    open_study,
+    positive_int,
+)
 from codesign.quiet import quiet_libraries
 
 
@@ -15,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "status", help="show a study's progress and its current best designs"
     )
     add_study_arguments(parser)
-    parser.add_argument("--top", type=int, default=10, help="designs to list")
+    parser.add_argument("--top", type=positive_int, default=10,
+                        help="designs to list in the table (csv and json list the whole front)")
+    add_format_argument(parser, "csv: the front's rows; json: the progress and the front")
     parser.set_defaults(handler=run)
 
 
@@ -28,25 +35,22 @@ def run(args: argparse.Namespace) -> int:
     network_study = load_network_study(storage, space.name)
     networks = network_study.get_trials(deepcopy=False)
     outcomes = Counter(t.user_attrs.get("outcome", t.state.name.lower()) for t in networks)
-    console = present.console()
-    counted = attempts(network_study)
-    console.print(
-        f"study [bold]{space.name}[/]: {counted}/{space.budget.trials} networks "
-        f"({outcomes['trained']} trained, {outcomes['failed']} failed, "
-        f"{outcomes['over_budget']} rejected by budgets, {outcomes['running']} running, "
-        f"{outcomes['interrupted']} interrupted); "
-        f"{len(study.get_trials(deepcopy=False))} design points"
-    )
-    for trial in networks:
-        if trial.user_attrs.get("outcome") == "failed":
-            console.print(f"  network #{trial.number} failed: {trial.user_attrs.get('error')}")
+    progress = {
+        "study": space.name,
+        "budget": space.budget.trials,
+        "networks_counted": attempts(network_study),
+        "networks": {"trained": outcomes["trained"], "failed": outcomes["failed"],
+                     "rejected_by_budgets": outcomes["over_budget"],
+                     "running": outcomes["running"], "interrupted": outcomes["interrupted"]},
+        "design_points": len(study.get_trials(deepcopy=False)),
+        "failures": [{"network_trial": t.number, "error": t.user_attrs.get("error")}
+                     for t in networks if t.user_attrs.get("outcome") == "failed"],
+    }
     front = pareto_front(study)
-    if front:
-        best = front[0].user_attrs
-        console.print(
-            f"most accurate design: val {present.percent(best['val_accuracy'])}, "
-            f"test {present.percent(best['test_accuracy'])}"
-        )
-    console.print(present.front_table(front, space, f"Pareto front: {len(front)} designs",
-                                      limit=args.top))
+    if args.format == "table":
+        present.show(present.console(), present.status_report(progress, front, space, args.top))
+    elif args.format == "csv":
+        present.print_csv(present.front_records(front, space))
+    else:
+        present.print_json({**progress, "front": present.front_records(front, space)})
     return 0

@@ -8,8 +8,9 @@ from pathlib import Path
 import yaml
 
 from codesign import present
-from codesign.config_io import load_train_config, write_json
-from codesign.errors import UserError
+from codesign.commands.common import positive_int
+from codesign.config_io import check_writable, load_train_config, write_json
+from codesign.errors import UserError, describe_error
 from codesign.quiet import quiet_libraries
 
 
@@ -20,10 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train one SC-BNN and print its test accuracy at each requested N.",
     )
     parser.add_argument("config", type=Path, help="MODEL.yaml, or a YAML written by `export`")
-    parser.add_argument(
-        "--eval-lengths", type=int, nargs="+", metavar="N", help="override input.eval_lengths"
-    )
-    parser.add_argument("--epochs", type=int, help="override optim.epochs")
+    parser.add_argument("--eval-lengths", type=positive_int, nargs="+", metavar="N",
+                        help="override input.eval_lengths")
+    parser.add_argument("--epochs", type=positive_int, help="override optim.epochs")
     parser.add_argument("--output-dir", help="override output_dir")
     parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"),
                         help="override accelerator (an exported GPU design retrains on cpu)")
@@ -71,11 +71,15 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name):
             overrides[name] = getattr(args, name)
     config = load_train_config(args.config, overrides)
+    check_writable(args.json, "--json")  # before the training, not after it
+    check_writable(Path(config.output_dir), "--output-dir" if args.output_dir
+                   else f"{args.config}: output_dir", folder=True)
 
     # heavy imports (torch, Lightning) only once the spec is known to be valid
     from trainer.data import DatasetError
     from trainer.device import AcceleratorUnavailable, resolve_accelerator, resolve_precision
     from trainer.fit import fit
+    from trainer.module import TrainingDiverged
 
     try:
         resolve_precision(config.precision, resolve_accelerator(config.accelerator))
@@ -86,6 +90,13 @@ def run(args: argparse.Namespace) -> int:
         result = fit(config, progress=not args.no_progress)
     except DatasetError as exc:
         raise UserError(str(exc)) from None
+    except TrainingDiverged as exc:
+        raise UserError(f"{args.config}: the training diverged: {exc} (a lower optim.lr, "
+                        "or optim.schedule, may help)") from None
+    except OSError as exc:  # a full disk, a folder that went away: the checkpoints
+        raise UserError(f"{config.output_dir}: cannot write ({exc.strerror or exc})") from None
+    except (RuntimeError, ValueError) as exc:  # e.g. optim.lr so large that Adam overflows
+        raise UserError(f"{args.config}: the training failed: {describe_error(exc)}") from None
 
     out = present.console()
     present.show(out, present.train_result(config, result))

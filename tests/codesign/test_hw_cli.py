@@ -79,7 +79,9 @@ def test_hardware_section_and_inline_technology(tmp_path, capsys) -> None:
     inner["technology"] = yaml.safe_load(
         (ROOT / "hwmodel" / "presets" / "stt_mram_28nm.yaml").read_text()
     )
-    path = write(tmp_path / "exported.yaml", {"hardware": inner, "training": {"whatever": 1}})
+    training = {"model": {"kind": "mlp", "hidden": [1024, 1024]},
+                "input": {"mode": "fixed_point"}}  # the same network: the sections agree
+    path = write(tmp_path / "exported.yaml", {"hardware": inner, "training": training})
     out_json = tmp_path / "r.json"
     assert main(["hw", str(path), "--json", str(out_json)]) == 0
     assert json.loads(out_json.read_text())["effective_bitstream_length"] == 1
@@ -112,7 +114,7 @@ def test_paper_check_prints_the_table_and_writes_json(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize(("flags", "expected"), [
     (["--sng", "quantum"], "--sng"),
-    (["--tiles", "0"], "--tiles: must be at least 1"),
+    (["--tiles", "0"], "--tiles: 0 must be at least 1"),
     (["--accuracy", "missing.json"], "missing.json: no such file"),
     (["--technology", "no_such_preset"], "--technology"),
 ])

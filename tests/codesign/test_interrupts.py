@@ -28,43 +28,15 @@ from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
 import codesign.search as search_module
-from codesign.execution import Finished
 from codesign.search import run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
 from codesign.study import attempts
+from tests.codesign.stubs import stub_trainings
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 2  # networks per search
 STRIDE = 19  # the default run interrupts after every STRIDE-th storage call (~13 points)
-
-
-class StubExecutor:
-    """Trains nothing: a network's accuracy is a number derived from its trial."""
-
-    capacity = 1
-
-    def __init__(self, lengths: list[int]):
-        self.lengths, self.pending = lengths, []
-
-    def submit(self, key, job):
-        self.pending.append(key)
-
-    def wait(self, timeout_s):
-        if not self.pending:
-            return []
-        key = self.pending.pop(0)
-        accuracy = {str(n): 0.5 + 0.01 * ((key * 7 + n) % 40) for n in self.lengths}
-        return [Finished(key, {
-            "val_accuracy": accuracy, "test_accuracy": accuracy, "checkpoint": f"ck{key}.ckpt",
-            "train_time_s": 0.0, "epochs_run": 1, "device": "stub", "host": "stub", "pid": 0,
-            "node_id": None, "gpu_ids": []}, None)]
-
-    def cancel(self):
-        self.pending.clear()
-
-    def shutdown(self):
-        pass
 
 
 class SignalAfterCalls:
@@ -114,9 +86,7 @@ def fast_tmp(tmp_path):
 def stubbed_space(tiny_space, monkeypatch):
     spec = tiny_space(budget={"trials": BUDGET})
     space = SearchSpace.model_validate(spec)
-    lengths = sorted({1, *space.input.bitstream_lengths})
-    monkeypatch.setattr(search_module, "make_executor",
-                        lambda space, address, on_event: StubExecutor(lengths))
+    stub_trainings(monkeypatch, space)
     return spec
 
 

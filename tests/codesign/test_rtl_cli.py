@@ -62,8 +62,11 @@ def test_a_fixed_point_design_has_the_multi_bit_tree_and_no_sng(tmp_path):
 
 
 @pytest.mark.parametrize(("document", "flags", "expected"), [
-    ({"hardware": _design(), "training": {"input": {"sng": {"kind": "sobol"}}}}, [],
-     "is built as sobol, but hardware.architecture.sng_kind is lfsr"),
+    ({"hardware": {**_design(), "workload": {"kind": "mlp", "input_size": 784, "hidden": [8],
+                                             "num_classes": 10}},
+      "training": {"model": {"kind": "mlp", "hidden": [8]},
+                   "input": {"length": 8, "sng": {"kind": "sobol"}}}}, [],
+     "sng_kind is lfsr, but training.input.sng.kind is sobol"),
     (_design(bitstream_length=0), [], "architecture.bitstream_length"),
 ])
 def test_bad_designs_are_one_line(tmp_path, capsys, document, flags, expected):

@@ -129,7 +129,7 @@ def test_export_by_trial_number_and_bad_requests(finished_study, capsys):
     assert main(["export", *finished_study["args"], "--trial", "0", "-o", str(out)]) == 0
     assert yaml.safe_load(out.read_text())["study"]["design_trial"] == 0
     assert main(["export", *finished_study["args"], "--trial", "9999", "-o", str(out)]) == 2
-    assert main(["export", *finished_study["args"], "--pick", "knee", "--min-accuracy", "1.01",
+    assert main(["export", *finished_study["args"], "--pick", "knee", "--min-accuracy", "100",
                  "-o", str(out)]) == 2
     assert "no design" in capsys.readouterr().err
 

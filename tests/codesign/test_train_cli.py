@@ -115,7 +115,7 @@ def test_set_overrides_any_field_with_yaml_values(tmp_path, tiny_fmnist_dir):
     (["--set", "input..kind=x"], "expected KEY=VALUE"),
     (["--set", "input.sgn.kind=sobol"], "input.sgn: unknown key"),
     (["--set", "input.length=[1"], "not valid YAML"),
-    (["--epochs", "0"], "optim.epochs"),
+    (["--epochs", "0"], "--epochs: 0 must be at least 1"),
 ])
 def test_bad_overrides_are_one_line(tmp_path, tiny_fmnist_dir, capsys, flags, expected):
     path = _write(tmp_path / "model.yaml", _tiny_config(tiny_fmnist_dir, tmp_path / "runs"))

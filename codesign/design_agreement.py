@@ -1,0 +1,57 @@
+"""Whether an exported design's sections describe one design: its `hardware` (what `hw` and
+`rtl` cost and build) and its `training` (what `train` retrains and `evaluate` tests).
+
+An exported design is one YAML a person may edit; an edit to one section that the other does
+not follow (a wider layer, another N, another SNG) would make every later number describe a
+design that does not exist. `export` checks what it writes; `hw`, `rtl` and `evaluate` check
+what they read.
+"""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter
+
+from codesign.compose import workload_of_model
+from codesign.kinds import FIRST_LAYER_MODES, hardware_sng
+from hwmodel import HardwareDesign, WorkloadSpec
+from trainer.config import InputMode, SNGKind, TrainConfig
+
+
+def _layer_shapes(workload) -> list[tuple[int, int, int, int]]:
+    return [(layer.inputs, layer.outputs, layer.kernel, layer.positions)
+            for layer in workload.build().layers]
+
+
+def disagreement(training: TrainConfig, design: HardwareDesign) -> str | None:
+    """The first field where the hardware contradicts the training, or None."""
+    trained = TypeAdapter(WorkloadSpec).validate_python(
+        workload_of_model(training.model.model_dump(mode="json"), training.data.dataset))
+    if _layer_shapes(trained) != _layer_shapes(design.workload):
+        return ("hardware.workload: its layers are not those of training.model on "
+                f"training.data.dataset {training.data.dataset}")
+    arch, inputs = design.architecture, training.input
+    deployable = FIRST_LAYER_MODES.get(inputs.mode, ())
+    if arch.first_layer_mode not in deployable:
+        as_hardware = " or ".join(deployable) or "no hardware first layer"
+        return (f"hardware.architecture.first_layer_mode is {arch.first_layer_mode}, but "
+                f"training.input.mode {inputs.mode} deploys as {as_hardware}")
+    if inputs.mode != InputMode.SC:
+        return None
+    checks = [
+        ("bitstream_length", arch.bitstream_length, inputs.lengths_to_evaluate,
+         "input.eval_lengths", arch.bitstream_length in inputs.lengths_to_evaluate),
+        ("merge_point", arch.merge_point, str(inputs.merge_point), "input.merge_point",
+         arch.merge_point == inputs.merge_point),
+        ("sng_kind", arch.sng_kind, hardware_sng(inputs.sng.kind), "input.sng.kind",
+         arch.sng_kind == hardware_sng(inputs.sng.kind)),
+        ("sng_sharing", arch.sng_sharing, inputs.sng.sharing, "input.sng.sharing",
+         arch.sng_sharing == inputs.sng.sharing),
+    ]
+    if inputs.sng.kind == SNGKind.LFSR:
+        checks.append(("lfsr_width_bits", arch.lfsr_width_bits, inputs.sng.width,
+                       "input.sng.width", arch.lfsr_width_bits == inputs.sng.width))
+    for field, hardware, trained_value, training_field, agree in checks:
+        if not agree:
+            return (f"hardware.architecture.{field} is {hardware}, but training."
+                    f"{training_field} is {trained_value}")
+    return None
