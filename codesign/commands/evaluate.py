@@ -60,11 +60,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         module = SCBNNModule.from_checkpoint(checkpoint)
-    except pickle.UnpicklingError:  # torch's message is a page on weights_only
+    except Exception as exc:  # truncated, foreign, not weights only: torch raises many kinds
+        why = ("torch.load with weights_only=True refuses it"  # torch's message is a page
+               if isinstance(exc, pickle.UnpicklingError) else describe_error(exc))
         raise UserError(f"checkpoint {checkpoint}: cannot load: not a PyTorch checkpoint of "
-                        "weights (torch.load with weights_only=True refuses it)") from None
-    except Exception as exc:  # truncated, foreign: torch raises many kinds
-        raise UserError(f"checkpoint {checkpoint}: cannot load ({describe_error(exc)})") from None
+                        f"weights ({why})") from None
     _check_trained_as_designed(module.config, config, checkpoint, args.design)
     try:
         accelerator = resolve_accelerator(args.accelerator)

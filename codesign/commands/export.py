@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_study_arguments(parser)
     choose = parser.add_mutually_exclusive_group(required=True)
     choose.add_argument("--trial", type=int, help="a design-point trial number")
-    choose.add_argument("--pick", choices=list(PICKS), help="a rule over the feasible Pareto front")
+    choose.add_argument("--pick", choices=list(PICKS), metavar="RULE",
+                        help=f"a rule over the feasible Pareto front: {', '.join(PICKS)}")
     for objective in OBJECTIVES.values():
         bound = "at least" if objective.maximize else "at most"
         unit = "89 or 0.89" if objective is ACCURACY else objective.unit

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -165,3 +166,66 @@ def test_dashboard_serves_the_study_on_loopback(finished_study):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_an_exported_design_moves_and_evaluates_without_retraining(finished_study, tmp_path,
+                                                                   capsys):
+    import json
+    import shutil
+
+    import optuna
+
+    study = optuna.load_study(study_name="tiny", storage=finished_study["storage"])
+    sc = next(t.number for t in study.trials if t.params["input_mode"] == "sc")  # many N
+    first = tmp_path / "exported"
+    assert main(["export", *finished_study["args"], "--trial", str(sc),
+                 "-o", str(first / "design.yaml")]) == 0
+    text = (first / "design.yaml").read_text()
+    assert str(finished_study["root"]) not in text  # no path into the search's folders
+    document = yaml.safe_load(text)
+    assert document["training"]["output_dir"] == "runs/train"
+    assert document["checkpoint"] == "design.ckpt" and len(document["checkpoint_sha256"]) == 64
+
+    moved = shutil.move(str(first), str(tmp_path / "elsewhere"))
+    result = tmp_path / "evaluated.json"
+    assert main(["evaluate", f"{moved}/design.yaml", "--json", str(result)]) == 0
+    accuracy = json.loads(result.read_text())["test_accuracy"]
+    # the same weights and the same seeded (LFSR) streams: the search's number exactly
+    assert list(accuracy.values()) == [document["metrics"]["test_accuracy"]]
+    assert main(["evaluate", f"{moved}/design.yaml", "--eval-lengths", "1", "4", "16",
+                 "--json", str(result)]) == 0
+    assert sorted(json.loads(result.read_text())["test_accuracy"]) == ["1", "16", "4"]
+    assert "evaluated, not retrained" in capsys.readouterr().out
+
+
+def test_status_and_pareto_print_csv_and_json_and_change_nothing(finished_study, capsys,
+                                                                 tmp_path, monkeypatch):
+    import csv
+    import hashlib
+    import json
+
+    database = finished_study["storage"].removeprefix("sqlite:///")
+    before = hashlib.sha256(Path(database).read_bytes()).hexdigest()
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["status", *finished_study["args"], "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["networks"]["trained"] == 3 and status["front"]
+    assert {"design_trial", "network_trial", "val_accuracy", "energy_pj", "area_mm2",
+            "bitstream_length", "tiles"} <= set(status["front"][0])
+    assert main(["pareto", *finished_study["args"], "--format", "csv"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert len(rows) == len(status["front"])
+    assert 0 < float(rows[0]["val_accuracy"]) <= 1  # machine formats: fractions
+    assert list(tmp_path.iterdir()) == []  # csv to stdout: no plots unless --out says
+    assert hashlib.sha256(Path(database).read_bytes()).hexdigest() == before
+
+
+def test_accuracy_limits_accept_percent_and_fraction(finished_study, tmp_path, capsys):
+    picked = []
+    for value in ("50", "0.5"):
+        out = tmp_path / f"limit-{value}.yaml"
+        assert main(["export", *finished_study["args"], "--pick", "min-energy",
+                     "--min-accuracy", value, "-o", str(out)]) == 0
+        picked.append(yaml.safe_load(out.read_text())["study"]["design_trial"])
+    assert picked[0] == picked[1]

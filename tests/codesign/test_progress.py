@@ -1,0 +1,48 @@
+"""The search's progress: which network of the budget, a timer per network, an ETA, the
+running front and hypervolume; lines that stay readable at 80 columns."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from rich.console import Console
+
+from codesign.commands.search import SearchProgress
+from codesign.search import SearchEvent
+from codesign.space import SearchSpace
+
+
+def _progress(tiny_space) -> tuple[SearchProgress, io.StringIO]:
+    space = SearchSpace.model_validate(tiny_space(budget={"trials": 6}))
+    text = io.StringIO()
+    console = Console(file=text, width=80, force_terminal=False, highlight=False)
+    return SearchProgress(space, console, disabled=False), text
+
+
+def _trained(trial: int, ordinal: int) -> SearchEvent:
+    return SearchEvent("trained", trial, "key", data={
+        "ordinal": ordinal, "val_accuracy": {"1": 0.8, "4": 0.9}, "design_points": 5,
+        "front_size": 7, "hypervolume": 0.4321})
+
+
+def test_numbering_timer_eta_and_front(tiny_space):
+    progress, text = _progress(tiny_space)
+    with progress.live:
+        progress.on_event(SearchEvent("started", data={"attempted": 4, "budget": 6,
+                                                       "front_size": 3, "hypervolume": 0.2}))
+        progress.on_event(SearchEvent("training", 11, "key", data={"ordinal": 5}))
+        first = progress.trainings[11][0]
+        time.sleep(0.05)
+        progress.on_event(_trained(11, 5))
+        progress.on_event(SearchEvent("training", 12, "key", data={"ordinal": 6}))
+        task = progress.live.tasks[-1]
+        assert task.id != first and task.description == "network 6/6 (trial #12)"
+        assert task.elapsed is None or task.elapsed < 0.05  # its own timer, from zero
+        note = progress.live.tasks[0].fields["note"]
+        assert "front 7 designs, HV 0.4321" in note and "ETA" in note and "ETA -" not in note
+        progress.on_event(_trained(12, 6))
+    output = text.getvalue()
+    assert "network 5/6 (trial #11) trained in 0 s: val acc 90.00%, 5 designs; front 7" in output
+    assert "network 6/6 (trial #12)" in output and "#12" not in output.replace("(trial #12)", "")
+    assert max(len(line) for line in output.splitlines()) <= 80
