@@ -6,8 +6,10 @@ The driver owns the Optuna storage. For each network the sampler proposes it
 2. hands the training to an executor (in-process or Ray) and keeps heartbeats for it;
 3. records every design point of the trained network in the design study, then tells the
    network trial its most accurate feasible design point.
-A failed training is a failed trial with its error; an interruption fails the trials in
-flight (they are retried on resume) and leaves none RUNNING.
+A failed training is a failed trial with its error; failures that share a cause (the data,
+the configuration, the machine) stop the search without costing budget (`SearchHalted`). An
+interruption fails the trials in flight (they are retried on resume) and leaves none RUNNING
+(`codesign.interrupts`).
 """
 
 from __future__ import annotations
@@ -233,6 +235,10 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                 trial.set_user_attr(name, value)
             tell(trial, **outcome)
 
+    def spent() -> int:
+        """Networks that count against the budget, those in training here left out."""
+        return attempts(networks) - len(in_flight)
+
     counted = attempts(networks)
     on_event(SearchEvent("started", data={"attempted": counted, "budget": space.budget.trials,
                                          **front.summary()}))
@@ -262,8 +268,8 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                 if not any(fits_hardware_budget(space, p) for p in points):
                     settle(trial, {"outcome": "over_budget"}, state=TrialState.PRUNED)
                     summary.networks_rejected += 1
-                    on_event(SearchEvent("rejected", trial.number, key,
-                                         data={"ordinal": counted + 1}))
+                    on_event(SearchEvent("rejected", trial.number, key, data={
+                        "ordinal": counted + 1, "spent": spent()}))
                     continue
                 config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
@@ -291,7 +297,7 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                 if finished.error is not None:
                     summary.networks_failed += 1
                     on_event(SearchEvent("failed", finished.key, finished.error,
-                                         data={"ordinal": entry.ordinal}))
+                                         data={"ordinal": entry.ordinal, "spent": spent()}))
                     halt = failures.failure(finished.key, finished)
                     if halt:
                         excuse_failures(networks, list(failures.errors))
@@ -302,8 +308,8 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                 summary.networks_trained += 1
                 summary.design_points += len(kept)
                 on_event(SearchEvent("trained", finished.key, entry.network.key(), data={
-                    "design_points": len(kept), "ordinal": entry.ordinal, **front.summary(),
-                    **finished.result}))
+                    "design_points": len(kept), "ordinal": entry.ordinal, "spent": spent(),
+                    **front.summary(), **finished.result}))
     except BaseException as exc:
         with held_interrupts():
             reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "aborted"

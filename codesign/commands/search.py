@@ -153,7 +153,7 @@ class SearchProgress:
             if event.kind == "trained":
                 self.front = {"front_size": data["front_size"],
                               "hypervolume": data["hypervolume"]}
-            self.done += 1
+            self.done = data["spent"]  # a failure may cost no budget (docs/search.md)
             self.live.console.print(present.search_event_line(
                 event, self.space.budget.trials,
                 self.durations[-1] if task is not None else None))

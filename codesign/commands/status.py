@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         "networks_counted": attempts(network_study),
         "networks": {"trained": outcomes["trained"], "failed": outcomes["failed"],
                      "rejected_by_budgets": outcomes["over_budget"],
-                     "running": outcomes["running"], "interrupted": outcomes["interrupted"]},
+                     "running": outcomes["running"],
+                     "interrupted": outcomes["interrupted"] + outcomes["aborted"]},
         "design_points": len(study.get_trials(deepcopy=False)),
         "failures": [{"network_trial": t.number, "error": t.user_attrs.get("error")}
                      for t in networks if t.user_attrs.get("outcome") == "failed"],

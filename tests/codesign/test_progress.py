@@ -22,7 +22,8 @@ def _progress(tiny_space) -> tuple[SearchProgress, io.StringIO]:
 
 def _trained(trial: int, ordinal: int) -> SearchEvent:
     return SearchEvent("trained", trial, "key", data={
-        "ordinal": ordinal, "val_accuracy": {"1": 0.8, "4": 0.9}, "design_points": 5,
+        "ordinal": ordinal, "spent": ordinal, "val_accuracy": {"1": 0.8, "4": 0.9},
+        "design_points": 5,
         "front_size": 7, "hypervolume": 0.4321})
 
 
