@@ -224,9 +224,9 @@ def _verdict(claim: str, rows: list, key: str) -> str:
 
 def rtl_table(rows: list[dict], node_nm: float, synthesized: bool) -> Table:
     """Each block: the model's primitives and area, and (synthesized) area and ratio."""
-    columns = [("block", "left"), ("model primitives", "left"), ("model um^2", "right")]
+    columns = [("block", "left"), ("model primitives", "left"), ("model\num^2", "right")]
     if synthesized:
-        columns += [(f"synth um^2 ({node_nm:g} nm)", "right"), ("synth/model", "right")]
+        columns += [(f"synth um^2\n{node_nm:g} nm", "right"), ("synth/\nmodel", "right")]
     result = table("Logic blocks" + (": the model against Yosys" if synthesized else ""), columns)
     for row in rows:
         cells = [row["name"], row["model_primitives"], number(row["model_area_um2"])]
