@@ -111,7 +111,7 @@ class PaperCheck(Model):
                 [r for r in self.rows if r.reaches_energy])
 
 
-def _dataflows(sng: SNGKind) -> list[str]:
+def dataflows_for(sng: SNGKind) -> list[str]:
     """The first-layer dataflows an SC design with this SNG can use."""
     generator = Generator.get(HARDWARE_SNG[sng])
     return [name for name in FirstLayerDataflow.names()
@@ -142,7 +142,7 @@ def paper_check(
     rows = []
     for organisation in Organisation.names():
         for circuit in PopcountCircuit.names():
-            for dataflow in _dataflows(sng):
+            for dataflow in dataflows_for(sng):
                 sc = evaluate(workload, Architecture(
                     organisation=organisation, popcount_circuit=circuit,
                     first_layer_mode="sc", first_layer_dataflow=dataflow,
