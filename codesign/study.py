@@ -34,7 +34,7 @@ from codesign.compose import (
     violations,
 )
 from codesign.design_space import Network, distributions
-from codesign.objectives import OBJECTIVES
+from codesign.objectives import COSTS, OBJECTIVES
 from codesign.space import SamplerSpec, SearchSpace
 
 NETWORKS_SUFFIX = ":networks"
@@ -160,9 +160,7 @@ def design_trials(
                     "test_accuracy": accuracy_at(outcome, point, "test"),
                     "val_accuracy": accuracy,
                     "checkpoint": outcome["checkpoint"],
-                    "area_mm2": point.area_mm2,
-                    "energy_pj": point.energy_pj,
-                    "latency_ns": point.latency_ns,
+                    **{o.attribute: point.metric(o.metric) for o in COSTS},
                     "inferences_per_s": point.cost["inferences_per_s"],
                     "architecture": point.architecture,
                     "area_by_component_um2": point.cost["area_by_component_um2"],
@@ -178,8 +176,8 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
                        outcome: dict[str, Any]) -> None:
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
     hardware_names = sorted({name for point in points for name in point.params})
-    columns = [*network.params, *hardware_names, "val_accuracy", "test_accuracy",
-               "energy_pj", "area_mm2", "latency_ns"]
+    costs = [o.attribute for o in COSTS]
+    columns = [*network.params, *hardware_names, "val_accuracy", "test_accuracy", *costs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", newline="") as handle:
         writer = csv.writer(handle)
@@ -188,8 +186,7 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
             row = {**network.params, **point.params,
                    "val_accuracy": accuracy_at(outcome, point),
                    "test_accuracy": accuracy_at(outcome, point, "test"),
-                   "energy_pj": point.energy_pj, "area_mm2": point.area_mm2,
-                   "latency_ns": point.latency_ns}
+                   **{o.attribute: point.metric(o.metric) for o in COSTS}}
             writer.writerow([row.get(name, "") for name in columns])
 
 
