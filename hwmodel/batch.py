@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from hwmodel.core import Evaluation, evaluate_by_organisation
+from hwmodel.report import derived_totals
 from hwmodel.technology import Technology
 from hwmodel.workload import Workload
 
@@ -98,12 +99,7 @@ def evaluate_batch(
         totals["n"][where] = evaluation.effective_bitstream_length
     area, energy, latency = totals["area"], totals["energy"], totals["latency"]
     return BatchResult(
-        area_um2=area,
-        area_mm2=area * 1e-6,
-        energy_pj=energy,
-        latency_ns=latency,
-        inferences_per_s=1e9 / latency,
-        average_power_mw=energy / latency,
-        effective_bitstream_length=totals["n"],
-        parts=parts,
+        area_um2=area, energy_pj=energy, latency_ns=latency,
+        **derived_totals(area, energy, latency),
+        effective_bitstream_length=totals["n"], parts=parts,
     )
