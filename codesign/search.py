@@ -32,6 +32,7 @@ from codesign.compose import (
     train_config,
     violations,
 )
+from codesign.dashboard_view import annotate_training_run, record_constraints
 from codesign.design_space import Network, check_initial_networks, suggest_network
 from codesign.execution import Executor, LocalExecutor, RayExecutor
 from codesign.space import SearchSpace
@@ -245,7 +246,7 @@ def run_search(
                     on_event(SearchEvent("failed", finished.key, finished.error))
                     continue
                 with _deferred_interrupts():  # design points and the network told together
-                    recorded = _record(space, designs, entry, finished.result, tell)
+                    recorded = _record(space, storage, designs, entry, finished.result, tell)
                     del in_flight[finished.key]
                 summary.networks_trained += 1
                 summary.design_points += recorded
@@ -286,16 +287,17 @@ def design_table_path(space: SearchSpace, network_trial: int) -> Path:
     return Path(space.name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
 
 
-def _record(space, designs, entry: _InFlight, result: dict[str, Any], tell) -> int:
-    """Design points first, then the network trial: a crash in between loses nothing."""
+def _record(space, storage, designs, entry: _InFlight, result: dict[str, Any], tell) -> int:
+    """Design points first, then the network trial: a crash in between loses nothing (the
+    dashboard's notes come last: a crash before them loses only notes)."""
     table = design_table_path(space, entry.trial.number)
     write_design_table(Path(space.output_dir) / table, entry.network, entry.points, result)
     kept = network_front(space, entry.points, result)
-    trials = design_trials(space, entry.network, kept, result, entry.trial.number)
+    trials = design_trials(space, entry.network, kept, result, entry.trial.number,
+                           started=entry.trial.datetime_start)
     designs.add_trials(trials)
     best, accuracy = representative_point(space, entry.points, result)
-    for name, value in violations(space, accuracy, best).items():
-        entry.trial.set_constraint(name, value)
+    record_constraints(storage, entry.trial, violations(space, accuracy, best))
     for name in ("val_accuracy", "test_accuracy", "checkpoint", "train_time_s", "host",
                  "pid", "node_id", "gpu_ids", "epochs_run", "device"):
         entry.trial.set_user_attr(name, result.get(name))
@@ -304,6 +306,7 @@ def _record(space, designs, entry: _InFlight, result: dict[str, Any], tell) -> i
     entry.trial.set_user_attr("design_points_costed", len(entry.points))
     entry.trial.set_user_attr("design_points_table", str(table))
     tell(entry.trial, values=objective_values(space, accuracy, best))
+    annotate_training_run(storage, space, designs, entry.trial)
     return len(trials)
 
 

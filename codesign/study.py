@@ -18,6 +18,7 @@ import csv
 import gzip
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,12 @@ from codesign.compose import (
     metric_names,
     objective_values,
     violations,
+)
+from codesign.dashboard_view import (
+    dashboard_constraints,
+    set_study_attributes,
+    study_attributes,
+    write_study_notes,
 )
 from codesign.design_space import Network, distributions
 from codesign.objectives import COSTS, OBJECTIVES
@@ -78,7 +85,7 @@ def open_studies(
         sampler=build_sampler(space), load_if_exists=True,
     )
     identity = _search_identity(space)
-    stored = designs.user_attrs.get(IDENTITY_ATTR)
+    stored = _records(storage, designs).get(IDENTITY_ATTR)
     if stored is not None and stored != identity:
         raise StudyMismatch(
             f"study '{space.name}' exists in this storage with a different search space; "
@@ -86,13 +93,26 @@ def open_studies(
         )
     if [d.name.lower() for d in designs.directions] != directions(space):
         raise StudyMismatch(f"study '{space.name}' exists with other objectives")
-    if stored is None:
-        for study in (designs, networks):
+    for study, role in ((designs, "designs"), (networks, "networks")):
+        if study.metric_names != metric_names(space):
             study.set_metric_names(metric_names(space))
-            study.set_user_attr(IDENTITY_ATTR, identity)
-            study.set_user_attr("sampler", space.sampler.model_dump(mode="json"))
-    designs.set_user_attr(SPACE_ATTR, space.model_dump_json())
+        _set_record(storage, study, IDENTITY_ATTR, identity)
+        set_study_attributes(study, study_attributes(space, role))
+    _set_record(storage, designs, SPACE_ATTR, space.model_dump_json())
+    write_study_notes(storage, space, designs, networks)
     return designs, networks
+
+
+def _records(storage: BaseStorage, study: optuna.Study) -> dict[str, Any]:
+    """codesign's own records of a study (its identity, its space). They are study system
+    attributes, which the dashboard does not show; studies written before kept them as user
+    attributes."""
+    system = storage.get_study_system_attrs(storage.get_study_id_from_name(study.study_name))
+    return {key: system.get(key, study.user_attrs.get(key)) for key in (IDENTITY_ATTR, SPACE_ATTR)}
+
+
+def _set_record(storage: BaseStorage, study: optuna.Study, key: str, value: str) -> None:
+    storage.set_study_system_attr(storage.get_study_id_from_name(study.study_name), key, value)
 
 
 def load_design_study(storage: BaseStorage, name: str) -> optuna.Study:
@@ -103,9 +123,9 @@ def load_network_study(storage: BaseStorage, name: str) -> optuna.Study:
     return optuna.load_study(study_name=name + NETWORKS_SUFFIX, storage=storage)
 
 
-def space_of(study: optuna.Study) -> SearchSpace | None:
+def space_of(study: optuna.Study, storage: BaseStorage) -> SearchSpace | None:
     """The search space a study was created with (for export and reports)."""
-    raw = study.user_attrs.get(SPACE_ATTR)
+    raw = _records(storage, study).get(SPACE_ATTR)
     return SearchSpace.model_validate(json.loads(raw)) if raw else None
 
 
@@ -139,8 +159,14 @@ def design_trials(
     points: list[HardwarePoint],
     outcome: dict[str, Any],
     network_trial: int,
+    started: datetime | None = None,
 ) -> list[FrozenTrial]:
-    """One completed trial per kept hardware point of a trained network."""
+    """One completed trial per kept hardware point of a trained network.
+
+    A design point lasts what its network's training run lasted (from `started`, the run's
+    proposal, to now): that is what its accuracy cost, and the dashboard's timeline then
+    shows the runs rather than instants."""
+    finished = datetime.now()
     all_distributions = distributions(space, "design")
     trials = []
     for point in points:
@@ -166,9 +192,12 @@ def design_trials(
                     "area_by_component_um2": point.cost["area_by_component_um2"],
                     "energy_by_component_pj": point.cost["energy_by_component_pj"],
                 },
+                system_attrs=dashboard_constraints(violations(space, accuracy, point)),
                 constraints=violations(space, accuracy, point) or None,
             )
         )
+    for trial in trials:
+        trial.datetime_start, trial.datetime_complete = started or finished, finished
     return trials
 
 
