@@ -175,3 +175,57 @@ def paper_check(
                 "accuracy_cost_points": PAPER.accuracy_cost_points},
         rows=rows,
     )
+
+
+class ReferenceDesign(Model):
+    """One of the paper's designs placed beside a search's: its network, first layer and
+    accuracy are the paper's (accuracy measured here), its costs the hardware model's."""
+
+    name: str
+    first_layer_mode: str
+    bitstream_length: int | None
+    accuracy: float = Field(description="measured test accuracy (a fraction)")
+    energy_pj: float
+    area_mm2: float
+    latency_ns: float | None = Field(description="None for the claimed point (no claim)")
+    claimed: bool = Field(False, description="placed by the paper's claims, not the model")
+
+
+REFERENCE_ORGANISATION = {"organisation": "shared_tiles", "tiles": 16, "array_rows": 256,
+                          "popcount_circuit": "ripple_tree", "first_layer_dataflow": "reread"}
+
+
+def reference_designs(
+    technology: Technology, accuracy: MeasuredAccuracy, sng: SNGKind = SNGKind.IDEAL,
+) -> list[ReferenceDesign]:
+    """The paper's Fashion-MNIST MLP as the conventional BNN (both first-layer baselines), as
+    the SC-BNN at the check's operating point, and as the paper claims the SC-BNN against the
+    parallel baseline (62 % less area, 2.1x less energy, 1.4 points less accurate), on one
+    organisation (`REFERENCE_ORGANISATION`, the check's default) and `technology`."""
+    sng = SNGKind(sng)
+    workload = mlp_workload(PAPER.network[0], list(PAPER.network[1:-1]), PAPER.network[-1],
+                            name="fashion_mnist_mlp_784_1024_1024_10")
+    designs = []
+    for baseline, label in zip(BASELINES, ("parallel", "bit-serial"), strict=True):
+        report = evaluate(workload, Architecture(first_layer_mode=baseline, sng_kind="none",
+                                                 **REFERENCE_ORGANISATION), technology)
+        designs.append(ReferenceDesign(
+            name=f"conventional BNN ({label} layer 1)", first_layer_mode=baseline,
+            bitstream_length=None, accuracy=accuracy.conventional, energy_pj=report.energy_pj,
+            area_mm2=report.area_mm2, latency_ns=report.latency_ns))
+    n = accuracy.operating_point(sng, PAPER.accuracy_cost_points)
+    if n is not None:
+        report = evaluate(workload, Architecture(
+            first_layer_mode="sc", sng_kind=HARDWARE_SNG[sng], bitstream_length=n,
+            **REFERENCE_ORGANISATION), technology)
+        designs.append(ReferenceDesign(
+            name=f"SC-BNN ({sng.value} SNG, N={n})", first_layer_mode="sc",
+            bitstream_length=n, accuracy=accuracy.sc[sng][n], energy_pj=report.energy_pj,
+            area_mm2=report.area_mm2, latency_ns=report.latency_ns))
+    parallel = designs[0]
+    designs.append(ReferenceDesign(
+        name="SC-BNN as claimed (vs parallel)", first_layer_mode="sc", bitstream_length=None,
+        accuracy=parallel.accuracy - PAPER.accuracy_cost_points / 100,
+        energy_pj=parallel.energy_pj / PAPER.energy_factor,
+        area_mm2=parallel.area_mm2 * (1 - PAPER.area_reduction), latency_ns=None, claimed=True))
+    return designs

@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
+    from codesign.paper_check import load_accuracy, reference_designs
     from codesign.pareto import (
         cost_scales,
         feasible_trials,
@@ -39,11 +40,16 @@ def run(args: argparse.Namespace) -> int:
     console.print(present.front_table(front, space,
                                       f"{space.name}: Pareto front ({len(front)} designs)",
                                       limit=args.top))
-    scales = cost_scales(space, load_technology(space.hardware.technology))
+    technology = load_technology(space.hardware.technology)
+    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
+    references = (reference_designs(technology, measured)
+                  if measured.dataset == space.data.dataset else [])
+    scales = cost_scales(space, technology)
     history = hypervolume_history(study, space, scales)
     files = [
         pareto_png(feasible_trials(study), front, space, f"{space.name}: designs",
-                   out / "pareto.png", knee_point(front, space) if front else None),
+                   out / "pareto.png", knee_point(front, space) if front else None,
+                   references),
         pareto_html(study, space, out / "pareto.html"),
         hypervolume_png(history, f"{space.name}: hypervolume", out / "hypervolume.png"),
     ]
