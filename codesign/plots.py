@@ -75,8 +75,8 @@ def pareto_figure(
                          facecolors="none", edgecolors="red", linewidths=1.6,
                          label=f"knee (trial {knee.number})")
         for reference in references:
-            value = getattr(reference, cost.metric)
-            if value is None:
+            value = reference.costs.get(cost.metric)
+            if value is None:  # the claimed point: the paper claims energy and area only
                 continue
             axis.scatter([value], [100 * reference.accuracy], s=70, zorder=3,
                          marker=CLAIM_MARKER if reference.claimed else REFERENCE_MARKERS[
