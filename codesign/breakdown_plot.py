@@ -21,6 +21,7 @@ from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
+from codesign.present import design_words  # noqa: E402
 from hwmodel import COMPONENTS, SHARED, CostReport  # noqa: E402
 
 LABEL_SHARE = 0.05  # segments below this share of their bar carry no percentage
@@ -70,16 +71,8 @@ def _stack(axis: Axes, x: float, parts: Mapping[str, float], colours: Mapping[st
 
 
 def _title(report: CostReport) -> str:
-    arch = report.architecture
-    if arch.is_sc:
-        encoding = (f"SC first layer, {arch.sng_kind} SNG, N={report.effective_bitstream_length}"
-                    f", {arch.merge_point} merge")
-    else:
-        encoding = f"{arch.first_layer_mode} first layer, {arch.input_bits}-bit pixels"
-    tiles = f" ({arch.tiles} tiles)" if arch.organisation == "shared_tiles" else ""
-    return (f"{report.workload} on {report.technology}: {encoding}\n{arch.organisation}{tiles}, "
-            f"{arch.array_rows}x{arch.array_cols} arrays, {arch.first_layer_dataflow}, "
-            f"{arch.popcount_circuit}")
+    encoding, hardware = design_words(report)
+    return f"{report.workload} on {report.technology}: {encoding}\n{hardware}"
 
 
 def breakdown_png(report: CostReport, path: Path) -> Path:

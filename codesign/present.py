@@ -123,7 +123,9 @@ def front_table(trials: Iterable, space: SearchSpace, title: str,
 # --- a hardware report -----------------------------------------------------------------------
 
 
-def hw_report(report: CostReport) -> list[RenderableType]:
+def design_words(report: CostReport) -> tuple[str, str]:
+    """A hardware design in words, wherever one is shown (the `hw` header, the breakdown
+    figure): its input encoding, and its organisation, arrays, dataflow and popcount."""
     arch = report.architecture
     if arch.is_sc:
         encoding = (f"sc, {arch.sng_kind} SNG shared by {arch.sng_sharing}, merge at "
@@ -132,9 +134,13 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         encoding = f"{arch.first_layer_mode}, {arch.input_bits}-bit pixels"
     organisation = arch.organisation + (f" ({arch.tiles} tiles)" if arch.organisation ==
                                         "shared_tiles" else "")
-    header = (f"[bold]{report.workload}[/] on [bold]{report.technology}[/]: {encoding}; "
-              f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays, "
-              f"{arch.first_layer_dataflow}, {arch.popcount_circuit}")
+    return encoding, (f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays, "
+                      f"{arch.first_layer_dataflow}, {arch.popcount_circuit}")
+
+
+def hw_report(report: CostReport) -> list[RenderableType]:
+    encoding, hardware = design_words(report)
+    header = f"[bold]{report.workload}[/] on [bold]{report.technology}[/]: {encoding}; {hardware}"
 
     totals = table("Totals (per inference)", [("quantity", "left"), ("value", "right")],
                    show_header=False)
