@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import optuna  # noqa: E402
 from matplotlib.artist import Artist  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 from optuna.trial import FrozenTrial  # noqa: E402
 
 from codesign.compose import metric_names  # noqa: E402
@@ -28,6 +31,22 @@ CLAIM_MARKER = "D"
 def _series(trials: Sequence[FrozenTrial], objective) -> list[float]:
     scale = 100.0 if objective.unit == "%" else 1.0
     return [scale * objective.value(t.user_attrs) for t in trials]
+
+
+def _label_log_axis(axis: Axes) -> None:
+    """Plain numbers on a log x axis: each decade, and 2 and 5 within it when the axis spans
+    less than two decades (matplotlib's default minor labels, 3x10^-2 and so on, collide)."""
+
+    def label(value: float, _position: int) -> str:
+        low, high = axis.get_xlim()
+        mantissa = round(value / 10 ** math.floor(math.log10(value)), 6)
+        shown = (1,) if math.log10(high / low) > 2 else (1, 2, 5)
+        if mantissa not in shown:
+            return ""
+        return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+    axis.xaxis.set_major_formatter(FuncFormatter(label))
+    axis.xaxis.set_minor_formatter(FuncFormatter(label))
 
 
 def _reference_caption(references: Sequence[ReferenceDesign]) -> str:
@@ -84,6 +103,7 @@ def pareto_figure(
                          facecolors="none" if reference.claimed else "black",
                          edgecolors="black", label=f"paper: {reference.name}")
         axis.set_xscale("log")
+        _label_log_axis(axis)
         searched = "" if cost.name in space.objectives else ", not searched"
         axis.set_xlabel(f"{cost.label} ({cost.unit}{searched})")
         axis.set_ylabel("accuracy (%)")
