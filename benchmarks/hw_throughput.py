@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _timing import interleaved_medians
+from _timing import interleaved, spread
 
 from hwmodel import (
     Architecture,
@@ -77,9 +77,15 @@ def main() -> None:
         for arch in architectures:
             evaluate(workload, arch, tech)
 
-    seconds = interleaved_medians({"batch": run_batch, "scalar": run_scalar}, rounds=args.rounds)
+    samples = interleaved({"batch": run_batch, "scalar": run_scalar}, rounds=args.rounds)
+    seconds = samples.medians()
     batch_rate = args.designs / seconds["batch"]
     scalar_rate = len(architectures) / seconds["scalar"]
+    per_design = [
+        (scalar / len(architectures)) / (batch / args.designs)
+        for batch, scalar in zip(samples.seconds["batch"], samples.seconds["scalar"], strict=True)
+    ]
+    batch_rates = [args.designs / batch / 1e6 for batch in samples.seconds["batch"]]
 
     result = evaluate_batch(workload, tech, columns)
     worst = max(
@@ -91,7 +97,8 @@ def main() -> None:
     print(f"scalar: {len(architectures)} designs in {seconds['scalar'] * 1e3:.1f} ms (median)")
     print(f"max relative energy difference batch vs scalar: {worst:.1e}")
     print(f"scalar_designs_per_s: {scalar_rate:.0f} ({1e6 / scalar_rate:.0f} us per report)")
-    print(f"batch_over_scalar: {batch_rate / scalar_rate:.0f}x")
+    print(f"batch rate, million designs/s: {spread(batch_rates)}")
+    print(f"batch_over_scalar: {spread(per_design, 0)}")
     print(f"designs_per_s: {batch_rate:.0f}")
 
 

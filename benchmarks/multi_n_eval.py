@@ -10,9 +10,10 @@ with random weights (the cost does not depend on the values), in one run.
 from __future__ import annotations
 
 import argparse
+import statistics
 
 import torch
-from _timing import interleaved_medians
+from _timing import interleaved, spread
 
 from trainer.encoding import StochasticEncoding
 from trainer.inference import class_scores
@@ -40,14 +41,15 @@ def main() -> None:
                 for start in range(0, args.images, 500):
                     class_scores(network, encoding, pixels[start : start + 500], lengths)
 
-        times = interleaved_medians(
+        samples = interleaved(
             {"all": lambda: evaluate(ALL_LENGTHS), "nmax": lambda: evaluate([64])},
             rounds=args.rounds,
         )
-        ratios[merge] = times["all"] / times["nmax"]
+        paired = samples.ratios("all", "nmax")
+        ratios[merge] = statistics.median(paired)
         print(
-            f"{merge:>11}: all N {times['all']:.3f} s, N=64 alone {times['nmax']:.3f} s, "
-            f"ratio {ratios[merge]:.2f}  ({args.images} images)"
+            f"{merge:>11}: all N {samples.median('all'):.3f} s, N=64 alone "
+            f"{samples.median('nmax'):.3f} s, ratio {spread(paired)}  ({args.images} images)"
         )
     for merge, ratio in ratios.items():
         print(f"all_n_vs_nmax[{merge}]: {ratio:.3f}")

@@ -1,20 +1,27 @@
 """Trials per hour of the search with Ray (2 workers, 1 thread each) against local execution
 (one training at a time, PyTorch using both cores), on a small real Fashion-MNIST budget.
 
-Both runs train the same networks (enqueued in the same order), so only the execution differs.
-Ray's start-up is timed separately and excluded from the steady-state ratio.
+Both searches train the same networks (enqueued in the same order), so only the execution
+differs. They run in alternation, each round on fresh storage (local, then Ray), and the
+speed-up is taken within each round and reported as its median and spread over the rounds, so
+that drift of the machine falls on both. Ray starts once, before the rounds; its start-up is
+timed separately and excluded from the steady-state ratio.
 
-    python benchmarks/ray_speedup.py [--networks 6] [--epochs 2] [--subset 1.0] [--widths ...]
+    python benchmarks/ray_speedup.py [--rounds 3] [--networks 6] [--epochs 2] [--subset 1.0]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from codesign.compose import enumerate_networks
+from _timing import interleaved, spread
+
+from codesign.design_space import enumerate_networks
 from codesign.quiet import quiet_libraries
 from codesign.search import run_search
 from codesign.space import SearchSpace
@@ -35,12 +42,13 @@ def space_for(mode: str, args, folder: Path) -> SearchSpace:
         "execution": {"mode": mode, "workers": 2 if mode == "ray" else 1},
     }
     probe = SearchSpace.model_validate(base)
-    networks = [choice.params() for choice in enumerate_networks(probe)][: args.networks]
+    networks = [dict(network.params) for network in enumerate_networks(probe)][: args.networks]
     return SearchSpace.model_validate({**base, "initial_networks": networks})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="local/Ray pairs, alternated")
     parser.add_argument("--networks", type=int, default=6)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--subset", type=float, default=1.0)
@@ -49,29 +57,34 @@ def main() -> None:
     quiet_libraries()
     import ray
 
-    with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
-        run_search(space_for("local", args, Path(folder)))
-        local_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    startup_s = time.perf_counter() - started
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            counter = iter(range(2 * args.rounds))
 
-        started = time.perf_counter()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        startup_s = time.perf_counter() - started
-        try:
-            started = time.perf_counter()
-            run_search(space_for("ray", args, Path(folder)))
-            ray_s = time.perf_counter() - started
-        finally:
-            ray.shutdown()
+            def search(mode: str) -> Callable[[], None]:
+                def run() -> None:
+                    round_folder = Path(folder) / str(next(counter))
+                    round_folder.mkdir()
+                    run_search(space_for(mode, args, round_folder))
+                return run
 
-    per_hour = {name: args.networks * 3600 / seconds
-                for name, seconds in (("local", local_s), ("ray", ray_s))}
-    print(f"local: {args.networks} networks in {local_s:.1f} s = {per_hour['local']:.0f}/hour")
+            samples = interleaved({"local": search("local"), "ray": search("ray")},
+                                  rounds=args.rounds, warmup=0)
+    finally:
+        ray.shutdown()
+
+    local_s, ray_s = samples.median("local"), samples.median("ray")
+    print(f"local: {args.networks} networks in {local_s:.1f} s (median of {args.rounds}) = "
+          f"{args.networks * 3600 / local_s:.0f}/hour")
     print(f"ray (2 workers): {args.networks} networks in {ray_s:.1f} s = "
-          f"{per_hour['ray']:.0f}/hour, plus {startup_s:.1f} s to start Ray once")
-    print(f"with start-up included: {local_s / (ray_s + startup_s):.2f}x")
-    print(f"ray_speedup: {per_hour['ray'] / per_hour['local']:.3f}")
-
+          f"{args.networks * 3600 / ray_s:.0f}/hour, plus {startup_s:.1f} s to start Ray once")
+    print(f"with start-up included (one search): {local_s / (ray_s + startup_s):.2f}x")
+    speedups = samples.ratios("local", "ray")
+    print(f"ray speed-up per round: {spread(speedups)}")
+    print(f"ray_speedup: {statistics.median(speedups):.3f}")
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,9 @@
 """Factorized co-design search against plain joint Optuna, on a small real Fashion-MNIST budget.
 
-Plain: N and tiles (and the first-layer hardware) are ordinary Optuna parameters; every trial
-trains its own network and yields one design point. Factorized (`codesign search`): a trial
-is a network; each trained network is evaluated at every N and costed at every tile count.
+Plain: N, tiles and the other hardware choices are ordinary Optuna parameters of the same
+table (`codesign.design_space`); every trial trains its own network and yields one design
+point. Factorized (`codesign search`): a trial is a network; each trained network is evaluated
+at every N and costed at every hardware configuration.
 Both use NSGA-II with the same seed, the same training settings and the same normalised
 hypervolume (1 - validation accuracy, costs divided by their largest value in the space).
 
@@ -21,13 +22,8 @@ from pathlib import Path
 
 import optuna
 
-from codesign.compose import (
-    directions,
-    hardware_points,
-    objective_values,
-    suggest_network,
-    train_config,
-)
+from codesign.compose import directions, hardware_points, objective_values, train_config
+from codesign.design_space import suggest_hardware, suggest_network
 from codesign.pareto import cost_scales, hypervolume, hypervolume_history
 from codesign.quiet import quiet_libraries
 from codesign.runner import train_network
@@ -65,23 +61,17 @@ def plain_search(space: SearchSpace, runs: int, output_dir: Path, scales) -> lis
     history, recorded = [], []
     for run in range(runs):
         trial = study.ask()
-        choice = suggest_network(trial, space)
-        if choice.is_sc:
-            first_layer, length = "sc", trial.suggest_categorical(
-                "bitstream_length", space.input.bitstream_lengths)
-        else:
-            first_layer, length = trial.suggest_categorical(
-                "first_layer_hw", space.hardware.fixed_point_first_layers), None
-        tiles = trial.suggest_categorical("tiles", space.hardware.tiles)
-        config = train_config(choice, space, str(output_dir / f"plain-{run:03d}"))
+        network = suggest_network(trial, space)
+        hardware = suggest_hardware(trial, space, network)
+        length = hardware.get("bitstream_length")
+        config = train_config(network, space, str(output_dir / f"plain-{run:03d}"))
         if length is not None:
             config = config.model_copy(update={"input": config.input.model_copy(
                 update={"eval_lengths": [length]})})
         outcome = train_network({"train_config": config.model_dump(mode="json")})
         accuracy = outcome["val_accuracy"][str(length or 1)]
-        point = next(p for p in hardware_points(choice, space, technology)
-                     if p.first_layer_mode == first_layer and p.tiles == tiles
-                     and p.bitstream_length == length)
+        point = next(p for p in hardware_points(network, space, technology)
+                     if p.params == hardware)
         study.tell(trial, objective_values(space, accuracy, point))
         recorded.append(optuna.trial.create_trial(
             values=objective_values(space, accuracy, point),

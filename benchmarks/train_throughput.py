@@ -3,7 +3,8 @@
 Same network, same batches, same optimiser; only the input encoding differs. "fast" is what
 `codesign train` runs (counts drawn from their binomial law, or read from a Sobol count table);
 "naive" loops over the N bit-planes and accumulates layer 1 cycle by cycle, as the hardware
-does. Every candidate is timed round-robin in one run and the medians compared.
+does. Every candidate is timed round-robin in one run; each ratio is taken within a round and
+reported as its median and spread over the rounds.
 
     python benchmarks/train_throughput.py [--steps 20] [--rounds 5] [--batch 256]
     python benchmarks/train_throughput.py --accelerator gpu --model vgg [--precision 16-mixed]
@@ -16,10 +17,11 @@ as in `codesign train`, and every measurement ends with a device synchronisation
 from __future__ import annotations
 
 import argparse
+import statistics
 
 import torch
 import torch.nn.functional as F
-from _timing import interleaved_medians
+from _timing import interleaved, spread
 
 from trainer.device import device_name, resolve_accelerator, resolve_precision
 from trainer.encoding import FixedPointEncoding, StochasticEncoding
@@ -95,26 +97,32 @@ def main() -> None:
         )
         candidates[f"sc_naive_N{n}"] = train(lambda p, n=n: naive_scores(network, p, n))
     candidates["sc_sobol_N16"] = train(lambda p: class_scores(network, sobol, p, [16])[0])
-    times = interleaved_medians(candidates, rounds=args.rounds)
+    samples = interleaved(candidates, rounds=args.rounds)
+    times = samples.medians()
 
-    samples = args.steps * args.batch
-    rate = {name: samples / seconds for name, seconds in times.items()}
+    images = args.steps * args.batch
+    rate = {name: images / seconds for name, seconds in times.items()}
+
+    def versus_conventional(name: str) -> list[float]:
+        """Throughput of `name` over the conventional network's, round by round."""
+        return samples.ratios("conventional", name)
+
     print(f"{args.model} on {device_name(accelerator)}, precision {args.precision}, "
-          f"batch {args.batch}")
+          f"batch {args.batch}; median (min-max) over {args.rounds} interleaved rounds")
     print(f"conventional BNN training: {rate['conventional']:.0f} samples/s")
-    ratios = []
+    minima = []
     for n in LENGTHS:
         fast, naive = rate[f"sc_fast_N{n}"], rate[f"sc_naive_N{n}"]
-        ratios.append(fast / rate["conventional"])
-        print(
-            f"N={n:>2}: SC fast {fast:.0f} samples/s ({ratios[-1]:.2f}x conventional), "
-            f"naive loop {naive:.0f} samples/s (fast is {fast / naive:.1f}x the naive loop)"
-        )
-    sobol_ratio = rate["sc_sobol_N16"] / rate["conventional"]
-    print(f"N=16 Sobol (count table): {rate['sc_sobol_N16']:.0f} samples/s "
-          f"({sobol_ratio:.2f}x conventional)")
-    print(f"sc_vs_conventional_min: {min([*ratios, sobol_ratio]):.3f}")
-
+        ratios = versus_conventional(f"sc_fast_N{n}")
+        minima.append(statistics.median(ratios))
+        print(f"N={n:>2}: SC fast {fast:.0f} samples/s, {spread(ratios)} x conventional; "
+              f"naive loop {naive:.0f} samples/s (fast is "
+              f"{spread(samples.ratios(f'sc_naive_N{n}', f'sc_fast_N{n}'), 1)} x the naive loop)")
+    sobol = versus_conventional("sc_sobol_N16")
+    minima.append(statistics.median(sobol))
+    print(f"N=16 Sobol (count table): {rate['sc_sobol_N16']:.0f} samples/s, "
+          f"{spread(sobol)} x conventional")
+    print(f"sc_vs_conventional_min: {min(minima):.3f}")
 
 if __name__ == "__main__":
     main()

@@ -147,7 +147,9 @@ class HardwarePoint:
         return int(self.params.get("bitstream_length", 1))
 
     def metric(self, name: str) -> float:
-        return float(getattr(self, name))
+        """Any total of the cost model by name (`hwmodel.BatchResult`: area_mm2, energy_pj,
+        latency_ns, average_power_mw, inferences_per_s): what an objective's metric reads."""
+        return float(self.cost[name])
 
 
 def hardware_points(network: Network, space: SearchSpace,

@@ -232,15 +232,36 @@ def hardware_configurations(space: SearchSpace, network: Network) -> list[dict[s
     return designs
 
 
+def _suggest(trial: Any, space: SearchSpace, rows: Sequence[Parameter],
+             chosen: dict[str, Any]) -> dict[str, Any]:
+    """Ask an Optuna trial for `rows` (define-by-run, conditional on what is chosen). A row
+    whose choices depend on earlier ones is asked under a name that lists them, since an
+    Optuna distribution may not change under one name; one choice is not asked at all."""
+    for parameter in rows:
+        if not parameter.applies(space, chosen):
+            continue
+        values = [v if parameter.numeric else str(v) for v in parameter.values(space, chosen)]
+        domain = [v if parameter.numeric else str(v) for v in parameter.domain(space)]
+        if len(values) == 1 and values != domain:
+            chosen[parameter.name] = values[0]
+            continue
+        name = parameter.name if values == domain else f"{parameter.name}[{'|'.join(values)}]"
+        chosen[parameter.name] = trial.suggest_categorical(name, values)
+    return chosen
+
+
 def suggest_network(trial: Any, space: SearchSpace) -> Network:
-    """Ask an Optuna trial for the training-relevant choices (define-by-run, conditional)."""
-    chosen: dict[str, Any] = {}
-    for parameter in network_parameters(space):
-        if parameter.applies(space, chosen):
-            domain = parameter.values(space, chosen)
-            chosen[parameter.name] = trial.suggest_categorical(
-                parameter.name, [v if parameter.numeric else str(v) for v in domain])
-    return Network(chosen)
+    """Ask an Optuna trial for the training-relevant choices (the factorized search's trial)."""
+    return Network(_suggest(trial, space, network_parameters(space), {}))
+
+
+def suggest_hardware(trial: Any, space: SearchSpace, network: Network) -> dict[str, Any]:
+    """Ask the same trial for one hardware configuration of `network` too: a plain joint
+    search, one design point per training (benchmarks/search_efficiency.py compares it with
+    the factorized search, which enumerates the configurations instead)."""
+    rows = hardware_parameters(space)
+    chosen = _suggest(trial, space, rows, dict(network.params))
+    return {row.name: chosen[row.name] for row in rows if row.name in chosen}
 
 
 def distributions(space: SearchSpace, stage: Literal["network", "design"],
@@ -271,5 +292,5 @@ def count_designs(space: SearchSpace) -> int:
 __all__ = [
     "Network", "Parameter", "check_initial_networks", "count_designs", "distributions",
     "enumerate_networks", "hardware_configurations", "hardware_parameters",
-    "network_parameters", "parameters", "suggest_network",
+    "network_parameters", "parameters", "suggest_hardware", "suggest_network",
 ]

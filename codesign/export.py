@@ -24,6 +24,7 @@ from optuna.trial import FrozenTrial
 
 from codesign.compose import workload_spec
 from codesign.design_space import Network
+from codesign.objectives import COSTS
 from codesign.space import SearchSpace
 from codesign.study import load_network_study
 from hwmodel import HardwareDesign, load_technology
@@ -78,9 +79,7 @@ def export_document(
         "metrics": {
             "val_accuracy": attrs["val_accuracy"],
             "test_accuracy": attrs["test_accuracy"],
-            "energy_pj": attrs["energy_pj"],
-            "area_mm2": attrs["area_mm2"],
-            "latency_ns": attrs["latency_ns"],
+            **{o.attribute: attrs[o.attribute] for o in COSTS},
             "inferences_per_s": attrs["inferences_per_s"],
         },
         "cost_breakdown": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,13 +12,20 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import optuna  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 from optuna.trial import FrozenTrial  # noqa: E402
 
 from codesign.compose import metric_names  # noqa: E402
-from codesign.objectives import ACCURACY, OBJECTIVES  # noqa: E402
+from codesign.objectives import ACCURACY, COSTS  # noqa: E402
+from codesign.paper_check import PAPER, REFERENCE_ORGANISATION, ReferenceDesign  # noqa: E402
 from codesign.space import SearchSpace  # noqa: E402
 
 FIRST_LAYER_MARKERS = {"sc": "o", "fixed_point_parallel": "s", "fixed_point_bit_serial": "^"}
+REFERENCE_MARKERS = {"sc": "*", "fixed_point_parallel": "P", "fixed_point_bit_serial": "X"}
+CLAIM_MARKER = "D"
 
 
 def _series(trials: Sequence[FrozenTrial], objective) -> list[float]:
@@ -24,36 +33,92 @@ def _series(trials: Sequence[FrozenTrial], objective) -> list[float]:
     return [scale * objective.value(t.user_attrs) for t in trials]
 
 
+def _label_log_axis(axis: Axes) -> None:
+    """Plain numbers on a log x axis: each decade, and 2 and 5 within it when the axis spans
+    less than two decades (matplotlib's default minor labels, 3x10^-2 and so on, collide)."""
+
+    def label(value: float, _position: int) -> str:
+        low, high = axis.get_xlim()
+        mantissa = round(value / 10 ** math.floor(math.log10(value)), 6)
+        shown = (1,) if math.log10(high / low) > 2 else (1, 2, 5)
+        if mantissa not in shown:
+            return ""
+        return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+    axis.xaxis.set_major_formatter(FuncFormatter(label))
+    axis.xaxis.set_minor_formatter(FuncFormatter(label))
+
+
+def _reference_caption(references: Sequence[ReferenceDesign]) -> str:
+    if not references:
+        return ""
+    fields = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in REFERENCE_ORGANISATION.items())
+    return (f"Black: the paper's MLP {'-'.join(map(str, PAPER.network))} costed by the same "
+            f"hardware model ({fields}), with its measured test accuracy (3 seeds); hollow "
+            f"diamond: the SC-BNN as the paper claims it against the parallel baseline "
+            f"({100 * PAPER.area_reduction:.0f}% less area, {PAPER.energy_factor}x less energy, "
+            f"{PAPER.accuracy_cost_points} points less accurate). Designs: validation accuracy.")
+
+
 def pareto_png(
     feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], space: SearchSpace,
     title: str, path: Path, knee: FrozenTrial | None = None,
+    references: Sequence[ReferenceDesign] = (),
 ) -> Path:
-    """Accuracy (percent) against every cost objective of the space, one panel each; the
-    front highlighted by first-layer hardware, the knee marked."""
-    costs = [OBJECTIVES[name] for name in space.objectives if OBJECTIVES[name] is not ACCURACY]
-    figure, axes = plt.subplots(1, len(costs), figsize=(5.2 * len(costs), 4.6),
-                                constrained_layout=True, squeeze=False)
-    for axis, cost in zip(axes[0], costs, strict=True):
+    figure = pareto_figure(feasible, front, space, title, knee, references)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=130)
+    plt.close(figure)
+    return path
+
+
+def pareto_figure(
+    feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], space: SearchSpace,
+    title: str, knee: FrozenTrial | None = None, references: Sequence[ReferenceDesign] = (),
+) -> Figure:
+    """Accuracy (percent) against every hardware cost (energy, area and latency, searched or
+    only recorded), one panel each: the front by first-layer hardware, the knee, and the
+    paper's reference designs; one legend for every panel, a caption for the references."""
+    figure, axes = plt.subplots(1, len(COSTS), figsize=(4.6 * len(COSTS) + 3.2, 4.8),
+                                layout="constrained", squeeze=False)
+    for axis, cost in zip(axes[0], COSTS, strict=True):
         axis.scatter(_series(feasible, cost), _series(feasible, ACCURACY), s=6, color="0.78",
                      label="feasible design points")
         for mode, marker in FIRST_LAYER_MARKERS.items():
             chosen = [t for t in front if t.params.get("first_layer_hw") == mode]
             if chosen:
                 axis.scatter(_series(chosen, cost), _series(chosen, ACCURACY), s=26,
-                             marker=marker, label=f"front: {mode}")
+                             marker=marker, label=f"Pareto front: {mode}")
         if knee is not None:
-            axis.scatter(_series([knee], cost), _series([knee], ACCURACY), s=160,
-                         facecolors="none", edgecolors="red", linewidths=1.5, label="knee")
+            axis.scatter(_series([knee], cost), _series([knee], ACCURACY), s=170,
+                         facecolors="none", edgecolors="red", linewidths=1.6,
+                         label=f"knee (trial {knee.number})")
+        for reference in references:
+            value = reference.costs.get(cost.metric)
+            if value is None:  # the claimed point: the paper claims energy and area only
+                continue
+            axis.scatter([value], [100 * reference.accuracy], s=70, zorder=3,
+                         marker=CLAIM_MARKER if reference.claimed else REFERENCE_MARKERS[
+                             reference.first_layer_mode],
+                         facecolors="none" if reference.claimed else "black",
+                         edgecolors="black", label=f"paper: {reference.name}")
         axis.set_xscale("log")
-        axis.set_xlabel(f"{cost.label} ({cost.unit})")
-        axis.set_ylabel("validation accuracy (%)")
+        _label_log_axis(axis)
+        searched = "" if cost.name in space.objectives else ", not searched"
+        axis.set_xlabel(f"{cost.label} ({cost.unit}{searched})")
+        axis.set_ylabel("accuracy (%)")
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7, loc="lower right")
+    legend: dict[str, Artist] = {}  # every panel's entries (the claim has no latency)
+    for axis in axes[0]:
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    figure.legend(list(legend.values()), list(legend), loc="outside right upper", fontsize=8,
+                  frameon=False)
     figure.suptitle(title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=130)
-    plt.close(figure)
-    return path
+    caption = _reference_caption(references)
+    if caption:
+        figure.supxlabel(textwrap.fill(caption, 200), fontsize=8, x=0.02, ha="left")
+    return figure
 
 
 def hypervolume_png(history: Sequence[tuple[int, float]], title: str, path: Path) -> Path:

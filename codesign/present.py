@@ -276,7 +276,9 @@ def search_summary(summary, front: Sequence, space: SearchSpace,
 # --- a hardware report -----------------------------------------------------------------------
 
 
-def hw_report(report: CostReport) -> list[RenderableType]:
+def design_words(report: CostReport) -> tuple[str, str]:
+    """A hardware design in words, wherever one is shown (the `hw` header, the breakdown
+    figure): its input encoding, and its organisation, arrays, dataflow and popcount."""
     arch = report.architecture
     if arch.is_sc:
         encoding = (f"sc, {arch.sng_kind} SNG shared by {arch.sng_sharing}, merge at "
@@ -285,9 +287,13 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         encoding = f"{arch.first_layer_mode}, {arch.input_bits}-bit pixels"
     organisation = arch.organisation + (f" ({arch.tiles} tiles)" if arch.organisation ==
                                         "shared_tiles" else "")
-    header = (f"[bold]{report.workload}[/] on [bold]{report.technology}[/]: {encoding}; "
-              f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays, "
-              f"{arch.first_layer_dataflow}, {arch.popcount_circuit}")
+    return encoding, (f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays, "
+                      f"{arch.first_layer_dataflow}, {arch.popcount_circuit}")
+
+
+def hw_report(report: CostReport) -> list[RenderableType]:
+    encoding, hardware = design_words(report)
+    header = f"[bold]{report.workload}[/] on [bold]{report.technology}[/]: {encoding}; {hardware}"
 
     totals = table("Totals (per inference)", [("quantity", "left"), ("value", "right")],
                    show_header=False)
@@ -323,6 +329,7 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     for name, value in report.counts.model_dump().items():
         counts.add_row(name.replace("_", " "), f"{value:,}")
     busiest = max((layer.arrays for layer in report.layers), default=0)
+    arch = report.architecture
     if arch.organisation == "shared_tiles" and arch.tiles > busiest:
         header += (f"\n[yellow]note:[/] {arch.tiles:,} tiles, but no layer has more than "
                    f"{busiest:,} arrays: at most {busiest:,} tiles work at once, the others "
@@ -382,9 +389,9 @@ def _verdict(claim: str, rows: list, key: str) -> str:
 
 def rtl_table(rows: list[dict], node_nm: float, synthesized: bool) -> Table:
     """Each block: the model's primitives and area, and (synthesized) area and ratio."""
-    columns = [("block", "left"), ("model primitives", "left"), ("model um^2", "right")]
+    columns = [("block", "left"), ("model primitives", "left"), ("model\num^2", "right")]
     if synthesized:
-        columns += [(f"synth um^2 ({node_nm:g} nm)", "right"), ("synth/model", "right")]
+        columns += [(f"synth um^2\n{node_nm:g} nm", "right"), ("synth/\nmodel", "right")]
     result = table("Logic blocks" + (": the model against Yosys" if synthesized else ""), columns)
     for row in rows:
         cells = [row["name"], row["model_primitives"], number(row["model_area_um2"])]

@@ -25,6 +25,7 @@ from rtl import (
     ThresholdSpec,
 )
 from rtl.spec import BlockSpec
+from rtl.synthesis import SynthesisResult, synthesize_verilog
 from trainer.config import SNGConfig, SNGKind
 from trainer.sng import LFSRSNG, SobolSNG, build_sng
 
@@ -124,3 +125,27 @@ def design_blocks(design: HardwareDesign, training: dict[str, Any] | None = None
                 f"threshold comparator of {acc} bits (layer {layer.name})",
                 ThresholdSpec(count_bits=acc, signed=signed), blocks.threshold(acc))
     return list(found.values())
+
+
+# Each primitive of the hardware model as the smallest Verilog that is that primitive (keys:
+# `hwmodel.components.primitives.Primitives` fields). Synthesized alone, they price the model's
+# counts at synthesized cost, which separates a miscount (structure) from what one primitive
+# costs in Yosys' generic gate set against the preset's library cell.
+PRIMITIVE_VERILOG = {
+    "full_adders": "module p(input a, b, c, output s, co);"
+    " assign s = a ^ b ^ c; assign co = (a & b) | (c & (a ^ b)); endmodule",
+    "half_adders": "module p(input a, b, output s, co);"
+    " assign s = a ^ b; assign co = a & b; endmodule",
+    "flip_flops": "module p(input clk, d, output reg q); always @(posedge clk) q <= d; endmodule",
+    "xnors": "module p(input a, b, output y); assign y = ~(a ^ b); endmodule",
+    "comparator_bits": "module p(input a, b, c, output y);"
+    " assign y = (a & ~b) | (c & (a | ~b)); endmodule",
+    "muxes": "module p(input a, b, s, output y); assign y = s ? b : a; endmodule",
+    "and2_gates": "module p(input a, b, output y); assign y = a & b; endmodule",
+}
+
+
+def synthesized_primitives(node_nm: float = 28.0) -> dict[str, SynthesisResult]:
+    """Each of the model's primitives synthesized alone (Yosys), by `Primitives` field."""
+    return {name: synthesize_verilog(text, "p", node_nm=node_nm)
+            for name, text in PRIMITIVE_VERILOG.items()}

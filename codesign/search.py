@@ -33,6 +33,7 @@ from codesign.compose import (
     train_config,
     violations,
 )
+from codesign.dashboard_view import annotate_training_run, record_constraints
 from codesign.design_space import Network, check_initial_networks, suggest_network
 from codesign.execution import Executor, Finished, LocalExecutor, RayExecutor
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
@@ -290,7 +291,7 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                 with held_interrupts():  # a finished training is recorded whole or not at all
                     entry = in_flight.pop(finished.key)
                     if finished.error is None:
-                        kept = _record(space, designs, entry, finished.result, tell)
+                        kept = _record(space, storage, designs, entry, finished.result, tell)
                     else:
                         settle(entry.trial, {"outcome": "failed", "error": finished.error},
                                state=TrialState.FAIL)
@@ -348,17 +349,18 @@ def design_table_path(space: SearchSpace, network_trial: int) -> Path:
     return Path(space.name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
 
 
-def _record(space, designs, entry: _InFlight, result: dict[str, Any],
+def _record(space, storage, designs, entry: _InFlight, result: dict[str, Any],
             tell) -> list[FrozenTrial]:
-    """Design points first, then the network trial: a crash in between loses nothing."""
+    """Design points first, then the network trial: a crash in between loses nothing (the
+    dashboard's notes come last: a crash before them loses only notes)."""
     table = design_table_path(space, entry.trial.number)
     write_design_table(Path(space.output_dir) / table, entry.network, entry.points, result)
     kept = network_front(space, entry.points, result)
-    trials = design_trials(space, entry.network, kept, result, entry.trial.number)
+    trials = design_trials(space, entry.network, kept, result, entry.trial.number,
+                           started=entry.trial.datetime_start)
     designs.add_trials(trials)
     best, accuracy = representative_point(space, entry.points, result)
-    for name, value in violations(space, accuracy, best).items():
-        entry.trial.set_constraint(name, value)
+    record_constraints(storage, entry.trial, violations(space, accuracy, best))
     for name in ("val_accuracy", "test_accuracy", "checkpoint", "train_time_s", "host",
                  "pid", "node_id", "gpu_ids", "epochs_run", "device"):
         entry.trial.set_user_attr(name, result.get(name))
@@ -367,6 +369,7 @@ def _record(space, designs, entry: _InFlight, result: dict[str, Any],
     entry.trial.set_user_attr("design_points_costed", len(entry.points))
     entry.trial.set_user_attr("design_points_table", str(table))
     tell(entry.trial, values=objective_values(space, accuracy, best))
+    annotate_training_run(storage, space, designs, entry.trial)
     return trials
 
 

@@ -18,6 +18,7 @@ import csv
 import gzip
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,14 @@ from codesign.compose import (
     objective_values,
     violations,
 )
+from codesign.dashboard_view import (
+    dashboard_constraints,
+    set_study_attributes,
+    study_attributes,
+    write_study_notes,
+)
 from codesign.design_space import Network, distributions
-from codesign.objectives import OBJECTIVES
+from codesign.objectives import COSTS, OBJECTIVES
 from codesign.space import SamplerSpec, SearchSpace
 
 NETWORKS_SUFFIX = ":networks"
@@ -78,7 +85,7 @@ def open_studies(
         sampler=build_sampler(space), load_if_exists=True,
     )
     identity = _search_identity(space)
-    stored = designs.user_attrs.get(IDENTITY_ATTR)
+    stored = _records(storage, designs).get(IDENTITY_ATTR)
     if stored is not None and stored != identity:
         raise StudyMismatch(
             f"study '{space.name}' exists in this storage with a different search space; "
@@ -86,13 +93,26 @@ def open_studies(
         )
     if [d.name.lower() for d in designs.directions] != directions(space):
         raise StudyMismatch(f"study '{space.name}' exists with other objectives")
-    if stored is None:
-        for study in (designs, networks):
+    for study, role in ((designs, "designs"), (networks, "networks")):
+        if study.metric_names != metric_names(space):
             study.set_metric_names(metric_names(space))
-            study.set_user_attr(IDENTITY_ATTR, identity)
-            study.set_user_attr("sampler", space.sampler.model_dump(mode="json"))
-    designs.set_user_attr(SPACE_ATTR, space.model_dump_json())
+        _set_record(storage, study, IDENTITY_ATTR, identity)
+        set_study_attributes(study, study_attributes(space, role))
+    _set_record(storage, designs, SPACE_ATTR, space.model_dump_json())
+    write_study_notes(storage, space, designs, networks)
     return designs, networks
+
+
+def _records(storage: BaseStorage, study: optuna.Study) -> dict[str, Any]:
+    """codesign's own records of a study (its identity, its space). They are study system
+    attributes, which the dashboard does not show; studies written before kept them as user
+    attributes."""
+    system = storage.get_study_system_attrs(storage.get_study_id_from_name(study.study_name))
+    return {key: system.get(key, study.user_attrs.get(key)) for key in (IDENTITY_ATTR, SPACE_ATTR)}
+
+
+def _set_record(storage: BaseStorage, study: optuna.Study, key: str, value: str) -> None:
+    storage.set_study_system_attr(storage.get_study_id_from_name(study.study_name), key, value)
 
 
 def load_design_study(storage: BaseStorage, name: str) -> optuna.Study:
@@ -103,9 +123,9 @@ def load_network_study(storage: BaseStorage, name: str) -> optuna.Study:
     return optuna.load_study(study_name=name + NETWORKS_SUFFIX, storage=storage)
 
 
-def space_of(study: optuna.Study) -> SearchSpace | None:
+def space_of(study: optuna.Study, storage: BaseStorage) -> SearchSpace | None:
     """The search space a study was created with (for export and reports)."""
-    raw = study.user_attrs.get(SPACE_ATTR)
+    raw = _records(storage, study).get(SPACE_ATTR)
     return SearchSpace.model_validate(json.loads(raw)) if raw else None
 
 
@@ -139,8 +159,14 @@ def design_trials(
     points: list[HardwarePoint],
     outcome: dict[str, Any],
     network_trial: int,
+    started: datetime | None = None,
 ) -> list[FrozenTrial]:
-    """One completed trial per kept hardware point of a trained network."""
+    """One completed trial per kept hardware point of a trained network.
+
+    A design point lasts what its network's training run lasted (from `started`, the run's
+    proposal, to now): that is what its accuracy cost, and the dashboard's timeline then
+    shows the runs rather than instants."""
+    finished = datetime.now()
     all_distributions = distributions(space, "design")
     trials = []
     for point in points:
@@ -160,17 +186,18 @@ def design_trials(
                     "test_accuracy": accuracy_at(outcome, point, "test"),
                     "val_accuracy": accuracy,
                     "checkpoint": outcome["checkpoint"],
-                    "area_mm2": point.area_mm2,
-                    "energy_pj": point.energy_pj,
-                    "latency_ns": point.latency_ns,
+                    **{o.attribute: point.metric(o.metric) for o in COSTS},
                     "inferences_per_s": point.cost["inferences_per_s"],
                     "architecture": point.architecture,
                     "area_by_component_um2": point.cost["area_by_component_um2"],
                     "energy_by_component_pj": point.cost["energy_by_component_pj"],
                 },
+                system_attrs=dashboard_constraints(violations(space, accuracy, point)),
                 constraints=violations(space, accuracy, point) or None,
             )
         )
+    for trial in trials:
+        trial.datetime_start, trial.datetime_complete = started or finished, finished
     return trials
 
 
@@ -178,8 +205,8 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
                        outcome: dict[str, Any]) -> None:
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
     hardware_names = sorted({name for point in points for name in point.params})
-    columns = [*network.params, *hardware_names, "val_accuracy", "test_accuracy",
-               "energy_pj", "area_mm2", "latency_ns"]
+    costs = [o.attribute for o in COSTS]
+    columns = [*network.params, *hardware_names, "val_accuracy", "test_accuracy", *costs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", newline="") as handle:
         writer = csv.writer(handle)
@@ -188,8 +215,7 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
             row = {**network.params, **point.params,
                    "val_accuracy": accuracy_at(outcome, point),
                    "test_accuracy": accuracy_at(outcome, point, "test"),
-                   "energy_pj": point.energy_pj, "area_mm2": point.area_mm2,
-                   "latency_ns": point.latency_ns}
+                   **{o.attribute: point.metric(o.metric) for o in COSTS}}
             writer.writerow([row.get(name, "") for name in columns])
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from codesign import rtl_design
 from codesign.rtl_design import sng_bank_spec
 from hwmodel import blocks as model
 from hwmodel import load_technology
@@ -42,20 +43,6 @@ from trainer.sng import LFSRSNG, SobolSNG
 PIXEL_BITS = 8
 
 
-# Each primitive of the hardware model as the smallest Verilog that is that primitive
-# (keys: `hwmodel.components.primitives.Primitives` fields).
-PRIMITIVES = {
-    "full_adders": "module p(input a, b, c, output s, co);"
-    " assign s = a ^ b ^ c; assign co = (a & b) | (c & (a ^ b)); endmodule",
-    "half_adders": "module p(input a, b, output s, co);"
-    " assign s = a ^ b; assign co = a & b; endmodule",
-    "flip_flops": "module p(input clk, d, output reg q); always @(posedge clk) q <= d; endmodule",
-    "xnors": "module p(input a, b, output y); assign y = ~(a ^ b); endmodule",
-    "comparator_bits": "module p(input a, b, c, output y);"
-    " assign y = (a & ~b) | (c & (a | ~b)); endmodule",
-    "muxes": "module p(input a, b, s, output y); assign y = s ? b : a; endmodule",
-    "and2_gates": "module p(input a, b, output y); assign y = a & b; endmodule",
-}
 EXTRA_PROBES = {
     "flip-flop with enable": "module p(input clk, d, e, output reg q);"
     " always @(posedge clk) if (e) q <= d; endmodule",
@@ -64,10 +51,9 @@ EXTRA_PROBES = {
 
 def synthesized_primitives() -> tuple[dict[str, float], dict[str, object]]:
     """Each primitive synthesized alone: its area per Primitives field, and every result."""
-    results = {
-        name: synthesize_verilog(text, "p") for name, text in (PRIMITIVES | EXTRA_PROBES).items()
-    }
-    return {name: results[name].area_um2 for name in PRIMITIVES}, results
+    results = {**rtl_design.synthesized_primitives(),
+               **{name: synthesize_verilog(text, "p") for name, text in EXTRA_PROBES.items()}}
+    return {name: results[name].area_um2 for name in rtl_design.PRIMITIVE_VERILOG}, results
 
 
 def lfsr_bank(positions: int, sharing: int, width: int = 16):

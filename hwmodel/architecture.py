@@ -110,7 +110,7 @@ def consistency_problems(columns: Mapping[str, np.ndarray],
     masks = masks or {name: category_masks(columns[name], CATEGORICAL[name])
                       for name in CATEGORICAL}
     problems = []
-    modes = Column(FirstLayerMode, columns["first_layer_mode"], masks["first_layer_mode"])
+    modes = Column(FirstLayerMode, masks["first_layer_mode"])
     stochastic = modes.any(lambda mode: mode.stochastic)
     no_generator = masks["sng_kind"][NO_GENERATOR]
     if np.any(stochastic & no_generator):
@@ -119,11 +119,10 @@ def consistency_problems(columns: Mapping[str, np.ndarray],
     lfsr = stochastic & masks["sng_kind"]["lfsr"]
     if np.any(lfsr & (columns["lfsr_width_bits"] < columns["input_bits"])):
         problems.append(("lfsr_width_bits", "must be at least input_bits"))
-    generators = Column(Generator, columns["sng_kind"], masks["sng_kind"])
+    generators = Column(Generator, masks["sng_kind"])
     deterministic = generators.any(lambda generator: generator.deterministic)
     output_merge = stochastic & masks["merge_point"]["output"]
-    dataflows = Column(FirstLayerDataflow, columns["first_layer_dataflow"],
-                       masks["first_layer_dataflow"])
+    dataflows = Column(FirstLayerDataflow, masks["first_layer_dataflow"])
     for dataflow in dataflows.present:
         chosen = dataflows.mask(dataflow.name)
         for mode in modes.present:
@@ -192,9 +191,8 @@ def architectures_to_columns(architectures: Iterable[Architecture]) -> dict[str,
 def design_from_columns(columns: Mapping[str, np.ndarray], size: int, masks: Masks) -> Design:
     """The validated columns with their kinds resolved and the derived flags every layer's
     formulas share."""
-    modes = Column(FirstLayerMode, columns["first_layer_mode"], masks["first_layer_mode"])
-    dataflows = Column(FirstLayerDataflow, columns["first_layer_dataflow"],
-                       masks["first_layer_dataflow"])
+    modes = Column(FirstLayerMode, masks["first_layer_mode"])
+    dataflows = Column(FirstLayerDataflow, masks["first_layer_dataflow"])
     stochastic = modes.any(lambda mode: mode.stochastic)
     bits = columns["input_bits"]
     n = np.where(stochastic, columns["bitstream_length"], 1.0)
@@ -202,11 +200,11 @@ def design_from_columns(columns: Mapping[str, np.ndarray], size: int, masks: Mas
     repetitions = modes.select(lambda mode: mode.repetitions(n, bits))
     return Design(
         size=size,
-        organisation=Column(Organisation, columns["organisation"], masks["organisation"]),
+        organisation=Column(Organisation, masks["organisation"]),
         mode=modes,
         dataflow=dataflows,
-        circuit=Column(PopcountCircuit, columns["popcount_circuit"], masks["popcount_circuit"]),
-        generator=Column(Generator, columns["sng_kind"], masks["sng_kind"]),
+        circuit=Column(PopcountCircuit, masks["popcount_circuit"]),
+        generator=Column(Generator, masks["sng_kind"]),
         rows=columns["array_rows"],
         cols=columns["array_cols"],
         tiles=columns["tiles"],

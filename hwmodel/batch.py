@@ -2,25 +2,29 @@
 
 Every Architecture field may be an array (they broadcast together); fields left out take the
 Architecture defaults. The result holds one value per design. It is `hwmodel.core`'s
-evaluation, reduced to the totals, the component breakdown and the counts.
+evaluation, by organisation group: the totals at once, the breakdowns and counts when read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from hwmodel.core import evaluate_columns
+from hwmodel.core import Evaluation, evaluate_by_organisation
+from hwmodel.report import derived_totals
 from hwmodel.technology import Technology
 from hwmodel.workload import Workload
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    """One entry per design; totals, the component breakdown and the counts, all arrays."""
+    """One entry per design: the totals, and the component breakdown, the energy per layer
+    and the counts, gathered from the organisation groups when first read (a search needs
+    the totals only)."""
 
     area_um2: np.ndarray
     area_mm2: np.ndarray
@@ -29,13 +33,37 @@ class BatchResult:
     inferences_per_s: np.ndarray
     average_power_mw: np.ndarray
     effective_bitstream_length: np.ndarray
-    area_by_component_um2: dict[str, np.ndarray] = field(default_factory=dict)
-    energy_by_component_pj: dict[str, np.ndarray] = field(default_factory=dict)
-    energy_by_layer_pj: dict[str, np.ndarray] = field(default_factory=dict)
-    counts: dict[str, np.ndarray] = field(default_factory=dict)
+    parts: list[tuple[np.ndarray | slice, Evaluation]] = field(repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.area_um2.shape[0])
+
+    def _gathered(self, read: Callable[[Evaluation], dict[str, np.ndarray]]
+                  ) -> dict[str, np.ndarray]:
+        if len(self.parts) == 1:
+            return read(self.parts[0][1])
+        out: dict[str, np.ndarray] = {}
+        for where, evaluation in self.parts:
+            for key, values in read(evaluation).items():
+                out.setdefault(key, np.zeros(len(self)))[where] = values
+        return out
+
+    @cached_property
+    def area_by_component_um2(self) -> dict[str, np.ndarray]:
+        return self._gathered(lambda evaluation: evaluation.area_by_component_um2)
+
+    @cached_property
+    def energy_by_component_pj(self) -> dict[str, np.ndarray]:
+        return self._gathered(lambda evaluation: evaluation.energy_by_component_pj)
+
+    @cached_property
+    def energy_by_layer_pj(self) -> dict[str, np.ndarray]:
+        return self._gathered(lambda evaluation: {
+            layer.plan.shape.name: layer.energy_total_pj for layer in evaluation.layers})
+
+    @cached_property
+    def counts(self) -> dict[str, np.ndarray]:
+        return self._gathered(lambda evaluation: evaluation.counts)
 
     def row(self, index: int) -> dict[str, Any]:
         """Design `index` as plain numbers (for tables, JSON and tests)."""
@@ -62,19 +90,16 @@ def evaluate_batch(
     `designs` (a mapping such as `architectures_to_columns(...)`) and keyword fields are
     merged, keywords winning. Raises ValueError naming the field of a bad value.
     """
-    evaluation = evaluate_columns(workload, technology, {**(designs or {}), **fields})
-    area, energy, latency = evaluation.area_um2, evaluation.energy_pj, evaluation.latency_ns
+    size, parts = evaluate_by_organisation(workload, technology, {**(designs or {}), **fields})
+    totals = {name: np.zeros(size) for name in ("area", "energy", "latency", "n")}
+    for where, evaluation in parts:
+        totals["area"][where] = evaluation.area_um2
+        totals["energy"][where] = evaluation.energy_pj
+        totals["latency"][where] = evaluation.latency_ns
+        totals["n"][where] = evaluation.effective_bitstream_length
+    area, energy, latency = totals["area"], totals["energy"], totals["latency"]
     return BatchResult(
-        area_um2=area,
-        area_mm2=area * 1e-6,
-        energy_pj=energy,
-        latency_ns=latency,
-        inferences_per_s=1e9 / latency,
-        average_power_mw=energy / latency,
-        effective_bitstream_length=evaluation.effective_bitstream_length,
-        area_by_component_um2=evaluation.area_by_component_um2,
-        energy_by_component_pj=evaluation.energy_by_component_pj,
-        energy_by_layer_pj={layer.plan.shape.name: sum(layer.energy_pj.values())
-                            for layer in evaluation.layers},
-        counts=evaluation.counts,
+        area_um2=area, energy_pj=energy, latency_ns=latency,
+        **derived_totals(area, energy, latency),
+        effective_bitstream_length=totals["n"], parts=parts,
     )

@@ -9,12 +9,14 @@ contributes is `hwmodel.organisations`, the first-layer modes and dataflows thei
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from hwmodel.architecture import design_from_columns, validate_columns
+from hwmodel.architecture import CATEGORICAL, design_from_columns, validate_columns
 from hwmodel.components import (
     MramArray,
     SramBuffer,
@@ -30,6 +32,7 @@ from hwmodel.technology import Technology
 from hwmodel.workload import Workload
 
 FJ_TO_PJ = 1e-3
+CHUNK_DESIGNS = 16_384  # designs evaluated together (`evaluate_by_organisation`)
 COUNT_NAMES = (
     "arrays", "row_reads", "bits_read", "popcounts", "accumulations", "threshold_comparisons",
     "sng_generators", "random_numbers", "random_bits_generated", "comparator_evaluations",
@@ -38,59 +41,18 @@ COUNT_NAMES = (
 )
 
 
-@dataclass
-class LayerResult:
-    """One layer of every design: its plan, work, time and cost (arrays over designs)."""
-
-    plan: LayerPlan
-    busy_units: np.ndarray
-    cycles: np.ndarray
-    latency_ns: np.ndarray
-    counts: dict[str, np.ndarray]
-    area_um2: dict[str, np.ndarray]  # hardware this layer alone uses, by component
-    energy_pj: dict[str, np.ndarray]
-
-
-@dataclass
-class Evaluation:
-    """Every design of a batch: totals, breakdowns by component and by layer, counts."""
-
-    size: int
-    layers: list[LayerResult]
-    shared_area_um2: dict[str, np.ndarray]  # hardware all layers use, by component
-    effective_bitstream_length: np.ndarray  # N; 1 without SC
-    area_by_component_um2: dict[str, np.ndarray] = field(init=False)
-    energy_by_component_pj: dict[str, np.ndarray] = field(init=False)
-    counts: dict[str, np.ndarray] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.area_by_component_um2 = {
-            name: self.shared_area_um2[name] + sum(layer.area_um2[name] for layer in self.layers)
-            for name in COMPONENTS
-        }
-        self.energy_by_component_pj = {
-            name: sum(layer.energy_pj[name] for layer in self.layers) for name in COMPONENTS
-        }
-        self.counts = {
-            name: sum(layer.counts[name] for layer in self.layers) for name in COUNT_NAMES
-        }
-
-    @property
-    def area_um2(self) -> np.ndarray:
-        return sum(self.area_by_component_um2.values())
-
-    @property
-    def energy_pj(self) -> np.ndarray:
-        return sum(self.energy_by_component_pj.values())
-
-    @property
-    def latency_ns(self) -> np.ndarray:
-        return sum(layer.latency_ns for layer in self.layers)
-
-
-def _zeros(size: int) -> dict[str, Any]:
-    """A breakdown with every component at zero (scalars: numpy broadcasts them later)."""
-    return dict.fromkeys(COMPONENTS, 0.0)
+def _total(values: Iterable[Any], size: int) -> np.ndarray:
+    """The sum of columns, in place, skipping the scalar zeros of components a layer or a
+    design does not have (most are, in any one layer): the batch path's hot loop."""
+    total = None
+    for value in values:
+        if np.ndim(value) == 0 and value == 0.0:
+            continue
+        if total is None:
+            total = np.array(np.broadcast_to(value, (size,)), dtype=float)
+        else:
+            total += value
+    return total if total is not None else np.zeros(size)
 
 
 def _columns_of(values: dict[str, Any], size: int) -> dict[str, np.ndarray]:
@@ -98,8 +60,87 @@ def _columns_of(values: dict[str, Any], size: int) -> dict[str, np.ndarray]:
     return {key: np.broadcast_to(value, (size,)) for key, value in values.items()}
 
 
+@dataclass
+class LayerResult:
+    """One layer of every design: its plan, work, time and cost (arrays over designs).
+
+    The totals are summed as the layer is evaluated; the breakdowns are views made when
+    first asked for (a search of thousands of designs needs the totals only)."""
+
+    plan: LayerPlan
+    size: int
+    busy_units: np.ndarray
+    cycles: np.ndarray
+    latency_ns: np.ndarray
+    area_total_um2: np.ndarray
+    energy_total_pj: np.ndarray
+    raw_counts: dict[str, Any]
+    raw_area_um2: dict[str, Any]  # hardware this layer alone uses, by component
+    raw_energy_fj: dict[str, Any]
+
+    @cached_property
+    def counts(self) -> dict[str, np.ndarray]:
+        return _columns_of(self.raw_counts, self.size)
+
+    @cached_property
+    def area_um2(self) -> dict[str, np.ndarray]:
+        return _columns_of(self.raw_area_um2, self.size)
+
+    @cached_property
+    def energy_pj(self) -> dict[str, np.ndarray]:
+        return {key: np.broadcast_to(np.multiply(value, FJ_TO_PJ), (self.size,))
+                for key, value in self.raw_energy_fj.items()}
+
+
+@dataclass
+class Evaluation:
+    """Every design of a batch: totals, and (when asked for) breakdowns by component and by
+    layer and the counts."""
+
+    size: int
+    layers: list[LayerResult]
+    raw_shared_area_um2: dict[str, Any]  # hardware all layers use, by component
+    area_um2: np.ndarray
+    effective_bitstream_length: np.ndarray  # N; 1 without SC
+
+    @cached_property
+    def energy_pj(self) -> np.ndarray:
+        return _total((layer.energy_total_pj for layer in self.layers), self.size)
+
+    @cached_property
+    def latency_ns(self) -> np.ndarray:
+        return _total((layer.latency_ns for layer in self.layers), self.size)
+
+    @cached_property
+    def shared_area_um2(self) -> dict[str, np.ndarray]:
+        return _columns_of(self.raw_shared_area_um2, self.size)
+
+    @cached_property
+    def area_by_component_um2(self) -> dict[str, np.ndarray]:
+        return {name: _total([self.raw_shared_area_um2[name],
+                              *(layer.raw_area_um2[name] for layer in self.layers)], self.size)
+                for name in COMPONENTS}
+
+    @cached_property
+    def energy_by_component_pj(self) -> dict[str, np.ndarray]:
+        return {name: _total((layer.raw_energy_fj[name] for layer in self.layers), self.size)
+                * FJ_TO_PJ for name in COMPONENTS}
+
+    @cached_property
+    def counts(self) -> dict[str, np.ndarray]:
+        return {name: _total((layer.raw_counts[name] for layer in self.layers), self.size)
+                for name in COUNT_NAMES}
+
+
+def _zeros(size: int) -> dict[str, Any]:
+    """A breakdown with every component at zero (scalars: numpy broadcasts them later)."""
+    return dict.fromkeys(COMPONENTS, 0.0)
+
+
 def _organisation_logic(design: Design, plans: list[LayerPlan]) -> Logic:
     """Each design's organisation's logic counts (one `Logic`, kinds merged by mask)."""
+    if len(design.organisation.present) == 1:  # a group of `evaluate_by_organisation`
+        return design.organisation.present[0].logic(plans, design)
     per_layer: list[dict[str, np.ndarray]] = [{} for _ in plans]
     shared: dict[str, np.ndarray] = {}
     for organisation in design.organisation.present:
@@ -150,7 +191,39 @@ def _line_buffer_bits(plan: LayerPlan) -> float:
 def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any]) -> Evaluation:
     """Score every design given as Architecture fields (scalars or arrays, broadcast)."""
     columns, size, masks = validate_columns(fields)
-    design = design_from_columns(columns, size, masks)
+    return _evaluate(workload, tech, design_from_columns(columns, size, masks))
+
+
+def evaluate_by_organisation(
+    workload: Workload, tech: Technology, fields: dict[str, Any]
+) -> tuple[int, list[tuple[np.ndarray | slice, Evaluation]]]:
+    """Score designs in groups of one organisation each: (designs, [(where, evaluation)]).
+
+    The organisation shapes every layer's logic and work, so a mixed batch would compute each
+    organisation's formulas for every design and keep a third; a group computes its own only.
+    Groups hold at most CHUNK_DESIGNS designs, so that their columns stay in the processor's
+    cache (benchmarks/hw_throughput.py: 15-25 % faster than whole groups of 33,000). The batch
+    path (`evaluate_batch`) puts the groups' results back in order."""
+    columns, size, masks = validate_columns(fields)
+    groups = [group[start:start + CHUNK_DESIGNS]
+              for group in (np.flatnonzero(mask) for mask in masks["organisation"].values())
+              for start in range(0, group.size, CHUNK_DESIGNS)]
+    if len(groups) <= 1:
+        return size, [(slice(None), _evaluate(workload, tech,
+                                              design_from_columns(columns, size, masks)))]
+    parts = []
+    for where in groups:
+        group_columns = {name: values[where] for name, values in columns.items()
+                         if name not in CATEGORICAL}  # kinds travel as masks
+        group_masks = {name: {kind: mask[where] for kind, mask in kinds.items()}
+                       for name, kinds in masks.items()}
+        design = design_from_columns(group_columns, where.size, group_masks)
+        parts.append((where, _evaluate(workload, tech, design)))
+    return size, parts
+
+
+def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluation:
+    size = design.size
     layers = workload.layers
     last = len(layers) - 1
     plans = [plan_layer(design, shape, index, last) for index, shape in enumerate(layers)]
@@ -225,7 +298,8 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
             area["output_scores"] += final.shape.output_values * score_bits * ff.area_um2
             area["output_scores"] += score_adder
         layer_areas.append(area)
-    total_area = sum(sum(a.values()) for a in layer_areas) + sum(shared_area.values())
+    layer_area_totals = [_total(area.values(), size) for area in layer_areas]
+    total_area = _total([*layer_area_totals, *shared_area.values()], size)
     total_arrays = sum(p.arrays for p in plans)
     cmos_area = total_area - total_arrays * array.cell_area_um2
     mram_cells = total_arrays * design.rows * cols * tech.mram.cells_per_bit
@@ -233,9 +307,10 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
     # --- energy and time, layer by layer ----------------------------------------------------
     results = []
     sense_bit, cmp_bit = tech.sense_amplifier.energy_fj, g.comparator_bit.energy_fj
-    for plan, area, work in zip(plans, layer_areas, works, strict=True):
+    for plan, area, area_total, work in zip(plans, layer_areas, layer_area_totals, works,
+                                            strict=True):
         shape = plan.shape
-        e = _zeros(size)  # fJ here, pJ below
+        e = _zeros(size)
         threshold_bits = plan.comparisons * plan.acc_bits
         bits_sensed = plan.row_reads * cols + threshold_bits
         e["mram_arrays"] = plan.row_reads * array.row_read_energy_fj + (
@@ -279,8 +354,7 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
             e["output_scores"] = adds * (ff.energy_fj + np.where(design.output_merge,
                                                                   g.full_adder.energy_fj, 0.0))
         latency_ns = cycles * tech.cycle_ns
-        energy = {key: value * FJ_TO_PJ for key, value in e.items()}
-        energy["leakage"] = leakage_energy_pj(tech, cmos_area, mram_cells, latency_ns)
+        e["leakage"] = leakage_energy_pj(tech, cmos_area, mram_cells, latency_ns) / FJ_TO_PJ
         counts = {
             "arrays": plan.arrays,
             "row_reads": plan.row_reads,
@@ -299,13 +373,10 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
             "cycles": cycles,
         }
         results.append(LayerResult(
-            plan=plan,
-            busy_units=work["busy_units"],
-            cycles=cycles,
-            latency_ns=latency_ns,
-            counts=_columns_of(counts, size),
-            area_um2=_columns_of(area, size),
-            energy_pj=_columns_of(energy, size),
+            plan=plan, size=size, busy_units=work["busy_units"], cycles=cycles,
+            latency_ns=latency_ns, area_total_um2=area_total,
+            energy_total_pj=_total(e.values(), size) * FJ_TO_PJ,
+            raw_counts=counts, raw_area_um2=area, raw_energy_fj=e,
         ))
-    return Evaluation(size=size, layers=results, shared_area_um2=_columns_of(shared_area, size),
-                      effective_bitstream_length=design.n)
+    return Evaluation(size=size, layers=results, raw_shared_area_um2=shared_area,
+                      area_um2=total_area, effective_bitstream_length=design.n)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hwmodel.architecture import Architecture
 from hwmodel.core import LayerResult, evaluate_columns
-from hwmodel.report import SHARED, CostReport, Counts, LayerCost
+from hwmodel.report import SHARED, CostReport, Counts, LayerCost, derived_totals
 from hwmodel.technology import Technology
 from hwmodel.workload import Workload
 
@@ -52,11 +52,9 @@ def evaluate(workload: Workload, architecture: Architecture, technology: Technol
         architecture=architecture,
         effective_bitstream_length=architecture.effective_bitstream_length,
         area_um2=area,
-        area_mm2=area * 1e-6,
         energy_pj=energy,
         latency_ns=latency,
-        inferences_per_s=1e9 / latency,
-        average_power_mw=energy / latency,
+        **derived_totals(area, energy, latency),
         area_by_component_um2={k: float(v[0]) for k, v in evaluation.area_by_component_um2.items()},
         energy_by_component_pj={
             k: float(v[0]) for k, v in evaluation.energy_by_component_pj.items()},

@@ -56,44 +56,49 @@ def category_masks(values: np.ndarray, names: tuple[str, ...]) -> dict[str, np.n
 
 
 class Column(Generic[K]):
-    """A categorical column of designs: the kind of each design, with a mask per kind."""
+    """A categorical column of designs: a mask per kind name (the designs of that kind)."""
 
-    def __init__(self, family: type[K], values: np.ndarray,
-                 masks: dict[str, np.ndarray] | None = None):
+    def __init__(self, family: type[K], masks: dict[str, np.ndarray]):
         self.family = family
-        self.values = values
-        self.masks = masks if masks is not None else category_masks(values, family.names())
-        self.present = [family.get(name) for name, mask in self.masks.items()
+        self.masks = masks
+        self.shape = next(iter(masks.values())).shape
+        self.present = [family.get(name) for name, mask in masks.items()
                         if name in family.registry and mask.any()]
+
+    @classmethod
+    def of(cls, family: type[K], values: np.ndarray) -> Column[K]:
+        """The column of an array of kind names."""
+        return cls(family, category_masks(values, family.names()))
 
     def mask(self, name: str) -> np.ndarray:
         return self.masks[name]
 
     def any(self, predicate: Callable[[K], bool]) -> np.ndarray:
         """Designs whose kind satisfies `predicate` (a property of the kind class)."""
-        out = np.zeros(self.values.shape, dtype=bool)
+        out = np.zeros(self.shape, dtype=bool)
         for kind in self.present:
             if predicate(kind):
                 out |= self.masks[kind.name]
         return out
 
     def select(self, compute: Callable[[K], Any]) -> np.ndarray:
-        """`compute(kind)` for the kind of every design (broadcast to the column's shape)."""
+        """`compute(kind)` for the kind of every design (broadcast to the column's shape;
+        a read-only view where every design has the same kind)."""
         if len(self.present) == 1:
-            return np.broadcast_to(compute(self.present[0]), self.values.shape) + 0.0
-        out = np.zeros(self.values.shape)
+            return np.broadcast_to(compute(self.present[0]), self.shape)
+        out = np.zeros(self.shape)
         for kind in self.present:
             out = np.where(self.masks[kind.name], compute(kind), out)
         return out
 
     def merge(self, compute: Callable[[K], dict[str, Any]]) -> dict[str, np.ndarray]:
         """Like `select` for a kind method that returns several named columns at once."""
+        if len(self.present) == 1:
+            return {key: np.broadcast_to(value, self.shape)
+                    for key, value in compute(self.present[0]).items()}
         out: dict[str, np.ndarray] = {}
         for kind in self.present:
             mask = self.masks[kind.name]
             for key, value in compute(kind).items():
-                if len(self.present) == 1:
-                    out[key] = np.broadcast_to(value, self.values.shape) + 0.0
-                else:
-                    out[key] = np.where(mask, value, out.get(key, 0.0))
+                out[key] = np.where(mask, value, out.get(key, 0.0))
         return out

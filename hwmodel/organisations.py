@@ -107,13 +107,6 @@ def _row_tile(plan: LayerPlan, design: Design, units) -> dict[str, np.ndarray]:
     }
 
 
-def _binary_row_tree(design: Design) -> tuple[np.ndarray, np.ndarray]:
-    """(full, half) adders of a C-input popcount (1-bit operands) in each design's circuit."""
-    counts = design.circuit.merge(lambda circuit: dict(zip(
-        ("full", "half"), circuit.adders(design.cols, 1.0), strict=True)))
-    return counts["full"], counts["half"]
-
-
 class SharedTiles(Organisation):
     name = "shared_tiles"
     description = "a pool of tiles time-shared by every array and layer"
@@ -133,7 +126,7 @@ class SharedTiles(Organisation):
         layer1_tiles = np.minimum(design.tiles, first.arrays)
         other_tiles = design.tiles - layer1_tiles
         layer1 = _row_tile(first, design, layer1_tiles)
-        binary_tree = _binary_row_tree(design)
+        binary_tree = design.binary_row_tree
         per_row = np.max([p.per_row for p in plans], axis=0)
         acc_bits = np.max([p.acc_bits for p in plans], axis=0)
         shared = {

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from hwmodel.components.adder_trees import PopcountCircuit, bit_length
+from hwmodel.components.adder_trees import PopcountCircuit, adders_by_circuit, bit_length
 from hwmodel.components.sng import Generator
 from hwmodel.dataflows import FirstLayerDataflow
 from hwmodel.first_layer import FirstLayerMode
@@ -65,6 +65,12 @@ class Design:
     first_repetitions: np.ndarray  # times layer 1 runs
     latched: np.ndarray  # layer-1 rows sensed once (a latched dataflow that repeats)
 
+    @cached_property
+    def binary_row_tree(self) -> tuple[np.ndarray, np.ndarray]:
+        """(full, half) adders of a popcount over one row's C lanes, per design's circuit:
+        the tree of every tile, and of every layer but a multi-bit first layer."""
+        return adders_by_circuit(self.circuit, self.cols, 1.0)
+
 
 @dataclass
 class LayerPlan:
@@ -91,17 +97,15 @@ class LayerPlan:
     @cached_property
     def row_tree(self) -> tuple[np.ndarray, np.ndarray]:
         """(full, half) adders of a tree over one row's C lanes (tiles), per design's circuit."""
-        return self._tree(self.design.cols)
+        if not self.first:
+            return self.design.binary_row_tree
+        return adders_by_circuit(self.design.circuit, self.design.cols, self.operand_bits)
 
     @cached_property
     def neuron_tree(self) -> tuple[np.ndarray, np.ndarray]:
         """(full, half) adders of a tree over one neuron's whole fan-in (neuron_parallel)."""
-        return self._tree(float(self.shape.fan_in))
-
-    def _tree(self, width) -> tuple[np.ndarray, np.ndarray]:
-        counts = self.design.circuit.merge(lambda circuit: dict(zip(
-            ("full", "half"), circuit.adders(width, self.operand_bits), strict=True)))
-        return counts["full"], counts["half"]
+        bits = self.operand_bits if self.first else 1.0  # one tree shape for every design
+        return adders_by_circuit(self.design.circuit, float(self.shape.fan_in), bits)
 
 
 def plan_layer(design: Design, shape: LayerShape, index: int, last: int) -> LayerPlan:

@@ -6,6 +6,8 @@ keys. Energies are per inference in pJ; areas in um^2 (mm^2 given alongside for 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from hwmodel.architecture import Architecture
@@ -28,6 +30,12 @@ COMPONENTS: tuple[str, ...] = (
 )
 
 SHARED = "shared"  # area_by_layer key for hardware every layer uses (shared tiles, buffers)
+
+
+def derived_totals(area_um2, energy_pj, latency_ns) -> dict[str, Any]:
+    """The totals that follow from area, energy and latency (numbers or arrays alike)."""
+    return {"area_mm2": area_um2 * 1e-6, "inferences_per_s": 1e9 / latency_ns,
+            "average_power_mw": energy_pj / latency_ns}
 
 
 class ReportModel(BaseModel):

@@ -96,7 +96,7 @@ def open_study(args: argparse.Namespace) -> tuple[optuna.Study, SearchSpace, obj
         names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
         known = ", ".join(n for n in names if ":" not in n) or "none"
         raise UserError(f"study '{args.study}' not found in {url} (studies: {known})") from None
-    space = space_of(study)
+    space = space_of(study, storage)
     if space is None:
         raise UserError(f"study '{args.study}' in {url} was not written by codesign search")
     return study, space, storage

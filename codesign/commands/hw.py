@@ -41,6 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the result as JSON")
     parser.add_argument(
+        "--plot", type=Path, metavar="FILE",
+        help="also draw the area and energy breakdown, by component and by layer (stacked "
+             "bars; the format follows the extension: png, pdf, svg, ...)",
+    )
+    parser.add_argument(
         "--technology", metavar="PRESET_OR_PATH",
         help="use this technology instead of the design's (a preset name or a YAML path)",
     )
@@ -64,6 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     out = present.console()
     check_writable(args.json, "--json")
+    if args.plot is not None:
+        _check_plot(args)
     if args.paper_check:
         technology = _technology(args.technology or "stt_mram_28nm")
         accuracy = load_spec(MeasuredAccuracy, args.accuracy)
@@ -84,7 +91,24 @@ def run(args: argparse.Namespace) -> int:
     present.show(out, present.hw_report(report))
     if args.json:
         write_json(args.json, report.model_dump(mode="json"))
+    if args.plot is not None:
+        from codesign.breakdown_plot import breakdown_png
+
+        out.print(f"wrote {breakdown_png(report, args.plot)}", soft_wrap=True)  # one line
     return 0
+
+
+def _check_plot(args: argparse.Namespace) -> None:
+    """--plot is checked before any work: a bad path costs nothing and writes nothing."""
+    if args.paper_check:
+        raise UserError("--plot: draws one design's breakdown; give a DESIGN.yaml, not "
+                        "--paper-check")
+    from codesign.breakdown_plot import check_figure_path
+
+    try:
+        check_figure_path(args.plot)
+    except ValueError as exc:
+        raise UserError(f"--plot {args.plot}: {exc}") from None
 
 
 def _technology(ref: str):

@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
+    from codesign.paper_check import load_accuracy, reference_designs
     from codesign.pareto import (
         cost_scales,
         feasible_trials,
@@ -47,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or (Path("runs") / space.name if args.format == "table" else None)
     check_writable(out, "--out", folder=True)  # the default folder too, before any work
     front = pareto_front(study)
-    scales = cost_scales(space, load_technology(space.hardware.technology))
+    technology = load_technology(space.hardware.technology)
+    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
+    references = (reference_designs(technology, measured)
+                  if measured.dataset == space.data.dataset else [])
+    scales = cost_scales(space, technology)
     history = hypervolume_history(study, space, scales)
     hypervolume = history[-1][1] if history else 0.0
     if args.format == "csv":
@@ -60,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         files = [
             pareto_png(feasible_trials(study), front, space, f"{space.name}: designs",
-                       out / "pareto.png", knee_point(front, space) if front else None),
+                       out / "pareto.png", knee_point(front, space) if front else None,
+                       references),
             pareto_html(study, space, out / "pareto.html"),
             hypervolume_png(history, f"{space.name}: hypervolume", out / "hypervolume.png"),
         ]

@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from hwmodel.kinds import Kind
+from hwmodel.kinds import Column, Kind
 
 
 def bit_length(value):
@@ -40,41 +40,15 @@ def bit_length(value):
 
 
 def ripple_tree_slices(n_inputs, input_bits=1):
-    """Full adders of a balanced tree of ripple adders over n_inputs numbers of input_bits.
-
-    Computed level by level on the distinct (inputs, bits) pairs only: a sweep of a million
-    designs has a handful of tree shapes.
-    """
-    widths, bits = np.broadcast_arrays(np.asarray(n_inputs, dtype=float),
-                                       np.asarray(input_bits, dtype=float))
-    if widths.ndim == 0:
-        return float(_ripple_levels(widths, bits))
-    keys = widths.astype(np.int64) * BITS_KEY + bits.astype(np.int64)
-    if keys.size and keys.min() >= 0 and keys.max() < 1 << 22:  # a look-up table, no sort
-        present = np.zeros(keys.max() + 1, dtype=bool)
-        present[keys] = True
-        distinct = np.flatnonzero(present)
-        table = np.zeros(present.size)
-        table[distinct] = _ripple_levels((distinct // BITS_KEY).astype(float),
-                                         (distinct % BITS_KEY).astype(float))
-        return table[keys]
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    counts = _ripple_levels((distinct // BITS_KEY).astype(float),
-                            (distinct % BITS_KEY).astype(float))
-    return counts[inverse].reshape(widths.shape)
+    """Adder slices (full and half) of a balanced tree of ripple adders over n_inputs numbers
+    of input_bits."""
+    full, half = ripple_tree_adders(n_inputs, input_bits)
+    return full + half
 
 
 BITS_KEY = 64  # operand bits stay below this (input bits <= 16, plus sign and growth)
-
-
-def _ripple_levels(widths: np.ndarray, bits: np.ndarray) -> np.ndarray:
-    remaining, total, level = widths.copy(), np.zeros(widths.shape), 0
-    while np.any(remaining > 1):
-        pairs = np.floor(remaining / 2)
-        total = total + pairs * (bits + level)
-        remaining = remaining - pairs
-        level += 1
-    return total
+VARIANTS = 4  # popcount circuits told apart in one pass (`adders_by_circuit`)
+LOOKUP_KEYS = 1 << 22  # keys below this are found by a look-up table, above by a sort
 
 
 @lru_cache(maxsize=4096)
@@ -95,18 +69,33 @@ def _ripple_counts(n_inputs: int, input_bits: int) -> tuple[int, int]:
 
 def ripple_tree_adders(n_inputs, input_bits=1):
     """(full adders, half adders) of the ripple tree (slices: `ripple_tree_slices`)."""
-    return _on_distinct(_ripple_counts, n_inputs, input_bits)
+    return _on_distinct(lambda w, b, _: _ripple_counts(w, b), n_inputs, input_bits)
 
 
-def _on_distinct(counts, n_inputs, input_bits):
-    """Apply an exact (w, b) -> (full, half) count to every distinct pair of the columns."""
-    widths, bits = np.broadcast_arrays(np.asarray(n_inputs, dtype=float),
-                                       np.asarray(input_bits, dtype=float))
+def _on_distinct(counts, n_inputs, input_bits, variant=0):
+    """Apply an exact (w, b, variant) -> (full, half) count to every distinct triple of the
+    columns: a sweep of a million designs has a handful of tree shapes. The distinct triples
+    are found with a look-up table indexed by the triple (linear time) where the keys are
+    small, else a sort. `variant` (< VARIANTS) tells circuits apart."""
+    widths, bits, variants = np.broadcast_arrays(np.asarray(n_inputs, dtype=float),
+                                                 np.asarray(input_bits, dtype=float),
+                                                 np.asarray(variant, dtype=float))
     if widths.ndim == 0:
-        return tuple(float(v) for v in counts(int(widths), int(bits)))
-    keys, inverse = np.unique(widths.ravel() * BITS_KEY + bits.ravel(), return_inverse=True)
-    table = np.array([counts(int(k // BITS_KEY), int(k % BITS_KEY)) for k in keys],
-                     dtype=float).reshape(len(keys), 2)
+        return tuple(float(v) for v in counts(int(widths), int(bits), int(variants)))
+    keys = ((widths.astype(np.int64) * BITS_KEY + bits.astype(np.int64)) * VARIANTS
+            + variants.astype(np.int64)).ravel()
+    if keys.size and keys.max() < LOOKUP_KEYS:
+        present = np.zeros(keys.max() + 1, dtype=bool)
+        present[keys] = True
+        distinct = np.flatnonzero(present)
+        position = np.zeros(present.size, dtype=np.intp)
+        position[distinct] = np.arange(distinct.size)
+        inverse = position[keys]
+    else:
+        distinct, inverse = np.unique(keys, return_inverse=True)
+    table = np.array([counts(int(k // VARIANTS // BITS_KEY), int(k // VARIANTS % BITS_KEY),
+                             int(k % VARIANTS)) for k in distinct],
+                     dtype=float).reshape(len(distinct), 2)
     return (table[inverse, 0].reshape(widths.shape), table[inverse, 1].reshape(widths.shape))
 
 
@@ -143,30 +132,51 @@ def _dadda_counts(n_inputs: int, input_bits: int) -> tuple[int, int]:
 
 def compressor_tree_adders(n_inputs, input_bits=1):
     """(full adders, half adders) of the Dadda compressor tree and its final adder."""
-    return _on_distinct(_dadda_counts, n_inputs, input_bits)
+    return _on_distinct(lambda w, b, _: _dadda_counts(w, b), n_inputs, input_bits)
 
 
 class PopcountCircuit(Kind):
-    """How a tree of adders is built; `adders(w, b)` (full, half) is its whole cost."""
+    """How a tree of adders is built; `counts(w, b)` (full, half) is its whole cost."""
 
     family: ClassVar[str] = "popcount circuit"
     registry: ClassVar[dict[str, Kind]] = {}
 
-    def adders(self, n_inputs, input_bits=1):
+    def counts(self, n_inputs: int, input_bits: int) -> tuple[int, int]:
+        """(full, half) adders of a tree of n_inputs operands of input_bits, exactly."""
         raise NotImplementedError
+
+    def adders(self, n_inputs, input_bits=1):
+        """`counts` over columns (or numbers)."""
+        return _on_distinct(lambda w, b, _: self.counts(w, b), n_inputs, input_bits)
 
 
 class RippleTree(PopcountCircuit):
     name = "ripple_tree"
     description = "balanced tree of ripple-carry adders"
 
-    def adders(self, n_inputs, input_bits=1):
-        return ripple_tree_adders(n_inputs, input_bits)
+    def counts(self, n_inputs, input_bits):
+        return _ripple_counts(n_inputs, input_bits)
 
 
 class CompressorTree(PopcountCircuit):
     name = "compressor_tree"
     description = "Dadda's 3:2 / 2:2 counters and one carry-propagate adder"
 
-    def adders(self, n_inputs, input_bits=1):
-        return compressor_tree_adders(n_inputs, input_bits)
+    def counts(self, n_inputs, input_bits):
+        return _dadda_counts(n_inputs, input_bits)
+
+
+def adders_by_circuit(circuit: Column[PopcountCircuit], n_inputs, input_bits
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """(full, half) adders of each design's tree in its own circuit, in one pass over the
+    distinct (width, bits, circuit) triples."""
+    if len(circuit.present) == 1:
+        full, half = circuit.present[0].adders(n_inputs, input_bits)
+        return np.broadcast_to(full, circuit.shape), np.broadcast_to(half, circuit.shape)
+    if len(circuit.present) > VARIANTS:
+        raise ValueError(f"more than {VARIANTS} popcount circuits in one batch")
+    variant = np.zeros(circuit.shape)
+    for index, kind in enumerate(circuit.present):
+        variant[circuit.masks[kind.name]] = index
+    return _on_distinct(lambda w, b, v: circuit.present[v].counts(w, b), n_inputs, input_bits,
+                        variant)

@@ -133,3 +133,20 @@ def test_scalars_broadcast_against_arrays(fmnist, tech) -> None:
 def test_batch_validates_fields(fmnist, tech, fields, message) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         evaluate_batch(fmnist, tech, **fields)
+
+
+def test_groups_and_chunks_give_the_same_designs(tech, monkeypatch) -> None:
+    """Designs are evaluated by organisation group and in chunks: any chunk size gives the
+    same totals, breakdowns, energy per layer and counts, in the callers' order."""
+    import hwmodel.core
+
+    workload = WORKLOADS["conv"]
+    columns = architectures_to_columns(random_architectures(np.random.default_rng(7), 50))
+    whole = evaluate_batch(workload, tech, columns)
+    monkeypatch.setattr(hwmodel.core, "CHUNK_DESIGNS", 7)
+    chunked = evaluate_batch(workload, tech, columns)
+    assert len(chunked.parts) > 3
+    for index in range(len(whole)):
+        assert chunked.row(index) == whole.row(index)
+    by_layer = sum(whole.energy_by_layer_pj.values())
+    assert np.allclose(by_layer, whole.energy_pj, rtol=1e-12)

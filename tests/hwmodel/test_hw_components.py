@@ -96,7 +96,7 @@ def test_generators(tech) -> None:
 
 def test_kind_columns_dispatch_per_design() -> None:
     names = np.array(["compressor_tree", "ripple_tree", "compressor_tree"])
-    column = Column(PopcountCircuit, names)
+    column = Column.of(PopcountCircuit, names)
     got = column.select(lambda circuit: sum(circuit.adders(256, 1)))
     assert list(got) == [267, 502, 267]
     assert list(column.any(lambda circuit: circuit.name == "ripple_tree")) == [0, 1, 0]

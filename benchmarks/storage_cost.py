@@ -1,0 +1,96 @@
+"""What the design study costs to store: every design point as a trial, against the points not
+dominated within their network (what `codesign search` keeps as trials) plus the gzipped table
+of every point (what it writes beside the study).
+
+For the networks of search_spaces/fmnist.yaml (or --space), with accuracies at each N from the
+measured means of docs/reproduction.md (`codesign/data/fmnist_accuracy_vs_n.json`; the
+conventional accuracy for fixed-point networks): the design points of each network are costed
+as the search costs them, then written both ways into fresh SQLite studies, timed, and sized.
+Ratios are measured side by side in one run.
+
+    python benchmarks/storage_cost.py [--space search_spaces/fmnist.yaml] [--networks 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+
+from codesign.compose import directions, hardware_points, metric_names
+from codesign.config_io import load_spec
+from codesign.design_space import enumerate_networks
+from codesign.paper_check import load_accuracy
+from codesign.quiet import quiet_libraries
+from codesign.space import SearchSpace
+from codesign.study import design_trials, network_front, write_design_table
+from hwmodel import load_technology
+from trainer.config import SNGKind
+
+
+def outcome_for(network, lengths, accuracy) -> dict:
+    """A trained network's accuracies as the runner reports them, from measured means."""
+    if network.is_sc:
+        by_n = accuracy.sc[SNGKind(network["sng_kind"])]
+        values = {str(n): by_n.get(n, max(by_n.values())) for n in lengths}
+    else:
+        values = {str(n): accuracy.conventional for n in [1, *lengths]}
+    return {"val_accuracy": values, "test_accuracy": values, "checkpoint": "none.ckpt"}
+
+
+def write_study(path: Path, space, trials) -> tuple[float, int]:
+    started = time.perf_counter()
+    study = optuna.create_study(storage=f"sqlite:///{path}", study_name=space.name,
+                                directions=directions(space))
+    study.set_metric_names(metric_names(space))
+    study.add_trials(trials)
+    return time.perf_counter() - started, path.stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--space", type=Path, default=Path("search_spaces/fmnist.yaml"))
+    parser.add_argument("--networks", type=int, default=4, help="networks of the space to store")
+    args = parser.parse_args()
+    quiet_libraries()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = load_spec(SearchSpace, args.space)
+    technology = load_technology(space.hardware.technology)
+    accuracy = load_accuracy()
+    networks = enumerate_networks(space)
+    step = max(1, len(networks) // args.networks)
+    chosen = networks[::step][: args.networks]
+
+    every, kept, costed = [], [], 0
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        table_bytes = 0
+        for index, network in enumerate(chosen):
+            points = hardware_points(network, space, technology)
+            outcome = outcome_for(network, space.input.bitstream_lengths, accuracy)
+            costed += len(points)
+            every += design_trials(space, network, points, outcome, index)
+            kept += design_trials(space, network, network_front(space, points, outcome),
+                                  outcome, index)
+            table = folder / f"network-{index:04d}.csv.gz"
+            write_design_table(table, network, points, outcome)
+            table_bytes += table.stat().st_size
+        every_s, every_bytes = write_study(folder / "every.db", space, every)
+        kept_s, kept_bytes = write_study(folder / "kept.db", space, kept)
+
+    print(f"{args.space}: {len(chosen)} of {len(networks)} networks, {costed} design points")
+    print(f"every point a trial: {len(every)} trials, {every_bytes / 1e6:.2f} MB, "
+          f"{every_s:.1f} s to record")
+    print(f"network fronts:      {len(kept)} trials, {kept_bytes / 1e6:.2f} MB, "
+          f"{kept_s:.1f} s to record; + {table_bytes / 1e3:.0f} kB of gzipped tables")
+    print(f"bytes per point: {every_bytes / len(every):.0f} as a trial, "
+          f"{table_bytes / costed:.1f} in a table")
+    print(f"kept_fraction: {len(kept) / len(every):.3f}")
+    print(f"storage_ratio: {(kept_bytes + table_bytes) / every_bytes:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,322 @@
+"""What optuna-dashboard shows a person about a search, written into the studies themselves.
+
+A search is two studies (`codesign.study`), and the dashboard knows nothing of how they relate.
+This module writes what it needs to show the co-design, through the public APIs of Optuna's
+storage and of optuna-dashboard:
+
+* **constraint values where the dashboard reads them.** optuna-dashboard (0.21, and its main
+  branch) reads a trial's constraints from the trial system attribute `constraints`, a list:
+  the format Optuna's samplers write for `constraints_func`. Optuna 5's `set_constraint`
+  stores `constraints:NAME` instead, which the dashboard ignores (every design point looked
+  feasible). Trials carry both: the named values for Optuna and the code, the list (values in
+  the order of their sorted names) for the dashboard. Optuna's `trial.constraints` then lists
+  each value twice, by position and by name; feasibility (every value <= 0) is unchanged.
+* **readable study attributes**: one line of text per subject (objectives, constraints,
+  sampler, budget, each parameter's choices), never a JSON blob;
+* **notes** (Markdown, `optuna_dashboard.save_note`): one per study explaining the pair, one
+  per design point naming its values and linking its training run in `NAME:networks`, one per
+  training run linking its design points. Links use the dashboard's own routes under
+  `/dashboard` (`codesign dashboard`, `optuna-dashboard URL`); the text names the study and
+  trial as well, for dashboards served under another prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import optuna
+from optuna.storages import BaseStorage
+from optuna.trial import FrozenTrial, TrialState
+
+from codesign.design_space import count_designs, enumerate_networks, parameters
+from codesign.objectives import ACCURACY, OBJECTIVES, Objective
+from codesign.space import SearchSpace
+
+DASHBOARD_CONSTRAINTS = "constraints"  # the trial system attribute optuna-dashboard reads
+URL_PREFIX = "/dashboard"  # where optuna-dashboard's server mounts its pages
+
+
+# --- constraints ----------------------------------------------------------------------------
+
+
+def constraint_list(values: Mapping[str, float]) -> list[float]:
+    """The dashboard's list: the named constraint values in the order of their sorted names."""
+    return [float(values[name]) for name in sorted(values)]
+
+
+def dashboard_constraints(values: Mapping[str, float]) -> dict[str, list[float]] | None:
+    """A trial's system attributes that show its named constraint values in the dashboard."""
+    return {DASHBOARD_CONSTRAINTS: constraint_list(values)} if values else None
+
+
+def _bound(objective: Objective, limit: float) -> str:
+    if objective.maximize:
+        return f"{objective.metric} >= {limit:g}"
+    return f"{objective.metric} <= {limit:g} {objective.unit}"
+
+
+def constraint_labels(space: SearchSpace) -> list[str]:
+    """The space's constraints as a person reads them, in the dashboard list's order."""
+    labels = {}
+    for objective in OBJECTIVES.values():
+        limit = getattr(space.constraints, objective.constraint)
+        if limit is not None:
+            labels[objective.metric] = _bound(objective, limit)
+    return [labels[name] for name in sorted(labels)]
+
+
+def _study_id(storage: BaseStorage, study: optuna.Study) -> int:
+    return storage.get_study_id_from_name(study.study_name)
+
+
+def _trial_id(storage: BaseStorage, study: optuna.Study, number: int) -> int:
+    return storage.get_trial_id_from_study_id_trial_number(_study_id(storage, study), number)
+
+
+def record_constraints(storage: BaseStorage, trial: optuna.Trial,
+                       values: Mapping[str, float]) -> None:
+    """Named constraint values on a running trial, and the dashboard's list beside them."""
+    for name, value in values.items():
+        trial.set_constraint(name, value)
+    if values:
+        storage.set_trial_system_attr(_trial_id(storage, trial.study, trial.number),
+                                      DASHBOARD_CONSTRAINTS, constraint_list(values))
+
+
+# --- study attributes -------------------------------------------------------------------------
+
+
+def _objectives_line(space: SearchSpace) -> str:
+    parts = []
+    for name in space.objectives:
+        objective = OBJECTIVES[name]
+        unit = "fraction, validation set" if objective is ACCURACY else objective.unit
+        parts.append(f"{objective.metric} ({objective.direction}, {unit})")
+    return ", ".join(parts)
+
+
+def _constraints_line(space: SearchSpace) -> str:
+    labels = constraint_labels(space)
+    if not labels:
+        return "none: every design point is feasible"
+    return "; ".join(labels) + " (the dashboard's constraint list, in this order; <= 0 is met)"
+
+
+def _sampler_line(space: SearchSpace) -> str:
+    sampler = space.sampler
+    population = f", population {sampler.population_size}" if sampler.kind == "nsga2" else ""
+    return f"{sampler.kind}, seed {sampler.seed}{population}"
+
+
+def _budget_line(space: SearchSpace) -> str:
+    budget = space.budget
+    wall = f"{budget.wall_time_s:g} s" if budget.wall_time_s else "no limit"
+    return (f"{budget.trials} networks, {budget.epochs} epochs each, "
+            f"{100 * budget.subset:g}% of the training set, wall time {wall}")
+
+
+def _choices(values: Sequence[Any]) -> str:
+    return ", ".join(str(getattr(value, "value", value)) for value in values)
+
+
+def study_attributes(space: SearchSpace, role: str) -> dict[str, str]:
+    """The design study's (`role` "designs") or network study's ("networks") readable user
+    attributes: one line of text each."""
+    networks = space.name + ":networks"
+    if role == "designs":
+        about = (f"design points: one trial per kept (trained network, hardware configuration); "
+                 f"their training runs are the trials of study '{networks}'")
+    else:
+        about = (f"training runs: one trial per proposed network; its design points are trials "
+                 f"of study '{space.name}'")
+    data = space.data
+    attributes = {
+        "about": about,
+        "objectives": _objectives_line(space),
+        "constraints": _constraints_line(space),
+        "sampler": _sampler_line(space),
+        "budget": _budget_line(space),
+        "data": (f"{data.dataset}, validation {100 * data.val_fraction:g}% of the training "
+                 f"set, batch {data.batch_size}, seed {space.seed}"),
+        "technology": space.hardware.technology,
+        "space size": (f"{len(enumerate_networks(space)):,} networks, "
+                       f"{count_designs(space):,} design points"),
+    }
+    rows = parameters(space)
+    if role == "networks":
+        rows = [row for row in rows if row.stage == "network"]
+    for row in rows:
+        what = f" - {row.description}" if row.description else ""
+        attributes[f"choices: {row.name}"] = _choices(row.domain(space)) + what
+    return attributes
+
+
+def set_study_attributes(study: optuna.Study, attributes: Mapping[str, str]) -> None:
+    for key, value in attributes.items():
+        if study.user_attrs.get(key) != value:
+            study.set_user_attr(key, value)
+
+
+# --- notes ----------------------------------------------------------------------------------
+
+
+def study_url(storage: BaseStorage, study: optuna.Study) -> str:
+    return f"{URL_PREFIX}/studies/{_study_id(storage, study)}"
+
+
+def trials_url(storage: BaseStorage, study: optuna.Study, numbers: Sequence[int]) -> str:
+    return f"{study_url(storage, study)}/trials?numbers={','.join(map(str, numbers))}"
+
+
+def design_study_note(space: SearchSpace, networks_url: str) -> str:
+    networks = space.name + ":networks"
+    constraints = constraint_labels(space)
+    lines = [
+        f"# Co-design search `{space.name}`: design points",
+        "",
+        "A search is two studies. This one holds **design points**: one trial per pair of a "
+        "trained network and a hardware configuration (first-layer hardware, N at deployment, "
+        "organisation, tiles, array rows, dataflow, popcount circuit), kept when no other "
+        "configuration of the same network dominates it. Its networks were proposed by the "
+        f"sampler and trained once each in [`{networks}`]({networks_url}).",
+        "",
+        f"- **Objectives**: {_objectives_line(space)}. Accuracy is the network's validation "
+        "accuracy at the design's N (`test_accuracy` beside it is for reports); the costs "
+        "come from the analytical hardware model.",
+        "- **Constraints** (feasible when every value is <= 0; list in this order): "
+        + ("; ".join(constraints) if constraints else "none") + ".",
+        "- **Notes**: each design point's note names its values and links its training run; "
+        "each training run's note links its design points.",
+        "- **Timeline**: a design point spans its network's training run, from the proposal to "
+        "the recorded result, so the points of one network share one bar.",
+        "- **Every costed configuration** (kept or not) of network k is in "
+        f"`{space.output_dir}/{space.name}/design_points/network-k.csv.gz`.",
+        "",
+        f"Review: `python -m codesign pareto --study {space.name}`; export: "
+        f"`python -m codesign export --study {space.name} --pick knee -o design.yaml`.",
+    ]
+    return "\n".join(lines)
+
+
+def network_study_note(space: SearchSpace, designs_url: str) -> str:
+    lines = [
+        f"# Co-design search `{space.name}`: training runs",
+        "",
+        f"The sampler ({_sampler_line(space)}) proposes networks here; each trial trains one "
+        "network once and evaluates it at every N of the space. Its design points (every "
+        "hardware configuration of the network, costed analytically) are trials of "
+        f"[`{space.name}`]({designs_url}).",
+        "",
+        "- **Values**: the network's most accurate feasible design point (what the sampler "
+        "learns from).",
+        "- **outcome** (user attribute): `trained`; `over_budget` (pruned before training: no "
+        "hardware configuration meets the budgets); `duplicate` (pruned: a network already "
+        "trained); `failed` (see `error`); `interrupted` (retried on resume).",
+        "- **Duration**: the training run, from the proposal to the recorded result "
+        "(`train_time_s`: the training alone).",
+    ]
+    return "\n".join(lines)
+
+
+def write_study_notes(storage: BaseStorage, space: SearchSpace, designs: optuna.Study,
+                      networks: optuna.Study) -> None:
+    """The notes explaining the pair, unless a study has one (a person may have edited it)."""
+    from optuna_dashboard import get_note, save_note  # imports its web server: only here
+
+    for study, note in (
+        (designs, design_study_note(space, study_url(storage, networks))),
+        (networks, network_study_note(space, study_url(storage, designs))),
+    ):
+        if not get_note(study):
+            save_note(study, note)
+
+
+def _value_rows(space: SearchSpace, trial: FrozenTrial) -> list[str]:
+    rows = []
+    for name in space.objectives:
+        objective = OBJECTIVES[name]
+        value = objective.value(trial.user_attrs)
+        text = f"{objective.format(value)} {objective.unit}"
+        if objective is ACCURACY:
+            test = trial.user_attrs.get("test_accuracy")
+            text += f" (test {objective.format(test)} %)" if test is not None else ""
+        rows.append(f"| {objective.metric} | {text} |")
+    for objective in OBJECTIVES.values():  # costs recorded though not searched (latency)
+        if objective.name not in space.objectives and objective.attribute in trial.user_attrs:
+            value = objective.value(trial.user_attrs)
+            rows.append(f"| {objective.metric} (not an objective) | "
+                        f"{objective.format(value)} {objective.unit} |")
+    return rows
+
+
+def _constraint_rows(trial: FrozenTrial, space: SearchSpace) -> list[str]:
+    rows = []
+    for objective in OBJECTIVES.values():
+        limit = getattr(space.constraints, objective.constraint)
+        if limit is None or objective.metric not in trial.constraints:
+            continue
+        violation = trial.constraints[objective.metric]
+        verdict = "met" if violation <= 0 else "**violated**"
+        rows.append(f"- {_bound(objective, limit)}: {verdict} "
+                    f"(constraint value {violation:.4g})")
+    return rows
+
+
+def design_point_note(space: SearchSpace, trial: FrozenTrial, network_link: str,
+                      network_params: Mapping[str, Any]) -> str:
+    network = trial.user_attrs["network_trial"]
+    hardware = {k: v for k, v in trial.params.items() if k not in network_params}
+    lines = [
+        f"**Design point {trial.number}** of training run [#{network} in "
+        f"`{space.name}:networks`]({network_link}) (network: "
+        + ", ".join(f"{k}={v}" for k, v in network_params.items()) + ").",
+        "",
+        "Hardware: " + ", ".join(f"{k}={v}" for k, v in hardware.items()) + ".",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+        *_value_rows(space, trial),
+    ]
+    constraints = _constraint_rows(trial, space)
+    if constraints:
+        lines += ["", "Constraints:", *constraints]
+    lines += ["", f"Checkpoint: `{trial.user_attrs.get('checkpoint')}`."]
+    return "\n".join(lines)
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    """3, 4, 5, 9 as "3-5, 9" (a network's design points are recorded together)."""
+    spans: list[list[int]] = []
+    for number in sorted(numbers):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in spans)
+
+
+def network_note(space: SearchSpace, numbers: Sequence[int], designs_link: str) -> str:
+    if not numbers:
+        return "No design point recorded."
+    return (f"**Trained**: {len(numbers)} design points in [`{space.name}`]({designs_link}) "
+            f"(trials {_ranges(numbers)}).")
+
+
+def annotate_training_run(storage: BaseStorage, space: SearchSpace, designs: optuna.Study,
+                          network_trial: optuna.Trial) -> None:
+    """Notes on a trained network's design points (each linking the run) and on the run
+    (linking its design points)."""
+    from optuna_dashboard import save_note  # imports its web server: only here
+
+    number = network_trial.number
+    points = [t for t in designs.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+              if t.user_attrs.get("network_trial") == number]
+    link = trials_url(storage, network_trial.study, [number])
+    for point in points:
+        # save_note takes a Study or a Trial: the design point, recorded with add_trials,
+        # is opened as a Trial by its storage id (nothing of it is sampled or changed)
+        trial = optuna.trial.Trial(designs, _trial_id(storage, designs, point.number))
+        save_note(trial, design_point_note(space, point, link, network_trial.params))
+    numbers = [point.number for point in points]
+    save_note(network_trial, network_note(space, numbers, trials_url(storage, designs, numbers)))

@@ -1,0 +1,169 @@
+"""What optuna-dashboard shows of a search: read back through Optuna's API and through the
+dashboard's own JSON API (its public `wsgi` app), never through a browser."""
+
+import io
+import json
+from wsgiref.util import setup_testing_defaults
+
+import optuna
+import pytest
+from optuna.distributions import IntDistribution
+from optuna.trial import TrialState
+from optuna_dashboard import get_note, save_note, wsgi
+
+from codesign.dashboard_view import DASHBOARD_CONSTRAINTS, constraint_labels, constraint_list
+from codesign.search import run_search
+from codesign.space import SearchSpace
+from codesign.storage import open_storage
+from codesign.study import (
+    IDENTITY_ATTR,
+    SPACE_ATTR,
+    _search_identity,
+    load_design_study,
+    load_network_study,
+    open_studies,
+    space_of,
+)
+
+NUMERIC = ("bitstream_length", "tiles", "array_rows", "width_1")
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory, tiny_fmnist_dir):
+    """One tiny search with an accuracy floor no network reaches (so some design points are
+    infeasible) and an area budget every network meets."""
+    root = tmp_path_factory.mktemp("dash")
+    space = SearchSpace.model_validate({
+        "name": "tiny",
+        "data": {"root": str(tiny_fmnist_dir), "download": False, "batch_size": 50},
+        "model": {"family": "mlp", "hidden_layers": 1, "widths": [16, 32]},
+        "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": {"min": 1, "max": 8},
+                  "sng_kinds": ["ideal"], "train_lengths": [4]},
+        "hardware": {"tiles": [1, 4]},
+        "constraints": {"min_accuracy": 0.999, "max_area_mm2": 100.0},
+        "budget": {"trials": 2, "epochs": 1},
+        "sampler": {"kind": "random", "seed": 0},
+        "output_dir": str(root / "runs"),
+        "storage": f"sqlite:///{root / 'runs' / 'tiny.db'}",
+    })
+    run_search(space)
+    storage = open_storage(space.storage_url)
+    return space, storage, load_design_study(storage, space.name), load_network_study(
+        storage, space.name)
+
+
+def _api(storage, path: str) -> dict:
+    """GET a path of optuna-dashboard's JSON API, as its web page does."""
+    environ: dict = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()}
+    setup_testing_defaults(environ)
+    status = []
+
+    def start_response(code, headers, exc_info=None):
+        status.append(code)
+
+    body = b"".join(wsgi(storage)(environ, start_response))
+    assert status[0].startswith("200"), (path, status)
+    return json.loads(body)
+
+
+def _study_id(storage, study) -> int:
+    return storage.get_study_id_from_name(study.study_name)
+
+
+def test_constraints_are_stored_named_and_where_the_dashboard_reads_them(searched):
+    space, storage, designs, networks = searched
+    points = designs.get_trials(states=(TrialState.COMPLETE,))
+    assert points and any(not all(v <= 0 for v in p.constraints.values()) for p in points)
+    for point in points:
+        named = {k: v for k, v in point.constraints.items() if not k.isdigit()}
+        assert sorted(named) == ["accuracy", "area_mm2"]
+        assert point.system_attrs[DASHBOARD_CONSTRAINTS] == constraint_list(named)
+        assert named["accuracy"] == pytest.approx(0.999 - point.user_attrs["val_accuracy"])
+    trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
+    assert all(t.system_attrs[DASHBOARD_CONSTRAINTS] for t in trained)
+    assert constraint_labels(space) == ["accuracy >= 0.999", "area_mm2 <= 100 mm2"]
+
+    detail = _api(storage, f"/api/studies/{_study_id(storage, designs)}")
+    served = {t["number"]: t["constraints"] for t in detail["trials"]}
+    assert served == {p.number: p.system_attrs[DASHBOARD_CONSTRAINTS] for p in points}
+    assert any(any(c > 0 for c in values) for values in served.values())  # shown infeasible
+
+
+def test_objectives_are_named_and_numbers_are_numeric(searched):
+    space, storage, designs, networks = searched
+    for study in (designs, networks):
+        assert study.metric_names == ["accuracy", "energy_pj", "area_mm2"]
+        detail = _api(storage, f"/api/studies/{_study_id(storage, study)}")
+        assert detail["objective_names"] == ["accuracy", "energy_pj", "area_mm2"]
+    for point in designs.trials:
+        for name in NUMERIC:
+            if name in point.params:
+                assert isinstance(point.distributions[name], IntDistribution), name
+
+
+def test_design_points_last_as_long_as_their_training_run(searched):
+    _, _, designs, networks = searched
+    for point in designs.trials:
+        run = networks.trials[point.user_attrs["network_trial"]]
+        assert point.datetime_start == run.datetime_start
+        assert point.duration.total_seconds() > 0
+        assert point.datetime_complete <= run.datetime_complete
+
+
+def test_study_attributes_are_lines_of_text_not_json(searched):
+    space, storage, designs, networks = searched
+    for study in (designs, networks):
+        attrs = study.user_attrs
+        assert IDENTITY_ATTR not in attrs and SPACE_ATTR not in attrs
+        assert all(isinstance(v, str) and not v.startswith(("{", "[")) for v in attrs.values())
+        assert attrs["constraints"].startswith("accuracy >= 0.999; area_mm2 <= 100 mm2")
+        assert attrs["sampler"] == "random, seed 0"
+    assert designs.user_attrs["choices: bitstream_length"].startswith("1, 2, 4, 8")
+    assert "choices: tiles" not in networks.user_attrs  # the networks study: network choices
+    assert space_of(designs, storage) == space  # the space itself: a system attribute
+
+
+def test_notes_explain_the_studies_and_link_each_design_point_to_its_training(searched):
+    space, storage, designs, networks = searched
+    designs_id, networks_id = _study_id(storage, designs), _study_id(storage, networks)
+    assert f"](/dashboard/studies/{networks_id})" in get_note(designs)
+    assert f"](/dashboard/studies/{designs_id})" in get_note(networks)
+    served = _api(storage, f"/api/studies/{designs_id}")
+    assert "tiny:networks" in served["note"]["body"]
+    notes = {t["number"]: t["note"]["body"] for t in served["trials"]}
+    for point in designs.trials:
+        run = point.user_attrs["network_trial"]
+        link = f"(/dashboard/studies/{networks_id}/trials?numbers={run})"
+        assert f"[#{run} in `tiny:networks`]{link}" in notes[point.number]
+        assert f"| accuracy | {100 * point.values[0]:.2f} %" in notes[point.number]
+        assert "accuracy >= 0.999: **violated**" in notes[point.number]
+    served_runs = _api(storage, f"/api/studies/{networks_id}")["trials"]
+    for run in served_runs:
+        if run["state"] != "Complete":
+            continue
+        numbers = sorted(p.number for p in designs.trials
+                         if p.user_attrs["network_trial"] == run["number"])
+        link = f"/dashboard/studies/{designs_id}/trials?numbers={','.join(map(str, numbers))}"
+        assert f"design points in [`tiny`]({link})" in run["note"]["body"]
+
+
+def test_resuming_keeps_an_edited_study_note(searched):
+    space, storage, designs, _ = searched
+    original = get_note(designs)
+    save_note(designs, "my own note")
+    open_studies(space, storage)
+    assert get_note(designs) == "my own note"
+    save_note(designs, original)
+
+
+def test_studies_written_before_keep_resuming(tmp_path):
+    """Older studies kept the identity and the space as user attributes."""
+    space = SearchSpace.model_validate({"name": "old", "output_dir": str(tmp_path)})
+    storage = open_storage(f"sqlite:///{tmp_path / 'old.db'}")
+    old = optuna.create_study(storage=storage, study_name="old",
+                              directions=["maximize", "minimize", "minimize"])
+    old.set_user_attr(IDENTITY_ATTR, _search_identity(space))
+    old.set_user_attr(SPACE_ATTR, space.model_dump_json())
+    assert space_of(old, storage) == space
+    designs, _ = open_studies(space, storage)  # the same space: resumed, not refused
+    assert get_note(designs).startswith("# Co-design search `old`")

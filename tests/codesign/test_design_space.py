@@ -1,0 +1,144 @@
+"""The design space is one table (`codesign.design_space`): what a sampler can propose, what
+enumeration lists, the Optuna distributions and the conditions must all follow from it."""
+
+from __future__ import annotations
+
+import itertools
+
+import optuna
+import pytest
+from optuna.distributions import CategoricalDistribution, IntDistribution
+
+from codesign.design_space import (
+    Network,
+    check_initial_networks,
+    count_designs,
+    distributions,
+    enumerate_networks,
+    hardware_configurations,
+    parameters,
+    suggest_hardware,
+    suggest_network,
+)
+from codesign.space import SearchSpace
+from hwmodel import Organisation
+
+
+def space(**sections) -> SearchSpace:
+    base = {
+        "name": "t",
+        "model": {"family": "mlp", "hidden_layers": 2, "widths": [16, 32]},
+        "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": [1, 4, 16],
+                  "sng_kinds": ["ideal", "sobol"], "merge_points": ["first_layer", "output"],
+                  "training_modes": ["adapted", "non_adapted"], "train_lengths": [4, 8]},
+        "hardware": {"tiles": [1, 4], "organisations": list(Organisation.names()),
+                     "array_rows": [64, 256],
+                     "first_layer_dataflows": ["reread", "row_latched",
+                                               "row_latched_regenerated"],
+                     "popcount_circuits": ["ripple_tree", "compressor_tree"]},
+    }
+    for key, value in sections.items():
+        base[key] = {**base[key], **value}
+    return SearchSpace.model_validate(base)
+
+
+def test_networks_are_every_combination_of_the_network_rows_under_their_conditions() -> None:
+    """Counted by hand: 2 x 2 widths; per SNG, the first-layer merge adapted at 2 train lengths
+    or non-adapted (3), the output merge adapted or not (2), and no train length there."""
+    s = space()
+    widths = 2 * 2
+    assert len(enumerate_networks(s)) == widths + widths * 2 * (3 + 2)
+    keys = [network.key() for network in enumerate_networks(s)]
+    assert len(set(keys)) == len(keys)
+    for network in enumerate_networks(s):
+        has_length = "train_length" in network.params
+        assert has_length == (network.is_sc and network["training_mode"] == "adapted"
+                              and network["merge_point"] == "first_layer")
+        assert network.is_sc == ("sng_kind" in network.params)
+
+
+def test_a_sampler_proposes_exactly_the_enumerated_networks() -> None:
+    s = space()
+    enumerated = {network.key() for network in enumerate_networks(s)}
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    proposed = set()
+    for _ in range(600):
+        trial = study.ask()
+        proposed.add(suggest_network(trial, s).key())
+        study.tell(trial, 0.0)
+    assert proposed == enumerated
+
+
+def test_hardware_rows_exist_only_where_they_apply() -> None:
+    s = space()
+    for network in enumerate_networks(s):
+        configurations = hardware_configurations(s, network)
+        assert configurations and len({str(c) for c in configurations}) == len(configurations)
+        for hardware in configurations:
+            organisation = Organisation.get(hardware["organisation"])
+            assert ("tiles" in hardware) == organisation.uses_tiles
+            assert ("bitstream_length" in hardware) == network.is_sc
+            repeats = (hardware["first_layer_hw"] == "fixed_point_bit_serial"
+                       or (network.is_sc and network["merge_point"] == "first_layer"
+                           and hardware["bitstream_length"] > 1))
+            assert ("first_layer_dataflow" in hardware) == repeats
+            if hardware.get("first_layer_dataflow") == "row_latched_regenerated":
+                assert network.get("sng_kind") == "sobol"  # the ideal source cannot regenerate
+
+
+def test_hardware_configurations_counted_by_hand() -> None:
+    """A fixed-point network: 2 first layers x 2 rows x 2 circuits x (shared: 2 tiles,
+    per-array 1, neuron-parallel 1); the bit-serial one adds its 3 dataflows less the
+    regenerated one (no generator): x 2."""
+    s = space()
+    fixed = next(n for n in enumerate_networks(s) if not n.is_sc)
+    per_organisation = 2 + 1 + 1
+    parallel = per_organisation * 2 * 2
+    bit_serial = per_organisation * 2 * 2 * 2
+    assert len(hardware_configurations(s, fixed)) == parallel + bit_serial
+    assert count_designs(s) == sum(len(hardware_configurations(s, n))
+                                   for n in enumerate_networks(s))
+
+
+def test_a_joint_trial_proposes_only_valid_configurations() -> None:
+    s = space()
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    for _ in range(200):
+        trial = study.ask()
+        network = suggest_network(trial, s)
+        hardware = suggest_hardware(trial, s, network)
+        assert hardware in hardware_configurations(s, network)
+        study.tell(trial, 0.0)
+
+
+def test_design_distributions_are_numeric_where_the_row_is() -> None:
+    s = space()
+    design = distributions(s, "design")
+    assert set(design) == {row.name for row in parameters(s)}
+    assert design["bitstream_length"] == IntDistribution(1, 16, log=True)
+    assert design["tiles"] == IntDistribution(1, 4, log=True)
+    assert design["array_rows"] == IntDistribution(64, 256, log=True)
+    assert isinstance(design["organisation"], CategoricalDistribution)
+    network = distributions(s, "network")
+    assert all(isinstance(d, CategoricalDistribution) for d in network.values())
+    assert "tiles" not in network
+
+
+def test_a_network_is_read_back_from_a_design_points_params() -> None:
+    s = space()
+    for network, hardware in itertools.islice(
+            ((n, h) for n in enumerate_networks(s) for h in hardware_configurations(s, n)), 50):
+        params = {**network.params, **hardware}
+        assert Network.from_params(params, s).key() == network.key()
+
+
+@pytest.mark.parametrize("params", [
+    {"input_mode": "fixed_point", "width_1": 16, "width_2": 64},  # 64 is not a width
+    {"input_mode": "fixed_point", "width_1": 16},  # width_2 missing
+    {"input_mode": "fixed_point", "width_1": 16, "width_2": 16, "sng_kind": "ideal"},
+])
+def test_initial_networks_outside_the_space_are_named(params) -> None:
+    s = space()
+    bad = s.model_copy(update={"initial_networks": [params]})
+    with pytest.raises(ValueError, match=r"initial_networks\[0\]"):
+        check_initial_networks(bad)
