@@ -8,7 +8,6 @@ first layer shows). Components keep one colour in every panel.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
+from codesign.config_io import unwritable_reason  # noqa: E402
 from codesign.present import design_words  # noqa: E402
 from hwmodel import COMPONENTS, SHARED, CostReport  # noqa: E402
 
@@ -35,19 +35,13 @@ def figure_formats() -> list[str]:
 def check_figure_path(path: Path) -> None:
     """Raise ValueError (one line) if a figure cannot be written at `path`: checked before any
     work, so that a bad path costs nothing and leaves nothing behind."""
-    if path.is_dir():
-        raise ValueError("is a directory")
     extension = path.suffix.lower().lstrip(".")
-    if extension not in figure_formats():
+    if extension not in figure_formats() and not path.is_dir():
         known = ", ".join(figure_formats())
         raise ValueError(f"unknown figure format '{path.suffix or '(none)'}' (use {known})")
-    folder = path.parent
-    while not folder.exists():  # missing folders are created when the figure is written
-        folder = folder.parent
-    if not folder.is_dir():
-        raise ValueError(f"{folder} is not a folder")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ValueError("not writable")
+    problem = unwritable_reason(path)  # missing folders are created when the figure is written
+    if problem:
+        raise ValueError(problem)
 
 
 def _colours(names: list[str]) -> dict[str, tuple]:

@@ -121,7 +121,7 @@ def unwritable_reason(path: Path, folder: bool = False) -> str | None:
     without writing anything, so that a command refuses before its work, not after."""
     if path.exists():
         if folder != path.is_dir():
-            return "cannot write: it is a folder" if path.is_dir() else \
+            return "cannot write: it is a directory" if path.is_dir() else \
                 "cannot write: it is a file, not a folder"
         access = os.W_OK | os.X_OK if folder else os.W_OK
         return None if os.access(path, access) else "cannot write: permission denied"
@@ -129,7 +129,7 @@ def unwritable_reason(path: Path, folder: bool = False) -> str | None:
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        return f"cannot write: {parent} is a file, not a folder"
+        return f"cannot write: {parent} is not a folder"
     if not os.access(parent, os.W_OK | os.X_OK):
         return f"cannot write in {parent}: permission denied"
     return None

@@ -172,7 +172,7 @@ CASES = [
     # export
     pytest.param(["export", *STUDY, "--trial", "0", "-o", "{w}/afile/d.yaml"], ["-o"],
                  id="export-under-file"),
-    pytest.param(["export", *STUDY, "--trial", "0", "-o", "{w}"], ["-o", "is a folder"],
+    pytest.param(["export", *STUDY, "--trial", "0", "-o", "{w}"], ["-o", "is a directory"],
                  id="export-folder"),
     pytest.param(["export", *STUDY, "--trial", "0", "-o", "{w}/d.ckpt"], ["-o"],
                  id="export-ckpt-name"),
@@ -228,6 +228,10 @@ CASES = [
     # rtl
     pytest.param(["rtl", str(EXAMPLE_DESIGN), "-o", "{w}/afile"], ["-o", "not a folder"],
                  id="rtl-output"),
+    pytest.param(["hw", "{w}/design.yaml", "--plot", "{w}/afile/x.png"], ["--plot",
+                 "afile is not a folder"], id="hw-plot-under-file"),
+    pytest.param(["hw", "{w}/design.yaml", "--plot", "{w}/plot.xyz"], ["--plot", "format"],
+                 id="hw-plot-format"),
     pytest.param(["rtl", "{w}/design_wider.yaml", "-o", "{w}/rtl-out"], ["hardware.workload"],
                  id="rtl-sections"),
     pytest.param(["rtl", "{w}/design_zero_n.yaml", "-o", "{w}/rtl-out"],
