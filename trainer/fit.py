@@ -12,6 +12,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback, ModelCheckpoint, RichProgressBar
 from pytorch_lightning.loggers import CSVLogger
 
+from trainer.bit_errors import ErrorSweep
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import device_name, resolve_accelerator, resolve_precision
@@ -30,6 +31,8 @@ class FitResult:
     train_time_s: float
     accelerator: str  # the device the run got: cpu or gpu
     device_name: str  # e.g. "NVIDIA H100 80GB HBM3", "cpu (2 threads)"
+    val_error_sweep: ErrorSweep | None = None  # weight_errors.eval_bers: every (BER, map, N)
+    test_error_sweep: ErrorSweep | None = None
 
 
 def datamodule_for(config: TrainConfig) -> SCDataModule:
@@ -61,8 +64,10 @@ def fit(
     on) and on the test set (what a report quotes), at every length from one stream.
 
     `eval_lengths` overrides the config's (the search evaluates every N in its range from
-    one stream). Seeds everything from `config.seed`. Raises `AcceleratorUnavailable` before
-    any work when the config asks for a GPU this machine does not have.
+    one stream). With `weight_errors.eval_bers`, both evaluations also run under seeded
+    weight-error maps at every rate (`trainer.bit_errors`). Seeds everything from
+    `config.seed`. Raises `AcceleratorUnavailable` before any work when the config asks for
+    a GPU this machine does not have.
     """
     accelerator = resolve_accelerator(config.accelerator)
     precision = resolve_precision(config.precision, accelerator)
@@ -110,6 +115,7 @@ def fit(
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)
+    best_module.set_error_sweep(module.eval_bers, module.error_maps, module.error_seed)
     tester = pl.Trainer(
         accelerator=accelerator,
         devices=1,
@@ -119,6 +125,7 @@ def fit(
         enable_model_summary=False,
     )
     validation = tester.test(best_module, datamodule.val_dataloader(), verbose=False)[0]
+    val_error_sweep = best_module.error_sweep
     test = tester.test(best_module, datamodule=datamodule, verbose=False)[0]
     lengths = best_module.eval_lengths
     return FitResult(
@@ -132,4 +139,6 @@ def fit(
         train_time_s=train_time_s,
         accelerator=accelerator,
         device_name=device_name(accelerator),
+        val_error_sweep=val_error_sweep,
+        test_error_sweep=best_module.error_sweep,
     )
