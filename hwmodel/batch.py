@@ -29,6 +29,8 @@ class BatchResult:
     inferences_per_s: np.ndarray
     average_power_mw: np.ndarray
     effective_bitstream_length: np.ndarray
+    bit_error_rate: np.ndarray  # a stored bit reads wrong (hwmodel.device_errors)
+    weight_error_rate: np.ndarray  # a weight reads wrong after error correction
     area_by_component_um2: dict[str, np.ndarray] = field(default_factory=dict)
     energy_by_component_pj: dict[str, np.ndarray] = field(default_factory=dict)
     energy_by_layer_pj: dict[str, np.ndarray] = field(default_factory=dict)
@@ -40,7 +42,7 @@ class BatchResult:
     def row(self, index: int) -> dict[str, Any]:
         """Design `index` as plain numbers (for tables, JSON and tests)."""
         scalars = ("area_um2", "area_mm2", "energy_pj", "latency_ns", "inferences_per_s",
-                   "average_power_mw")
+                   "average_power_mw", "bit_error_rate", "weight_error_rate")
         breakdowns = ("area_by_component_um2", "energy_by_component_pj", "energy_by_layer_pj")
         return {
             **{name: float(getattr(self, name)[index]) for name in scalars},
@@ -72,6 +74,8 @@ def evaluate_batch(
         inferences_per_s=1e9 / latency,
         average_power_mw=energy / latency,
         effective_bitstream_length=evaluation.effective_bitstream_length,
+        bit_error_rate=evaluation.bit_error_rate,
+        weight_error_rate=evaluation.weight_error_rate,
         area_by_component_um2=evaluation.area_by_component_um2,
         energy_by_component_pj=evaluation.energy_by_component_pj,
         energy_by_layer_pj={layer.plan.shape.name: sum(layer.energy_pj.values())
