@@ -10,7 +10,7 @@ plain specs (widths, N, merge point), so `trainer` and `hwmodel` never see each 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +53,10 @@ def model_config(network: Network, space: SearchSpace) -> dict[str, Any]:
     return MODEL_CONFIGS[space.model.family](network, space)
 
 
-def train_config(network: Network, space: SearchSpace, output_dir: str) -> TrainConfig:
-    """The TrainConfig that trains `network`, evaluated at every N of the space."""
+def train_config(network: Network, space: SearchSpace, output_dir: str,
+                 eval_bers: Sequence[float] = ()) -> TrainConfig:
+    """The TrainConfig that trains `network`, evaluated at every N of the space and, with
+    its weights flipped, at every bit-error rate in `eval_bers` (its design points')."""
     lengths = space.input.bitstream_lengths
     input_config: dict[str, Any] = {"mode": network.input_mode}
     if network.is_sc:
@@ -78,6 +80,8 @@ def train_config(network: Network, space: SearchSpace, output_dir: str) -> Train
         "model": model_config(network, space),
         "input": input_config,
         "optim": {"epochs": space.budget.epochs},
+        "weight_errors": {"eval_bers": sorted(set(eval_bers)) or None,
+                          "maps": space.budget.error_maps, "seed": space.seed},
         "output_dir": output_dir,
         "accelerator": space.execution.accelerator,
         "precision": space.execution.precision,
@@ -142,8 +146,25 @@ class HardwarePoint:
     def bitstream_length(self) -> int:
         return int(self.params.get("bitstream_length", 1))
 
+    @property
+    def weight_error_rate(self) -> float:
+        """The rate the trained weights are read wrong on this design (after ECC)."""
+        return float(self.cost["weight_error_rate"])
+
     def metric(self, name: str) -> float:
         return float(getattr(self, name))
+
+
+def ber_key(ber: float) -> str:
+    """A bit-error rate as a JSON key that reads back to the same float (training results
+    keyed by rate cross processes and storages as JSON)."""
+    return repr(float(ber))
+
+
+def weight_error_rates(points: Sequence[HardwarePoint]) -> list[float]:
+    """The distinct non-zero bit-error rates of a network's design points: the rates its
+    training run evaluates it at."""
+    return sorted({p.weight_error_rate for p in points if p.weight_error_rate > 0})
 
 
 def hardware_points(network: Network, space: SearchSpace,

@@ -31,6 +31,7 @@ from codesign.compose import (
     objective_values,
     train_config,
     violations,
+    weight_error_rates,
 )
 from codesign.design_space import Network, check_initial_networks, suggest_network
 from codesign.execution import Executor, LocalExecutor, RayExecutor
@@ -220,7 +221,8 @@ def run_search(
                     summary.networks_rejected += 1
                     on_event(SearchEvent("rejected", trial.number, key))
                     continue
-                config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"))
+                config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"),
+                                      weight_error_rates(points))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
                 executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
                 in_flight[trial.number] = _InFlight(trial, network, points)
@@ -296,7 +298,8 @@ def _record(space, designs, entry: _InFlight, result: dict[str, Any], tell) -> i
     best, accuracy = representative_point(space, entry.points, result)
     for name, value in violations(space, accuracy, best).items():
         entry.trial.set_constraint(name, value)
-    for name in ("val_accuracy", "test_accuracy", "checkpoint", "train_time_s", "host",
+    for name in ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
+                 "test_accuracy_by_ber", "checkpoint", "train_time_s", "host",
                  "pid", "node_id", "gpu_ids", "epochs_run", "device"):
         entry.trial.set_user_attr(name, result.get(name))
     entry.trial.set_user_attr("outcome", "trained")

@@ -25,7 +25,8 @@ from pydantic import (
 
 from codesign.errors import one_line
 from codesign.objectives import ACCURACY, OBJECTIVES, ObjectiveName
-from hwmodel import FirstLayerDataflow, Organisation, PopcountCircuit
+from hwmodel import ErrorCorrection, FirstLayerDataflow, MramCell, Organisation, PopcountCircuit
+from hwmodel.architecture import MAX_READ_VOLTAGE_MV, MIN_READ_VOLTAGE_MV
 from trainer.config import Accelerator, InputMode, MergePoint, Precision, SNGKind, TrainingMode
 
 
@@ -149,6 +150,22 @@ class HardwareSpace(StrictModel):
     ) = ["fixed_point_parallel", "fixed_point_bit_serial"]
     first_layer_dataflows: _choices(_kind_names(FirstLayerDataflow)) = ["reread"]
     popcount_circuits: _choices(_kind_names(PopcountCircuit)) = ["ripple_tree"]
+    # device choices: each sets the weights' bit-error rate, which the accuracy then pays for
+    mram_cells: _choices(_kind_names(MramCell)) = ["2t2mtj"]
+    read_voltages_mv: IntChoices = Field(
+        default_factory=lambda: [200],
+        description="read bias of the junctions: read energy against decision errors",
+    )
+    ecc: _choices(_kind_names(ErrorCorrection)) = ["none"]
+
+    @field_validator("read_voltages_mv")
+    @classmethod
+    def _voltages_in_range(cls, value: list[int]) -> list[int]:
+        bad = [v for v in value if not MIN_READ_VOLTAGE_MV <= v <= MAX_READ_VOLTAGE_MV]
+        if bad:
+            raise ValueError(f"read voltages must lie in [{MIN_READ_VOLTAGE_MV}, "
+                             f"{MAX_READ_VOLTAGE_MV}] mV, got {bad[0]}")
+        return value
 
 
 def _constraint(objective) -> tuple[Any, Any]:
@@ -173,6 +190,9 @@ class Budget(StrictModel):
     wall_time_s: float | None = Field(None, gt=0.0, description="stop asking for new networks")
     epochs: PositiveInt = 5
     subset: float = Field(1.0, gt=0.0, le=1.0, description="class-balanced training fraction")
+    error_maps: PositiveInt = Field(
+        1, description="seeded weight-error maps per bit-error rate a network is tested at"
+    )
 
 
 class SamplerSpec(StrictModel):

@@ -28,6 +28,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from codesign.compose import (
     HardwarePoint,
+    ber_key,
     directions,
     metric_names,
     objective_values,
@@ -110,8 +111,12 @@ def space_of(study: optuna.Study) -> SearchSpace | None:
 
 
 def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val") -> float:
-    """The trained network's accuracy at the design point's N."""
-    return outcome[f"{split}_accuracy"][str(point.bitstream_length)]
+    """The trained network's accuracy at the design point's N, with its weights read at the
+    point's bit-error rate (mean over the error maps; the clean accuracy at rate 0)."""
+    n = str(point.bitstream_length)
+    if point.weight_error_rate == 0:
+        return outcome[f"{split}_accuracy"][n]
+    return outcome[f"{split}_accuracy_by_ber"][ber_key(point.weight_error_rate)][n]
 
 
 def network_front(space: SearchSpace, points: list[HardwarePoint],
@@ -164,6 +169,8 @@ def design_trials(
                     "energy_pj": point.energy_pj,
                     "latency_ns": point.latency_ns,
                     "inferences_per_s": point.cost["inferences_per_s"],
+                    "bit_error_rate": point.cost["bit_error_rate"],
+                    "weight_error_rate": point.weight_error_rate,
                     "architecture": point.architecture,
                     "area_by_component_um2": point.cost["area_by_component_um2"],
                     "energy_by_component_pj": point.cost["energy_by_component_pj"],
@@ -178,14 +185,15 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
                        outcome: dict[str, Any]) -> None:
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
     hardware_names = sorted({name for point in points for name in point.params})
-    columns = [*network.params, *hardware_names, "val_accuracy", "test_accuracy",
-               "energy_pj", "area_mm2", "latency_ns"]
+    columns = [*network.params, *hardware_names, "weight_error_rate", "val_accuracy",
+               "test_accuracy", "energy_pj", "area_mm2", "latency_ns"]
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for point in points:
             row = {**network.params, **point.params,
+                   "weight_error_rate": point.weight_error_rate,
                    "val_accuracy": accuracy_at(outcome, point),
                    "test_accuracy": accuracy_at(outcome, point, "test"),
                    "energy_pj": point.energy_pj, "area_mm2": point.area_mm2,
