@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from codesign.design_space import Network, hardware_configurations
 from codesign.kinds import hardware_sng
 from codesign.objectives import ACCURACY, OBJECTIVES
 from codesign.space import SearchSpace
-from hwmodel import Architecture, Technology, WorkloadSpec, evaluate_batch
+from hwmodel import Architecture, BatchResult, Technology, WorkloadSpec, evaluate_batch
 from hwmodel.workload import ConvWorkloadSpec, MlpWorkloadSpec
 from trainer.config import MergePoint, SNGKind, TrainConfig, TrainingMode
 from trainer.data import DATASETS
@@ -140,16 +141,19 @@ class HardwarePoint:
     area_mm2: float
     energy_pj: float
     latency_ns: float
-    cost: dict[str, Any]  # breakdowns and counts
+    weight_error_rate: float  # the rate the weights are read wrong here (after ECC)
+    batch: BatchResult = field(repr=False, compare=False)  # the evaluation it is row `index` of
+    index: int = 0
+
+    @cached_property
+    def cost(self) -> dict[str, Any]:
+        """Breakdowns and counts (read from the batch when needed: a network has thousands
+        of points, and only the kept ones are recorded with their breakdowns)."""
+        return self.batch.row(self.index)
 
     @property
     def bitstream_length(self) -> int:
         return int(self.params.get("bitstream_length", 1))
-
-    @property
-    def weight_error_rate(self) -> float:
-        """The rate the trained weights are read wrong on this design (after ECC)."""
-        return float(self.cost["weight_error_rate"])
 
     def metric(self, name: str) -> float:
         return float(getattr(self, name))
@@ -176,16 +180,15 @@ def hardware_points(network: Network, space: SearchSpace,
     names = sorted({key for design in designs for key in design})
     columns = {name: np.asarray([d.get(name, defaults[name]) for d in designs]) for name in names}
     result = evaluate_batch(_workload(network, space), technology, columns)
-    points = []
-    for index, (hardware, design) in enumerate(zip(configurations, designs, strict=True)):
-        row = result.row(index)
-        points.append(HardwarePoint(
-            params=hardware,
-            architecture={**defaults, **design},
-            area_mm2=row["area_mm2"], energy_pj=row["energy_pj"], latency_ns=row["latency_ns"],
-            cost=row,
-        ))
-    return points
+    totals = zip(result.area_mm2.tolist(), result.energy_pj.tolist(),
+                 result.latency_ns.tolist(), result.weight_error_rate.tolist(), strict=True)
+    return [
+        HardwarePoint(params=hardware, architecture={**defaults, **design}, area_mm2=area,
+                      energy_pj=energy, latency_ns=latency, weight_error_rate=ber,
+                      batch=result, index=index)
+        for index, (hardware, design, (area, energy, latency, ber))
+        in enumerate(zip(configurations, designs, totals, strict=True))
+    ]
 
 
 # --- scoring a design point against the space's objectives and constraints -----------------
