@@ -38,6 +38,11 @@ def gaussian_tail(z):
     return ndtr(-np.asarray(z, dtype=float))
 
 
+def wrong_decision(margin, *sigmas):
+    """P(a margin plus independent Gaussian noises of these standard deviations < 0)."""
+    return gaussian_tail(margin / np.sqrt(sum(np.square(sigma) for sigma in sigmas)))
+
+
 def tmr_at(spec: DeviceErrorSpec, read_voltage_mv):
     """TMR ratio at the read bias: TMR_0 / (1 + (V / V_h)^2)."""
     v = np.asarray(read_voltage_mv, dtype=float) / spec.tmr_half_bias_mv
@@ -72,15 +77,11 @@ class SingleEnded(MramCell):
 
     def decision_error_rate(self, spec, read_voltage_mv):
         parallel, antiparallel = read_currents_ua(spec, read_voltage_mv)
-        reference = (parallel + antiparallel) / 2
         sigma_r, sigma_sa = spec.resistance_sigma, spec.sense_offset_ua
-        reference_var = (sigma_r**2) * (parallel**2 + antiparallel**2) / 4  # 2 cells averaged
-        margin = parallel - reference
-        error_p = gaussian_tail(margin / np.sqrt(
-            (sigma_r * parallel) ** 2 + reference_var + sigma_sa**2))
-        error_ap = gaussian_tail(margin / np.sqrt(
-            (sigma_r * antiparallel) ** 2 + reference_var + sigma_sa**2))
-        return (error_p + error_ap) / 2
+        margin = (parallel - antiparallel) / 2  # to the midpoint reference
+        reference = sigma_r * np.sqrt(parallel**2 + antiparallel**2) / 2  # 2 cells averaged
+        return (wrong_decision(margin, sigma_r * parallel, reference, sigma_sa)
+                + wrong_decision(margin, sigma_r * antiparallel, reference, sigma_sa)) / 2
 
 
 class Differential(MramCell):
@@ -91,7 +92,6 @@ class Differential(MramCell):
 
     def decision_error_rate(self, spec, read_voltage_mv):
         parallel, antiparallel = read_currents_ua(spec, read_voltage_mv)
-        sigma = np.sqrt((spec.resistance_sigma * parallel) ** 2
-                        + (spec.resistance_sigma * antiparallel) ** 2
-                        + spec.sense_offset_ua**2)
-        return gaussian_tail((parallel - antiparallel) / sigma)
+        sigma_r = spec.resistance_sigma
+        return wrong_decision(parallel - antiparallel, sigma_r * parallel,
+                              sigma_r * antiparallel, spec.sense_offset_ua)
