@@ -157,10 +157,10 @@ def _weight_array(tech: Technology, design: Design) -> MramArray:
 
 
 def _with_device_logic(area: dict[str, Any], lanes, array: MramArray, decoder_area_um2,
-                       word_bits) -> dict[str, Any]:
+                       words_per_lane) -> dict[str, Any]:
     """Sense amplifiers for the check bits too, and an ECC decoder per word sensed at once."""
     area["sense_amplifiers"] = area["sense_amplifiers"] * array.sensed_per_data_bit
-    area["ecc"] = area["ecc"] + lanes / word_bits * decoder_area_um2
+    area["ecc"] = area["ecc"] + lanes * words_per_lane * decoder_area_um2
     return area
 
 
@@ -185,7 +185,7 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
     g, ff = tech.logic, tech.logic.flip_flop
     cols = design.cols
     array = _weight_array(tech, design)
-    word_bits = word_data_bits(cols)
+    words_per_lane = np.ceil(cols / word_data_bits(cols)) / cols  # ECC words of a row, per bit
     decoder_area = design.ecc.select(lambda ecc: ecc.decoder_area_um2(tech, cols))
     decode_energy = design.ecc.select(lambda ecc: ecc.decode_energy_fj(tech, cols))
     ecc_stages = design.ecc.select(lambda ecc: ecc.pipeline_stages)
@@ -240,14 +240,14 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
     # --- area ----------------------------------------------------------------------------
     shared_area = _with_device_logic(_priced_logic(logic.shared, tech, size),
                                      logic.shared.get("lanes", 0.0), array, decoder_area,
-                                     word_bits)
+                                     words_per_lane)
     shared_area["activation_buffer"] += activations.area_um2
     shared_area["layer_inputs"] += layer_input_bits * ff.area_um2
     shared_area["registers_control"] += tech.control.area_um2
     layer_areas = []
     for plan, counts in zip(plans, logic.per_layer, strict=True):
         area = _with_device_logic(_priced_logic(counts, tech, size), counts.get("lanes", 0.0),
-                                  array, decoder_area, word_bits)
+                                  array, decoder_area, words_per_lane)
         area["mram_arrays"] += plan.arrays * array.area_um2
         if plan.first:
             area["sng"] += bank_generators * generator_area + bank_shared_area + (
@@ -275,7 +275,7 @@ def evaluate_columns(workload: Workload, tech: Technology, fields: dict[str, Any
         e["mram_arrays"] = plan.row_reads * array.row_read_energy_fj + (
             threshold_bits * array.bit_read_energy_fj)
         e["sense_amplifiers"] = bits_sensed * array.sensed_per_data_bit * sense_bit
-        e["ecc"] = bits_sensed / word_bits * decode_energy
+        e["ecc"] = bits_sensed * words_per_lane * decode_energy
         latched = design.latched if plan.first else False
         multibit = design.multibit if plan.first else False
         lane_evaluations = plan.evaluations * cols
