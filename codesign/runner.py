@@ -60,16 +60,11 @@ def train_network(
 
 
 def _accuracy_by_ber(split: str, sweep) -> dict[str, Any]:
-    """`{split}_accuracy_by_ber`: BER -> N -> accuracy (mean over the error maps), and the
-    maps' standard deviation beside it."""
+    """`{split}_accuracy_by_ber`: BER -> N -> accuracy (mean over the error maps)."""
     if sweep is None:
         return {}
-    return {
-        f"{split}_accuracy_by_ber": {ber_key(ber): {str(n): a for n, a in by_n.items()}
-                                     for ber, by_n in sweep.mean().items()},
-        f"{split}_accuracy_spread_by_ber": {ber_key(ber): {str(n): a for n, a in by_n.items()}
-                                            for ber, by_n in sweep.spread().items()},
-    }
+    return {f"{split}_accuracy_by_ber": {ber_key(ber): {str(n): a for n, a in by_n.items()}
+                                         for ber, by_n in sweep.mean().items()}}
 
 
 def _ray_placement() -> dict[str, Any]:

@@ -67,6 +67,7 @@ class SCBNNModule(pl.LightningModule):
         errors = self.config.weight_errors
         self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed)
         self.error_sweep: ErrorSweep | None = None  # of the latest test loop
+        self._sweep: ErrorSweepAccumulator | None = None
 
     def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int) -> None:
         """Bit-error rates the test loop also reports accuracy at (weights flipped by `maps`
