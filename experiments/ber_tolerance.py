@@ -5,15 +5,17 @@ STT-MRAM bit-error rates up to ~1e-3 with little loss, so error correction can b
 with training that sees the errors, RRAM BNNs tolerated ~4e-2 (AICAS 2019, arXiv:1904.03652).
 This trains, for each seed, the conventional BNN (fixed-point first layer) and the SC-adapted
 one (ideal SNG, first-layer merge, trained at N = 16), each once plainly and once error-aware
-(weights flipped at `--train-ber` in every step), and evaluates every kept checkpoint with its
-weights flipped at each rate of `--bers` by `--maps` seeded error maps (no retraining; the SC
-networks at N = 16). Networks as in accuracy_vs_n.py (Fashion-MNIST MLP 784-1024-1024-10; a
-CPU-sized conv BNN on CIFAR-10, which on the project's machines is a JPEG-decoded copy: say so
-beside its numbers). Every run is saved as JSON under --out and skipped when present.
+(weights flipped at `--train-ber` in every step), and evaluates every kept checkpoint on the
+test set with its weights flipped at each rate of `--bers` by `--maps` seeded error maps (no
+retraining; the SC networks at N = 16; `sweep_time_s` in each JSON). Networks as in
+accuracy_vs_n.py (Fashion-MNIST MLP 784-1024-1024-10; a CPU-sized conv BNN on CIFAR-10, which
+on the project's machines is a JPEG-decoded copy: say so beside its numbers). Every run is
+saved as JSON under --out and skipped when present.
 
     nice python experiments/ber_tolerance.py --dataset fashion_mnist --seeds 0 1 2
     CODESIGN_DATA_DIR=../shared/data nice python experiments/ber_tolerance.py \
-        --dataset cifar10 --seeds 0 1 2 --epochs 5 --subset 0.5 --maps 3
+        --dataset cifar10 --seeds 0 1 2 --epochs 5 --subset 0.5 --maps 3 \
+        --bers 0 1e-4 1e-3 3e-3 1e-2 3e-2 1e-1
     python experiments/plot_ber_tolerance.py runs/experiments/ber docs/ber_tolerance.png
 """
 
@@ -21,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
+import pytorch_lightning as pl
 from accuracy_vs_n import base_config
 
 from codesign.quiet import quiet_libraries
-from trainer.fit import fit
+from trainer.fit import datamodule_for, fit
 
 DEPLOYED_N = 16
 BERS = [0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
@@ -43,6 +47,19 @@ def run_names(train_ber: float) -> dict[str, tuple[dict, float]]:
         **{name: (network, 0.0) for name, network in NETWORKS.items()},
         **{f"{name}_error_aware": (network, train_ber) for name, network in NETWORKS.items()},
     }
+
+
+def test_sweep(module, config, bers, maps: int, seed: int):
+    """The kept checkpoint on the test set at every rate (`maps` seeded maps each), in one
+    test loop (validation is not swept: nothing here is selected on it)."""
+    data = datamodule_for(config)
+    data.setup("test")
+    module.set_error_sweep(bers, maps, seed)
+    tester = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False,
+                        accelerator=config.accelerator, devices=1)
+    started = time.perf_counter()
+    tester.test(module, datamodule=data, verbose=False)
+    return module.error_sweep, time.perf_counter() - started
 
 
 def main() -> None:
@@ -71,10 +88,9 @@ def main() -> None:
                 continue
             config = base_config(args, name, seed, input_config)
             config = config.model_validate({**config.model_dump(mode="json"), "weight_errors": {
-                "train_ber": train_ber, "eval_bers": args.bers, "maps": args.maps,
-                "seed": seed}})
+                "train_ber": train_ber, "maps": args.maps, "seed": seed}})
             result = fit(config)
-            sweep = result.test_error_sweep
+            sweep, sweep_s = test_sweep(result.module, config, args.bers, args.maps, seed)
             path.write_text(json.dumps({
                 "config": config.model_dump(mode="json"),
                 "dataset": args.dataset,
@@ -87,6 +103,7 @@ def main() -> None:
                 "test_error_sweep": sweep.to_json(),
                 "checkpoint": str(result.checkpoint_path),
                 "train_time_s": result.train_time_s,
+                "sweep_time_s": sweep_s,
                 "epochs_run": result.epochs_run,
                 "device": result.device_name,
             }, indent=2))
