@@ -10,8 +10,9 @@ plain specs (widths, N, merge point), so `trainer` and `hwmodel` never see each 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from codesign.design_space import Network, hardware_configurations
 from codesign.kinds import hardware_sng
 from codesign.objectives import ACCURACY, OBJECTIVES
 from codesign.space import SearchSpace
-from hwmodel import Architecture, Technology, WorkloadSpec, evaluate_batch
+from hwmodel import Architecture, BatchResult, Technology, WorkloadSpec, evaluate_batch
 from hwmodel.workload import ConvWorkloadSpec, MlpWorkloadSpec
 from trainer.config import MergePoint, SNGKind, TrainConfig, TrainingMode
 from trainer.data import DATASETS
@@ -53,8 +54,10 @@ def model_config(network: Network, space: SearchSpace) -> dict[str, Any]:
     return MODEL_CONFIGS[space.model.family](network, space)
 
 
-def train_config(network: Network, space: SearchSpace, output_dir: str) -> TrainConfig:
-    """The TrainConfig that trains `network`, evaluated at every N of the space."""
+def train_config(network: Network, space: SearchSpace, output_dir: str,
+                 eval_bers: Sequence[float] = ()) -> TrainConfig:
+    """The TrainConfig that trains `network`, evaluated at every N of the space and, with
+    its weights flipped, at every bit-error rate in `eval_bers` (its design points')."""
     lengths = space.input.bitstream_lengths
     input_config: dict[str, Any] = {"mode": network.input_mode}
     if network.is_sc:
@@ -78,6 +81,8 @@ def train_config(network: Network, space: SearchSpace, output_dir: str) -> Train
         "model": model_config(network, space),
         "input": input_config,
         "optim": {"epochs": space.budget.epochs},
+        "weight_errors": {"eval_bers": sorted(set(eval_bers)) or None,
+                          "maps": space.budget.error_maps, "seed": space.seed},
         "output_dir": output_dir,
         "accelerator": space.execution.accelerator,
         "precision": space.execution.precision,
@@ -140,7 +145,15 @@ class HardwarePoint:
     area_mm2: float
     energy_pj: float
     latency_ns: float
-    cost: dict[str, Any]  # breakdowns and counts
+    weight_error_rate: float  # the rate the weights are read wrong here (after ECC)
+    batch: BatchResult = field(repr=False, compare=False)  # the evaluation it is row `index` of
+    index: int = 0
+
+    @cached_property
+    def cost(self) -> dict[str, Any]:
+        """Breakdowns and counts (read from the batch when needed: a network has thousands
+        of points, and only the kept ones are recorded with their breakdowns)."""
+        return self.batch.row(self.index)
 
     @property
     def bitstream_length(self) -> int:
@@ -152,6 +165,18 @@ class HardwarePoint:
         return float(self.cost[name])
 
 
+def ber_key(ber: float) -> str:
+    """A bit-error rate as a JSON key that reads back to the same float (training results
+    keyed by rate cross processes and storages as JSON)."""
+    return repr(float(ber))
+
+
+def weight_error_rates(points: Sequence[HardwarePoint]) -> list[float]:
+    """The distinct non-zero bit-error rates of a network's design points: the rates its
+    training run evaluates it at."""
+    return sorted({p.weight_error_rate for p in points if p.weight_error_rate > 0})
+
+
 def hardware_points(network: Network, space: SearchSpace,
                     technology: Technology) -> list[HardwarePoint]:
     """Cost every hardware configuration of `network` at once (one batch evaluation)."""
@@ -161,16 +186,15 @@ def hardware_points(network: Network, space: SearchSpace,
     names = sorted({key for design in designs for key in design})
     columns = {name: np.asarray([d.get(name, defaults[name]) for d in designs]) for name in names}
     result = evaluate_batch(_workload(network, space), technology, columns)
-    points = []
-    for index, (hardware, design) in enumerate(zip(configurations, designs, strict=True)):
-        row = result.row(index)
-        points.append(HardwarePoint(
-            params=hardware,
-            architecture={**defaults, **design},
-            area_mm2=row["area_mm2"], energy_pj=row["energy_pj"], latency_ns=row["latency_ns"],
-            cost=row,
-        ))
-    return points
+    totals = zip(result.area_mm2.tolist(), result.energy_pj.tolist(),
+                 result.latency_ns.tolist(), result.weight_error_rate.tolist(), strict=True)
+    return [
+        HardwarePoint(params=hardware, architecture={**defaults, **design}, area_mm2=area,
+                      energy_pj=energy, latency_ns=latency, weight_error_rate=ber,
+                      batch=result, index=index)
+        for index, (hardware, design, (area, energy, latency, ber))
+        in enumerate(zip(configurations, designs, totals, strict=True))
+    ]
 
 
 # --- scoring a design point against the space's objectives and constraints -----------------

@@ -12,7 +12,10 @@ it exists (on the values chosen before it), and whether it is a number. From the
 * `Network`: a chosen network as plain parameters, with the key two equal choices share.
 
 The co-design decomposition is in the stages: `network` rows change the trained weights (one
-training each); `hardware` rows never do. Adding a parameter is one row.
+training each); `hardware` rows never do. Device rows (cell, read voltage, ECC) are hardware
+rows too: they change the bit-error rate the trained weights are read with, which the trained
+network's evaluation covers (every rate of the space, no retraining). Adding a parameter is
+one row.
 """
 
 from __future__ import annotations
@@ -145,6 +148,13 @@ HARDWARE_ROWS = [
     Parameter("first_layer_dataflow", lambda s: s.hardware.first_layer_dataflows, "hardware",
               _layer1_repeats, choices=_dataflow_choices),
     Parameter("popcount_circuit", lambda s: s.hardware.popcount_circuits, "hardware"),
+    # device choices: they set the weights' bit-error rate, so the accuracy of the point too
+    Parameter("mram_cell", lambda s: s.hardware.mram_cells, "hardware",
+              description="how a weight bit is stored and sensed"),
+    Parameter("read_voltage_mv", lambda s: s.hardware.read_voltages_mv, "hardware",
+              numeric=True, description="read bias of the junctions"),
+    Parameter("ecc", lambda s: s.hardware.ecc, "hardware",
+              description="error correction of the weight rows"),
 ]
 
 

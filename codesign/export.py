@@ -1,9 +1,10 @@
 """Export: one YAML that rebuilds a chosen design point.
 
 The document has a `training` section (a `TrainConfig`: `codesign train` retrains it and
-reports accuracy at the exported N) and a `hardware` section (a `HardwareDesign` with the full
-technology inline: `codesign hw` reproduces the cost exactly), plus the metrics, the cost
-breakdown, the SC settings with their seeds and LFSR polynomial, the checkpoint and versions.
+reports accuracy at the exported N and at the design's weight bit-error rate) and a `hardware`
+section (a `HardwareDesign` with the full technology inline: `codesign hw` reproduces the cost
+exactly), plus the metrics, the cost breakdown, the SC settings with their seeds and LFSR
+polynomial, the device choices with their bit-error rates, the checkpoint and versions.
 
 An exported design is relocatable: it holds no path into the search's folders. Its
 `training.output_dir` is a neutral relative folder (retraining writes there, not into the
@@ -63,6 +64,9 @@ def export_document(
     length = design.params.get("bitstream_length")
     if length is not None:
         training["input"] = {**training["input"], "eval_lengths": [length]}
+    ber = attrs.get("weight_error_rate", 0.0)
+    training["weight_errors"] = {**training.get("weight_errors", {}),
+                                 "eval_bers": [ber] if ber > 0 else None}
     hardware = HardwareDesign.model_validate(
         {
             "workload": workload_spec(network, space),
@@ -87,6 +91,9 @@ def export_document(
             "energy_by_component_pj": attrs["energy_by_component_pj"],
         },
         "stochastic_computing": _sc_settings(training, length),
+        "device_errors": {name: attrs["architecture"][name]
+                          for name in ("mram_cell", "read_voltage_mv", "ecc")}
+        | {"bit_error_rate": attrs.get("bit_error_rate"), "weight_error_rate": ber},
         "checkpoint": checkpoint,
         "checkpoint_sha256": None,  # filled in once the weights are copied
         "versions": package_versions(),

@@ -122,6 +122,10 @@ def describe_hardware(params: Mapping[str, Any]) -> str:
         parts.append(SHORT.get(params["first_layer_dataflow"], params["first_layer_dataflow"]))
     if "popcount_circuit" in params:
         parts.append(SHORT.get(params["popcount_circuit"], params["popcount_circuit"]))
+    if "mram_cell" in params:  # device choices: they set the bit-error rate
+        parts.append(f"{params['mram_cell']}@{params.get('read_voltage_mv', '?')}mV")
+    if params.get("ecc", "none") != "none":
+        parts.append(str(params["ecc"]))
     return " ".join(parts)
 
 
@@ -302,6 +306,11 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     totals.add_row("latency", f"{number(report.latency_ns)} ns")
     totals.add_row("throughput", f"{number(report.inferences_per_s)} inferences/s")
     totals.add_row("average power", f"{report.average_power_mw:.3f} mW")
+    arch = report.architecture
+    ecc = "no ECC" if arch.ecc == "none" else arch.ecc
+    totals.add_row("bit-error rate", f"{report.bit_error_rate:.2e} read, "
+                   f"{report.weight_error_rate:.2e} after {ecc} "
+                   f"({arch.mram_cell}, {arch.read_voltage_mv} mV)")
 
     components = table("Breakdown by component", [
         ("component", "left"), ("area um^2", "right"), ("area", "right"),
@@ -414,8 +423,11 @@ def accuracy_table(config, accuracy: Mapping[int, float]) -> Table:
                   for length, value in accuracy.items()])
 
 
-def evaluation(config, accuracy: Mapping[int, float], checkpoint) -> list[RenderableType]:
-    return [accuracy_table(config, accuracy),
+def evaluation(config, accuracy: Mapping[int, float], sweep,
+               checkpoint) -> list[RenderableType]:
+    """`codesign evaluate`: clean accuracy by N, and with the design's weight bit errors."""
+    errors = [] if sweep is None else [error_sweep(sweep, config.input.mode == InputMode.SC)]
+    return [accuracy_table(config, accuracy), *errors,
             verbatim(f"weights: {checkpoint} (evaluated, not retrained)")]
 
 
@@ -427,4 +439,22 @@ def train_result(config, result) -> list[RenderableType]:
     summary = (f"input {config.input.mode}{encoding}; {result.epochs_run} epochs in "
                f"{result.train_time_s:.0f} s on {result.device_name}; best validation "
                f"accuracy {percent(result.val_accuracy)}")
-    return [accuracy, summary, f"checkpoint: {result.checkpoint_path}"]
+    if config.weight_errors.train_ber > 0:
+        summary += f"; error-aware (weights flipped at {config.weight_errors.train_ber:g})"
+    parts: list[RenderableType] = [accuracy]
+    if result.test_error_sweep is not None:
+        parts.append(error_sweep(result.test_error_sweep, sc))
+    return [*parts, summary, f"checkpoint: {result.checkpoint_path}"]
+
+
+def error_sweep(sweep, sc: bool) -> Table:
+    """Test accuracy with the weights flipped at each bit-error rate: mean +- std over maps."""
+    result = table(f"test accuracy with weight bit errors (mean ± std over {sweep.maps} "
+                   "error maps)", [("bit-error rate", "right"),
+                                   *[(f"N={n}" if sc else "accuracy", "right")
+                                     for n in sweep.lengths]])
+    mean, spread = sweep.mean(), sweep.spread()
+    for ber in sweep.bers:
+        result.add_row(f"{ber:.2g}", *[f"{percent(mean[ber][n])} ± {100 * spread[ber][n]:.2f}"
+                                       for n in sweep.lengths])
+    return result

@@ -1,4 +1,5 @@
-"""What a worker runs: train one network and evaluate it at every N. Plain data in and out.
+"""What a worker runs: train one network and evaluate it at every N (and every bit-error rate
+of its design points). Plain data in and out.
 
 The driver owns the Optuna storage; a worker (in-process or a Ray task) only trains and
 returns numbers, so it needs no database access and a result is never half-written.
@@ -14,6 +15,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 
+from codesign.compose import ber_key
 from trainer.config import TrainConfig
 
 ProgressFn = Callable[[int, int, int, int], None]  # epoch, epochs, batch, batches
@@ -45,6 +47,8 @@ def train_network(
     return {
         "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
         "test_accuracy": {str(n): a for n, a in result.test_accuracy.items()},
+        **_accuracy_by_ber("val", result.val_error_sweep),
+        **_accuracy_by_ber("test", result.test_error_sweep),
         "checkpoint": str(result.checkpoint_path.resolve()),
         "train_time_s": result.train_time_s,
         "epochs_run": result.epochs_run,
@@ -53,6 +57,14 @@ def train_network(
         "pid": os.getpid(),
         **_ray_placement(),
     }
+
+
+def _accuracy_by_ber(split: str, sweep) -> dict[str, Any]:
+    """`{split}_accuracy_by_ber`: BER -> N -> accuracy (mean over the error maps)."""
+    if sweep is None:
+        return {}
+    return {f"{split}_accuracy_by_ber": {ber_key(ber): {str(n): a for n, a in by_n.items()}
+                                         for ber, by_n in sweep.mean().items()}}
 
 
 def _ray_placement() -> dict[str, Any]:

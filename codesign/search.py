@@ -32,6 +32,7 @@ from codesign.compose import (
     objective_values,
     train_config,
     violations,
+    weight_error_rates,
 )
 from codesign.dashboard_view import annotate_training_run, record_constraints
 from codesign.design_space import Network, check_initial_networks, suggest_network
@@ -272,7 +273,8 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                     on_event(SearchEvent("rejected", trial.number, key, data={
                         "ordinal": counted + 1, "spent": spent()}))
                     continue
-                config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"))
+                config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"),
+                                      weight_error_rates(points))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
                 executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
                 in_flight[trial.number] = _InFlight(trial, network, points, counted + 1)
@@ -361,7 +363,8 @@ def _record(space, storage, designs, entry: _InFlight, result: dict[str, Any],
     designs.add_trials(trials)
     best, accuracy = representative_point(space, entry.points, result)
     record_constraints(storage, entry.trial, violations(space, accuracy, best))
-    for name in ("val_accuracy", "test_accuracy", "checkpoint", "train_time_s", "host",
+    for name in ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
+                 "test_accuracy_by_ber", "checkpoint", "train_time_s", "host",
                  "pid", "node_id", "gpu_ids", "epochs_run", "device"):
         entry.trial.set_user_attr(name, result.get(name))
     entry.trial.set_user_attr("outcome", "trained")

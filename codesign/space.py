@@ -26,8 +26,14 @@ from pydantic import (
 
 from codesign.errors import one_line
 from codesign.objectives import ACCURACY, OBJECTIVES, ObjectiveName, accuracy_fraction
-from hwmodel import FirstLayerDataflow, Organisation, PopcountCircuit
-from hwmodel.architecture import MAX_ARRAY_DIM, MAX_BITSTREAM_LENGTH, MAX_TILES
+from hwmodel import ErrorCorrection, FirstLayerDataflow, MramCell, Organisation, PopcountCircuit
+from hwmodel.architecture import (
+    MAX_ARRAY_DIM,
+    MAX_BITSTREAM_LENGTH,
+    MAX_READ_VOLTAGE_MV,
+    MAX_TILES,
+    MIN_READ_VOLTAGE_MV,
+)
 from trainer.config import Accelerator, InputMode, MergePoint, Precision, SNGKind, TrainingMode
 
 
@@ -184,6 +190,14 @@ class HardwareSpace(StrictModel):
     ) = ["fixed_point_parallel", "fixed_point_bit_serial"]
     first_layer_dataflows: _choices(_kind_names(FirstLayerDataflow)) = ["reread"]
     popcount_circuits: _choices(_kind_names(PopcountCircuit)) = ["ripple_tree"]
+    # device choices: each sets the weights' bit-error rate, which the accuracy then pays for
+    mram_cells: _choices(_kind_names(MramCell)) = ["2t2mtj"]
+    read_voltages_mv: int_choices(MAX_READ_VOLTAGE_MV, minimum=MIN_READ_VOLTAGE_MV) = Field(
+        default_factory=lambda: [200],
+        description=f"read bias of the junctions, {MIN_READ_VOLTAGE_MV}.."
+                    f"{MAX_READ_VOLTAGE_MV} mV: read energy against decision errors",
+    )
+    ecc: _choices(_kind_names(ErrorCorrection)) = ["none"]
 
 
 def _as_accuracy(value: Any) -> Any:
@@ -212,6 +226,9 @@ class Budget(StrictModel):
     wall_time_s: float | None = Field(None, gt=0.0, description="stop asking for new networks")
     epochs: PositiveInt = 5
     subset: float = Field(1.0, gt=0.0, le=1.0, description="class-balanced training fraction")
+    error_maps: PositiveInt = Field(
+        1, description="seeded weight-error maps per bit-error rate a network is tested at"
+    )
 
 
 class SamplerSpec(StrictModel):

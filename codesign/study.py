@@ -29,6 +29,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from codesign.compose import (
     HardwarePoint,
+    ber_key,
     directions,
     metric_names,
     objective_values,
@@ -130,8 +131,12 @@ def space_of(study: optuna.Study, storage: BaseStorage) -> SearchSpace | None:
 
 
 def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val") -> float:
-    """The trained network's accuracy at the design point's N."""
-    return outcome[f"{split}_accuracy"][str(point.bitstream_length)]
+    """The trained network's accuracy at the design point's N, with its weights read at the
+    point's bit-error rate (mean over the error maps; the clean accuracy at rate 0)."""
+    n = str(point.bitstream_length)
+    if point.weight_error_rate == 0:
+        return outcome[f"{split}_accuracy"][n]
+    return outcome[f"{split}_accuracy_by_ber"][ber_key(point.weight_error_rate)][n]
 
 
 def network_front(space: SearchSpace, points: list[HardwarePoint],
@@ -188,6 +193,8 @@ def design_trials(
                     "checkpoint": outcome["checkpoint"],
                     **{o.attribute: point.metric(o.metric) for o in COSTS},
                     "inferences_per_s": point.cost["inferences_per_s"],
+                    "bit_error_rate": point.cost["bit_error_rate"],
+                    "weight_error_rate": point.weight_error_rate,
                     "architecture": point.architecture,
                     "area_by_component_um2": point.cost["area_by_component_um2"],
                     "energy_by_component_pj": point.cost["energy_by_component_pj"],
@@ -206,13 +213,15 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
     hardware_names = sorted({name for point in points for name in point.params})
     costs = [o.attribute for o in COSTS]
-    columns = [*network.params, *hardware_names, "val_accuracy", "test_accuracy", *costs]
+    columns = [*network.params, *hardware_names, "weight_error_rate", "val_accuracy",
+               "test_accuracy", *costs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for point in points:
             row = {**network.params, **point.params,
+                   "weight_error_rate": point.weight_error_rate,
                    "val_accuracy": accuracy_at(outcome, point),
                    "test_accuracy": accuracy_at(outcome, point, "test"),
                    **{o.attribute: point.metric(o.metric) for o in COSTS}}

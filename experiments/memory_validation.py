@@ -43,6 +43,7 @@ import yaml
 
 from hwmodel import load_technology
 from hwmodel.components.memory import MramArray
+from hwmodel.components.mram_cell import MramCell
 from hwmodel.technology import Technology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +52,7 @@ RESULTS_CSV = NVSIM_DIR / "results.csv"
 MACROS_YAML = NVSIM_DIR / "published_macros.yaml"
 
 MODEL_GEOMETRIES = [(32, 256), (128, 128), (256, 256), (512, 512)]
+CELLS_PER_BIT = MramCell.get("2t2mtj").cells_per_bit  # the validated bit: differential
 NODES_NM = (22, 28, 32)
 ROADMAPS = ("HP", "LSTP", "LOP")
 TARGETS = ("ReadLatency", "ReadDynamicEnergy", "Area", "LeakagePower")
@@ -297,17 +299,18 @@ def load_results(path: Path = RESULTS_CSV) -> dict[str, dict]:
 # --- the model's side ---------------------------------------------------------------------
 
 def model_array(tech: Technology, rows: int, cols: int) -> dict:
-    """Per-bit figures of one rows x cols array of the model (a bit = cells_per_bit cells)."""
-    array = MramArray(tech, rows, cols)
+    """Per-bit figures of one rows x cols array of the model (a differential bit: the
+    default `mram_cell`, CELLS_PER_BIT cells)."""
+    array = MramArray(tech, rows, cols, cells_per_bit=CELLS_PER_BIT)
     sense_area_um2 = cols * tech.sense_amplifier.area_um2  # one lane per column
     sense_fj_per_bit = tech.sense_amplifier.energy_fj
     bits = rows * cols
-    cells = bits * tech.mram.cells_per_bit
+    cells = bits * CELLS_PER_BIT
     density = tech.leakage.logic_nw_per_um2
     leak_nw = cells * tech.mram.leakage_nw_per_cell + array.periphery_area_um2 * density
     return {
         "bits": bits,
-        "cells_per_bit": tech.mram.cells_per_bit,
+        "cells_per_bit": CELLS_PER_BIT,
         "area_per_bit_um2": array.area_um2 / bits,
         "area_per_bit_with_sa_um2": (array.area_um2 + sense_area_um2) / bits,
         "cell_area_per_bit_um2": array.cell_area_um2 / bits,
@@ -375,7 +378,7 @@ def _ratio(model, other) -> str:
 
 
 def print_tables(tech: Technology, results: dict, macros: list[dict]) -> None:
-    print(f"Model: preset {tech.name}, {tech.node_nm:g} nm, {tech.mram.cells_per_bit} cells/bit, "
+    print(f"Model: preset {tech.name}, {tech.node_nm:g} nm, {CELLS_PER_BIT} cells/bit, "
           f"cell {tech.mram.cell_area_um2} um^2, clock {tech.clock_mhz:g} MHz")
     header = ("array", "area/bit", "w/ SA", "cells/bit", "eff", "E_read fJ/bit", "array",
               "SA", "latency ns", "leak nW/bit")

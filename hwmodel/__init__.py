@@ -9,8 +9,10 @@ arrive as plain layer shapes. Entry points:
                       load_technology("stt_mram_28nm"))
 
 The categorical choices are kind families (`hwmodel.kinds`): `Organisation`,
-`FirstLayerMode`, `FirstLayerDataflow`, `PopcountCircuit` and `Generator`; each kind is one
-class, and its name is a valid value of the matching Architecture field.
+`FirstLayerMode`, `FirstLayerDataflow`, `PopcountCircuit`, `Generator`, `MramCell` and
+`ErrorCorrection`; each kind is one class, and its name is a valid value of the matching
+Architecture field. A design's bit-error rates come from the device model
+(`hwmodel.device_errors`).
 """
 
 from hwmodel.architecture import (
@@ -20,7 +22,7 @@ from hwmodel.architecture import (
     architectures_to_columns,
 )
 from hwmodel.batch import BatchResult, evaluate_batch
-from hwmodel.components import NO_GENERATOR, Generator, PopcountCircuit
+from hwmodel.components import NO_GENERATOR, ErrorCorrection, Generator, MramCell, PopcountCircuit
 from hwmodel.dataflows import FirstLayerDataflow
 from hwmodel.design import HARDWARE_SECTION, HardwareDesign, design_from_document
 from hwmodel.evaluate import evaluate
@@ -55,12 +57,14 @@ __all__ = [
     "BatchResult",
     "CostReport",
     "Counts",
+    "ErrorCorrection",
     "FirstLayerDataflow",
     "FirstLayerMode",
     "Generator",
     "HardwareDesign",
     "LayerCost",
     "LayerShape",
+    "MramCell",
     "Organisation",
     "PopcountCircuit",
     "Technology",

@@ -16,6 +16,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from hwmodel.components.adder_trees import PopcountCircuit
+from hwmodel.components.ecc import ErrorCorrection
+from hwmodel.components.mram_cell import MramCell
 from hwmodel.components.sng import NO_GENERATOR, Generator
 from hwmodel.dataflows import FirstLayerDataflow
 from hwmodel.first_layer import FirstLayerMode
@@ -32,6 +34,7 @@ MERGE_POINTS: tuple[str, ...] = ("first_layer", "output")
 MAX_ARRAY_DIM = 16_384
 MAX_TILES = 1_000_000
 MAX_BITSTREAM_LENGTH = 1 << 20
+MIN_READ_VOLTAGE_MV, MAX_READ_VOLTAGE_MV = 10, 2000
 
 
 def _names(family: type[Kind], *extra: str) -> Any:
@@ -72,6 +75,16 @@ class Architecture(Spec):
     bitstream_length: int = Field(
         1, ge=1, le=MAX_BITSTREAM_LENGTH, description="N, bits per stochastic stream (sc only)"
     )
+    mram_cell: _names(MramCell) = Field(  # type: ignore[valid-type]
+        "2t2mtj", description="1t1mtj: one junction and a reference; 2t2mtj: two junctions"
+    )
+    read_voltage_mv: int = Field(
+        200, ge=MIN_READ_VOLTAGE_MV, le=MAX_READ_VOLTAGE_MV,
+        description="bias across a junction as it is read (read energy vs decision errors)",
+    )
+    ecc: _names(ErrorCorrection) = Field(  # type: ignore[valid-type]
+        "none", description="none | secded (a Hsiao SEC-DED code per 64-bit row word)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
@@ -98,6 +111,8 @@ CATEGORICAL: dict[str, tuple[str, ...]] = {
     "popcount_circuit": PopcountCircuit.names(),
     "sng_kind": (*Generator.names(), NO_GENERATOR),
     "merge_point": MERGE_POINTS,
+    "mram_cell": MramCell.names(),
+    "ecc": ErrorCorrection.names(),
 }
 
 
@@ -219,4 +234,7 @@ def design_from_columns(columns: Mapping[str, np.ndarray], size: int, masks: Mas
         first_range=modes.select(lambda mode: mode.value_range(n, bits, output_merge)),
         first_repetitions=repetitions,
         latched=dataflows.any(lambda dataflow: dataflow.latched) & (repetitions > 1),
+        cell=Column(MramCell, masks["mram_cell"]),
+        ecc=Column(ErrorCorrection, masks["ecc"]),
+        read_voltage=columns["read_voltage_mv"],
     )

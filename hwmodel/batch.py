@@ -33,6 +33,8 @@ class BatchResult:
     inferences_per_s: np.ndarray
     average_power_mw: np.ndarray
     effective_bitstream_length: np.ndarray
+    bit_error_rate: np.ndarray  # a stored bit reads wrong (hwmodel.device_errors)
+    weight_error_rate: np.ndarray  # a weight reads wrong after error correction
     parts: list[tuple[np.ndarray | slice, Evaluation]] = field(repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -68,7 +70,7 @@ class BatchResult:
     def row(self, index: int) -> dict[str, Any]:
         """Design `index` as plain numbers (for tables, JSON and tests)."""
         scalars = ("area_um2", "area_mm2", "energy_pj", "latency_ns", "inferences_per_s",
-                   "average_power_mw")
+                   "average_power_mw", "bit_error_rate", "weight_error_rate")
         breakdowns = ("area_by_component_um2", "energy_by_component_pj", "energy_by_layer_pj")
         return {
             **{name: float(getattr(self, name)[index]) for name in scalars},
@@ -91,15 +93,19 @@ def evaluate_batch(
     merged, keywords winning. Raises ValueError naming the field of a bad value.
     """
     size, parts = evaluate_by_organisation(workload, technology, {**(designs or {}), **fields})
-    totals = {name: np.zeros(size) for name in ("area", "energy", "latency", "n")}
+    totals = {name: np.zeros(size)
+              for name in ("area", "energy", "latency", "n", "bit_errors", "weight_errors")}
     for where, evaluation in parts:
         totals["area"][where] = evaluation.area_um2
         totals["energy"][where] = evaluation.energy_pj
         totals["latency"][where] = evaluation.latency_ns
         totals["n"][where] = evaluation.effective_bitstream_length
+        totals["bit_errors"][where] = evaluation.bit_error_rate
+        totals["weight_errors"][where] = evaluation.weight_error_rate
     area, energy, latency = totals["area"], totals["energy"], totals["latency"]
     return BatchResult(
         area_um2=area, energy_pj=energy, latency_ns=latency,
         **derived_totals(area, energy, latency),
-        effective_bitstream_length=totals["n"], parts=parts,
+        effective_bitstream_length=totals["n"], bit_error_rate=totals["bit_errors"],
+        weight_error_rate=totals["weight_errors"], parts=parts,
     )

@@ -25,6 +25,8 @@ from hwmodel.components import (
     generators,
     leakage_energy_pj,
 )
+from hwmodel.components.ecc import word_data_bits
+from hwmodel.device_errors import raw_bit_error_rate, weight_error_rate
 from hwmodel.organisations import Logic
 from hwmodel.plan import Design, LayerPlan, plan_layer
 from hwmodel.report import COMPONENTS
@@ -102,6 +104,9 @@ class Evaluation:
     raw_shared_area_um2: dict[str, Any]  # hardware all layers use, by component
     area_um2: np.ndarray
     effective_bitstream_length: np.ndarray  # N; 1 without SC
+    mram_cells: np.ndarray  # junctions of every array (check and reference cells included)
+    bit_error_rate: np.ndarray  # a stored bit reads wrong (hwmodel.device_errors)
+    weight_error_rate: np.ndarray  # a weight reads wrong after error correction
 
     @cached_property
     def energy_pj(self) -> np.ndarray:
@@ -178,6 +183,28 @@ def _priced_logic(counts: dict[str, Any], tech: Technology, size: int) -> dict[s
     return area
 
 
+def _weight_array(tech: Technology, design: Design) -> MramArray:
+    """The arrays as the device choices build them: cells per bit, check and reference
+    columns, read voltage."""
+    cols = design.cols
+    return MramArray(
+        tech, design.rows, cols,
+        cells_per_bit=design.cell.select(lambda cell: cell.cells_per_bit),
+        check_columns=design.ecc.select(lambda ecc: ecc.check_columns(cols)),
+        reference_columns=design.cell.select(
+            lambda cell: tech.mram.reference_columns if cell.uses_reference else 0.0),
+        read_voltage_mv=design.read_voltage,
+    )
+
+
+def _with_device_logic(area: dict[str, Any], lanes, array: MramArray, decoder_area_um2,
+                       words_per_lane) -> dict[str, Any]:
+    """Sense amplifiers for the check bits too, and an ECC decoder per word sensed at once."""
+    area["sense_amplifiers"] = area["sense_amplifiers"] * array.sensed_per_data_bit
+    area["ecc"] = area["ecc"] + lanes * words_per_lane * decoder_area_um2
+    return area
+
+
 def _line_buffer_bits(plan: LayerPlan) -> float:
     """Bits a layer's input must hold to read its input feature map once per pass: the whole
     input vector of a dense layer, k rows of a (square) input map of a conv layer."""
@@ -230,7 +257,11 @@ def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluatio
     logic = _organisation_logic(design, plans)
     g, ff = tech.logic, tech.logic.flip_flop
     cols = design.cols
-    array = MramArray(tech, design.rows, cols)
+    array = _weight_array(tech, design)
+    words_per_lane = np.ceil(cols / word_data_bits(cols)) / cols  # ECC words of a row, per bit
+    decoder_area = design.ecc.select(lambda ecc: ecc.decoder_area_um2(tech, cols))
+    decode_energy = design.ecc.select(lambda ecc: ecc.decode_energy_fj(tech, cols))
+    ecc_stages = design.ecc.select(lambda ecc: ecc.pipeline_stages)
     first, final = plans[0], plans[-1]
     pixels = first.shape.input_values
     sc = design.stochastic
@@ -280,13 +311,16 @@ def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluatio
     score_adder = np.where(design.output_merge, score_bits * g.full_adder.area_um2, 0.0)
 
     # --- area ----------------------------------------------------------------------------
-    shared_area = _priced_logic(logic.shared, tech, size)
+    shared_area = _with_device_logic(_priced_logic(logic.shared, tech, size),
+                                     logic.shared.get("lanes", 0.0), array, decoder_area,
+                                     words_per_lane)
     shared_area["activation_buffer"] += activations.area_um2
     shared_area["layer_inputs"] += layer_input_bits * ff.area_um2
     shared_area["registers_control"] += tech.control.area_um2
     layer_areas = []
     for plan, counts in zip(plans, logic.per_layer, strict=True):
-        area = _priced_logic(counts, tech, size)
+        area = _with_device_logic(_priced_logic(counts, tech, size), counts.get("lanes", 0.0),
+                                  array, decoder_area, words_per_lane)
         area["mram_arrays"] += plan.arrays * array.area_um2
         if plan.first:
             area["sng"] += bank_generators * generator_area + bank_shared_area + (
@@ -302,7 +336,7 @@ def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluatio
     total_area = _total([*layer_area_totals, *shared_area.values()], size)
     total_arrays = sum(p.arrays for p in plans)
     cmos_area = total_area - total_arrays * array.cell_area_um2
-    mram_cells = total_arrays * design.rows * cols * tech.mram.cells_per_bit
+    mram_cells = total_arrays * design.rows * array.cells_per_row
 
     # --- energy and time, layer by layer ----------------------------------------------------
     results = []
@@ -315,7 +349,8 @@ def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluatio
         bits_sensed = plan.row_reads * cols + threshold_bits
         e["mram_arrays"] = plan.row_reads * array.row_read_energy_fj + (
             threshold_bits * array.bit_read_energy_fj)
-        e["sense_amplifiers"] = bits_sensed * sense_bit
+        e["sense_amplifiers"] = bits_sensed * array.sensed_per_data_bit * sense_bit
+        e["ecc"] = bits_sensed * words_per_lane * decode_energy
         latched = design.latched if plan.first else False
         multibit = design.multibit if plan.first else False
         lane_evaluations = plan.evaluations * cols
@@ -338,7 +373,7 @@ def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluatio
                                   + activation_writes * activations.write_energy_fj_per_bit)
         value_range = np.where(multibit, design.first_range, 1.0)
         pipe_bits = bit_length(width * value_range) + np.where(multibit, 1.0, 0.0)
-        cycles = work["cycles"]
+        cycles = work["cycles"] + ecc_stages * plan.repetitions  # the decoder's stage
         e["registers_control"] = (trees * pipe_bits * ff.energy_fj
                                   + cycles * tech.control.energy_fj_per_cycle)
         if plan.first:
@@ -378,5 +413,10 @@ def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluatio
             energy_total_pj=_total(e.values(), size) * FJ_TO_PJ,
             raw_counts=counts, raw_area_um2=area, raw_energy_fj=e,
         ))
+    raw = raw_bit_error_rate(tech.device_errors, design.cell, design.read_voltage)
     return Evaluation(size=size, layers=results, raw_shared_area_um2=shared_area,
-                      area_um2=total_area, effective_bitstream_length=design.n)
+                      area_um2=total_area, effective_bitstream_length=design.n,
+                      mram_cells=np.broadcast_to(mram_cells, (size,)),
+                      bit_error_rate=np.broadcast_to(raw, (size,)),
+                      weight_error_rate=np.broadcast_to(
+                          weight_error_rate(raw, design.ecc, cols), (size,)))

@@ -44,8 +44,7 @@ def evaluate(workload: Workload, architecture: Architecture, technology: Technol
     energy = float(evaluation.energy_pj[0])
     latency = float(evaluation.latency_ns[0])
     counts = {key: int(value[0]) for key, value in evaluation.counts.items()}
-    cells = sum(layer.arrays for layer in layers) * architecture.array_rows * (
-        architecture.array_cols * technology.mram.cells_per_bit)
+    cells = int(evaluation.mram_cells[0])
     return CostReport(
         workload=workload.name,
         technology=technology.name,
@@ -55,6 +54,8 @@ def evaluate(workload: Workload, architecture: Architecture, technology: Technol
         energy_pj=energy,
         latency_ns=latency,
         **derived_totals(area, energy, latency),
+        bit_error_rate=float(evaluation.bit_error_rate[0]),
+        weight_error_rate=float(evaluation.weight_error_rate[0]),
         area_by_component_um2={k: float(v[0]) for k, v in evaluation.area_by_component_um2.items()},
         energy_by_component_pj={
             k: float(v[0]) for k, v in evaluation.energy_by_component_pj.items()},

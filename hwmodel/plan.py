@@ -19,6 +19,8 @@ from functools import cached_property
 import numpy as np
 
 from hwmodel.components.adder_trees import PopcountCircuit, adders_by_circuit, bit_length
+from hwmodel.components.ecc import ErrorCorrection
+from hwmodel.components.mram_cell import MramCell
 from hwmodel.components.sng import Generator
 from hwmodel.dataflows import FirstLayerDataflow
 from hwmodel.first_layer import FirstLayerMode
@@ -64,6 +66,9 @@ class Design:
     first_range: np.ndarray  # largest value one layer-1 input adds to a count
     first_repetitions: np.ndarray  # times layer 1 runs
     latched: np.ndarray  # layer-1 rows sensed once (a latched dataflow that repeats)
+    cell: Column[MramCell]  # how a weight bit is stored and sensed
+    ecc: Column[ErrorCorrection]  # how the rows are protected
+    read_voltage: np.ndarray  # mV across a junction as it is read
 
     @cached_property
     def binary_row_tree(self) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from hwmodel.architecture import Architecture
 COMPONENTS: tuple[str, ...] = (
     "mram_arrays",  # STT-MRAM cells and array periphery (decoders, drivers, column select)
     "sense_amplifiers",  # one per lane; each XNORs the bit it senses with its input bit
+    "ecc",  # SEC-DED decoders and the lane XNORs behind them (check bits: arrays, amplifiers)
     "xnor",  # XNOR gates beside latched rows; negation lanes of the multi-bit first layer
     "popcount",  # adder trees (ripple or compressor; multi-bit where the first layer needs it)
     "accumulators",  # accumulators (slices, passes, bit-planes)
@@ -109,6 +110,8 @@ class CostReport(ReportModel):
     latency_ns: float = Field(description="per inference, layers run one after another")
     inferences_per_s: float = Field(description="1e9 / latency_ns (no overlap of inferences)")
     average_power_mw: float = Field(description="energy_pj / latency_ns")
+    bit_error_rate: float = Field(description="a stored bit reads wrong (device errors)")
+    weight_error_rate: float = Field(description="a weight reads wrong after error correction")
     area_by_component_um2: dict[str, float]
     energy_by_component_pj: dict[str, float]
     area_by_layer_um2: dict[str, float] = Field(

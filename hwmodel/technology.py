@@ -7,8 +7,10 @@ reports convert to pJ. Areas are in um^2. Nothing here knows about networks or a
 
 from __future__ import annotations
 
+from typing import Any
+
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Spec(BaseModel):
@@ -53,13 +55,23 @@ class LogicSpec(Spec):
 
 
 class MramSpec(Spec):
-    """STT-MRAM array: bit cells plus the periphery that every array carries."""
+    """STT-MRAM array: bit cells plus the periphery that every array carries.
+
+    How many cells store one bit is a design choice (`Architecture.mram_cell`), not a
+    property of the technology.
+    """
 
     cell_area_um2: float = Field(gt=0, description="area of one 1T1MTJ cell")
-    cells_per_bit: int = Field(
-        ge=1, le=2, description="1: single-ended cell; 2: differential 2T2MTJ bit"
+    read_energy_fj_per_cell: float = Field(
+        ge=0, description="cell + bitline energy of one read at read_voltage_mv"
     )
-    read_energy_fj_per_cell: float = Field(ge=0, description="cell + bitline energy of one read")
+    read_voltage_mv: float = Field(
+        200.0, gt=0, description="the read voltage read_energy_fj_per_cell is quoted at; a "
+                                 "design's read voltage scales that energy linearly"
+    )
+    reference_columns: int = Field(
+        2, ge=0, description="reference cell columns per array of single-ended (1t1mtj) cells"
+    )
     leakage_nw_per_cell: float = Field(
         ge=0, description="static power of a cell (its off access transistor); MTJs retain data"
     )
@@ -70,6 +82,43 @@ class MramSpec(Spec):
     )
     array_overhead_area_um2: float = Field(
         ge=0, description="per-array fixed overhead: timing, references, write supply"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cells_per_bit_moved(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cells_per_bit" in data:
+            raise ValueError("cells_per_bit is now a design choice: architecture.mram_cell "
+                             "(1t1mtj: one cell and a reference; 2t2mtj: two cells)")
+        return data
+
+
+class DeviceErrorSpec(Spec):
+    """What makes a stored weight bit read wrong (`hwmodel.device_errors`).
+
+    A read compares the junction's current with a reference (or with its complementary
+    junction); junction resistances spread from device to device and the sense amplifier has
+    an offset, so some bits are decided wrong at every read. Writes fail with some
+    probability, and a junction's thermal stability sets how often it flips while it holds
+    its bit. All three kinds of error are fixed for a given chip: one chip, one error map.
+    """
+
+    resistance_parallel_kohm: float = Field(gt=0, description="R_P of a junction at low bias")
+    tmr: float = Field(gt=0, description="zero-bias TMR ratio (R_AP - R_P) / R_P")
+    tmr_half_bias_mv: float = Field(gt=0, description="bias at which the TMR ratio halves")
+    resistance_sigma: float = Field(
+        ge=0, lt=1, description="relative standard deviation of a junction's resistance"
+    )
+    sense_offset_ua: float = Field(
+        ge=0, description="standard deviation of a sense amplifier's input-referred offset"
+    )
+    thermal_stability: float = Field(gt=0, description="energy barrier / k_B T (Delta)")
+    attempt_time_ns: float = Field(gt=0, description="attempt time tau_0 of thermal switching")
+    retention_s: float = Field(
+        ge=0, description="time from programming to the last inference (errors accumulate)"
+    )
+    write_error_rate: float = Field(
+        ge=0, le=0.5, description="probability that programming leaves a cell in the wrong state"
     )
 
 
@@ -123,6 +172,9 @@ class Technology(Spec):
     mtj_trng: MtjTrngSpec
     control: ControlSpec
     leakage: LeakageSpec
+    device_errors: DeviceErrorSpec | None = Field(
+        None, description="the bit-error model; without it every stored bit reads right"
+    )
     sources: dict[str, str] = Field(
         default_factory=dict, description="field path -> where its number comes from"
     )

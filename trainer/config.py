@@ -157,6 +157,47 @@ class OptimConfig(StrictModel):
     max_time_s: float | None = Field(None, gt=0.0, description="stop training after this time")
 
 
+MAX_BIT_ERROR_RATE = 0.5  # a bit read wrong half the time carries no information
+
+
+def _bit_error_rate(value: float) -> float:
+    if not 0.0 <= value <= MAX_BIT_ERROR_RATE:
+        raise ValueError(f"a bit-error rate must lie in [0, {MAX_BIT_ERROR_RATE}], got {value:g}")
+    return value
+
+
+class WeightErrorConfig(StrictModel):
+    """Bit errors of the stored binary weights (`trainer.bit_errors`).
+
+    `train_ber` is a training choice, like `input.training`: error-aware training flips every
+    weight with this probability in each step's forward pass, a fresh error map per step, so
+    the network learns to tolerate errors (Hirtzlin et al., AICAS 2019). `eval_bers` adds test
+    accuracy with the weights of the kept checkpoint flipped at each rate, averaged over
+    `maps` seeded error maps (no retraining; one map is one chip).
+    """
+
+    train_ber: float = Field(0.0, description="error-aware training: flip rate in each step")
+    eval_bers: list[float] | None = Field(
+        None, description="also evaluate with weights flipped at each of these rates"
+    )
+    maps: PositiveInt = Field(3, description="independent error maps per evaluated rate")
+    seed: int = Field(0, ge=0, description="seeds the evaluation's error maps")
+
+    @field_validator("train_ber")
+    @classmethod
+    def _train_rate(cls, value: float) -> float:
+        return _bit_error_rate(value)
+
+    @field_validator("eval_bers")
+    @classmethod
+    def _eval_rates(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("must not be empty")
+        return sorted({_bit_error_rate(float(rate)) for rate in value})
+
+
 class TrainConfig(StrictModel):
     name: str = "scbnn"
     seed: int = Field(0, ge=0)
@@ -164,6 +205,7 @@ class TrainConfig(StrictModel):
     model: ModelConfig = MLPModelConfig()
     input: InputConfig = InputConfig()
     optim: OptimConfig = OptimConfig()
+    weight_errors: WeightErrorConfig = WeightErrorConfig()
     output_dir: str = "runs/train"
     accelerator: Accelerator = Field(
         "auto", description="cpu, gpu (an error where there is none) or auto (a GPU if visible)"

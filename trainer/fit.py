@@ -12,6 +12,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback, ModelCheckpoint, RichProgressBar
 from pytorch_lightning.loggers import CSVLogger
 
+from trainer.bit_errors import ErrorSweep
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import device_name, resolve_accelerator, resolve_precision
@@ -31,6 +32,8 @@ class FitResult:
     train_time_s: float
     accelerator: str  # the device the run got: cpu or gpu
     device_name: str  # e.g. "NVIDIA H100 80GB HBM3", "cpu (2 threads)"
+    val_error_sweep: ErrorSweep | None = None  # weight_errors.eval_bers: every (BER, map, N)
+    test_error_sweep: ErrorSweep | None = None
 
 
 def datamodule_for(config: TrainConfig) -> SCDataModule:
@@ -62,8 +65,10 @@ def fit(
     on) and on the test set (what a report quotes), at every length from one stream.
 
     `eval_lengths` overrides the config's (the search evaluates every N in its range from
-    one stream). Seeds everything from `config.seed`. Raises `AcceleratorUnavailable` before
-    any work when the config asks for a GPU this machine does not have.
+    one stream). With `weight_errors.eval_bers`, both evaluations also run under seeded
+    weight-error maps at every rate (`trainer.bit_errors`). Seeds everything from
+    `config.seed`. Raises `AcceleratorUnavailable` before any work when the config asks for
+    a GPU this machine does not have.
     """
     accelerator = resolve_accelerator(config.accelerator)
     precision = resolve_precision(config.precision, accelerator)
@@ -111,8 +116,12 @@ def fit(
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)
-    evaluated = {split: accuracy_by_length(best_module, datamodule, split, accelerator,
-                                           precision, progress) for split in ("val", "test")}
+    best_module.set_error_sweep(module.eval_bers, module.error_maps, module.error_seed)
+    evaluated, sweeps = {}, {}
+    for split in ("val", "test"):  # each test loop leaves its bit-error sweep on the module
+        evaluated[split] = accuracy_by_length(best_module, datamodule, split, accelerator,
+                                              precision, progress)
+        sweeps[split] = best_module.error_sweep
     return FitResult(
         module=best_module,
         test_accuracy=evaluated["test"],
@@ -124,4 +133,6 @@ def fit(
         train_time_s=train_time_s,
         accelerator=accelerator,
         device_name=device_name(accelerator),
+        val_error_sweep=sweeps["val"],
+        test_error_sweep=sweeps["test"],
     )

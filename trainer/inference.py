@@ -2,7 +2,9 @@
 
 Many lengths cost one stream of the largest: with the first-layer merge the counts at every
 prefix come from one draw (`counts`), with the output merge the per-plane scores of the
-longest stream are summed cumulatively and read at each prefix.
+longest stream are summed cumulatively and read at each prefix. The draw (`encoded_input`)
+and the network (`scores_of_encoded`) are separate steps, so one draw can be scored by one
+network under several weight-error maps (`trainer.bit_errors`).
 """
 
 from __future__ import annotations
@@ -33,16 +35,45 @@ def class_scores(
     deterministic generator's every cycle is seen, not only the first few.
     """
     lengths = check_lengths(lengths)
-    batch = pixels.shape[0]
+    encoded = encoded_input(encoding, pixels, lengths, generator, start_cycle)
+    return scores_of_encoded(network, encoding, encoded, lengths, plane_chunk)
+
+
+def encoded_input(
+    encoding: InputEncoding,
+    pixels: torch.Tensor,
+    lengths: Sequence[int],
+    generator: torch.Generator | None = None,
+    start_cycle: int = 0,
+) -> torch.Tensor:
+    """What the first layer is fed, drawn once: layer-1 input sums at every length
+    (len(lengths), *pixels.shape), or with the output merge the +1/-1 bit-planes of the
+    longest stream (lengths[-1], *pixels.shape). Several networks (or one network under
+    several error maps) can then be scored on the same draw."""
+    lengths = check_lengths(lengths)
+    if isinstance(encoding, StochasticEncoding) and encoding.merges_at_output:
+        return encoding.bipolar_planes(pixels, lengths[-1], generator, start_cycle)
+    return encoding.layer1_sums(pixels, lengths, generator)
+
+
+def scores_of_encoded(
+    network: SCBNN,
+    encoding: InputEncoding,
+    encoded: torch.Tensor,
+    lengths: Sequence[int],
+    plane_chunk: int = PLANE_CHUNK,
+) -> torch.Tensor:
+    """Class scores (len(lengths), batch, classes) of `encoded_input`'s draw."""
+    lengths = check_lengths(lengths)
+    batch = encoded.shape[1]
     if not (isinstance(encoding, StochasticEncoding) and encoding.merges_at_output):
-        sums = encoding.layer1_sums(pixels, lengths, generator)
-        preactivation = network.first(sums.flatten(0, 1)).unflatten(0, (len(lengths), batch))
+        preactivation = network.first(encoded.flatten(0, 1)).unflatten(0, (len(lengths), batch))
         n = lengths_tensor(tuple(lengths), preactivation.device)
         mean = preactivation / n.view(-1, *([1] * (preactivation.dim() - 1)))
         scores = network.readout(network.body(mean.flatten(0, 1)))
         return scores.view(len(lengths), batch, -1)
 
-    planes = encoding.bipolar_planes(pixels, lengths[-1], generator, start_cycle)
+    planes = encoded
     if torch.is_grad_enabled() or plane_chunk >= lengths[-1]:
         per_plane = network.body(network.first(planes.flatten(0, 1)))
         running = per_plane.view(lengths[-1], batch, -1).cumsum(0)

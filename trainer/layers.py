@@ -6,6 +6,10 @@ Courbariaux, Hubara et al. (BinaryNet, 2016): the gradient of sign is taken as 1
 to [-1, 1] after each optimiser step (`clip_latent_weights`) for the same reason.
 No layer has a bias: batch norm after each layer folds into the neuron's threshold.
 
+A binary layer may carry `weight_signs`, a +1/-1 tensor the size of its weights, set while
+bit errors are simulated (`trainer.bit_errors`): the layer then computes with the stored bits
+as the memory delivers them, sign(w) * signs, and gradients flow through that product.
+
 Under mixed precision a layer computes in half precision only where its popcount stays exact
 (`trainer.device.half_precision_is_exact`); a layer with multi-bit inputs (the first layer:
 pixels or their stochastic sums) always computes in float32.
@@ -53,9 +57,13 @@ def _exact_product(
     fan_in: int,
     binary_input: bool,
     product: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    signs: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """`product(x, sign(weight))` in the autocast dtype where that is exact, else float32."""
+    """`product(x, sign(weight) * signs)` in the autocast dtype where that is exact, else
+    float32 (`signs`: the bit errors of the stored weights, +1 where a bit is read right)."""
     weight = binarize(weight)
+    if signs is not None:
+        weight = weight * signs
     device_type = x.device.type
     if not torch.is_autocast_enabled(device_type) or (
         binary_input and half_precision_is_exact(fan_in, device_type)
@@ -74,6 +82,7 @@ class BinaryLinear(nn.Linear):
     def __init__(self, in_features: int, out_features: int, binary_input: bool = True):
         super().__init__(in_features, out_features, bias=False)
         self.binary_input = binary_input
+        self.weight_signs: torch.Tensor | None = None  # bit errors, see the module docstring
         nn.init.uniform_(self.weight, -1.0, 1.0)
 
     @property
@@ -81,7 +90,8 @@ class BinaryLinear(nn.Linear):
         return self.in_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _exact_product(x, self.weight, self.fan_in, self.binary_input, F.linear)
+        return _exact_product(x, self.weight, self.fan_in, self.binary_input, F.linear,
+                              self.weight_signs)
 
 
 class BinaryConv2d(nn.Conv2d):
@@ -97,6 +107,7 @@ class BinaryConv2d(nn.Conv2d):
     ):
         super().__init__(in_channels, out_channels, kernel_size, padding=padding, bias=False)
         self.binary_input = binary_input
+        self.weight_signs: torch.Tensor | None = None  # bit errors, see the module docstring
         nn.init.uniform_(self.weight, -1.0, 1.0)
 
     @property
@@ -106,7 +117,7 @@ class BinaryConv2d(nn.Conv2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _exact_product(
             x, self.weight, self.fan_in, self.binary_input,
-            lambda inputs, weight: self._conv_forward(inputs, weight, None),
+            lambda inputs, weight: self._conv_forward(inputs, weight, None), self.weight_signs,
         )
 
 

@@ -12,9 +12,15 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
+from trainer.bit_errors import (
+    ErrorSweep,
+    ErrorSweepAccumulator,
+    random_error_map,
+    weights_read_with,
+)
 from trainer.config import InputMode, TrainConfig, TrainingMode
 from trainer.encoding import StochasticEncoding, deployed_encoding, training_encoding
-from trainer.inference import class_scores
+from trainer.inference import class_scores, encoded_input, scores_of_encoded
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
 
@@ -58,6 +64,16 @@ class SCBNNModule(pl.LightningModule):
         self._first_nonfinite_loss: torch.Tensor | None = None
         self._nonfinite_seen: torch.Tensor | None = None
         self.set_eval_lengths(self.config.input.lengths_to_evaluate)
+        errors = self.config.weight_errors
+        self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed)
+        self.error_sweep: ErrorSweep | None = None  # of the latest test loop
+        self._sweep: ErrorSweepAccumulator | None = None
+
+    def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int) -> None:
+        """Bit-error rates the test loop also reports accuracy at (weights flipped by `maps`
+        seeded error maps per rate, on the same input streams as the clean evaluation)."""
+        self.eval_bers = sorted(set(float(ber) for ber in bers))
+        self.error_maps, self.error_seed = maps, seed
 
     def set_eval_lengths(self, lengths: Sequence[int]) -> None:
         """Bitstream lengths the test loop reports accuracy at (one stream of the largest)."""
@@ -83,10 +99,13 @@ class SCBNNModule(pl.LightningModule):
     def training_step(self, batch, batch_index):
         pixels, labels = batch
         length = self.train_lengths[int(torch.randint(len(self.train_lengths), ()))]
-        scores = class_scores(
-            self.network, self.train_encoding, pixels, [length],
-            start_cycle=self._training_start_cycle(length),
-        )[0]
+        train_ber = self.config.weight_errors.train_ber
+        error_map = random_error_map(self.network, train_ber) if train_ber > 0 else None
+        with weights_read_with(self.network, error_map):  # error-aware training: a fresh map
+            scores = class_scores(
+                self.network, self.train_encoding, pixels, [length],
+                start_cycle=self._training_start_cycle(length),
+            )[0]
         loss = F.cross_entropy(scores, labels)
         self._watch_for_divergence(loss.detach())
         self.log("train/loss", loss, prog_bar=True)
@@ -144,16 +163,30 @@ class SCBNNModule(pl.LightningModule):
 
     def on_test_epoch_start(self) -> None:
         self._eval_generator = self._seeded_generator()
+        self._sweep = ErrorSweepAccumulator(
+            self.network, self.eval_bers, self.eval_lengths, self.error_maps, self.error_seed,
+        ) if self.eval_bers else None
 
     def test_step(self, batch, batch_index):
         pixels, labels = batch
-        scores = class_scores(
-            self.network, self.deploy_encoding, pixels, self.eval_lengths, self._eval_generator
-        )
+        encoded = encoded_input(self.deploy_encoding, pixels, self.eval_lengths,
+                                self._eval_generator)
+
+        def scores_under(error_map=None):
+            with weights_read_with(self.network, error_map):
+                return scores_of_encoded(self.network, self.deploy_encoding, encoded,
+                                         self.eval_lengths)
+
+        scores = scores_under()
         per_length = zip(self.eval_lengths, self.test_accuracy, scores, strict=True)
         for length, metric, length_scores in per_length:
             metric(length_scores, labels)
             self.log(accuracy_key(length), metric)
+        if self._sweep is not None:
+            self._sweep.add(scores_under, scores, labels)
+
+    def on_test_epoch_end(self) -> None:
+        self.error_sweep = self._sweep.result() if self._sweep is not None else None
 
     def _seeded_generator(self) -> torch.Generator:
         """Evaluation draws its stochastic streams from the run's seed: repeatable numbers."""

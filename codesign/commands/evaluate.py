@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     check_sections_agree(args.design)
     checkpoint = _checkpoint_path(args)
     quiet_libraries()
+    from codesign.compose import ber_key
     from trainer.data import DatasetError
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
     from trainer.evaluate import accuracy_by_length
@@ -74,11 +75,18 @@ def run(args: argparse.Namespace) -> int:
     except (AcceleratorUnavailable, DatasetError) as exc:
         raise UserError(f"{args.design}: {exc}") from None
     module.set_eval_lengths(config.input.lengths_to_evaluate)
+    errors = config.weight_errors  # the design's bit-error rate, on the search's error maps
+    module.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed)
     accuracy = accuracy_by_length(module, datamodule, "test", accelerator)
-    present.show(present.console(), present.evaluation(config, accuracy, checkpoint))
+    sweep = module.error_sweep
+    present.show(present.console(), present.evaluation(config, accuracy, sweep, checkpoint))
     if args.json:
+        by_ber = {} if sweep is None else {"test_accuracy_by_ber": {
+            ber_key(ber): {str(n): a for n, a in by_n.items()}
+            for ber, by_n in sweep.mean().items()}}
         write_json(args.json, {"design": str(args.design), "checkpoint": str(checkpoint),
-                               "test_accuracy": {str(n): a for n, a in accuracy.items()}})
+                               "test_accuracy": {str(n): a for n, a in accuracy.items()},
+                               **by_ber})
     return 0
 
 

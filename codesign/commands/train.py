@@ -110,5 +110,7 @@ def run(args: argparse.Namespace) -> int:
             "train_time_s": result.train_time_s,
             "accelerator": result.accelerator,
             "device": result.device_name,
+            **({"test_error_sweep": result.test_error_sweep.to_json()}
+               if result.test_error_sweep is not None else {}),
         })
     return 0

@@ -14,8 +14,10 @@ from hwmodel.components.adder_trees import (
     ripple_tree_adders,
     ripple_tree_slices,
 )
+from hwmodel.components.ecc import ErrorCorrection, HsiaoCode
 from hwmodel.components.leakage import leakage_energy_pj
 from hwmodel.components.memory import MramArray
+from hwmodel.components.mram_cell import MramCell
 from hwmodel.components.sng import (
     NO_GENERATOR,
     Generator,
@@ -30,9 +32,12 @@ from hwmodel.components.storage import SramBuffer
 __all__ = [
     "NO_GENERATOR",
     "CompressorTree",
+    "ErrorCorrection",
     "Generator",
+    "HsiaoCode",
     "Lfsr",
     "MramArray",
+    "MramCell",
     "MtjTrng",
     "PopcountCircuit",
     "RippleTree",

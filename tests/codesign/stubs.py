@@ -4,12 +4,14 @@ trainings are numbers (tests of interrupts and of malformed inputs need studies,
 from __future__ import annotations
 
 import codesign.search as search_module
+from codesign.compose import ber_key
 from codesign.execution import Finished
 from codesign.space import SearchSpace
 
 
 class StubExecutor:
-    """Trains nothing: a network's accuracy is a number derived from its trial."""
+    """Trains nothing: a network's accuracy is a number derived from its trial (and, at a
+    bit-error rate, that number less the rate)."""
 
     capacity = 1
 
@@ -17,15 +19,19 @@ class StubExecutor:
         self.lengths, self.pending = lengths, []
 
     def submit(self, key, job):
-        self.pending.append(key)
+        bers = (job["train_config"].get("weight_errors") or {}).get("eval_bers") or []
+        self.pending.append((key, bers))
 
     def wait(self, timeout_s):
         if not self.pending:
             return []
-        key = self.pending.pop(0)
+        key, bers = self.pending.pop(0)
         accuracy = {str(n): 0.5 + 0.01 * ((key * 7 + n) % 40) for n in self.lengths}
+        by_ber = {ber_key(ber): {n: a - ber for n, a in accuracy.items()} for ber in bers}
         return [Finished(key, {
-            "val_accuracy": accuracy, "test_accuracy": accuracy, "checkpoint": f"ck{key}.ckpt",
+            "val_accuracy": accuracy, "test_accuracy": accuracy,
+            "val_accuracy_by_ber": by_ber, "test_accuracy_by_ber": by_ber,
+            "checkpoint": f"ck{key}.ckpt",
             "train_time_s": 0.0, "epochs_run": 1, "device": "stub", "host": "stub", "pid": 0,
             "node_id": None, "gpu_ids": []}, None)]
 

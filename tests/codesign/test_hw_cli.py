@@ -74,6 +74,47 @@ def test_unknown_key_and_bad_preset_file(tmp_path, capsys) -> None:
     assert "technology" in one_error_line(capsys)
 
 
+@pytest.mark.parametrize(("architecture", "field"), [
+    ({"mram_cell": "3t3mtj"}, "architecture.mram_cell"),
+    ({"ecc": "chipkill"}, "architecture.ecc"),
+    ({"read_voltage_mv": 5}, "architecture.read_voltage_mv"),
+])
+def test_bad_device_choices_are_one_line(tmp_path, capsys, architecture, field) -> None:
+    path = write(tmp_path / "device.yaml", design(**architecture))
+    out_json = tmp_path / "never.json"
+    assert main(["hw", str(path), "--json", str(out_json)]) == 2
+    err = one_error_line(capsys)
+    assert "device.yaml" in err and field in err
+    assert not out_json.exists()
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("device_errors", "write_error_rate", 0.7),
+    ("mram", "cells_per_bit", 2),  # moved to architecture.mram_cell
+])
+def test_bad_device_model_in_a_technology_is_one_line(tmp_path, capsys, section, key,
+                                                      value) -> None:
+    data = design()
+    data["technology"] = yaml.safe_load(
+        (ROOT / "hwmodel" / "presets" / "stt_mram_28nm.yaml").read_text())
+    data["technology"][section][key] = value
+    assert main(["hw", str(write(tmp_path / "inline.yaml", data))]) == 2
+    err = one_error_line(capsys)
+    assert "inline.yaml" in err and f"technology.{section}" in err
+
+
+def test_device_choices_show_their_bit_error_rates(tmp_path, capsys) -> None:
+    path = write(tmp_path / "weak.yaml", design(mram_cell="1t1mtj", read_voltage_mv=100,
+                                                ecc="secded"))
+    out_json = tmp_path / "weak.json"
+    assert main(["hw", str(path), "--json", str(out_json)]) == 0
+    assert "bit-error rate" in capsys.readouterr().out
+    report = json.loads(out_json.read_text())
+    assert 1e-3 < report["bit_error_rate"] < 1e-2  # 1t1mtj at 100 mV, the preset's devices
+    assert report["weight_error_rate"] < report["bit_error_rate"] / 2
+    assert report["area_by_component_um2"]["ecc"] > 0
+
+
 def test_hardware_section_and_inline_technology(tmp_path, capsys) -> None:
     inner = design(first_layer_mode="fixed_point_bit_serial", sng_kind="none")
     inner["technology"] = yaml.safe_load(

@@ -11,6 +11,7 @@ import pytest
 from optuna.trial import TrialState
 
 from codesign import execution
+from codesign.compose import ber_key
 from codesign.design_space import Network, enumerate_networks, hardware_configurations
 from codesign.search import run_search
 from codesign.space import SearchSpace
@@ -53,10 +54,13 @@ def test_local_search_costs_every_design_and_keeps_each_networks_front(tiny_spac
     for design in designs.trials:
         network = networks.trials[design.user_attrs["network_trial"]]
         # each design point is linked to the training run it came from, and its accuracy is
-        # that run's accuracy at the design's N
+        # that run's accuracy at the design's N, its weights read at the design's bit-error
+        # rate (the default cell's write-error floor)
         assert design.user_attrs["checkpoint"] == network.user_attrs["checkpoint"]
         n = str(design.params.get("bitstream_length", 1))
-        assert design.values[0] == network.user_attrs["val_accuracy"][n]
+        ber = design.user_attrs["weight_error_rate"]
+        assert ber > 0
+        assert design.values[0] == network.user_attrs["val_accuracy_by_ber"][ber_key(ber)][n]
     assert len({t.user_attrs["network_key"] for t in trained}) == 3  # never trained twice
     assert designs.best_trials
 
@@ -185,3 +189,38 @@ def test_conv_search_on_cifar_layout_records_the_design_points(tiny_space, tiny_
             area[(network.params["base_channels"], int(row["tiles"]))] = float(row["area_mm2"])
     for tiles in (1, 4):  # twice the channels: four times the conv weights to store
         assert area[(8, tiles)] > area[(4, tiles)]
+
+
+DEVICE_PARAMS = ("mram_cell", "read_voltage_mv", "ecc")
+
+
+def test_device_choices_set_each_design_points_accuracy(tiny_space):
+    """Cells, read voltages and ECC are hardware dimensions: one training per network, its
+    weights read at every bit-error rate the device choices give, and the kept front holds
+    designs that differ only by device choices, at different accuracies."""
+    space = SearchSpace.model_validate(tiny_space(
+        input={"modes": ["fixed_point"]}, model={"widths": [32]}, budget={"trials": 1},
+        hardware={"tiles": [4], "mram_cells": ["1t1mtj", "2t2mtj"],
+                  "read_voltages_mv": [30, 200], "ecc": ["none", "secded"]}))
+    run_search(space)
+    designs, networks = _studies(space)
+    (network,) = [t for t in networks.trials if t.state == TrialState.COMPLETE]
+    rates = {float(key) for key in network.user_attrs["val_accuracy_by_ber"]}
+    rows = _table(space, network)
+    assert rates == {float(r["weight_error_rate"]) for r in rows} - {0.0}
+    assert len(rates) >= 6  # 2 cells x 2 voltages x 2 ECC, a few sharing the write floor
+    for design in designs.trials:
+        ber = design.user_attrs["weight_error_rate"]
+        n = str(design.params.get("bitstream_length", 1))
+        assert design.values[0] == network.user_attrs["val_accuracy_by_ber"][ber_key(ber)][n]
+
+    def rest(trial):
+        return {k: v for k, v in trial.params.items() if k not in DEVICE_PARAMS}
+
+    front = designs.best_trials
+    pairs = [(a, b) for a in front for b in front
+             if a.number < b.number and rest(a) == rest(b) and a.values[0] != b.values[0]]
+    assert pairs, "no two front designs differ only by device choices"
+    worst = min(float(r["val_accuracy"]) for r in rows)
+    best = max(float(r["val_accuracy"]) for r in rows)
+    assert best - worst > 0.05  # a 30 mV single-ended read costs accuracy

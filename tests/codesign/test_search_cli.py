@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from codesign.cli import main
+from codesign.compose import ber_key
 
 
 @pytest.mark.parametrize(
@@ -23,6 +24,10 @@ from codesign.cli import main
         ({"input": {"sng_kinds": ["quantum"]}}, "input.sng_kinds.0"),
         ({"objectives": ["energy", "area"]}, "objectives: must include accuracy"),
         ({"sampler": {"kind": "annealing"}}, "sampler.kind"),
+        ({"hardware": {"mram_cells": ["3t3mtj"]}}, "hardware.mram_cells.0"),
+        ({"hardware": {"ecc": ["chipkill"]}}, "hardware.ecc.0"),
+        ({"hardware": {"read_voltages_mv": [100, 5000]}}, "hardware.read_voltages_mv"),
+        ({"budget": {"error_maps": 0}}, "budget.error_maps"),
         ({"name": "has space"}, "name"),
         ({"initial_networks": [{"input_mode": "sc", "width_1": 7}]}, "initial_networks[0]"),
     ],
@@ -189,8 +194,12 @@ def test_an_exported_design_moves_and_evaluates_without_retraining(finished_stud
     moved = shutil.move(str(first), str(tmp_path / "elsewhere"))
     result = tmp_path / "evaluated.json"
     assert main(["evaluate", f"{moved}/design.yaml", "--json", str(result)]) == 0
-    accuracy = json.loads(result.read_text())["test_accuracy"]
-    # the same weights and the same seeded (LFSR) streams: the search's number exactly
+    evaluated = json.loads(result.read_text())
+    # the same weights, the same seeded (LFSR) streams and the same seeded error maps at the
+    # design's weight bit-error rate: the search's number exactly
+    ber = document["device_errors"]["weight_error_rate"]
+    assert ber > 0  # the default cell is not error-free
+    accuracy = evaluated["test_accuracy_by_ber"][ber_key(ber)]
     assert list(accuracy.values()) == [document["metrics"]["test_accuracy"]]
     assert main(["evaluate", f"{moved}/design.yaml", "--eval-lengths", "1", "4", "16",
                  "--json", str(result)]) == 0

@@ -38,6 +38,9 @@ def _tiny_config(root, output_dir):
         ({"model": {"kind": "mlp", "hidden": []}}, "model.mlp.hidden"),
         ({"input": {"mode": "fixed_point", "training": "non_adapted"}}, "non_adapted"),
         ({"input": {"eval_lengths": []}}, "input.eval_lengths"),
+        ({"weight_errors": {"train_ber": 0.7}}, "weight_errors.train_ber"),
+        ({"weight_errors": {"eval_bers": [0.001, -0.1]}}, "weight_errors.eval_bers"),
+        ({"weight_errors": {"maps": 0}}, "weight_errors.maps"),
         ("input: [unclosed", "invalid YAML"),
         ("- just\n- a list\n", "mapping"),
     ],
@@ -108,6 +111,23 @@ def test_set_overrides_any_field_with_yaml_values(tmp_path, tiny_fmnist_dir):
     result = json.loads(out.read_text())
     assert result["config"]["input"]["sng"]["kind"] == "sobol"
     assert sorted(result["test_accuracy"]) == ["2", "8"] and result["epochs_run"] == 1
+
+
+def test_train_reports_accuracy_at_weight_bit_error_rates(tmp_path, tiny_fmnist_dir, capsys):
+    """`--set weight_errors.eval_bers=[...]`: a table of accuracy against BER, in the JSON the
+    correct decisions of every (rate, map, N), and BER 0 equal to the clean accuracy."""
+    path = _write(tmp_path / "model.yaml", _tiny_config(tiny_fmnist_dir, tmp_path / "runs"))
+    out = tmp_path / "result.json"
+    assert main(["train", str(path), "--no-progress", "--json", str(out), "--epochs", "1",
+                 "--set", "weight_errors={eval_bers: [0, 0.02, 0.4], maps: 2}"]) == 0
+    assert "weight bit errors" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    sweep = result["test_error_sweep"]
+    assert sweep["bers"] == [0.0, 0.02, 0.4] and sweep["maps"] == 2
+    correct = sweep["correct"]  # (rates, maps, lengths)
+    clean = [round(result["test_accuracy"][str(n)] * sweep["total"]) for n in sweep["lengths"]]
+    assert correct[0][0] == correct[0][1] == clean
+    assert sweep["flipped"][0] == [0, 0] and all(f > 0 for f in sweep["flipped"][2])
 
 
 @pytest.mark.parametrize(("flags", "expected"), [

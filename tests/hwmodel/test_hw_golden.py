@@ -54,7 +54,8 @@ R = C = 4  # array_rows x array_cols
 B = 2  # input_bits
 N = 3  # bitstream_length
 
-# Derived unit costs (section 6), cells_per_bit = 1:
+# Derived unit costs (section 6), one cell per bit (1t1mtj, no reference columns in this
+# technology):
 ARRAY = R * C * 1 * A_CELL + R * A_ROW + C * A_COL + A_OVERHEAD  # one array: 63.6 um^2
 ROW_READ = E_ACT + C * 1 * E_CELL  # one row read: E_act + C cpb e_cell = 140 fJ
 ACC_BIT = A_FA + A_FF  # an accumulator bit: A_fa + A_ff
@@ -115,7 +116,7 @@ COMPRESSOR_4_3 = Tree(7, 3)
 def technology(logic_nw_per_um2: float = 0.0, cell_nw: float = 0.0) -> Technology:
     return Technology.model_validate({
         "name": "golden", "node_nm": 28, "clock_mhz": CLOCK_MHZ, "supply_v": 0.9,
-        "mram": {"cell_area_um2": A_CELL, "cells_per_bit": 1, "read_energy_fj_per_cell": E_CELL,
+        "mram": {"cell_area_um2": A_CELL, "reference_columns": 0, "read_energy_fj_per_cell": E_CELL,
                  "leakage_nw_per_cell": cell_nw, "row_activation_energy_fj": E_ACT,
                  "row_periphery_area_um2": A_ROW, "column_periphery_area_um2": A_COL,
                  "array_overhead_area_um2": A_OVERHEAD},
@@ -153,7 +154,8 @@ def arch(organisation: str, mode: str, **fields: object) -> Architecture:
     """The designs' common geometry; fixed-point designs keep N = 3 to show it is ignored."""
     base: dict[str, object] = dict(
         organisation=organisation, first_layer_mode=mode, array_rows=R, array_cols=C, tiles=2,
-        input_bits=B, bitstream_length=N, sng_kind="lfsr", lfsr_width_bits=4, sng_sharing=1)
+        input_bits=B, bitstream_length=N, sng_kind="lfsr", lfsr_width_bits=4, sng_sharing=1,
+        mram_cell="1t1mtj")
     return Architecture(**{**base, **fields})
 
 

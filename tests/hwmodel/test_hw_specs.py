@@ -36,13 +36,14 @@ def write(tmp_path: Path, data: dict, name: str = "tech.yaml") -> Path:
 def test_default_preset_loads_and_cites_its_numbers() -> None:
     assert "stt_mram_28nm" in available_presets()
     tech = load_technology()
-    assert tech.node_nm == 28 and tech.mram.cells_per_bit == 2
+    assert tech.node_nm == 28 and tech.device_errors is not None
     assert tech.calibration == []
     # every technology section has a source entry
     cited = " ".join(tech.sources)
     for section in (
         "clock_mhz",
         "mram.",
+        "device_errors.",
         "sense_amplifier.",
         "logic.",
         "sram.",
@@ -89,8 +90,17 @@ def test_unknown_preset_lists_the_presets() -> None:
 
 def test_technology_model_rejects_out_of_range() -> None:
     data = preset_data()
-    data["mram"]["cells_per_bit"] = 3
-    with pytest.raises(pydantic.ValidationError, match="cells_per_bit"):
+    data["device_errors"]["write_error_rate"] = 0.6
+    with pytest.raises(pydantic.ValidationError, match="write_error_rate"):
+        Technology.model_validate(data)
+
+
+def test_cells_per_bit_in_a_technology_points_to_the_architecture() -> None:
+    """A technology written before the cell became a design choice gets one line saying
+    where it went (an exported design keeps its whole technology)."""
+    data = preset_data()
+    data["mram"]["cells_per_bit"] = 2
+    with pytest.raises(pydantic.ValidationError, match="architecture.mram_cell"):
         Technology.model_validate(data)
 
 

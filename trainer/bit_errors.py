@@ -1,0 +1,174 @@
+"""Bit errors in the stored binary weights: error maps, reading weights through one, and the
+accuracy of one trained network at many bit-error rates without retraining.
+
+A chip keeps its binary weights in STT-MRAM, and each stored bit is read wrong with a
+probability, the bit-error rate (BER), that depends on the device (the hardware model's
+device model says which). Errors that come from the cells (a resistance far out in its
+distribution, a write that failed, a retention flip) are the same at every read, so one chip
+is one *error map*: a fixed set of flipped weights. A map flips every weight independently
+with probability `ber`; a design's accuracy at a BER is its expectation over maps, estimated
+by the mean over a few seeded maps, whose spread says how far one chip may land from another.
+
+Maps are nested: map m draws one uniform number u per weight and flips the weights with
+u < ber, so at a higher BER it flips a superset of the weights it flips at a lower one (common
+random numbers: accuracy-against-BER curves are smooth, and each map is still exactly
+Bernoulli(ber) per weight, independently). A map that flips nothing leaves the network as it
+is: its accuracy is the clean accuracy, and it costs nothing to evaluate.
+
+Error-aware training (`weight_errors.train_ber`) reads the weights through a fresh map in
+every training step (`random_error_map`); the gradient flows through the flipped signs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import torch
+from torch import nn
+
+from trainer.layers import BINARY_LAYERS
+
+
+def binary_layers(network: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The layers whose weights are stored bits, by name, in network order."""
+    return [(name, layer) for name, layer in network.named_modules()
+            if isinstance(layer, BINARY_LAYERS)]
+
+
+@dataclass(frozen=True)
+class ErrorMap:
+    """Which stored weights a chip reads flipped: a boolean mask per binary layer."""
+
+    flips: dict[str, torch.Tensor]
+
+    @cached_property
+    def flipped(self) -> int:
+        return int(sum(int(mask.sum()) for mask in self.flips.values()))
+
+    @cached_property
+    def weights(self) -> int:
+        return int(sum(mask.numel() for mask in self.flips.values()))
+
+
+def random_error_map(network: nn.Module, ber: float,
+                     generator: torch.Generator | None = None) -> ErrorMap:
+    """Every weight flipped independently with probability `ber` (a fresh map)."""
+    return ErrorMap({
+        name: torch.rand(layer.weight.shape, generator=generator,
+                         device=layer.weight.device) < ber
+        for name, layer in binary_layers(network)
+    })
+
+
+@contextmanager
+def weights_read_with(network: nn.Module, error_map: ErrorMap | None) -> Iterator[None]:
+    """Within the block, every binary layer computes with its weights as `error_map` reads
+    them (sign(w) negated where the map flips it); outside it, with its own weights."""
+    if error_map is None:
+        yield
+        return
+    layers = dict(binary_layers(network))
+    try:
+        for name, mask in error_map.flips.items():
+            layers[name].weight_signs = 1.0 - 2.0 * mask.to(layers[name].weight.dtype)
+        yield
+    finally:
+        for name in error_map.flips:
+            layers[name].weight_signs = None
+
+
+class NestedErrorMaps:
+    """`maps` seeded error maps of one network, each readable at any BER (nested in BER)."""
+
+    def __init__(self, network: nn.Module, maps: int, seed: int):
+        self.uniforms: list[dict[str, torch.Tensor]] = []
+        for index in range(maps):
+            device = next(network.parameters()).device
+            generator = torch.Generator(device=device).manual_seed(
+                int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
+            self.uniforms.append({
+                name: torch.rand(layer.weight.shape, generator=generator, device=device)
+                for name, layer in binary_layers(network)
+            })
+
+    def __len__(self) -> int:
+        return len(self.uniforms)
+
+    def at(self, index: int, ber: float) -> ErrorMap:
+        return ErrorMap({name: u < ber for name, u in self.uniforms[index].items()})
+
+
+@dataclass
+class ErrorSweep:
+    """Correct decisions of one network on one data split under every (BER, map, N)."""
+
+    bers: list[float]
+    lengths: list[int]
+    maps: int
+    correct: np.ndarray = field(repr=False)  # (bers, maps, lengths) counts
+    total: int = 0
+    flipped: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # (bers, maps)
+    weights: int = 0
+
+    @property
+    def accuracy(self) -> np.ndarray:
+        """(bers, maps, lengths) fractions."""
+        return self.correct / max(self.total, 1)
+
+    def mean(self) -> dict[float, dict[int, float]]:
+        """BER -> N -> accuracy averaged over the maps."""
+        mean = self.accuracy.mean(axis=1)
+        return {ber: {n: float(mean[b, i]) for i, n in enumerate(self.lengths)}
+                for b, ber in enumerate(self.bers)}
+
+    def spread(self) -> dict[float, dict[int, float]]:
+        """BER -> N -> standard deviation over the maps (0 with one map)."""
+        std = self.accuracy.std(axis=1, ddof=1) if self.maps > 1 else np.zeros(
+            (len(self.bers), len(self.lengths)))
+        return {ber: {n: float(std[b, i]) for i, n in enumerate(self.lengths)}
+                for b, ber in enumerate(self.bers)}
+
+    def to_json(self) -> dict:
+        return {"bers": self.bers, "lengths": self.lengths, "maps": self.maps,
+                "total": self.total, "weights": self.weights,
+                "correct": self.correct.astype(int).tolist(),
+                "flipped": self.flipped.astype(int).tolist()}
+
+
+class ErrorSweepAccumulator:
+    """Counts correct decisions batch by batch for every (BER, map), on the same input draw
+    as the clean evaluation (so BER 0, or a map that flips nothing, gives exactly the clean
+    numbers)."""
+
+    def __init__(self, network: nn.Module, bers: Sequence[float], lengths: Sequence[int],
+                 maps: int, seed: int):
+        self.bers = [float(ber) for ber in bers]
+        self.lengths = list(lengths)
+        self.nested = NestedErrorMaps(network, maps, seed)
+        self.error_maps = [[self.nested.at(m, ber) for m in range(maps)] for ber in self.bers]
+        self.correct = np.zeros((len(self.bers), maps, len(self.lengths)))
+        self.total = 0
+
+    def add(self, scores_under, clean_scores: torch.Tensor, labels: torch.Tensor) -> None:
+        """`scores_under(error_map)` gives class scores (lengths, batch, classes)."""
+        clean = (clean_scores.argmax(-1) == labels).sum(-1).cpu().numpy()
+        for b, maps in enumerate(self.error_maps):
+            for m, error_map in enumerate(maps):
+                if error_map.flipped == 0:
+                    self.correct[b, m] += clean
+                    continue
+                scores = scores_under(error_map)
+                self.correct[b, m] += (scores.argmax(-1) == labels).sum(-1).cpu().numpy()
+        self.total += int(labels.shape[0])
+
+    def result(self) -> ErrorSweep:
+        flipped = np.array([[error_map.flipped for error_map in maps]
+                            for maps in self.error_maps])
+        weights = self.error_maps[0][0].weights if self.error_maps else 0
+        return ErrorSweep(bers=self.bers, lengths=self.lengths, maps=len(self.nested),
+                          correct=self.correct, total=self.total, flipped=flipped,
+                          weights=weights)
