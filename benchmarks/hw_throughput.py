@@ -2,8 +2,8 @@
 
 Fashion-MNIST MLP 784-1024-1024-10 on the default preset; random valid designs varying every
 architecture field (organisation, dataflow, popcount circuit, N, tiles, array geometry,
-first-layer mode, merge point, SNG kind and sharing, input bits). Both APIs are timed
-round-robin and the medians compared; a sample of designs is also checked for equal results.
+first-layer mode, merge point, SNG kind and sharing, input bits, MRAM cell, read voltage,
+ECC). Both APIs are timed round-robin and the medians compared; a sample of designs is also checked for equal results.
 The scalar call is the same evaluator on a batch of one, plus the report. The last line is the
 batch rate.
 
@@ -50,6 +50,9 @@ def random_columns(rng: np.random.Generator, count: int) -> dict[str, np.ndarray
         "input_bits": rng.integers(4, 9, count),
         "merge_point": merge,
         "bitstream_length": rng.integers(1, 257, count),
+        "mram_cell": rng.choice(["1t1mtj", "2t2mtj"], count),
+        "read_voltage_mv": rng.integers(50, 301, count),
+        "ecc": rng.choice(["none", "secded"], count),
     }
 
 
