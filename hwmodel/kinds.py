@@ -87,8 +87,8 @@ class Column(Generic[K]):
         if len(self.present) == 1:
             return np.broadcast_to(compute(self.present[0]), self.shape)
         out = np.zeros(self.shape)
-        for kind in self.present:
-            out = np.where(self.masks[kind.name], compute(kind), out)
+        for kind in self.present:  # in place: one array, however many kinds
+            np.copyto(out, compute(kind), where=self.masks[kind.name])
         return out
 
     def merge(self, compute: Callable[[K], dict[str, Any]]) -> dict[str, np.ndarray]:
