@@ -282,7 +282,8 @@ def search_summary(summary, front: Sequence, space: SearchSpace,
 
 def design_words(report: CostReport) -> tuple[str, str]:
     """A hardware design in words, wherever one is shown (the `hw` header, the breakdown
-    figure): its input encoding, and its organisation, arrays, dataflow and popcount."""
+    figure): its input encoding, and its organisation, arrays, dataflow, popcount and device
+    choices."""
     arch = report.architecture
     if arch.is_sc:
         encoding = (f"sc, {arch.sng_kind} SNG shared by {arch.sng_sharing}, merge at "
@@ -291,8 +292,10 @@ def design_words(report: CostReport) -> tuple[str, str]:
         encoding = f"{arch.first_layer_mode}, {arch.input_bits}-bit pixels"
     organisation = arch.organisation + (f" ({arch.tiles} tiles)" if arch.organisation ==
                                         "shared_tiles" else "")
+    ecc = "no ECC" if arch.ecc == "none" else arch.ecc
     return encoding, (f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays, "
-                      f"{arch.first_layer_dataflow}, {arch.popcount_circuit}")
+                      f"{arch.first_layer_dataflow}, {arch.popcount_circuit}, "
+                      f"{arch.mram_cell} at {arch.read_voltage_mv} mV, {ecc}")
 
 
 def hw_report(report: CostReport) -> list[RenderableType]:
@@ -306,11 +309,8 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     totals.add_row("latency", f"{number(report.latency_ns)} ns")
     totals.add_row("throughput", f"{number(report.inferences_per_s)} inferences/s")
     totals.add_row("average power", f"{report.average_power_mw:.3f} mW")
-    arch = report.architecture
-    ecc = "no ECC" if arch.ecc == "none" else arch.ecc
     totals.add_row("bit-error rate", f"{report.bit_error_rate:.2e} read, "
-                   f"{report.weight_error_rate:.2e} after {ecc} "
-                   f"({arch.mram_cell}, {arch.read_voltage_mv} mV)")
+                   f"{report.weight_error_rate:.2e} as the network sees it")
 
     components = table("Breakdown by component", [
         ("component", "left"), ("area um^2", "right"), ("area", "right"),
