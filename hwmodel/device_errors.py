@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hwmodel.distinct import distinct_values
 from hwmodel.kinds import Column
 from hwmodel.technology import DeviceErrorSpec
 
@@ -48,10 +49,11 @@ def raw_bit_error_rate(spec: DeviceErrorSpec | None, cell: Column, read_voltage_
     voltage = np.asarray(read_voltage_mv, dtype=float)
     if spec is None:
         return np.zeros(np.shape(voltage))
-    # a batch holds a handful of read voltages: each Gaussian tail is computed once
-    distinct, position = np.unique(voltage, return_inverse=True)
+    # a batch holds a handful of read voltages (whole mV): each Gaussian tail is computed once
+    distinct, position = distinct_values(voltage)
+    position = position.reshape(voltage.shape)
     decision = cell.select(
-        lambda kind: kind.decision_error_rate(spec, distinct)[position.reshape(voltage.shape)])
+        lambda kind: kind.decision_error_rate(spec, distinct.astype(float))[position])
     return combined_flip_rate(decision, spec.write_error_rate, retention_error_rate(spec))
 
 

@@ -27,6 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from hwmodel.distinct import distinct_values
 from hwmodel.kinds import Column, Kind
 
 
@@ -48,7 +49,6 @@ def ripple_tree_slices(n_inputs, input_bits=1):
 
 BITS_KEY = 64  # operand bits stay below this (input bits <= 16, plus sign and growth)
 VARIANTS = 4  # popcount circuits told apart in one pass (`adders_by_circuit`)
-LOOKUP_KEYS = 1 << 22  # keys below this are found by a look-up table, above by a sort
 
 
 @lru_cache(maxsize=4096)
@@ -74,25 +74,16 @@ def ripple_tree_adders(n_inputs, input_bits=1):
 
 def _on_distinct(counts, n_inputs, input_bits, variant=0):
     """Apply an exact (w, b, variant) -> (full, half) count to every distinct triple of the
-    columns: a sweep of a million designs has a handful of tree shapes. The distinct triples
-    are found with a look-up table indexed by the triple (linear time) where the keys are
-    small, else a sort. `variant` (< VARIANTS) tells circuits apart."""
+    columns: a sweep of a million designs has a handful of tree shapes (`hwmodel.distinct`).
+    `variant` (< VARIANTS) tells circuits apart."""
     widths, bits, variants = np.broadcast_arrays(np.asarray(n_inputs, dtype=float),
                                                  np.asarray(input_bits, dtype=float),
                                                  np.asarray(variant, dtype=float))
     if widths.ndim == 0:
         return tuple(float(v) for v in counts(int(widths), int(bits), int(variants)))
     keys = ((widths.astype(np.int64) * BITS_KEY + bits.astype(np.int64)) * VARIANTS
-            + variants.astype(np.int64)).ravel()
-    if keys.size and keys.max() < LOOKUP_KEYS:
-        present = np.zeros(keys.max() + 1, dtype=bool)
-        present[keys] = True
-        distinct = np.flatnonzero(present)
-        position = np.zeros(present.size, dtype=np.intp)
-        position[distinct] = np.arange(distinct.size)
-        inverse = position[keys]
-    else:
-        distinct, inverse = np.unique(keys, return_inverse=True)
+            + variants.astype(np.int64))
+    distinct, inverse = distinct_values(keys)
     table = np.array([counts(int(k // VARIANTS // BITS_KEY), int(k // VARIANTS % BITS_KEY),
                              int(k % VARIANTS)) for k in distinct],
                      dtype=float).reshape(len(distinct), 2)
@@ -175,6 +166,11 @@ def adders_by_circuit(circuit: Column[PopcountCircuit], n_inputs, input_bits
         return np.broadcast_to(full, circuit.shape), np.broadcast_to(half, circuit.shape)
     if len(circuit.present) > VARIANTS:
         raise ValueError(f"more than {VARIANTS} popcount circuits in one batch")
+    if np.ndim(n_inputs) == 0 and np.ndim(input_bits) == 0:  # one tree shape, counted once
+        counts = {kind.name: kind.counts(int(n_inputs), int(input_bits))
+                  for kind in circuit.present}
+        return (circuit.select(lambda kind: float(counts[kind.name][0])),
+                circuit.select(lambda kind: float(counts[kind.name][1])))
     variant = np.zeros(circuit.shape)
     for index, kind in enumerate(circuit.present):
         variant[circuit.masks[kind.name]] = index

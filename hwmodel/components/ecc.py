@@ -38,6 +38,7 @@ from typing import ClassVar
 import numpy as np
 
 from hwmodel.components.primitives import Primitives
+from hwmodel.distinct import distinct_values
 from hwmodel.kinds import Kind
 
 ECC_WORD_DATA_BITS = 64  # the (72, 64) SECDED word of memory ECC
@@ -122,12 +123,18 @@ def word_data_bits(cols):
 
 def _by_word_size(cols, compute, *others):
     """`compute(code)` for each design's word size, broadcast with `others` (a sweep has a
-    handful of row widths)."""
+    handful of row widths: one code each, `hwmodel.distinct`)."""
     k = word_data_bits(cols)
-    out = np.zeros(np.broadcast_shapes(np.shape(k), *(np.shape(o) for o in others)))
-    for size in np.unique(k):
-        out = np.where(k == size, compute(hsiao_code(int(size))), out)
-    return out if out.ndim else float(out)
+    shape = np.broadcast_shapes(np.shape(k), *(np.shape(o) for o in others))
+    sizes, position = distinct_values(k)
+    if sizes.size == 1:
+        out = np.broadcast_to(compute(hsiao_code(int(sizes[0]))), shape)
+        return out if out.ndim else float(out)
+    out = np.zeros(shape)
+    for index, size in enumerate(sizes):
+        np.copyto(out, compute(hsiao_code(int(size))),
+                  where=(position == index).reshape(np.shape(k)))
+    return out
 
 
 class ErrorCorrection(Kind):
