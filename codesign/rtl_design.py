@@ -14,6 +14,7 @@ from typing import Any
 
 from codesign.kinds import HARDWARE_SNG
 from hwmodel import FirstLayerMode, HardwareDesign, blocks, evaluate
+from hwmodel.components.ecc import hsiao_code, word_data_bits
 from hwmodel.components.primitives import Primitives
 from rtl import (
     AccumulatorSpec,
@@ -21,6 +22,7 @@ from rtl import (
     MultiBitAdderTreeSpec,
     PopcountSpec,
     ScComparatorSpec,
+    SecdedDecoderSpec,
     SobolSngSpec,
     ThresholdSpec,
 )
@@ -100,6 +102,13 @@ def design_blocks(design: HardwareDesign, training: dict[str, Any] | None = None
                 f"{arch.sng_sharing}", sng_bank_spec(sng, pixels, sobol_storage),
                 blocks.sng_bank(arch.sng_kind, pixels, arch.sng_sharing, bits,
                                 arch.lfsr_width_bits))
+    if arch.ecc == "secded":
+        code = hsiao_code(int(word_data_bits(arch.array_cols)))
+        add(f"secded_decoder_{code.data_bits}",
+            f"SEC-DED decoder of a ({code.length}, {code.data_bits}) row word, lane XNORs",
+            SecdedDecoderSpec(check_matrix=tuple(tuple(int(bit) for bit in row)
+                                                 for row in code.check_matrix)),
+            code.decoder_primitives())
     neuron_parallel = arch.organisation == "neuron_parallel"
     for index, layer in enumerate(report.layers):
         width = layer.fan_in if neuron_parallel else arch.array_cols

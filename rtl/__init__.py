@@ -11,6 +11,7 @@ from rtl.gates import GateTally
 from rtl.lfsr_sng import LfsrSngBank, LfsrSngSpec
 from rtl.popcount import Popcount, PopcountSpec
 from rtl.sc_comparator import ScComparator, ScComparatorSpec, identity_bits, reference_bits
+from rtl.secded import SecdedDecoder, SecdedDecoderSpec
 from rtl.sobol_sng import SobolSngBank, SobolSngSpec, torch_first_word
 from rtl.synthesis import SynthesisError, SynthesisResult, find_yosys, synthesize
 from rtl.threshold import ThresholdComparator, ThresholdSpec
@@ -28,6 +29,8 @@ __all__ = [
     "PopcountSpec",
     "ScComparator",
     "ScComparatorSpec",
+    "SecdedDecoder",
+    "SecdedDecoderSpec",
     "SobolSngBank",
     "SobolSngSpec",
     "SynthesisError",
