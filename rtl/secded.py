@@ -87,10 +87,12 @@ class SecdedDecoder(wiring.Component):
                 value = builder.wire(builder.xor(value, bit), "syn")
             tally.xnor_gates += len(taps) - 1
             syndrome.append(value)
+        inverted = [builder.wire(~s, "nsyn") for s in syndrome]  # inverters: free
         corrected = []
         for j in range(spec.data_bits):
-            column = [builder.wire(s if row[j] else ~s, "lit")
-                      for s, row in zip(syndrome, spec.check_matrix, strict=True)]
+            column = [s if row[j] else not_s
+                      for s, not_s, row in zip(syndrome, inverted, spec.check_matrix,
+                                               strict=True)]
             match = column[0]
             for literal in column[1:]:
                 match = builder.wire(builder.and_(match, literal), "match")

@@ -166,11 +166,6 @@ def adders_by_circuit(circuit: Column[PopcountCircuit], n_inputs, input_bits
         return np.broadcast_to(full, circuit.shape), np.broadcast_to(half, circuit.shape)
     if len(circuit.present) > VARIANTS:
         raise ValueError(f"more than {VARIANTS} popcount circuits in one batch")
-    if np.ndim(n_inputs) == 0 and np.ndim(input_bits) == 0:  # one tree shape, counted once
-        counts = {kind.name: kind.counts(int(n_inputs), int(input_bits))
-                  for kind in circuit.present}
-        return (circuit.select(lambda kind: float(counts[kind.name][0])),
-                circuit.select(lambda kind: float(counts[kind.name][1])))
     variant = np.zeros(circuit.shape)
     for index, kind in enumerate(circuit.present):
         variant[circuit.masks[kind.name]] = index
