@@ -23,6 +23,7 @@ from trainer.encoding import StochasticEncoding, deployed_encoding, training_enc
 from trainer.inference import class_scores, encoded_input, scores_of_encoded
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
+from trainer.sng import KeyedGenerators
 
 
 class TrainingDiverged(RuntimeError):
@@ -188,9 +189,11 @@ class SCBNNModule(pl.LightningModule):
     def on_test_epoch_end(self) -> None:
         self.error_sweep = self._sweep.result() if self._sweep is not None else None
 
-    def _seeded_generator(self) -> torch.Generator:
-        """Evaluation draws its stochastic streams from the run's seed: repeatable numbers."""
-        return torch.Generator(device=self.device).manual_seed(self.config.seed)
+    def _seeded_generator(self) -> KeyedGenerators:
+        """Evaluation draws its stochastic streams from the run's seed, each block or plane of
+        a stream from its own keyed generator: repeatable numbers, and the accuracy at one N
+        does not depend on which other N are evaluated beside it."""
+        return KeyedGenerators(self.config.seed, self.device)
 
     def configure_optimizers(self):
         optim = self.config.optim
