@@ -293,7 +293,7 @@ def neurosim_rows(tech: Technology, results: list[dict]) -> list[Comparison]:
 def cacti_rows(tech: Technology, results: list[dict]) -> list[Comparison]:
     (sram,) = checked(results, "CACTI")
     peer, bits = "CACTI", SRAM_WIDTH * SRAM_DEPTH
-    read_note = "the preset's SRAM energies are estimates above CACTI (section below)"
+    read_note = "the preset's SRAM energies are estimates above CACTI"
     return [
         Comparison("SRAM area (um^2/bit)", peer, tech.sram.area_um2_per_bit,
                    sram["area_um2"] / bits, "same circuit", "sram.area_um2_per_bit"),
