@@ -16,6 +16,7 @@ finds its smallest and largest value: a verdict that holds at both holds across 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import textwrap
 from collections.abc import Callable
@@ -56,15 +57,11 @@ def paper_thresholds() -> dict[str, float]:
     return {"best_area_saving": PAPER.area_reduction, "best_energy_ratio": PAPER.energy_factor}
 
 
-_ACCURACY = []
-
-
+@functools.cache
 def _accuracy():
-    if not _ACCURACY:
-        from codesign.paper_check import load_accuracy
+    from codesign.paper_check import load_accuracy
 
-        _ACCURACY.append(load_accuracy())
-    return _ACCURACY[0]
+    return load_accuracy()
 
 
 # --- the figures ------------------------------------------------------------------------------

@@ -246,7 +246,9 @@ class Technology(Spec):
             *parents, leaf = path.split(".")
             node = data
             for part in parents:
-                node = node[part]
+                node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or leaf not in node:
+                raise ValueError(f"{path}: no such field in technology {self.name!r}")
             node[leaf] = number
         return Technology.model_validate(data)
 

@@ -3,25 +3,15 @@ the one line a missing peer leaves (the peer runs themselves are not in the defa
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from hwmodel import load_technology
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.hwmodel.experiment_scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def pv():
-    spec = importlib.util.spec_from_file_location(
-        "peer_validation", ROOT / "experiments" / "peer_validation.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["peer_validation"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("peer_validation")
 
 
 @pytest.fixture(scope="module")

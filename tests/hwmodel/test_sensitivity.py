@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from hwmodel import load_technology
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.hwmodel.experiment_scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def sens():
-    spec = importlib.util.spec_from_file_location(
-        "sensitivity", ROOT / "experiments" / "sensitivity.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sensitivity"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("sensitivity")
 
 
 @pytest.fixture(scope="module")

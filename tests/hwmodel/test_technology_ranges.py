@@ -106,6 +106,8 @@ def test_at_corner_picks_the_cost_bound_of_each_field() -> None:
     assert low.mram == PRESET.mram and low.ranges == PRESET.ranges
     with pytest.raises(ValueError, match="logic.nope: no range"):
         PRESET.at_corner("high", fields=["logic.nope"])
+    with pytest.raises(ValueError, match="mram.nope: no such field"):
+        PRESET.with_values({"mram.nope": 1.0})
     with pytest.raises(ValueError, match="corner must be"):
         PRESET.at_corner("middle")  # type: ignore[arg-type]
 
