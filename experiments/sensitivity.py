@@ -10,7 +10,8 @@ set to its cost-lowering and its cost-raising bound (`Technology.at_corner(..., 
 with every other field at its nominal value; a tornado chart shows the fields that move each
 figure most. Then, for each paper-check figure, a search over the vertices of the whole box of
 ranges (start from every field's favourable bound, flip single fields while that improves)
-finds its smallest and largest value: a verdict that holds at both holds across all the ranges.
+finds its smallest and largest value (a local extreme over the vertices): a verdict that holds
+at both holds across the ranges.
 """
 
 from __future__ import annotations
