@@ -66,24 +66,25 @@ def environment_python(log=print) -> Path:
     wanted = [pin.split("==")[0] for pin in PINS]
     if not python.exists():
         base = base_python()
-        log(f"peers: creating {root / 'venv'} with {base} ({', '.join(PINS)})")
+        log(f"peers: new venv {root / 'venv'} ({base})")
         _run([base, "-m", "venv", str(root / "venv")], "creating the peers' venv")
     have = _run([str(python), "-m", "pip", "list", "--format=json"], "pip list")
     installed = {item["name"].lower().replace("_", "-"): item["version"]
                  for item in json.loads(have)}
     if any(installed.get(name) != pin.split("==")[1] for name, pin in zip(wanted, PINS,
                                                                           strict=True)):
-        log(f"peers: pip install {' '.join(PINS)}")
+        log("peers: installing hwcomponents, hwcomponents-neurosim, hwcomponents-cacti (pinned)")
         _run([str(python), "-m", "pip", "install", "-q", *PINS], "pip install of the peers")
     for package, binary, rebuild in (("hwcomponents_neurosim", "NeuroSim/main", _neurosim),
                                      ("hwcomponents_cacti", "cacti/cacti", _cacti)):
+        name = binary.split("/")[0]
         home = Path(_run([str(python), "-c", "import importlib.util as u; print(u.find_spec("
                           f"'{package}').submodule_search_locations[0])"], package).strip())
         if not _starts(home / binary):
-            log(f"peers: rebuilding {package}'s {binary} from the sources in its wheel")
+            log(f"peers: rebuilding {name} from the sources in its wheel")
             rebuild(home, root / "build")
             if not _starts(home / binary):
-                raise PeerUnavailable(f"{package}: the rebuilt {binary} does not start")
+                raise PeerUnavailable(f"the rebuilt {name} does not start")
     return python
 
 

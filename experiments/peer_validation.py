@@ -264,7 +264,7 @@ def neurosim_rows(tech: Technology, results: list[dict]) -> list[Comparison]:
                    note="NeuroSim's row drivers and switch matrix against a decoder + wordline"),
         Comparison("row periphery (um^2/row)", peer, tech.mram.row_periphery_area_um2,
                    row["area_um2"] / ROWS, "same function", "mram.row_periphery_area_um2"),
-        Comparison("column periphery (um^2/bit col)", peer, tech.mram.column_periphery_area_um2,
+        Comparison("column periphery (um^2/col)", peer, tech.mram.column_periphery_area_um2,
                    col["area_um2"] / COLS, "same function", "mram.column_periphery_area_um2"),
         Comparison("sense amp area (um^2)", peer, tech.sense_amplifier.area_um2,
                    sense["area_um2"] / (2 * COLS), "same function", "sense_amplifier.area_um2",
@@ -282,10 +282,10 @@ def neurosim_rows(tech: Technology, results: list[dict]) -> list[Comparison]:
                    note="NeuroSim's transmission-gate mux against NanGate's static MUX2_X1"),
         Comparison("2:1 mux energy (fJ)", peer, logic.mux2.energy_fj, mux["energy_fj"]["read"],
                    "same function", "logic.mux2.energy_fj"),
-        Comparison("256-input popcount area (um^2)", peer, ripple.area_um2(tech),
+        Comparison("popcount 256 area (um^2)", peer, ripple.area_um2(tech),
                    tree["area_um2"], "same circuit",
                    note="the same 502 adder slices; NeuroSim lays its tree out to a fixed width"),
-        Comparison("256-input popcount energy (fJ)", peer, ripple.energy_fj(tech),
+        Comparison("popcount 256 energy (fJ)", peer, ripple.energy_fj(tech),
                    tree["energy_fj"]["read"], "same circuit"),
     ]
 
