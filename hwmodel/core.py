@@ -176,15 +176,31 @@ def evaluate_by_organisation(
     if len(groups) <= 1:
         return size, [(slice(None), _evaluate(workload, tech,
                                               design_from_columns(columns, size, masks)))]
+    codes = {name: _value_codes(kinds) for name, kinds in masks.items()}
     parts = []
     for where in groups:
         group_columns = {name: values[where] for name, values in columns.items()
                          if name not in CATEGORICAL}  # kinds travel as masks
-        group_masks = {name: {kind: mask[where] for kind, mask in kinds.items()}
+        group_masks = {name: _value_masks(codes[name][where], kinds)
                        for name, kinds in masks.items()}
         design = design_from_columns(group_columns, where.size, group_masks)
         parts.append((where, _evaluate(workload, tech, design)))
     return size, parts
+
+
+def _value_codes(masks: dict[str, np.ndarray]) -> np.ndarray:
+    """The index of each design's value among the names of `masks` (they are disjoint): a
+    group gathers one small integer per design instead of a mask per value."""
+    codes = np.zeros(next(iter(masks.values())).shape, dtype=np.int16)
+    for index, mask in enumerate(masks.values()):
+        if index:
+            codes += np.int16(index) * mask
+    return codes
+
+
+def _value_masks(codes: np.ndarray, names: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The masks of a group, from its codes (`_value_codes`)."""
+    return {name: codes == index for index, name in enumerate(names)}
 
 
 

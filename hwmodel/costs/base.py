@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
 from hwmodel.technology import Technology
 
 if TYPE_CHECKING:
@@ -32,8 +30,9 @@ FJ_TO_PJ = 1e-3
 
 
 def is_nothing(value: Any) -> bool:
-    """True for the scalar 0.0 a component returns where it has nothing."""
-    return np.ndim(value) == 0 and value == 0.0
+    """True for the number 0.0 a component returns where it has nothing (a column of zeros
+    is a column: it is summed)."""
+    return isinstance(value, int | float) and value == 0.0
 
 
 class Component:

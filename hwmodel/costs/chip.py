@@ -3,6 +3,8 @@ static energy that accrues while an inference runs."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from hwmodel.components import leakage_energy_pj
 from hwmodel.costs.base import FJ_TO_PJ, Component, is_nothing
 from hwmodel.organisations import pipeline_bits
@@ -37,8 +39,11 @@ class Leakage(Component):
     name = "leakage"
     description = "static energy over the latency (no area of its own)"
 
-    def energy_fj(self, layer):
+    @cached_property
+    def cmos_area_um2(self):
         batch = self.batch
-        cmos_area_um2 = batch.area_um2 - batch.arrays * batch.array.cell_area_um2
-        return leakage_energy_pj(self.tech, cmos_area_um2, batch.mram_cells,
+        return batch.area_um2 - batch.arrays * batch.array.cell_area_um2
+
+    def energy_fj(self, layer):
+        return leakage_energy_pj(self.tech, self.cmos_area_um2, self.batch.mram_cells,
                                  layer.latency_ns) / FJ_TO_PJ

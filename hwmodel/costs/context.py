@@ -84,7 +84,7 @@ def _weight_array(tech: Technology, design: Design) -> MramArray:
     return MramArray(
         tech, design.rows, cols,
         cells_per_bit=design.cell.select(lambda cell: cell.cells_per_bit),
-        check_columns=design.ecc.select(lambda ecc: ecc.check_columns(cols)),
+        check_columns=design.ecc.select_distinct(lambda ecc, cols: ecc.check_columns(cols), cols),
         reference_columns=design.cell.select(
             lambda cell: tech.mram.reference_columns if cell.uses_reference else 0.0),
         read_voltage_mv=design.read_voltage,

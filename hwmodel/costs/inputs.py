@@ -46,28 +46,40 @@ class SngBank(Component):
         return np.where(self.regenerates, delivered,
                         np.where(design.stochastic, self.batch.pixels * design.n, 0.0))
 
+    @cached_property
+    def unit_costs(self):
+        """(area, step energy) of one generator and of the bank's shared logic, per design:
+        once per distinct (kind, input bits, LFSR width)."""
+        tech = self.tech
+
+        def costs(kind, bits, width):
+            bank = kind.bank_primitives(bits)
+            return (kind.area_um2(tech, bits, width), kind.step_energy_fj(tech, bits, width),
+                    bank.area_um2(tech), bank.energy_fj(tech))
+
+        design = self.design
+        return design.generator.select_distinct(costs, design.input_bits, design.lfsr_width,
+                                                outputs=4)
+
     def area_um2(self, layer):
         if not layer.first:
             return 0.0
-        design, tech, bits = self.design, self.tech, self.design.input_bits
-        generator = design.generator.select(
-            lambda kind: kind.area_um2(tech, bits, design.lfsr_width))
-        bank = np.where(design.stochastic, design.generator.select(
-            lambda kind: kind.bank_primitives(bits).area_um2(tech)), 0.0)
-        comparator = np.where(design.stochastic, comparator_bits(self.batch.pixels, bits), 0.0)
+        design, tech = self.design, self.tech
+        generator, _, bank, _ = self.unit_costs
+        bank = np.where(design.stochastic, bank, 0.0)
+        comparator = np.where(design.stochastic,
+                              comparator_bits(self.batch.pixels, design.input_bits), 0.0)
         return (self.generators * generator + bank
                 + comparator * tech.logic.comparator_bit.area_um2)
 
     def energy_fj(self, layer):
         if not layer.first:
             return 0.0
-        design, tech, bits = self.design, self.tech, self.design.input_bits
-        step = design.generator.select(
-            lambda kind: kind.step_energy_fj(tech, bits, design.lfsr_width))
-        bank_step = design.generator.select(lambda kind: kind.bank_primitives(bits).energy_fj(tech))
+        _, step, _, bank_step = self.unit_costs
         bank_steps = self.random_numbers / np.maximum(self.generators, 1.0)  # the bank's count
         return (self.random_numbers * step + bank_steps * bank_step
-                + self.comparisons * bits * tech.logic.comparator_bit.energy_fj)
+                + self.comparisons * self.design.input_bits
+                * self.tech.logic.comparator_bit.energy_fj)
 
     def layer_counts(self, layer):
         if not layer.first:

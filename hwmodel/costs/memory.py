@@ -62,26 +62,28 @@ class EccDecoders(Component):
         return np.ceil(cols / word_data_bits(cols)) / cols
 
     @cached_property
-    def decoder_area_um2(self):
-        cols = self.design.cols
-        return self.design.ecc.select(lambda ecc: ecc.decoder_area_um2(self.tech, cols))
+    def decoder(self):
+        """(area, energy per word decoded) of one decoder, per design: once per distinct
+        (code, row width)."""
+        tech = self.tech
+        return self.design.ecc.select_distinct(
+            lambda ecc, cols: (ecc.decoder_area_um2(tech, cols), ecc.decode_energy_fj(tech, cols)),
+            self.design.cols, outputs=2)
 
     @cached_property
-    def decode_energy_fj(self):
-        """One word decoded."""
-        cols = self.design.cols
-        return self.design.ecc.select(lambda ecc: ecc.decode_energy_fj(self.tech, cols))
+    def stages(self):
+        """Pipeline stages of the decoder (0 without ECC)."""
+        return self.design.ecc.select(lambda ecc: ecc.pipeline_stages)
 
     def logic_area_um2(self, logic):
         if "lanes" not in logic:
             return 0.0
-        return logic["lanes"] * self.words_per_lane * self.decoder_area_um2
+        return logic["lanes"] * self.words_per_lane * self.decoder[0]
 
     def cycles(self, layer):
         if not any(ecc.pipeline_stages for ecc in self.design.ecc.present):
             return 0.0
-        stages = self.design.ecc.select(lambda ecc: ecc.pipeline_stages)
-        return stages * layer.plan.repetitions
+        return self.stages * layer.plan.repetitions
 
     def energy_fj(self, layer):
-        return layer.bits_sensed * self.words_per_lane * self.decode_energy_fj
+        return layer.bits_sensed * self.words_per_lane * self.decoder[1]
