@@ -1,10 +1,13 @@
 """The evaluator: area, energy per inference and latency of many designs at once.
 
 Written once, over arrays: every quantity is a numpy column with one value per design, and a
-single design is a batch of one (`hwmodel.evaluate` wraps it into a `CostReport`). Categorical
-choices dispatch to their kind classes (`hwmodel.kinds`), never to if-chains. The equations
-are in docs/hwmodel.md; the layout of a layer is `hwmodel.plan`, what the organisation
-contributes is `hwmodel.organisations`, the first-layer modes and dataflows their modules.
+single design is a batch of one (`hwmodel.evaluate` wraps it into a `CostReport`). The cost is
+the sum of the registered hardware components (`hwmodel.costs`: each computes its own area,
+cycles, energy and counts); this module schedules the layers, sums the components, groups and
+chunks the batch, and keeps the breakdowns for when they are read. Categorical choices
+dispatch to their kind classes (`hwmodel.kinds`), never to if-chains. The equations are in
+docs/hwmodel.md; the layout of a layer is `hwmodel.plan`, what the organisation contributes is
+`hwmodel.organisations`, the first-layer modes and dataflows their modules.
 """
 
 from __future__ import annotations
