@@ -13,7 +13,7 @@ docs/hwmodel.md; the layout of a layer is `hwmodel.plan`, what the organisation 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -70,8 +70,7 @@ class LayerResult:
     """One layer of every design: its plan, work, time and cost (arrays over designs).
 
     The totals are summed as the layer is evaluated; the breakdowns are views made when
-    first asked for, and the counts are asked of the components then (a search of thousands
-    of designs needs the totals only)."""
+    first asked for (a search of thousands of designs needs the totals only)."""
 
     plan: LayerPlan
     size: int
@@ -80,18 +79,9 @@ class LayerResult:
     latency_ns: np.ndarray
     area_total_um2: np.ndarray
     energy_total_pj: np.ndarray
+    raw_counts: dict[str, Any]
     raw_area_um2: dict[str, Any]  # hardware this layer alone uses, by component
     raw_energy_fj: dict[str, Any]
-    layer: LayerContext = field(repr=False)
-    components: list[Component] = field(repr=False)
-
-    @cached_property
-    def raw_counts(self) -> dict[str, Any]:
-        counts: dict[str, Any] = dict.fromkeys(count_names(self.components), 0.0)
-        for component in self.components:
-            counts.update(component.layer_counts(self.layer))
-        counts["cycles"] = self.cycles
-        return counts
 
     @cached_property
     def counts(self) -> dict[str, np.ndarray]:
@@ -244,13 +234,18 @@ def _areas(batch: BatchContext, components: list[Component]
 
 def _layer_result(layer: LayerContext, components: list[Component], area: dict[str, Any],
                   area_total: np.ndarray, size: int) -> LayerResult:
-    """The layer's energy by component, with its area and time."""
+    """The layer's energy and counts by component, with its area and time (the result keeps
+    no reference to the batch: only what it reports stays in memory)."""
     energy = {component.name: component.energy_fj(layer) for component in components}
+    counts: dict[str, Any] = dict.fromkeys(count_names(components), 0.0)
+    for component in components:
+        counts.update(component.layer_counts(layer))
+    counts["cycles"] = layer.cycles
     return LayerResult(
         plan=layer.plan, size=size, busy_units=layer.work["busy_units"], cycles=layer.cycles,
         latency_ns=layer.latency_ns, area_total_um2=area_total,
-        energy_total_pj=_total(energy.values(), size) * FJ_TO_PJ,
-        raw_area_um2=area, raw_energy_fj=energy, layer=layer, components=components,
+        energy_total_pj=_total(energy.values(), size) * FJ_TO_PJ, raw_counts=counts,
+        raw_area_um2=area, raw_energy_fj=energy,
     )
 
 
