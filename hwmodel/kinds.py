@@ -93,9 +93,10 @@ class Column(Generic[K]):
         if len(self.present) == 1 and self.complete:
             return np.broadcast_to(compute(self.present[0]), self.shape)
         size = int(np.prod(self.shape))
-        table = np.zeros((len(self.present) + 1, size))  # a row per kind, zeros for none
+        table = np.empty((len(self.present) + 1, size))  # a row per kind, zeros for none
         for index, kind in enumerate(self.present):
             table[index] = np.ravel(np.broadcast_to(compute(kind), self.shape))
+        table[-1] = 0.0
         return table.ravel()[self._table_index].reshape(self.shape)
 
     @cached_property
