@@ -10,7 +10,6 @@ in breakdown order (a component declared elsewhere comes after them).
 from hwmodel.costs.base import (
     FJ_TO_PJ,
     Component,
-    component,
     component_label,
     component_names,
     is_nothing,
@@ -29,7 +28,6 @@ __all__ = [
     "BatchContext",
     "Component",
     "LayerContext",
-    "component",
     "component_label",
     "component_names",
     "is_nothing",

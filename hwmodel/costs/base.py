@@ -86,7 +86,7 @@ class Component:
         return 0.0
 
     def layer_counts(self, layer: LayerContext) -> dict[str, Any]:
-        """The counts named in `counts`, for `layer` (read only when a report asks)."""
+        """The counts named in `counts`, for `layer` (the report's `Counts`)."""
         return {}
 
     # --- helpers ---------------------------------------------------------------------------
@@ -105,15 +105,6 @@ class Component:
 def component_names() -> tuple[str, ...]:
     """The breakdown keys, in breakdown order."""
     return tuple(Component.registry)
-
-
-def component(name: str) -> type[Component]:
-    """The component class of a breakdown key (ValueError naming the known ones)."""
-    try:
-        return Component.registry[name]
-    except KeyError:
-        known = ", ".join(Component.registry)
-        raise ValueError(f"unknown hardware component {name!r} (known: {known})") from None
 
 
 def component_label(name: str) -> str:

@@ -124,10 +124,6 @@ class BatchContext:
     def first(self) -> LayerContext:
         return self.layers[0]
 
-    @property
-    def plans(self) -> list[LayerPlan]:
-        return [layer.plan for layer in self.layers]
-
     @cached_property
     def array(self) -> MramArray:
         """One weight array of every design (cells, periphery, read energies)."""
