@@ -21,7 +21,7 @@ from rich.text import Text
 
 from codesign.objectives import ACCURACY, OBJECTIVES
 from codesign.space import SearchSpace
-from hwmodel import CostReport
+from hwmodel import CostReport, component_label
 from trainer.config import InputMode, MergePoint, TrainingMode
 
 SHORT = {
@@ -317,8 +317,8 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         ("energy pJ", "right"), ("energy", "right")])
     for name, area in report.area_by_component_um2.items():
         energy = report.energy_by_component_pj[name]
-        components.add_row(name, number(area), share(area, report.area_um2), number(energy),
-                           share(energy, report.energy_pj))
+        components.add_row(component_label(name), number(area), share(area, report.area_um2),
+                           number(energy), share(energy, report.energy_pj))
     components.add_row("[bold]total", number(report.area_um2), "", number(report.energy_pj), "")
 
     layers = table("Breakdown by layer (area: hardware used by that layer alone)", [

@@ -93,12 +93,9 @@ class Organisation(Kind):
 def _row_tile(plan: LayerPlan, design: Design, units) -> dict[str, np.ndarray]:
     """`units` tiles of C lanes serving `plan`'s layer (row-wide trees), counted."""
     cols = design.cols
-    latched = design.latched if plan.first else False
-    multibit = design.multibit if plan.first else False
-    xnor_per_lane = np.where(multibit, design.input_bits, np.where(latched, 1.0, 0.0))
     return {
         "lanes": units * cols,
-        "xnor_gates": units * cols * xnor_per_lane,
+        "xnor_gates": units * cols * plan.xnor_per_lane,
         **_trees(units, plan.row_tree),
         "accumulator_bits": units * plan.per_row * plan.acc_bits,
         "comparator_bits": units * plan.per_row * plan.acc_bits if plan.hidden else 0.0 * units,
@@ -191,14 +188,11 @@ class NeuronParallel(Organisation):
         per_layer = []
         for plan in plans:
             neurons, fan_in = plan.shape.outputs, plan.shape.fan_in
-            latched = design.latched if plan.first else False
-            multibit = design.multibit if plan.first else False
-            xnor_per_lane = np.where(multibit, design.input_bits, np.where(latched, 1.0, 0.0))
             lanes = (plan.weight_rows + plan.threshold_rows) * design.cols
             accumulate = plan.repetitions > 1
             per_layer.append({
                 "lanes": lanes,
-                "xnor_gates": plan.weight_rows * design.cols * xnor_per_lane,
+                "xnor_gates": plan.weight_rows * design.cols * plan.xnor_per_lane,
                 **_trees(neurons, plan.neuron_tree),
                 "accumulator_bits": np.where(accumulate, neurons * plan.acc_bits, 0.0),
                 "comparator_bits": neurons * plan.acc_bits if plan.hidden else 0.0 * lanes,
