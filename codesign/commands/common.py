@@ -8,7 +8,7 @@ import math
 from typing import TYPE_CHECKING
 
 from codesign.errors import UserError
-from codesign.objectives import Objective, accuracy_fraction
+from codesign.objectives import Objective
 from codesign.space import DEFAULT_RUNS_DIR, default_storage_url
 
 if TYPE_CHECKING:
@@ -37,21 +37,6 @@ def finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text} is not a finite number")
     return value
-
-
-def positive_float(text: str) -> float:
-    value = finite_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
-    return value
-
-
-def accuracy(text: str) -> float:
-    """argparse type: an accuracy as 89 (%) or 0.89 (`codesign.objectives.accuracy_fraction`)."""
-    try:
-        return accuracy_fraction(finite_float(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def limit_of(objective: Objective):

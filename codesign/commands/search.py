@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def load_space(
+def load_problem(
     path: Path, workers: int | None = None, accelerator: str | None = None
 ) -> Problem:
     """The space of `path` with the command line's execution overrides, validated together
@@ -73,7 +73,7 @@ def _preflight(problem: Problem, path: Path, ray_address: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = load_space(args.space, args.workers, args.accelerator)
+    problem = load_problem(args.space, args.workers, args.accelerator)
     quiet_libraries()
     from codesign.search import SearchHalted, run_search
     from codesign.storage import StorageError, open_storage
