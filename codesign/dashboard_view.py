@@ -223,12 +223,12 @@ def write_study_notes(storage: BaseStorage, problem: Problem, designs: optuna.St
 def _value_rows(goals: Goals, trial: FrozenTrial) -> list[str]:
     rows = []
     for objective in goals.searched:
-        value = objective.value(trial.user_attrs)
-        text = f"{objective.format(value)} {objective.unit}"
+        text = f"{objective.format(objective.value(trial.user_attrs))} {objective.unit}"
         for name in objective.reported:  # test accuracy beside validation accuracy
-            if trial.user_attrs.get(name) is not None:
-                text += f" ({name.split('_')[0]} {objective.format(trial.user_attrs[name])} " \
-                        f"{objective.unit})"
+            value = trial.user_attrs.get(name)
+            if value is not None:
+                split = name.split("_")[0]
+                text += f" ({split} {objective.format(value)} {objective.unit})"
         rows.append(f"| {objective.metric} | {text} |")
     for objective in OBJECTIVES.values():  # costs recorded though not searched (latency)
         if objective not in goals.searched and objective.attribute in trial.user_attrs:

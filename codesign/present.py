@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from codesign.objectives import ACCURACY
+from codesign.objectives import ACCURACY, hardware_objectives
 from codesign.problem import Problem
 from hwmodel import CostReport, FirstLayerDataflow, FirstLayerMode, Organisation, PopcountCircuit
 from trainer.config import InputMode
@@ -164,9 +164,10 @@ def wrote(files: Sequence) -> Text:
 def exported(design_trial: int, document: Mapping[str, Any], path, missing_checkpoint
              ) -> str:
     metrics = document["metrics"]
+    costs = [f"{o.format(metrics[o.attribute])} {o.unit}" for o in hardware_objectives()
+             if o.attribute in metrics]
     line = (f"design trial {design_trial} -> {path}: val {percent(metrics['val_accuracy'])}, "
-            f"test {percent(metrics['test_accuracy'])}, {metrics['energy_pj']:,.0f} pJ, "
-            f"{metrics['area_mm2']:.4f} mm2, {metrics['latency_ns']:,.0f} ns")
+            f"test {percent(metrics['test_accuracy'])}, " + ", ".join(costs))
     if document["checkpoint"]:
         return line + f"\nweights -> {document['checkpoint']} (beside it)"
     return line + (f"\n[yellow]note:[/] no weights exported: {missing_checkpoint} is gone "

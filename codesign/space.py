@@ -242,7 +242,7 @@ class HardwareSpace(StrictModel):
     organisations: _choices(_kind_names(Organisation)) = ["shared_tiles"]
     tiles: int_choices(MAX_TILES) = Field(
         default_factory=lambda: [1, 2, 4, 8, 16, 32, 64],
-        description=f"shared_tiles only, 1..{MAX_TILES}",
+        description=f"organisations with tiles (shared_tiles), 1..{MAX_TILES}",
     )
     array_rows: int_choices(MAX_ARRAY_DIM, minimum=2) = Field(
         default_factory=lambda: [256], description=f"rows per array, 2..{MAX_ARRAY_DIM}")

@@ -146,6 +146,7 @@ def test_new_objectives_reach_every_output(extended):
     assert named == ["average_power_mw", "inferences_per_s"]
     assert "| average_power_mw |" in board["note"] and "| inferences_per_s |" in board["note"]
     assert extended["export_ideal"]["document"]["metrics"]["average_power_mw"] > 0
+    assert " mW, " in extended["export_ideal"]["out"]  # the line `export` prints
     assert extended["export_pick"]["code"] == 0, extended["export_pick"]["err"]
 
 
@@ -196,6 +197,11 @@ def test_a_new_organisation_reaches_every_output(extended):
 
 # --- kinds the registries do not know: one line everywhere -----------------------------------
 
+SOBOL_DESIGN = {"workload": {"kind": "mlp", "input_size": 784, "hidden": [8], "num_classes": 10},
+                "architecture": {"first_layer_mode": "sc", "sng_kind": "sobol",
+                                 "bitstream_length": 4, "array_rows": 16, "array_cols": 16},
+                "technology": "stt_mram_28nm"}
+
 
 def test_an_unknown_sng_kind_in_a_space_is_one_line(tiny_space, write_space, capsys):
     path = write_space(tiny_space(input={"sngs": ["halton"]}))
@@ -219,36 +225,28 @@ def test_a_trainer_kind_codesign_does_not_know_is_refused_everywhere(monkeypatch
         sng_source("sobol")
     assert main(["hw", "--paper-check", "--sng", "sobol"]) == 2
     assert "--sng" in capsys.readouterr().err
-    design = {"workload": {"kind": "mlp", "input_size": 784, "hidden": [8], "num_classes": 10},
-              "architecture": {"first_layer_mode": "sc", "sng_kind": "sobol",
-                               "bitstream_length": 4, "array_rows": 16, "array_cols": 16},
-              "technology": "stt_mram_28nm"}
     training = TrainConfig.model_validate({"model": {"kind": "mlp", "hidden": [8]}, "input": {
         "mode": "sc", "length": 4, "sng": {"kind": "sobol"}}})
     assert "training.input.sng.kind: SNG kind 'sobol' is not known" in disagreement(
-        training, HardwareDesign.model_validate(design))
-    path = tmp_path / "design.yaml"
-    path.write_text(yaml.safe_dump(design))
-    assert main(["rtl", str(path), "-o", str(tmp_path / "rtl")]) == 2
+        training, HardwareDesign.model_validate(SOBOL_DESIGN))
+    assert "SNG generator 'sobol' realises no SNG kind" in _rtl_refusal(tmp_path, capsys)
+
+
+def _rtl_refusal(folder, capsys) -> str:
+    """`codesign rtl` of SOBOL_DESIGN: one line, exit 2, nothing written."""
+    path = folder / "design.yaml"
+    path.write_text(yaml.safe_dump(SOBOL_DESIGN))
+    assert main(["rtl", str(path), "-o", str(folder / "rtl")]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "SNG generator 'sobol' realises no SNG kind" in err
-    assert not (tmp_path / "rtl").exists()
+    assert len(err.splitlines()) == 1 and not (folder / "rtl").exists()
+    return err
 
 
 def test_an_sng_kind_without_rtl_is_refused_not_left_out(monkeypatch, capsys, tmp_path):
     from codesign.kinds import SngSource, SobolSource
 
     monkeypatch.setattr(SobolSource, "bank_spec", SngSource.bank_spec)
-    design = {"workload": {"kind": "mlp", "input_size": 784, "hidden": [8], "num_classes": 10},
-              "architecture": {"first_layer_mode": "sc", "sng_kind": "sobol",
-                               "bitstream_length": 4, "array_rows": 16, "array_cols": 16},
-              "technology": "stt_mram_28nm"}
-    path = tmp_path / "design.yaml"
-    path.write_text(yaml.safe_dump(design))
-    assert main(["rtl", str(path), "-o", str(tmp_path / "rtl")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "SNG kind sobol: no RTL bank is written" in err
-    assert not (tmp_path / "rtl").exists()
+    assert "SNG kind sobol: no RTL bank is written" in _rtl_refusal(tmp_path, capsys)
 
 
 def test_the_docs_list_every_registered_kind():
