@@ -364,8 +364,9 @@ def _record(space, storage, designs, entry: _InFlight, result: dict[str, Any],
     best, accuracy = representative_point(space, entry.points, result)
     record_constraints(storage, entry.trial, violations(space, accuracy, best))
     for name in ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
-                 "test_accuracy_by_ber", "checkpoint", "train_time_s", "host",
-                 "pid", "node_id", "gpu_ids", "epochs_run", "device"):
+                 "test_accuracy_by_ber", "val_accuracy_percentile_by_ber",
+                 "test_accuracy_percentile_by_ber", "accuracy_percentile", "checkpoint",
+                 "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run", "device"):
         entry.trial.set_user_attr(name, result.get(name))
     entry.trial.set_user_attr("outcome", "trained")
     entry.trial.set_user_attr("design_points", len(trials))

@@ -3,6 +3,7 @@ positions and the hardware model's rule; the maps' marginal flip rate, nesting a
 against theory (binomial tests on fixed seeds, on bits that are independent by construction);
 the low percentile over maps against numpy; bad options as one line through the CLI."""
 
+import json
 from math import ceil
 
 import numpy as np
@@ -276,3 +277,54 @@ def test_conv_layers_are_laid_out_on_their_flattened_fan_in():
                            structure=ErrorStructure({COLUMN: 0.9}, rows=4, cols=8))
     assert maps.uniforms[0]["0"].shape == (4, 3, 3, 3)
     assert bool(((maps.uniforms[0]["0"] > 0) & (maps.uniforms[0]["0"] < 1)).all())
+
+
+# --- through training and the CLI -----------------------------------------------------------
+
+
+def _tiny_model(root, output_dir):
+    return {"name": "tiny", "data": {"dataset": "fashion_mnist", "root": str(root),
+                                     "download": False, "batch_size": 50,
+                                     "eval_batch_size": 100},
+            "model": {"kind": "mlp", "hidden": [32]}, "input": {"mode": "sc", "length": 4},
+            "optim": {"epochs": 1}, "output_dir": str(output_dir), "accelerator": "cpu"}
+
+
+def test_train_reports_mean_and_low_percentile_of_structured_maps(tmp_path, tiny_fmnist_dir,
+                                                                  capsys):
+    """`codesign train` with clustered maps: the table names the structure and the
+    percentile; the JSON keeps every map's accuracy, their mean and their 25th percentile
+    (numpy's), and rate 0 is the clean accuracy on every map."""
+    path = tmp_path / "model.yaml"
+    path.write_text(yaml.safe_dump(_tiny_model(tiny_fmnist_dir, tmp_path / "runs")))
+    out = tmp_path / "result.json"
+    assert main(["train", str(path), "--no-progress", "--json", str(out), "--set",
+                 "weight_errors={eval_bers: [0, 0.05], maps: 5, percentile: 25, "
+                 "structure: {column: 0.8}, array_rows: 16, array_cols: 16}"]) == 0
+    shown = capsys.readouterr().out
+    assert "25th percentile" in shown and "column 0.8" in shown
+    result = json.loads(out.read_text())
+    assert result["accuracy_percentile"] == 25
+    assert result["test_error_sweep"]["structure"] == {"column": 0.8}
+    per_map = result["test_accuracy_maps_by_ber"]["0.05"]["4"]
+    assert len(per_map) == 5 and len(set(per_map)) > 1  # chips differ
+    assert result["test_accuracy_by_ber"]["0.05"]["4"] == pytest.approx(np.mean(per_map))
+    assert result["test_accuracy_percentile_by_ber"]["0.05"]["4"] == pytest.approx(
+        np.percentile(per_map, 25))
+    assert result["test_accuracy_maps_by_ber"]["0.0"]["4"] == pytest.approx(
+        [result["test_accuracy"]["4"]] * 5, abs=1e-6)
+
+
+def test_a_search_worker_returns_mean_percentile_and_maps_for_both_splits(tmp_path,
+                                                                          tiny_fmnist_dir):
+    from codesign.runner import train_network
+
+    config = {**_tiny_model(tiny_fmnist_dir, tmp_path / "runs"),
+              "weight_errors": {"eval_bers": [0.02], "maps": 4}}
+    result = train_network({"train_config": config})
+    for split in ("val", "test"):
+        maps = result[f"{split}_accuracy_maps_by_ber"]["0.02"]["4"]
+        assert result[f"{split}_accuracy_by_ber"]["0.02"]["4"] == pytest.approx(np.mean(maps))
+        assert result[f"{split}_accuracy_percentile_by_ber"]["0.02"]["4"] == pytest.approx(
+            np.percentile(maps, 10))
+    assert result["accuracy_percentile"] == 10
