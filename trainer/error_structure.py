@@ -130,15 +130,16 @@ class StructuredUniforms:
     def __init__(self, layers: Mapping[str, torch.Tensor], structure: ErrorStructure):
         self.structure = structure
         self.stored: dict[str, torch.Tensor] = {}  # +1/-1 per weight, sign(0) = +1
-        self.groups: dict[str, dict[SharedCause, torch.Tensor]] = {}
+        self.groups: dict[str, dict[SharedCause, tuple[torch.Tensor, int]]] = {}
         for name, weight in layers.items():
             positions = weight_positions(tuple(weight.shape), structure.rows, structure.cols)
             self.stored[name] = torch.where(weight.detach() >= 0, 1.0, -1.0).double()
-            self.groups[name] = {  # flattened: index_select is the fast gather on a CPU
-                cause: torch.as_tensor(SharedCauseKind.registry[cause].groups(
-                    positions, structure.rows, structure.cols).ravel(), device=weight.device)
-                for cause in structure.shares
-            }
+            self.groups[name] = {}
+            for cause in structure.shares:  # group of every weight, flattened (index_select
+                group = SharedCauseKind.registry[cause].groups(  # is the fast CPU gather)
+                    positions, structure.rows, structure.cols).ravel()
+                self.groups[name][cause] = (torch.as_tensor(group, device=weight.device),
+                                            int(group.max()) + 1)
 
     def draw(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
         own = float(np.sqrt(1.0 - sum(self.structure.shares.values())))
@@ -148,9 +149,9 @@ class StructuredUniforms:
                                   device=stored.device)
             shared = torch.zeros_like(z)
             for cause, share in self.structure.shares.items():
-                group = self.groups[name][cause]
-                offsets = torch.randn(int(group.max()) + 1, generator=generator,
-                                      dtype=torch.float64, device=stored.device)
+                group, count = self.groups[name][cause]
+                offsets = torch.randn(count, generator=generator, dtype=torch.float64,
+                                      device=stored.device)
                 shared += float(np.sqrt(share)) * offsets.index_select(0, group).view_as(z)
             uniforms[name] = gaussian_tail(z + stored * shared).float()
         return uniforms
