@@ -149,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--maps", type=int, default=12, help="error maps per (case, rate)")
+    parser.add_argument("--maps", type=int, default=20, help="error maps per (case, rate)")
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
     parser.add_argument("--subset", type=float, default=1.0, help="class-balanced fraction")
     parser.add_argument("--out", type=Path, default=Path("runs/experiments/structured"))
