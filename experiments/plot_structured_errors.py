@@ -56,6 +56,15 @@ def summary(accuracy: np.ndarray) -> dict[str, np.ndarray]:
             "worst": accuracy.min(axis=(0, 2))}
 
 
+def against_iid(accuracy: np.ndarray, iid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per rate: the mean over seeds of (map mean - i.i.d. map mean), paired by seed (the
+    same network and input draw), and its standard error from the maps' spread."""
+    maps = accuracy.shape[2]
+    difference = (accuracy.mean(axis=2) - iid.mean(axis=2)).mean(axis=0)
+    variance = (accuracy.var(axis=2, ddof=1) + iid.var(axis=2, ddof=1)) / maps  # per seed
+    return difference, np.sqrt(variance.sum(axis=0)) / accuracy.shape[0]
+
+
 def tables(cases: dict[str, dict], clean: np.ndarray) -> str:
     bers = next(iter(cases.values()))["bers"]
     head = "| case | " + " | ".join(f"{b:g}" for b in bers) + " |"
@@ -74,6 +83,15 @@ def tables(cases: dict[str, dict], clean: np.ndarray) -> str:
         lines.append(f"| {case} | " + " | ".join(
             f"{100 * lo:.2f} / {100 * sd:.2f} / {100 * w:.2f}"
             for lo, sd, w in zip(s["low"], s["map_std"], s["worst"], strict=True)) + " |")
+    if "iid" in cases:
+        lines += ["", "Mean over chips minus i.i.d. (points; mean over seeds ± standard error "
+                  "of the map sampling):", "", head, rule]
+        for case, run in cases.items():
+            if case != "iid":
+                difference, error = against_iid(run["accuracy"], cases["iid"]["accuracy"])
+                lines.append(f"| {case} | " + " | ".join(
+                    f"{100 * d:+.2f} ± {100 * e:.2f}" for d, e in zip(difference, error,
+                                                                     strict=True)) + " |")
     lines += ["", "Shares of the read noise (column, reference) and read voltage:", "",
               head, rule]
     for case, run in cases.items():
