@@ -18,9 +18,10 @@ maps per (case, rate), every case on one draw of the test set's stochastic strea
 accuracy of that draw equals the training's test accuracy; checked). Cases: `iid` (independent
 flips), `2t2mtj` (column offsets), `1t1mtj` (column offsets and row references) and
 `1t1mtj_reference` (row references alone). One JSON per seed under --out, with the checkpoint;
-a case already in it is skipped, so the script resumes and can add cases.
+a case already in it is skipped, so the script resumes and can add cases. On a machine others
+load, one OpenMP thread ran the training ten times faster than two (docs/reproduction.md, 6).
 
-    nice python experiments/structured_errors.py --seeds 0 1 2
+    OMP_NUM_THREADS=1 nice python experiments/structured_errors.py --seeds 0 1 2
     python experiments/plot_structured_errors.py runs/experiments/structured \
         docs/structured_errors.png
 """
