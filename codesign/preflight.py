@@ -22,8 +22,8 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from codesign.compose import hardware_points, workload_spec
-from codesign.config_io import unwritable_reason
 from codesign.design_space import Network, enumerate_networks
+from codesign.outputs import unwritable_reason
 from codesign.space import SearchSpace
 from hwmodel import Technology, TechnologyError, WorkloadSpec, load_technology
 

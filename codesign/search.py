@@ -9,7 +9,9 @@ The driver owns the Optuna storage. For each network the sampler proposes it
 A failed training is a failed trial with its error; failures that share a cause (the data,
 the configuration, the machine) stop the search without costing budget (`SearchHalted`). An
 interruption fails the trials in flight (they are retried on resume) and leaves none RUNNING
-(`codesign.interrupts`).
+(`codesign.interrupts`). A trial left RUNNING by a driver that died is failed as soon as a rerun
+sees its driver gone (`codesign.liveness`) and trained again; the study's files go in its own
+folder (`codesign.study_folder`), written whole or not at all (`codesign.outputs`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from codesign.compose import (
@@ -38,6 +41,8 @@ from codesign.dashboard_view import annotate_training_run, record_constraints
 from codesign.design_space import Network, check_initial_networks, suggest_network
 from codesign.execution import Executor, Finished, LocalExecutor, RayExecutor
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
+from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
+from codesign.outputs import replacing
 from codesign.pareto import RunningFront, cost_scales, pareto_front
 from codesign.space import SearchSpace
 from codesign.storage import (
@@ -56,6 +61,12 @@ from codesign.study import (
     open_studies,
     representative_point,
     write_design_table,
+)
+from codesign.study_folder import (
+    check_study_folder,
+    claim_study_folder,
+    inside_study_folder,
+    study_folder,
 )
 from hwmodel import load_technology
 from trainer.device import resolve_accelerator
@@ -97,12 +108,16 @@ class _InFlight:
     ordinal: int  # which network of the budget this is (1 = the first)
 
 
-HEARTBEAT_ATTR = "heartbeat_at"  # wall-clock time of a trial's last beat (every storage)
-
-
 def _beat(trial: Trial) -> None:
     """A liveness record: the trial's driver is alive at this wall-clock time."""
     trial.set_user_attr(HEARTBEAT_ATTR, time.time())
+
+
+def _hold(trial: Trial) -> None:
+    """Record this driver as the trial's holder (so that a rerun on this machine knows at once
+    when it died: `codesign.liveness`), and its first beat."""
+    trial.set_user_attr(HOLDER_ATTR, holder_record())
+    _beat(trial)
 
 
 class _Heartbeat(threading.Thread):
@@ -119,14 +134,39 @@ class _Heartbeat(threading.Thread):
                     _beat(trial)
 
 
-def _fail_stale_trials(networks: optuna.Study) -> None:
-    """Fail the RUNNING trials of drivers that stopped beating (killed, crashed); a trial with
-    no beat at all counts from its start."""
-    now = time.time()
+def _fail_stale_trials(networks: optuna.Study, storage: BaseStorage) -> None:
+    """Fail the RUNNING trials of drivers that are gone: dead on this machine (at once), or
+    silent for the grace period (killed, crashed, on any machine); a trial with no beat at
+    all counts from its start. Their networks are trained again (`_retry_unfinished`)."""
+    study_id = storage.get_study_id_from_name(networks.study_name)
     for trial in networks.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        last = trial.user_attrs.get(HEARTBEAT_ATTR, trial.datetime_start.timestamp())
-        if now - last > GRACE_PERIOD_S:
-            networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+        if is_stale(trial.user_attrs, trial.datetime_start.timestamp(), GRACE_PERIOD_S):
+            trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                storage.set_trial_user_attr(trial_id, "outcome", "abandoned")
+                networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+
+
+UNFINISHED_OUTCOMES = ("interrupted", "aborted", "abandoned")  # retried on the next run
+
+
+def _retry_unfinished(networks: optuna.Study, budget: int) -> None:
+    """Ask again first for the networks whose training was cut short (Ctrl-C, a crash, a dead
+    driver), so that a rerun trains them rather than counting on the sampler to propose them
+    again (with fewer networks in the space than the budget it might never). Each network
+    once, only while the budget has room, and never one another trial holds or has trained."""
+    trials = networks.get_trials(deepcopy=False)
+    pending = [t.system_attrs.get("fixed_params") for t in trials if t.state == TrialState.WAITING]
+    room, seen = budget - attempts(networks), set()
+    for trial in trials:
+        key = trial.user_attrs.get("network_key")
+        if (room <= 0 or trial.state != TrialState.FAIL or key is None or key in seen
+                or trial.user_attrs.get("outcome") not in UNFINISHED_OUTCOMES):
+            continue
+        seen.add(key)
+        if competing_claim(networks, key, trial.number) is None and trial.params not in pending:
+            networks.enqueue_trial(trial.params)
+            room -= 1
 
 
 def make_executor(
@@ -191,11 +231,13 @@ def run_search(
 ) -> SearchSummary:
     """Run (or resume) the search described by `space` until its budget is spent.
 
-    Ctrl-C and SIGTERM raise KeyboardInterrupt after the trials this driver holds are failed
+    Ctrl-C, SIGTERM and SIGHUP raise KeyboardInterrupt after the trials this driver holds are failed
     (none is left RUNNING); trainings failing for a shared reason raise `SearchHalted`.
     """
+    url = storage_url or space.storage_url
+    check_study_folder(space.output_dir, space.name, url)  # another study's files: refused
     with interruptible():
-        return _run(space, storage_url or space.storage_url, ray_address, on_event)
+        return _run(space, url, ray_address, on_event)
 
 
 def _run(space: SearchSpace, url: str, ray_address: str | None,
@@ -206,10 +248,12 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
     try:
         storage = open_storage(url)
         designs, networks = open_studies(space, storage)
-        _fail_stale_trials(networks)
+        claim_study_folder(space.output_dir, space.name, url)
+        _fail_stale_trials(networks, storage)
         if not networks.trials:
             for params in space.initial_networks:
                 networks.enqueue_trial(params)
+        _retry_unfinished(networks, space.budget.trials)
         front = RunningFront(space, cost_scales(space, technology), pareto_front(designs))
     except BaseException as exc:
         executor.shutdown()
@@ -218,7 +262,6 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
         raise
     summary = SearchSummary(space.name, url)
     deadline = time.monotonic() + space.budget.wall_time_s if space.budget.wall_time_s else None
-    checkpoints = Path(space.output_dir).resolve() / space.name / "networks"
 
     live: dict[int, Trial] = {}  # asked by this driver and not yet told
     in_flight: dict[int, _InFlight] = {}  # of those, the ones training
@@ -256,7 +299,7 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                     break
                 with held_interrupts():  # a trial exists only with its beat and its holder
                     trial = networks.ask()
-                    _beat(trial)
+                    _hold(trial)
                     live[trial.number] = trial
                 network = suggest_network(trial, space)
                 key = network.key()
@@ -273,7 +316,7 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                     on_event(SearchEvent("rejected", trial.number, key, data={
                         "ordinal": counted + 1, "spent": spent()}))
                     continue
-                config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"),
+                config = train_config(network, space, str(network_folder(space, trial.number)),
                                       weight_error_rates(points))
                 trial.set_user_attr("train_config", config.model_dump(mode="json"))
                 executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
@@ -286,7 +329,7 @@ def _run(space: SearchSpace, url: str, ray_address: str | None,
                 # another driver (or a dead one) holds trainings that count against the
                 # budget: wait until they finish or their heartbeats stop, then re-plan
                 time.sleep(HEARTBEAT_INTERVAL_S)
-                _fail_stale_trials(networks)
+                _fail_stale_trials(networks, storage)
                 continue
             for finished in executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
                 raise_if_interrupted()  # before recording: the held block would defer it
@@ -351,12 +394,22 @@ def design_table_path(space: SearchSpace, network_trial: int) -> Path:
     return Path(space.name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
 
 
+def network_folder(space: SearchSpace, network_trial: int) -> Path:
+    """Where a network's checkpoints and logs go (absolute: Ray workers write there too),
+    checked to lie in the study's folder."""
+    folder = study_folder(Path(space.output_dir).resolve(), space.name)
+    return inside_study_folder(folder, folder / "networks" / f"{network_trial:04d}")
+
+
 def _record(space, storage, designs, entry: _InFlight, result: dict[str, Any],
             tell) -> list[FrozenTrial]:
     """Design points first, then the network trial: a crash in between loses nothing (the
     dashboard's notes come last: a crash before them loses only notes)."""
     table = design_table_path(space, entry.trial.number)
-    write_design_table(Path(space.output_dir) / table, entry.network, entry.points, result)
+    destination = inside_study_folder(study_folder(space.output_dir, space.name),
+                                      Path(space.output_dir) / table)
+    with replacing(destination) as temporary:  # a full disk leaves no partial table
+        write_design_table(temporary, entry.network, entry.points, result)
     kept = network_front(space, entry.points, result)
     trials = design_trials(space, entry.network, kept, result, entry.trial.number,
                            started=entry.trial.datetime_start)

@@ -34,7 +34,16 @@ from hwmodel.architecture import (
     MAX_TILES,
     MIN_READ_VOLTAGE_MV,
 )
-from trainer.config import Accelerator, InputMode, MergePoint, Precision, SNGKind, TrainingMode
+from trainer.config import (
+    Accelerator,
+    FileName,
+    InputMode,
+    MergePoint,
+    Precision,
+    Seed,
+    SNGKind,
+    TrainingMode,
+)
 
 
 class StrictModel(BaseModel):
@@ -167,7 +176,7 @@ class InputSpace(StrictModel):
                     f"1..{MAX_BITSTREAM_LENGTH}",
     )
     sng_sharing: PositiveInt = 1
-    sng_seed: int = Field(0, ge=0)
+    sng_seed: Seed = 0
     lfsr_width: int = Field(16, ge=8, le=32)
 
 
@@ -233,7 +242,7 @@ class Budget(StrictModel):
 
 class SamplerSpec(StrictModel):
     kind: Literal["nsga2", "tpe", "gp", "random"] = "nsga2"
-    seed: int = Field(0, ge=0)
+    seed: Seed = 0
     population_size: int = Field(8, ge=2, description="NSGA-II population")
 
 
@@ -271,8 +280,8 @@ def default_storage_url(name: str, output_dir: str | Path = DEFAULT_RUNS_DIR) ->
 
 
 class SearchSpace(StrictModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="study name")
-    seed: int = Field(0, ge=0, description="training seed of every network")
+    name: FileName = Field(description="study name (names its folder under output_dir)")
+    seed: Seed = Field(0, description="training seed of every network")
     data: DataSpace = DataSpace()
     model: ModelSpace = MLPSpace()
     input: InputSpace = InputSpace()

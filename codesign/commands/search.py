@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
@@ -66,13 +67,29 @@ def _preflight(space: SearchSpace, path: Path, ray_address: str | None) -> None:
         raise UserError(f"{path}: {exc}") from None
 
 
+def _check_storage(space: SearchSpace, url: str) -> None:
+    """A storage that would lose the study, or a study folder holding another study's files:
+    refused before the checks below spend time (nothing is connected to or written)."""
+    from codesign.storage import StorageError, check_storage_url
+    from codesign.study_folder import check_study_folder
+
+    try:
+        check_storage_url(url)
+        check_study_folder(space.output_dir, space.name, url)
+    except StorageError as exc:
+        raise UserError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     space = load_space(args.space, args.workers, args.accelerator)
     quiet_libraries()
     from codesign.search import SearchHalted, run_search
-    from codesign.storage import StorageError, open_storage
+    from codesign.storage import StorageError, open_storage, redacted
     from codesign.study import StudyMismatch
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
+
+    storage = args.storage or space.storage_url
+    _check_storage(space, storage)
 
     if space.execution.mode == "local" and not args.ray_address:
         try:  # a Ray cluster's GPUs are checked when the search joins it
@@ -81,12 +98,11 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{args.space}: execution.{exc}") from None
     _preflight(space, args.space, args.ray_address)
     console = present.console()
-    storage = args.storage or space.storage_url
     try:
         open_storage(storage)  # fail here, before any progress is drawn
     except StorageError as exc:
         raise UserError(str(exc)) from None
-    console.print(f"study [bold]{space.name}[/] in {storage}", soft_wrap=True)
+    console.print(present.search_opening(space.name, redacted(storage)), soft_wrap=True)
     progress = SearchProgress(space, console, disabled=args.no_progress)
     try:
         with progress.live:
@@ -94,10 +110,9 @@ def run(args: argparse.Namespace) -> int:
     except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted) as exc:
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:
-        console.print(
-            "[yellow]interrupted:[/] finished trainings are kept, none is left running; "
-            "run the same command again to resume"
-        )
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            console.print("[yellow]interrupted:[/] finished trainings are kept, none is left "
+                          "running; run the same command again to resume")
         return 130
 
     from codesign.pareto import pareto_front
@@ -106,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     front = pareto_front(load_design_study(open_storage(summary.storage_url), space.name))
     flags = f"--study {space.name}"
     if summary.storage_url != default_storage_url(space.name):
-        flags += f" --storage {summary.storage_url}"
+        flags += f" --storage {redacted(summary.storage_url)}"
     present.show(console, present.search_summary(summary, front, space, flags))
     return 0
 
@@ -154,9 +169,10 @@ class SearchProgress:
                 self.front = {"front_size": data["front_size"],
                               "hypervolume": data["hypervolume"]}
             self.done = data["spent"]  # a failure may cost no budget (docs/search.md)
-            self.live.console.print(present.search_event_line(
-                event, self.space.budget.trials,
-                self.durations[-1] if task is not None else None))
+            with contextlib.suppress(OSError):  # a terminal gone is not the search's failure
+                self.live.console.print(present.search_event_line(
+                    event, self.space.budget.trials,
+                    self.durations[-1] if task is not None else None))
             self.live.update(self.budget, completed=self.done, note=self._note())
 
     def _note(self) -> str:
