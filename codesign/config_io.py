@@ -75,6 +75,17 @@ def load_train_config(path: Path, overrides: dict | None = None) -> TrainConfig:
     return validate(TrainConfig, document, source)
 
 
+def check_fits(config: TrainConfig, source: str | Path, evaluation_only: bool = False) -> None:
+    """The run `config` describes fits this machine's memory and a week (`trainer.resources`):
+    checked before any work; one line naming the field otherwise."""
+    from trainer.resources import ResourceError, check_resources  # torch: only when needed
+
+    try:
+        check_resources(config, evaluation_only=evaluation_only)
+    except ResourceError as exc:
+        raise UserError(f"{source}: {exc}") from None
+
+
 def load_design(path: Path, technology: str | None = None) -> HardwareDesign:
     """Read DESIGN.yaml (or the `hardware` section of an exported design) and validate it.
 

@@ -1,12 +1,21 @@
-"""Where trainings run: in this process (`local`) or as Ray tasks (`ray`).
+"""Where trainings run: in this process, in worker processes of this machine, or as Ray tasks.
 
-Both expose the same small interface to the search driver: `submit` a job under a key,
+- `LocalExecutor`: one training at a time in the driver (`mode: local`, one worker);
+- `ProcessExecutor`: `workers` trainings at once in spawned processes (`mode: local` with
+  `workers` > 1); they talk to the driver through pipes, so nothing listens on the network;
+- `RayExecutor`: Ray tasks, on a cluster (`ray_address`) or a local Ray (whose servers
+  listen on every interface: docs/safety.md).
+
+All expose the same small interface to the search driver: `submit` a job under a key,
 `wait` for finished ones, `cancel` what is in flight. A failed training comes back as an
 error string, never as an exception that would stop the search.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -14,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from codesign.errors import describe_error
-from codesign.runner import ProgressFn, train_network
+from codesign.runner import ProgressFn, is_shared_cause, train_network
 from trainer.device import AcceleratorUnavailable
 
 
@@ -36,19 +45,6 @@ class Executor(Protocol):
     def cancel(self) -> None: ...
 
     def shutdown(self) -> None: ...
-
-
-def is_shared_cause(exc: BaseException) -> bool:
-    """Errors that say nothing about the network: the data (missing, corrupt), the
-    configuration every training gets, the machine (a file that cannot be written, a package
-    that cannot be imported, a missing GPU). Every other network would fail the same way."""
-    import pydantic
-
-    from trainer.data import DatasetError
-
-    shared = (DatasetError, OSError, ImportError, pydantic.ValidationError,
-              AcceleratorUnavailable)
-    return isinstance(exc, shared)
 
 
 def failed(key: int, exc: BaseException) -> Finished:
@@ -91,6 +87,83 @@ class LocalExecutor:
         pass
 
 
+class ProcessExecutor:
+    """`workers` trainings at once, each in a worker process spawned for it (one PyTorch thread
+    each; with GPUs, worker slot k trains on GPU k mod their count). Results come back through
+    a pipe, so nothing listens on the network. A worker that dies (kill -9, out of memory)
+    fails its own trial; on cancel the workers are terminated, and a worker whose driver died
+    stops by itself (`codesign.worker_process`)."""
+
+    def __init__(self, workers: int, accelerator: str = "cpu"):
+        self.capacity = workers
+        self._context = multiprocessing.get_context("spawn")  # no forked locks or threads
+        self._gpus = self._gpu_count(accelerator)
+        self._running: dict[int, tuple[Any, Any, int]] = {}  # key -> (process, pipe, slot)
+
+    @staticmethod
+    def _gpu_count(accelerator: str) -> int:
+        if accelerator == "cpu":
+            return 0
+        import torch
+
+        return torch.cuda.device_count()
+
+    def submit(self, key: int, job: dict[str, Any]) -> None:
+        from codesign.worker_process import run_job
+
+        slot = min(set(range(self.capacity)) - {s for _, _, s in self._running.values()})
+        gpu = slot % self._gpus if self._gpus else None
+        receiver, sender = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=run_job, args=(job, sender, gpu), daemon=True,
+                                        name=f"codesign-training-{key}")
+        process.start()
+        sender.close()  # the worker holds the only writer: its death is an end of file here
+        self._running[key] = (process, receiver, slot)
+
+    def wait(self, timeout_s: float) -> list[Finished]:
+        pipes = {receiver: key for key, (_, receiver, _) in self._running.items()}
+        finished = []
+        for receiver in multiprocessing.connection.wait(list(pipes), timeout=timeout_s):
+            key = pipes[receiver]
+            process, _, _ = self._running.pop(key)
+            try:
+                message = receiver.recv()
+            except (EOFError, OSError):
+                process.join(timeout=5)
+                message = ("failed", f"WorkerDied: the training process ended without a "
+                           f"result (exit code {process.exitcode})", False)
+            receiver.close()
+            process.join(timeout=5)
+            finished.append(Finished(key, message[1], None) if message[0] == "done"
+                            else Finished(key, None, message[1], message[2]))
+        return finished
+
+    def cancel(self) -> None:
+        for process, receiver, _ in self._running.values():
+            process.terminate()
+            receiver.close()
+        for process, _, _ in self._running.values():
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+        self._running.clear()
+
+    def shutdown(self) -> None:
+        self.cancel()
+
+
+class ClusterUnreachable(Exception):
+    """The Ray cluster at the address does not answer (within `RAY_CONNECT_LIMITS`)."""
+
+
+# Ray waits for a cluster that does not answer for a quarter of an hour by default (20 tries
+# of up to 45 s); these bound it to ~20 s (measured: a closed port, and one that accepts and
+# never answers). Set unless the environment already sets them.
+RAY_CONNECT_LIMITS = {"RAY_gcs_server_port_wait_time_s": "1",
+                      "RAY_py_gcs_connect_timeout_s": "10",
+                      "RAY_gcs_rpc_server_connect_timeout_s": "5"}
+
+
 class RayExecutor:
     """`workers` trainings in flight as Ray tasks of one CPU (and `gpus_per_training` GPUs)
     each.
@@ -103,6 +176,9 @@ class RayExecutor:
 
     def __init__(self, workers: int, address: str | None = None, accelerator: str = "cpu",
                  gpus_per_training: float = 1.0):
+        if address is not None:  # not for a local Ray: its own start may take longer
+            for name, value in RAY_CONNECT_LIMITS.items():  # read when Ray first connects
+                os.environ.setdefault(name, value)
         import ray
 
         self._ray = ray
@@ -111,7 +187,11 @@ class RayExecutor:
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if address is None:
                 options["num_cpus"] = workers
-            ray.init(address=address, **options)
+            try:
+                ray.init(address=address, **options)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise ClusterUnreachable(f"Ray cluster {address}: cannot connect "
+                                         f"({describe_error(exc)})") from None
         self.capacity = workers
         self.gpus_per_training = self._gpu_share(accelerator, gpus_per_training)
         self._remote = ray.remote(

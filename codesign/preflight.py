@@ -6,8 +6,9 @@ is spent. So before anything is written the search checks
 - the technology: the preset exists and validates;
 - the hardware: every hardware configuration of the space's smallest and largest networks is
   costed (geometry, tiles and N within the cost model's bounds, consistent choices);
-- the memory: the largest network's training must fit in this machine (a lower bound:
-  weights, gradients, Adam's two moments and one batch of activations, in float32);
+- the memory and time: each of those networks' trainings must fit in this machine, and take
+  less than a week (lower bounds from `trainer.resources`: training, and evaluation at every
+  N and bit-error rate of its design points with `budget.error_maps` maps);
 - the data: the dataset is found and every file is read and verified by content, with the
   readers training uses;
 - the output folder: it can be created and written.
@@ -16,20 +17,14 @@ Each problem is a `PreflightError` naming the field of the space it comes from.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from pydantic import TypeAdapter
-
-from codesign.compose import hardware_points, workload_spec
+from codesign.compose import hardware_points, train_config, weight_error_rates
 from codesign.design_space import Network, enumerate_networks
 from codesign.outputs import unwritable_reason
 from codesign.space import SearchSpace
-from hwmodel import Technology, TechnologyError, WorkloadSpec, load_technology
-
-FLOAT_BYTES = 4
-PER_WEIGHT_TENSORS = 4  # latent weight, gradient, Adam's first and second moments
-PER_ACTIVATION_TENSORS = 2  # a layer's pre-activation and its output, kept for backward
+from hwmodel import Technology, TechnologyError, load_technology
+from trainer.resources import ResourceError, check_resources, memory_needed
 
 
 class PreflightError(ValueError):
@@ -65,49 +60,55 @@ def check_hardware(space: SearchSpace, technology: Technology,
             raise PreflightError(f"hardware: {exc} (network {network.key()})") from None
 
 
-def training_bytes(network: Network, space: SearchSpace) -> int:
-    """A lower bound of the memory one training of `network` needs (see the module doc)."""
-    spec = TypeAdapter(WorkloadSpec).validate_python(workload_spec(network, space))
-    layers = spec.build().layers
-    weights = sum(layer.weights for layer in layers)
-    activations = sum(layer.output_values for layer in layers)
-    return FLOAT_BYTES * (PER_WEIGHT_TENSORS * weights
-                          + PER_ACTIVATION_TENSORS * space.data.batch_size * activations)
+# The search space's field for each field of a training's config that makes it too large.
+SPACE_FIELDS = {"data.batch_size": "data.batch_size", "input.eval_lengths":
+                "input.bitstream_lengths", "input.length": "input.train_lengths",
+                "weight_errors.maps": "budget.error_maps", "optim.epochs": "budget.epochs"}
 
 
-def physical_memory_bytes() -> int | None:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # not a POSIX system that says
-        return None
+def _training(network: Network, space: SearchSpace, technology: Technology | None = None):
+    """The training config of `network`, with the bit-error rates of its design points."""
+    rates = weight_error_rates(hardware_points(network, space, technology)) if technology else ()
+    return train_config(network, space, space.output_dir, rates)
+
+
+def training_bytes(network: Network, space: SearchSpace,
+                   technology: Technology | None = None) -> int:
+    """A lower bound of the memory one training of `network` needs (`trainer.resources`; with
+    `technology`, its evaluation at its design points' bit-error rates included)."""
+    return memory_needed(_training(network, space, technology))[0]
 
 
 def check_memory(space: SearchSpace, networks: list[Network], concurrent: int = 1,
-                 available: int | None = None) -> None:
-    """The largest network, `concurrent` times (Ray workers on this machine), must fit."""
-    available = physical_memory_bytes() if available is None else available
-    if available is None or not networks:
-        return
-    largest = max(networks, key=lambda network: training_bytes(network, space))
-    needed = concurrent * training_bytes(largest, space)
-    if needed > available:
-        field = "model.widths" if space.model.family == "mlp" else "model.base_channels"
-        times = f"{concurrent} trainings at once x " if concurrent > 1 else ""
-        raise PreflightError(
-            f"{field}: the largest network ({largest.key()}) needs at least "
-            f"{times}{training_bytes(largest, space) / 2**30:,.1f} GiB to train "
-            f"(data.batch_size {space.data.batch_size}); this machine has "
-            f"{available / 2**30:,.1f} GiB")
+                 available: int | None = None, technology: Technology | None = None,
+                 memory: bool = True) -> None:
+    """Every network's training, `concurrent` at once (local workers), must fit this machine
+    (`memory`: they run here) and take less than `trainer.resources.MAX_RUN_S`."""
+    trainings = [(network, _training(network, space, technology)) for network in networks]
+    trainings.sort(key=lambda item: -memory_needed(item[1])[0])  # the largest named first
+    for network, config in trainings:
+        try:
+            check_resources(config, concurrent=concurrent, available_bytes=available,
+                            memory=memory)
+        except ResourceError as exc:
+            field, _, why = str(exc).partition(": ")
+            model = "model.widths" if space.model.family == "mlp" else "model.base_channels"
+            raise PreflightError(f"{SPACE_FIELDS.get(field, model)}: network {network.key()}: "
+                                 f"{why}") from None
 
 
 def check_data(space: SearchSpace) -> None:
     """Find the dataset and verify every file by content (what each training would read)."""
     from trainer.data import DatasetError, load_dataset
+    from trainer.data.splits import validation_split_problem
 
     try:
-        load_dataset(space.data.dataset, space.data.root, space.data.download)
+        dataset = load_dataset(space.data.dataset, space.data.root, space.data.download)
     except DatasetError as exc:
         raise PreflightError(f"data: {exc}") from None
+    problem = validation_split_problem(dataset.train_labels, space.data.val_fraction)
+    if problem:
+        raise PreflightError(f"data.{problem}")
 
 
 def check_output_dir(space: SearchSpace) -> None:
@@ -123,8 +124,7 @@ def preflight(space: SearchSpace, concurrent_trainings: int = 1, memory: bool = 
     technology = check_technology(space)
     networks = extreme_networks(space)
     check_hardware(space, technology, networks)
-    if memory:
-        check_memory(space, networks, concurrent_trainings)
+    check_memory(space, networks, concurrent_trainings, technology=technology, memory=memory)
     check_output_dir(space)
     if data:
         check_data(space)

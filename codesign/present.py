@@ -257,6 +257,26 @@ def search_opening(name: str, storage: str) -> str:
     return f"study [bold]{shown(name)}[/] in {shown(storage)}"
 
 
+def local_ray_exposure(auth_mode: str | None) -> str:
+    """What `search --expose` opens with a local Ray (measured with `ss -ltnp`, Ray 2.60)."""
+    guard = ("[bold red]with no authentication (RAY_AUTH_MODE=disabled): anyone who can reach "
+             "this machine can run code in it[/]" if (auth_mode or "").lower() == "disabled"
+             else "guarded by Ray's token authentication")
+    return ("[yellow]exposed:[/] the local Ray's servers (GCS, raylet, object manager, "
+            "workers, dashboard agent, runtime-env agent) listen on every network interface "
+            f"of this machine, {guard}")
+
+
+def dashboard_serving(storage: str, host: str, port: int, exposed: bool) -> str:
+    line = (f"optuna-dashboard on {shown(storage)}: http://{shown(host)}:{port}/ "
+            "(Ctrl-C stops)")
+    if not exposed:
+        return line
+    return line + (f"\n[yellow]exposed:[/] anyone who can reach this machine on port {port} "
+                   "can read every study in this storage and change it (notes, trial states, "
+                   "delete studies): optuna-dashboard has no authentication")
+
+
 def search_progress_note(front: Mapping[str, float], eta_s: float | None) -> str:
     size = int(front.get("front_size", 0))
     parts = [f"front {size} designs, HV {front.get('hypervolume', 0.0):.4f}"] if size else []

@@ -59,6 +59,20 @@ def train_network(
     }
 
 
+def is_shared_cause(exc: BaseException) -> bool:
+    """Errors that say nothing about the network: the data (missing, corrupt), the
+    configuration every training gets, the machine (a file that cannot be written, a package
+    that cannot be imported, a missing GPU). Every other network would fail the same way."""
+    import pydantic
+
+    from trainer.data import DatasetError
+    from trainer.device import AcceleratorUnavailable
+
+    shared = (DatasetError, OSError, ImportError, pydantic.ValidationError,
+              AcceleratorUnavailable)
+    return isinstance(exc, shared)
+
+
 def _accuracy_by_ber(split: str, sweep) -> dict[str, Any]:
     """`{split}_accuracy_by_ber`: BER -> N -> accuracy (mean over the error maps)."""
     if sweep is None:

@@ -39,7 +39,13 @@ from codesign.compose import (
 )
 from codesign.dashboard_view import annotate_training_run, record_constraints
 from codesign.design_space import Network, check_initial_networks, suggest_network
-from codesign.execution import Executor, Finished, LocalExecutor, RayExecutor
+from codesign.execution import (
+    Executor,
+    Finished,
+    LocalExecutor,
+    ProcessExecutor,
+    RayExecutor,
+)
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.outputs import replacing
@@ -178,6 +184,8 @@ def make_executor(
         return RayExecutor(execution.workers, ray_address or execution.ray_address,
                            execution.accelerator, execution.gpus_per_training)
     resolve_accelerator(execution.accelerator)
+    if execution.workers > 1:  # parallel on this machine, with nothing listening
+        return ProcessExecutor(execution.workers, execution.accelerator)
 
     def reporter(trial_number: int):
         def report(epoch: int, epochs: int, batch: int, batches: int) -> None:

@@ -251,7 +251,9 @@ class Execution(StrictModel):
     with other settings (on a GPU machine, say)."""
 
     mode: Literal["local", "ray"] = "local"
-    workers: PositiveInt = Field(1, description="trainings in flight at once (ray)")
+    workers: PositiveInt = Field(
+        1, description="trainings at once: worker processes of this machine (local, nothing "
+                       "listens) or Ray tasks (ray)")
     ray_address: str | None = Field(None, description="join this Ray cluster (else start one)")
     accelerator: Accelerator = Field(
         "cpu", description="cpu, gpu (an error where there is none) or auto (a GPU if any)"

@@ -64,9 +64,10 @@ def redacted(url: str) -> str:
     if url.startswith(JOURNAL_PREFIX):
         return url
     try:
-        return _sqlalchemy_url(url).render_as_string(hide_password=True)
+        parsed = _sqlalchemy_url(url)
     except StorageError:
         return re.sub(r"//[^/@]*@", "//***@", url)
+    return url if parsed.password is None else parsed.render_as_string(hide_password=True)
 
 
 def check_storage_url(url: str) -> None:

@@ -107,6 +107,11 @@ class StochasticNumberGenerator(ABC):
     ) -> torch.Tensor:
         """Ones among the first L bits of one stream, for each L in `lengths`."""
 
+    @abstractmethod
+    def table_bytes(self, positions: int, lengths: Sequence[int]) -> int:
+        """The memory the generator's tables take to draw `lengths` for `positions` pixels
+        (a lower bound, known before they are built: `trainer.resources`)."""
+
 
 class _BinomialAliasTable:
     """Exact Binomial(n, p/255) sampling for the 256 pixel values with Walker's alias method.
@@ -212,6 +217,13 @@ class IdealSNG(StochasticNumberGenerator):
             previous_length = length
         return out
 
+    def table_bytes(self, positions, lengths):
+        """One alias table per distinct increment n of the lengths, kept as two float32 rows of
+        256 x (n + 1), and built from float64 probabilities and int64 aliases."""
+        sizes = [PIXEL_LEVELS * (n + 1) for n in
+                 {b - a for a, b in pairwise([0, *check_lengths(lengths)])}]
+        return 8 * sum(sizes) + 16 * max(sizes)
+
     def _table(self, n: int) -> _BinomialAliasTable:
         if n not in self._tables:
             self._tables[n] = _BinomialAliasTable(n)
@@ -292,6 +304,12 @@ class DeterministicSNG(StochasticNumberGenerator):
         position_index = torch.arange(positions, device=pixels.device)
         counts = table[:, position_index[None, :], flat]  # (levels, batch, positions)
         return counts.to(dtype).reshape(len(lengths), *pixels.shape)
+
+    def table_bytes(self, positions, lengths):
+        """The words of the longest stream (int64 per cycle and position) and the count table
+        (int32 per length, position and pixel value)."""
+        lengths = check_lengths(lengths)
+        return 8 * lengths[-1] * positions + 4 * len(lengths) * positions * PIXEL_LEVELS
 
     def count_table(
         self, positions: int, lengths: Sequence[int], device: torch.device | None = None

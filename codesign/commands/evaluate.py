@@ -15,7 +15,12 @@ from pathlib import Path
 
 from codesign import present
 from codesign.commands.common import output_file, positive_int
-from codesign.config_io import check_sections_agree, load_train_config, read_yaml
+from codesign.config_io import (
+    check_fits,
+    check_sections_agree,
+    load_train_config,
+    read_yaml,
+)
 from codesign.errors import UserError, describe_error
 from codesign.outputs import check_writable, write_json
 from codesign.quiet import quiet_libraries
@@ -46,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.json, "--json")
     overrides = {"input": {"eval_lengths": args.eval_lengths}} if args.eval_lengths else None
     config = load_train_config(args.design, overrides)
+    check_fits(config, args.design, evaluation_only=True)
     check_sections_agree(args.design)
     checkpoint = _checkpoint_path(args)
     quiet_libraries()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import time
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--storage", help="Optuna storage URL (overrides the YAML)")
     parser.add_argument("--ray-address", help="join this Ray cluster (implies execution: ray)")
     parser.add_argument("--workers", type=positive_int,
-                        help="trainings in flight (overrides the YAML)")
+                        help="trainings at once (overrides the YAML; local: worker processes)")
+    parser.add_argument("--expose", action="store_true",
+                        help="allow a local Ray (execution: {mode: ray} without an address), "
+                             "whose servers listen on every network interface")
     parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"),
                         help="where trainings run (overrides execution.accelerator)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -59,10 +63,9 @@ def _preflight(space: SearchSpace, path: Path, ray_address: str | None) -> None:
     from codesign.preflight import PreflightError, preflight
 
     execution = space.execution
-    local_ray = execution.mode == "ray" and not (ray_address or execution.ray_address)
+    cluster = bool(ray_address or execution.ray_address)
     try:  # trainings on a Ray cluster run on its machines, whose memory is not known here
-        preflight(space, concurrent_trainings=execution.workers if local_ray else 1,
-                  memory=not (ray_address or execution.ray_address))
+        preflight(space, concurrent_trainings=execution.workers, memory=not cluster)
     except PreflightError as exc:
         raise UserError(f"{path}: {exc}") from None
 
@@ -80,9 +83,24 @@ def _check_storage(space: SearchSpace, url: str) -> None:
         raise UserError(str(exc)) from None
 
 
+def _check_exposure(space: SearchSpace, args: argparse.Namespace) -> bool:
+    """A local Ray opens servers on every network interface (Ray cannot bind them to
+    127.0.0.1): only with --expose. Returns whether this search starts one."""
+    execution = space.execution
+    local_ray = execution.mode == "ray" and not (args.ray_address or execution.ray_address)
+    if local_ray and not args.expose:
+        raise UserError(
+            f"{args.space}: execution.mode: ray without a ray_address starts a local Ray whose "
+            "servers listen on every network interface of this machine: give --expose to "
+            f"accept that, or use execution: {{mode: local, workers: {execution.workers}}} "
+            "(worker processes; nothing listens)")
+    return local_ray
+
+
 def run(args: argparse.Namespace) -> int:
     space = load_space(args.space, args.workers, args.accelerator)
     quiet_libraries()
+    from codesign.execution import ClusterUnreachable
     from codesign.search import SearchHalted, run_search
     from codesign.storage import StorageError, open_storage, redacted
     from codesign.study import StudyMismatch
@@ -90,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
     storage = args.storage or space.storage_url
     _check_storage(space, storage)
+    local_ray = _check_exposure(space, args)
 
     if space.execution.mode == "local" and not args.ray_address:
         try:  # a Ray cluster's GPUs are checked when the search joins it
@@ -103,11 +122,15 @@ def run(args: argparse.Namespace) -> int:
     except StorageError as exc:
         raise UserError(str(exc)) from None
     console.print(present.search_opening(space.name, redacted(storage)), soft_wrap=True)
+    if local_ray:
+        console.print(present.local_ray_exposure(os.environ.get("RAY_AUTH_MODE")),
+                      soft_wrap=True)
     progress = SearchProgress(space, console, disabled=args.no_progress)
     try:
         with progress.live:
             summary = run_search(space, args.storage, args.ray_address, progress.on_event)
-    except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted) as exc:
+    except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted,
+            ClusterUnreachable) as exc:
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:
         with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
@@ -140,7 +163,7 @@ class SearchProgress:
         self.budget = self.live.add_task("networks", total=space.budget.trials, note="")
         self.trainings: dict[int, tuple[int, float]] = {}  # trial -> (task, started)
         self.durations: list[float] = []
-        self.workers = space.execution.workers if space.execution.mode == "ray" else 1
+        self.workers = space.execution.workers
         self.front: dict[str, float] = {}
         self.done = 0
 

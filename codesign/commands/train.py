@@ -7,7 +7,7 @@ from pathlib import Path
 
 from codesign import present
 from codesign.commands.common import output_file, positive_int
-from codesign.config_io import load_train_config, parse_yaml_value
+from codesign.config_io import check_fits, load_train_config, parse_yaml_value
 from codesign.errors import UserError, describe_error
 from codesign.outputs import check_inside, check_writable, write_json
 from codesign.quiet import quiet_libraries
@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name):
             overrides[name] = getattr(args, name)
     config = load_train_config(args.config, overrides)
+    check_fits(config, args.config)
     check_writable(args.json, "--json")  # before the training, not after it
     output_option = "--output-dir" if args.output_dir else f"{args.config}: output_dir"
     check_writable(Path(config.output_dir), output_option, folder=True)
@@ -93,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.config}: the training diverged: {exc} (a lower optim.lr, "
                         "or optim.schedule, may help)") from None
     except OSError as exc:  # a full disk, a folder that went away: the checkpoints
-        raise UserError(f"{config.output_dir}: cannot write ({exc.strerror or exc})") from None
+        raise UserError(f"{exc.filename or config.output_dir}: cannot write "
+                        f"({exc.strerror or exc})") from None
     except (RuntimeError, ValueError) as exc:  # e.g. optim.lr so large that Adam overflows
         raise UserError(f"{args.config}: the training failed: {describe_error(exc)}") from None
 

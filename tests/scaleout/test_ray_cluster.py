@@ -39,7 +39,7 @@ def test_killed_worker_fails_its_trial_and_the_search_finishes(scaleout_space, t
     url = f"sqlite:///{tmp_path / 'kill-worker.db'}"
     space = scaleout_space(name="killworker", trials=3, epochs=40,
                            execution={"mode": "ray", "workers": 1})
-    driver = start_search(space, "--storage", url)
+    driver = start_search(space, "--storage", url, "--expose")  # a local Ray: it listens
     victim = wait_for(_training_workers, timeout=300)[0]
     os.kill(victim, signal.SIGKILL)
     code, _, err = finish(driver)
