@@ -13,12 +13,14 @@ error string, never as an exception that would stop the search.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -164,6 +166,24 @@ RAY_CONNECT_LIMITS = {"RAY_gcs_server_port_wait_time_s": "1",
                       "RAY_gcs_rpc_server_connect_timeout_s": "5"}
 
 
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Ray's C++ client logs each failed try to connect on the process's stderr (fd 2), which
+    Python's logging cannot silence: a cluster that does not answer is then our one line."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class RayExecutor:
     """`workers` trainings in flight as Ray tasks of one CPU (and `gpus_per_training` GPUs)
     each.
@@ -184,11 +204,13 @@ class RayExecutor:
         self._ray = ray
         self._started_here = not ray.is_initialized()
         if self._started_here:
-            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                       "logging_level": logging.ERROR}
             if address is None:
                 options["num_cpus"] = workers
             try:
-                ray.init(address=address, **options)
+                with _stderr_silenced() if address else contextlib.nullcontext():
+                    ray.init(address=address, **options)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ClusterUnreachable(f"Ray cluster {address}: cannot connect "
                                          f"({describe_error(exc)})") from None
