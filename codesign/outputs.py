@@ -154,20 +154,33 @@ def _flush_to_disk(temporary: Path, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """Yields a temporary path to write `path`'s content to; once the block succeeds the file
-    replaces `path` in one step. An OSError in the block (a full disk) becomes an OutputError
-    naming `path`, and nothing is left behind."""
+def _written_beside(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path` for the block to write, on disk once the block is done;
+    an OSError in the block names `path`, and any failure removes the file."""
     with _temporary_beside(path) as temporary:
         try:
             yield temporary
         except OSError as exc:
             raise cannot_write(path, exc) from None
         _flush_to_disk(temporary, path)
-        try:
-            os.replace(temporary, path)  # a link at `path` is replaced, not followed
-        except OSError as exc:
-            raise cannot_write(path, exc) from None
+
+
+def _move_into_place(temporary: Path, path: Path) -> None:
+    try:
+        os.replace(temporary, path)  # a link at `path` is replaced, not followed
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise cannot_write(path, exc) from None
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yields a temporary path to write `path`'s content to; once the block succeeds the file
+    replaces `path` in one step. An OSError in the block (a full disk) becomes an OutputError
+    naming `path`, and nothing is left behind."""
+    with _written_beside(path) as temporary:
+        yield temporary
+    _move_into_place(temporary, path)
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -196,23 +209,16 @@ class OutputBatch:
 
     @contextlib.contextmanager
     def file(self, path: Path) -> Iterator[Path]:
-        with _temporary_beside(path) as temporary:
-            try:
-                yield temporary
-            except OSError as exc:
-                raise cannot_write(path, exc) from None
-            _flush_to_disk(temporary, path)
+        with _written_beside(path) as temporary:
+            yield temporary
         self._pending.append((temporary, path))
 
     def commit(self) -> list[Path]:
         written = []
-        for temporary, path in self._pending:
-            try:
-                os.replace(temporary, path)
-            except OSError as exc:
-                raise cannot_write(path, exc) from None
+        while self._pending:
+            temporary, path = self._pending.pop(0)
+            _move_into_place(temporary, path)
             written.append(path)
-        self._pending.clear()
         return written
 
     def __exit__(self, kind, exc, traceback) -> None:  # noqa: ANN001

@@ -56,6 +56,22 @@ def datamodule_for(config: TrainConfig) -> SCDataModule:
     )
 
 
+def _train(trainer: pl.Trainer, module: SCBNNModule, datamodule: SCDataModule,
+           checkpoint: ModelCheckpoint, config: TrainConfig, run_dir: Path) -> None:
+    """`trainer.fit`, which must keep a checkpoint; a failed run (a full disk, a time limit
+    that ends it before its first epoch) leaves no partial run folder behind."""
+    try:
+        trainer.fit(module, datamodule=datamodule)
+        if not (checkpoint.best_model_path or checkpoint.last_model_path):
+            raise TrainingStoppedEarly(
+                f"optim.max_time_s ({config.optim.max_time_s:g} s) ended the training before "
+                "its first epoch did: no checkpoint to evaluate (give it more time)"
+                if config.optim.max_time_s else "the training ended before its first epoch")
+    except Exception:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
 def fit(
     config: TrainConfig,
     datamodule: SCDataModule | None = None,
@@ -115,17 +131,7 @@ def fit(
         log_every_n_steps=10,
     )
     started = time.perf_counter()
-    run_dir = Path(logger.log_dir)
-    try:
-        trainer.fit(module, datamodule=datamodule)
-        if not (checkpoint.best_model_path or checkpoint.last_model_path):
-            raise TrainingStoppedEarly(
-                f"optim.max_time_s ({config.optim.max_time_s:g} s) ended the training before "
-                "its first epoch did: no checkpoint to evaluate (give it more time)"
-                if config.optim.max_time_s else "the training ended before its first epoch")
-    except Exception:  # a failed run (a full disk, say) leaves no partial folder behind
-        shutil.rmtree(run_dir, ignore_errors=True)
-        raise
+    _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir))
     train_time_s = time.perf_counter() - started
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     best_module = SCBNNModule.from_checkpoint(best)

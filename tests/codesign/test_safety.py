@@ -333,35 +333,15 @@ def test_a_dead_drivers_trial_is_retrained_at_once(tiny_space, monkeypatch, caps
 # --- full disks: one line naming the file, nothing partial, a clean rerun --------------------
 
 
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """Mount a tmpfs of a given size (needs root; skipped otherwise), unmounted afterwards."""
-    mounted = []
-
-    def mount(size: str) -> Path:
-        point = tmp_path / f"disk{len(mounted)}"
-        point.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
-                               str(point)], capture_output=True)
-        if done.returncode != 0:
-            pytest.skip("cannot mount a tmpfs here (needs root)")
-        mounted.append(point)
-        return point
-
-    yield mount
-    for point in mounted:
-        subprocess.run(["umount", "-l", str(point)], capture_output=True)
-
-
 def _one_line(capsys) -> str:
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     return err
 
 
-def test_a_full_disk_in_hw_plot_and_rtl_is_one_line_and_leaves_nothing(small_design, tiny_disk,
+def test_a_full_disk_in_hw_plot_and_rtl_is_one_line_and_leaves_nothing(small_design, tmpfs,
                                                                          capsys):
-    disk = tiny_disk("12k")  # three pages: a figure, or the Verilog of every block, won't fit
+    disk = tmpfs("12k")  # three pages: a figure, or the Verilog of every block, won't fit
     assert main(["hw", str(EXAMPLE_DESIGN), "--plot", str(disk / "breakdown.png")]) == 2
     err = _one_line(capsys)
     assert "breakdown.png: cannot write" in err and "No space left" in err
@@ -371,8 +351,8 @@ def test_a_full_disk_in_hw_plot_and_rtl_is_one_line_and_leaves_nothing(small_des
     assert list(disk.iterdir()) == []  # no partial figure, no partial Verilog, no folder
 
 
-def test_a_full_disk_in_export_names_the_file_being_written(small_study, tiny_disk, capsys):
-    disk = tiny_disk("4k")
+def test_a_full_disk_in_export_names_the_file_being_written(small_study, tmpfs, capsys):
+    disk = tmpfs("4k")
     assert main(["export", "--study", "tiny", "--storage", small_study.storage_url,
                  "--trial", "0", "-o", str(disk / "d.yaml")]) == 2
     err = _one_line(capsys)
@@ -381,8 +361,8 @@ def test_a_full_disk_in_export_names_the_file_being_written(small_study, tiny_di
 
 
 def test_a_full_output_disk_stops_the_search_cleanly_and_a_rerun_finishes(
-        tiny_space, tiny_disk, tmp_path, monkeypatch):
-    disk = tiny_disk("24k")
+        tiny_space, tmpfs, tmp_path, monkeypatch):
+    disk = tmpfs("24k")
     spec = tiny_space(budget={"trials": 6}, output_dir=str(disk / "runs"),
                       model={"widths": [16, 32, 64]})
     space = SearchSpace.model_validate(spec)
