@@ -14,11 +14,13 @@ error string, never as an exception that would stop the search.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
-import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -90,17 +92,18 @@ class LocalExecutor:
 
 
 class ProcessExecutor:
-    """`workers` trainings at once, each in a worker process spawned for it (one PyTorch thread
-    each; with GPUs, worker slot k trains on GPU k mod their count). Results come back through
-    a pipe, so nothing listens on the network. A worker that dies (kill -9, out of memory)
-    fails its own trial; on cancel the workers are terminated, and a worker whose driver died
-    stops by itself (`codesign.worker_process`)."""
+    """`workers` trainings at once, each in a worker process started for it
+    (`codesign.worker_process`: one PyTorch thread; with GPUs, worker slot k trains on GPU k
+    mod their count). The job goes in on the worker's stdin and the result comes back through
+    a pipe of its own, so nothing listens on the network. Workers run in sessions of their
+    own: Ctrl-C and a closed terminal reach the driver, which stops them (`cancel`). A worker
+    that dies (kill -9, out of memory) fails its own trial; one whose driver died stops."""
 
     def __init__(self, workers: int, accelerator: str = "cpu"):
         self.capacity = workers
-        self._context = multiprocessing.get_context("spawn")  # no forked locks or threads
         self._gpus = self._gpu_count(accelerator)
-        self._running: dict[int, tuple[Any, Any, int]] = {}  # key -> (process, pipe, slot)
+        self._running: dict[int, tuple[subprocess.Popen, Any, int]] = {}  # key -> (worker,
+        # its result pipe, its slot)
 
     @staticmethod
     def _gpu_count(accelerator: str) -> int:
@@ -111,43 +114,49 @@ class ProcessExecutor:
         return torch.cuda.device_count()
 
     def submit(self, key: int, job: dict[str, Any]) -> None:
-        from codesign.worker_process import run_job
-
         slot = min(set(range(self.capacity)) - {s for _, _, s in self._running.values()})
-        gpu = slot % self._gpus if self._gpus else None
-        receiver, sender = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=run_job, args=(job, sender, gpu), daemon=True,
-                                        name=f"codesign-training-{key}")
-        process.start()
-        sender.close()  # the worker holds the only writer: its death is an end of file here
-        self._running[key] = (process, receiver, slot)
+        gpu = [str(slot % self._gpus)] if self._gpus else []
+        readable, writable = os.pipe()
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "codesign.worker_process", str(writable), *gpu],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(writable,), start_new_session=True, env=environment, text=True)
+        os.close(writable)  # the worker holds the only writer: its death is an end of file
+        assert worker.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # a worker dead at once: wait() says so
+            worker.stdin.write(json.dumps(job))
+            worker.stdin.close()
+        self._running[key] = (worker, os.fdopen(readable), slot)
 
     def wait(self, timeout_s: float) -> list[Finished]:
-        pipes = {receiver: key for key, (_, receiver, _) in self._running.items()}
+        pipes = {pipe: key for key, (_, pipe, _) in self._running.items()}
         finished = []
-        for receiver in multiprocessing.connection.wait(list(pipes), timeout=timeout_s):
-            key = pipes[receiver]
-            process, _, _ = self._running.pop(key)
+        for pipe in multiprocessing.connection.wait(list(pipes), timeout=timeout_s):
+            key = pipes[pipe]
+            worker, _, _ = self._running.pop(key)
+            text = pipe.read()
+            pipe.close()
+            code = worker.wait()
             try:
-                message = receiver.recv()
-            except (EOFError, OSError):
-                process.join(timeout=5)
-                message = ("failed", f"WorkerDied: the training process ended without a "
-                           f"result (exit code {process.exitcode})", False)
-            receiver.close()
-            process.join(timeout=5)
+                message = json.loads(text)
+            except ValueError:
+                message = ["failed", "WorkerDied: the training process ended without a result "
+                           f"(exit code {code})", False]
             finished.append(Finished(key, message[1], None) if message[0] == "done"
                             else Finished(key, None, message[1], message[2]))
         return finished
 
     def cancel(self) -> None:
-        for process, receiver, _ in self._running.values():
-            process.terminate()
-            receiver.close()
-        for process, _, _ in self._running.values():
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
+        for worker, pipe, _ in self._running.values():
+            worker.terminate()
+            pipe.close()
+        for worker, _, _ in self._running.values():
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
         self._running.clear()
 
     def shutdown(self) -> None:
