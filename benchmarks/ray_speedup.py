@@ -66,7 +66,7 @@ def main() -> None:
     startup_s = time.perf_counter() - started
     try:
         with tempfile.TemporaryDirectory() as folder:
-            counter = iter(range(2 * args.rounds))
+            counter = iter(range(3 * args.rounds))
 
             def search(mode: str) -> Callable[[], None]:
                 def run() -> None:

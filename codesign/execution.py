@@ -1,7 +1,7 @@
 """Where trainings run: in this process, in worker processes of this machine, or as Ray tasks.
 
 - `LocalExecutor`: one training at a time in the driver (`mode: local`, one worker);
-- `ProcessExecutor`: `workers` trainings at once in spawned processes (`mode: local` with
+- `ProcessExecutor`: `workers` trainings at once in worker processes (`mode: local` with
   `workers` > 1); they talk to the driver through pipes, so nothing listens on the network;
 - `RayExecutor`: Ray tasks, on a cluster (`ray_address`) or a local Ray (whose servers
   listen on every interface: docs/safety.md).
@@ -91,19 +91,27 @@ class LocalExecutor:
         pass
 
 
+@dataclass
+class _Worker:
+    process: subprocess.Popen
+    results: Any  # the read end of its result pipe (a text file)
+    slot: int  # which of the `workers` it is (with GPUs: slot k on GPU k mod their count)
+
+
 class ProcessExecutor:
-    """`workers` trainings at once, each in a worker process started for it
-    (`codesign.worker_process`: one PyTorch thread; with GPUs, worker slot k trains on GPU k
-    mod their count). The job goes in on the worker's stdin and the result comes back through
-    a pipe of its own, so nothing listens on the network. Workers run in sessions of their
-    own: Ctrl-C and a closed terminal reach the driver, which stops them (`cancel`). A worker
-    that dies (kill -9, out of memory) fails its own trial; one whose driver died stops."""
+    """`workers` trainings at once in worker processes of this machine
+    (`codesign.worker_process`: one PyTorch thread each; with GPUs, worker slot k trains on
+    GPU k mod their count). Jobs go in on a worker's stdin and results come back through a pipe
+    of its own, so nothing listens on the network. A worker trains one network after another
+    (PyTorch imported once). Workers run in sessions of their own: Ctrl-C and a closed
+    terminal reach the driver, which stops them (`cancel`). A worker that dies (kill -9, out of
+    memory) fails its own training and is replaced; one whose driver died stops."""
 
     def __init__(self, workers: int, accelerator: str = "cpu"):
         self.capacity = workers
         self._gpus = self._gpu_count(accelerator)
-        self._running: dict[int, tuple[subprocess.Popen, Any, int]] = {}  # key -> (worker,
-        # its result pipe, its slot)
+        self._idle: list[_Worker] = []
+        self._busy: dict[int, _Worker] = {}  # training key -> its worker
 
     @staticmethod
     def _gpu_count(accelerator: str) -> int:
@@ -113,54 +121,70 @@ class ProcessExecutor:
 
         return torch.cuda.device_count()
 
-    def submit(self, key: int, job: dict[str, Any]) -> None:
-        slot = min(set(range(self.capacity)) - {s for _, _, s in self._running.values()})
+    def _start(self) -> _Worker:
+        taken = {worker.slot for worker in [*self._idle, *self._busy.values()]}
+        slot = min(set(range(self.capacity)) - taken)
         gpu = [str(slot % self._gpus)] if self._gpus else []
         readable, writable = os.pipe()
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
-        worker = subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "codesign.worker_process", str(writable), *gpu],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(writable,), start_new_session=True, env=environment, text=True)
         os.close(writable)  # the worker holds the only writer: its death is an end of file
-        assert worker.stdin is not None
-        with contextlib.suppress(BrokenPipeError):  # a worker dead at once: wait() says so
-            worker.stdin.write(json.dumps(job))
-            worker.stdin.close()
-        self._running[key] = (worker, os.fdopen(readable), slot)
+        return _Worker(process, os.fdopen(readable), slot)
+
+    def submit(self, key: int, job: dict[str, Any]) -> None:
+        while self._idle and self._idle[-1].process.poll() is not None:
+            self._discard(self._idle.pop())  # died while idle (the OOM killer, say)
+        worker = self._idle.pop() if self._idle else self._start()
+        self._busy[key] = worker
+        assert worker.process.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # a worker dead now: `wait` says so
+            worker.process.stdin.write(json.dumps(job) + "\n")
+            worker.process.stdin.flush()
 
     def wait(self, timeout_s: float) -> list[Finished]:
-        pipes = {pipe: key for key, (_, pipe, _) in self._running.items()}
+        keys = {worker.results: key for key, worker in self._busy.items()}
         finished = []
-        for pipe in multiprocessing.connection.wait(list(pipes), timeout=timeout_s):
-            key = pipes[pipe]
-            worker, _, _ = self._running.pop(key)
-            text = pipe.read()
-            pipe.close()
-            code = worker.wait()
+        for results in multiprocessing.connection.wait(list(keys), timeout=timeout_s):
+            key = keys[results]
+            worker = self._busy.pop(key)
+            line = results.readline()
             try:
-                message = json.loads(text)
-            except ValueError:
+                message = json.loads(line)
+                self._idle.append(worker)
+            except ValueError:  # no line: the worker died
+                self._discard(worker)
                 message = ["failed", "WorkerDied: the training process ended without a result "
-                           f"(exit code {code})", False]
+                           f"(exit code {worker.process.returncode})", False]
             finished.append(Finished(key, message[1], None) if message[0] == "done"
                             else Finished(key, None, message[1], message[2]))
         return finished
 
+    @staticmethod
+    def _discard(worker: _Worker) -> None:
+        worker.process.terminate()
+        try:
+            worker.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+        worker.results.close()
+        if worker.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                worker.process.stdin.close()
+
     def cancel(self) -> None:
-        for worker, pipe, _ in self._running.values():
-            worker.terminate()
-            pipe.close()
-        for worker, _, _ in self._running.values():
-            try:
-                worker.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        self._running.clear()
+        for worker in self._busy.values():
+            self._discard(worker)
+        self._busy.clear()
 
     def shutdown(self) -> None:
         self.cancel()
+        for worker in self._idle:
+            self._discard(worker)
+        self._idle.clear()
 
 
 class ClusterUnreachable(Exception):

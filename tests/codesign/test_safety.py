@@ -472,25 +472,39 @@ def test_an_exposed_dashboard_says_what_it_exposes(small_study):
     assert "exposed:" in output and "no authentication" in output
 
 
+def _finish(executor, keys: set[int]) -> dict:
+    finished, deadline = {}, time.monotonic() + 120
+    while set(finished) != keys and time.monotonic() < deadline:
+        finished |= {f.key: f for f in executor.wait(timeout_s=1)}
+    return finished
+
+
 def test_a_worker_process_that_dies_fails_its_own_training_only(tmp_path):
     """The process executor's plumbing, without training: a job that fails is a failure with
-    its cause, a worker killed with SIGKILL is a failure of its own, the others go on."""
+    its cause, a worker killed with SIGKILL fails its own training and is replaced, a worker
+    that finished takes the next job (PyTorch imported once)."""
     from codesign.execution import ProcessExecutor
 
     executor = ProcessExecutor(workers=2)
-    executor.submit(1, {"train_config": {"no_such_field": 1}})  # fails validation: shared
-    executor.submit(2, {"train_config": {"name": "x", "output_dir": str(tmp_path),
-                                         "data": {"root": str(tmp_path / "none"),
-                                                  "download": False}}})
-    process = executor._running[2][0]
-    process.kill()
-    finished = {}
-    deadline = time.monotonic() + 120
-    while len(finished) < 2 and time.monotonic() < deadline:
-        finished |= {f.key: f for f in executor.wait(timeout_s=1)}
-    executor.shutdown()
-    assert finished[1].error.startswith("ValidationError") and finished[1].shared_cause
-    assert "WorkerDied" in finished[2].error and not finished[2].shared_cause
+    try:
+        executor.submit(1, {"train_config": {"no_such_field": 1}})  # fails validation: shared
+        executor.submit(2, {"train_config": {"no_such_field": 2}})
+        first, killed = executor._busy[1].process.pid, executor._busy[2].process
+        killed.kill()
+        finished = _finish(executor, {1, 2})
+        assert finished[1].error.startswith("ValidationError") and finished[1].shared_cause
+        assert "WorkerDied" in finished[2].error and not finished[2].shared_cause
+        executor.submit(3, {"train_config": {"no_such_field": 3}})
+        executor.submit(4, {"train_config": {"no_such_field": 4}})
+        assert executor._busy[3].process.pid == first  # reused
+        assert executor._busy[4].process.pid not in (first, killed.pid)  # replaced
+        finished = _finish(executor, {3, 4})
+        assert all(f.error.startswith("ValidationError") for f in finished.values())
+        workers = [worker.process for worker in executor._idle]
+        assert len(workers) == 2
+    finally:
+        executor.shutdown()
+    assert all(process.poll() is not None for process in workers)  # none left running
 
 
 @pytest.mark.slow
