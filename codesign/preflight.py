@@ -17,6 +17,7 @@ Each problem is a `PreflightError` naming the field of the space it comes from.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from codesign.compose import hardware_points, train_config, weight_error_rates
@@ -52,12 +53,16 @@ def check_technology(space: SearchSpace) -> Technology:
 
 
 def check_hardware(space: SearchSpace, technology: Technology,
-                   networks: list[Network]) -> None:
+                   networks: list[Network]) -> dict[str, list[float]]:
+    """Cost every configuration of each network; returns the bit-error rates of each network's
+    design points (by network key), which its training is evaluated at."""
+    rates = {}
     for network in networks:
         try:
-            hardware_points(network, space, technology)
+            rates[network.key()] = weight_error_rates(hardware_points(network, space, technology))
         except ValueError as exc:
             raise PreflightError(f"hardware: {exc} (network {network.key()})") from None
+    return rates
 
 
 # The search space's field for each field of a training's config that makes it too large.
@@ -66,25 +71,21 @@ SPACE_FIELDS = {"data.batch_size": "data.batch_size", "input.eval_lengths":
                 "weight_errors.maps": "budget.error_maps", "optim.epochs": "budget.epochs"}
 
 
-def _training(network: Network, space: SearchSpace, technology: Technology | None = None):
-    """The training config of `network`, with the bit-error rates of its design points."""
-    rates = weight_error_rates(hardware_points(network, space, technology)) if technology else ()
-    return train_config(network, space, space.output_dir, rates)
-
-
-def training_bytes(network: Network, space: SearchSpace,
-                   technology: Technology | None = None) -> int:
-    """A lower bound of the memory one training of `network` needs (`trainer.resources`; with
-    `technology`, its evaluation at its design points' bit-error rates included)."""
-    return memory_needed(_training(network, space, technology))[0]
+def training_bytes(network: Network, space: SearchSpace, rates: Sequence[float] = ()) -> int:
+    """A lower bound of the memory one training of `network` needs (`trainer.resources`), its
+    evaluation at the bit-error rates `rates` included."""
+    return memory_needed(train_config(network, space, space.output_dir, rates))[0]
 
 
 def check_memory(space: SearchSpace, networks: list[Network], concurrent: int = 1,
-                 available: int | None = None, technology: Technology | None = None,
+                 available: int | None = None, rates: dict[str, list[float]] | None = None,
                  memory: bool = True) -> None:
-    """Every network's training, `concurrent` at once (local workers), must fit this machine
-    (`memory`: they run here) and take less than `trainer.resources.MAX_RUN_S`."""
-    trainings = [(network, _training(network, space, technology)) for network in networks]
+    """Every network's training (evaluated at its design points' bit-error `rates`, by
+    network key), `concurrent` at once (local workers), must fit this machine (`memory`: they
+    run here) and take less than `trainer.resources.MAX_RUN_S`."""
+    rates = rates or {}
+    trainings = [(network, train_config(network, space, space.output_dir,
+                                        rates.get(network.key(), ()))) for network in networks]
     trainings.sort(key=lambda item: -memory_needed(item[1])[0])  # the largest named first
     for network, config in trainings:
         try:
@@ -123,8 +124,8 @@ def preflight(space: SearchSpace, concurrent_trainings: int = 1, memory: bool = 
     trainings run on this machine, `concurrent_trainings` at once."""
     technology = check_technology(space)
     networks = extreme_networks(space)
-    check_hardware(space, technology, networks)
-    check_memory(space, networks, concurrent_trainings, technology=technology, memory=memory)
+    rates = check_hardware(space, technology, networks)
+    check_memory(space, networks, concurrent_trainings, rates=rates, memory=memory)
     check_output_dir(space)
     if data:
         check_data(space)

@@ -119,8 +119,8 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
             if mode == "create":
                 path.parent.mkdir(parents=True, exist_ok=True)
             elif not path.is_file():
-                raise StorageError(f"storage {url}: no such journal file (run `search` "
-                                   "first or give --storage)")
+                raise StorageError(f"storage {url}: no such journal file (run `search` first "
+                                   "or give --storage)")
             return JournalStorage(JournalFileBackend(str(path)))
         if url.startswith(SQLITE_PREFIX):
             database = Path(url[len(SQLITE_PREFIX) :])
@@ -128,8 +128,8 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
                 if mode == "create":
                     database.parent.mkdir(parents=True, exist_ok=True)
                 elif not database.is_file():
-                    raise StorageError(f"storage {url}: no such database (run `search` "
-                                       "first or give --storage)")
+                    raise StorageError(f"storage {url}: no such database (run `search` first "
+                                       "or give --storage)")
                 elif mode == "read_only":
                     return _rdb_storage(f"{SQLITE_PREFIX}file:{database}?mode=ro&uri=true")
         return _rdb_storage(url)

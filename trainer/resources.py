@@ -165,19 +165,21 @@ def _train_images(config: TrainConfig) -> int:
     return max(1, round(kept))
 
 
-def memory_needed(config: TrainConfig, evaluation_only: bool = False) -> tuple[int, Demand]:
+def memory_needed(config: TrainConfig, evaluation_only: bool = False,
+                  profile: NetworkProfile | None = None) -> tuple[int, Demand]:
     """A lower bound of a run's peak memory, and its largest term."""
     spec = DATASETS[config.data.dataset]
-    profile = network_profile(config, spec.input_shape, spec.num_classes)
+    profile = profile or network_profile(config, spec.input_shape, spec.num_classes)
     phases = _demands(config, profile, spec.input_shape, _train_images(config), evaluation_only)
     peak = max(phases, key=lambda phase: sum(d.bytes for d in phase))
     return sum(d.bytes for d in peak), max(peak, key=lambda d: d.bytes)
 
 
-def time_needed_s(config: TrainConfig, evaluation_only: bool = False) -> tuple[float, str]:
+def time_needed_s(config: TrainConfig, evaluation_only: bool = False,
+                  profile: NetworkProfile | None = None) -> tuple[float, str]:
     """A lower bound of a run's time at `PEAK_MACS_PER_S`, and the field that dominates it."""
     spec = DATASETS[config.data.dataset]
-    profile = network_profile(config, spec.input_shape, spec.num_classes)
+    profile = profile or network_profile(config, spec.input_shape, spec.num_classes)
     training, evaluation = operations(config, profile, _train_images(config),
                                       spec.train_images + spec.test_images, evaluation_only)
     rate = PEAK_MACS_PER_S[config.accelerator]
@@ -195,14 +197,16 @@ def check_resources(config: TrainConfig, evaluation_only: bool = False, concurre
                     available_bytes: int | None = None, memory: bool = True) -> None:
     """Raise ResourceError if `concurrent` runs of `config` cannot fit in this machine's memory
     (`memory`: they run here), or one needs more than `MAX_RUN_S` (see the module docstring)."""
-    needed, largest = memory_needed(config, evaluation_only)
+    spec = DATASETS[config.data.dataset]
+    profile = network_profile(config, spec.input_shape, spec.num_classes)
+    needed, largest = memory_needed(config, evaluation_only, profile)
     available = physical_memory_bytes() if available_bytes is None else available_bytes
     if memory and available is not None and concurrent * needed > available:
         times = f"{concurrent} trainings at once x " if concurrent > 1 else ""
         raise ResourceError(f"{largest.field}: needs at least {times}{_gib(needed)} of memory "
                             f"(largest part: {largest.what}, {_gib(largest.bytes)}); this "
                             f"machine has {_gib(available)}")
-    seconds, field = time_needed_s(config, evaluation_only)
+    seconds, field = time_needed_s(config, evaluation_only, profile)
     if seconds > MAX_RUN_S:
         rate = PEAK_MACS_PER_S[config.accelerator]
         raise ResourceError(f"{field}: needs at least {_duration(seconds)} even at 10^"
