@@ -1,11 +1,14 @@
-"""Trials per hour of the search with Ray (2 workers, 1 thread each) against local execution
-(one training at a time, PyTorch using both cores), on a small real Fashion-MNIST budget.
+"""Trials per hour of the search with Ray (2 workers, 1 thread each) and with local worker
+processes (2, 1 thread each: what `execution: {mode: local, workers: 2}` runs, listening on
+nothing) against local execution (one training at a time, PyTorch using both cores), on a
+small real Fashion-MNIST budget.
 
-Both searches train the same networks (enqueued in the same order), so only the execution
-differs. They run in alternation, each round on fresh storage (local, then Ray), and the
-speed-up is taken within each round and reported as its median and spread over the rounds, so
-that drift of the machine falls on both. Ray starts once, before the rounds; its start-up is
-timed separately and excluded from the steady-state ratio.
+The searches train the same networks (enqueued in the same order), so only the execution
+differs. They run in alternation, each round on fresh storage (local, processes, then Ray),
+and the speed-ups are taken within each round and reported as their median and spread over the
+rounds, so that drift of the machine falls on all. Ray starts once, before the rounds; its
+start-up is timed separately and excluded from the steady-state ratio. The worker processes
+start with each training (their start-up is inside their time).
 
     python benchmarks/ray_speedup.py [--rounds 3] [--networks 6] [--epochs 2] [--subset 1.0]
 """
@@ -39,7 +42,8 @@ def space_for(mode: str, args, folder: Path) -> SearchSpace:
         "sampler": {"kind": "random", "seed": 0},
         "output_dir": str(folder / mode),
         "storage": f"sqlite:///{folder / mode}.db",
-        "execution": {"mode": mode, "workers": 2 if mode == "ray" else 1},
+        "execution": {"mode": "ray" if mode == "ray" else "local",
+                      "workers": 1 if mode == "local" else 2},
     }
     probe = SearchSpace.model_validate(base)
     networks = [dict(network.params)
@@ -63,7 +67,7 @@ def main() -> None:
     startup_s = time.perf_counter() - started
     try:
         with tempfile.TemporaryDirectory() as folder:
-            counter = iter(range(2 * args.rounds))
+            counter = iter(range(3 * args.rounds))
 
             def search(mode: str) -> Callable[[], None]:
                 def run() -> None:
@@ -72,12 +76,15 @@ def main() -> None:
                     run_search(space_for(mode, args, round_folder))
                 return run
 
-            samples = interleaved({"local": search("local"), "ray": search("ray")},
-                                  rounds=args.rounds, warmup=0)
+            samples = interleaved({"local": search("local"), "processes": search("processes"),
+                                   "ray": search("ray")}, rounds=args.rounds, warmup=0)
     finally:
         ray.shutdown()
 
     local_s, ray_s = samples.median("local"), samples.median("ray")
+    processes_s = samples.median("processes")
+    print(f"processes (2 workers): {args.networks} networks in {processes_s:.1f} s = "
+          f"{args.networks * 3600 / processes_s:.0f}/hour")
     print(f"local: {args.networks} networks in {local_s:.1f} s (median of {args.rounds}) = "
           f"{args.networks * 3600 / local_s:.0f}/hour")
     print(f"ray (2 workers): {args.networks} networks in {ray_s:.1f} s = "
@@ -86,6 +93,9 @@ def main() -> None:
     speedups = samples.ratios("local", "ray")
     print(f"ray speed-up per round: {spread(speedups)}")
     print(f"ray_speedup: {statistics.median(speedups):.3f}")
+    processes = samples.ratios("local", "processes")
+    print(f"processes speed-up per round: {spread(processes)}")
+    print(f"processes_speedup: {statistics.median(processes):.3f}")
 
 if __name__ == "__main__":
     main()

@@ -20,7 +20,7 @@ from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
-from codesign.config_io import unwritable_reason  # noqa: E402
+from codesign.outputs import unwritable_reason  # noqa: E402
 from codesign.present import design_words  # noqa: E402
 from hwmodel import SHARED, CostReport, component_label  # noqa: E402
 

@@ -8,6 +8,7 @@ line on stderr with exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from rich.text import Text
 
 from codesign import __version__
 from codesign.commands import COMMAND_MODULES
-from codesign.errors import UserError
+from codesign.errors import UserError, printable
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -48,15 +49,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
-    except UserError as exc:  # the message is the user's text: never read as markup
-        err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
+    except UserError as exc:  # the user's text: never read as markup, its controls escaped
+        _report(err, Text.assemble(("error:", "bold red"), " ", printable(exc)))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
+        _report(err, Text("interrupted", style="yellow"))
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `... | head` closed the pipe: stop quietly, as `cat` does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+
+
+def _report(err: Console, line: Text) -> None:
+    """One line on stderr; a terminal that went away (SIGHUP: a closed window) is not an
+    error of its own."""
+    with contextlib.suppress(OSError):
+        err.print(line, soft_wrap=True)
 
 
 if __name__ == "__main__":

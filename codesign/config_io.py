@@ -1,21 +1,20 @@
-"""Reading the user's documents (YAML specs, designs, exported designs) and writing results.
+"""Reading the user's documents (YAML specs, designs, exported designs).
 
 Every problem becomes a one-line `UserError` naming the file and the field: the commands
-never see a traceback of a malformed input.
+never see a traceback of a malformed input. Writing results is `codesign.outputs`.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pydantic
-import yaml
 
 from codesign.errors import UserError, format_validation_error
+from codesign.outputs import check_writable, unwritable_reason, write_json  # noqa: F401
 from hwmodel import HARDWARE_SECTION, HardwareDesign, design_from_document
+from hwmodel.strict_yaml import DocumentError, load_yaml, parse_yaml
 from trainer.config import TrainConfig
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -23,25 +22,20 @@ TRAINING_SECTION = "training"  # an exported design keeps its training config un
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file with `yaml.safe_load`; problems become one-line `UserError`s."""
-    path = Path(path)
+    """Parse a YAML file strictly (`hwmodel.strict_yaml`: a regular file of bounded size, safe
+    tags only, bounded nesting, no key given twice); problems become one-line `UserError`s."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, expected a YAML file") from None
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+        return load_yaml(path)
+    except DocumentError as exc:
+        raise UserError(str(exc)) from None
+
+
+def parse_yaml_value(text: str, source: str) -> Any:
+    """A YAML value typed on the command line (`--set KEY=VALUE`), read as strictly."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{path}: {where}invalid YAML ({problem})") from None
+        return parse_yaml(text, source)
+    except DocumentError as exc:
+        raise UserError(str(exc)) from None
 
 
 def validate(model: type[ModelT], data: Any, source: str | Path) -> ModelT:
@@ -81,6 +75,17 @@ def load_train_config(path: Path, overrides: dict | None = None) -> TrainConfig:
     return validate(TrainConfig, document, source)
 
 
+def check_fits(config: TrainConfig, source: str | Path, evaluation_only: bool = False) -> None:
+    """The run `config` describes fits this machine's memory and a week (`trainer.resources`):
+    checked before any work; one line naming the field otherwise."""
+    from trainer.resources import ResourceError, check_resources  # torch: only when needed
+
+    try:
+        check_resources(config, evaluation_only=evaluation_only)
+    except ResourceError as exc:
+        raise UserError(f"{source}: {exc}") from None
+
+
 def load_design(path: Path, technology: str | None = None) -> HardwareDesign:
     """Read DESIGN.yaml (or the `hardware` section of an exported design) and validate it.
 
@@ -114,39 +119,3 @@ def check_sections_agree(path: Path, design: HardwareDesign | None = None) -> No
     problem = disagreement(load_train_config(path), design or load_design(path))
     if problem:
         raise UserError(f"{path}: {problem}: the two sections describe different designs")
-
-
-def unwritable_reason(path: Path, folder: bool = False) -> str | None:
-    """Why `path` (a file, or a folder to create or fill) cannot be written, or None. Checks
-    without writing anything, so that a command refuses before its work, not after."""
-    if path.exists():
-        if folder != path.is_dir():
-            return "cannot write: it is a directory" if path.is_dir() else \
-                "cannot write: it is a file, not a folder"
-        access = os.W_OK | os.X_OK if folder else os.W_OK
-        return None if os.access(path, access) else "cannot write: permission denied"
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        return f"cannot write: {parent} is not a folder"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"cannot write in {parent}: permission denied"
-    return None
-
-
-def check_writable(path: Path | None, option: str, folder: bool = False) -> None:
-    """A one-line UserError naming the option if `path` cannot be written (None: not asked)."""
-    if path is None:
-        return
-    problem = unwritable_reason(path, folder)
-    if problem:
-        raise UserError(f"{option} {path}: {problem}")
-
-
-def write_json(path: Path, data: Any) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2) + "\n")
-    except OSError as exc:
-        raise UserError(f"{path}: cannot write ({exc.strerror})") from None

@@ -7,13 +7,32 @@ the field, never a traceback.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pydantic
 
 from hwmodel.technology import one_line
 
-__all__ = ["UserError", "describe_error", "format_validation_error", "one_line"]
+__all__ = ["UserError", "describe_error", "format_validation_error", "one_line", "printable"]
+
+# control, format (bidirectional overrides, zero-width), surrogate (undecodable bytes of a
+# file name) and line/paragraph separator characters: never sent to a terminal as they are
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def printable(value: object) -> str:
+    """`value` as text with every control or format character escaped as Python writes it
+    (`\\n`, `\\x1b`, `\\u202e`): a path, a name or a message echoed to a terminal can
+    neither break its line nor send an escape sequence. Every message the CLI prints goes
+    through here (`codesign.cli`, `codesign.present`)."""
+    text = str(value)
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(char) in _HIDDEN_CATEGORIES else char
+        for char in text)
 
 
 class UserError(Exception):

@@ -93,14 +93,21 @@ def export_document(
     }
 
 
-def copy_checkpoint(source: Path, destination: Path) -> str:
-    """The trained weights of `source` (a Lightning checkpoint) at `destination`, without the
-    optimizer state, loadable with `torch.load(weights_only=True)`; returns their sha256."""
+def read_weights(source: Path) -> dict[str, Any]:
+    """The trained weights of `source` (a Lightning checkpoint, loaded with
+    `torch.load(weights_only=True)`), without the optimizer state."""
     import torch
 
     checkpoint = torch.load(source, map_location="cpu", weights_only=True)
-    torch.save({key: checkpoint[key] for key in CHECKPOINT_KEYS if key in checkpoint},
-               destination)
+    return {key: checkpoint[key] for key in CHECKPOINT_KEYS if key in checkpoint}
+
+
+def write_weights(weights: dict[str, Any], destination: Path) -> str:
+    """Save `read_weights`' result at `destination`; returns the file's sha256. (Reading and
+    writing are separate steps so that an error names the file that failed.)"""
+    import torch
+
+    torch.save(weights, destination)
     return file_sha256(destination)
 
 

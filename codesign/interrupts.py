@@ -1,12 +1,12 @@
-"""Ctrl-C and SIGTERM during a search: one clean stop, never in the middle of a record.
+"""Ctrl-C, SIGTERM and SIGHUP during a search: one clean stop, never in the middle of a record.
 
-A search stops on Ctrl-C (SIGINT) or SIGTERM by raising `KeyboardInterrupt` in the main
-thread (`interruptible`); the driver then fails the trials it holds, so that none is left
-RUNNING. Some steps must not be cut in two (asking a trial and recording its first heartbeat;
-recording a trained network's design points and telling its trial): `held_interrupts` holds
-a signal back until the step is done. An interrupt is never lost: one raised where Python
-drops exceptions (a garbage-collection callback) is raised again at the driver's next safe
-point (`raise_if_interrupted`).
+A search stops on Ctrl-C (SIGINT), SIGTERM or SIGHUP (its terminal closed) by raising
+`KeyboardInterrupt` in the main thread (`interruptible`); the driver then fails the trials it
+holds, so that none is left RUNNING. Some steps must not be cut in two (asking a trial and
+recording its holder and first heartbeat; recording a trained network's design points and
+telling its trial): `held_interrupts` holds a signal back until the step is done. An
+interrupt is never lost: one raised where Python drops exceptions (a garbage-collection
+callback) is raised again at the driver's next safe point (`raise_if_interrupted`).
 
 Why handlers and not `pthread_sigmask`: a mask applies to one thread, and the kernel hands a
 process-directed signal to any thread that does not block it (the heartbeat thread, PyTorch's
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 _received: list[int] = []  # signals received while `interruptible` is open
@@ -55,8 +55,8 @@ def _quiet_unraisable(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """While the block runs, SIGINT and SIGTERM raise KeyboardInterrupt (SIGTERM too: a
-    clean stop, not a kill that leaves trials RUNNING until their heartbeats go stale), and
+    """While the block runs, SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt (SIGTERM and
+    SIGHUP too: a clean stop, not a kill that leaves trials RUNNING), and
     an interrupt that Python dropped is raised again by `raise_if_interrupted`."""
     if not _in_main_thread():
         yield
@@ -86,7 +86,8 @@ _holding = threading.Event()  # a held block is open in the main thread
 
 @contextlib.contextmanager
 def held_interrupts() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block is done, then reach their previous handlers.
+    """SIGINT, SIGTERM and SIGHUP wait until the block is done, then reach their previous
+    handlers.
 
     Outside the main thread (where Python never runs handlers) and inside another held block
     it does nothing. A signal held while the block raises is dropped: the block's own

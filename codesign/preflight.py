@@ -6,8 +6,9 @@ is spent. So before anything is written the search checks
 - the technology: the preset exists and validates;
 - the hardware: every hardware configuration of the space's smallest and largest networks is
   costed (geometry, tiles and N within the cost model's bounds, consistent choices);
-- the memory: the largest network's training must fit in this machine (a lower bound:
-  weights, gradients, Adam's two moments and one batch of activations, in float32);
+- the memory and time: each of those networks' trainings must fit in this machine, and take
+  less than a week (lower bounds from `trainer.resources`: training, and evaluation at every
+  N and bit-error rate of its design points with `budget.error_maps` maps);
 - the data: the dataset is found and every file is read and verified by content, with the
   readers training uses;
 - the output folder: it can be created and written.
@@ -16,19 +17,15 @@ Each problem is a `PreflightError` naming the field of the space it comes from.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import TypeAdapter
-
-from codesign.config_io import unwritable_reason
+from codesign.compose import weight_error_rates
 from codesign.design_space import Network
+from codesign.outputs import unwritable_reason
 from codesign.problem import Problem
-from hwmodel import Technology, TechnologyError, WorkloadSpec, load_technology
-
-FLOAT_BYTES = 4
-PER_WEIGHT_TENSORS = 4  # latent weight, gradient, Adam's first and second moments
-PER_ACTIVATION_TENSORS = 2  # a layer's pre-activation and its output, kept for backward
+from hwmodel import Technology, TechnologyError, load_technology
+from trainer.resources import ResourceError, check_resources, memory_needed
 
 
 class PreflightError(ValueError):
@@ -50,29 +47,31 @@ def check_technology(problem: Problem) -> Technology:
         raise PreflightError(f"hardware.technology: {exc}") from None
 
 
-def check_hardware(problem: Problem, technology: Technology, networks: list[Network]) -> None:
+def check_hardware(problem: Problem, technology: Technology,
+                   networks: list[Network]) -> dict[str, list[float]]:
+    """Cost every configuration of each network; returns the bit-error rates of each network's
+    design points (by network key), which its training is evaluated at."""
+    rates = {}
     for network in networks:
         try:
-            problem.hardware_points(network, technology)
+            points = problem.hardware_points(network, technology)
         except ValueError as exc:
             raise PreflightError(f"hardware: {exc} (network {network.key()})") from None
+        rates[network.key()] = weight_error_rates(points)
+    return rates
 
 
-def training_bytes(network: Network, problem: Problem) -> int:
-    """A lower bound of the memory one training of `network` needs (see the module doc)."""
-    spec = TypeAdapter(WorkloadSpec).validate_python(problem.recipe.workload_spec(network))
-    layers = spec.build().layers
-    weights = sum(layer.weights for layer in layers)
-    activations = sum(layer.output_values for layer in layers)
-    return FLOAT_BYTES * (PER_WEIGHT_TENSORS * weights
-                          + PER_ACTIVATION_TENSORS * problem.recipe.data.batch_size * activations)
+# The search space's field for each field of a training's config that makes it too large
+# (`model`: the fields that set a network's size, `_size_fields`).
+SPACE_FIELDS = {"data.batch_size": "data.batch_size", "input.eval_lengths":
+                "input.bitstream_lengths", "input.length": "input.train_lengths",
+                "weight_errors.maps": "budget.error_maps", "optim.epochs": "budget.epochs"}
 
 
-def physical_memory_bytes() -> int | None:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # not a POSIX system that says
-        return None
+def training_bytes(network: Network, problem: Problem, rates: Sequence[float] = ()) -> int:
+    """A lower bound of the memory one training of `network` needs (`trainer.resources`), its
+    evaluation at the bit-error rates `rates` included."""
+    return memory_needed(problem.train_config(network, problem.output_dir, rates))[0]
 
 
 def _size_fields(problem: Problem) -> str:
@@ -83,31 +82,39 @@ def _size_fields(problem: Problem) -> str:
 
 
 def check_memory(problem: Problem, networks: list[Network], concurrent: int = 1,
-                 available: int | None = None) -> None:
-    """The largest network, `concurrent` times (Ray workers on this machine), must fit."""
-    available = physical_memory_bytes() if available is None else available
-    if available is None or not networks:
-        return
-    largest = max(networks, key=lambda network: training_bytes(network, problem))
-    needed = concurrent * training_bytes(largest, problem)
-    if needed > available:
-        times = f"{concurrent} trainings at once x " if concurrent > 1 else ""
-        raise PreflightError(
-            f"{_size_fields(problem)}: the largest network ({largest.key()}) needs at least "
-            f"{times}{training_bytes(largest, problem) / 2**30:,.1f} GiB to train "
-            f"(data.batch_size {problem.recipe.data.batch_size}); this machine has "
-            f"{available / 2**30:,.1f} GiB")
+                 available: int | None = None, rates: dict[str, list[float]] | None = None,
+                 memory: bool = True) -> None:
+    """Every network's training (evaluated at its design points' bit-error `rates`, by
+    network key), `concurrent` at once (local workers), must fit this machine (`memory`: they
+    run here) and take less than `trainer.resources.MAX_RUN_S`."""
+    rates = rates or {}
+    trainings = [(network, problem.train_config(network, problem.output_dir,
+                                                rates.get(network.key(), ())))
+                 for network in networks]
+    trainings.sort(key=lambda item: -memory_needed(item[1])[0])  # the largest named first
+    for network, config in trainings:
+        try:
+            check_resources(config, concurrent=concurrent, available_bytes=available,
+                            memory=memory)
+        except ResourceError as exc:
+            field, _, why = str(exc).partition(": ")
+            raise PreflightError(f"{SPACE_FIELDS.get(field) or _size_fields(problem)}: "
+                                 f"network {network.key()}: {why}") from None
 
 
 def check_data(problem: Problem) -> None:
     """Find the dataset and verify every file by content (what each training would read)."""
     from trainer.data import DatasetError, load_dataset
+    from trainer.data.splits import validation_split_problem
 
     data = problem.recipe.data
     try:
-        load_dataset(data.dataset, data.root, data.download)
+        dataset = load_dataset(data.dataset, data.root, data.download)
     except DatasetError as exc:
         raise PreflightError(f"data: {exc}") from None
+    split_problem = validation_split_problem(dataset.train_labels, data.val_fraction)
+    if split_problem:
+        raise PreflightError(f"data.{split_problem}")
 
 
 def check_output_dir(problem: Problem) -> None:
@@ -122,9 +129,8 @@ def preflight(problem: Problem, concurrent_trainings: int = 1, memory: bool = Tr
     trainings run on this machine, `concurrent_trainings` at once."""
     technology = check_technology(problem)
     networks = extreme_networks(problem)
-    check_hardware(problem, technology, networks)
-    if memory:
-        check_memory(problem, networks, concurrent_trainings)
+    rates = check_hardware(problem, technology, networks)
+    check_memory(problem, networks, concurrent_trainings, rates=rates, memory=memory)
     check_output_dir(problem)
     if data:
         check_data(problem)

@@ -2,7 +2,9 @@
 
 Commands parse, call the libraries, and hand the results to these functions. Tables are built
 for a terminal of any width: columns fold rather than cut, and the number formats come from
-the objective table (`codesign.objectives`).
+the objective table (`codesign.objectives`). Whatever comes from outside the program (a path, a
+name, a storage URL, a stored error) is shown through `shown` (markup) or `printable` (plain
+text): its control characters escaped, its brackets never read as markup.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from codesign.errors import printable
 from codesign.objectives import ACCURACY, hardware_objectives
 from codesign.problem import Problem
 from hwmodel import (
@@ -30,6 +33,12 @@ from hwmodel import (
     component_label,
 )
 from trainer.config import InputMode
+
+
+def shown(value: Any) -> str:
+    """`value` for a string that rich reads as markup: control characters escaped
+    (`codesign.errors.printable`), and `[` never starting a style."""
+    return escape(printable(value))
 
 
 def console(stderr: bool = False) -> Console:
@@ -46,8 +55,9 @@ def show(out: Console, items: Iterable[RenderableType]) -> None:
 
 
 def verbatim(text: str) -> Text:
-    """Lines printed as they are: a wrapped command line cannot be copied."""
-    return Text(text, no_wrap=True)
+    """Lines printed as they are (control characters escaped): a wrapped command line cannot
+    be copied."""
+    return Text("\n".join(printable(line) for line in text.split("\n")), no_wrap=True)
 
 
 MAX_UNBROKEN_WORD = 10  # longer words may be broken to fit 80 columns; shorter ones never
@@ -70,7 +80,7 @@ def table(title: str | None, columns: Sequence[tuple[str, str]],
         result.add_column(name, justify=justify, overflow="fold",  # type: ignore[arg-type]
                           min_width=min(widest, MAX_UNBROKEN_WORD) or None)
     for row in rows:
-        result.add_row(*row)
+        result.add_row(*(shown(cell) for cell in row))
     return result
 
 
@@ -100,9 +110,10 @@ def front_table(trials: Iterable, problem: Problem, title: str,
                *[(o.heading, "right") for o in costs]]
     rows = []
     for trial in list(trials)[:limit]:
-        shown = problem.design_space.describe(trial.params)
-        rows.append([str(trial.number), shown["network"], shown["input"], shown["hardware"],
-                     shown["N"], ACCURACY.format(ACCURACY.value(trial.user_attrs)),
+        described = problem.design_space.describe(trial.params)
+        rows.append([str(trial.number), described["network"], described["input"],
+                     described["hardware"], described["N"],
+                     ACCURACY.format(ACCURACY.value(trial.user_attrs)),
                      ACCURACY.format(trial.user_attrs["test_accuracy"]),
                      *[o.format(o.value(trial.user_attrs)) for o in costs]])
     return table(title, columns, rows)
@@ -135,14 +146,14 @@ def print_json(data: Any) -> None:
 def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem,
                   top: int) -> list[RenderableType]:
     networks = progress["networks"]
-    counts = (f"study [bold]{escape(progress['study'])}[/]: {progress['networks_counted']}/"
+    counts = (f"study [bold]{shown(progress['study'])}[/]: {progress['networks_counted']}/"
               f"{progress['budget']} networks ({networks['trained']} trained, "
               f"{networks['failed']} failed, {networks['rejected_by_budgets']} rejected by "
               f"budgets, {networks['running']} running, {networks['interrupted']} "
               f"interrupted); {progress['design_points']} design points")
     for failure in progress["failures"]:
         counts += (f"\n  network #{failure['network_trial']} failed: "
-                   f"{escape(str(failure['error']))}")
+                   f"{shown(failure['error'])}")
     parts: list[RenderableType] = [counts]
     if front:
         best = front[0].user_attrs
@@ -155,8 +166,8 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
 def pareto_report(problem: Problem, front: Sequence, top: int | None,
                   history: Sequence[tuple[int, float]], files: Sequence) -> list[RenderableType]:
     parts: list[RenderableType] = [
-        front_table(front, problem, f"{problem.name}: Pareto front ({len(front)} designs)",
-                    limit=top)]
+        front_table(front, problem,
+                    f"{shown(problem.name)}: Pareto front ({len(front)} designs)", limit=top)]
     if history:
         parts.append(f"hypervolume after {history[-1][0]} training runs: {history[-1][1]:.4f} "
                      "(objectives normalised: 1 - accuracy, cost / largest cost in the space)")
@@ -173,11 +184,12 @@ def exported(design_trial: int, document: Mapping[str, Any], path, missing_check
     metrics = document["metrics"]
     costs = [f"{o.format(metrics[o.attribute])} {o.unit}" for o in hardware_objectives()
              if o.attribute in metrics]
-    line = (f"design trial {design_trial} -> {path}: val {percent(metrics['val_accuracy'])}, "
-            f"test {percent(metrics['test_accuracy'])}, " + ", ".join(costs))
+    line = (f"design trial {design_trial} -> {shown(path)}: val "
+            f"{percent(metrics['val_accuracy'])}, test {percent(metrics['test_accuracy'])}, "
+            + ", ".join(costs))
     if document["checkpoint"]:
-        return line + f"\nweights -> {document['checkpoint']} (beside it)"
-    return line + (f"\n[yellow]note:[/] no weights exported: {missing_checkpoint} is gone "
+        return line + f"\nweights -> {shown(document['checkpoint'])} (beside it)"
+    return line + (f"\n[yellow]note:[/] no weights exported: {shown(missing_checkpoint)} is gone "
                    "(`train` retrains the design; `evaluate` needs the weights)")
 
 
@@ -202,6 +214,30 @@ def network_label(network_trial: int, ordinal: int, budget: int) -> str:
     return f"network {ordinal}/{budget} (trial #{network_trial})"
 
 
+def search_opening(name: str, storage: str) -> str:
+    return f"study [bold]{shown(name)}[/] in {shown(storage)}"
+
+
+def local_ray_exposure(auth_mode: str | None) -> str:
+    """What `search --expose` opens with a local Ray (measured with `ss -ltnp`, Ray 2.60)."""
+    guard = ("[bold red]with no authentication (RAY_AUTH_MODE=disabled): anyone who can reach "
+             "this machine can run code in it[/]" if (auth_mode or "").lower() == "disabled"
+             else "guarded by Ray's token authentication")
+    return ("[yellow]exposed:[/] the local Ray's servers (GCS, raylet, object manager, "
+            "workers, dashboard agent, runtime-env agent) listen on every network interface "
+            f"of this machine, {guard}")
+
+
+def dashboard_serving(storage: str, host: str, port: int, exposed: bool) -> str:
+    line = (f"optuna-dashboard on {shown(storage)}: http://{shown(host)}:{port}/ "
+            "(Ctrl-C stops)")
+    if not exposed:
+        return line
+    return line + (f"\n[yellow]exposed:[/] anyone who can reach this machine on port {port} "
+                   "can read every study in this storage and change it (notes, trial states, "
+                   "delete studies): optuna-dashboard has no authentication")
+
+
 def search_progress_note(front: Mapping[str, float], eta_s: float | None) -> str:
     size = int(front.get("front_size", 0))
     parts = [f"front {size} designs, HV {front.get('hypervolume', 0.0):.4f}"] if size else []
@@ -220,7 +256,7 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
                 f"{data['design_points']} designs; front {data['front_size']}, "
                 f"HV {data['hypervolume']:.4f}")
     if event.kind == "failed":
-        return f"[red]{label} failed{took}:[/] {escape(event.message)}"
+        return f"[red]{label} failed{took}:[/] {shown(event.message)}"
     return (f"{label} rejected before training: no hardware configuration fits the "
             "budgets")
 
@@ -260,7 +296,8 @@ def design_words(report: CostReport) -> tuple[str, str]:
 
 def hw_report(report: CostReport) -> list[RenderableType]:
     encoding, hardware = design_words(report)
-    header = f"[bold]{report.workload}[/] on [bold]{report.technology}[/]: {encoding}; {hardware}"
+    header = (f"[bold]{shown(report.workload)}[/] on [bold]{shown(report.technology)}[/]: "
+              f"{shown(encoding)}; {shown(hardware)}")
 
     totals = table("Totals (per inference)", [("quantity", "left"), ("value", "right")],
                    show_header=False)
@@ -384,7 +421,7 @@ def rtl_table(rows: list[dict], node_nm: float, synthesized: bool) -> Table:
 def accuracy_table(config, accuracy: Mapping[int, float]) -> Table:
     """Test accuracy at each N (one row, N "-", without SC)."""
     sc = config.input.mode == InputMode.SC
-    return table(f"{config.name}: test accuracy ({config.data.dataset})",
+    return table(f"{shown(config.name)}: test accuracy ({config.data.dataset})",
                  [("N", "right"), ("test accuracy", "right")],
                  [(str(length) if sc else "-", percent(value))
                   for length, value in accuracy.items()])
@@ -411,7 +448,7 @@ def train_result(config, result) -> list[RenderableType]:
     parts: list[RenderableType] = [accuracy]
     if result.test_error_sweep is not None:
         parts.append(error_sweep(result.test_error_sweep, sc))
-    return [*parts, summary, f"checkpoint: {result.checkpoint_path}"]
+    return [*parts, summary, f"checkpoint: {shown(result.checkpoint_path)}"]
 
 
 def error_sweep(sweep, sc: bool) -> Table:

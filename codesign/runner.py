@@ -59,6 +59,20 @@ def train_network(
     }
 
 
+def is_shared_cause(exc: BaseException) -> bool:
+    """Errors that say nothing about the network: the data (missing, corrupt), the
+    configuration every training gets, the machine (a file that cannot be written, a package
+    that cannot be imported, a missing GPU). Every other network would fail the same way."""
+    import pydantic
+
+    from trainer.data import DatasetError
+    from trainer.device import AcceleratorUnavailable
+
+    shared = (DatasetError, OSError, ImportError, pydantic.ValidationError,
+              AcceleratorUnavailable)
+    return isinstance(exc, shared)
+
+
 def _ray_placement() -> dict[str, Any]:
     """The Ray node and the GPUs Ray gave this training (none outside a Ray worker)."""
     try:

@@ -9,7 +9,9 @@ The driver owns the Optuna storage. For each network the sampler proposes it
 A failed training is a failed trial with its error; failures that share a cause (the data,
 the configuration, the machine) stop the search without costing budget (`SearchHalted`). An
 interruption fails the trials in flight (they are retried on resume) and leaves none RUNNING
-(`codesign.interrupts`).
+(`codesign.interrupts`). A trial left RUNNING by a driver that died is failed as soon as a rerun
+sees its driver gone (`codesign.liveness`) and trained again; the study's files go in its own
+folder (`codesign.study_folder`), written whole or not at all (`codesign.outputs`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from codesign.compose import HardwarePoint, weight_error_rates
 from codesign.dashboard_view import annotate_training_run, record_constraints
 from codesign.design_space import Network
-from codesign.execution import Executor, Finished, LocalExecutor, RayExecutor
+from codesign.execution import (
+    Executor,
+    Finished,
+    LocalExecutor,
+    ProcessExecutor,
+    RayExecutor,
+)
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
+from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
+from codesign.outputs import replacing
 from codesign.pareto import RunningFront, cost_scales, pareto_front
 from codesign.problem import Problem, compile_problem
 from codesign.space import Budget, Execution, SearchSpace
@@ -49,6 +60,12 @@ from codesign.study import (
     open_studies,
     representative_point,
     write_design_table,
+)
+from codesign.study_folder import (
+    check_study_folder,
+    claim_study_folder,
+    inside_study_folder,
+    study_folder,
 )
 from hwmodel import load_technology
 from trainer.device import resolve_accelerator
@@ -90,12 +107,16 @@ class _InFlight:
     ordinal: int  # which network of the budget this is (1 = the first)
 
 
-HEARTBEAT_ATTR = "heartbeat_at"  # wall-clock time of a trial's last beat (every storage)
-
-
 def _beat(trial: Trial) -> None:
     """A liveness record: the trial's driver is alive at this wall-clock time."""
     trial.set_user_attr(HEARTBEAT_ATTR, time.time())
+
+
+def _hold(trial: Trial) -> None:
+    """Record this driver as the trial's holder (so that a rerun on this machine knows at once
+    when it died: `codesign.liveness`), and its first beat."""
+    trial.set_user_attr(HOLDER_ATTR, holder_record())
+    _beat(trial)
 
 
 class _Heartbeat(threading.Thread):
@@ -112,14 +133,39 @@ class _Heartbeat(threading.Thread):
                     _beat(trial)
 
 
-def _fail_stale_trials(networks: optuna.Study) -> None:
-    """Fail the RUNNING trials of drivers that stopped beating (killed, crashed); a trial with
-    no beat at all counts from its start."""
-    now = time.time()
+def _fail_stale_trials(networks: optuna.Study, storage: BaseStorage) -> None:
+    """Fail the RUNNING trials of drivers that are gone: dead on this machine (at once), or
+    silent for the grace period (killed, crashed, on any machine); a trial with no beat at
+    all counts from its start. Their networks are trained again (`_retry_unfinished`)."""
+    study_id = storage.get_study_id_from_name(networks.study_name)
     for trial in networks.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        last = trial.user_attrs.get(HEARTBEAT_ATTR, trial.datetime_start.timestamp())
-        if now - last > GRACE_PERIOD_S:
-            networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+        if is_stale(trial.user_attrs, trial.datetime_start.timestamp(), GRACE_PERIOD_S):
+            trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                storage.set_trial_user_attr(trial_id, "outcome", "abandoned")
+                networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+
+
+UNFINISHED_OUTCOMES = ("interrupted", "aborted", "abandoned")  # retried on the next run
+
+
+def _retry_unfinished(networks: optuna.Study, budget: int) -> None:
+    """Ask again first for the networks whose training was cut short (Ctrl-C, a crash, a dead
+    driver), so that a rerun trains them rather than counting on the sampler to propose them
+    again (with fewer networks in the space than the budget it might never). Each network
+    once, only while the budget has room, and never one another trial holds or has trained."""
+    trials = networks.get_trials(deepcopy=False)
+    pending = [t.system_attrs.get("fixed_params") for t in trials if t.state == TrialState.WAITING]
+    room, seen = budget - attempts(networks), set()
+    for trial in trials:
+        key = trial.user_attrs.get("network_key")
+        if (room <= 0 or trial.state != TrialState.FAIL or key is None or key in seen
+                or trial.user_attrs.get("outcome") not in UNFINISHED_OUTCOMES):
+            continue
+        seen.add(key)
+        if competing_claim(networks, key, trial.number) is None and trial.params not in pending:
+            networks.enqueue_trial(trial.params)
+            room -= 1
 
 
 def make_executor(
@@ -130,6 +176,8 @@ def make_executor(
         return RayExecutor(execution.workers, ray_address or execution.ray_address,
                            execution.accelerator, execution.gpus_per_training)
     resolve_accelerator(execution.accelerator)
+    if execution.workers > 1:  # parallel on this machine, with nothing listening
+        return ProcessExecutor(execution.workers, execution.accelerator)
 
     def reporter(trial_number: int):
         def report(epoch: int, epochs: int, batch: int, batches: int) -> None:
@@ -184,12 +232,14 @@ def run_search(
     """Run (or resume) the search described by `space` (a space, compiled here, or its
     problem) until its budget is spent.
 
-    Ctrl-C and SIGTERM raise KeyboardInterrupt after the trials this driver holds are failed
+    Ctrl-C, SIGTERM and SIGHUP raise KeyboardInterrupt after the trials this driver holds are failed
     (none is left RUNNING); trainings failing for a shared reason raise `SearchHalted`.
     """
     problem = space if isinstance(space, Problem) else compile_problem(space)
+    url = storage_url or problem.storage_url
+    check_study_folder(problem.output_dir, problem.name, url)  # another study's files: refused
     with interruptible():
-        return _Driver(problem, storage_url or problem.storage_url, ray_address, on_event).run()
+        return _Driver(problem, url, ray_address, on_event).run()
 
 
 class _Driver:
@@ -211,14 +261,18 @@ class _Driver:
         self.duplicates = 0  # proposals of trained networks in a row
 
     def _open(self) -> None:
-        """The storage, both studies (stale trials failed), and the front so far."""
+        """The storage, both studies, the study's folder claimed, the trials of dead drivers
+        failed and their networks asked again first, and the front so far."""
+        problem = self.problem
         try:
             self.storage = open_storage(self.url)
-            self.designs, self.networks = open_studies(self.problem, self.storage)
-            _fail_stale_trials(self.networks)
+            self.designs, self.networks = open_studies(problem, self.storage)
+            claim_study_folder(problem.output_dir, problem.name, self.url)
+            _fail_stale_trials(self.networks, self.storage)
             if not self.networks.trials:
-                for params in self.problem.initial_networks:
+                for params in problem.initial_networks:
                     self.networks.enqueue_trial(dict(params))
+            _retry_unfinished(self.networks, problem.budget.trials)
             self.front = RunningFront(self.problem.goals.searched,
                                       cost_scales(self.problem, self.technology),
                                       pareto_front(self.designs))
@@ -263,7 +317,7 @@ class _Driver:
                 # another driver (or a dead one) holds trainings that count against the
                 # budget: wait until they finish or their heartbeats stop, then re-plan
                 time.sleep(HEARTBEAT_INTERVAL_S)
-                _fail_stale_trials(self.networks)
+                _fail_stale_trials(self.networks, self.storage)
                 continue
             for finished in self.executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
                 self._finish(finished)
@@ -286,7 +340,7 @@ class _Driver:
         another trial holds is answered as a duplicate (None)."""
         with held_interrupts():  # a trial exists only with its beat and its holder
             trial = self.networks.ask()
-            _beat(trial)
+            _hold(trial)
             self.live[trial.number] = trial
         network = self.problem.design_space.suggest_network(trial)
         key = network.key()
@@ -308,9 +362,8 @@ class _Driver:
             self.on_event(SearchEvent("rejected", trial.number, network.key(), data={
                 "ordinal": ordinal, "spent": self._spent()}))
             return
-        folder = Path(self.problem.output_dir).resolve() / self.problem.name / "networks"
-        config = self.problem.train_config(network, str(folder / f"{trial.number:04d}"),
-                                           weight_error_rates(points))
+        folder = network_folder(self.problem.output_dir, self.problem.name, trial.number)
+        config = self.problem.train_config(network, str(folder), weight_error_rates(points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         self.executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
         self.in_flight[trial.number] = _InFlight(trial, network, points, ordinal)
@@ -343,8 +396,10 @@ class _Driver:
         (the dashboard's notes come last: a crash before them loses only notes)."""
         problem, trial = self.problem, entry.trial
         table = design_table_path(problem.name, trial.number)
-        write_design_table(Path(problem.output_dir) / table, entry.network, entry.points,
-                           result)
+        destination = inside_study_folder(study_folder(problem.output_dir, problem.name),
+                                          Path(problem.output_dir) / table)
+        with replacing(destination) as temporary:  # a full disk leaves no partial table
+            write_design_table(temporary, entry.network, entry.points, result)
         kept = network_front(problem, entry.points, result)
         trials = design_trials(problem, entry.network, kept, result, trial.number,
                                started=trial.datetime_start)
@@ -416,6 +471,13 @@ def _stop_reason(budget: Budget, counted: int, deadline: float | None,
 def design_table_path(name: str, network_trial: int) -> Path:
     """Where a network's full table of design points is written (relative to output_dir)."""
     return Path(name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
+
+
+def network_folder(output_dir: str, name: str, network_trial: int) -> Path:
+    """Where a network's checkpoints and logs go (absolute: Ray workers write there too),
+    checked to lie in the study's folder."""
+    folder = study_folder(Path(output_dir).resolve(), name)
+    return inside_study_folder(folder, folder / "networks" / f"{network_trial:04d}")
 
 
 def _fail_held(networks, live: dict[int, Trial], reason: str) -> None:

@@ -40,7 +40,15 @@ from hwmodel.architecture import (
     MAX_TILES,
     MIN_READ_VOLTAGE_MV,
 )
-from trainer.config import Accelerator, InputMode, MergePoint, Precision, TrainingMode
+from trainer.config import (
+    Accelerator,
+    FileName,
+    InputMode,
+    MergePoint,
+    Precision,
+    Seed,
+    TrainingMode,
+)
 
 
 class StrictModel(BaseModel):
@@ -201,7 +209,7 @@ class InputSpace(StrictModel):
                     f"1..{MAX_BITSTREAM_LENGTH}",
     )
     sng_sharing: PositiveInt = 1
-    sng_seed: int = Field(0, ge=0)
+    sng_seed: Seed = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -299,7 +307,7 @@ class Budget(StrictModel):
 
 class SamplerSpec(StrictModel):
     kind: Literal["nsga2", "tpe", "gp", "random"] = "nsga2"
-    seed: int = Field(0, ge=0)
+    seed: Seed = 0
     population_size: int = Field(8, ge=2, description="NSGA-II population")
 
 
@@ -308,7 +316,9 @@ class Execution(StrictModel):
     with other settings (on a GPU machine, say)."""
 
     mode: Literal["local", "ray"] = "local"
-    workers: PositiveInt = Field(1, description="trainings in flight at once (ray)")
+    workers: PositiveInt = Field(
+        1, description="trainings at once: worker processes of this machine (local, nothing "
+                       "listens) or Ray tasks (ray)")
     ray_address: str | None = Field(None, description="join this Ray cluster (else start one)")
     accelerator: Accelerator = Field(
         "cpu", description="cpu, gpu (an error where there is none) or auto (a GPU if any)"
@@ -337,8 +347,8 @@ def default_storage_url(name: str, output_dir: str | Path = DEFAULT_RUNS_DIR) ->
 
 
 class SearchSpace(StrictModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="study name")
-    seed: int = Field(0, ge=0, description="training seed of every network")
+    name: FileName = Field(description="study name (names its folder under output_dir)")
+    seed: Seed = Field(0, description="training seed of every network")
     data: DataSpace = DataSpace()
     model: ModelSpace = MLPSpace()
     input: InputSpace = InputSpace()

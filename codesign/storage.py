@@ -4,14 +4,21 @@ SQLite by default (`sqlite:///runs/<name>.db`), any SQLAlchemy URL Optuna accept
 (`postgresql://...`), or `journal:PATH` for Optuna's journal file on a shared filesystem.
 Every storage keeps the drivers' heartbeats, so trials of a killed driver are failed on the next
 run (`codesign.search`).
+
+A storage that cannot outlive the process (`sqlite://`, `sqlite:///:memory:`, an SQLite URI in
+`mode=memory`) is refused before any work: a search would train its whole budget into it and
+lose it. Every connection to a database server has a timeout (`CONNECT_TIMEOUT_S`, and TCP
+keepalives on an open connection), so a server that accepts and never answers is one line,
+not a hang (docs/safety.md).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
@@ -30,6 +37,72 @@ class StorageError(Exception):
     """The storage URL cannot be opened: one line naming the URL and why."""
 
 
+# Seconds to establish a connection to a database server (the environment may change it).
+CONNECT_TIMEOUT_S = float(os.environ.get("CODESIGN_CONNECT_TIMEOUT_S", 10))
+KEEPALIVE_IDLE_S = 30  # an open connection whose peer went silent is found dead within ~1 min
+
+
+def _sqlalchemy_url(url: str):
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        shown = re.sub(r"//[^/@]*@", "//***@", url)  # what may be a password, unparsed
+        raise StorageError(f"storage {shown}: not a storage URL ({_first_line(exc)})") from None
+
+
+def _in_memory(parsed) -> bool:
+    database = parsed.database or ""
+    return (database in ("", ":memory:") or database.startswith("file::memory:")
+            or parsed.query.get("mode") == "memory")
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be printed: a password in it replaced by ***."""
+    if url.startswith(JOURNAL_PREFIX):
+        return url
+    try:
+        parsed = _sqlalchemy_url(url)
+    except StorageError:
+        return re.sub(r"//[^/@]*@", "//***@", url)
+    return url if parsed.password is None else parsed.render_as_string(hide_password=True)
+
+
+def check_storage_url(url: str) -> None:
+    """Refuse, without connecting, a URL that is not one or whose data would not persist."""
+    if url.startswith(JOURNAL_PREFIX):
+        if not url[len(JOURNAL_PREFIX):]:
+            raise StorageError(f"storage {url}: give the journal file's path (journal:PATH)")
+        return
+    parsed = _sqlalchemy_url(url)
+    try:
+        parsed.get_dialect()  # a scheme SQLAlchemy knows (the driver itself loads on connect)
+    except Exception as exc:  # NoSuchModuleError, or a dialect's own import error
+        raise StorageError(f"storage {redacted(url)}: unknown kind of storage "
+                           f"({_first_line(exc)})") from None
+    if parsed.get_backend_name() == "sqlite" and _in_memory(parsed):
+        raise StorageError(f"storage {redacted(url)}: an in-memory database, lost when the process "
+                           "ends (the study would be gone); give a file, e.g. "
+                           "sqlite:///runs/NAME.db")
+
+
+def storage_locator(url: str) -> str:
+    """One spelling of the storage a URL reaches, for telling studies apart: an SQLite or
+    journal file by its absolute path (links resolved), a server by backend, user, host, port
+    and database (no password, no driver, no options)."""
+    if url.startswith(JOURNAL_PREFIX):
+        return JOURNAL_PREFIX + str(Path(url[len(JOURNAL_PREFIX):]).resolve())
+    parsed = _sqlalchemy_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite:///{Path(parsed.database or '').resolve()}"
+    user = f"{parsed.username}@" if parsed.username else ""
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{backend}://{user}{parsed.host or ''}{port}/{parsed.database or ''}"
+
+
 StorageMode = Literal["create", "existing", "read_only"]
 SQLITE_PREFIX = "sqlite:///"
 
@@ -39,6 +112,7 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
     `existing`: a file storage must exist, nothing is created (the dashboard); `read_only`:
     besides, SQLite is opened read-only, so that nothing can be written (status, pareto,
     export: an empty or foreign SQLite file is refused, not given Optuna's tables)."""
+    check_storage_url(url)
     try:
         if url.startswith(JOURNAL_PREFIX):
             path = Path(url[len(JOURNAL_PREFIX) :])
@@ -62,11 +136,11 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
     except StorageError:
         raise
     except (OSError, ValueError, ImportError, optuna.exceptions.OptunaError) as exc:
-        raise StorageError(f"storage {url}: {_first_line(exc)}") from None
+        raise StorageError(f"storage {redacted(url)}: {_first_line(exc)}") from None
     except Exception as exc:  # SQLAlchemy's connection errors, whatever the driver
         why = ("not an Optuna storage, and opened read-only" if mode == "read_only"
                and "readonly database" in str(exc) else _first_line(exc))
-        raise StorageError(f"storage {url}: cannot open ({why})") from None
+        raise StorageError(f"storage {redacted(url)}: cannot open ({why})") from None
 
 
 SCHEMA_RACE_RETRIES = 5
@@ -101,16 +175,31 @@ def storage_failure(url: str, exc: BaseException) -> StorageError:
     while root.__cause__ is not None:
         root = root.__cause__
     return StorageError(
-        f"storage {url}: writing failed ({_first_line(root)}); "
+        f"storage {redacted(url)}: writing failed ({_first_line(root)}); "
         "everything recorded before this point is kept"
     )
+
+
+def _connect_timeouts(driver: str) -> dict[str, Any]:
+    """What bounds a connection's waits, by database driver (none known: nothing added)."""
+    seconds = CONNECT_TIMEOUT_S
+    libpq = {"connect_timeout": max(1, round(seconds)), "keepalives": 1,
+             "keepalives_idle": KEEPALIVE_IDLE_S, "keepalives_interval": 10,
+             "keepalives_count": 3}
+    return {"psycopg2": libpq, "psycopg": libpq, "pg8000": {"timeout": seconds},
+            "pymysql": {"connect_timeout": seconds},
+            "mysqldb": {"connect_timeout": max(1, round(seconds))}}.get(driver, {})
 
 
 def _engine_kwargs(url: str) -> dict:
     if url.startswith("sqlite"):
         # several processes (driver, dashboard, a second search) may share the file
         return {"connect_args": {"timeout": 60}}
-    return {"pool_pre_ping": True}
+    parsed = _sqlalchemy_url(url)  # the URL's own options win over these defaults
+    timeouts = _connect_timeouts(parsed.get_driver_name())
+    return {"pool_pre_ping": True,
+            "connect_args": {name: value for name, value in timeouts.items()
+                             if name not in parsed.query}}
 
 
 def _first_line(exc: BaseException) -> str:

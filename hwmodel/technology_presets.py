@@ -6,8 +6,8 @@ from importlib import resources
 from pathlib import Path
 
 import pydantic
-import yaml
 
+from hwmodel.strict_yaml import DocumentError, load_yaml
 from hwmodel.technology import Technology, one_line
 
 DEFAULT_PRESET = "stt_mram_28nm"
@@ -58,10 +58,10 @@ def load_technology(
 ) -> Technology:
     """Load and validate a technology; errors name the file and the field in one line."""
     path = resolve_technology_path(ref, base_dir)
-    try:  # libyaml's safe loader where it is built: the same documents, 10x faster
-        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise TechnologyError(f"{path}: invalid YAML ({exc})") from None
+    try:
+        data = load_yaml(path)  # strictly: a key given twice is an error, not the last one
+    except DocumentError as exc:
+        raise TechnologyError(str(exc)) from None
     if not isinstance(data, dict):
         raise TechnologyError(f"{path}: expected a mapping of keys at the top level")
     try:

@@ -1,3 +1,4 @@
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,24 @@ def write_space(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """`tmpfs("64k")` mounts a small filesystem (full disks, read-only remounts) and returns
+    its folder; skipped where mounting needs root and there is none. Unmounted afterwards."""
+    mounted = []
+
+    def mount(size: str) -> Path:
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(point)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (needs root)")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)

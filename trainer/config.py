@@ -6,16 +6,48 @@ network. Unknown keys are errors (a misspelt key must never be silently ignored)
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 from trainer.lfsr import DEFAULT_TAPS
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+MAX_NAME_LENGTH = 100  # a name becomes a file or folder name (255 bytes at most on Linux)
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _file_name(value: str) -> str:
+    """A name that becomes one file or folder name and nothing else: no separator, no `..`,
+    not absolute, not hidden, no control character, not an option (`-x`)."""
+    if not value or len(value) > MAX_NAME_LENGTH or not _FILE_NAME.fullmatch(value):
+        raise ValueError(f"must be a file name of 1..{MAX_NAME_LENGTH} letters, digits, _ . "
+                         "and -, not starting with . or - (it names a folder)")
+    return value
+
+
+# A run's or a study's name: it names the folder its files go in, so it can never point
+# elsewhere (`training.name: ../../x`, `/abs`, `..`).
+FileName = Annotated[str, AfterValidator(_file_name)]
+
+# Seeds are at most 32 bits: numpy's and Lightning's seeding refuse larger ones, and they must
+# be refused when the document is read, not after a study or a run exists.
+MAX_SEED = 2**32 - 1
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
 
 class SNGKind(StrEnum):
@@ -56,7 +88,7 @@ class SNGConfig(StrictModel):
     """Which stochastic number generator feeds the comparators, with everything that fixes it."""
 
     kind: SNGKind = SNGKind.IDEAL
-    seed: int = Field(0, ge=0, description="seeds LFSR start states, Sobol scrambling, wiring")
+    seed: Seed = Field(0, description="seeds LFSR start states, Sobol scrambling, wiring")
     sharing: PositiveInt = Field(1, description="pixels that share one generator")
     bits: int = Field(8, ge=1, le=16, description="comparator width: bits of each number")
     width: int = Field(16, ge=3, le=32, description="LFSR register width")
@@ -195,7 +227,7 @@ class WeightErrorConfig(StrictModel):
         None, description="also evaluate with weights flipped at each of these rates"
     )
     maps: PositiveInt = Field(3, description="independent error maps per evaluated rate")
-    seed: int = Field(0, ge=0, description="seeds the evaluation's error maps")
+    seed: Seed = Field(0, description="seeds the evaluation's error maps")
     percentile: float = Field(
         DEFAULT_PERCENTILE, ge=0.0, le=100.0,
         description="low percentile of accuracy over the maps (the bad chips)",
@@ -233,8 +265,8 @@ class WeightErrorConfig(StrictModel):
 
 
 class TrainConfig(StrictModel):
-    name: str = "scbnn"
-    seed: int = Field(0, ge=0)
+    name: FileName = Field("scbnn", description="the run's folder under output_dir")
+    seed: Seed = 0
     data: DataConfig = DataConfig()
     model: ModelConfig = MLPModelConfig()
     input: InputConfig = InputConfig()

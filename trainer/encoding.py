@@ -64,6 +64,21 @@ class InputEncoding:
     def encode(self, pixels: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    # What evaluating at `lengths` costs, known before anything is built (`trainer.resources`).
+
+    def input_bytes(self, positions: int, lengths: Sequence[int]) -> int:
+        """Memory of one image's first-layer input: float32 sums at every length."""
+        return 4 * len(lengths) * positions
+
+    def table_bytes(self, positions: int, lengths: Sequence[int], keyed: bool = False) -> int:
+        """Memory of the tables the encoding builds once (none); `keyed`: drawing from
+        `trainer.sng.KeyedGenerators`, as evaluation does."""
+        return 0
+
+    def network_passes(self, lengths: Sequence[int]) -> int:
+        """Times the network after the first layer runs per image: once per length."""
+        return len(lengths)
+
 
 class FixedPointEncoding(InputEncoding):
     mode = InputMode.FIXED_POINT
@@ -98,6 +113,17 @@ class StochasticEncoding(InputEncoding):
         counts = self.sng.counts(pixels, lengths, generator, dtype=torch.float32)
         n = lengths_tensor(tuple(lengths), pixels.device)
         return 2.0 * counts - n.view(-1, *([1] * pixels.dim()))  # sum of +1/-1 bits
+
+    def input_bytes(self, positions, lengths):
+        if not self.merges_at_output:
+            return super().input_bytes(positions, lengths)
+        return 5 * max(lengths) * positions  # the longest stream's bits, then float32 planes
+
+    def table_bytes(self, positions, lengths, keyed=False):
+        return self.sng.table_bytes(positions, lengths, keyed)
+
+    def network_passes(self, lengths):
+        return max(lengths) if self.merges_at_output else len(lengths)
 
     def bipolar_planes(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from trainer.data import SCDataModule
 from trainer.device import device_name, resolve_accelerator, resolve_precision
 from trainer.evaluate import accuracy_by_length
 from trainer.module import SCBNNModule
+
+
+class TrainingStoppedEarly(ValueError):
+    """The training stopped before it kept any checkpoint (a time limit too small)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,22 @@ def datamodule_for(config: TrainConfig) -> SCDataModule:
         augment=data.augment,
         download=data.download,
     )
+
+
+def _train(trainer: pl.Trainer, module: SCBNNModule, datamodule: SCDataModule,
+           checkpoint: ModelCheckpoint, config: TrainConfig, run_dir: Path) -> None:
+    """`trainer.fit`, which must keep a checkpoint; a failed run (a full disk, a time limit
+    that ends it before its first epoch) leaves no partial run folder behind."""
+    try:
+        trainer.fit(module, datamodule=datamodule)
+        if not (checkpoint.best_model_path or checkpoint.last_model_path):
+            raise TrainingStoppedEarly(
+                f"optim.max_time_s ({config.optim.max_time_s:g} s) ended the training before "
+                "its first epoch did: no checkpoint to evaluate (give it more time)"
+                if config.optim.max_time_s else "the training ended before its first epoch")
+    except Exception:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
 
 
 def fit(
@@ -110,9 +131,8 @@ def fit(
         log_every_n_steps=10,
     )
     started = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule)
+    _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir))
     train_time_s = time.perf_counter() - started
-
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)

@@ -65,6 +65,8 @@ def _exact_product(
     if signs is not None:
         weight = weight * signs
     device_type = x.device.type
+    if device_type == "meta":  # shapes only (`trainer.resources`): autocast has no meta device
+        return product(x, weight)
     if not torch.is_autocast_enabled(device_type) or (
         binary_input and half_precision_is_exact(fan_in, device_type)
     ):

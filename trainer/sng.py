@@ -134,6 +134,12 @@ class StochasticNumberGenerator(ABC):
     ) -> torch.Tensor:
         """Ones among the first L bits of one stream, for each L in `lengths`."""
 
+    @abstractmethod
+    def table_bytes(self, positions: int, lengths: Sequence[int], keyed: bool = False) -> int:
+        """The memory the generator's tables take to draw `lengths` for `positions` pixels
+        (a lower bound, known before they are built: `trainer.resources`); `keyed`: drawn
+        from `KeyedGenerators`, as evaluation draws."""
+
 
 class _BinomialAliasTable:
     """Exact Binomial(n, p/255) sampling for the 256 pixel values with Walker's alias method.
@@ -203,6 +209,16 @@ def _vose_alias(pmf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return acceptance, alias
 
 
+def _dyadic_sizes(lengths: Sequence[int]) -> set[int]:
+    """The count sizes `IdealSNG._dyadic_counts` draws for `lengths`: its blocks 1, 1, 2,
+    4, ... up to the largest power of two in the longest length, and each length's tail
+    beyond its own power of two."""
+    top = 1 << (max(lengths).bit_length() - 1)
+    blocks = {1} | {1 << k for k in range(top.bit_length() - 1)}
+    tails = {n - (1 << (n.bit_length() - 1)) for n in lengths}
+    return blocks | (tails - {0})
+
+
 class IdealSNG(StochasticNumberGenerator):
     """Independent uniform numbers every cycle: a true RNG such as stochastic MTJ switching.
 
@@ -261,6 +277,17 @@ class IdealSNG(StochasticNumberGenerator):
             out[i] = total if tail == 0 else total + self._table(tail).sample(
                 pixels, generators("tail", length))
         return out
+
+    def table_bytes(self, positions, lengths, keyed=False):
+        """One alias table per distinct count size n it draws (the increments between the
+        lengths; `keyed`, the dyadic blocks and tails of `_dyadic_counts`), kept as two
+        float32 rows of 256 x (n + 1), and built from float64 probabilities and int64
+        aliases."""
+        lengths = check_lengths(lengths)
+        sizes = (_dyadic_sizes(lengths) if keyed
+                 else {b - a for a, b in pairwise([0, *lengths])})
+        rows = [PIXEL_LEVELS * (n + 1) for n in sizes]
+        return 8 * sum(rows) + 16 * max(rows)
 
     def _table(self, n: int) -> _BinomialAliasTable:
         if n not in self._tables:
@@ -342,6 +369,12 @@ class DeterministicSNG(StochasticNumberGenerator):
         position_index = torch.arange(positions, device=pixels.device)
         counts = table[:, position_index[None, :], flat]  # (levels, batch, positions)
         return counts.to(dtype).reshape(len(lengths), *pixels.shape)
+
+    def table_bytes(self, positions, lengths, keyed=False):
+        """The words of the longest stream (int64 per cycle and position) and the count table
+        (int32 per length, position and pixel value), keyed or not (they draw nothing)."""
+        lengths = check_lengths(lengths)
+        return 8 * lengths[-1] * positions + 4 * len(lengths) * positions * PIXEL_LEVELS
 
     def count_table(
         self, positions: int, lengths: Sequence[int], device: torch.device | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesign.errors import UserError
@@ -52,6 +54,15 @@ def limit_of(objective: Objective):
     return parse
 
 
+def output_file(text: str) -> Path:
+    """argparse type: a file to write. A name ending in a separator (`-o newfolder/`) names a
+    folder, which `Path` would silently turn into a file named `newfolder`: refused."""
+    last = text.replace(os.sep, "/").rsplit("/", 1)[-1]
+    if last in ("", ".", ".."):
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name in it")
+    return Path(text)
+
+
 def port(text: str) -> int:
     value = positive_int(text)
     if value > 65535:
@@ -83,7 +94,7 @@ def open_study(args: argparse.Namespace) -> tuple[optuna.Study, Problem, object]
     compiled)."""
     import optuna  # the heavy imports wait until a command runs (`--help` stays fast)
 
-    from codesign.storage import StorageError, open_storage
+    from codesign.storage import StorageError, open_storage, redacted
     from codesign.study import load_design_study, problem_of
 
     url = storage_url(args)
@@ -96,8 +107,10 @@ def open_study(args: argparse.Namespace) -> tuple[optuna.Study, Problem, object]
     except KeyError:
         names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
         known = ", ".join(n for n in names if ":" not in n) or "none"
-        raise UserError(f"study '{args.study}' not found in {url} (studies: {known})") from None
+        raise UserError(f"study '{args.study}' not found in {redacted(url)} "
+                        f"(studies: {known})") from None
     problem = problem_of(study, storage)
     if problem is None:
-        raise UserError(f"study '{args.study}' in {url} was not written by codesign search")
+        raise UserError(f"study '{args.study}' in {redacted(url)} was not written by "
+                        "codesign search")
     return study, problem, storage

@@ -1,12 +1,17 @@
-"""`dashboard`: optuna-dashboard on a study's storage, bound to 127.0.0.1 by default."""
+"""`dashboard`: optuna-dashboard on a study's storage, bound to 127.0.0.1 by default.
+
+optuna-dashboard has no authentication: whoever reaches its port reads and changes the
+storage. So a host that is not a loopback address needs `--expose`, and the command then says
+what it exposes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import socket
 
-from rich.console import Console
-
+from codesign import present
 from codesign.commands.common import port
 from codesign.errors import UserError
 from codesign.space import default_storage_url
@@ -18,8 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--study", help="study name: its default storage runs/STUDY.db")
     parser.add_argument("--storage", help="Optuna storage URL")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default local)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to bind (default 127.0.0.1; any other needs --expose)")
     parser.add_argument("--port", type=port, default=8080)
+    parser.add_argument("--expose", action="store_true",
+                        help="allow a --host other than loopback (the dashboard has no "
+                             "authentication: anyone who reaches it can change the study)")
     parser.set_defaults(handler=run)
 
 
@@ -29,14 +38,21 @@ def run(args: argparse.Namespace) -> int:
     if not args.storage and not args.study:
         raise UserError("dashboard: give --study NAME or --storage URL")
     url = args.storage or default_storage_url(args.study)
-    _check_bindable(args.host, args.port)
+    exposed = not _check_bindable(args.host, args.port)
+    if exposed and not args.expose:
+        raise UserError(f"--host {args.host}: not a loopback address: anyone who can reach it "
+                        "could read and change the study (optuna-dashboard has no "
+                        "authentication); give --expose to serve it there anyway")
     try:
         storage = open_storage(url, mode="existing")  # never creates a database
     except StorageError as exc:
         raise UserError(str(exc)) from None
     from optuna_dashboard import run_server
 
-    Console().print(f"optuna-dashboard on {url}: http://{args.host}:{args.port}/ (Ctrl-C stops)")
+    from codesign.storage import redacted
+
+    present.console().print(present.dashboard_serving(redacted(url), args.host, args.port,
+                                                      exposed), soft_wrap=True)
     try:
         run_server(storage, host=args.host, port=args.port)
     except OSError as exc:  # taken between the check and the server's own bind
@@ -44,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_bindable(host: str, port_number: int) -> None:
+def _check_bindable(host: str, port_number: int) -> bool:
     """A host that does not resolve, or a port in use, is one line now, not a traceback from
-    the server thread later."""
+    the server thread later. Returns whether every address of `host` is a loopback one."""
     try:
         infos = socket.getaddrinfo(host, port_number, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -59,3 +75,4 @@ def _check_bindable(host: str, port_number: int) -> None:
         except OSError as exc:
             raise UserError(f"--host {host} --port {port_number}: cannot listen there "
                             f"({exc.strerror or exc})") from None
+    return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)

@@ -14,16 +14,17 @@ import pickle
 from pathlib import Path
 
 from codesign import present
-from codesign.commands.common import positive_int
+from codesign.commands.common import output_file, positive_int
 from codesign.config_io import (
+    check_fits,
     check_sections_agree,
-    check_writable,
     load_train_config,
     read_yaml,
-    write_json,
 )
 from codesign.errors import UserError, describe_error
+from codesign.outputs import check_writable, write_json
 from codesign.quiet import quiet_libraries
+from hwmodel.strict_yaml import input_file_problem
 
 # what the weights depend on: a checkpoint must have been trained with these as the design says
 DEPLOYED_FIELDS = ("model", "data.dataset", "input.mode", "input.merge_point", "input.sng")
@@ -41,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--checkpoint", type=Path,
                         help="weights to load instead of the design's `checkpoint`")
     parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"), default="cpu")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--json", type=output_file, metavar="PATH",
+                        help="also write results as JSON")
     parser.set_defaults(handler=run)
 
 
@@ -49,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.json, "--json")
     overrides = {"input": {"eval_lengths": args.eval_lengths}} if args.eval_lengths else None
     config = load_train_config(args.design, overrides)
+    check_fits(config, args.design, evaluation_only=True)
     check_sections_agree(args.design)
     checkpoint = _checkpoint_path(args)
     quiet_libraries()
@@ -95,8 +98,9 @@ def _checkpoint_path(args: argparse.Namespace) -> Path:
     its sha256 checked where the design records one."""
     if args.checkpoint is not None:
         path = args.checkpoint
-        if not path.is_file():
-            raise UserError(f"--checkpoint {path}: no such file")
+        problem = input_file_problem(path)
+        if problem:
+            raise UserError(f"--checkpoint {path}: {problem}")
         return path
     document = read_yaml(args.design)
     reference = document.get("checkpoint")
@@ -104,8 +108,9 @@ def _checkpoint_path(args: argparse.Namespace) -> Path:
         raise UserError(f"{args.design}: checkpoint: no weights recorded (give --checkpoint "
                         "PATH, or `train` the design)")
     path = Path(reference) if Path(reference).is_absolute() else args.design.parent / reference
-    if not path.is_file():
-        raise UserError(f"{args.design}: checkpoint: {path}: no such file (it moves with the "
+    problem = input_file_problem(path)
+    if problem:
+        raise UserError(f"{args.design}: checkpoint: {path}: {problem} (it moves with the "
                         "YAML: keep them in one folder)")
     recorded = document.get("checkpoint_sha256")
     if recorded:

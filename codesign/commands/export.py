@@ -9,10 +9,10 @@ from pathlib import Path
 import yaml
 
 from codesign import present
-from codesign.commands.common import add_study_arguments, limit_of, open_study
-from codesign.config_io import check_writable
+from codesign.commands.common import add_study_arguments, limit_of, open_study, output_file
 from codesign.errors import UserError, describe_error
 from codesign.objectives import OBJECTIVES, picks
+from codesign.outputs import OutputBatch, cannot_write, check_writable
 from codesign.pareto import PickError, pick
 from codesign.quiet import quiet_libraries
 
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument(f"--{objective.constraint.replace('_', '-')}",
                             type=limit_of(objective), dest=objective.constraint,
                             help=f"with --pick: {bound} this {objective.label} ({unit})")
-    parser.add_argument("-o", "--output", type=Path, required=True,
+    parser.add_argument("-o", "--output", type=output_file, required=True,
                         help="YAML to write; the weights go beside it (NAME.ckpt)")
     parser.set_defaults(handler=run)
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from optuna.trial import TrialState
 
-    from codesign.export import copy_checkpoint, export_document
+    from codesign.export import export_document, write_weights
 
     study, problem, storage = open_study(args)
     if args.trial is not None:
@@ -64,17 +64,29 @@ def run(args: argparse.Namespace) -> int:
     document = export_document(design, study, problem, storage,
                                checkpoint=weights.name if source.is_file() else None)
     _check_agreement(document, args.output)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_file():
-        try:
-            document["checkpoint_sha256"] = copy_checkpoint(source, weights)
-        except Exception as exc:  # a truncated or foreign file: torch raises many kinds
-            weights.unlink(missing_ok=True)
-            raise UserError(f"checkpoint {source}: cannot read ({describe_error(exc)})") from None
-    args.output.write_text(yaml.safe_dump(document, sort_keys=False))
+    trained = _read_weights(source) if source.is_file() else None
+    with OutputBatch(args.output.parent) as batch:  # the YAML and its weights, or neither
+        if trained is not None:
+            with batch.file(weights) as temporary:
+                try:
+                    document["checkpoint_sha256"] = write_weights(trained, temporary)
+                except RuntimeError as exc:  # torch's writer reports a full disk this way
+                    raise cannot_write(weights, exc) from None
+        with batch.file(args.output) as temporary:
+            temporary.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        batch.commit()
     present.show(present.console(), [present.exported(design.number, document, args.output,
                                                       source if not source.is_file() else None)])
     return 0
+
+
+def _read_weights(source: Path) -> dict:
+    from codesign.export import read_weights
+
+    try:
+        return read_weights(source)
+    except Exception as exc:  # a truncated or foreign file: torch raises many kinds
+        raise UserError(f"checkpoint {source}: cannot read ({describe_error(exc)})") from None
 
 
 def _check_agreement(document: dict, output: Path) -> None:

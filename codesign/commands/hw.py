@@ -13,16 +13,11 @@ import argparse
 from pathlib import Path
 
 from codesign import present
-from codesign.commands.common import positive_int
-from codesign.config_io import (
-    check_sections_agree,
-    check_writable,
-    load_design,
-    load_spec,
-    write_json,
-)
+from codesign.commands.common import output_file, positive_int
+from codesign.config_io import check_sections_agree, load_design, load_spec
 from codesign.errors import UserError
 from codesign.kinds import SngSource
+from codesign.outputs import check_writable, replacing, write_json
 from codesign.paper_check import ACCURACY_FILE, MeasuredAccuracy, PaperCheckError, paper_check
 from hwmodel import TechnologyError, load_technology
 
@@ -39,9 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "design", type=Path, nargs="?", help="DESIGN.yaml, or a YAML written by `export`"
     )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the result as JSON")
+    parser.add_argument("--json", type=output_file, metavar="PATH",
+                        help="also write the result as JSON")
     parser.add_argument(
-        "--plot", type=Path, metavar="FILE",
+        "--plot", type=output_file, metavar="FILE",
         help="also draw the area and energy breakdown, by component and by layer (stacked "
              "bars; the format follows the extension: png, pdf, svg, ...)",
     )
@@ -95,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from codesign.breakdown_plot import breakdown_png
 
-        out.print(f"wrote {breakdown_png(report, args.plot)}", soft_wrap=True)  # one line
+        with replacing(args.plot) as temporary:  # a full disk leaves no partial figure
+            breakdown_png(report, temporary)
+        present.show(out, [present.wrote([args.plot])])
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codesign import present
 from codesign.commands.common import (
@@ -13,10 +14,14 @@ from codesign.commands.common import (
     add_study_arguments,
     open_study,
     positive_int,
+    storage_url,
 )
-from codesign.config_io import check_writable
-from codesign.errors import UserError
+from codesign.outputs import OutputBatch, check_writable
 from codesign.quiet import quiet_libraries
+from codesign.space import DEFAULT_RUNS_DIR
+
+if TYPE_CHECKING:
+    from codesign.problem import Problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--top", type=positive_int, help="rows of the table (default: all)")
     add_format_argument(parser, "the front's rows; json adds the hypervolume")
     parser.set_defaults(handler=run)
+
+
+def _default_folder(problem: Problem, args: argparse.Namespace) -> Path:
+    """runs/STUDY/, if it is this study's folder (not another study's of the same name: see
+    `codesign.study_folder`)."""
+    from codesign.study_folder import check_study_folder
+
+    return check_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, storage_url(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_writable(args.out, "--out", folder=True)
     study, problem, _ = open_study(args)
-    out = args.out or (Path("runs") / problem.name if args.format == "table" else None)
+    out = args.out or (_default_folder(problem, args) if args.format == "table" else None)
     check_writable(out, "--out", folder=True)  # the default folder too, before any work
     front = pareto_front(study)
     technology = load_technology(problem.technology)
@@ -63,20 +76,23 @@ def run(args: argparse.Namespace) -> int:
                             "front": present.front_records(front, problem)})
     if out is None:
         return 0
-    try:
-        files = [
+    with OutputBatch(out) as batch:  # the four files, or none (a full disk, say)
+        with batch.file(out / "pareto.png") as temporary:
             pareto_png(feasible_trials(study), front, problem, f"{problem.name}: designs",
-                       out / "pareto.png", knee_point(front, objectives) if front else None,
-                       references),
-            pareto_html(study, problem, out / "pareto.html"),
-            hypervolume_png(history, f"{problem.name}: hypervolume", out / "hypervolume.png"),
-        ]
-        (out / "hypervolume.json").write_text(json.dumps(
-            {"training_runs": [n for n, _ in history], "hypervolume": [h for _, h in history],
-             "normalisation": scales}, indent=2))
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
-    files.append(out / "hypervolume.json")
+                       temporary, knee_point(front, objectives) if front else None, references)
+        with batch.file(out / "pareto.html") as temporary:
+            pareto_html(study, problem, temporary)
+        with batch.file(out / "hypervolume.png") as temporary:
+            hypervolume_png(history, f"{problem.name}: hypervolume", temporary)
+        with batch.file(out / "hypervolume.json") as temporary:
+            temporary.write_text(json.dumps(
+                {"training_runs": [n for n, _ in history],
+                 "hypervolume": [h for _, h in history], "normalisation": scales}, indent=2))
+        files = batch.commit()
+    if not args.out:  # the default folder is the study's: mark it so
+        from codesign.study_folder import claim_study_folder
+
+        claim_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, storage_url(args))
     if args.format == "table":
         present.show(present.console(), present.pareto_report(problem, front, args.top,
                                                               history, files))

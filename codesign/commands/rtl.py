@@ -9,17 +9,13 @@ the SNG's seed, so the generated generators emit the streams the network was tra
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from codesign import present
-from codesign.config_io import (
-    check_sections_agree,
-    check_writable,
-    load_design,
-    read_yaml,
-    write_json,
-)
+from codesign.config_io import check_sections_agree, load_design, read_yaml
 from codesign.errors import UserError
+from codesign.outputs import OutputBatch, check_writable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, "-o", folder=True)
     document = read_yaml(args.design)
     training = document.get("training") if isinstance(document, dict) else None
-    from rtl import find_yosys, to_verilog
+    from rtl import find_yosys
 
     if args.synth and find_yosys() is None:
         raise UserError("--synth: yosys is not on PATH (Debian: apt-get install yosys)")
@@ -54,33 +50,43 @@ def run(args: argparse.Namespace) -> int:
         blocks = design_blocks(design, training, args.sobol_storage)
     except ValueError as exc:
         raise UserError(f"{args.design}: {exc}") from None
-    args.output.mkdir(parents=True, exist_ok=True)
     technology = design.technology
     manifest = {"design": str(args.design), "technology": technology.name,
                 "architecture": design.architecture.model_dump(mode="json"), "blocks": []}
-    out = present.console()
     rows = []
-    for block in blocks:
-        verilog = args.output / f"{block.name}.v"
-        verilog.write_text(to_verilog(block.spec))
-        entry = {"name": block.name, "role": block.role, "verilog": verilog.name,
-                 "top": block.spec.top_name,
-                 "parameters": block.spec.model_dump(mode="json", exclude={"wiring", "seeds",
-                                                                           "directions"}),
-                 "model_primitives": block.model.describe(),
-                 "model_area_um2": block.model.area_um2(technology)}
-        if args.synth:
-            from rtl import synthesize
-
-            result = synthesize(block.spec, node_nm=technology.node_nm)
-            entry.update(synthesized_area_um2=result.area_um2, transistors=result.transistors,
-                         nand2_equivalents=result.nand2_equivalents,
-                         synthesized_cells=result.cells_by_type,
-                         synthesized_over_model=result.area_um2 / entry["model_area_um2"])
-        manifest["blocks"].append(entry)
-        rows.append(entry)
-        out.print(f"wrote {verilog}")
-    write_json(args.output / "manifest.json", manifest)
-    out.print(present.rtl_table(rows, technology.node_nm, args.synth))
-    out.print(f"manifest: {args.output / 'manifest.json'}")
+    with OutputBatch(args.output) as batch:  # every file of the design, or none
+        for block in blocks:
+            rows.append(_write_block(batch, args, block, technology))
+        manifest["blocks"] = rows
+        with batch.file(args.output / "manifest.json") as temporary:
+            temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        written = batch.commit()
+    out = present.console()
+    present.show(out, [present.wrote(written[:-1]),
+                       present.rtl_table(rows, technology.node_nm, args.synth),
+                       present.verbatim(f"manifest: {present.printable(written[-1])}")])
     return 0
+
+
+def _write_block(batch: OutputBatch, args: argparse.Namespace, block, technology) -> dict:
+    """One block's Verilog (in the batch) and its manifest entry."""
+    from rtl import to_verilog
+
+    verilog = args.output / f"{block.name}.v"
+    with batch.file(verilog) as temporary:
+        temporary.write_text(to_verilog(block.spec), encoding="utf-8")
+    entry = {"name": block.name, "role": block.role, "verilog": verilog.name,
+             "top": block.spec.top_name,
+             "parameters": block.spec.model_dump(mode="json", exclude={"wiring", "seeds",
+                                                                       "directions"}),
+             "model_primitives": block.model.describe(),
+             "model_area_um2": block.model.area_um2(technology)}
+    if args.synth:
+        from rtl import synthesize
+
+        result = synthesize(block.spec, node_nm=technology.node_nm)
+        entry.update(synthesized_area_um2=result.area_um2, transistors=result.transistors,
+                     nand2_equivalents=result.nand2_equivalents,
+                     synthesized_cells=result.cells_by_type,
+                     synthesized_over_model=result.area_um2 / entry["model_area_um2"])
+    return entry

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--storage", help="Optuna storage URL (overrides the YAML)")
     parser.add_argument("--ray-address", help="join this Ray cluster (implies execution: ray)")
     parser.add_argument("--workers", type=positive_int,
-                        help="trainings in flight (overrides the YAML)")
+                        help="trainings at once (overrides the YAML; local: worker processes)")
+    parser.add_argument("--expose", action="store_true",
+                        help="allow a local Ray (execution: {mode: ray} without an address), "
+                             "whose servers listen on every network interface")
     parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"),
                         help="where trainings run (overrides execution.accelerator)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -64,21 +69,52 @@ def _preflight(problem: Problem, path: Path, ray_address: str | None) -> None:
     from codesign.preflight import PreflightError, preflight
 
     execution = problem.execution
-    local_ray = execution.mode == "ray" and not (ray_address or execution.ray_address)
+    cluster = bool(ray_address or execution.ray_address)
     try:  # trainings on a Ray cluster run on its machines, whose memory is not known here
-        preflight(problem, concurrent_trainings=execution.workers if local_ray else 1,
-                  memory=not (ray_address or execution.ray_address))
+        preflight(problem, concurrent_trainings=execution.workers, memory=not cluster)
     except PreflightError as exc:
         raise UserError(f"{path}: {exc}") from None
+
+
+def _check_storage(problem: Problem, url: str) -> None:
+    """A storage that would lose the study, or a study folder holding another study's files:
+    refused before the checks below spend time (nothing is connected to or written)."""
+    from codesign.storage import StorageError, check_storage_url
+    from codesign.study_folder import check_study_folder
+
+    try:
+        check_storage_url(url)
+        check_study_folder(problem.output_dir, problem.name, url)
+    except StorageError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _check_exposure(problem: Problem, args: argparse.Namespace) -> bool:
+    """A local Ray opens servers on every network interface (Ray cannot bind them to
+    127.0.0.1): only with --expose. Returns whether this search starts one."""
+    execution = problem.execution
+    local_ray = execution.mode == "ray" and not (args.ray_address or execution.ray_address)
+    if local_ray and not args.expose:
+        raise UserError(
+            f"{args.space}: execution.mode: ray without a ray_address starts a local Ray whose "
+            "servers listen on every network interface of this machine: give --expose to "
+            f"accept that, or use execution: {{mode: local, workers: {execution.workers}}} "
+            "(worker processes; nothing listens)")
+    return local_ray
 
 
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args.space, args.workers, args.accelerator)
     quiet_libraries()
+    from codesign.execution import ClusterUnreachable
     from codesign.search import SearchHalted, run_search
-    from codesign.storage import StorageError, open_storage
+    from codesign.storage import StorageError, open_storage, redacted
     from codesign.study import StudyMismatch
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
+
+    storage = args.storage or problem.storage_url
+    _check_storage(problem, storage)
+    local_ray = _check_exposure(problem, args)
 
     if problem.execution.mode == "local" and not args.ray_address:
         try:  # a Ray cluster's GPUs are checked when the search joins it
@@ -87,23 +123,25 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{args.space}: execution.{exc}") from None
     _preflight(problem, args.space, args.ray_address)
     console = present.console()
-    storage = args.storage or problem.storage_url
     try:
         open_storage(storage)  # fail here, before any progress is drawn
     except StorageError as exc:
         raise UserError(str(exc)) from None
-    console.print(f"study [bold]{problem.name}[/] in {storage}", soft_wrap=True)
+    console.print(present.search_opening(problem.name, redacted(storage)), soft_wrap=True)
+    if local_ray:
+        console.print(present.local_ray_exposure(os.environ.get("RAY_AUTH_MODE")),
+                      soft_wrap=True)
     progress = SearchProgress(problem, console, disabled=args.no_progress)
     try:
         with progress.live:
             summary = run_search(problem, args.storage, args.ray_address, progress.on_event)
-    except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted) as exc:
+    except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted,
+            ClusterUnreachable) as exc:
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:
-        console.print(
-            "[yellow]interrupted:[/] finished trainings are kept, none is left running; "
-            "run the same command again to resume"
-        )
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            console.print("[yellow]interrupted:[/] finished trainings are kept, none is left "
+                          "running; run the same command again to resume")
         return 130
 
     from codesign.pareto import pareto_front
@@ -112,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     front = pareto_front(load_design_study(open_storage(summary.storage_url), problem.name))
     flags = f"--study {problem.name}"
     if summary.storage_url != default_storage_url(problem.name):
-        flags += f" --storage {summary.storage_url}"
+        flags += f" --storage {redacted(summary.storage_url)}"
     present.show(console, present.search_summary(summary, front, problem, flags))
     return 0
 
@@ -131,8 +169,7 @@ class SearchProgress:
         self.budget = self.live.add_task("networks", total=self.budget_trials, note="")
         self.trainings: dict[int, tuple[int, float]] = {}  # trial -> (task, started)
         self.durations: list[float] = []
-        execution = problem.execution
-        self.workers = execution.workers if execution.mode == "ray" else 1
+        self.workers = problem.execution.workers
         self.front: dict[str, float] = {}
         self.done = 0
 
@@ -161,9 +198,10 @@ class SearchProgress:
                 self.front = {"front_size": data["front_size"],
                               "hypervolume": data["hypervolume"]}
             self.done = data["spent"]  # a failure may cost no budget (docs/search.md)
-            self.live.console.print(present.search_event_line(
-                event, self.budget_trials,
-                self.durations[-1] if task is not None else None))
+            with contextlib.suppress(OSError):  # a terminal gone is not the search's failure
+                self.live.console.print(present.search_event_line(
+                    event, self.budget_trials,
+                    self.durations[-1] if task is not None else None))
             self.live.update(self.budget, completed=self.done, note=self._note())
 
     def _note(self) -> str:

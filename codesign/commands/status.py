@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from codesign.pareto import pareto_front
+    from codesign.search import UNFINISHED_OUTCOMES
     from codesign.study import attempts, load_network_study
 
     study, problem, storage = open_study(args)
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         "networks": {"trained": outcomes["trained"], "failed": outcomes["failed"],
                      "rejected_by_budgets": outcomes["over_budget"],
                      "running": outcomes["running"],
-                     "interrupted": outcomes["interrupted"] + outcomes["aborted"]},
+                     "interrupted": sum(outcomes[name] for name in UNFINISHED_OUTCOMES)},
         "design_points": len(study.get_trials(deepcopy=False)),
         "failures": [{"network_trial": t.number, "error": t.user_attrs.get("error")}
                      for t in networks if t.user_attrs.get("outcome") == "failed"],

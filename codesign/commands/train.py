@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
 from codesign import present
-from codesign.commands.common import positive_int
-from codesign.config_io import check_writable, load_train_config, write_json
+from codesign.commands.common import output_file, positive_int
+from codesign.config_io import check_fits, load_train_config, parse_yaml_value
 from codesign.errors import UserError, describe_error
+from codesign.outputs import check_inside, check_writable, write_json
 from codesign.quiet import quiet_libraries
 
 
@@ -33,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
         help="override any field, e.g. --set input.sng.kind=sobol (repeatable; YAML values)",
     )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--json", type=output_file, metavar="PATH",
+                        help="also write results as JSON")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=run)
 
@@ -45,10 +45,7 @@ def parse_settings(settings: list[str]) -> dict:
         key, equals, text = setting.partition("=")
         if not equals or not key or any(not part for part in key.split(".")):
             raise UserError(f"--set {setting}: expected KEY=VALUE, e.g. input.sng.kind=sobol")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise UserError(f"--set {setting}: the value is not valid YAML") from None
+        value = parse_yaml_value(text, f"--set {setting}")
         *parents, leaf = key.split(".")
         node = overrides
         for part in parents:
@@ -71,9 +68,12 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name):
             overrides[name] = getattr(args, name)
     config = load_train_config(args.config, overrides)
+    check_fits(config, args.config)
     check_writable(args.json, "--json")  # before the training, not after it
-    check_writable(Path(config.output_dir), "--output-dir" if args.output_dir
-                   else f"{args.config}: output_dir", folder=True)
+    output_option = "--output-dir" if args.output_dir else f"{args.config}: output_dir"
+    check_writable(Path(config.output_dir), output_option, folder=True)
+    check_inside(Path(config.output_dir), Path(config.output_dir) / config.name,
+                 f"{args.config}: name")  # a folder planted as a link is not written through
 
     # heavy imports (torch, Lightning) only once the spec is known to be valid
     from codesign.compose import accuracy_over_maps
@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.config}: the training diverged: {exc} (a lower optim.lr, "
                         "or optim.schedule, may help)") from None
     except OSError as exc:  # a full disk, a folder that went away: the checkpoints
-        raise UserError(f"{config.output_dir}: cannot write ({exc.strerror or exc})") from None
+        raise UserError(f"{exc.filename or config.output_dir}: cannot write "
+                        f"({exc.strerror or exc})") from None
     except (RuntimeError, ValueError) as exc:  # e.g. optim.lr so large that Adam overflows
         raise UserError(f"{args.config}: the training failed: {describe_error(exc)}") from None
 

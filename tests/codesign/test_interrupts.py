@@ -40,11 +40,12 @@ STRIDE = 19  # the default run interrupts after every STRIDE-th storage call (~1
 
 
 class SignalAfterCalls:
-    """Wraps a storage so that a real SIGINT reaches this process at the k-th call the main
-    thread makes (before the call or right after it returns)."""
+    """Wraps a storage so that a real signal (SIGINT unless told) reaches this process at the
+    k-th call the main thread makes (before the call or right after it returns)."""
 
-    def __init__(self, at_call: int | None, before: bool = False):
-        self.at_call, self.before, self.calls = at_call, before, 0
+    def __init__(self, at_call: int | None, before: bool = False,
+                 signum: int = signal.SIGINT):
+        self.at_call, self.before, self.calls, self.signum = at_call, before, 0, signum
 
     def wrap(self, storage: BaseStorage) -> BaseStorage:
         for name in dir(BaseStorage):
@@ -61,10 +62,10 @@ class SignalAfterCalls:
             self.calls += 1
             due = self.calls == self.at_call
             if due and self.before:
-                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), self.signum)
             result = method(*args, **kwargs)
             if due and not self.before:
-                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), self.signum)
             return result
 
         return call
@@ -127,8 +128,9 @@ def _count_calls(spec, tmp_path, monkeypatch) -> int:
     return counter.calls
 
 
-def _interrupt_and_resume(spec, tmp: Path, monkeypatch, call: int, before: bool) -> None:
-    interrupted = _run(spec, tmp, monkeypatch, SignalAfterCalls(call, before))
+def _interrupt_and_resume(spec, tmp: Path, monkeypatch, call: int, before: bool,
+                          signum: int = signal.SIGINT) -> None:
+    interrupted = _run(spec, tmp, monkeypatch, SignalAfterCalls(call, before, signum))
     after = _state(tmp / "study.db")
     assert after["running"] == 0, f"call {call}: a trial was left RUNNING"
     assert not after.get("unlinked"), f"call {call}: design points without their network"
@@ -147,6 +149,16 @@ def test_sigint_after_storage_calls_never_orphans_a_trial(stubbed_space, fast_tm
                               before=call % 2 == 0)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_as_cleanly_as_sigint(stubbed_space, fast_tmp, monkeypatch,
+                                                      signum):
+    """SIGHUP (the terminal closed) and SIGTERM are a clean stop too, not a kill."""
+    total = _count_calls(stubbed_space, fast_tmp, monkeypatch)
+    for call in range(1, total + 1, 3 * STRIDE):
+        _interrupt_and_resume(stubbed_space, fast_tmp / f"at{call}", monkeypatch, call,
+                              before=call % 2 == 0, signum=signum)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("before", [False, True])
 def test_sigint_at_every_storage_call_never_orphans_a_trial(stubbed_space, fast_tmp,
@@ -160,8 +172,8 @@ def test_sigint_at_every_storage_call_never_orphans_a_trial(stubbed_space, fast_
 
 
 def _search(space_file: Path, trigger: str | None, delay_s: float,
-            timeout_s: float = 240) -> tuple[int, str]:
-    """Run the CLI; SIGINT `delay_s` after the first output line containing `trigger`."""
+            timeout_s: float = 240, signum: int = signal.SIGINT) -> tuple[int, str]:
+    """Run the CLI; a signal `delay_s` after the first output line containing `trigger`."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "codesign", "search", str(space_file), "--no-progress"],
@@ -172,7 +184,7 @@ def _search(space_file: Path, trigger: str | None, delay_s: float,
         lines.append(line)
         if trigger is not None and trigger in line:
             time.sleep(delay_s)
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signum)
             trigger = None
         if time.monotonic() > deadline:
             process.kill()
@@ -185,9 +197,10 @@ def _cli_space(tiny_space, tmp_path: Path, write_space) -> tuple[Path, Path]:
     return write_space(spec), tmp_path / "runs"
 
 
-def _sweep(space_file: Path, runs: Path, moments: list[tuple[str, float]]) -> None:
+def _sweep(space_file: Path, runs: Path, moments: list[tuple[str, float]],
+           signum: int = signal.SIGINT) -> None:
     for trigger, delay_s in moments:
-        code, output = _search(space_file, trigger, delay_s)
+        code, output = _search(space_file, trigger, delay_s, signum=signum)
         assert "Traceback" not in output, output
         assert code in (0, 130), output
         state = _state(runs / "tiny.db")
@@ -211,3 +224,12 @@ def test_ctrl_c_sweep_on_the_cli(tiny_space, tmp_path, write_space, delay_s):
     space_file, runs = _cli_space(tiny_space, tmp_path, write_space)
     _sweep(space_file, runs, [("study tiny in", delay_s), (" trained in ", delay_s),
                               ("network 1/2", delay_s)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_s", [0.0, 0.1, 1.0])
+def test_sighup_sweep_on_the_cli(tiny_space, tmp_path, write_space, delay_s):
+    """A closed terminal (SIGHUP) stops the search as cleanly as Ctrl-C."""
+    space_file, runs = _cli_space(tiny_space, tmp_path, write_space)
+    _sweep(space_file, runs, [("study tiny in", delay_s), (" trained in ", delay_s)],
+           signum=signal.SIGHUP)

@@ -8,6 +8,7 @@ folder is the working directory, so a default output path would show up in it to
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -34,11 +35,22 @@ MALFORMED_FILES = {
     "empty.yaml": b"",
     "list.yaml": b"- a\n- list\n",
     "broken.yaml": b"name: [unclosed\n",
+    "dupkey.yaml": b"name: a\nseed: 1\nname: b\n",
+    "dupnested.yaml": b"budget:\n  trials: 2\n  epochs: 1\n  trials: 500\n",
+    "deep.yaml": b"name: " + b"[" * 1000 + b"]" * 1000 + b"\n",
+    "bigint.yaml": b"seed: " + b"9" * 5000 + b"\n",
+    "huge.yaml": b"# " + b"x" * (16 * 2**20) + b"\n",
+    "fifo.yaml": "fifo",
 }
 FILE_PROBLEMS = {"missing.yaml": "no such file", "folder.yaml": "is a directory",
                  "binary.yaml": "not a UTF-8 text file", "latin1.yaml": "not a UTF-8 text file",
                  "tag.yaml": "invalid YAML", "empty.yaml": "expected a mapping",
-                 "list.yaml": "expected a mapping", "broken.yaml": "invalid YAML"}
+                 "list.yaml": "expected a mapping", "broken.yaml": "invalid YAML",
+                 "dupkey.yaml": "line 3: key name is given twice (first on line 1)",
+                 "dupnested.yaml": "line 4: key budget.trials is given twice",
+                 "deep.yaml": "nested deeper than 64 levels", "bigint.yaml": "invalid YAML",
+                 "huge.yaml": "larger than 16 MiB", "fifo.yaml": "is a named pipe"}
+HOSTILE_NAME = "bad\x1b[31mname\n\u202e.yaml"  # an escape sequence, a newline, a bidi override
 
 
 def _merged(base: dict, overrides: dict) -> dict:
@@ -99,12 +111,32 @@ def world(tmp_path_factory, tiny_fmnist_dir) -> Path:
         "design_badsha": ("design", {"checkpoint": "weights.ckpt",
                                      "checkpoint_sha256": "0" * 64}),
         "design_other_net": ("design", {"checkpoint": "other.ckpt"}),
+        "bad_space_dotdot": ("space", {"name": ".."}),
+        "bad_space_slash": ("space", {"name": "a/b"}),
+        "bad_space_long_name": ("space", {"name": "n" * 300}),
+        "bad_space_seed": ("space", {"sampler": {"seed": 2**70}}),
+        "bad_space_val": ("space", {"data": {"val_fraction": 1e-9}}),
+        "bad_space_maps": ("space", {"budget": {"error_maps": 10**9}}),
+        "bad_space_memory": ("space", {"storage": "sqlite:///:memory:"}),
+        "local_ray_space": ("space", {"execution": {"mode": "ray", "workers": 2}}),
+        "design_up_name": ("design", {"training": {"name": "../../x"}}),
+        "design_abs_name": ("design", {"training": {"name": "/abs"}}),
+        "design_dup_preset": ("design", {"hardware": {"technology": "dup_preset.yaml"}}),
     }
     for name, (base, overrides) in variants.items():
         document = _merged(space if base == "space" else design, overrides)
         (root / f"{name}.yaml").write_text(yaml.safe_dump(document))
+    technology = design["hardware"]["technology"]  # a preset file whose `name` is given twice
+    (root / "dup_preset.yaml").write_text(yaml.safe_dump(technology, sort_keys=False)
+                                          + f"name: {technology['name']}\n")
+    (root / HOSTILE_NAME).write_text("name: x\n")
+    (root / "elsewhere").mkdir()
+    for link in ("link.yaml", "link.png"):  # planted: an output must not be written through
+        (root / link).symlink_to(root / "elsewhere" / "target")
     for name, content in MALFORMED_FILES.items():
-        if content == "folder":
+        if content == "fifo":
+            os.mkfifo(root / name)
+        elif content == "folder":
             (root / name).mkdir()
         elif content is not None:
             (root / name).write_bytes(content)
@@ -116,6 +148,82 @@ def world(tmp_path_factory, tiny_fmnist_dir) -> Path:
 
 
 STUDY = ["--study", "tiny", "--storage", "sqlite:///{w}/tiny.db"]
+LONG = "n" * 300  # a file name longer than the filesystem allows (255 bytes)
+EXPORT = ["export", *STUDY, "--trial", "0", "-o"]
+SAFETY_CASES = [  # issue 21: inputs read strictly, outputs kept in place, nothing exposed
+    *[pytest.param([command, "/dev/zero", *rest], ["/dev/zero", "character device"],
+                   id=f"{command}-dev-zero") for command, rest in {
+        "search": ["--no-progress"], "train": ["--no-progress"], "hw": [],
+        "rtl": ["-o", "{w}/rtl-out"], "evaluate": []}.items()],
+    pytest.param(["hw", f"{{w}}/{HOSTILE_NAME}"],
+                 ["bad\\x1b[31mname\\n\\u202e.yaml"], id="hw-escaped-name"),
+    pytest.param(["search", "{w}/space.yaml", "--storage", "sqlite://"], ["sqlite://",
+                 "in-memory"], id="search-storage-memory"),
+    pytest.param(["search", "{w}/bad_space_memory.yaml"], ["sqlite:///:memory:", "in-memory"],
+                 id="search-yaml-storage-memory"),
+    pytest.param(["search", "{w}/space.yaml", "--storage", "sqlite:///{w}/other.db"],
+                 ["{w}/runs/tiny", "holds the files of study 'tiny'", "tiny.db"],
+                 id="search-folder-of-another-storage"),
+    pytest.param(["search", "{w}/bad_space_dotdot.yaml"], ["name", "file name"],
+                 id="search-name-dotdot"),
+    pytest.param(["search", "{w}/bad_space_slash.yaml"], ["name", "file name"],
+                 id="search-name-slash"),
+    pytest.param(["search", "{w}/bad_space_long_name.yaml"], ["name", "1..100"],
+                 id="search-name-long"),
+    pytest.param(["search", "{w}/bad_space_seed.yaml"], ["sampler.seed"], id="search-seed"),
+    pytest.param(["search", "{w}/bad_space_val.yaml"], ["data.val_fraction", "no validation"],
+                 id="search-val-fraction"),
+    pytest.param(["search", "{w}/bad_space_maps.yaml"], ["budget.error_maps", "GiB"],
+                 id="search-error-maps"),
+    pytest.param(["search", "{w}/local_ray_space.yaml"], ["execution.mode", "--expose"],
+                 id="search-local-ray"),
+    pytest.param(["status", "--study", "tiny", "--storage", "sqlite://"], ["in-memory"],
+                 id="status-storage-memory"),
+    pytest.param(["train", "{w}/design_up_name.yaml"], ["training: name", "file name"],
+                 id="train-name-up"),
+    pytest.param(["train", "{w}/design_abs_name.yaml"], ["training: name", "file name"],
+                 id="train-name-absolute"),
+    pytest.param(["train", "{w}/design.yaml", "--set", "seed=1180591620717411303424"],
+                 ["seed"], id="train-seed"),
+    pytest.param(["train", "{w}/design.yaml", "--eval-lengths", "2147483648"],
+                 ["input.eval_lengths", "GiB"], id="train-n-2-31"),
+    pytest.param(["train", "{w}/design.yaml", "--set",
+                  "weight_errors={eval_bers: [0.01], maps: 1000000000}"],
+                 ["weight_errors.maps", "GiB"], id="train-error-maps"),
+    pytest.param(["train", "{w}/design.yaml", "--set", "data.eval_batch_size=1000000000"],
+                 ["GiB"], id="train-eval-batch"),
+    pytest.param(["train", "{w}/design.yaml", "--set", "weight_errors={maps: 1, maps: 2}"],
+                 ["key maps is given twice"], id="train-set-duplicate"),
+    pytest.param(["train", "{w}/design.yaml", "--no-progress", "--set",
+                  "data.val_fraction=0.000000001"], ["data.val_fraction", "no validation"],
+                 id="train-val-fraction"),
+    pytest.param(["train", "{w}/design.yaml", "--json", "{w}/newfolder/"],
+                 ["newfolder/", "names a folder"], id="train-json-folder"),
+    pytest.param(["train", "{w}/design.yaml", "--json", "/dev/full"],
+                 ["/dev/full", "character device"], id="train-json-dev-full"),
+    pytest.param(["train", "{w}/design.yaml", "--output-dir", f"{{w}}/{LONG}"],
+                 ["--output-dir", "longer than 255 bytes"], id="train-output-long"),
+    pytest.param(["hw", "{w}/design.yaml", "--json", "{w}/newfolder/"], ["names a folder"],
+                 id="hw-json-folder"),
+    pytest.param(["hw", "{w}/design.yaml", "--json", "/dev/full"], ["character device"],
+                 id="hw-json-dev-full"),
+    pytest.param(["hw", "{w}/design.yaml", "--plot", "{w}/link.png"],
+                 ["symbolic link"], id="hw-plot-symlink"),
+    pytest.param(["hw", "{w}/design_dup_preset.yaml"], ["dup_preset.yaml", "key name is given "
+                 "twice"], id="hw-preset-duplicate-key"),
+    pytest.param([*EXPORT, "{w}/newfolder/"], ["newfolder/", "names a folder"],
+                 id="export-to-folder"),
+    pytest.param([*EXPORT, "{w}/link.yaml"], ["link.yaml", "symbolic link"],
+                 id="export-symlink"),
+    pytest.param([*EXPORT, f"{{w}}/{LONG}.yaml"], ["longer than 255 bytes"],
+                 id="export-long-name"),
+    pytest.param([*EXPORT, "/dev/full"], ["/dev/full", "character device"],
+                 id="export-dev-full"),
+    pytest.param(["evaluate", "{w}/design.yaml", "--eval-lengths", "2147483648"],
+                 ["input.eval_lengths", "GiB"], id="evaluate-n-2-31"),
+    pytest.param(["evaluate", "{w}/design.yaml", "--checkpoint", "{w}/fifo.yaml"],
+                 ["fifo.yaml", "named pipe"], id="evaluate-checkpoint-fifo"),
+]
 FILE_COMMANDS = {  # commands that read a YAML file, with the rest of their command line
     "search": ["--no-progress"], "train": ["--no-progress"], "hw": [],
     "rtl": ["-o", "{w}/rtl-out"], "evaluate": [],
@@ -236,6 +344,7 @@ CASES = [
                  id="rtl-sections"),
     pytest.param(["rtl", "{w}/design_zero_n.yaml", "-o", "{w}/rtl-out"],
                  ["architecture.bitstream_length"], id="rtl-zero-n"),
+    *SAFETY_CASES,
     # evaluate
     pytest.param(["evaluate", "{w}/design.yaml"], ["checkpoint: no weights"],
                  id="evaluate-no-weights"),
@@ -256,8 +365,8 @@ CASES = [
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
-            for path in sorted(folder.rglob("*"))}
+    return {str(path.relative_to(folder)): (path.lstat().st_size, path.lstat().st_mtime_ns)
+            for path in sorted(folder.rglob("*"))}  # links themselves, never their targets
 
 
 def _assert_one_line_and_nothing_written(world, before, code, capsys, culprits) -> None:
@@ -313,4 +422,4 @@ def test_the_suite_covers_every_command():
     commands = {module.__name__.rsplit(".", 1)[-1] for module in COMMAND_MODULES}
     covered = {param.values[0][0] for param in CASES if param.values[0]}
     assert commands <= covered, commands - covered
-    assert len(CASES) + 2 >= 60
+    assert len(CASES) + 2 >= 160

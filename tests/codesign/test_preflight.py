@@ -29,7 +29,13 @@ def _search(path, capsys) -> tuple[int, str]:
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"hardware": {"technology": "no_such_preset"}}, "hardware.technology"),
     ({"model": {"hidden_layers": 6, "widths": [65536]}, "data": {"batch_size": 10**6}},
-     "model.widths"),
+     "data.batch_size"),
+    ({"model": {"hidden_layers": 6, "widths": [65536]}}, "model.widths"),
+    ({"budget": {"error_maps": 10**9}}, "budget.error_maps"),
+    ({"input": {"bitstream_lengths": [2**20], "merge_points": ["output"]}},
+     "input.bitstream_lengths"),
+    ({"data": {"val_fraction": 1e-9}}, "data.val_fraction"),
+    ({"sampler": {"seed": 2**70}}, "sampler.seed"),
 ])
 def test_a_space_that_cannot_run_is_refused_before_any_study(tiny_space, write_space, capsys,
                                                              tmp_path, overrides, field):

@@ -134,7 +134,8 @@ def test_train_reports_accuracy_at_weight_bit_error_rates(tmp_path, tiny_fmnist_
     (["--set", "input.sng.kind"], "--set input.sng.kind: expected KEY=VALUE"),
     (["--set", "input..kind=x"], "expected KEY=VALUE"),
     (["--set", "input.sgn.kind=sobol"], "input.sgn: unknown key"),
-    (["--set", "input.length=[1"], "not valid YAML"),
+    (["--set", "input.length=[1"], "invalid YAML"),
+    (["--set", "weight_errors={maps: 1, maps: 2}"], "key maps is given twice"),
     (["--epochs", "0"], "--epochs: 0 must be at least 1"),
 ])
 def test_bad_overrides_are_one_line(tmp_path, tiny_fmnist_dir, capsys, flags, expected):

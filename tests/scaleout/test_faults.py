@@ -62,16 +62,9 @@ def test_killed_driver_resumes_and_fails_its_stale_trial(scaleout_space, tmp_pat
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A 384 KiB tmpfs (needs root; skipped otherwise), unmounted afterwards."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=384k", "tmpfs", str(mount_point)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+def small_disk(tmpfs):
+    """A 384 KiB tmpfs (needs root; skipped otherwise)."""
+    return tmpfs("384k")
 
 
 def _integrity(database) -> str:

@@ -3,6 +3,7 @@
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 from optuna.trial import TrialState
@@ -39,7 +40,7 @@ def test_killed_worker_fails_its_trial_and_the_search_finishes(scaleout_space, t
     url = f"sqlite:///{tmp_path / 'kill-worker.db'}"
     space = scaleout_space(name="killworker", trials=3, epochs=40,
                            execution={"mode": "ray", "workers": 1})
-    driver = start_search(space, "--storage", url)
+    driver = start_search(space, "--storage", url, "--expose")  # a local Ray: it listens
     victim = wait_for(_training_workers, timeout=300)[0]
     os.kill(victim, signal.SIGKILL)
     code, _, err = finish(driver)
@@ -52,3 +53,24 @@ def test_killed_worker_fails_its_trial_and_the_search_finishes(scaleout_space, t
     counted = [t for t in networks if t.user_attrs.get("outcome") in ("trained", "failed")]
     assert len(counted) == 3  # the budget is finished: the failed training counts against it
     assert all(t.state != TrialState.RUNNING for t in networks)
+
+
+def test_a_local_ray_listens_beyond_loopback_so_it_needs_expose(scaleout_space, tmp_path):
+    """Why a local Ray needs --expose: measured, its servers (GCS, raylet, workers, agents)
+    listen on every interface, whatever `ray.init` is told (Ray 2.60). The search says so."""
+    from tests.listeners import ss_available, tcp_listeners
+
+    if not ss_available():
+        pytest.skip("needs ss (iproute2)")
+    url = f"sqlite:///{tmp_path / 'local-ray.db'}"
+    space = scaleout_space(name="localray", trials=2, epochs=2,
+                           execution={"mode": "ray", "workers": 1})
+    driver = start_search(space, "--storage", url, "--expose")
+    seen = []
+    while driver.poll() is None:
+        seen += tcp_listeners(driver.pid)
+        time.sleep(0.5)
+    code, out, err = finish(driver)
+    assert code == 0, err
+    assert "exposed:" in out and "every network interface" in out
+    assert any(not listener.loopback for listener in seen), seen

@@ -23,8 +23,14 @@ from torch.utils.data import TensorDataset
 from .augment import random_crop_flip
 from .batches import TensorBatches
 from .dataset import DATASETS, ImageDataset, canonical_name, load_dataset
+from .errors import DatasetError
 from .locate import locate_cifar10, locate_fashion_mnist
-from .splits import class_balanced_subset, derive_seed, stratified_split
+from .splits import (
+    class_balanced_subset,
+    derive_seed,
+    stratified_split,
+    validation_split_problem,
+)
 
 
 class SCDataModule(pl.LightningDataModule):
@@ -136,6 +142,9 @@ class SCDataModule(pl.LightningDataModule):
         if self._data is None:
             self._data = load_dataset(self.dataset_name, self.root, self.download)  # type: ignore[arg-type]
         data = self._data
+        problem = validation_split_problem(data.train_labels, self.val_fraction)
+        if problem:
+            raise DatasetError(f"data.{problem}")
         train_idx, val_idx = stratified_split(
             data.train_labels, self.val_fraction, derive_seed(self.seed, "val_split")
         )

@@ -43,11 +43,13 @@ class DatasetSpec:
     num_classes: int
     input_shape: tuple[int, int, int]
     class_names: tuple[str, ...]
+    train_images: int  # of the official files (estimates before loading: trainer.resources)
+    test_images: int
 
 
 DATASETS: dict[str, DatasetSpec] = {
-    "fashion_mnist": DatasetSpec(10, (1, 28, 28), FASHION_MNIST_CLASSES),
-    "cifar10": DatasetSpec(10, (3, 32, 32), cifar.CLASS_NAMES),
+    "fashion_mnist": DatasetSpec(10, (1, 28, 28), FASHION_MNIST_CLASSES, 60_000, 10_000),
+    "cifar10": DatasetSpec(10, (3, 32, 32), cifar.CLASS_NAMES, 50_000, 10_000),
 }
 _ALIASES = {"fmnist": "fashion_mnist", "fashionmnist": "fashion_mnist", "cifar_10": "cifar10"}
 

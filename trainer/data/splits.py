@@ -88,3 +88,18 @@ def stratified_split(labels: Tensor, val_fraction: float, seed: int) -> tuple[Te
     train = torch.sort(torch.cat(train_parts)).values if train_parts else empty
     val = torch.sort(torch.cat(val_parts)).values if val_parts else empty
     return train.to(torch.int64), val.to(torch.int64)
+
+
+def validation_split_problem(labels: Tensor, val_fraction: float) -> str | None:
+    """Why a positive `val_fraction` leaves no validation image (each class gives
+    round(val_fraction x its count)), or None: checked before a run, not met in its first
+    validation."""
+    if val_fraction <= 0:
+        return None
+    counts = torch.bincount(torch.as_tensor(labels).cpu()) if len(labels) else torch.zeros(1)
+    largest = int(counts.max())
+    if largest and min(_round_half_up(val_fraction * largest), largest - 1) > 0:
+        return None
+    least = 0.5 / largest if largest else 1.0
+    return (f"val_fraction {val_fraction:g} leaves no validation image (the largest class has "
+            f"{largest} training images: give at least {least:.2g})")
