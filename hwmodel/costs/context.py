@@ -3,8 +3,10 @@
 `BatchContext` holds, for a batch of designs, the `Design` columns, the technology, each
 layer's plan (`hwmodel.plan`), the organisation's work and logic counts
 (`hwmodel.organisations`) and the quantities several components share, each derived once.
-`LayerContext` is one layer of it; the evaluator sets its `cycles` and `latency_ns` before
-any energy is asked for, and the batch's total area before the first energy too.
+`LayerContext` is one layer of it. The evaluator fills in what the phases find: the areas
+first (each layer's `hardware_area_um2` and `placed_area_um2`, then the batch's
+`hardware_area_um2`, `placed_shared_area_um2` and total `area_um2`), then the schedule (each
+layer's `cycles`, `latency_ns` and `static_ns`), before any energy is asked for.
 """
 
 from __future__ import annotations
@@ -31,8 +33,16 @@ class LayerContext:
     work: dict[str, np.ndarray]  # `Organisation.work`: cycles, trees, accumulations, ...
     logic: dict[str, np.ndarray]  # `Logic.per_layer`: lanes, adders, ... this layer alone uses
     last: bool  # the output layer
-    cycles: Any = None  # set by the evaluator
-    latency_ns: Any = None  # set by the evaluator
+    hardware_area_um2: Any = None  # the area phase: what the layer alone uses, wires aside
+    placed_area_um2: Any = None  # the area phase: its standard cells (`Component.placed`)
+    cycles: Any = None  # the schedule: busy steps, fills and the stages components add
+    latency_ns: Any = None  # the schedule
+    static_ns: Any = None  # the schedule: time the chip's static power is charged to it
+
+    @property
+    def steps(self):
+        """Busy cycles (the pipeline fills aside): the busiest cycle's share of the work."""
+        return self.work["steps"]
 
     @property
     def first(self) -> bool:
@@ -54,6 +64,12 @@ class LayerContext:
         first read their input feature map once per pass)."""
         plan = self.plan
         return plan.shape.input_values * plan.repetitions if not plan.first else 0.0
+
+    @cached_property
+    def wiring(self) -> dict[str, Any]:
+        """The organisation's interconnect of this layer (`Organisation.wiring`)."""
+        design = self.plan.design
+        return design.organisation.merge(lambda kind: kind.wiring(self.plan, self.work, design))
 
     @property
     def activation_writes(self):
@@ -88,6 +104,7 @@ def _weight_array(tech: Technology, design: Design) -> MramArray:
         reference_columns=design.cell.select(
             lambda cell: tech.mram.reference_columns if cell.uses_reference else 0.0),
         read_voltage_mv=design.read_voltage,
+        parallel_rows=design.parallel_rows,
     )
 
 
@@ -99,6 +116,8 @@ class BatchContext:
     design: Design
     layers: list[LayerContext]
     shared_logic: dict[str, np.ndarray]  # `Logic.shared`: the organisation's shared logic
+    hardware_area_um2: Any = field(default=None)  # every component's own area, wires aside
+    placed_shared_area_um2: Any = field(default=None)  # shared standard cells
     area_um2: Any = field(default=None)  # the chip's total area, set by the evaluator
 
     @classmethod
