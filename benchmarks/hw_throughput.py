@@ -3,9 +3,9 @@
 Fashion-MNIST MLP 784-1024-1024-10 on the default preset; random valid designs varying every
 architecture field (organisation, dataflow, popcount circuit, N, tiles, array geometry, rows
 sensed at once, schedule, first-layer mode and fold, merge point, SNG kind and sharing, input
-bits, MRAM cell, read voltage, ECC). Both APIs are timed round-robin and the medians compared; a sample of designs is also
-checked for equal results. The scalar call is the same evaluator on a batch of one, plus the
-report. The last line is the batch rate.
+bits, MRAM cell, read voltage, ECC). Both APIs are timed round-robin and the medians
+compared; a sample of designs is also checked for equal results. The scalar call is the same
+evaluator on a batch of one, plus the report. The last line is the batch rate.
 
     python benchmarks/hw_throughput.py [--designs 100000] [--scalar-designs 500] [--rounds 5]
 """

@@ -80,6 +80,7 @@ class LayerResult:
     area_total_um2: np.ndarray
     energy_total_pj: np.ndarray
     rows_at_once: np.ndarray  # weight rows sensed in one cycle
+    tree_width: np.ndarray  # inputs of one popcount tree
     peak_power_mw: np.ndarray  # the layer's busiest cycle (`Component.cycle_energy_fj`)
     peak_current_a: np.ndarray  # its supply current (`Component.instant_current_ua`)
     raw_counts: dict[str, Any]
@@ -320,6 +321,7 @@ def _layer_result(layer: LayerContext, components: list[Component], area: dict[s
         plan=layer.plan, size=size, busy_units=layer.work["busy_units"], cycles=layer.cycles,
         latency_ns=layer.latency_ns, area_total_um2=area_total,
         energy_total_pj=total_fj * FJ_TO_PJ, rows_at_once=layer.work["rows_at_once"],
+        tree_width=np.broadcast_to(layer.work["tree_width"], (size,)),
         peak_power_mw=cycle_fj / tech.cycle_ns * 1e-3,  # fJ / ns = uW
         peak_current_a=(cycle_fj / (tech.supply_v * tech.cycle_ns)  # fJ / (V ns) = uA
                         + _total((component.instant_current_ua(layer)

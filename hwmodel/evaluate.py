@@ -22,7 +22,7 @@ def _layer_cost(layer: LayerResult) -> LayerCost:
         neurons_per_row=int(plan.per_row[0]), slices=int(plan.slices[0]),
         weight_rows=int(plan.weight_rows[0]), threshold_rows=int(plan.threshold_rows[0]),
         arrays=int(plan.arrays[0]), busy_units=int(layer.busy_units[0]),
-        rows_at_once=int(layer.rows_at_once[0]),
+        rows_at_once=int(layer.rows_at_once[0]), tree_width=int(layer.tree_width[0]),
         repetitions=int(plan.repetitions[0]), accumulator_bits=int(plan.acc_bits[0]),
         row_reads=int(counts["row_reads"][0]), bits_read=int(counts["bits_read"][0]),
         popcounts=int(counts["popcounts"][0]), accumulations=int(counts["accumulations"][0]),

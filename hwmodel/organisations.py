@@ -146,6 +146,7 @@ def _row_tile(plan: LayerPlan, design: Design, tiles, rows) -> dict[str, np.ndar
 
 class SharedTiles(Organisation):
     name = "shared_tiles"
+    short = "shared"
     description = "a pool of tiles time-shared by every array and layer"
     uses_tiles = True
 
@@ -192,6 +193,7 @@ class SharedTiles(Organisation):
 
 class TilePerArray(Organisation):
     name = "tile_per_array"
+    short = "per-array"
     description = "every array has its own tile (near-memory); a layer's arrays work at once"
     layers_own_logic = True
 
@@ -220,6 +222,7 @@ class TilePerArray(Organisation):
 
 class NeuronParallel(Organisation):
     name = "neuron_parallel"
+    short = "neuron-par"
     description = "a tree per neuron over its whole fan-in; each array senses parallel_rows rows"
     dedicated_accumulators = True
     layers_own_logic = True

@@ -73,6 +73,8 @@ class LayerCost(ReportModel):
                                         "once")
     rows_at_once: int = Field(description="weight rows sensed in one cycle (its cells' read "
                                           "current flows at once)")
+    tree_width: int = Field(description="inputs of one popcount tree (a row's lanes, or a "
+                                        "neuron's fan-in sensed at once)")
     repetitions: int = Field(description="passes (N) or bit-planes (B) the layer runs")
     accumulator_bits: int
     row_reads: int = Field(description="rows sensed (fewer than evaluations when latched)")
