@@ -42,6 +42,7 @@ class Sequential(Schedule):
 
 class LayerPipelined(Schedule):
     name = "layer_pipelined"
+    short = "pipelined"
     description = "each layer a pipeline stage on another inference (throughput vs latency)"
     overlaps_layers = True
 
