@@ -78,6 +78,7 @@ class Objective:
     reported: tuple[str, ...] = ()  # attributes shown beside it in reports (test accuracy)
     default_limit: float | None = None  # the bound every space sets unless it says otherwise
     limit_source: str = ""  # why the default limit is that number, with its sources
+    drawn: bool = False  # the front's figure has its panel even where it is not searched
 
     @property
     def maximize(self) -> bool:
@@ -132,10 +133,11 @@ OBJECTIVES: dict[str, Objective] = {
                   "val_accuracy", source="training", upper=1.0,
                   parse_limit=accuracy_fraction, reported=("test_accuracy",)),
         Objective("energy", "energy_pj", "minimize", "energy", "pJ", "max_energy_pj",
-                  "energy_pj"),
-        Objective("area", "area_mm2", "minimize", "area", "mm2", "max_area_mm2", "area_mm2"),
+                  "energy_pj", drawn=True),
+        Objective("area", "area_mm2", "minimize", "area", "mm2", "max_area_mm2", "area_mm2",
+                  drawn=True),
         Objective("latency", "latency_ns", "minimize", "latency", "ns", "max_latency_ns",
-                  "latency_ns"),
+                  "latency_ns", drawn=True),
         # buildability: what the busiest cycle draws, and the heat the chip must shed
         Objective("peak_current", "peak_current_a", "minimize", "peak current", "A",
                   "max_peak_current_a", "peak_current_a", default_limit=PEAK_CURRENT_LIMIT_A,

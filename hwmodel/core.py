@@ -12,6 +12,7 @@ docs/hwmodel.md; the layout of a layer is `hwmodel.plan`, what the organisation 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -222,34 +223,34 @@ def _overrides(components: list[Component], method: str) -> list[Component]:
 def _areas(batch: BatchContext, components: list[Component]
            ) -> tuple[dict[str, Any], list[dict[str, Any]], list[np.ndarray]]:
     """(shared area, each layer's area, each layer's total) by component, in breakdown order.
-    Every component's own area first (each layer's and the batch's `hardware_area_um2`, and
-    their standard cells, `placed_area_um2`), then the components whose area follows from
-    those (`Component.after_total`); sets the chip's total area on the batch."""
+    Every component's own area first (each layer's and the batch's `hardware_area_um2`; their
+    standard cells, `placed_area_um2`, when asked for), then the components whose area
+    follows from those (`Component.after_total`); sets the chip's total area on the batch."""
     size, layers = batch.size, batch.layers
     early = [component for component in components if not component.after_total]
     late = [component for component in components if component.after_total]
-    placed = [component.name for component in early if component.placed]
     shared = {component.name: component.shared_area_um2() for component in early}
     per_layer = [{component.name: component.area_um2(layer) for component in early}
                  for layer in layers]
     for layer, area in zip(layers, per_layer, strict=True):
         layer.hardware_area_um2 = _total(area.values(), size)
-        layer.placed_area_um2 = _total((area[name] for name in placed), size)
-    batch.placed_shared_area_um2 = _total((shared[name] for name in placed), size)
+        layer.own_area_um2 = area
+    batch.own_shared_area_um2 = shared
     batch.hardware_area_um2 = _total([*(layer.hardware_area_um2 for layer in layers),
                                       *shared.values()], size)
-    for component in late:
-        shared[component.name] = component.shared_area_um2()
-        for layer, area in zip(layers, per_layer, strict=True):
-            area[component.name] = component.area_um2(layer)
+    late_shared = {component.name: component.shared_area_um2() for component in late}
+    late_layers = [{component.name: component.area_um2(layer) for component in late}
+                   for layer in layers]
+    layer_totals = [_total([layer.hardware_area_um2, *extra.values()], size)
+                    for layer, extra in zip(layers, late_layers, strict=True)]
+    batch.area_um2 = _total([batch.hardware_area_um2, *late_shared.values(),
+                             *(value for extra in late_layers for value in extra.values())],
+                            size)
     order = [component.name for component in components]
-    shared = {name: shared[name] for name in order}
-    per_layer = [{name: area[name] for name in order} for area in per_layer]
-    layer_totals = [_total([layer.hardware_area_um2, *(area[c.name] for c in late)], size)
-                    for layer, area in zip(layers, per_layer, strict=True)]
-    batch.area_um2 = _total([*layer_totals, *(shared[c.name] for c in late),
-                             *(shared[c.name] for c in early)], size)
-    return shared, per_layer, layer_totals
+    shared = {**shared, **late_shared}
+    merged = [{**area, **extra} for area, extra in zip(per_layer, late_layers, strict=True)]
+    return ({name: shared[name] for name in order},
+            [{name: area[name] for name in order} for area in merged], layer_totals)
 
 
 def _overlapped(design: Design) -> np.ndarray | None:
@@ -290,12 +291,12 @@ def _busiest_cycle(batch: BatchContext, components: list[Component],
     at once where the layers overlap, plus the static power drawn in every cycle."""
     power = [result.peak_power_mw for result in results]
     current = [result.peak_current_a for result in results]
+    power_mw, current_a = functools.reduce(np.maximum, power), functools.reduce(np.maximum,
+                                                                               current)
     overlapped = _overlapped(batch.design)
-    if overlapped is None:
-        power_mw, current_a = np.max(power, axis=0), np.max(current, axis=0)
-    else:
-        power_mw = np.where(overlapped, np.sum(power, axis=0), np.max(power, axis=0))
-        current_a = np.where(overlapped, np.sum(current, axis=0), np.max(current, axis=0))
+    if overlapped is not None:
+        power_mw = np.where(overlapped, _total(power, batch.size), power_mw)
+        current_a = np.where(overlapped, _total(current, batch.size), current_a)
     static_mw = _total((component.static_power_nw() for component in components),
                        batch.size) * 1e-6
     return power_mw + static_mw, current_a + static_mw * 1e-3 / batch.tech.supply_v

@@ -242,7 +242,14 @@ class NeuronParallel(Organisation):
     def shape_of(plan: LayerPlan, design: Design):
         """(S, g, h, trees, width): h = ceil(s / S) cycles bring one neuron's fan-in (1 when
         its slices fit the rows sensed at once), trees = the neurons counted per cycle,
-        min(M, ceil(M h / g)), each over min(F, S C) lanes."""
+        min(M, ceil(M h / g)), each over min(F, S C) lanes (once per layer: work and logic
+        read it)."""
+        if "neuron_shape" not in plan.cache:
+            plan.cache["neuron_shape"] = NeuronParallel._shape(plan, design)
+        return plan.cache["neuron_shape"]
+
+    @staticmethod
+    def _shape(plan: LayerPlan, design: Design):
         sensed, groups = NeuronParallel.groups(plan, design)
         outputs = plan.shape.outputs
         spans = np.ceil(plan.slices / sensed)

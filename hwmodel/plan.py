@@ -102,6 +102,7 @@ class LayerPlan:
     comparisons: np.ndarray
     operand_bits: np.ndarray  # bits of one tree operand: B + 1 on the multi-bit datapath
     design: Design = field(repr=False)
+    cache: dict = field(default_factory=dict, repr=False)  # what a kind derives once per layer
 
     @property
     def fills(self):
@@ -153,9 +154,15 @@ class LayerPlan:
 
     def tree(self, width) -> tuple[np.ndarray, np.ndarray]:
         """(full, half) adders of a tree over `width` lanes of this layer's operands (a
-        neuron's fan-in, neuron_parallel), per design's circuit."""
+        neuron's fan-in, neuron_parallel), per design's circuit (the last width's kept: work
+        and logic ask for the same)."""
+        found = self.cache.get("tree")
+        if found is not None and found[0] is width:
+            return found[1]
         bits = self.operand_bits if self.first else 1.0
-        return adders_by_circuit(self.design.circuit, width, bits)
+        adders = adders_by_circuit(self.design.circuit, width, bits)
+        self.cache["tree"] = (width, adders)
+        return adders
 
 
 def plan_layer(design: Design, shape: LayerShape, index: int, last: int) -> LayerPlan:

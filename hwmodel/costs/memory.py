@@ -13,7 +13,8 @@ from hwmodel.costs.base import Component, is_nothing
 class MramArrays(Component):
     """The arrays' area, and their reads: row reads (a wordline and the row's cells on their
     bitline segments) and threshold words. In the busiest cycle the rows sensed at once are
-    read together, their cells all passing their read current."""
+    read together, their cells all passing their read current (the threshold words are read
+    in the threshold stage, a word per neuron and pass: not in that cycle)."""
 
     name = "mram_arrays"
     description = "STT-MRAM cells and array periphery (decoders, drivers, column select)"
@@ -29,9 +30,7 @@ class MramArrays(Component):
                 + layer.threshold_bits * array.bit_read_energy_fj)
 
     def cycle_energy_fj(self, layer):
-        array = self.batch.array
-        return (layer.work["rows_at_once"] * array.row_read_energy_fj
-                + layer.threshold_bits * array.bit_read_energy_fj / layer.steps)
+        return layer.work["rows_at_once"] * self.batch.array.row_read_energy_fj
 
     def instant_current_ua(self, layer):
         return layer.work["rows_at_once"] * self.batch.array.row_read_current_ua
@@ -57,10 +56,14 @@ class SenseAmplifiers(Component):
         return (layer.bits_sensed * self.batch.array.sensed_per_data_bit
                 * self.tech.sense_amplifier.energy_fj)
 
+    @cached_property
+    def row_energy_fj(self):
+        """The amplifiers of one row sensed (its check bits too)."""
+        return (self.design.cols * self.batch.array.sensed_per_data_bit
+                * self.tech.sense_amplifier.energy_fj)
+
     def cycle_energy_fj(self, layer):
-        sensed = (layer.work["rows_at_once"] * self.design.cols
-                  + layer.threshold_bits / layer.steps)
-        return sensed * self.batch.array.sensed_per_data_bit * self.tech.sense_amplifier.energy_fj
+        return layer.work["rows_at_once"] * self.row_energy_fj
 
     def layer_counts(self, layer):
         return {"bits_read": layer.bits_sensed}
