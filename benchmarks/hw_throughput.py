@@ -1,11 +1,11 @@
 """Designs scored per second: the numpy batch API against the scalar `evaluate`, one run.
 
 Fashion-MNIST MLP 784-1024-1024-10 on the default preset; random valid designs varying every
-architecture field (organisation, dataflow, popcount circuit, N, tiles, array geometry,
-first-layer mode, merge point, SNG kind and sharing, input bits, MRAM cell, read voltage,
-ECC). Both APIs are timed round-robin and the medians compared; a sample of designs is also
-checked for equal results. The scalar call is the same evaluator on a batch of one, plus the
-report. The last line is the batch rate.
+architecture field (organisation, dataflow, popcount circuit, N, tiles, array geometry, rows
+sensed at once, schedule, first-layer mode and fold, merge point, SNG kind and sharing, input
+bits, MRAM cell, read voltage, ECC). Both APIs are timed round-robin and the medians
+compared; a sample of designs is also checked for equal results. The scalar call is the same
+evaluator on a batch of one, plus the report. The last line is the batch rate.
 
     python benchmarks/hw_throughput.py [--designs 100000] [--scalar-designs 500] [--rounds 5]
 """
@@ -37,11 +37,18 @@ def random_columns(rng: np.random.Generator, count: int) -> dict[str, np.ndarray
     regenerate_ok = (mode == "sc") & (sng != "mtj_trng")
     dataflow = np.where((dataflow == "row_latched_regenerated") & ~regenerate_ok, "row_latched",
                         dataflow)
+    organisation = rng.choice(["shared_tiles", "tile_per_array", "neuron_parallel"], count)
+    rows = rng.choice([64, 128, 256, 512], count)
+    schedule = np.where(organisation == "shared_tiles", "sequential",
+                        rng.choice(["sequential", "layer_pipelined"], count))
     return {
-        "organisation": rng.choice(["shared_tiles", "tile_per_array", "neuron_parallel"], count),
+        "organisation": organisation,
+        "schedule": schedule,
+        "parallel_rows": np.minimum(rng.choice([1, 4, 16, 64, 512], count), rows),
+        "first_layer_fold": rng.integers(1, 17, count),
         "first_layer_dataflow": dataflow,
         "popcount_circuit": rng.choice(["ripple_tree", "compressor_tree"], count),
-        "array_rows": rng.choice([64, 128, 256, 512], count),
+        "array_rows": rows,
         "array_cols": rng.choice([64, 128, 256, 512], count),
         "tiles": rng.integers(1, 129, count),
         "first_layer_mode": mode,

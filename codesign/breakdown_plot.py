@@ -21,7 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
 from codesign.outputs import unwritable_reason  # noqa: E402
-from codesign.present import design_words  # noqa: E402
+from codesign.present import design_words, peak_words  # noqa: E402
 from hwmodel import SHARED, CostReport, component_label  # noqa: E402
 
 LABEL_SHARE = 0.05  # segments below this share of their bar carry no percentage
@@ -67,7 +67,8 @@ def _stack(axis: Axes, x: float, parts: Mapping[str, float], colours: Mapping[st
 
 def _title(report: CostReport) -> str:
     encoding, hardware = design_words(report)
-    return f"{report.workload} on {report.technology}: {encoding}\n{hardware}"
+    return (f"{report.workload} on {report.technology}: {encoding}\n{hardware}\n"
+            f"{peak_words(report)}")
 
 
 def breakdown_png(report: CostReport, path: Path) -> Path:
@@ -128,7 +129,8 @@ def breakdown_figure(report: CostReport) -> Figure:
         per_layer.text(index, bottom, f"{bottom:,.0f}", ha="center", va="bottom", fontsize=8)
     per_layer.set_xticks(range(len(layer_names)),
                          [f"{layer.name}: {layer.fan_in}->{layer.outputs}\n"
-                          f"{layer.repetitions} run{'s' if layer.repetitions > 1 else ''}"
+                          f"{layer.repetitions} run{'s' if layer.repetitions > 1 else ''}\n"
+                          f"busiest cycle {layer.peak_current_a:.3g} A"
                           for layer in report.layers], fontsize=8)
     per_layer.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     per_layer.set_ylabel("energy per inference (pJ)")

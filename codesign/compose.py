@@ -204,7 +204,11 @@ class HardwarePoint:
 
     def metric(self, name: str) -> float:
         """Any total of the cost model by name (`hwmodel.BatchResult`: area_mm2, energy_pj,
-        latency_ns, average_power_mw, inferences_per_s): what an objective's metric reads."""
+        latency_ns, peak_current_a, ...): what an objective's metric reads (from the batch's
+        column: a bound is checked on every point of a network before training)."""
+        column = getattr(self.batch, name, None)
+        if isinstance(column, np.ndarray):
+            return float(column[self.index])
         return float(self.cost[name])
 
 

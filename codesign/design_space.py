@@ -41,6 +41,7 @@ from hwmodel import (
     MramCell,
     Organisation,
     PopcountCircuit,
+    Schedule,
 )
 from hwmodel.kinds import Kind
 from trainer.config import InputMode, MergePoint, TrainingMode
@@ -187,6 +188,21 @@ def _layer1_repeats(chosen: Chosen) -> bool:
     return bool(passes > 1) and not output_merge
 
 
+def _own_logic(chosen: Chosen) -> bool:
+    """The organisation gives every layer its own logic: its layers may be pipelined."""
+    return Organisation.get(chosen["organisation"]).layers_own_logic
+
+
+def _multibit(chosen: Chosen) -> bool:
+    """A parallel fixed-point first layer, whose datapath may be folded."""
+    return FirstLayerMode.get(chosen["first_layer_hw"]).multibit_datapath
+
+
+def _rows_within(domain: Sequence[int], chosen: Chosen) -> list[int]:
+    """Rows sensed at once: at most the array's rows."""
+    return [rows for rows in domain if rows <= chosen["array_rows"]]
+
+
 def _dataflow_choices(domain: Sequence[str], chosen: Chosen) -> list[str]:
     mode = FirstLayerMode.get(chosen["first_layer_hw"])
     deterministic = "sng_kind" in chosen and sng_source(chosen["sng_kind"]).deterministic
@@ -205,6 +221,15 @@ HARDWARE_ROWS = [
               show=_with("x")),
     Parameter("array_rows", "hardware.array_rows", "hardware", numeric=True,
               show=_with(suffix="r")),
+    Parameter("parallel_rows", "hardware.parallel_rows", "hardware", numeric=True,
+              choices=_rows_within, description="rows each array senses at once",
+              show=lambda rows: "" if rows == 1 else f"rd{rows}"),
+    Parameter("schedule", "hardware.schedules", "hardware", _own_logic,
+              description="layers one after another, or pipelined across inferences",
+              show=_short(Schedule, omit="sequential")),
+    Parameter("first_layer_fold", "hardware.first_layer_folds", "hardware", _multibit,
+              numeric=True, description="cycles the parallel layer-1 datapath is reused over",
+              show=lambda fold: "" if fold == 1 else f"fold{fold}"),
     Parameter("first_layer_dataflow", "hardware.first_layer_dataflows", "hardware",
               _layer1_repeats, choices=_dataflow_choices, show=_short(FirstLayerDataflow)),
     Parameter("popcount_circuit", "hardware.popcount_circuits", "hardware",

@@ -37,6 +37,32 @@ def positive_limit(value: float) -> float:
     return float(value)
 
 
+# The limits every design must meet to be built (docs/search.md, "Buildability limits"):
+# the busiest cycle's supply current per die and per mm^2 of die, and the average power per
+# mm^2.
+PEAK_CURRENT_LIMIT_A = 5.0
+PEAK_CURRENT_SOURCE = (
+    "what the core supply of an edge inference chip delivers: Google's Edge TPU does 4 TOPS "
+    "on 2 W (coral.ai, Edge TPU FAQ and USB Accelerator datasheet), about 2.2 A at 0.9 V "
+    "on average; a small board's single-phase regulator gives a few amperes; 5 A leaves the "
+    "peak twice that average")
+CURRENT_DENSITY_LIMIT_A_PER_MM2 = 1.0
+CURRENT_DENSITY_SOURCE = (
+    "what a flip-chip package delivers to 1 mm^2: C4 bumps at 150-200 um pitch give 25-44 "
+    "bumps per mm^2, a quarter of them VDD (half power and ground), each carrying 45-120 mA "
+    "at Tj 150 C for a 10,000 h electromigration life (Flipchip Technologies' design guide, "
+    "as quoted by M. Kaufmann, Broadcom, SI-LIST 2003): 0.3-1.3 A/mm^2; 1 A/mm^2 is the "
+    "upper end (and the current density of a 100 W, 1 V, 100 mm^2 processor); a wire-bonded "
+    "die, fed from its edge, gets less")
+POWER_DENSITY_LIMIT_MW_PER_MM2 = 1000.0
+POWER_DENSITY_SOURCE = (
+    "100 W/cm^2, the heat flux of desktop processors of 2005 at the limit of fan-sink air "
+    "cooling (ASME InterPACK 2005, a review of heat-pipe and vapour-chamber cooling of PC "
+    "processors: 10-15 W/cm^2 in 2000, about 100 W/cm^2 by 2005; P. Rodgers, V. Eveloy, "
+    "M. Pecht, 'Limits of air-cooling: status and challenges', SEMI-THERM 2005); a passively "
+    "cooled package sheds far less")
+
+
 @dataclass(frozen=True)
 class Objective:
     name: str  # as written in a search space's `objectives`
@@ -50,6 +76,9 @@ class Objective:
     upper: float | None = None  # the largest value it can take, where known (1 for accuracy)
     parse_limit: Callable[[float], float] = positive_limit  # a written limit, as a value
     reported: tuple[str, ...] = ()  # attributes shown beside it in reports (test accuracy)
+    default_limit: float | None = None  # the bound every space sets unless it says otherwise
+    limit_source: str = ""  # why the default limit is that number, with its sources
+    drawn: bool = False  # the front's figure has its panel even where it is not searched
 
     @property
     def maximize(self) -> bool:
@@ -104,15 +133,35 @@ OBJECTIVES: dict[str, Objective] = {
                   "val_accuracy", source="training", upper=1.0,
                   parse_limit=accuracy_fraction, reported=("test_accuracy",)),
         Objective("energy", "energy_pj", "minimize", "energy", "pJ", "max_energy_pj",
-                  "energy_pj"),
-        Objective("area", "area_mm2", "minimize", "area", "mm2", "max_area_mm2", "area_mm2"),
+                  "energy_pj", drawn=True),
+        Objective("area", "area_mm2", "minimize", "area", "mm2", "max_area_mm2", "area_mm2",
+                  drawn=True),
         Objective("latency", "latency_ns", "minimize", "latency", "ns", "max_latency_ns",
-                  "latency_ns"),
+                  "latency_ns", drawn=True),
+        # buildability: what the busiest cycle draws, and the heat the chip must shed
+        Objective("peak_current", "peak_current_a", "minimize", "peak current", "A",
+                  "max_peak_current_a", "peak_current_a", default_limit=PEAK_CURRENT_LIMIT_A,
+                  limit_source=PEAK_CURRENT_SOURCE),
+        Objective("current_density", "peak_current_a_per_mm2", "minimize", "peak current",
+                  "A/mm2", "max_peak_current_a_per_mm2", "peak_current_a_per_mm2",
+                  default_limit=CURRENT_DENSITY_LIMIT_A_PER_MM2,
+                  limit_source=CURRENT_DENSITY_SOURCE),
+        Objective("peak_power", "peak_power_mw", "minimize", "peak power", "mW",
+                  "max_peak_power_mw", "peak_power_mw"),
+        Objective("power_density", "power_density_mw_per_mm2", "minimize", "power density",
+                  "mW/mm2", "max_power_density_mw_per_mm2", "power_density_mw_per_mm2",
+                  default_limit=POWER_DENSITY_LIMIT_MW_PER_MM2,
+                  limit_source=POWER_DENSITY_SOURCE),
+        # comparisons at equal throughput: what a slower design saves is paid in time
+        Objective("area_latency", "area_latency_mm2_us", "minimize", "area x latency",
+                  "mm2 us", "max_area_latency_mm2_us", "area_latency_mm2_us"),
+        Objective("energy_delay", "energy_delay_nj_us", "minimize", "energy x delay",
+                  "nJ us", "max_energy_delay_nj_us", "energy_delay_nj_us"),
     )
 }
 ACCURACY = OBJECTIVES["accuracy"]
 # Totals of the cost model every design trial records, objective or not (front CSV/JSON).
-EXTRA_HARDWARE_METRICS = ("inferences_per_s",)
+EXTRA_HARDWARE_METRICS = ("inferences_per_s", "average_power_mw", "interval_ns")
 
 
 def objective(name: str) -> Objective:
@@ -199,6 +248,14 @@ class Goals:
     def costs(self) -> tuple[Objective, ...]:
         """The searched objectives other than accuracy, in order (table columns)."""
         return tuple(o for o in self.searched if o is not ACCURACY)
+
+    @property
+    def shown_costs(self) -> tuple[Objective, ...]:
+        """The searched costs, then the costs only bounded (the buildability limits): what a
+        table of designs shows beside the accuracy."""
+        bounded = tuple(b.objective for b in self.bounds if b.objective is not ACCURACY
+                        and b.objective not in self.searched)
+        return (*self.costs, *dict.fromkeys(bounded))
 
     def values(self, value_of: ValueOf) -> list[float]:
         return [value_of(o) for o in self.searched]

@@ -10,6 +10,15 @@ points of the conventional BNN (from training runs: by default the 3-seed means 
 docs/reproduction.md, shipped as `codesign/data/fmnist_accuracy_vs_n.json`). Nothing is
 fitted: the table reports what the model gives.
 
+A ratio between designs of different speed says little: the SC design runs layer 1 N times.
+So each combination is compared three ways (`VIEWS`): raw (against the parallel and the
+bit-serial baseline as built), at equal throughput and at equal latency (against the parallel
+baseline folded over N cycles, `first_layer_fold`). Each organisation is checked reading one
+row of each array at once and every row at once (the neuron-parallel design of the paper's
+group), and every row says whether both designs meet the default buildability limits of a
+search (`codesign.objectives`). The sense amplifier's area, on which the area claim hinges,
+is taken at both ends of its sourced range (`Technology.ranges`).
+
 The "free layer 1" bound is the energy ratio an SC design could reach at best against a
 baseline if its first layer cost nothing: baseline energy / baseline energy without layer 1.
 """
@@ -31,7 +40,9 @@ from hwmodel import (
     Organisation,
     PopcountCircuit,
     Technology,
+    architectures_to_columns,
     evaluate,
+    evaluate_batch,
     mlp_workload,
 )
 from trainer.config import SNGKind
@@ -89,20 +100,58 @@ def load_accuracy(path: Path = ACCURACY_FILE) -> MeasuredAccuracy:
     return MeasuredAccuracy.model_validate(json.loads(Path(path).read_text()))
 
 
+VIEWS: dict[str, str] = {
+    "raw": "as built: each design at its own speed",
+    "equal_throughput": "the parallel baseline folded over N cycles (layer 1 at SC's pace), "
+                        "layers pipelined where the organisation allows it",
+    "equal_latency": "the parallel baseline folded over N cycles, layers one after another",
+}
+SENSE_AMPLIFIER_AREA = "sense_amplifier.area_um2"  # the check's ranged number (issue 18)
+
+
 class CheckRow(Model):
+    """SC against one baseline in one view, on one organisation, read parallelism, popcount
+    circuit and dataflow."""
+
     organisation: str
+    parallel_rows: int = Field(description="rows each array senses at once")
     popcount_circuit: str
     dataflow: str
+    view: str = Field(description="raw | equal_throughput | equal_latency (`VIEWS`)")
     baseline: str
+    baseline_fold: int = Field(description="cycles the baseline's parallel layer 1 is folded "
+                                           "over (1: not folded)")
+    schedule: str = Field(description="both designs' schedule")
     sc_area_um2: float
     baseline_area_um2: float
     area_reduction: float = Field(description="1 - SC area / baseline area")
+    area_reduction_low: float = Field(description="the same with the sense amplifier at the "
+                                                  "low end of its range")
+    area_reduction_high: float = Field(description="... and at the high end")
     sc_energy_pj: float
     baseline_energy_pj: float
     energy_ratio: float = Field(description="baseline energy / SC energy at the N of the check")
+    sc_inferences_per_s: float
+    baseline_inferences_per_s: float
+    sc_latency_ns: float
+    baseline_latency_ns: float
+    area_latency_ratio: float = Field(description="baseline area x latency / SC's")
+    energy_delay_ratio: float = Field(description="baseline energy x delay / SC's")
     free_layer1_ratio: float = Field(description="baseline energy / its energy without layer 1")
+    sc_buildable: bool = Field(description="the SC design meets the default buildability "
+                                           "limits (codesign.objectives)")
+    baseline_buildable: bool
     reaches_area: bool
     reaches_energy: bool
+
+    @property
+    def throughput_ratio(self) -> float:
+        """SC's inferences per second over the baseline's."""
+        return self.sc_inferences_per_s / self.baseline_inferences_per_s
+
+    @property
+    def buildable(self) -> bool:
+        return self.sc_buildable and self.baseline_buildable
 
 
 class PaperCheck(Model):
@@ -117,12 +166,20 @@ class PaperCheck(Model):
     tiles: int
     array_rows: int
     claims: dict[str, float]
+    sense_amplifier_area_um2: tuple[float, float, float] = Field(
+        description="low, nominal and high sense-amplifier area (um^2) of the technology")
+    sense_amplifier_sources: tuple[str, str] = Field(
+        description="where the low and high sense-amplifier areas come from")
+    limits: dict[str, float] = Field(description="the buildability limits a row is held to")
     rows: list[CheckRow]
 
-    def reproducing(self) -> tuple[list[CheckRow], list[CheckRow]]:
-        """The rows that reach the paper's area claim, and those that reach its energy claim."""
-        return ([r for r in self.rows if r.reaches_area],
-                [r for r in self.rows if r.reaches_energy])
+    def in_view(self, view: str) -> list[CheckRow]:
+        return [row for row in self.rows if row.view == view]
+
+    def reproducing(self, view: str = "raw") -> tuple[list[CheckRow], list[CheckRow]]:
+        """The rows of a view that reach the paper's area claim, and its energy claim."""
+        rows = self.in_view(view)
+        return [r for r in rows if r.reaches_area], [r for r in rows if r.reaches_energy]
 
 
 def dataflows_for(sng: SngSource) -> list[str]:
@@ -139,6 +196,44 @@ def _baseline_dataflow(baseline: str, dataflow: str) -> str:
     return "row_latched" if FirstLayerDataflow.get(dataflow).regenerates else dataflow
 
 
+def _fastest_schedule(organisation: str) -> str:
+    """Layers pipelined where the organisation gives each layer its own logic."""
+    return "layer_pipelined" if Organisation.get(organisation).layers_own_logic else "sequential"
+
+
+def _comparisons(organisation: str, dataflow: str, n: int) -> list[tuple[str, dict, dict]]:
+    """(view, SC fields, baseline fields) of one combination: raw against both baselines,
+    then the folded parallel baseline at SC's throughput and at SC's latency."""
+    fastest = _fastest_schedule(organisation)
+    raw = [("raw", {}, {"first_layer_mode": baseline,
+                        "first_layer_dataflow": _baseline_dataflow(baseline, dataflow)})
+           for baseline in BASELINES]
+    folded = {"first_layer_mode": "fixed_point_parallel", "first_layer_dataflow": "reread",
+              "first_layer_fold": n}
+    return [*raw,
+            ("equal_throughput", {"schedule": fastest}, {**folded, "schedule": fastest}),
+            ("equal_latency", {}, folded)]
+
+
+def _buildable(result, index: int, limits: dict[str, float]) -> bool:
+    return all(float(getattr(result, metric)[index]) <= limit for metric, limit in limits.items())
+
+
+def buildability_limits() -> dict[str, float]:
+    """The default limits of a search (`codesign.objectives`), by the metric they bound."""
+    return {o.metric: o.default_limit for o in hardware_objectives()
+            if o.default_limit is not None}
+
+
+def _sense_amplifier_corners(technology: Technology) -> tuple[Technology, Technology]:
+    """The technology with the sense amplifier's area at its cost-lowering and cost-raising
+    bound (the nominal technology where the preset gives no range)."""
+    if SENSE_AMPLIFIER_AREA not in technology.ranges:
+        return technology, technology
+    return tuple(technology.at_corner(corner, fields=[SENSE_AMPLIFIER_AREA])  # type: ignore
+                 for corner in ("low", "high"))
+
+
 def paper_check(
     technology: Technology,
     accuracy: MeasuredAccuracy,
@@ -146,40 +241,46 @@ def paper_check(
     tiles: int = 16,
     array_rows: int = 256,
 ) -> PaperCheck:
-    """Every organisation x popcount circuit x dataflow x baseline, at the operating point."""
+    """Every organisation (reading one row and every row at once) x popcount circuit x
+    dataflow, against both baselines as built and the folded parallel baseline at equal
+    throughput and latency, at the operating point; areas also at the ends of the sense
+    amplifier's range. One batch evaluation per technology."""
     source = sng_source(sng)
     n = accuracy.operating_point(source.name, PAPER.accuracy_cost_points)
     workload = mlp_workload(PAPER.network[0], list(PAPER.network[1:-1]), PAPER.network[-1],
                             name="fashion_mnist_mlp_784_1024_1024_10")
-    common = {"tiles": tiles, "array_rows": array_rows}
-    rows = []
+    sc_fields = {"first_layer_mode": "sc", **source.architecture_fields(source.default()),
+                 "bitstream_length": n or 1}
+    designs: dict[tuple, Architecture] = {}
+    pairs = []
     for organisation in Organisation.names():
-        for circuit in PopcountCircuit.names():
-            for dataflow in dataflows_for(source):
-                sc = evaluate(workload, Architecture(
-                    organisation=organisation, popcount_circuit=circuit,
-                    first_layer_mode="sc", first_layer_dataflow=dataflow,
-                    **source.architecture_fields(source.default()), bitstream_length=n or 1,
-                    **common), technology)
-                for baseline in BASELINES:
-                    base = evaluate(workload, Architecture(
-                        organisation=organisation, popcount_circuit=circuit,
-                        first_layer_mode=baseline,
-                        first_layer_dataflow=_baseline_dataflow(baseline, dataflow),
-                        sng_kind="none", **common), technology)
-                    layer1 = base.energy_by_layer_pj[workload.layers[0].name]
-                    area_reduction = 1.0 - sc.area_um2 / base.area_um2
-                    energy_ratio = base.energy_pj / sc.energy_pj
-                    rows.append(CheckRow(
-                        organisation=organisation, popcount_circuit=circuit, dataflow=dataflow,
-                        baseline=baseline, sc_area_um2=sc.area_um2,
-                        baseline_area_um2=base.area_um2, area_reduction=area_reduction,
-                        sc_energy_pj=sc.energy_pj, baseline_energy_pj=base.energy_pj,
-                        energy_ratio=energy_ratio,
-                        free_layer1_ratio=base.energy_pj / (base.energy_pj - layer1),
-                        reaches_area=area_reduction >= PAPER.area_reduction,
-                        reaches_energy=n is not None and energy_ratio >= PAPER.energy_factor,
-                    ))
+        for rows in sorted({1, array_rows}):
+            for circuit in PopcountCircuit.names():
+                for dataflow in dataflows_for(source):
+                    common = {"organisation": organisation, "popcount_circuit": circuit,
+                              "tiles": tiles, "array_rows": array_rows, "parallel_rows": rows}
+                    for view, sc_extra, base_extra in _comparisons(organisation, dataflow,
+                                                                   n or 1):
+                        sc = {**common, **sc_fields, "first_layer_dataflow": dataflow,
+                              **sc_extra}
+                        base = {**common, "sng_kind": "none", **base_extra}
+                        for fields in (sc, base):
+                            designs.setdefault(tuple(sorted(fields.items())),
+                                               Architecture(**fields))
+                        pairs.append((view, tuple(sorted(sc.items())),
+                                      tuple(sorted(base.items()))))
+    keys = list(designs)
+    index = {key: position for position, key in enumerate(keys)}
+    columns = architectures_to_columns(designs.values())
+    result = evaluate_batch(workload, technology, columns)
+    low, high = (evaluate_batch(workload, corner, columns).area_um2
+                 for corner in _sense_amplifier_corners(technology))
+    limits = buildability_limits()
+    layer1 = result.energy_by_layer_pj[workload.layers[0].name]
+    rows = [_row(view, designs[sc], index[sc], index[base], designs[base], result, (low, high),
+                 layer1, limits, n) for view, sc, base in pairs]
+    interval = technology.ranges.get(SENSE_AMPLIFIER_AREA)
+    nominal = technology.sense_amplifier.area_um2
     return PaperCheck(
         workload=workload.name, technology=technology.name, sng=source.name,
         bitstream_length=n, conventional_accuracy=accuracy.conventional,
@@ -188,7 +289,41 @@ def paper_check(
         tiles=tiles, array_rows=array_rows,
         claims={"area_reduction": PAPER.area_reduction, "energy_factor": PAPER.energy_factor,
                 "accuracy_cost_points": PAPER.accuracy_cost_points},
-        rows=rows,
+        sense_amplifier_area_um2=(interval.low if interval else nominal, nominal,
+                                  interval.high if interval else nominal),
+        sense_amplifier_sources=(interval.source_low, interval.source_high) if interval
+        else ("no range in the technology", "no range in the technology"),
+        limits=limits, rows=rows,
+    )
+
+
+def _row(view: str, sc_arch: Architecture, sc: int, base: int, base_arch: Architecture,
+         result, sa_areas, layer1, limits: dict[str, float], n: int | None) -> CheckRow:
+    """One comparison, read from the batch (`sc`, `base`: the designs' indices)."""
+    low, high = sa_areas
+    area = result.area_um2
+    area_reduction = 1.0 - area[sc] / area[base]
+    energy_ratio = result.energy_pj[base] / result.energy_pj[sc]
+    return CheckRow(
+        organisation=sc_arch.organisation, parallel_rows=sc_arch.parallel_rows,
+        popcount_circuit=sc_arch.popcount_circuit, dataflow=sc_arch.first_layer_dataflow,
+        view=view, baseline=base_arch.first_layer_mode,
+        baseline_fold=base_arch.first_layer_fold, schedule=sc_arch.schedule,
+        sc_area_um2=area[sc], baseline_area_um2=area[base], area_reduction=area_reduction,
+        area_reduction_low=1.0 - low[sc] / low[base],
+        area_reduction_high=1.0 - high[sc] / high[base],
+        sc_energy_pj=result.energy_pj[sc], baseline_energy_pj=result.energy_pj[base],
+        energy_ratio=energy_ratio,
+        sc_inferences_per_s=result.inferences_per_s[sc],
+        baseline_inferences_per_s=result.inferences_per_s[base],
+        sc_latency_ns=result.latency_ns[sc], baseline_latency_ns=result.latency_ns[base],
+        area_latency_ratio=result.area_latency_mm2_us[base] / result.area_latency_mm2_us[sc],
+        energy_delay_ratio=result.energy_delay_nj_us[base] / result.energy_delay_nj_us[sc],
+        free_layer1_ratio=result.energy_pj[base] / (result.energy_pj[base] - layer1[base]),
+        sc_buildable=_buildable(result, sc, limits),
+        baseline_buildable=_buildable(result, base, limits),
+        reaches_area=area_reduction >= PAPER.area_reduction,
+        reaches_energy=n is not None and energy_ratio >= PAPER.energy_factor,
     )
 
 

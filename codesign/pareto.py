@@ -164,6 +164,9 @@ def pick(study: optuna.Study, objectives: Sequence[Objective], how: str,
         return knee_point(candidates, objectives)
 
     def key(trial: FrozenTrial) -> tuple[float, ...]:
-        return tuple(o.oriented(o.value(trial.user_attrs)) for o in order)
+        # ties go to the other objectives a design recorded (a study recorded before an
+        # objective existed lacks it)
+        return tuple(o.oriented(o.value(trial.user_attrs)) for o in order
+                     if o is order[0] or o.attribute in trial.user_attrs)
 
     return min(candidates, key=key)

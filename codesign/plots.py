@@ -81,10 +81,12 @@ def pareto_figure(
     feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], problem: Problem,
     title: str, knee: FrozenTrial | None = None, references: Sequence[ReferenceDesign] = (),
 ) -> Figure:
-    """Accuracy (percent) against every hardware cost (energy, area and latency, searched or
-    only recorded), one panel each: the front by first-layer hardware, the knee, and the
-    paper's reference designs; one legend for every panel, a caption for the references."""
-    costs = hardware_objectives()
+    """Accuracy (percent) against the hardware costs the search trades, and energy, area and
+    latency where it does not (`Objective.drawn`), one panel each: the front by first-layer
+    hardware, the knee, and the paper's reference designs; one legend for every panel, a
+    caption for the references."""
+    costs = tuple(dict.fromkeys([*problem.goals.costs,
+                                 *(o for o in hardware_objectives() if o.drawn)]))
     figure, axes = plt.subplots(1, len(costs), figsize=(4.6 * len(costs) + 3.2, 4.8),
                                 layout="constrained", squeeze=False)
     for axis, cost in zip(axes[0], costs, strict=True):

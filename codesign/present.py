@@ -101,10 +101,11 @@ def share(part: float, whole: float) -> str:
 
 def front_table(trials: Iterable, problem: Problem, title: str,
                 limit: int | None = None) -> Table:
-    """Design points with their choices and every objective (test accuracy beside val). Each
+    """Design points with their choices and every objective (test accuracy beside val), then
+    the metrics the search bounds without optimising them (the buildability limits). Each
     parameter shows itself in its column (`codesign.design_space`): designs that differ in
     any parameter print differently."""
-    costs = problem.goals.costs
+    costs = problem.goals.shown_costs
     columns = [("#", "right"), ("network", "left"), ("input", "left"), ("hardware", "left"),
                ("N", "right"), (ACCURACY.heading, "right"), ("test acc\n(%)", "right"),
                *[(o.heading, "right") for o in costs]]
@@ -286,12 +287,42 @@ def design_words(report: CostReport) -> tuple[str, str]:
                     f"{arch.merge_point}, N={report.effective_bitstream_length}")
     else:
         encoding = f"{arch.first_layer_mode}, {arch.input_bits}-bit pixels"
+        folds = FirstLayerMode.get(arch.first_layer_mode).multibit_datapath
+        if folds and arch.first_layer_fold > 1:
+            encoding += f", folded over {arch.first_layer_fold} cycles"
     uses_tiles = Organisation.get(arch.organisation).uses_tiles
     organisation = arch.organisation + (f" ({arch.tiles} tiles)" if uses_tiles else "")
+    if arch.schedule != "sequential":
+        organisation += f", {arch.schedule}"
     ecc = "no ECC" if arch.ecc == "none" else arch.ecc
-    return encoding, (f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays, "
-                      f"{arch.first_layer_dataflow}, {arch.popcount_circuit}, "
+    return encoding, (f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays reading "
+                      f"{arch.parallel_rows} row{'s' if arch.parallel_rows > 1 else ''} at "
+                      f"once, {arch.first_layer_dataflow}, {arch.popcount_circuit}, "
                       f"{arch.mram_cell} at {arch.read_voltage_mv} mV, {ecc}")
+
+
+def peak_words(report: CostReport) -> str:
+    """The busiest cycle and the average power in one line (`hw --plot`'s title)."""
+    return (f"busiest cycle {report.peak_current_a:.3g} A "
+            f"({report.peak_current_a_per_mm2:.3g} A/mm²), {report.peak_power_mw:,.4g} mW; "
+            f"average {report.average_power_mw:,.4g} mW "
+            f"({report.power_density_mw_per_mm2:,.4g} mW/mm²)")
+
+
+def limit_rows(report: CostReport) -> list[tuple[str, str]]:
+    """Each default buildability limit of a search (`codesign.objectives`) against the
+    design: the limit, the design's value and whether it fits."""
+    rows = []
+    for item in hardware_objectives():
+        if item.default_limit is None:
+            continue
+        value = float(getattr(report, item.metric))
+        fits = item.violation(value, item.default_limit) <= 0
+        verdict = "[green]within[/]" if fits else (
+            f"[red]{value / item.default_limit:,.1f}x over[/]")
+        rows.append((f"{item.label} limit", f"{item.format(value)} <= "
+                     f"{item.default_limit:g} {item.unit}: {verdict}"))
+    return rows
 
 
 def hw_report(report: CostReport) -> list[RenderableType]:
@@ -304,8 +335,17 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     totals.add_row("area", f"{number(report.area_um2)} um^2 = {report.area_mm2:.4f} mm^2")
     totals.add_row("energy", f"{number(report.energy_pj)} pJ")
     totals.add_row("latency", f"{number(report.latency_ns)} ns")
+    if report.interval_ns != report.latency_ns:
+        totals.add_row("interval", f"{number(report.interval_ns)} ns (layers pipelined)")
     totals.add_row("throughput", f"{number(report.inferences_per_s)} inferences/s")
-    totals.add_row("average power", f"{report.average_power_mw:.3f} mW")
+    totals.add_row("average power", f"{report.average_power_mw:,.3f} mW = "
+                   f"{report.power_density_mw_per_mm2:,.1f} mW/mm^2")
+    totals.add_row("busiest cycle", f"{report.peak_power_mw:,.3f} mW, "
+                   f"{report.peak_current_a:.4g} A = {report.peak_current_a_per_mm2:.3g} A/mm^2")
+    for name, value in limit_rows(report):
+        totals.add_row(name, value)
+    totals.add_row("area x latency", f"{report.area_latency_mm2_us:.4g} mm^2 us")
+    totals.add_row("energy x delay", f"{report.energy_delay_nj_us:,.4g} nJ us")
     totals.add_row("bit-error rate", f"{report.bit_error_rate:.2e} read, "
                    f"{report.weight_error_rate:.2e} as the network sees it")
 
@@ -321,12 +361,17 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     layers = table("Breakdown by layer (area: hardware used by that layer alone)", [
         ("layer", "left"), ("shape", "left"), ("arrays", "right"), ("runs", "right"),
         ("units", "right"), ("cycles", "right"), ("area um^2", "right"), ("energy pJ", "right")])
+    cycles = table("Busiest cycle by layer", [
+        ("layer", "left"), ("rows read\nat once", "right"), ("tree\ninputs", "right"),
+        ("power\nmW", "right"), ("current\nA", "right")])
     for layer in report.layers:
         shape = f"{layer.fan_in}->{layer.outputs}" + (
             f" @{layer.positions}" if layer.positions > 1 else "")
         layers.add_row(layer.name, shape, f"{layer.arrays:,}", f"{layer.repetitions:,}",
                        f"{layer.busy_units:,}", f"{layer.cycles:,}", number(layer.area_um2, 0),
                        number(layer.energy_pj, 0))
+        cycles.add_row(layer.name, f"{layer.rows_at_once:,}", f"{layer.tree_width:,}",
+                        f"{layer.peak_power_mw:,.3f}", f"{layer.peak_current_a:.4g}")
     shared = report.area_by_layer_um2.get("shared", 0.0)
     layers.add_row("shared", "tiles, buffers", "", "", "", "", number(shared, 0), "")
 
@@ -340,15 +385,22 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         header += (f"\n[yellow]note:[/] {arch.tiles:,} tiles, but no layer has more than "
                    f"{busiest:,} arrays: at most {busiest:,} tiles work at once, the others "
                    "only add area")
-    return [header, totals, components, layers, counts]
+    return [header, totals, components, layers, cycles, counts]
 
 
 # --- the paper check ---------------------------------------------------------------------------
 
 
 def paper_check(check) -> list[RenderableType]:
+    """The check's header, a table per view (rows grouped by organisation, read parallelism
+    and baseline: the range over popcount circuits and dataflows) and a verdict per claim
+    and view; every combination is in --json."""
+    from codesign.paper_check import VIEWS
+
     claims = check.claims
     n = check.bitstream_length
+    low, nominal, high = check.sense_amplifier_area_um2
+    limits = ", ".join(f"{value:g} {_unit(metric)}" for metric, value in check.limits.items())
     header = (
         f"[bold]Paper check[/]: {check.workload} on [bold]{check.technology}[/]; SC: "
         f"{check.sng} SNG, first-layer merge; {check.array_rows}-row arrays, shared designs "
@@ -357,44 +409,86 @@ def paper_check(check) -> list[RenderableType]:
            f"conventional BNN (SC {percent(check.sc_accuracy)} vs "
            f"{percent(check.conventional_accuracy)}; {check.accuracy_source})"
            if n is not None else "no measured N is within the paper's accuracy cost")
+        + f"\nSense amplifier {nominal:g} um^2, range {low:g}-{high:g} (low: "
+          f"{check.sense_amplifier_sources[0]}; high: {check.sense_amplifier_sources[1]}). "
+          f"Buildable: both designs within {limits}."
     )
-    rows = table(
-        f"Area saving and energy ratio (paper: {claims['area_reduction']:.0%} less area, "
-        f"{claims['energy_factor']}x less energy)",
-        [("organisation", "left"), ("popcount", "left"), ("dataflow", "left"),
-         ("baseline", "left"), ("area\nsaving", "right"), (f"energy x\nN={n}", "right"),
-         ("free L1\nx", "right")])
-    for row in check.rows:
-        rows.add_row(*_combination(row),
-                     ("[green]" if row.reaches_area else "") + f"{row.area_reduction:.1%}",
-                     ("[green]" if row.reaches_energy else "") + f"{row.energy_ratio:.2f}x",
-                     f"{row.free_layer1_ratio:.2f}x")
-    area, energy = check.reproducing()
-    verdict = [
-        _verdict(f"{claims['area_reduction']:.0%} area", area, "area_reduction"),
-        _verdict(f"{claims['energy_factor']}x energy", energy, "energy_ratio"),
-    ]
-    note = ("energy x: baseline / SC energy; free L1 x: the most a free first layer could "
-            "give against that baseline (baseline / its energy without layer 1).")
-    return [header, rows, note, *verdict]
+    parts: list[RenderableType] = [header]
+    for view, meaning in VIEWS.items():
+        parts.append(_view_table(check, view, meaning))
+    parts.append("area saving: 1 - SC / baseline area, over popcount circuits and dataflows "
+                 "(sense amplifier low..high in brackets); energy x: baseline / SC energy; "
+                 "speed: SC inferences/s over the baseline's; built: SC / baseline within "
+                 "the limits.")
+    for view in VIEWS:
+        area, energy = check.reproducing(view)
+        parts.append(_verdict(f"{claims['area_reduction']:.0%} area", view, check.in_view(view),
+                              area, "area_reduction"))
+        parts.append(_verdict(f"{claims['energy_factor']}x energy", view, check.in_view(view),
+                              energy, "energy_ratio"))
+    return parts
 
 
-def _combination(row) -> tuple[str, str, str, str]:
-    """A paper-check row's organisation, circuit, dataflow and baseline by their kinds' short
-    names (`hwmodel.kinds`)."""
-    return (Organisation.get(row.organisation).short,
-            PopcountCircuit.get(row.popcount_circuit).short,
-            FirstLayerDataflow.get(row.dataflow).short, FirstLayerMode.get(row.baseline).short)
+def _unit(metric: str) -> str:
+    return next((o.unit for o in hardware_objectives() if o.metric == metric), "")
 
 
-def _verdict(claim: str, rows: list, key: str) -> str:
-    if not rows:
-        return f"[bold]{claim}[/]: reproduced by no combination."
-    best = max(rows, key=lambda r: getattr(r, key))
-    names = sorted({"/".join(_combination(r)[::3]) for r in rows})
-    organisation, circuit, dataflow, baseline = _combination(best)
-    return (f"[bold]{claim}[/]: reached by {len(rows)} combinations "
-            f"({', '.join(names)}); best {organisation} {circuit} {dataflow} vs {baseline}.")
+def _spread(values: list[float], text) -> str:
+    low, high = min(values), max(values)
+    return text(low) if f"{text(low)}" == f"{text(high)}" else f"{text(low)}..{text(high)}"
+
+
+def _view_table(check, view: str, meaning: str) -> Table:
+    result = table(f"{view.replace('_', ' ')}: {meaning}", [
+        ("organisation", "left"), ("baseline", "left"), ("area saving", "right"),
+        ("energy x", "right"), ("speed", "right"), ("built", "left")])
+    groups: dict[tuple, list] = {}
+    for row in check.in_view(view):
+        groups.setdefault((row.organisation, row.parallel_rows, row.baseline,
+                           row.baseline_fold), []).append(row)
+    for (organisation, rows, baseline, fold), members in groups.items():
+        every = "every row" if rows == check.array_rows else f"{rows} row{'s' * (rows > 1)}"
+        name = f"{Organisation.get(organisation).short}, {every}"
+        base = FirstLayerMode.get(baseline).short + (f" x{fold}" if fold > 1 else "")
+        saving = _spread([r.area_reduction for r in members], lambda v: f"{v:.0%}")
+        sa = _spread([r.area_reduction_low for r in members]
+                     + [r.area_reduction_high for r in members], lambda v: f"{v:.0%}")
+        built = "/".join(("yes" if all(getattr(r, key) for r in members) else
+                          "no" if not any(getattr(r, key) for r in members) else "some")
+                         for key in ("sc_buildable", "baseline_buildable"))
+        result.add_row(name, base, f"{saving} [{sa}]",
+                       _spread([r.energy_ratio for r in members], lambda v: f"{v:.2f}"),
+                       _spread([r.throughput_ratio for r in members], lambda v: f"{v:.2f}"),
+                       built)
+    return result
+
+
+def _combination(row) -> str:
+    """A paper-check row's organisation, read parallelism, circuit, dataflow and baseline by
+    their kinds' short names (`hwmodel.kinds`)."""
+    fold = f" x{row.baseline_fold}" if row.baseline_fold > 1 else ""
+    return (f"{Organisation.get(row.organisation).short} {row.parallel_rows}-row "
+            f"{PopcountCircuit.get(row.popcount_circuit).short} "
+            f"{FirstLayerDataflow.get(row.dataflow).short} vs "
+            f"{FirstLayerMode.get(row.baseline).short}{fold}")
+
+
+def _verdict(claim: str, view: str, rows: list, reaching: list, key: str) -> str:
+    """Whether a claim holds in a view: by how many combinations, and by buildable ones."""
+    where = view.replace("_", " ")
+    built = [r for r in rows if r.buildable]
+    best = max(built, key=lambda r: getattr(r, key)) if built else None
+    value = (lambda v: f"{v:.0%}") if key == "area_reduction" else (lambda v: f"{v:.2f}x")
+    best_text = (f"; best buildable: {value(getattr(best, key))} ({_combination(best)})"
+                 if best is not None else "; no combination is buildable")
+    reached_built = [r for r in reaching if r.buildable]
+    if not reaching:
+        return f"[bold]{claim}, {where}[/]: no{best_text}."
+    if not reached_built:
+        return (f"[bold]{claim}, {where}[/]: [red]only over the buildability limits[/] "
+                f"({len(reaching)} combinations){best_text}.")
+    return (f"[bold]{claim}, {where}[/]: yes, {len(reached_built)} buildable combinations"
+            f"{best_text}.")
 
 
 # --- RTL --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codesign.kinds import sng_source, source_of_generator
-from hwmodel import FirstLayerMode, HardwareDesign, Organisation, blocks, evaluate
+from hwmodel import FirstLayerMode, HardwareDesign, blocks, evaluate
 from hwmodel.components.ecc import hsiao_code, word_data_bits
 from hwmodel.components.primitives import Primitives
 from rtl import (
@@ -103,9 +103,8 @@ def design_blocks(design: HardwareDesign, training: dict[str, Any] | None = None
             SecdedDecoderSpec(check_matrix=tuple(tuple(int(bit) for bit in row)
                                                  for row in code.check_matrix)),
             code.decoder_primitives())
-    organisation = Organisation.get(arch.organisation)
     for index, layer in enumerate(report.layers):
-        width = int(organisation.tree_inputs(layer.fan_in, arch.array_cols))
+        width = layer.tree_width
         if index == 0 and mode.multibit_datapath:
             add(f"multibit_tree_{circuit}_{width}x{bits + 1}",
                 f"parallel first layer: {width} lanes of {bits}-bit pixels",

@@ -32,7 +32,14 @@ from pydantic import (
 from codesign.errors import one_line
 from codesign.kinds import FIRST_LAYER_MODES, SngSource
 from codesign.objectives import ACCURACY, OBJECTIVES, Objective
-from hwmodel import ErrorCorrection, FirstLayerDataflow, MramCell, Organisation, PopcountCircuit
+from hwmodel import (
+    ErrorCorrection,
+    FirstLayerDataflow,
+    MramCell,
+    Organisation,
+    PopcountCircuit,
+    Schedule,
+)
 from hwmodel.architecture import (
     MAX_ARRAY_DIM,
     MAX_BITSTREAM_LENGTH,
@@ -255,6 +262,17 @@ class HardwareSpace(StrictModel):
     array_rows: int_choices(MAX_ARRAY_DIM, minimum=2) = Field(
         default_factory=lambda: [256], description=f"rows per array, 2..{MAX_ARRAY_DIM}")
     array_cols: int = Field(256, ge=2, le=MAX_ARRAY_DIM, description="columns per array")
+    parallel_rows: int_choices(MAX_ARRAY_DIM) = Field(
+        default_factory=lambda: [1],
+        description="rows each array senses at once (those above a design's array_rows are "
+                    f"left out), 1..{MAX_ARRAY_DIM}")
+    schedules: _choices(_kind_names(Schedule)) = Field(
+        default_factory=lambda: ["sequential"],
+        description="layer_pipelined: every layer a pipeline stage (organisations whose "
+                    "layers have their own logic)")
+    first_layer_folds: int_choices(MAX_BITSTREAM_LENGTH) = Field(
+        default_factory=lambda: [1],
+        description="cycles a parallel fixed-point layer 1 reuses its datapath over")
 
     fixed_point_first_layers: _choices(
         Literal[FIRST_LAYER_MODES[InputMode.FIXED_POINT]]  # type: ignore[valid-type]
@@ -281,12 +299,15 @@ def _constraint(item: Objective) -> tuple[Any, Any]:
 
     bound = "at least" if item.maximize else "at most"
     unit = "0.89 or 89 (%)" if item.unit == "%" else item.unit
+    default = (f"; default {item.default_limit:g} (null: none): {item.limit_source}"
+               if item.default_limit is not None else "")
     return Annotated[float | None, BeforeValidator(parse)], Field(
-        None, description=f"{bound} this {item.label} ({unit})")
+        item.default_limit, description=f"{bound} this {item.label} ({unit}){default}")
 
 
 # Hard budgets, one per objective (`codesign.objectives`); hardware budgets are checked before
-# training: no wasted runs.
+# training: no wasted runs. The buildability limits (peak current and power density) are on
+# unless a space writes null.
 Constraints = create_model(
     "Constraints",
     __base__=StrictModel,

@@ -2,7 +2,9 @@
 the measured accuracy at each N: where SC saves area or energy, and at what accuracy.
 
 Costs come from `hwmodel` (default preset, 256x256 arrays, 16 tiles for shared designs, ripple
-popcounts); accuracies are the 3-seed means of docs/reproduction.md section 1
+popcounts, every organisation reading one row of each array at once: the neuron-parallel
+design that senses every row at once is far over the buildability limits, `hw
+--paper-check`); accuracies are the 3-seed means of docs/reproduction.md section 1
 (`codesign/data/fmnist_accuracy_vs_n.json`, or --accuracy). Each SNG kind maps to its hardware
 generator through `codesign.kinds` (ideal -> MTJ true RNG); each SC design uses the dataflows
 its generator allows, and each baseline the dataflow it pairs with (`codesign.paper_check`).

@@ -9,9 +9,9 @@ arrive as plain layer shapes. Entry points:
                       load_technology("stt_mram_28nm"))
 
 The categorical choices are kind families (`hwmodel.kinds`): `Organisation`,
-`FirstLayerMode`, `FirstLayerDataflow`, `PopcountCircuit`, `Generator`, `MramCell` and
-`ErrorCorrection`; each kind is one class, and its name is a valid value of the matching
-Architecture field. The cost is a sum of hardware components (`hwmodel.costs`): each
+`FirstLayerMode`, `FirstLayerDataflow`, `PopcountCircuit`, `Generator`, `MramCell`,
+`ErrorCorrection` and `Schedule`; each kind is one class, and its name is a valid value of the
+matching Architecture field. The cost is a sum of hardware components (`hwmodel.costs`): each
 `Component` subclass is one entry of the breakdowns. A design's bit-error rates come from the
 device model (`hwmodel.device_errors`).
 """
@@ -30,7 +30,8 @@ from hwmodel.design import HARDWARE_SECTION, HardwareDesign, design_from_documen
 from hwmodel.evaluate import evaluate
 from hwmodel.first_layer import FirstLayerMode
 from hwmodel.organisations import Organisation
-from hwmodel.report import COMPONENTS, SHARED, CostReport, Counts, LayerCost
+from hwmodel.report import COMPONENTS, SHARED, TOTALS, CostReport, Counts, LayerCost
+from hwmodel.schedules import Schedule
 from hwmodel.technology import Technology
 from hwmodel.technology_presets import (
     DEFAULT_PRESET,
@@ -55,6 +56,7 @@ __all__ = [
     "MERGE_POINTS",
     "NO_GENERATOR",
     "SHARED",
+    "TOTALS",
     "Architecture",
     "BatchContext",
     "BatchResult",
@@ -72,6 +74,7 @@ __all__ = [
     "MramCell",
     "Organisation",
     "PopcountCircuit",
+    "Schedule",
     "Technology",
     "TechnologyError",
     "Workload",

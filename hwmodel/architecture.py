@@ -24,6 +24,7 @@ from hwmodel.first_layer import FirstLayerMode
 from hwmodel.kinds import Column, Kind, category_masks
 from hwmodel.organisations import Organisation
 from hwmodel.plan import Design
+from hwmodel.schedules import Schedule
 from hwmodel.technology import Spec
 
 MergePoint = Literal["first_layer", "output"]
@@ -59,8 +60,24 @@ class Architecture(Spec):
     tiles: int = Field(
         16, ge=1, le=MAX_TILES, description="compute tiles (organisation shared_tiles only)"
     )
+    parallel_rows: int = Field(
+        1, ge=1, le=MAX_ARRAY_DIM,
+        description="rows each array senses at once (NeuroSim's partial-parallel read; each "
+                    "column cut into as many bitline segments): 1 = row by row, array_rows = "
+                    "every row at once; at most array_rows",
+    )
+    schedule: _names(Schedule) = Field(  # type: ignore[valid-type]
+        "sequential", description="sequential | layer_pipelined (every layer a pipeline "
+                                  "stage on another inference: throughput against latency)"
+    )
     first_layer_mode: _names(FirstLayerMode) = Field(  # type: ignore[valid-type]
         description="sc: stochastic bitstreams; fixed_point_*: conventional BNN baselines"
+    )
+    first_layer_fold: int = Field(
+        1, ge=1, le=MAX_BITSTREAM_LENGTH,
+        description="cycles the parallel fixed-point layer 1 reuses 1/fold of its datapath "
+                    "over (fixed_point_parallel only): the baseline folded to the throughput "
+                    "of an SC design of N = fold",
     )
     first_layer_dataflow: _names(FirstLayerDataflow) = Field(  # type: ignore[valid-type]
         "reread", description="what repeats when layer 1 runs N or B times"
@@ -119,6 +136,7 @@ CATEGORICAL: dict[str, tuple[str, ...]] = {
     "merge_point": MERGE_POINTS,
     "mram_cell": MramCell.names(),
     "ecc": ErrorCorrection.names(),
+    "schedule": Schedule.names(),
 }
 
 
@@ -154,6 +172,16 @@ def consistency_problems(columns: Mapping[str, np.ndarray],
                     problem = dataflow.problem(mode, deterministic_value, merge_value)
                     if problem and np.any(rows):
                         problems.append(("first_layer_dataflow", f"{dataflow.name}: {problem}"))
+    if np.any(columns["parallel_rows"] > columns["array_rows"]):
+        problems.append(("parallel_rows", "must be at most array_rows (an array senses at "
+                                          "most all its rows at once)"))
+    organisations = Column(Organisation, masks["organisation"])
+    for schedule in Column(Schedule, masks["schedule"]).present:
+        for organisation in organisations.present:
+            problem = schedule.problem(organisation)
+            if problem and np.any(masks["schedule"][schedule.name]
+                                  & organisations.mask(organisation.name)):
+                problems.append(("schedule", f"{schedule.name}: {problem}"))
     return problems
 
 
@@ -219,6 +247,7 @@ def design_from_columns(columns: Mapping[str, np.ndarray], size: int, masks: Mas
     n = np.where(stochastic, columns["bitstream_length"], 1.0)
     output_merge = stochastic & masks["merge_point"]["output"]
     repetitions = modes.select(lambda mode: mode.repetitions(n, bits))
+    multibit = modes.any(lambda mode: mode.multibit_datapath)
     return Design(
         size=size,
         organisation=Column(Organisation, masks["organisation"]),
@@ -235,7 +264,7 @@ def design_from_columns(columns: Mapping[str, np.ndarray], size: int, masks: Mas
         n=n,
         output_merge=output_merge,
         stochastic=stochastic,
-        multibit=modes.any(lambda mode: mode.multibit_datapath),
+        multibit=multibit,
         signed_first=np.where(modes.any(lambda mode: mode.signed), 1.0, 0.0),
         first_range=modes.select(lambda mode: mode.value_range(n, bits, output_merge)),
         first_repetitions=repetitions,
@@ -243,4 +272,7 @@ def design_from_columns(columns: Mapping[str, np.ndarray], size: int, masks: Mas
         cell=Column(MramCell, masks["mram_cell"]),
         ecc=Column(ErrorCorrection, masks["ecc"]),
         read_voltage=columns["read_voltage_mv"],
+        parallel_rows=columns["parallel_rows"],
+        fold=np.where(multibit, columns["first_layer_fold"], 1.0),
+        schedule=Column(Schedule, masks["schedule"]),
     )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from hwmodel.core import Evaluation, evaluate_by_organisation
-from hwmodel.report import derived_totals
+from hwmodel.report import TOTALS, derived_totals
 from hwmodel.technology import Technology
 from hwmodel.workload import Workload
 
@@ -30,8 +30,15 @@ class BatchResult:
     area_mm2: np.ndarray
     energy_pj: np.ndarray
     latency_ns: np.ndarray
+    interval_ns: np.ndarray  # between inferences: the latency, unless layers overlap
     inferences_per_s: np.ndarray
     average_power_mw: np.ndarray
+    peak_power_mw: np.ndarray  # the busiest cycle (`hwmodel.report.TOTALS`)
+    peak_current_a: np.ndarray
+    peak_current_a_per_mm2: np.ndarray
+    power_density_mw_per_mm2: np.ndarray
+    area_latency_mm2_us: np.ndarray
+    energy_delay_nj_us: np.ndarray
     effective_bitstream_length: np.ndarray
     bit_error_rate: np.ndarray  # a stored bit reads wrong (hwmodel.device_errors)
     weight_error_rate: np.ndarray  # a weight reads wrong after error correction
@@ -69,8 +76,8 @@ class BatchResult:
 
     def row(self, index: int) -> dict[str, Any]:
         """Design `index` as plain numbers (for tables, JSON and tests)."""
-        scalars = ("area_um2", "area_mm2", "energy_pj", "latency_ns", "inferences_per_s",
-                   "average_power_mw", "bit_error_rate", "weight_error_rate")
+        scalars = ("area_um2", "area_mm2", "energy_pj", "latency_ns", *TOTALS,
+                   "bit_error_rate", "weight_error_rate")
         breakdowns = ("area_by_component_um2", "energy_by_component_pj", "energy_by_layer_pj")
         return {
             **{name: float(getattr(self, name)[index]) for name in scalars},
@@ -93,19 +100,19 @@ def evaluate_batch(
     merged, keywords winning. Raises ValueError naming the field of a bad value.
     """
     size, parts = evaluate_by_organisation(workload, technology, {**(designs or {}), **fields})
-    totals = {name: np.zeros(size)
-              for name in ("area", "energy", "latency", "n", "bit_errors", "weight_errors")}
-    for where, evaluation in parts:
-        totals["area"][where] = evaluation.area_um2
-        totals["energy"][where] = evaluation.energy_pj
-        totals["latency"][where] = evaluation.latency_ns
-        totals["n"][where] = evaluation.effective_bitstream_length
-        totals["bit_errors"][where] = evaluation.bit_error_rate
-        totals["weight_errors"][where] = evaluation.weight_error_rate
-    area, energy, latency = totals["area"], totals["energy"], totals["latency"]
+    names = ("area_um2", "energy_pj", "latency_ns", "interval_ns", "peak_power_mw",
+             "peak_current_a", "effective_bitstream_length", "bit_error_rate",
+             "weight_error_rate")
+    if len(parts) == 1:
+        totals = {name: np.asarray(getattr(parts[0][1], name), dtype=float) for name in names}
+    else:
+        totals = {name: np.zeros(size) for name in names}
+        for where, evaluation in parts:
+            for name in names:
+                totals[name][where] = getattr(evaluation, name)
     return BatchResult(
-        area_um2=area, energy_pj=energy, latency_ns=latency,
-        **derived_totals(area, energy, latency),
-        effective_bitstream_length=totals["n"], bit_error_rate=totals["bit_errors"],
-        weight_error_rate=totals["weight_errors"], parts=parts,
+        **totals,
+        **derived_totals(totals["area_um2"], totals["energy_pj"], totals["latency_ns"],
+                         totals["interval_ns"], totals["peak_current_a"]),
+        parts=parts,
     )

@@ -12,6 +12,7 @@ docs/hwmodel.md; the layout of a layer is `hwmodel.plan`, what the organisation 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,16 +41,22 @@ TIMING_COUNTS = ("cycles",)  # counts of the layer's schedule, not of one compon
 
 def _total(values: Iterable[Any], size: int) -> np.ndarray:
     """The sum of columns, in place, skipping the scalar zeros of components a layer or a
-    design does not have (most are, in any one layer): the batch path's hot loop."""
-    total = None
+    design does not have (most are, in any one layer): the batch path's hot loop. The first
+    two terms make the new column (no copy of the first), the others add into it."""
+    first, total = None, None
     for value in values:
         if is_nothing(value):
             continue
-        if total is None:
-            total = np.array(np.broadcast_to(value, (size,)), dtype=float)
+        if first is None:
+            first = value
+        elif total is None:
+            total = np.add(np.broadcast_to(first, (size,)), value, dtype=float)
         else:
             total += value
-    return total if total is not None else np.zeros(size)
+    if total is not None:
+        return total
+    return np.array(np.broadcast_to(first, (size,)), dtype=float) if first is not None else (
+        np.zeros(size))
 
 
 def _columns_of(values: dict[str, Any], size: int) -> dict[str, np.ndarray]:
@@ -79,6 +86,10 @@ class LayerResult:
     latency_ns: np.ndarray
     area_total_um2: np.ndarray
     energy_total_pj: np.ndarray
+    rows_at_once: np.ndarray  # weight rows sensed in one cycle
+    tree_width: np.ndarray  # inputs of one popcount tree
+    peak_power_mw: np.ndarray  # the layer's busiest cycle (`Component.cycle_energy_fj`)
+    peak_current_a: np.ndarray  # its supply current (`Component.instant_current_ua`)
     raw_counts: dict[str, Any]
     raw_area_um2: dict[str, Any]  # hardware this layer alone uses, by component
     raw_energy_fj: dict[str, Any]
@@ -106,6 +117,10 @@ class Evaluation:
     layers: list[LayerResult]
     raw_shared_area_um2: dict[str, Any]  # hardware all layers use, by component
     area_um2: np.ndarray
+    latency_ns: np.ndarray  # one inference, first input to last output
+    interval_ns: np.ndarray  # between inferences (the latency unless layers overlap)
+    peak_power_mw: np.ndarray  # the busiest cycle's energy over the cycle
+    peak_current_a: np.ndarray  # the supply current of the busiest cycle
     effective_bitstream_length: np.ndarray  # N; 1 without SC
     mram_cells: np.ndarray  # junctions of every array (check and reference cells included)
     bit_error_rate: np.ndarray  # a stored bit reads wrong (hwmodel.device_errors)
@@ -119,10 +134,6 @@ class Evaluation:
     @cached_property
     def energy_pj(self) -> np.ndarray:
         return _total((layer.energy_total_pj for layer in self.layers), self.size)
-
-    @cached_property
-    def latency_ns(self) -> np.ndarray:
-        return _total((layer.latency_ns for layer in self.layers), self.size)
 
     @cached_property
     def shared_area_um2(self) -> dict[str, np.ndarray]:
@@ -159,13 +170,15 @@ def evaluate_by_organisation(
 
     The organisation shapes every layer's logic and work, so a mixed batch would compute each
     organisation's formulas for every design and keep a third; a group computes its own only.
-    Groups hold at most CHUNK_DESIGNS designs, so that their columns stay in the processor's
-    cache (benchmarks/hw_throughput.py: 15-25 % faster than whole groups of 33,000). The batch
+    Groups are cut into equal chunks of at most CHUNK_DESIGNS designs (no small remainder
+    paying a whole chunk's overhead), so that their columns stay in the processor's cache
+    (benchmarks/hw_throughput.py: 15-25 % faster than whole groups of 33,000). The batch
     path (`evaluate_batch`) puts the groups' results back in order."""
     columns, size, masks = validate_columns(fields)
-    groups = [group[start:start + CHUNK_DESIGNS]
+    groups = [chunk
               for group in (np.flatnonzero(mask) for mask in masks["organisation"].values())
-              for start in range(0, group.size, CHUNK_DESIGNS)]
+              if group.size
+              for chunk in np.array_split(group, -(-group.size // CHUNK_DESIGNS))]
     if len(groups) <= 1:
         return size, [(slice(None), _evaluate(workload, tech,
                                               design_from_columns(columns, size, masks)))]
@@ -208,8 +221,57 @@ def _check_logic_priced(batch: BatchContext) -> None:
                          "prices it (hwmodel.costs.Component.logic_units)")
 
 
-def _schedule(batch: BatchContext, components: list[Component]) -> None:
-    """Each layer's cycles (the organisation's, and what components add) and latency."""
+def _overrides(components: list[Component], method: str) -> list[Component]:
+    """The components that implement `method` themselves (the others take the default)."""
+    default = getattr(Component, method)
+    return [component for component in components
+            if getattr(type(component), method) is not default]
+
+
+def _areas(batch: BatchContext, components: list[Component]
+           ) -> tuple[dict[str, Any], list[dict[str, Any]], list[np.ndarray]]:
+    """(shared area, each layer's area, each layer's total) by component, in breakdown order.
+    Every component's own area first (each layer's and the batch's `hardware_area_um2`; their
+    standard cells, `placed_area_um2`, when asked for), then the components whose area
+    follows from those (`Component.after_total`); sets the chip's total area on the batch."""
+    size, layers = batch.size, batch.layers
+    early = [component for component in components if not component.after_total]
+    late = [component for component in components if component.after_total]
+    shared = {component.name: component.shared_area_um2() for component in early}
+    per_layer = [{component.name: component.area_um2(layer) for component in early}
+                 for layer in layers]
+    for layer, area in zip(layers, per_layer, strict=True):
+        layer.hardware_area_um2 = _total(area.values(), size)
+        layer.own_area_um2 = area
+    batch.own_shared_area_um2 = shared
+    batch.hardware_area_um2 = _total([*(layer.hardware_area_um2 for layer in layers),
+                                      *shared.values()], size)
+    late_shared = {component.name: component.shared_area_um2() for component in late}
+    late_layers = [{component.name: component.area_um2(layer) for component in late}
+                   for layer in layers]
+    layer_totals = [_total([layer.hardware_area_um2, *extra.values()], size)
+                    for layer, extra in zip(layers, late_layers, strict=True)]
+    batch.area_um2 = _total([batch.hardware_area_um2, *late_shared.values(),
+                             *(value for extra in late_layers for value in extra.values())],
+                            size)
+    order = [component.name for component in components]
+    shared = {**shared, **late_shared}
+    merged = [{**area, **extra} for area, extra in zip(per_layer, late_layers, strict=True)]
+    return ({name: shared[name] for name in order},
+            [{name: area[name] for name in order} for area in merged], layer_totals)
+
+
+def _overlapped(design: Design) -> np.ndarray | None:
+    """The designs whose layers overlap (`Schedule.overlaps_layers`), or None if none do."""
+    if not any(kind.overlaps_layers for kind in design.schedule.present):
+        return None
+    return design.schedule.any(lambda kind: kind.overlaps_layers)
+
+
+def _schedule(batch: BatchContext, components: list[Component]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Each layer's cycles (the organisation's, and what components add), latency and the
+    time the chip's static power is charged to it; (latency, interval) of an inference."""
     for layer in batch.layers:
         cycles = layer.work["cycles"]
         for component in components:
@@ -217,26 +279,49 @@ def _schedule(batch: BatchContext, components: list[Component]) -> None:
             if not is_nothing(extra):
                 cycles = cycles + extra
         layer.cycles, layer.latency_ns = cycles, cycles * batch.tech.cycle_ns
+    latency = _total((layer.latency_ns for layer in batch.layers), batch.size)
+    overlapped = _overlapped(batch.design)
+    if overlapped is None:
+        for layer in batch.layers:
+            layer.static_ns = layer.latency_ns
+        return latency, latency
+    slowest = np.max([layer.latency_ns for layer in batch.layers], axis=0)
+    for layer in batch.layers:  # the chip is charged per inference for the interval
+        layer.static_ns = np.where(overlapped, layer.latency_ns * slowest / latency,
+                                   layer.latency_ns)
+    return (np.where(overlapped, len(batch.layers) * slowest, latency),
+            np.where(overlapped, slowest, latency))
 
 
-def _areas(batch: BatchContext, components: list[Component]
-           ) -> tuple[dict[str, Any], list[dict[str, Any]], list[np.ndarray]]:
-    """(shared area, each layer's area, each layer's total) by component; sets the chip's
-    total area on the batch (leakage reads it)."""
-    size = batch.size
-    shared = {component.name: component.shared_area_um2() for component in components}
-    per_layer = [{component.name: component.area_um2(layer) for component in components}
-                 for layer in batch.layers]
-    layer_totals = [_total(area.values(), size) for area in per_layer]
-    batch.area_um2 = _total([*layer_totals, *shared.values()], size)
-    return shared, per_layer, layer_totals
+def _busiest_cycle(batch: BatchContext, components: list[Component],
+                   results: list[LayerResult]) -> tuple[np.ndarray, np.ndarray]:
+    """(peak power mW, peak current A): the busiest layer's cycle, or every layer's cycle
+    at once where the layers overlap, plus the static power drawn in every cycle."""
+    power = [result.peak_power_mw for result in results]
+    current = [result.peak_current_a for result in results]
+    power_mw, current_a = functools.reduce(np.maximum, power), functools.reduce(np.maximum,
+                                                                               current)
+    overlapped = _overlapped(batch.design)
+    if overlapped is not None:
+        power_mw = np.where(overlapped, _total(power, batch.size), power_mw)
+        current_a = np.where(overlapped, _total(current, batch.size), current_a)
+    static_mw = _total((component.static_power_nw() for component in components),
+                       batch.size) * 1e-6
+    return power_mw + static_mw, current_a + static_mw * 1e-3 / batch.tech.supply_v
 
 
 def _layer_result(layer: LayerContext, components: list[Component], area: dict[str, Any],
-                  area_total: np.ndarray, size: int) -> LayerResult:
-    """The layer's energy and counts by component, with its area and time (the result keeps
-    no reference to the batch: only what it reports stays in memory)."""
+                  area_total: np.ndarray, tech: Technology, peaked: list[Component],
+                  currents: list[Component]) -> LayerResult:
+    """The layer's energy and counts by component, with its area and time, and its busiest
+    cycle: the components that say what they spend in it (`peaked`), the others' energy
+    spread over the layer's busy steps (the result keeps no reference to the batch)."""
+    size = layer.plan.design.size
     energy = {component.name: component.energy_fj(layer) for component in components}
+    total_fj = _total(energy.values(), size)
+    spread = total_fj - _total((energy[component.name] for component in peaked), size)
+    cycle_fj = spread / layer.steps + _total(
+        (component.cycle_energy_fj(layer) for component in peaked), size)
     counts: dict[str, Any] = dict.fromkeys(count_names(components), 0.0)
     for component in components:
         counts.update(component.layer_counts(layer))
@@ -244,27 +329,38 @@ def _layer_result(layer: LayerContext, components: list[Component], area: dict[s
     return LayerResult(
         plan=layer.plan, size=size, busy_units=layer.work["busy_units"], cycles=layer.cycles,
         latency_ns=layer.latency_ns, area_total_um2=area_total,
-        energy_total_pj=_total(energy.values(), size) * FJ_TO_PJ, raw_counts=counts,
-        raw_area_um2=area, raw_energy_fj=energy,
+        energy_total_pj=total_fj * FJ_TO_PJ, rows_at_once=layer.work["rows_at_once"],
+        tree_width=np.broadcast_to(layer.work["tree_width"], (size,)),
+        peak_power_mw=cycle_fj / tech.cycle_ns * 1e-3,  # fJ / ns = uW
+        peak_current_a=(cycle_fj / (tech.supply_v * tech.cycle_ns)  # fJ / (V ns) = uA
+                        + _total((component.instant_current_ua(layer)
+                                  for component in currents), size)) * 1e-6,
+        raw_counts=counts, raw_area_um2=area, raw_energy_fj=energy,
     )
 
 
 def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluation:
-    """The sum of the registered components (`hwmodel.costs`) over one batch: the schedule
-    first (energies read the cycles), then every area (leakage reads the total), then each
-    layer's energy; and the device's error rates."""
+    """The sum of the registered components (`hwmodel.costs`) over one batch: every area
+    first (the placement and the wires follow from the rest; nothing in an area depends on
+    time), then the schedule (the wires' stages read the areas; energies read the cycles),
+    then each layer's energy and busiest cycle; and the device's error rates."""
     size = design.size
     batch = BatchContext.build(workload, tech, design)
     _check_logic_priced(batch)
     components = [component(batch) for component in Component.registry.values()]
-    _schedule(batch, components)
     shared_area, layer_areas, layer_totals = _areas(batch, components)
-    results = [_layer_result(layer, components, area, total, size)
+    latency, interval = _schedule(batch, components)
+    peaked = _overrides(components, "cycle_energy_fj")
+    currents = _overrides(components, "instant_current_ua")
+    results = [_layer_result(layer, components, area, total, tech, peaked, currents)
                for layer, area, total in zip(batch.layers, layer_areas, layer_totals,
                                              strict=True)]
+    peak_power, peak_current = _busiest_cycle(batch, components, results)
     raw = raw_bit_error_rate(tech.device_errors, design.cell, design.read_voltage)
     return Evaluation(size=size, layers=results, raw_shared_area_um2=shared_area,
-                      area_um2=batch.area_um2, effective_bitstream_length=design.n,
+                      area_um2=batch.area_um2, latency_ns=latency, interval_ns=interval,
+                      peak_power_mw=peak_power, peak_current_a=peak_current,
+                      effective_bitstream_length=design.n,
                       mram_cells=np.broadcast_to(batch.mram_cells, (size,)),
                       bit_error_rate=np.broadcast_to(raw, (size,)),
                       weight_error_rate=np.broadcast_to(

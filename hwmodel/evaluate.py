@@ -22,6 +22,7 @@ def _layer_cost(layer: LayerResult) -> LayerCost:
         neurons_per_row=int(plan.per_row[0]), slices=int(plan.slices[0]),
         weight_rows=int(plan.weight_rows[0]), threshold_rows=int(plan.threshold_rows[0]),
         arrays=int(plan.arrays[0]), busy_units=int(layer.busy_units[0]),
+        rows_at_once=int(layer.rows_at_once[0]), tree_width=int(layer.tree_width[0]),
         repetitions=int(plan.repetitions[0]), accumulator_bits=int(plan.acc_bits[0]),
         row_reads=int(counts["row_reads"][0]), bits_read=int(counts["bits_read"][0]),
         popcounts=int(counts["popcounts"][0]), accumulations=int(counts["accumulations"][0]),
@@ -30,6 +31,7 @@ def _layer_cost(layer: LayerResult) -> LayerCost:
         activation_bits_written=int(counts["activation_bits_written"][0]),
         input_bits_delivered=int(counts["input_bits_delivered"][0]),
         cycles=int(layer.cycles[0]), latency_ns=float(layer.latency_ns[0]),
+        peak_power_mw=float(layer.peak_power_mw[0]), peak_current_a=float(layer.peak_current_a[0]),
         area_um2=float(sum(value[0] for value in layer.area_um2.values())),
         energy_pj=sum(energy.values()), energy_by_component_pj=energy,
     )
@@ -43,6 +45,8 @@ def evaluate(workload: Workload, architecture: Architecture, technology: Technol
     area = float(evaluation.area_um2[0])
     energy = float(evaluation.energy_pj[0])
     latency = float(evaluation.latency_ns[0])
+    interval = float(evaluation.interval_ns[0])
+    peak_current = float(evaluation.peak_current_a[0])
     counts = {key: int(value[0]) for key, value in evaluation.counts.items()}
     cells = int(evaluation.mram_cells[0])
     return CostReport(
@@ -53,7 +57,10 @@ def evaluate(workload: Workload, architecture: Architecture, technology: Technol
         area_um2=area,
         energy_pj=energy,
         latency_ns=latency,
-        **derived_totals(area, energy, latency),
+        interval_ns=interval,
+        peak_power_mw=float(evaluation.peak_power_mw[0]),
+        peak_current_a=peak_current,
+        **derived_totals(area, energy, latency, interval, peak_current),
         bit_error_rate=float(evaluation.bit_error_rate[0]),
         weight_error_rate=float(evaluation.weight_error_rate[0]),
         area_by_component_um2={k: float(v[0]) for k, v in evaluation.area_by_component_um2.items()},

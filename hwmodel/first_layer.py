@@ -17,6 +17,17 @@ import numpy as np
 
 from hwmodel.kinds import Kind
 
+FULL_SCALES = 2.0 ** np.arange(64) - 1.0  # 2^B - 1 for every B a design can have
+
+
+def full_scale(input_bits):
+    """2^B - 1, the largest B-bit pixel value (from a table: a float power per design costs a
+    libm call)."""
+    bits = np.asarray(input_bits)
+    if bits.ndim == 0:
+        return 2.0 ** float(bits) - 1.0
+    return FULL_SCALES[bits.astype(np.intp)]
+
 
 class FirstLayerMode(Kind):
     family: ClassVar[str] = "first-layer mode"
@@ -58,7 +69,7 @@ class FixedPointParallel(FirstLayerMode):
         return np.ones_like(np.asarray(n, dtype=float))
 
     def value_range(self, n, input_bits, output_merge):
-        return 2.0**input_bits - 1.0
+        return full_scale(input_bits)
 
 
 class FixedPointBitSerial(FirstLayerMode):
@@ -70,4 +81,4 @@ class FixedPointBitSerial(FirstLayerMode):
         return np.asarray(input_bits, dtype=float) + 0.0 * np.asarray(n)
 
     def value_range(self, n, input_bits, output_merge):
-        return 2.0**input_bits - 1.0
+        return full_scale(input_bits)

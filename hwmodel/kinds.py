@@ -95,10 +95,13 @@ class Column(Generic[K]):
         a read-only view where every design has the same kind; 0 for a design of no kind)."""
         if len(self.present) == 1 and self.complete:
             return np.broadcast_to(compute(self.present[0]), self.shape)
+        values = [compute(kind) for kind in self.present]
+        if all(np.ndim(value) == 0 for value in values):  # a number per kind: a small table
+            return np.asarray([*values, 0.0], dtype=float)[self.codes]
         size = int(np.prod(self.shape))
         table = np.empty((len(self.present) + 1, size))  # a row per kind, zeros for none
-        for index, kind in enumerate(self.present):
-            table[index] = np.ravel(np.broadcast_to(compute(kind), self.shape))
+        for index, value in enumerate(values):
+            table[index] = np.ravel(np.broadcast_to(value, self.shape))
         table[-1] = 0.0
         return table.ravel()[self._table_index].reshape(self.shape)
 

@@ -28,7 +28,8 @@ from hwmodel.kinds import Column
 from hwmodel.workload import LayerShape
 
 # read + sense | XNOR + popcount | accumulate + threshold: three register-to-register stages
-# (the cycle time of the preset is sized for an STT-MRAM read, the longest of them).
+# (the cycle time of the preset is sized for an STT-MRAM read, the longest of them). A layer
+# fills the pipeline once per layer pass (`LayerPlan.fills`): its steps follow each other.
 PIPELINE_DEPTH_CYCLES = 3
 
 
@@ -69,6 +70,9 @@ class Design:
     cell: Column[MramCell]  # how a weight bit is stored and sensed
     ecc: Column[ErrorCorrection]  # how the rows are protected
     read_voltage: np.ndarray  # mV across a junction as it is read
+    parallel_rows: np.ndarray  # rows each array senses at once (bitline segments per column)
+    fold: np.ndarray  # cycles the parallel layer-1 datapath is reused over (1 elsewhere)
+    schedule: Column  # sequential, or layers pipelined across inferences
 
     @cached_property
     def binary_row_tree(self) -> tuple[np.ndarray, np.ndarray]:
@@ -98,6 +102,31 @@ class LayerPlan:
     comparisons: np.ndarray
     operand_bits: np.ndarray  # bits of one tree operand: B + 1 on the multi-bit datapath
     design: Design = field(repr=False)
+    cache: dict = field(default_factory=dict, repr=False)  # what a kind derives once per layer
+
+    @property
+    def fills(self):
+        """Pipeline fills per inference: one per layer pass (N with the output merge, which
+        runs the whole network per pass; else 1: passes and bit-planes follow each other)."""
+        return self.threshold_passes
+
+    @property
+    def fold(self):
+        """Times layer 1's parallel datapath is reused (1 for every other layer and mode)."""
+        return self.design.fold if self.first else 1.0
+
+    @cached_property
+    def rows_stored(self):
+        """Weight and threshold rows of the layer."""
+        return self.weight_rows + self.threshold_rows
+
+    def rows_sensed(self, parallel):
+        """Rows sensed at once when each array senses up to `parallel` of its rows: the
+        arrays but the last hold `rows` rows each, the last what is left."""
+        rows = self.design.rows
+        full = self.arrays - 1.0
+        return full * np.minimum(parallel, rows) + np.minimum(parallel,
+                                                              self.rows_stored - full * rows)
 
     @property
     def latched(self):
@@ -123,11 +152,17 @@ class LayerPlan:
             return self.design.binary_row_tree
         return adders_by_circuit(self.design.circuit, self.design.cols, self.operand_bits)
 
-    @cached_property
-    def neuron_tree(self) -> tuple[np.ndarray, np.ndarray]:
-        """(full, half) adders of a tree over one neuron's whole fan-in (neuron_parallel)."""
-        bits = self.operand_bits if self.first else 1.0  # one tree shape for every design
-        return adders_by_circuit(self.design.circuit, float(self.shape.fan_in), bits)
+    def tree(self, width) -> tuple[np.ndarray, np.ndarray]:
+        """(full, half) adders of a tree over `width` lanes of this layer's operands (a
+        neuron's fan-in, neuron_parallel), per design's circuit (the last width's kept: work
+        and logic ask for the same)."""
+        found = self.cache.get("tree")
+        if found is not None and found[0] is width:
+            return found[1]
+        bits = self.operand_bits if self.first else 1.0
+        adders = adders_by_circuit(self.design.circuit, width, bits)
+        self.cache["tree"] = (width, adders)
+        return adders
 
 
 def plan_layer(design: Design, shape: LayerShape, index: int, last: int) -> LayerPlan:

@@ -19,10 +19,36 @@ COMPONENTS: tuple[str, ...] = component_names()  # the components `hwmodel.costs
 SHARED = "shared"  # area_by_layer key for hardware every layer uses (shared tiles, buffers)
 
 
-def derived_totals(area_um2, energy_pj, latency_ns) -> dict[str, Any]:
-    """The totals that follow from area, energy and latency (numbers or arrays alike)."""
-    return {"area_mm2": area_um2 * 1e-6, "inferences_per_s": 1e9 / latency_ns,
-            "average_power_mw": energy_pj / latency_ns}
+def derived_totals(area_um2, energy_pj, latency_ns, interval_ns, peak_current_a
+                   ) -> dict[str, Any]:
+    """The totals that follow from area, energy, latency, the interval between inferences
+    and the peak current (numbers or arrays alike)."""
+    area_mm2 = area_um2 * 1e-6
+    average_power_mw = energy_pj / interval_ns  # pJ / ns = mW
+    return {"area_mm2": area_mm2, "inferences_per_s": 1e9 / interval_ns,
+            "average_power_mw": average_power_mw,
+            "power_density_mw_per_mm2": average_power_mw / area_mm2,
+            "peak_current_a_per_mm2": peak_current_a / area_mm2,
+            "area_latency_mm2_us": area_mm2 * latency_ns * 1e-3,
+            "energy_delay_nj_us": energy_pj * latency_ns * 1e-6}
+
+
+# The totals a design reports beside its area, energy and latency, with what each means
+# (`CostReport` and `BatchResult` carry them; tables and exports read this).
+TOTALS: dict[str, str] = {
+    "interval_ns": "time between inferences: the latency, or the slowest layer's time where "
+                   "the layers are pipelined",
+    "inferences_per_s": "1e9 / interval_ns",
+    "average_power_mw": "energy_pj / interval_ns",
+    "peak_power_mw": "the busiest cycle's energy over the cycle (every layer's busiest cycle "
+                     "at once where the layers are pipelined), static power included",
+    "peak_current_a": "the supply current of the busiest cycle: its energy's average over "
+                      "the cycle / supply_v, plus the read current of every cell sensed at once",
+    "peak_current_a_per_mm2": "peak_current_a / area_mm2",
+    "power_density_mw_per_mm2": "average_power_mw / area_mm2",
+    "area_latency_mm2_us": "area_mm2 x latency (us)",
+    "energy_delay_nj_us": "energy (nJ) x latency (us) per inference",
+}
 
 
 class ReportModel(BaseModel):
@@ -43,7 +69,12 @@ class LayerCost(ReportModel):
     weight_rows: int
     threshold_rows: int
     arrays: int
-    busy_units: int = Field(description="tiles (or neurons, neuron_parallel) working at once")
+    busy_units: int = Field(description="tiles (or neuron trees, neuron_parallel) working at "
+                                        "once")
+    rows_at_once: int = Field(description="weight rows sensed in one cycle (its cells' read "
+                                          "current flows at once)")
+    tree_width: int = Field(description="inputs of one popcount tree (a row's lanes, or a "
+                                        "neuron's fan-in sensed at once)")
     repetitions: int = Field(description="passes (N) or bit-planes (B) the layer runs")
     accumulator_bits: int
     row_reads: int = Field(description="rows sensed (fewer than evaluations when latched)")
@@ -56,6 +87,8 @@ class LayerCost(ReportModel):
     input_bits_delivered: int = Field(description="input bits routed to the lanes")
     cycles: int
     latency_ns: float
+    peak_power_mw: float = Field(description="the layer's busiest cycle: energy / cycle")
+    peak_current_a: float = Field(description="the layer's busiest cycle: supply current")
     area_um2: float = Field(description="hardware used by this layer only (its arrays, ...)")
     energy_pj: float
     energy_by_component_pj: dict[str, float]
@@ -97,9 +130,16 @@ class CostReport(ReportModel):
     area_um2: float
     area_mm2: float
     energy_pj: float = Field(description="per inference")
-    latency_ns: float = Field(description="per inference, layers run one after another")
-    inferences_per_s: float = Field(description="1e9 / latency_ns (no overlap of inferences)")
-    average_power_mw: float = Field(description="energy_pj / latency_ns")
+    latency_ns: float = Field(description="per inference, first input to last output")
+    interval_ns: float = Field(description=TOTALS["interval_ns"])
+    inferences_per_s: float = Field(description=TOTALS["inferences_per_s"])
+    average_power_mw: float = Field(description=TOTALS["average_power_mw"])
+    peak_power_mw: float = Field(description=TOTALS["peak_power_mw"])
+    peak_current_a: float = Field(description=TOTALS["peak_current_a"])
+    peak_current_a_per_mm2: float = Field(description=TOTALS["peak_current_a_per_mm2"])
+    power_density_mw_per_mm2: float = Field(description=TOTALS["power_density_mw_per_mm2"])
+    area_latency_mm2_us: float = Field(description=TOTALS["area_latency_mm2_us"])
+    energy_delay_nj_us: float = Field(description=TOTALS["energy_delay_nj_us"])
     bit_error_rate: float = Field(description="a stored bit reads wrong (device errors)")
     weight_error_rate: float = Field(description="a weight reads wrong after error correction")
     area_by_component_um2: dict[str, float]

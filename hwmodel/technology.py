@@ -23,6 +23,8 @@ UNRANGED_COST_FIELDS = {
     "mram.read_voltage_mv": "the bias the cell read energy is quoted at; its uncertainty is "
                             "the read energy's range",
     "mram.reference_columns": "a count of the single-ended read scheme, not a measured number",
+    "mram.read_energy_bitline_rows": "the bitline length the cell read energy is quoted for; "
+                                     "its uncertainty is the read energy's range",
 }
 
 
@@ -81,6 +83,15 @@ class MramSpec(Spec):
     read_voltage_mv: float = Field(
         200.0, gt=0, description="the read voltage read_energy_fj_per_cell is quoted at; a "
                                  "design's read voltage scales that energy linearly"
+    )
+    read_energy_bitline_rows: int = Field(
+        256, ge=1, description="cells on the bitline that read_energy_fj_per_cell is quoted for"
+    )
+    bitline_fixed_fraction: float = Field(
+        1.0, ge=0, le=1,
+        description="share of a cell read's energy that does not scale with the bitline's "
+                    "length (amplifier input, precharge devices); 1: every bitline costs the "
+                    "same (a segmented bitline of fewer cells saves nothing)",
     )
     reference_columns: int = Field(
         2, ge=0, description="reference cell columns per array of single-ended (1t1mtj) cells"
@@ -170,6 +181,19 @@ class LeakageSpec(Spec):
     logic_nw_per_um2: float = Field(ge=0, description="leakage density of CMOS logic and SRAM")
 
 
+class InterconnectSpec(Spec):
+    """Repeated on-chip wires: the bus or H-tree between the arrays and the logic
+    (`hwmodel.costs.wires`)."""
+
+    energy_fj_per_bit_mm: float = Field(ge=0, description="energy of one bit sent over 1 mm")
+    delay_ns_per_mm: float = Field(ge=0, description="delay of a repeated wire, per mm")
+    wire_pitch_um: float = Field(gt=0, description="pitch of one routed wire of a bus")
+    folded_ratio: float = Field(
+        ge=1, json_schema_extra=COST_FALLS,
+        description="a bus's width over its wires x pitch: routed on several layers",
+    )
+
+
 class FieldRange(Spec):
     """The interval a preset number is known to: each bound with where it comes from.
 
@@ -201,6 +225,14 @@ class Technology(Spec):
     leakage: LeakageSpec
     device_errors: DeviceErrorSpec | None = Field(
         None, description="the bit-error model; without it every stored bit reads right"
+    )
+    interconnect: InterconnectSpec | None = Field(
+        None, description="wires between arrays and logic; without it wires cost nothing"
+    )
+    placement_utilisation: float = Field(
+        1.0, gt=0, le=1, json_schema_extra=COST_FALLS,
+        description="share of a standard-cell block's area that its cells fill (the rest is "
+                    "routing and whitespace); 1: none",
     )
     sources: dict[str, str] = Field(
         default_factory=dict, description="field path -> where its number comes from"

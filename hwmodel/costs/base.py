@@ -40,8 +40,12 @@ class Component:
 
     Class attributes: `name` (the breakdown key), `label` (how tables and plots show it;
     the name unless given), `description` (one line: what hardware it is), `counts` (the
-    names of the counts `layer_counts` returns) and `logic_units` (the organisation's logic
-    counts it prices, `hwmodel.organisations.Logic`: count name -> area of one unit).
+    names of the counts `layer_counts` returns), `logic_units` (the organisation's logic
+    counts it prices, `hwmodel.organisations.Logic`: count name -> area of one unit),
+    `placed` (its area is standard cells, which fill a placed block to the technology's
+    `placement_utilisation`; False for arrays, pitch-matched amplifiers, SRAM macros, wires)
+    and `after_total` (its area is computed after every other component's, from them: the
+    placement's whitespace, the wires that span the hardware).
     """
 
     registry: ClassVar[dict[str, type[Component]]] = {}
@@ -50,6 +54,8 @@ class Component:
     description: ClassVar[str] = ""
     counts: ClassVar[tuple[str, ...]] = ()
     logic_units: ClassVar[Mapping[str, UnitArea]] = {}
+    placed: ClassVar[bool] = True
+    after_total: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,6 +89,22 @@ class Component:
     def energy_fj(self, layer: LayerContext) -> Any:
         """Energy per inference spent in `layer` (fJ). May read `layer.cycles`,
         `layer.latency_ns` and the chip's total area `self.batch.area_um2`."""
+        return 0.0
+
+    def cycle_energy_fj(self, layer: LayerContext) -> Any:
+        """Energy spent in the busiest cycle of `layer` (fJ): what is active at once. The
+        default spreads the layer's energy over its busy steps (the evaluator computes it
+        so, summed, for every component that does not override this)."""
+        return self.energy_fj(layer) / layer.steps
+
+    def instant_current_ua(self, layer: LayerContext) -> Any:
+        """Current drawn all at once in that cycle besides its energy's average over the
+        cycle (uA): the cells' read current, which flows while they are all sensed."""
+        return 0.0
+
+    def static_power_nw(self) -> Any:
+        """Power drawn every cycle whatever runs (nW): counted once in the busiest cycle,
+        whichever layers are busy."""
         return 0.0
 
     def layer_counts(self, layer: LayerContext) -> dict[str, Any]:

@@ -12,18 +12,25 @@ from hwmodel.costs.base import Component
 
 
 class ActivationBuffer(Component):
-    """SRAM, ping-pong: 2 max(M P) bits over the hidden layers. A layer after the first reads
-    its input feature map once per pass; a hidden layer writes its output bits."""
+    """SRAM, ping-pong: 2 max(M P) bits over the hidden layers, or a ping-pong buffer at every
+    layer boundary, 2 sum(M P), where the layers are pipelined (`hwmodel.schedules`). A layer
+    after the first reads its input feature map once per pass; a hidden layer writes its
+    output bits."""
 
     name = "activation_buffer"
     description = "binary activations between layers (ping-pong)"
     counts = ("activation_bits_read", "activation_bits_written")
+    placed = False  # an SRAM macro
 
     @cached_property
     def buffer(self) -> SramBuffer:
         hidden = [layer.plan.shape.output_values for layer in self.batch.layers
                   if layer.plan.hidden]
-        return SramBuffer(self.tech, 2 * max(hidden, default=0))
+        bits = 2 * max(hidden, default=0)
+        schedule = self.design.schedule
+        if any(kind.overlaps_layers for kind in schedule.present):
+            bits = np.where(schedule.any(lambda kind: kind.overlaps_layers), 2 * sum(hidden), bits)
+        return SramBuffer(self.tech, bits)
 
     def shared_area_um2(self):
         return self.buffer.area_um2
@@ -45,6 +52,7 @@ class PartialSumBuffer(Component):
     name = "partial_sum_buffer"
     description = "layer-1 counts kept across passes, bit-planes or slices"
     counts = ("partial_sum_bits_accessed",)
+    placed = False  # an SRAM macro
 
     @cached_property
     def bits(self):

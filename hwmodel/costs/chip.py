@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from hwmodel.components import leakage_energy_pj
+from hwmodel.components.leakage import NW_NS_TO_PJ, leakage_power_nw
 from hwmodel.costs.base import FJ_TO_PJ, Component, is_nothing
 from hwmodel.organisations import pipeline_bits
 
@@ -32,18 +32,30 @@ class RegistersControl(Component):
 
 
 class Leakage(Component):
-    """Static energy over each layer's latency: the CMOS area by its density (the chip's area
-    less its MTJ cells), the cells by their own figure (non-volatile: they leak only through
-    their access transistors)."""
+    """Static energy over the time each layer is charged with (its latency; its share of the
+    interval where the layers are pipelined): the CMOS area by its density (the hardware's
+    area less its MTJ cells; placement whitespace and wires hold no transistors of the model),
+    the cells by their own figure (non-volatile: they leak only through their access
+    transistors). Its power is drawn in every cycle, once for the chip."""
 
     name = "leakage"
     description = "static energy over the latency (no area of its own)"
+    placed = False
 
     @cached_property
     def cmos_area_um2(self):
         batch = self.batch
-        return batch.area_um2 - batch.arrays * batch.array.cell_area_um2
+        return batch.hardware_area_um2 - batch.arrays * batch.array.cell_area_um2
+
+    @cached_property
+    def power_nw(self):
+        return leakage_power_nw(self.tech, self.cmos_area_um2, self.batch.mram_cells)
 
     def energy_fj(self, layer):
-        return leakage_energy_pj(self.tech, self.cmos_area_um2, self.batch.mram_cells,
-                                 layer.latency_ns) / FJ_TO_PJ
+        return self.power_nw * layer.static_ns * NW_NS_TO_PJ / FJ_TO_PJ
+
+    def cycle_energy_fj(self, layer):
+        return 0.0  # the static power is the chip's, counted once (`static_power_nw`)
+
+    def static_power_nw(self):
+        return self.power_nw

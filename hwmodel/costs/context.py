@@ -3,8 +3,10 @@
 `BatchContext` holds, for a batch of designs, the `Design` columns, the technology, each
 layer's plan (`hwmodel.plan`), the organisation's work and logic counts
 (`hwmodel.organisations`) and the quantities several components share, each derived once.
-`LayerContext` is one layer of it; the evaluator sets its `cycles` and `latency_ns` before
-any energy is asked for, and the batch's total area before the first energy too.
+`LayerContext` is one layer of it. The evaluator fills in what the phases find: the areas
+first (each layer's `hardware_area_um2` and `placed_area_um2`, then the batch's
+`hardware_area_um2`, `placed_shared_area_um2` and total `area_um2`), then the schedule (each
+layer's `cycles`, `latency_ns` and `static_ns`), before any energy is asked for.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from hwmodel.components import MramArray
+from hwmodel.costs.base import Component
 from hwmodel.organisations import Logic
 from hwmodel.plan import Design, LayerPlan, plan_layer
 from hwmodel.technology import Technology
@@ -31,8 +34,21 @@ class LayerContext:
     work: dict[str, np.ndarray]  # `Organisation.work`: cycles, trees, accumulations, ...
     logic: dict[str, np.ndarray]  # `Logic.per_layer`: lanes, adders, ... this layer alone uses
     last: bool  # the output layer
-    cycles: Any = None  # set by the evaluator
-    latency_ns: Any = None  # set by the evaluator
+    hardware_area_um2: Any = None  # the area phase: what the layer alone uses, wires aside
+    own_area_um2: Any = None  # the area phase: that area by component
+    cycles: Any = None  # the schedule: busy steps, fills and the stages components add
+    latency_ns: Any = None  # the schedule
+    static_ns: Any = None  # the schedule: time the chip's static power is charged to it
+
+    @cached_property
+    def placed_area_um2(self):
+        """Its standard cells (`Component.placed`): its hardware less what is not placed."""
+        return placed_area(self.hardware_area_um2, self.own_area_um2)
+
+    @property
+    def steps(self):
+        """Busy cycles (the pipeline fills aside): the busiest cycle's share of the work."""
+        return self.work["steps"]
 
     @property
     def first(self) -> bool:
@@ -55,10 +71,37 @@ class LayerContext:
         plan = self.plan
         return plan.shape.input_values * plan.repetitions if not plan.first else 0.0
 
+    @cached_property
+    def wiring(self) -> dict[str, Any]:
+        """The organisation's interconnect of this layer (`Organisation.wiring`): as the kind
+        gives it where every design has the same kind (a number stays a number), else
+        merged column by column."""
+        design = self.plan.design
+        organisation = design.organisation
+        if len(organisation.present) == 1 and organisation.complete:
+            return organisation.present[0].wiring(self.plan, self.work, design)
+        return organisation.merge(lambda kind: kind.wiring(self.plan, self.work, design))
+
     @property
     def activation_writes(self):
         """Bits written to the activation buffer: one output bit per thresholding."""
         return self.plan.comparisons
+
+
+def sum_of(values) -> Any:
+    """The sum of columns and numbers (0.0 for none)."""
+    total: Any = 0.0
+    for value in values:
+        total = total + value
+    return total
+
+
+def placed_area(total, by_component: dict[str, Any]) -> Any:
+    """The standard cells of an area: `total` less its components that are not placed (the
+    arrays, the amplifiers, the SRAM macros: a few columns, where the placed ones are many)."""
+    unplaced = [value for name, value in by_component.items()
+                if not Component.registry[name].placed]
+    return total - sum_of(unplaced) if unplaced else total
 
 
 def _organisation_logic(design: Design, plans: list[LayerPlan]) -> Logic:
@@ -88,6 +131,7 @@ def _weight_array(tech: Technology, design: Design) -> MramArray:
         reference_columns=design.cell.select(
             lambda cell: tech.mram.reference_columns if cell.uses_reference else 0.0),
         read_voltage_mv=design.read_voltage,
+        parallel_rows=design.parallel_rows,
     )
 
 
@@ -99,7 +143,15 @@ class BatchContext:
     design: Design
     layers: list[LayerContext]
     shared_logic: dict[str, np.ndarray]  # `Logic.shared`: the organisation's shared logic
+    hardware_area_um2: Any = field(default=None)  # every component's own area, wires aside
+    own_shared_area_um2: Any = field(default=None)  # the shared part, by component
     area_um2: Any = field(default=None)  # the chip's total area, set by the evaluator
+
+    @cached_property
+    def placed_shared_area_um2(self):
+        """The shared standard cells (`Component.placed`)."""
+        shared = self.own_shared_area_um2
+        return placed_area(sum_of(shared.values()), shared)
 
     @classmethod
     def build(cls, workload: Workload, tech: Technology, design: Design) -> BatchContext:

@@ -117,8 +117,9 @@ def line_buffer_bits(plan: LayerPlan) -> float:
 
 class LayerInputs(Component):
     """The register that holds a layer's input while its rows are evaluated (one, sized for
-    the largest layer after the first, shared), the SC image register of `row_latched`, and
-    the routing of input bits to the lanes (a mux per bit and operand bit delivered)."""
+    the largest layer after the first, shared; one per layer after the first where the
+    layers are pipelined), the SC image register of `row_latched`, and the routing of input
+    bits to the lanes (a mux per bit and operand bit delivered)."""
 
     name = "layer_inputs"
     description = "a layer's input held for its rows, the stochastic image, input routing"
@@ -133,8 +134,11 @@ class LayerInputs(Component):
         return np.where(stores, self.batch.pixels * design.n, 0.0)
 
     def shared_area_um2(self):
-        bits = max((line_buffer_bits(layer.plan) for layer in self.batch.layers[1:]),
-                   default=0.0)
+        lines = [line_buffer_bits(layer.plan) for layer in self.batch.layers[1:]]
+        bits = max(lines, default=0.0)
+        schedule = self.design.schedule
+        if any(kind.overlaps_layers for kind in schedule.present):
+            bits = np.where(schedule.any(lambda kind: kind.overlaps_layers), sum(lines), bits)
         return bits * self.tech.logic.flip_flop.area_um2
 
     def area_um2(self, layer):

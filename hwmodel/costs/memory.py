@@ -11,9 +11,15 @@ from hwmodel.costs.base import Component, is_nothing
 
 
 class MramArrays(Component):
+    """The arrays' area, and their reads: row reads (a wordline and the row's cells on their
+    bitline segments) and threshold words. In the busiest cycle the rows sensed at once are
+    read together, their cells all passing their read current (the threshold words are read
+    in the threshold stage, a word per neuron and pass: not in that cycle)."""
+
     name = "mram_arrays"
     description = "STT-MRAM cells and array periphery (decoders, drivers, column select)"
     counts = ("arrays", "row_reads")
+    placed = False
 
     def area_um2(self, layer):
         return layer.plan.arrays * self.batch.array.area_um2
@@ -22,6 +28,12 @@ class MramArrays(Component):
         array = self.batch.array
         return (layer.plan.row_reads * array.row_read_energy_fj
                 + layer.threshold_bits * array.bit_read_energy_fj)
+
+    def cycle_energy_fj(self, layer):
+        return layer.work["rows_at_once"] * self.batch.array.row_read_energy_fj
+
+    def instant_current_ua(self, layer):
+        return layer.work["rows_at_once"] * self.batch.array.row_read_current_ua
 
     def layer_counts(self, layer):
         return {"arrays": layer.plan.arrays, "row_reads": layer.plan.row_reads}
@@ -34,6 +46,7 @@ class SenseAmplifiers(Component):
     description = "one per lane; each XNORs the bit it senses with its input bit"
     counts = ("bits_read",)
     logic_units = {"lanes": lambda tech: tech.sense_amplifier.area_um2}
+    placed = False  # pitch-matched to the columns, part of the array's layout
 
     def logic_area_um2(self, logic):
         area = super().logic_area_um2(logic)
@@ -42,6 +55,15 @@ class SenseAmplifiers(Component):
     def energy_fj(self, layer):
         return (layer.bits_sensed * self.batch.array.sensed_per_data_bit
                 * self.tech.sense_amplifier.energy_fj)
+
+    @cached_property
+    def row_energy_fj(self):
+        """The amplifiers of one row sensed (its check bits too)."""
+        return (self.design.cols * self.batch.array.sensed_per_data_bit
+                * self.tech.sense_amplifier.energy_fj)
+
+    def cycle_energy_fj(self, layer):
+        return layer.work["rows_at_once"] * self.row_energy_fj
 
     def layer_counts(self, layer):
         return {"bits_read": layer.bits_sensed}

@@ -124,4 +124,12 @@ def test_violations_are_positive_exactly_where_a_budget_is_broken(tech) -> None:
         assert (found["area_mm2"] > 0) == (point.area_mm2 > limit)
         assert found["accuracy"] == pytest.approx(0.8 - 0.9)
         assert bounded.fits_hardware_budget(point) == (point.area_mm2 <= limit)
-    assert space().violations(points[0], 0.9) == {}
+    # a space bounds the busiest cycle's current density and the power density unless it
+    # writes null; these small designs meet both
+    assert set(space().violations(points[0], 0.9)) == {
+        "peak_current_a", "peak_current_a_per_mm2", "power_density_mw_per_mm2"}
+    assert all(value <= 0 for value in space().violations(points[0], 0.9).values())
+    unbounded = space(constraints={"max_peak_current_a": None,
+                                   "max_peak_current_a_per_mm2": None,
+                                   "max_power_density_mw_per_mm2": None})
+    assert unbounded.violations(points[0], 0.9) == {}

@@ -76,13 +76,17 @@ def test_constraints_are_stored_named_and_where_the_dashboard_reads_them(searche
     assert points and any(not all(v <= 0 for v in p.constraints.values()) for p in points)
     for point in points:
         named = {k: v for k, v in point.constraints.items() if not k.isdigit()}
-        assert sorted(named) == ["accuracy", "area_mm2"]
+        assert sorted(named) == ["accuracy", "area_mm2", "peak_current_a",
+                                 "peak_current_a_per_mm2", "power_density_mw_per_mm2"]
+        # the last three: the default buildability limits
         assert point.system_attrs[DASHBOARD_CONSTRAINTS] == constraint_list(named)
         assert named["accuracy"] == pytest.approx(0.999 - point.user_attrs["val_accuracy"])
     trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
     assert all(t.system_attrs[DASHBOARD_CONSTRAINTS] for t in trained)
     labels = constraint_labels(compile_problem(space).goals)
-    assert labels == ["accuracy >= 0.999", "area_mm2 <= 100 mm2"]
+    assert labels == ["accuracy >= 0.999", "area_mm2 <= 100 mm2", "peak_current_a <= 5 A",
+                      "peak_current_a_per_mm2 <= 1 A/mm2",
+                      "power_density_mw_per_mm2 <= 1000 mW/mm2"]
 
     detail = _api(storage, f"/api/studies/{_study_id(storage, designs)}")
     served = {t["number"]: t["constraints"] for t in detail["trials"]}

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from codesign.cli import main
+from codesign.objectives import hardware_objectives
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "extending.md"
@@ -143,7 +144,8 @@ def test_new_objectives_reach_every_output(extended):
     assert "inferences_per_s >= 1000 inf/s" in board["study_attrs"]["constraints"]
     assert "average_power_mw <= 1e+09 mW" in board["study_attrs"]["constraints"]
     named = sorted(name for name in board["constraints"] if not name.isdigit())
-    assert named == ["average_power_mw", "inferences_per_s"]
+    limits = [o.metric for o in hardware_objectives() if o.default_limit is not None]
+    assert named == sorted(["average_power_mw", "inferences_per_s", *limits])  # + buildability
     assert "| average_power_mw |" in board["note"] and "| inferences_per_s |" in board["note"]
     assert extended["export_ideal"]["document"]["metrics"]["average_power_mw"] > 0
     assert " mW, " in extended["export_ideal"]["out"]  # the line `export` prints

@@ -145,12 +145,13 @@ def test_paper_check_prints_the_table_and_writes_json(tmp_path, capsys) -> None:
     out_json = tmp_path / "paper.json"
     assert main(["hw", "--paper-check", "--json", str(out_json)]) == 0
     out = capsys.readouterr().out
-    assert "paper: 62% less area, 2.1x less energy" in out
-    assert "62% area:" in out and "2.1x energy:" in out  # the verdict lines
+    for view in ("raw", "equal throughput", "equal latency"):
+        assert f"62% area, {view}:" in out and f"2.1x energy, {view}:" in out  # verdicts
+    assert "parallel x8" in out  # the folded baseline at equal throughput
     data = json.loads(out_json.read_text())
     assert data["bitstream_length"] == 8  # ideal SNG: 87.49% is within 1.4 points of 88.80%
-    combos = {(r["organisation"], r["baseline"]) for r in data["rows"]}
-    assert len(combos) == 6  # every organisation against both baselines
+    combos = {(r["organisation"], r["baseline"], r["view"]) for r in data["rows"]}
+    assert len(combos) == 12  # every organisation: both baselines raw, the folded one twice
 
 
 @pytest.mark.parametrize(("flags", "expected"), [

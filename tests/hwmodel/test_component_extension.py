@@ -71,14 +71,25 @@ def _added_energy_pj(report, tech) -> float:
     return own + leakage
 
 
-def test_a_component_reaches_evaluate(test_block) -> None:
-    design = load_design(EXAMPLE)
+def _with_and_without(test_block, design):
+    """The design's report with the fixture's block, and without it."""
     with_block = design.evaluate()
     del Component.registry["test_block"]
     try:
         without = design.evaluate()
     finally:
         Component.registry["test_block"] = test_block
+    return with_block, without
+
+
+def test_a_component_reaches_evaluate(test_block) -> None:
+    """The block adds exactly its area and energy (and leakage) where no wires span the chip
+    and placed cells fill their blocks: both grow with the rest of the chip (next test)."""
+    design = load_design(EXAMPLE)
+    bare = design.technology.model_copy(update={"interconnect": None,
+                                                "placement_utilisation": 1.0})
+    design = design.model_copy(update={"technology": bare})
+    with_block, without = _with_and_without(test_block, design)
     tech = design.technology
 
     assert list(with_block.area_by_component_um2) == [*without.area_by_component_um2,
@@ -97,6 +108,20 @@ def test_a_component_reaches_evaluate(test_block) -> None:
             layer.cycles * BLOCK_ENERGY_FJ_PER_CYCLE / 1000, rel=1e-12)
         assert layer.area_um2 == plain.area_um2  # the block is shared, no layer's alone
     assert with_block.counts.model_dump()["test_block_cycles"] == with_block.counts.cycles
+
+
+def test_a_new_component_is_placed_standard_cells_by_default(test_block) -> None:
+    """With the preset, the block's cells bring their placement whitespace, (1 / u - 1) of
+    their area, and lengthen the wires that span the chip."""
+    design = load_design(EXAMPLE)
+    with_block, without = _with_and_without(test_block, design)
+    utilisation = design.technology.placement_utilisation
+    assert test_block.placed and utilisation < 1
+    assert with_block.area_by_component_um2["placement"] == pytest.approx(
+        without.area_by_component_um2["placement"] + BLOCK_AREA_UM2 * (1 / utilisation - 1),
+        rel=1e-12)
+    assert (with_block.area_by_component_um2["interconnect"]
+            > without.area_by_component_um2["interconnect"])
 
 
 def test_a_component_reaches_the_batch_and_the_batch_equals_the_scalar(test_block) -> None:

@@ -46,11 +46,15 @@ def random_architectures(rng: np.random.Generator, count: int) -> list[Architect
     designs = []
     while len(designs) < count:
         bits = int(rng.integers(1, 12))
+        rows = int(rng.choice([16, 64, 100, 256, 512]))
         fields = dict(
             organisation=str(rng.choice(Organisation.names())),
             popcount_circuit=str(rng.choice(PopcountCircuit.names())),
             first_layer_dataflow=str(rng.choice(FirstLayerDataflow.names())),
-            array_rows=int(rng.choice([16, 64, 100, 256, 512])),
+            array_rows=rows,
+            parallel_rows=int(rng.choice([1, 2, 7, rows])),
+            schedule=str(rng.choice(["sequential", "layer_pipelined"])),
+            first_layer_fold=int(rng.integers(1, 9)),
             array_cols=int(rng.choice([8, 32, 100, 256, 300, 1024])),
             tiles=int(rng.integers(1, 80)),
             first_layer_mode=str(rng.choice(FirstLayerMode.names())),
@@ -86,8 +90,15 @@ def test_batch_equals_scalar_on_random_designs(tech, name) -> None:
             "area_mm2",
             "energy_pj",
             "latency_ns",
+            "interval_ns",
             "inferences_per_s",
             "average_power_mw",
+            "peak_power_mw",
+            "peak_current_a",
+            "peak_current_a_per_mm2",
+            "power_density_mw_per_mm2",
+            "area_latency_mm2_us",
+            "energy_delay_nj_us",
         ):
             assert_close(row[key], getattr(report, key))
         assert row["effective_bitstream_length"] == report.effective_bitstream_length
@@ -128,6 +139,11 @@ def test_scalars_broadcast_against_arrays(fmnist, tech) -> None:
         ({"first_layer_mode": "sc", "sng_kind": "none"}, "sng_kind"),
         ({"first_layer_mode": "sc", "colour": 3}, "unknown architecture field(s): colour"),
         ({"tiles": 3}, "first_layer_mode: required"),
+        ({"first_layer_mode": "sc", "array_rows": 64, "parallel_rows": np.array([64, 128])},
+         "parallel_rows: must be at most array_rows"),
+        ({"first_layer_mode": "sc", "organisation": np.array(["tile_per_array", "shared_tiles"]),
+          "schedule": "layer_pipelined"},
+         "schedule: layer_pipelined: shared_tiles serves one layer at a time"),
     ],
 )
 def test_batch_validates_fields(fmnist, tech, fields, message) -> None:

@@ -29,11 +29,14 @@ def test_more_tiles_more_area_no_more_latency(fmnist, tech, mode) -> None:
 
 
 def test_tiles_barely_change_dynamic_energy(fmnist, tech) -> None:
+    """Tiles change the time (leakage, the sequencer) and the chip's side, which the bus to
+    the tiles spans; nothing else."""
     few, many = (evaluate(fmnist, arch(tiles=t), tech) for t in (2, 16))
     dynamic = [
         r.energy_pj
         - r.energy_by_component_pj["leakage"]
         - r.energy_by_component_pj["registers_control"]
+        - r.energy_by_component_pj["interconnect"]
         for r in (few, many)
     ]
     assert dynamic[0] == pytest.approx(dynamic[1], rel=1e-12)
@@ -97,8 +100,11 @@ def test_units(fmnist, tech) -> None:
     assert report.inferences_per_s == pytest.approx(1e9 / report.latency_ns, rel=1e-12)
     assert report.latency_ns == pytest.approx(report.counts.cycles * 1e3 / tech.clock_mhz)
     assert report.average_power_mw == pytest.approx(report.energy_pj / report.latency_ns)
-    # leakage: nW * ns = 1e-6 pJ
-    cmos = report.area_um2 - report.counts.arrays * 256 * 256 * 2 * tech.mram.cell_area_um2
+    # leakage: nW * ns = 1e-6 pJ, over the hardware's CMOS area (not its cells, nor the
+    # placement's whitespace and the wires' channels)
+    cmos = (report.area_um2 - report.counts.arrays * 256 * 256 * 2 * tech.mram.cell_area_um2
+            - report.area_by_component_um2["placement"]
+            - report.area_by_component_um2["interconnect"])
     power_nw = (
         tech.leakage.logic_nw_per_um2 * cmos
         + tech.mram.leakage_nw_per_cell * report.counts.mram_cells
@@ -202,13 +208,15 @@ def test_every_organisation_reads_the_same_bits(fmnist, tech, mode) -> None:
 
 
 def test_parallelism_buys_latency_with_area(fmnist, tech) -> None:
-    shared, per_array, neuron = (evaluate(fmnist, arch(organisation=o, tiles=4), tech)
+    """Shared tiles, a tile per array and neuron-parallel with every row sensed at once."""
+    shared, per_array, neuron = (evaluate(fmnist, arch(organisation=o, tiles=4,
+                                                       parallel_rows=256 if o == ORGANISATIONS[2]
+                                                       else 1), tech)
                                  for o in ORGANISATIONS)
     assert neuron.latency_ns < per_array.latency_ns < shared.latency_ns
     assert neuron.area_um2 > per_array.area_um2 > shared.area_um2
     for report in (per_array, neuron):  # tiles only size the shared pool
-        other = evaluate(fmnist, arch(organisation=report.architecture.organisation, tiles=64),
-                         tech)
+        other = evaluate(fmnist, report.architecture.model_copy(update={"tiles": 64}), tech)
         assert other.area_um2 == report.area_um2 and other.energy_pj == report.energy_pj
 
 
@@ -217,14 +225,17 @@ def test_tile_per_array_runs_every_array_of_a_layer_at_once(fmnist, tech) -> Non
     for layer in report.layers:
         assert layer.busy_units == layer.arrays
         rows_per_array = -(-layer.weight_rows // layer.arrays)
-        assert layer.cycles == layer.repetitions * (layer.positions * rows_per_array + 3)
+        # the passes follow each other: one pipeline fill per layer
+        assert layer.cycles == layer.repetitions * layer.positions * rows_per_array + 3
 
 
 def test_neuron_parallel_takes_one_step_per_position_and_pass(small_conv, tech) -> None:
-    report = evaluate(small_conv, arch(organisation="neuron_parallel", bitstream_length=4), tech)
+    """Every row sensed at once: a step per position and pass, one pipeline fill."""
+    report = evaluate(small_conv, arch(organisation="neuron_parallel", bitstream_length=4,
+                                       parallel_rows=256), tech)
     for layer in report.layers:
         assert layer.busy_units == layer.outputs
-        assert layer.cycles == layer.repetitions * (layer.positions + 3)
+        assert layer.cycles == layer.repetitions * layer.positions + 3
         assert layer.popcounts == layer.outputs * layer.positions * layer.repetitions
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pydantic
 import pytest
 import yaml
 
@@ -47,12 +48,14 @@ def numeric_paths(tech: Technology) -> list[str]:
 
 def design_columns() -> dict:
     """Designs that use every cost of the model: each organisation, first-layer mode,
-    generator, cell and ECC choice (a latched dataflow for the SC ones)."""
+    generator, cell and ECC choice (a latched dataflow for the SC ones), reading one row and
+    several rows of each array at once (bitline segments)."""
     designs = []
-    for organisation, cell, ecc in itertools.product(
+    for organisation, cell, ecc, rows in itertools.product(
             ("shared_tiles", "tile_per_array", "neuron_parallel"), ("1t1mtj", "2t2mtj"),
-            ("none", "secded")):
-        common = dict(organisation=organisation, mram_cell=cell, ecc=ecc, tiles=4)
+            ("none", "secded"), (1, 8)):
+        common = dict(organisation=organisation, mram_cell=cell, ecc=ecc, tiles=4,
+                      parallel_rows=rows)
         designs += [Architecture(first_layer_mode=mode, sng_kind="none", **common)
                     for mode in ("fixed_point_parallel", "fixed_point_bit_serial")]
         designs += [Architecture(first_layer_mode="sc", sng_kind=kind, bitstream_length=4,
@@ -67,6 +70,24 @@ def costs(tech: Technology) -> np.ndarray:
     return np.stack([result.area_um2, result.energy_pj, result.latency_ns])
 
 
+# Ranged numbers whose effect comes in steps: the wires' delay adds a register stage per whole
+# cycle of delay, which the small designs here never reach (tests/hwmodel/
+# test_buildable_golden.py holds a long bus that does, by hand).
+STEPPED = {"interconnect.delay_ns_per_mm"}
+
+
+def bumped(tech: Technology, path: str) -> Technology:
+    """`tech` with one number moved: up by half, or down by a third where up is out of
+    the field's bounds (a utilisation of at most 1)."""
+    value = tech.value(path)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return tech.with_values({path: value + 1})
+    try:
+        return tech.with_values({path: value * 1.5 + 1e-3})
+    except pydantic.ValidationError:
+        return tech.with_values({path: value / 1.5})
+
+
 def test_every_number_that_moves_a_cost_has_a_range() -> None:
     """Perturb each number of the preset alone: those that move some design's area, energy
     or latency are exactly the ranged ones and the documented exceptions."""
@@ -74,11 +95,9 @@ def test_every_number_that_moves_a_cost_has_a_range() -> None:
     bare = PRESET.model_copy(update={"ranges": {}})  # a bumped number may leave its range
     moving = set()
     for path in numeric_paths(PRESET):
-        value = PRESET.value(path)
-        bumped = value + 1 if isinstance(value, int) else value * 1.5 + 1e-3
-        if not np.allclose(costs(bare.with_values({path: bumped})), base, rtol=1e-12):
+        if not np.allclose(costs(bumped(bare, path)), base, rtol=1e-12):
             moving.add(path)
-    assert moving - set(UNRANGED_COST_FIELDS) == set(PRESET.ranges)
+    assert moving - set(UNRANGED_COST_FIELDS) == set(PRESET.ranges) - STEPPED
     assert set(UNRANGED_COST_FIELDS) <= moving
 
 
@@ -209,7 +228,8 @@ def test_high_corner_of_one_dense_layer_by_hand() -> None:
     2t2mtj (cpb = 2, no reference), no ECC (docs/hwmodel.md sections 2-6):
     k = floor(8 / next_pow2(8)) = 1, s = 1, W = 4, range 2^2 - 1 = 3, signed:
     a = bit_length(8 * 3) + 1 = 6; output layer: no threshold rows; A = ceil(4 / 8) = 1;
-    r = B = 2, E = P W r = 8 row reads and tree evaluations; cycles ceil(8 / 1) + 3 * 2 = 14.
+    r = B = 2, E = P W r = 8 row reads and tree evaluations; cycles ceil(8 / 1) + 3 = 11 (the
+    bit-planes follow each other: one pipeline fill).
     Tree FA(8, 1), ripple: 4 half adders, then 2 x (2+2 bits: 1 HA + 1 FA), then 3+3 bits
     (1 HA + 2 FA) = 4 FA + 7 HA. Pipeline bits bit_length(8) = 4, row counter
     bit_length(7) = 3; score bits bit_length(8 * 3) + 1 = 6; partial sums M P a = 24 bits."""
@@ -230,7 +250,7 @@ def test_high_corner_of_one_dense_layer_by_hand() -> None:
         "registers_control": (4 + 3) * h[f"{ff}.area_um2"] + h["control.area_um2"],
     }
     total_area = sum(area.values())
-    latency_ns = 14 * 1e3 / h["clock_mhz"]
+    latency_ns = 11 * 1e3 / h["clock_mhz"]
     energy = {
         "mram_arrays": 8 * (h["mram.row_activation_energy_fj"]
                             + 8 * 2 * h["mram.read_energy_fj_per_cell"]),
@@ -243,7 +263,7 @@ def test_high_corner_of_one_dense_layer_by_hand() -> None:
                                         + h["sram.write_energy_fj_per_bit"]),
         "output_scores": 4 * 6 * h[f"{ff}.energy_fj"],
         "registers_control": 8 * 4 * h[f"{ff}.energy_fj"]
-        + 14 * h["control.energy_fj_per_cycle"],
+        + 11 * h["control.energy_fj_per_cycle"],
         # nW x ns = 1e-18 J = 1e-3 fJ: CMOS area and cells leak for the whole latency
         "leakage": ((total_area - cells_area) * h["leakage.logic_nw_per_um2"]
                     + 128 * h["mram.leakage_nw_per_cell"]) * latency_ns * 1e-3,
