@@ -28,7 +28,7 @@ from hwmodel.costs import (
     is_nothing,
     priced_logic_keys,
 )
-from hwmodel.device_errors import raw_bit_error_rate, weight_error_rate
+from hwmodel.device_errors import ErrorRates, lifetime_error_rates
 from hwmodel.plan import Design, LayerPlan
 from hwmodel.report import Counts
 from hwmodel.technology import Technology
@@ -108,8 +108,17 @@ class Evaluation:
     area_um2: np.ndarray
     effective_bitstream_length: np.ndarray  # N; 1 without SC
     mram_cells: np.ndarray  # junctions of every array (check and reference cells included)
-    bit_error_rate: np.ndarray  # a stored bit reads wrong (hwmodel.device_errors)
-    weight_error_rate: np.ndarray  # a weight reads wrong after error correction
+    error_rates: ErrorRates  # the device's error rates over the life (hwmodel.device_errors)
+
+    @property
+    def bit_error_rate(self) -> np.ndarray:
+        """A stored bit reads wrong (at the technology's rated age and temperature)."""
+        return self.error_rates.bit_error_rate
+
+    @property
+    def weight_error_rate(self) -> np.ndarray:
+        """A weight reads wrong after error correction."""
+        return self.error_rates.weight_error_rate
 
     @property
     def component_names(self) -> tuple[str, ...]:
@@ -251,21 +260,21 @@ def _layer_result(layer: LayerContext, components: list[Component], area: dict[s
 
 def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluation:
     """The sum of the registered components (`hwmodel.costs`) over one batch: the schedule
-    first (energies read the cycles), then every area (leakage reads the total), then each
-    layer's energy; and the device's error rates."""
+    first (energies read the cycles), the device's error rates (their reads over a life need
+    the latency; ECC's activity reads them), then every area (leakage reads the total), then
+    each layer's energy."""
     size = design.size
     batch = BatchContext.build(workload, tech, design)
     _check_logic_priced(batch)
     components = [component(batch) for component in Component.registry.values()]
     _schedule(batch, components)
+    batch.error_rates = lifetime_error_rates(  # the reads of a life need the latency
+        tech, batch, _total((layer.latency_ns for layer in batch.layers), size))
     shared_area, layer_areas, layer_totals = _areas(batch, components)
     results = [_layer_result(layer, components, area, total, size)
                for layer, area, total in zip(batch.layers, layer_areas, layer_totals,
                                              strict=True)]
-    raw = raw_bit_error_rate(tech.device_errors, design.cell, design.read_voltage)
     return Evaluation(size=size, layers=results, raw_shared_area_um2=shared_area,
                       area_um2=batch.area_um2, effective_bitstream_length=design.n,
                       mram_cells=np.broadcast_to(batch.mram_cells, (size,)),
-                      bit_error_rate=np.broadcast_to(raw, (size,)),
-                      weight_error_rate=np.broadcast_to(
-                          weight_error_rate(raw, design.ecc, design.cols), (size,)))
+                      error_rates=batch.error_rates)

@@ -69,6 +69,7 @@ class Design:
     cell: Column[MramCell]  # how a weight bit is stored and sensed
     ecc: Column[ErrorCorrection]  # how the rows are protected
     read_voltage: np.ndarray  # mV across a junction as it is read
+    refresh_period: np.ndarray  # s between rewrites of every weight (0: never)
 
     @cached_property
     def binary_row_tree(self) -> tuple[np.ndarray, np.ndarray]:

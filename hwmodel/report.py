@@ -87,6 +87,20 @@ class Counts(ReportModel):
     cycles: int
 
 
+class ErrorBudget(ReportModel):
+    """Where a stored bit's error rate comes from, at the rated age and temperature
+    (`hwmodel.device_errors`): each cause alone, and the reads and time behind them."""
+
+    temperature_k: float = Field(description="the rates' temperature, for the whole life")
+    age_s: float = Field(description="the age the rates are quoted at (end of life)")
+    since_write_s: float = Field(description="the retention time: the age, or the refresh "
+                                             "period")
+    reads_per_inference: float = Field(description="reads of the most-read weight per "
+                                                   "inference")
+    reads: float = Field(description="reads of the most-read weight since its last write")
+    by_cause: dict[str, float] = Field(description="decision, write, retention, read_disturb")
+
+
 class CostReport(ReportModel):
     """Area, energy per inference, latency and throughput of one design, with breakdowns."""
 
@@ -102,6 +116,7 @@ class CostReport(ReportModel):
     average_power_mw: float = Field(description="energy_pj / latency_ns")
     bit_error_rate: float = Field(description="a stored bit reads wrong (device errors)")
     weight_error_rate: float = Field(description="a weight reads wrong after error correction")
+    error_budget: ErrorBudget
     area_by_component_um2: dict[str, float]
     energy_by_component_pj: dict[str, float]
     area_by_layer_um2: dict[str, float] = Field(

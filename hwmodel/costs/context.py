@@ -100,6 +100,8 @@ class BatchContext:
     layers: list[LayerContext]
     shared_logic: dict[str, np.ndarray]  # `Logic.shared`: the organisation's shared logic
     area_um2: Any = field(default=None)  # the chip's total area, set by the evaluator
+    error_rates: Any = field(default=None)  # `ErrorRates`, set by the evaluator after the
+    # schedule (hwmodel.device_errors: the reads of a life need the latency)
 
     @classmethod
     def build(cls, workload: Workload, tech: Technology, design: Design) -> BatchContext:
