@@ -122,24 +122,39 @@ def _distinct_pairs(first, second):
     return unique[:, 0], unique[:, 1], inverse.reshape(np.shape(first))
 
 
-def check_read_voltages(spec: DeviceErrorSpec, read_voltage_mv) -> None:
-    """A read voltage that drives the disturbed junction near switching is refused."""
+def refresh_problem(spec: DeviceErrorSpec, refresh_period_s: float) -> str | None:
+    """Why a refresh period wears the cells out (None if it does not): it rewrites each cell
+    more often over the lifetime than the cell's write endurance."""
+    if refresh_period_s <= 0 or spec.lifetime_s / refresh_period_s <= spec.write_endurance_cycles:
+        return None
+    return (f"{refresh_period_s:g} s rewrites each cell {spec.lifetime_s / refresh_period_s:.3g} "
+            f"times in device_errors.lifetime_s, more than its write endurance "
+            f"{spec.write_endurance_cycles:.3g}")
+
+
+def device_problems(spec: DeviceErrorSpec | None, read_voltage_mv, refresh_period_s
+                    ) -> list[tuple[str, str]]:
+    """(field, message) for every read voltage that drives the cells too close to switching
+    (`read_current_problem`) and every refresh period past the write endurance."""
+    if spec is None:
+        return []
+    problems = []
     for voltage in np.unique(np.asarray(read_voltage_mv, dtype=float)):
         problem = read_current_problem(spec, float(voltage))
         if problem:
-            raise ValueError(f"read_voltage_mv: {problem} (device_errors.critical_current_ua "
-                             f"{spec.critical_current_ua:g} uA)")
+            problems.append(("read_voltage_mv", f"{problem} (device_errors.critical_current_ua "
+                                                f"{spec.critical_current_ua:g} uA)"))
+    for period in np.unique(np.asarray(refresh_period_s, dtype=float)):
+        problem = refresh_problem(spec, float(period))
+        if problem:
+            problems.append(("refresh_period_s", problem))
+    return problems
 
 
-def check_refresh(spec: DeviceErrorSpec, refresh_period_s) -> None:
-    """A refresh may rewrite a cell at most its write endurance over the lifetime."""
-    periods = np.unique(np.asarray(refresh_period_s, dtype=float))
-    periods = periods[periods > 0]
-    if periods.size and spec.lifetime_s / periods[0] > spec.write_endurance_cycles:
-        raise ValueError(
-            f"refresh_period_s: {periods[0]:g} s rewrites each cell "
-            f"{spec.lifetime_s / periods[0]:.3g} times in device_errors.lifetime_s, more than "
-            f"its write endurance {spec.write_endurance_cycles:.3g}")
+def check_device_limits(spec: DeviceErrorSpec | None, read_voltage_mv, refresh_period_s) -> None:
+    """ValueError naming the field of the first of `device_problems`."""
+    for field, message in device_problems(spec, read_voltage_mv, refresh_period_s):
+        raise ValueError(f"{field}: {message}")
 
 
 def weight_reads_per_inference(batch: BatchContext):
@@ -156,8 +171,7 @@ def lifetime_error_rates(tech: Technology, batch: BatchContext, latency_ns) -> E
         return ErrorRates(by_cause=dict.fromkeys(CAUSES, zero), bit_error_rate=zero,
                           weight_error_rate=zero, reads_per_inference=zero, reads=zero,
                           since_write_s=zero, temperature_k=0.0, age_s=0.0)
-    check_read_voltages(spec, design.read_voltage)
-    check_refresh(spec, design.refresh_period)
+    check_device_limits(spec, design.read_voltage, design.refresh_period)
     temperature, age = spec.temperature_k, spec.rated_age_s
     since_write = np.where(design.refresh_period > 0, np.minimum(design.refresh_period, age), age)
     per_inference = np.broadcast_to(weight_reads_per_inference(batch), (size,))

@@ -125,3 +125,18 @@ class CostReport(ReportModel):
     energy_by_layer_pj: dict[str, float]
     layers: list[LayerCost]
     counts: Counts
+
+
+class ReadVoltagePoint(ReportModel):
+    """One read voltage of a design's sweep (`HardwareDesign.read_voltage_sweep`): its energy
+    and its bit-error rates at the rated age, by cause at the rated temperature and in total
+    at both temperatures; or why the voltage is refused."""
+
+    read_voltage_mv: int
+    refused: str | None = None
+    energy_pj: float | None = None
+    by_cause: dict[str, float] = Field(default_factory=dict)
+    bit_error_rate: float | None = Field(None, description="at the rated temperature")
+    weight_error_rate: float | None = Field(None, description="after ECC, rated temperature")
+    bit_error_rate_operating: float | None = None
+    bit_error_rate_worst_case: float | None = None
