@@ -31,6 +31,7 @@ class Kind:
     family: ClassVar[str]
     registry: ClassVar[dict[str, Kind]]
     name: ClassVar[str]
+    short: ClassVar[str]  # a few letters for tables (default: the name)
     description: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -38,6 +39,8 @@ class Kind:
         if "name" in cls.__dict__:
             if cls.name in cls.registry:
                 raise TypeError(f"{cls.family} kind {cls.name!r} is declared twice")
+            if "short" not in cls.__dict__:
+                cls.short = cls.name
             cls.registry[cls.name] = cls()
 
     @classmethod

@@ -138,6 +138,7 @@ class PopcountCircuit(Kind):
 
 class RippleTree(PopcountCircuit):
     name = "ripple_tree"
+    short = "ripple"
     description = "balanced tree of ripple-carry adders"
 
     def counts(self, n_inputs, input_bits):
@@ -146,6 +147,7 @@ class RippleTree(PopcountCircuit):
 
 class CompressorTree(PopcountCircuit):
     name = "compressor_tree"
+    short = "compressor"
     description = "Dadda's 3:2 / 2:2 counters and one carry-propagate adder"
 
     def counts(self, n_inputs, input_bits):
