@@ -216,6 +216,9 @@ HARDWARE_ROWS = [
               description="read bias of the junctions", show=_with("@", "mV")),
     Parameter("ecc", "hardware.ecc", "hardware", description="error correction of the weight "
               "rows", show=_short(ErrorCorrection, omit="none")),
+    Parameter("refresh_period_s", "hardware.refresh_periods_s", "hardware",
+              description="rewrite the weights every this many seconds (0: never)",
+              show=lambda period: "" if int(period) == 0 else f"refresh/{int(period)}s"),
 ]
 
 

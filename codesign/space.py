@@ -37,6 +37,7 @@ from hwmodel.architecture import (
     MAX_ARRAY_DIM,
     MAX_BITSTREAM_LENGTH,
     MAX_READ_VOLTAGE_MV,
+    MAX_REFRESH_PERIOD_S,
     MAX_TILES,
     MIN_READ_VOLTAGE_MV,
 )
@@ -256,11 +257,18 @@ class HardwareSpace(StrictModel):
     # device choices: each sets the weights' bit-error rate, which the accuracy then pays for
     mram_cells: _choices(_kind_names(MramCell)) = ["2t2mtj"]
     read_voltages_mv: int_choices(MAX_READ_VOLTAGE_MV, minimum=MIN_READ_VOLTAGE_MV) = Field(
-        default_factory=lambda: [200],
+        default_factory=lambda: [70],
         description=f"read bias of the junctions, {MIN_READ_VOLTAGE_MV}.."
-                    f"{MAX_READ_VOLTAGE_MV} mV: read energy against decision errors",
+                    f"{MAX_READ_VOLTAGE_MV} mV: read energy and decision errors against read "
+                    "disturb (the default, 70 mV, is the least end-of-life rate of a 2t2mtj "
+                    "read of the preset at 85 C without refresh)",
     )
     ecc: _choices(_kind_names(ErrorCorrection)) = ["none"]
+    refresh_periods_s: int_choices(MAX_REFRESH_PERIOD_S, minimum=0) = Field(
+        default_factory=lambda: [0],
+        description="rewrite every weight this often, seconds (0: never): read disturb and "
+                    "retention restart at each rewrite, which costs energy and time",
+    )
 
 
 def _constraint(item: Objective) -> tuple[Any, Any]:

@@ -130,11 +130,12 @@ def problem_of(study: optuna.Study, storage: BaseStorage) -> Problem | None:
 
 def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val") -> float:
     """The trained network's accuracy at the design point's N, with its weights read at the
-    point's bit-error rate (mean over the error maps; the clean accuracy at rate 0)."""
+    point's bit-error rate rounded up to the grid (`HardwarePoint.evaluated_error_rate`; mean
+    over the error maps; the clean accuracy at rate 0)."""
     n = str(point.bitstream_length)
-    if point.weight_error_rate == 0:
+    if point.evaluated_error_rate == 0:
         return outcome[f"{split}_accuracy"][n]
-    return outcome[f"{split}_accuracy_by_ber"][ber_key(point.weight_error_rate)][n]
+    return outcome[f"{split}_accuracy_by_ber"][ber_key(point.evaluated_error_rate)][n]
 
 
 def network_front(problem: Problem, points: list[HardwarePoint],
@@ -168,6 +169,7 @@ def _design_attributes(point: HardwarePoint, outcome: dict[str, Any], network: N
         **{name: point.metric(name) for name in EXTRA_HARDWARE_METRICS},
         "bit_error_rate": point.cost["bit_error_rate"],
         "weight_error_rate": point.weight_error_rate,
+        "evaluated_error_rate": point.evaluated_error_rate,
         "architecture": point.architecture,
         "area_by_component_um2": point.cost["area_by_component_um2"],
         "energy_by_component_pj": point.cost["energy_by_component_pj"],
@@ -215,8 +217,8 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
     hardware_names = sorted({name for point in points for name in point.params})
     costs = [o.attribute for o in hardware_objectives()]
-    columns = [*network.params, *hardware_names, "weight_error_rate", "val_accuracy",
-               "test_accuracy", *costs]
+    columns = [*network.params, *hardware_names, "weight_error_rate", "evaluated_error_rate",
+               "val_accuracy", "test_accuracy", *costs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", newline="") as handle:
         writer = csv.writer(handle)
@@ -224,6 +226,7 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
         for point in points:
             row = {**network.params, **point.params,
                    "weight_error_rate": point.weight_error_rate,
+                   "evaluated_error_rate": point.evaluated_error_rate,
                    "val_accuracy": accuracy_at(outcome, point),
                    "test_accuracy": accuracy_at(outcome, point, "test"),
                    **{o.attribute: point.metric(o.metric) for o in hardware_objectives()}}

@@ -30,6 +30,12 @@ def _search(path, capsys) -> tuple[int, str]:
     ({"hardware": {"technology": "no_such_preset"}}, "hardware.technology"),
     ({"model": {"hidden_layers": 6, "widths": [65536]}, "data": {"batch_size": 10**6}},
      "model.widths"),
+    # a read at 320 mV drives the preset's junctions past Ic0 - 3 sigma
+    ({"hardware": {"read_voltages_mv": [70, 320]}},
+     "hardware.read_voltages_mv: a parallel junction carries 64 uA at 320 mV"),
+    # rewriting every 100 s wears the cells out (1e6 writes) in 3 years of a 10-year life
+    ({"hardware": {"refresh_periods_s": [0, 100]}},
+     "hardware.refresh_periods_s: 100 s rewrites each cell 3.15e+06 times"),
 ])
 def test_a_space_that_cannot_run_is_refused_before_any_study(tiny_space, write_space, capsys,
                                                              tmp_path, overrides, field):
