@@ -246,6 +246,23 @@ def evaluated_error_rate(rate: float) -> float:
     raise AssertionError(rate)  # unreachable: 10^(decade + 1) > rate
 
 
+def accuracy_over_maps(split: str, sweep) -> dict[str, Any]:
+    """A `trainer.bit_errors.ErrorSweep` as JSON: BER -> N -> accuracy over the error maps
+    (one map = one chip): their mean (`{split}_accuracy_by_ber`, what the search reads), their
+    `accuracy_percentile`-th percentile (`{split}_accuracy_percentile_by_ber`: the bad chips)
+    and every map's (`{split}_accuracy_maps_by_ber`). Empty without a sweep."""
+    if sweep is None:
+        return {}
+
+    def keyed(by_ber):
+        return {ber_key(ber): {str(n): a for n, a in by_n.items()} for ber, by_n in by_ber.items()}
+
+    return {f"{split}_accuracy_by_ber": keyed(sweep.mean()),
+            f"{split}_accuracy_percentile_by_ber": keyed(sweep.low()),
+            f"{split}_accuracy_maps_by_ber": keyed(sweep.by_map()),
+            "accuracy_percentile": sweep.percentile}
+
+
 def weight_error_rates(points: Sequence[HardwarePoint]) -> list[float]:
     """The distinct non-zero evaluated rates of a network's design points (each point's rate
     rounded up to the grid): the rates its training run evaluates it at."""

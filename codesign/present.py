@@ -471,13 +471,15 @@ def train_result(config, result) -> list[RenderableType]:
 
 
 def error_sweep(sweep, sc: bool) -> Table:
-    """Test accuracy with the weights flipped at each bit-error rate: mean +- std over maps."""
-    result = table(f"test accuracy with weight bit errors (mean ± std over {sweep.maps} "
-                   "error maps)", [("bit-error rate", "right"),
-                                   *[(f"N={n}" if sc else "accuracy", "right")
-                                     for n in sweep.lengths]])
-    mean, spread = sweep.mean(), sweep.spread()
+    """Test accuracy with the weights flipped at each bit-error rate: mean ± std over the maps
+    (chips), and in parentheses their low percentile (the bad chips)."""
+    result = table(f"test accuracy with weight bit errors: mean ± std "
+                   f"({sweep.percentile:g}th percentile) over {sweep.maps} error maps, "
+                   f"{sweep.structure.describe()}",
+                   [("bit-error rate", "right"), *[(f"N={n}" if sc else "accuracy", "right")
+                                                   for n in sweep.lengths]])
+    mean, spread, low = sweep.mean(), sweep.spread(), sweep.low()
     for ber in sweep.bers:
-        result.add_row(f"{ber:.2g}", *[f"{percent(mean[ber][n])} ± {100 * spread[ber][n]:.2f}"
-                                       for n in sweep.lengths])
+        result.add_row(f"{ber:.2g}", *[f"{percent(mean[ber][n])} ± {100 * spread[ber][n]:.2f} "
+                                       f"({percent(low[ber][n])})" for n in sweep.lengths])
     return result

@@ -390,8 +390,10 @@ class _Driver:
 
 # what a network trial keeps of its training run
 RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
-                    "test_accuracy_by_ber", "checkpoint", "train_time_s", "host", "pid",
-                    "node_id", "gpu_ids", "epochs_run", "device")
+                    "test_accuracy_by_ber", "val_accuracy_percentile_by_ber",
+                    "test_accuracy_percentile_by_ber", "accuracy_percentile", "checkpoint",
+                    "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run",
+                    "device")
 
 
 def _running_elsewhere(networks: optuna.Study) -> bool:

@@ -20,6 +20,7 @@ from trainer.bit_errors import (
 )
 from trainer.config import InputMode, TrainConfig, TrainingMode
 from trainer.encoding import StochasticEncoding, deployed_encoding, training_encoding
+from trainer.error_structure import ErrorStructure
 from trainer.inference import class_scores, encoded_input, scores_of_encoded
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
@@ -66,15 +67,24 @@ class SCBNNModule(pl.LightningModule):
         self._nonfinite_seen: torch.Tensor | None = None
         self.set_eval_lengths(self.config.input.lengths_to_evaluate)
         errors = self.config.weight_errors
-        self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed)
+        self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed,
+                             structure=ErrorStructure.from_config(errors),
+                             percentile=errors.percentile)
         self.error_sweep: ErrorSweep | None = None  # of the latest test loop
         self._sweep: ErrorSweepAccumulator | None = None
 
-    def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int) -> None:
+    def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int, *,
+                        structure: ErrorStructure | None = None,
+                        percentile: float | None = None) -> None:
         """Bit-error rates the test loop also reports accuracy at (weights flipped by `maps`
-        seeded error maps per rate, on the same input streams as the clean evaluation)."""
+        seeded error maps per rate, on the same input streams as the clean evaluation), the
+        maps' structure and the low percentile over them (these two stay unless given)."""
         self.eval_bers = sorted(set(float(ber) for ber in bers))
         self.error_maps, self.error_seed = maps, seed
+        if structure is not None:
+            self.error_structure = structure
+        if percentile is not None:
+            self.error_percentile = percentile
 
     def set_eval_lengths(self, lengths: Sequence[int]) -> None:
         """Bitstream lengths the test loop reports accuracy at (one stream of the largest)."""
@@ -166,6 +176,7 @@ class SCBNNModule(pl.LightningModule):
         self._eval_generator = self._seeded_generator()
         self._sweep = ErrorSweepAccumulator(
             self.network, self.eval_bers, self.eval_lengths, self.error_maps, self.error_seed,
+            self.error_structure, self.error_percentile,
         ) if self.eval_bers else None
 
     def test_step(self, batch, batch_index):
