@@ -343,8 +343,8 @@ class _Driver:
         (the dashboard's notes come last: a crash before them loses only notes)."""
         problem, trial = self.problem, entry.trial
         table = design_table_path(problem.name, trial.number)
-        write_design_table(Path(problem.output_dir) / table, entry.network, entry.points,
-                           result)
+        write_design_table(Path(problem.output_dir) / table, problem, entry.network,
+                           entry.points, result)
         kept = network_front(problem, entry.points, result)
         trials = design_trials(problem, entry.network, kept, result, trial.number,
                                started=trial.datetime_start)

@@ -303,6 +303,19 @@ class Budget(StrictModel):
     error_maps: PositiveInt = Field(
         1, description="seeded weight-error maps per bit-error rate a network is tested at"
     )
+    accuracy_over_maps: Literal["mean", "low_percentile"] = Field(
+        "mean", description="the searched accuracy over a rate's error maps (one map = one "
+                            "chip): their mean, or their accuracy_percentile-th percentile (the "
+                            "bad chips); every design point records both")
+    accuracy_percentile: float = Field(
+        10.0, gt=0.0, lt=100.0, description="the low percentile over the error maps")
+
+    @model_validator(mode="after")
+    def _percentile_needs_maps(self) -> Budget:
+        if self.accuracy_over_maps == "low_percentile" and self.error_maps < 2:
+            raise ValueError("accuracy_over_maps: low_percentile needs error_maps >= 2 (a "
+                             "percentile of one chip is that chip)")
+        return self
 
 
 class SamplerSpec(StrictModel):

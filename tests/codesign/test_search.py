@@ -11,6 +11,7 @@ import pytest
 from optuna.trial import TrialState
 
 from codesign import execution
+from codesign.cli import main
 from codesign.compose import ber_key, evaluated_error_rate
 from codesign.problem import compile_problem
 from codesign.search import run_search
@@ -247,3 +248,45 @@ def test_the_same_seeded_search_twice_gives_the_same_accuracies(tiny_space, tmp_
         ))
     assert recorded[0] == recorded[1]
     assert recorded[0][0]  # something was recorded
+
+
+def test_the_search_can_maximise_the_bad_chips_and_records_both(tiny_space, capsys):
+    """`budget.accuracy_over_maps: low_percentile`: each design point's accuracy objective is
+    the 10th percentile over its rate's 4 error maps (the bad chips), never above their
+    mean; every point records both statistics (trial attributes, design tables, the front's
+    CSV) and each equals the training run's own record at the point's evaluated rate."""
+    space = SearchSpace.model_validate(tiny_space(
+        input={"modes": ["fixed_point"]}, model={"widths": [16]}, budget={
+            "trials": 1, "error_maps": 4, "accuracy_over_maps": "low_percentile",
+            "accuracy_percentile": 10},
+        hardware={"tiles": [4], "mram_cells": ["1t1mtj"], "read_voltages_mv": [30, 60]}))
+    run_search(space)
+    designs, networks = _studies(space)
+    (network,) = [t for t in networks.trials if t.state == TrialState.COMPLETE]
+    assert network.user_attrs["accuracy_percentile"] == 10
+    lowered = 0
+    for design in designs.trials:
+        attrs = design.user_attrs
+        key, n = ber_key(attrs["evaluated_error_rate"]), "1"
+        low = network.user_attrs["val_accuracy_percentile_by_ber"][key][n]
+        mean = network.user_attrs["val_accuracy_by_ber"][key][n]
+        assert design.values[0] == attrs["val_accuracy"] == attrs["val_accuracy_low"] == low
+        assert attrs["val_accuracy_mean"] == mean >= low
+        assert attrs["test_accuracy_low"] <= attrs["test_accuracy_mean"]
+        assert attrs["accuracy_over_maps"] == "low_percentile"
+        lowered += low < mean
+    assert lowered  # at 30 mV single-ended reads the chips differ
+    rows = _table(space, network)
+    assert {"val_accuracy_mean", "val_accuracy_low", "test_accuracy_low"} <= set(rows[0])
+    assert all(float(r["val_accuracy"]) == float(r["val_accuracy_low"]) for r in rows)
+    capsys.readouterr()
+    assert main(["pareto", "--study", space.name, "--storage", space.storage_url,
+                 "--format", "csv"]) == 0
+    front = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert front and {"val_accuracy_mean", "val_accuracy_low", "accuracy_percentile",
+                      "weight_error_rate", "evaluated_error_rate"} <= set(front[0])
+
+
+def test_a_percentile_of_one_map_is_refused(tiny_space):
+    with pytest.raises(ValueError, match="low_percentile needs error_maps >= 2"):
+        SearchSpace.model_validate(tiny_space(budget={"accuracy_over_maps": "low_percentile"}))

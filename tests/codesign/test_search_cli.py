@@ -109,6 +109,9 @@ def test_export_round_trip_reproduces_hardware_exactly_and_accuracy(finished_stu
     for section in ("training", "hardware", "metrics", "cost_breakdown", "versions"):
         assert section in document
     assert document["training"]["accelerator"] == "auto"  # as the user chose it
+    metrics = document["metrics"]  # the accuracy over the chips, both statistics
+    assert metrics["val_accuracy"] == metrics["val_accuracy_mean"] >= metrics["val_accuracy_low"]
+    assert metrics["accuracy_over_maps"] == "mean" and metrics["accuracy_percentile"] == 10
 
     hw_json = finished_study["root"] / "hw.json"
     assert main(["hw", str(exported), "--json", str(hw_json)]) == 0
