@@ -3,9 +3,9 @@
 Fashion-MNIST MLP 784-1024-1024-10 on the default preset; random valid designs varying every
 architecture field (organisation, dataflow, popcount circuit, N, tiles, array geometry, rows
 sensed at once, schedule, first-layer mode and fold, merge point, SNG kind and sharing, input
-bits, MRAM cell, read voltage, ECC). Both APIs are timed round-robin and the medians
-compared; a sample of designs is also checked for equal results. The scalar call is the same
-evaluator on a batch of one, plus the report. The last line is the batch rate.
+bits, MRAM cell, read voltage, ECC, refresh period). Both APIs are timed round-robin and the
+medians compared; a sample of designs is also checked for equal results. The scalar call is
+the same evaluator on a batch of one, plus the report. The last line is the batch rate.
 
     python benchmarks/hw_throughput.py [--designs 100000] [--scalar-designs 500] [--rounds 5]
 """
@@ -60,6 +60,7 @@ def random_columns(rng: np.random.Generator, count: int) -> dict[str, np.ndarray
         "mram_cell": rng.choice(["1t1mtj", "2t2mtj"], count),
         "read_voltage_mv": rng.integers(50, 301, count),
         "ecc": rng.choice(["none", "secded"], count),
+        "refresh_period_s": rng.choice([0, 3600, 86400], count),
     }
 
 

@@ -102,7 +102,8 @@ class Recipe:
             "input": self._input_config(network),
             "optim": {"epochs": self.budget.epochs},
             "weight_errors": {"eval_bers": sorted(set(eval_bers)) or None,
-                              "maps": self.budget.error_maps, "seed": self.seed},
+                              "maps": self.budget.error_maps, "seed": self.seed,
+                              "percentile": self.budget.accuracy_percentile},
             "output_dir": output_dir,
             "accelerator": self.execution.accelerator,
             "precision": self.execution.precision,
@@ -202,6 +203,12 @@ class HardwarePoint:
     def bitstream_length(self) -> int:
         return int(self.params.get("bitstream_length", 1))
 
+    @property
+    def evaluated_error_rate(self) -> float:
+        """The rate the network's accuracy is evaluated at for this point: its weight
+        bit-error rate rounded up to the grid (`evaluated_error_rate`)."""
+        return evaluated_error_rate(self.weight_error_rate)
+
     def metric(self, name: str) -> float:
         """Any total of the cost model by name (`hwmodel.BatchResult`: area_mm2, energy_pj,
         latency_ns, peak_current_a, ...): what an objective's metric reads (from the batch's
@@ -216,6 +223,32 @@ def ber_key(ber: float) -> str:
     """A bit-error rate as a JSON key that reads back to the same float (training results
     keyed by rate cross processes and storages as JSON)."""
     return repr(float(ber))
+
+
+# The rates a network's accuracy is evaluated at: a design point's weight bit-error rate
+# rounded UP to 1, 2, 3 or 5 times a power of ten, and to at least ERROR_RATE_FLOOR. The
+# device model's rates are continuous (reads per weight depend on N, dataflow, merge, the
+# throughput; retention on the refresh), and each distinct rate costs an error-map evaluation
+# of the network: rounding up keeps that to at most 4 per decade (36 between the floor and
+# 0.5), and is conservative (a point is never credited with a better rate than its own, and at
+# most 2x worse). Below the floor a network of a few million weights has almost no wrong
+# weight in any map, so its accuracy is the clean one within the maps' noise.
+ERROR_RATE_GRID = (1.0, 2.0, 3.0, 5.0)
+ERROR_RATE_FLOOR = 1e-9
+
+
+def evaluated_error_rate(rate: float) -> float:
+    """The grid rate a design point's accuracy is evaluated at (0 stays 0; at most 0.5)."""
+    if rate <= 0:
+        return 0.0
+    rate = max(float(rate), ERROR_RATE_FLOOR)
+    decade = math.floor(math.log10(rate))
+    for power in (decade - 1, decade, decade + 1):
+        for mantissa in ERROR_RATE_GRID:
+            value = float(f"{mantissa}e{power}")
+            if value >= rate * (1 - 1e-12):
+                return min(value, 0.5)
+    raise AssertionError(rate)  # unreachable: 10^(decade + 1) > rate
 
 
 def accuracy_over_maps(split: str, sweep) -> dict[str, Any]:
@@ -236,9 +269,9 @@ def accuracy_over_maps(split: str, sweep) -> dict[str, Any]:
 
 
 def weight_error_rates(points: Sequence[HardwarePoint]) -> list[float]:
-    """The distinct non-zero bit-error rates of a network's design points: the rates its
-    training run evaluates it at."""
-    return sorted({p.weight_error_rate for p in points if p.weight_error_rate > 0})
+    """The distinct non-zero evaluated rates of a network's design points (each point's rate
+    rounded up to the grid): the rates its training run evaluates it at."""
+    return sorted({p.evaluated_error_rate for p in points if p.evaluated_error_rate > 0})
 
 
 def hardware_objective(point: HardwarePoint) -> ValueOf:

@@ -86,8 +86,8 @@ class Parameter:
         return list(self.choices(self.domain, chosen) if self.choices else self.domain)
 
     def distribution(self, numeric: bool) -> BaseDistribution:
-        if numeric and self.numeric:
-            return IntDistribution(min(self.domain), max(self.domain), log=True)
+        if numeric and self.numeric:  # a log scale where the values allow one (not 0)
+            return IntDistribution(min(self.domain), max(self.domain), log=min(self.domain) > 0)
         return CategoricalDistribution([v if self.numeric else str(v) for v in self.domain])
 
     @property
@@ -241,6 +241,9 @@ HARDWARE_ROWS = [
               description="read bias of the junctions", show=_with("@", "mV")),
     Parameter("ecc", "hardware.ecc", "hardware", description="error correction of the weight "
               "rows", show=_short(ErrorCorrection, omit="none")),
+    Parameter("refresh_period_s", "hardware.refresh_periods_s", "hardware", numeric=True,
+              description="rewrite the weights every this many seconds (0: never)",
+              show=lambda period: "" if int(period) == 0 else f"refresh/{int(period)}s"),
 ]
 
 

@@ -62,7 +62,7 @@ def export_document(
     length = design.params.get("bitstream_length")
     if length is not None:
         training["input"] = {**training["input"], "eval_lengths": [length]}
-    ber = attrs.get("weight_error_rate", 0.0)
+    ber = attrs.get("evaluated_error_rate", attrs.get("weight_error_rate", 0.0))
     training["weight_errors"] = {**training.get("weight_errors", {}),
                                  "eval_bers": [ber] if ber > 0 else None}
     hardware = HardwareDesign.model_validate(
@@ -85,8 +85,10 @@ def export_document(
         },
         "stochastic_computing": _sc_settings(training, length),
         "device_errors": {name: attrs["architecture"][name]
-                          for name in ("mram_cell", "read_voltage_mv", "ecc")}
-        | {"bit_error_rate": attrs.get("bit_error_rate"), "weight_error_rate": ber},
+                          for name in ("mram_cell", "read_voltage_mv", "ecc", "refresh_period_s")
+                          if name in attrs["architecture"]}
+        | {"bit_error_rate": attrs.get("bit_error_rate"),
+           "weight_error_rate": attrs.get("weight_error_rate", 0.0), "evaluated_error_rate": ber},
         "checkpoint": checkpoint,
         "checkpoint_sha256": None,  # filled in once the weights are copied
         "versions": package_versions(),

@@ -162,6 +162,13 @@ OBJECTIVES: dict[str, Objective] = {
 ACCURACY = OBJECTIVES["accuracy"]
 # Totals of the cost model every design trial records, objective or not (front CSV/JSON).
 EXTRA_HARDWARE_METRICS = ("inferences_per_s", "average_power_mw", "interval_ns")
+# Accuracy over the error maps of the point's rate (one map = one chip), whichever the search
+# maximises (`budget.accuracy_over_maps`): their mean and their low percentile, both splits,
+# the percentile they were taken at, and the weight bit-error rates: the device model's and
+# the one the accuracy was evaluated at (rounded up to the grid, `codesign.compose`).
+MAP_ACCURACY_ATTRIBUTES = ("val_accuracy_mean", "val_accuracy_low", "test_accuracy_mean",
+                           "test_accuracy_low", "accuracy_percentile", "accuracy_over_maps",
+                           "weight_error_rate", "evaluated_error_rate")
 
 
 def objective(name: str) -> Objective:
@@ -189,11 +196,13 @@ def constrained(field: str) -> Objective:
 def recorded_attributes() -> tuple[str, ...]:
     """The metrics every design trial records, in report order (front CSV and JSON columns):
     each objective's attribute and the attributes reported beside it, then the other totals
-    of the cost model."""
+    of the cost model, then the accuracy over the error maps (mean and low percentile) and
+    the weight bit-error rates."""
     names: list[str] = []
     for item in OBJECTIVES.values():
         names += [item.attribute, *item.reported]
     names += EXTRA_HARDWARE_METRICS
+    names += MAP_ACCURACY_ATTRIBUTES
     return tuple(dict.fromkeys(names))
 
 

@@ -4,6 +4,8 @@ What the schema cannot see fails inside a run: after a study exists (whose name 
 by a broken space), with trials in it, or as one failed training per network until the budget
 is spent. So before anything is written the search checks
 - the technology: the preset exists and validates;
+- the device limits: no read voltage of the space drives the cells too close to switching, no
+  refresh period rewrites them more often than they endure;
 - the hardware: every hardware configuration of the space's smallest and largest networks is
   costed (geometry, tiles and N within the cost model's bounds, consistent choices);
 - the memory and time: each of those networks' trainings must fit in this machine, and take
@@ -25,6 +27,7 @@ from codesign.design_space import Network
 from codesign.outputs import unwritable_reason
 from codesign.problem import Problem
 from hwmodel import Technology, TechnologyError, load_technology
+from hwmodel.device_errors import device_problems
 from trainer.resources import ResourceError, check_resources, memory_needed
 
 
@@ -45,6 +48,20 @@ def check_technology(problem: Problem) -> Technology:
         return load_technology(problem.technology)
     except TechnologyError as exc:
         raise PreflightError(f"hardware.technology: {exc}") from None
+
+
+def check_device_limits(problem: Problem, technology: Technology) -> None:
+    """Every read voltage and refresh period of the space within the technology's device
+    limits (`hwmodel.device_errors.device_problems`): a read that would switch the cells, a
+    refresh that wears them out."""
+    space = problem.design_space
+    rows = {name: space.parameter(name) for name in ("read_voltage_mv", "refresh_period_s")
+            if name in space.names}
+    domains = {name: row.domain for name, row in rows.items()}
+    problems = device_problems(technology.device_errors, domains.get("read_voltage_mv", ()),
+                               domains.get("refresh_period_s", ()))
+    for field, message in problems:
+        raise PreflightError(f"{rows[field].source}: {message}")
 
 
 def check_hardware(problem: Problem, technology: Technology,
@@ -128,6 +145,7 @@ def preflight(problem: Problem, concurrent_trainings: int = 1, memory: bool = Tr
     """Every check above, cheapest first; raises the first PreflightError. `memory`: the
     trainings run on this machine, `concurrent_trainings` at once."""
     technology = check_technology(problem)
+    check_device_limits(problem, technology)
     networks = extreme_networks(problem)
     rates = check_hardware(problem, technology, networks)
     check_memory(problem, networks, concurrent_trainings, rates=rates, memory=memory)

@@ -348,6 +348,7 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     totals.add_row("energy x delay", f"{report.energy_delay_nj_us:,.4g} nJ us")
     totals.add_row("bit-error rate", f"{report.bit_error_rate:.2e} read, "
                    f"{report.weight_error_rate:.2e} as the network sees it")
+    errors = error_budget_table(report)
 
     components = table("Breakdown by component", [
         ("component", "left"), ("area um^2", "right"), ("area", "right"),
@@ -385,7 +386,62 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         header += (f"\n[yellow]note:[/] {arch.tiles:,} tiles, but no layer has more than "
                    f"{busiest:,} arrays: at most {busiest:,} tiles work at once, the others "
                    "only add area")
-    return [header, totals, components, layers, cycles, counts]
+    return [header, totals, errors, components, layers, cycles, counts]
+        header += (f"\n[yellow]note:[/] at {report.error_budget.age_s / YEAR_S:.3g} years the "
+                   f"weights read nearly at random ({report.bit_error_rate:.2g}): read at a lower "
+                   "voltage or refresh them (hw --read-voltages shows the trade)")
+    return [header, totals, errors, components, layers, counts]
+
+
+NEAR_RANDOM_BER = 0.1
+YEAR_S = 365 * 24 * 3600.0
+
+
+def celsius(kelvin: float) -> str:
+    return f"{kelvin - 273.15:.0f} C"
+
+
+def error_budget_table(report: CostReport) -> Table:
+    """Where the bit-error rate comes from, at the rated age and temperature."""
+    budget = report.error_budget
+    title = (f"Bit errors at {budget.age_s / YEAR_S:.3g} years, {celsius(budget.temperature_k)}"
+             f" ({budget.reads:.3g} reads of the most-read weight since written, "
+             f"{budget.reads_per_inference:g} per inference)")
+    errors = table(title, [("cause", "left"), ("rate", "right")], show_header=False)
+    for cause, rate in budget.by_cause.items():
+        errors.add_row(cause.replace("_", " "), f"{rate:.2e}")
+    errors.add_row("[bold]stored bit", f"{report.bit_error_rate:.2e}")
+    errors.add_row("[bold]weight (after ECC)", f"{report.weight_error_rate:.2e}")
+    return errors
+
+
+def read_voltage_table(points, report: CostReport, operating_k: float,
+                       worst_case_k: float) -> Table:
+    """A design's bit-error rates and energy against the read voltage (`hw --read-voltages`):
+    decision errors fall and read disturb rises with the voltage, so the rate at end of life
+    has a minimum."""
+    age = report.error_budget.age_s / YEAR_S
+    rated = report.error_budget.temperature_k
+    out = table(f"Read voltage: bit-error rates at {age:.3g} years ({report.architecture.mram_cell}"
+                f", refresh {report.architecture.refresh_period_s or 'never'})", [
+        ("mV", "right"), ("energy pJ", "right"), ("decision", "right"),
+        (f"disturb {celsius(rated)}", "right"), (f"BER {celsius(operating_k)}", "right"),
+        (f"BER {celsius(worst_case_k)}", "right"), ("weight", "right")])
+    kept = [point for point in points if point.refused is None]
+    best = min(kept, key=lambda point: point.bit_error_rate, default=None)
+    for point in kept:
+        mark = " *" if point is best else ""
+        out.add_row(f"{point.read_voltage_mv}{mark}", number(point.energy_pj, 0),
+                    f"{point.by_cause['decision']:.1e}", f"{point.by_cause['read_disturb']:.1e}",
+                    f"{point.bit_error_rate_operating:.1e}",
+                    f"{point.bit_error_rate_worst_case:.1e}", f"{point.weight_error_rate:.1e}")
+    refused = [point.read_voltage_mv for point in points if point.refused]
+    notes = [f"* the least bit-error rate at {celsius(rated)}"] if best else []
+    if refused:
+        notes.append(f"refused: {', '.join(map(str, refused))} mV (the read current comes too "
+                     "close to the critical current: the read would switch cells)")
+    out.caption = "\n".join(notes) or None
+    return out
 
 
 # --- the paper check ---------------------------------------------------------------------------

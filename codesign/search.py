@@ -399,7 +399,7 @@ class _Driver:
         destination = inside_study_folder(study_folder(problem.output_dir, problem.name),
                                           Path(problem.output_dir) / table)
         with replacing(destination) as temporary:  # a full disk leaves no partial table
-            write_design_table(temporary, entry.network, entry.points, result)
+            write_design_table(temporary, problem, entry.network, entry.points, result)
         kept = network_front(problem, entry.points, result)
         trials = design_trials(problem, entry.network, kept, result, trial.number,
                                started=trial.datetime_start)

@@ -44,6 +44,7 @@ from hwmodel.architecture import (
     MAX_ARRAY_DIM,
     MAX_BITSTREAM_LENGTH,
     MAX_READ_VOLTAGE_MV,
+    MAX_REFRESH_PERIOD_S,
     MAX_TILES,
     MIN_READ_VOLTAGE_MV,
 )
@@ -282,11 +283,18 @@ class HardwareSpace(StrictModel):
     # device choices: each sets the weights' bit-error rate, which the accuracy then pays for
     mram_cells: _choices(_kind_names(MramCell)) = ["2t2mtj"]
     read_voltages_mv: int_choices(MAX_READ_VOLTAGE_MV, minimum=MIN_READ_VOLTAGE_MV) = Field(
-        default_factory=lambda: [200],
+        default_factory=lambda: [70],
         description=f"read bias of the junctions, {MIN_READ_VOLTAGE_MV}.."
-                    f"{MAX_READ_VOLTAGE_MV} mV: read energy against decision errors",
+                    f"{MAX_READ_VOLTAGE_MV} mV: read energy and decision errors against read "
+                    "disturb (the default, 70 mV, is the least end-of-life rate of a 2t2mtj "
+                    "read of the preset at 85 C without refresh)",
     )
     ecc: _choices(_kind_names(ErrorCorrection)) = ["none"]
+    refresh_periods_s: int_choices(MAX_REFRESH_PERIOD_S, minimum=0) = Field(
+        default_factory=lambda: [0],
+        description="rewrite every weight this often, seconds (0: never): read disturb and "
+                    "retention restart at each rewrite, which costs energy and time",
+    )
 
 
 def _constraint(item: Objective) -> tuple[Any, Any]:
@@ -324,6 +332,19 @@ class Budget(StrictModel):
     error_maps: PositiveInt = Field(
         1, description="seeded weight-error maps per bit-error rate a network is tested at"
     )
+    accuracy_over_maps: Literal["mean", "low_percentile"] = Field(
+        "mean", description="the searched accuracy over a rate's error maps (one map = one "
+                            "chip): their mean, or their accuracy_percentile-th percentile (the "
+                            "bad chips); every design point records both")
+    accuracy_percentile: float = Field(
+        10.0, gt=0.0, lt=100.0, description="the low percentile over the error maps")
+
+    @model_validator(mode="after")
+    def _percentile_needs_maps(self) -> Budget:
+        if self.accuracy_over_maps == "low_percentile" and self.error_maps < 2:
+            raise ValueError("accuracy_over_maps: low_percentile needs error_maps >= 2 (a "
+                             "percentile of one chip is that chip)")
+        return self
 
 
 class SamplerSpec(StrictModel):

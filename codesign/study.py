@@ -128,21 +128,51 @@ def problem_of(study: optuna.Study, storage: BaseStorage) -> Problem | None:
     return compile_problem(space) if space is not None else None
 
 
-def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val") -> float:
+STATISTIC_KEYS = {"mean": "accuracy_by_ber", "low_percentile": "accuracy_percentile_by_ber"}
+
+
+def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val",
+                statistic: str = "mean") -> float:
     """The trained network's accuracy at the design point's N, with its weights read at the
-    point's bit-error rate (mean over the error maps; the clean accuracy at rate 0)."""
+    point's bit-error rate rounded up to the grid (`HardwarePoint.evaluated_error_rate`): the
+    mean over the error maps, or their low percentile (`budget.accuracy_over_maps`); the
+    clean accuracy at rate 0."""
     n = str(point.bitstream_length)
-    if point.weight_error_rate == 0:
+    if point.evaluated_error_rate == 0:
         return outcome[f"{split}_accuracy"][n]
-    return outcome[f"{split}_accuracy_by_ber"][ber_key(point.weight_error_rate)][n]
+    key = f"{split}_{STATISTIC_KEYS[statistic]}"
+    return outcome[key][ber_key(point.evaluated_error_rate)][n]
+
+
+def searched_accuracy(problem: Problem, outcome: dict[str, Any], point: HardwarePoint,
+                      split: str = "val") -> float:
+    """The accuracy the search maximises: the statistic over the maps the space asks for."""
+    return accuracy_at(outcome, point, split, problem.recipe.budget.accuracy_over_maps)
+
+
+def accuracies_over_maps(outcome: dict[str, Any], point: HardwarePoint
+                         ) -> dict[str, float | None]:
+    """Both statistics over the maps, both splits (what every design point records; None
+    for a statistic a training run did not record: a run from before the percentiles)."""
+    found: dict[str, float | None] = {}
+    for split in ("val", "test"):
+        for short, statistic in (("mean", "mean"), ("low", "low_percentile")):
+            try:
+                found[f"{split}_accuracy_{short}"] = accuracy_at(outcome, point, split,
+                                                                 statistic)
+            except KeyError:
+                found[f"{split}_accuracy_{short}"] = None
+    return found
 
 
 def network_front(problem: Problem, points: list[HardwarePoint],
                   outcome: dict[str, Any]) -> list[HardwarePoint]:
     """The points not dominated within the network, among the feasible ones if any is."""
     signs = np.array([-1.0 if o.maximize else 1.0 for o in problem.goals.searched])
-    losses = np.array([problem.values(p, accuracy_at(outcome, p)) for p in points]) * signs
-    feasible = np.array([problem.feasible(p, accuracy_at(outcome, p)) for p in points])
+    losses = np.array([problem.values(p, searched_accuracy(problem, outcome, p))
+                       for p in points]) * signs
+    feasible = np.array([problem.feasible(p, searched_accuracy(problem, outcome, p))
+                         for p in points])
     candidates = np.flatnonzero(feasible) if feasible.any() else np.arange(len(points))
     kept = []
     for index in candidates:
@@ -154,20 +184,25 @@ def network_front(problem: Problem, points: list[HardwarePoint],
     return kept
 
 
-def _design_attributes(point: HardwarePoint, outcome: dict[str, Any], network: Network,
-                       network_trial: int) -> dict[str, Any]:
-    """What a design trial records beside its values: its training run, both accuracies,
-    every total of the cost model (objective or not), the architecture and breakdowns."""
+def _design_attributes(problem: Problem, point: HardwarePoint, outcome: dict[str, Any],
+                       network: Network, network_trial: int) -> dict[str, Any]:
+    """What a design trial records beside its values: its training run, both accuracies (the
+    searched statistic over the maps, and each statistic), every total of the cost model
+    (objective or not), the architecture and breakdowns."""
     return {
         "network_trial": network_trial,
         "network_key": network.key(),
-        "test_accuracy": accuracy_at(outcome, point, "test"),
-        "val_accuracy": accuracy_at(outcome, point),
+        "test_accuracy": searched_accuracy(problem, outcome, point, "test"),
+        "val_accuracy": searched_accuracy(problem, outcome, point),
+        **accuracies_over_maps(outcome, point),
+        "accuracy_over_maps": problem.recipe.budget.accuracy_over_maps,
+        "accuracy_percentile": outcome.get("accuracy_percentile"),
         "checkpoint": outcome["checkpoint"],
         **{o.attribute: point.metric(o.metric) for o in hardware_objectives()},
         **{name: point.metric(name) for name in EXTRA_HARDWARE_METRICS},
         "bit_error_rate": point.cost["bit_error_rate"],
         "weight_error_rate": point.weight_error_rate,
+        "evaluated_error_rate": point.evaluated_error_rate,
         "architecture": point.architecture,
         "area_by_component_um2": point.cost["area_by_component_um2"],
         "energy_by_component_pj": point.cost["energy_by_component_pj"],
@@ -191,7 +226,7 @@ def design_trials(
     all_distributions = problem.design_space.distributions("design")
     trials = []
     for point in points:
-        accuracy = accuracy_at(outcome, point)
+        accuracy = searched_accuracy(problem, outcome, point)
         params = {**network.params, **point.params}
         params = {name: (value if isinstance(value, int) else str(value))
                   for name, value in params.items()}
@@ -201,7 +236,7 @@ def design_trials(
             values=problem.values(point, accuracy),
             params=params,
             distributions={name: all_distributions[name] for name in params},
-            user_attrs=_design_attributes(point, outcome, network, network_trial),
+            user_attrs=_design_attributes(problem, point, outcome, network, network_trial),
             system_attrs=dashboard_constraints(violations),
             constraints=violations or None,
         ))
@@ -210,13 +245,16 @@ def design_trials(
     return trials
 
 
-def write_design_table(path: Path, network: Network, points: list[HardwarePoint],
-                       outcome: dict[str, Any]) -> None:
-    """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
+def write_design_table(path: Path, problem: Problem, network: Network,
+                       points: list[HardwarePoint], outcome: dict[str, Any]) -> None:
+    """Every hardware point of a network as a gzipped CSV (kept or not as a trial): the
+    searched accuracy and each statistic over the maps."""
     hardware_names = sorted({name for point in points for name in point.params})
     costs = [o.attribute for o in hardware_objectives()]
-    columns = [*network.params, *hardware_names, "weight_error_rate", "val_accuracy",
-               "test_accuracy", *costs]
+    statistics = ["val_accuracy_mean", "val_accuracy_low", "test_accuracy_mean",
+                  "test_accuracy_low"]
+    columns = [*network.params, *hardware_names, "weight_error_rate", "evaluated_error_rate",
+               "val_accuracy", "test_accuracy", *statistics, *costs]
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", newline="") as handle:
         writer = csv.writer(handle)
@@ -224,8 +262,10 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
         for point in points:
             row = {**network.params, **point.params,
                    "weight_error_rate": point.weight_error_rate,
-                   "val_accuracy": accuracy_at(outcome, point),
-                   "test_accuracy": accuracy_at(outcome, point, "test"),
+                   "evaluated_error_rate": point.evaluated_error_rate,
+                   "val_accuracy": searched_accuracy(problem, outcome, point),
+                   "test_accuracy": searched_accuracy(problem, outcome, point, "test"),
+                   **accuracies_over_maps(outcome, point),
                    **{o.attribute: point.metric(o.metric) for o in hardware_objectives()}}
             writer.writerow([row.get(name, "") for name in columns])
 
@@ -236,11 +276,11 @@ def representative_point(
     """The most accurate feasible design of a network (ties: least energy) for the sampler."""
 
     def rank(point: HardwarePoint) -> tuple:
-        accuracy = accuracy_at(outcome, point)
+        accuracy = searched_accuracy(problem, outcome, point)
         return (problem.feasible(point, accuracy), accuracy, -point.energy_pj, -point.area_mm2)
 
     best = max(points, key=rank)
-    return best, accuracy_at(outcome, best)
+    return best, searched_accuracy(problem, outcome, best)
 
 
 def network_trials(study: optuna.Study) -> list[FrozenTrial]:

@@ -36,6 +36,7 @@ MAX_ARRAY_DIM = 16_384
 MAX_TILES = 1_000_000
 MAX_BITSTREAM_LENGTH = 1 << 20
 MIN_READ_VOLTAGE_MV, MAX_READ_VOLTAGE_MV = 10, 2000
+MAX_REFRESH_PERIOD_S = 10**10  # ~300 years
 
 
 def _names(family: type[Kind], *extra: str) -> Any:
@@ -107,6 +108,11 @@ class Architecture(Spec):
     ecc: _names(ErrorCorrection) = Field(  # type: ignore[valid-type]
         "none", description=f"{_listed(ErrorCorrection)} (secded: a Hsiao SEC-DED code per "
         "64-bit row word)"
+    )
+    refresh_period_s: int = Field(
+        0, ge=0, le=MAX_REFRESH_PERIOD_S,
+        description="rewrite every weight this often (0: never): the retention time and the "
+                    "reads that disturb a weight restart at each rewrite; costs energy and time",
     )
 
     @model_validator(mode="after")
@@ -275,4 +281,5 @@ def design_from_columns(columns: Mapping[str, np.ndarray], size: int, masks: Mas
         parallel_rows=columns["parallel_rows"],
         fold=np.where(multibit, columns["first_layer_fold"], 1.0),
         schedule=Column(Schedule, masks["schedule"]),
+        refresh_period=columns["refresh_period_s"],
     )

@@ -74,6 +74,16 @@ class BatchResult:
     def counts(self) -> dict[str, np.ndarray]:
         return self._gathered(lambda evaluation: evaluation.counts)
 
+    @cached_property
+    def bit_error_rate_by_cause(self) -> dict[str, np.ndarray]:
+        """A stored bit's rate from each cause alone (`hwmodel.device_errors.CAUSES`)."""
+        return self._gathered(lambda evaluation: evaluation.error_rates.by_cause)
+
+    @cached_property
+    def weight_reads(self) -> np.ndarray:
+        """Reads of the most-read weight since its last write, at the rated age."""
+        return self._gathered(lambda evaluation: {"reads": evaluation.error_rates.reads})["reads"]
+
     def row(self, index: int) -> dict[str, Any]:
         """Design `index` as plain numbers (for tables, JSON and tests)."""
         scalars = ("area_um2", "area_mm2", "energy_pj", "latency_ns", *TOTALS,

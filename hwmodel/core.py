@@ -29,7 +29,7 @@ from hwmodel.costs import (
     is_nothing,
     priced_logic_keys,
 )
-from hwmodel.device_errors import raw_bit_error_rate, weight_error_rate
+from hwmodel.device_errors import ErrorRates, lifetime_error_rates
 from hwmodel.plan import Design, LayerPlan
 from hwmodel.report import Counts
 from hwmodel.technology import Technology
@@ -123,8 +123,17 @@ class Evaluation:
     peak_current_a: np.ndarray  # the supply current of the busiest cycle
     effective_bitstream_length: np.ndarray  # N; 1 without SC
     mram_cells: np.ndarray  # junctions of every array (check and reference cells included)
-    bit_error_rate: np.ndarray  # a stored bit reads wrong (hwmodel.device_errors)
-    weight_error_rate: np.ndarray  # a weight reads wrong after error correction
+    error_rates: ErrorRates  # the device's error rates over the life (hwmodel.device_errors)
+
+    @property
+    def bit_error_rate(self) -> np.ndarray:
+        """A stored bit reads wrong (at the technology's rated age and temperature)."""
+        return self.error_rates.bit_error_rate
+
+    @property
+    def weight_error_rate(self) -> np.ndarray:
+        """A weight reads wrong after error correction."""
+        return self.error_rates.weight_error_rate
 
     @property
     def component_names(self) -> tuple[str, ...]:
@@ -342,26 +351,26 @@ def _layer_result(layer: LayerContext, components: list[Component], area: dict[s
 def _evaluate(workload: Workload, tech: Technology, design: Design) -> Evaluation:
     """The sum of the registered components (`hwmodel.costs`) over one batch: every area
     first (the placement and the wires follow from the rest; nothing in an area depends on
-    time), then the schedule (the wires' stages read the areas; energies read the cycles),
-    then each layer's energy and busiest cycle; and the device's error rates."""
+    time or on the device's error rates), then the schedule (the wires' stages read the
+    areas; energies read the cycles), then the device's error rates (the reads of a life
+    need the interval between inferences; ECC's activity reads them), then each layer's
+    energy and busiest cycle."""
     size = design.size
     batch = BatchContext.build(workload, tech, design)
     _check_logic_priced(batch)
     components = [component(batch) for component in Component.registry.values()]
     shared_area, layer_areas, layer_totals = _areas(batch, components)
     latency, interval = _schedule(batch, components)
+    batch.error_rates = lifetime_error_rates(tech, batch, interval)  # reads of a life
     peaked = _overrides(components, "cycle_energy_fj")
     currents = _overrides(components, "instant_current_ua")
     results = [_layer_result(layer, components, area, total, tech, peaked, currents)
                for layer, area, total in zip(batch.layers, layer_areas, layer_totals,
                                              strict=True)]
     peak_power, peak_current = _busiest_cycle(batch, components, results)
-    raw = raw_bit_error_rate(tech.device_errors, design.cell, design.read_voltage)
     return Evaluation(size=size, layers=results, raw_shared_area_um2=shared_area,
                       area_um2=batch.area_um2, latency_ns=latency, interval_ns=interval,
                       peak_power_mw=peak_power, peak_current_a=peak_current,
                       effective_bitstream_length=design.n,
                       mram_cells=np.broadcast_to(batch.mram_cells, (size,)),
-                      bit_error_rate=np.broadcast_to(raw, (size,)),
-                      weight_error_rate=np.broadcast_to(
-                          weight_error_rate(raw, design.ecc, design.cols), (size,)))
+                      error_rates=batch.error_rates)

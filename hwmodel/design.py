@@ -11,12 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+import numpy as np
+from pydantic import Field, field_validator, model_validator
 
 from hwmodel.architecture import Architecture
+from hwmodel.batch import evaluate_batch
+from hwmodel.device_errors import device_problems
 from hwmodel.evaluate import evaluate
-from hwmodel.report import CostReport
-from hwmodel.technology import Spec, Technology
+from hwmodel.report import CostReport, ReadVoltagePoint
+from hwmodel.technology import Spec, Technology, read_current_problem
 from hwmodel.technology_presets import (
     DEFAULT_PRESET,
     is_preset_name,
@@ -44,11 +47,50 @@ class HardwareDesign(Spec):
             return load_technology(value)  # TechnologyError is a ValueError: names the file
         return value
 
+    @model_validator(mode="after")
+    def _within_device_limits(self) -> HardwareDesign:
+        arch = self.architecture
+        for field, message in device_problems(self.technology.device_errors,
+                                              arch.read_voltage_mv, arch.refresh_period_s):
+            raise ValueError(f"architecture.{field}: {message}")
+        return self
+
     def build_workload(self) -> Workload:
         return self.workload.build()
 
     def evaluate(self) -> CostReport:
         return evaluate(self.build_workload(), self.architecture, self.technology)
+
+    def read_voltage_sweep(self, voltages_mv: list[int]) -> list[ReadVoltagePoint]:
+        """This design at each read voltage: energy and bit-error rates at the rated age, at
+        the operating and the worst-case temperature (a voltage that drives the cells too
+        close to switching is refused, with why). Needs the technology's device_errors."""
+        spec = self.technology.device_errors
+        if spec is None:
+            raise ValueError("technology: no device_errors, so no bit-error rates to sweep")
+        refused = {v: read_current_problem(spec, float(v)) for v in voltages_mv}
+        kept = np.array([v for v in voltages_mv if not refused[v]], dtype=int)
+        fields = {**self.architecture.model_dump(), "read_voltage_mv": kept}
+        workload = self.build_workload()
+        results = {rated: evaluate_batch(workload, self.technology.model_copy(update={
+            "device_errors": spec.model_copy(update={"rated_temperature": rated})}), **fields)
+            for rated in ("operating", "worst_case")}
+        rated = results[spec.rated_temperature]
+        points, index = [], {int(v): i for i, v in enumerate(kept)}
+        for voltage in voltages_mv:
+            if refused[voltage]:
+                points.append(ReadVoltagePoint(read_voltage_mv=voltage,
+                                               refused=refused[voltage]))
+                continue
+            i = index[voltage]
+            points.append(ReadVoltagePoint(
+                read_voltage_mv=voltage, energy_pj=float(rated.energy_pj[i]),
+                by_cause={k: float(v[i]) for k, v in rated.bit_error_rate_by_cause.items()},
+                bit_error_rate=float(rated.bit_error_rate[i]),
+                weight_error_rate=float(rated.weight_error_rate[i]),
+                bit_error_rate_operating=float(results["operating"].bit_error_rate[i]),
+                bit_error_rate_worst_case=float(results["worst_case"].bit_error_rate[i])))
+        return points
 
 
 def hardware_section(document: Any) -> tuple[Any, bool]:

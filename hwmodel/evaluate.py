@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hwmodel.architecture import Architecture
 from hwmodel.core import LayerResult, evaluate_columns
-from hwmodel.report import SHARED, CostReport, Counts, LayerCost, derived_totals
+from hwmodel.report import SHARED, CostReport, Counts, ErrorBudget, LayerCost, derived_totals
 from hwmodel.technology import Technology
 from hwmodel.workload import Workload
 
@@ -37,6 +37,15 @@ def _layer_cost(layer: LayerResult) -> LayerCost:
     )
 
 
+def _error_budget(evaluation) -> ErrorBudget:
+    rates = evaluation.error_rates
+    return ErrorBudget(
+        temperature_k=rates.temperature_k, age_s=rates.age_s,
+        since_write_s=float(rates.since_write_s[0]),
+        reads_per_inference=float(rates.reads_per_inference[0]), reads=float(rates.reads[0]),
+        by_cause={cause: float(value[0]) for cause, value in rates.by_cause.items()})
+
+
 def evaluate(workload: Workload, architecture: Architecture, technology: Technology) -> CostReport:
     """Area, energy per inference and latency of `architecture` running `workload`."""
     fields = architecture.model_dump()
@@ -63,6 +72,7 @@ def evaluate(workload: Workload, architecture: Architecture, technology: Technol
         **derived_totals(area, energy, latency, interval, peak_current),
         bit_error_rate=float(evaluation.bit_error_rate[0]),
         weight_error_rate=float(evaluation.weight_error_rate[0]),
+        error_budget=_error_budget(evaluation),
         area_by_component_um2={k: float(v[0]) for k, v in evaluation.area_by_component_um2.items()},
         energy_by_component_pj={
             k: float(v[0]) for k, v in evaluation.energy_by_component_pj.items()},

@@ -73,6 +73,7 @@ class Design:
     parallel_rows: np.ndarray  # rows each array senses at once (bitline segments per column)
     fold: np.ndarray  # cycles the parallel layer-1 datapath is reused over (1 elsewhere)
     schedule: Column  # sequential, or layers pipelined across inferences
+    refresh_period: np.ndarray  # s between rewrites of every weight (0: never)
 
     @cached_property
     def binary_row_tree(self) -> tuple[np.ndarray, np.ndarray]:

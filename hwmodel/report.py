@@ -120,6 +120,20 @@ class Counts(ReportModel):
     cycles: int
 
 
+class ErrorBudget(ReportModel):
+    """Where a stored bit's error rate comes from, at the rated age and temperature
+    (`hwmodel.device_errors`): each cause alone, and the reads and time behind them."""
+
+    temperature_k: float = Field(description="the rates' temperature, for the whole life")
+    age_s: float = Field(description="the age the rates are quoted at (end of life)")
+    since_write_s: float = Field(description="the retention time: the age, or the refresh "
+                                             "period")
+    reads_per_inference: float = Field(description="reads of the most-read weight per "
+                                                   "inference")
+    reads: float = Field(description="reads of the most-read weight since its last write")
+    by_cause: dict[str, float] = Field(description="decision, write, retention, read_disturb")
+
+
 class CostReport(ReportModel):
     """Area, energy per inference, latency and throughput of one design, with breakdowns."""
 
@@ -142,6 +156,7 @@ class CostReport(ReportModel):
     energy_delay_nj_us: float = Field(description=TOTALS["energy_delay_nj_us"])
     bit_error_rate: float = Field(description="a stored bit reads wrong (device errors)")
     weight_error_rate: float = Field(description="a weight reads wrong after error correction")
+    error_budget: ErrorBudget
     area_by_component_um2: dict[str, float]
     energy_by_component_pj: dict[str, float]
     area_by_layer_um2: dict[str, float] = Field(
@@ -150,3 +165,18 @@ class CostReport(ReportModel):
     energy_by_layer_pj: dict[str, float]
     layers: list[LayerCost]
     counts: Counts
+
+
+class ReadVoltagePoint(ReportModel):
+    """One read voltage of a design's sweep (`HardwareDesign.read_voltage_sweep`): its energy
+    and its bit-error rates at the rated age, by cause at the rated temperature and in total
+    at both temperatures; or why the voltage is refused."""
+
+    read_voltage_mv: int
+    refused: str | None = None
+    energy_pj: float | None = None
+    by_cause: dict[str, float] = Field(default_factory=dict)
+    bit_error_rate: float | None = Field(None, description="at the rated temperature")
+    weight_error_rate: float | None = Field(None, description="after ECC, rated temperature")
+    bit_error_rate_operating: float | None = None
+    bit_error_rate_worst_case: float | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
+import numpy as np
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
@@ -107,6 +108,14 @@ class MramSpec(Spec):
     array_overhead_area_um2: float = Field(
         ge=0, description="per-array fixed overhead: timing, references, write supply"
     )
+    write_energy_fj_per_cell: float = Field(
+        1000.0, ge=0, description="energy of programming one cell (a refresh rewrites every "
+                                  "cell; default: NVSim's sample STT-RAM cell, 1 pJ)"
+    )
+    write_pulse_ns: float = Field(
+        10.0, gt=0, description="time to program one row (a refresh writes one row at a time; "
+                                "default: NVSim's sample STT-RAM cell, 10 ns)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -117,14 +126,25 @@ class MramSpec(Spec):
         return data
 
 
+ERROR_FALLS = COST_FALLS  # a device field whose error rate falls as it rises (its corners)
+ERROR_SECTION = "device_errors."  # the fields under it move the bit-error rates, not a cost
+JunctionState = Literal["parallel", "antiparallel"]
+RatedTemperature = Literal["worst_case", "operating"]
+
+
 class DeviceErrorSpec(Spec):
-    """What makes a stored weight bit read wrong (`hwmodel.device_errors`).
+    """What makes a stored weight bit read wrong over a chip's life (`hwmodel.device_errors`).
 
     A read compares the junction's current with a reference (or with its complementary
     junction); junction resistances spread from device to device and the sense amplifier has
     an offset, so some bits are decided wrong at every read. Writes fail with some
-    probability, and a junction's thermal stability sets how often it flips while it holds
-    its bit. All three kinds of error are fixed for a given chip: one chip, one error map.
+    probability. A junction's thermal stability Delta sets how often it flips while it holds
+    its bit (Delta = E_b / k_B T: it falls as 1/T), and every read pushes the junction of one
+    state towards the other with its read current (read disturb, thermally assisted
+    switching with the critical current Ic0). Reads and time accumulate over the chip's life;
+    the rates are quoted at an age (the end of life unless `age_s` says otherwise) and a
+    temperature (`rated_temperature`). Each kind of error is fixed for a given chip at a given
+    age: one chip, one error map.
     """
 
     resistance_parallel_kohm: float = Field(gt=0, description="R_P of a junction at low bias")
@@ -136,14 +156,100 @@ class DeviceErrorSpec(Spec):
     sense_offset_ua: float = Field(
         ge=0, description="standard deviation of a sense amplifier's input-referred offset"
     )
-    thermal_stability: float = Field(gt=0, description="energy barrier / k_B T (Delta)")
+    thermal_stability: float = Field(
+        gt=0, json_schema_extra=ERROR_FALLS,
+        description="energy barrier / k_B T (Delta) at thermal_stability_temperature_k")
+    thermal_stability_temperature_k: float = Field(
+        gt=0, description="the temperature Delta is quoted at (Delta scales as 1/T)")
     attempt_time_ns: float = Field(gt=0, description="attempt time tau_0 of thermal switching")
-    retention_s: float = Field(
-        ge=0, description="time from programming to the last inference (errors accumulate)"
-    )
+    critical_current_ua: float = Field(
+        gt=0, json_schema_extra=ERROR_FALLS,
+        description="Ic0: the critical switching current of the transition a read current "
+                    "drives (thermally assisted switching, exp(-Delta (1 - I/Ic0)^2))")
+    critical_current_sigma: float = Field(
+        ge=0, lt=0.125, description="relative standard deviation of Ic0 from junction to "
+                                    "junction, at the junction's own read current")
+    read_pulse_ns: float = Field(gt=0, description="how long a read drives current through a "
+                                                   "junction")
+    disturbed_state: JunctionState = Field(
+        "parallel", description="the state a read current pushes towards the other (its "
+                                "direction); that junction carries its state's read current")
     write_error_rate: float = Field(
         ge=0, le=0.5, description="probability that programming leaves a cell in the wrong state"
     )
+    write_endurance_cycles: float = Field(
+        gt=0, description="writes a cell survives (bounds how often a refresh may rewrite it)")
+    lifetime_s: float = Field(gt=0, description="from programming to the chip's last inference")
+    duty_inferences_per_s: float = Field(
+        gt=0, description="inferences per second the application asks for (a design that is "
+                          "slower runs back to back)")
+    operating_temperature_k: float = Field(gt=0, description="the chip's usual temperature")
+    worst_case_temperature_k: float = Field(
+        gt=0, description="the highest temperature the chip is rated for")
+    rated_temperature: RatedTemperature = Field(
+        "worst_case", description="the temperature the rates are quoted at, for the whole life "
+                                  "(as a retention of '10 years at 85 C')")
+    age_s: float | None = Field(
+        None, gt=0, description="the age the rates are quoted at; none: lifetime_s (end of life)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retention_moved(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "retention_s" in data:
+            raise ValueError("retention_s is now lifetime_s (from programming to the last "
+                             "inference; a refresh restarts the retention time)")
+        return data
+
+    @model_validator(mode="after")
+    def _conditions(self) -> DeviceErrorSpec:
+        if self.worst_case_temperature_k < self.operating_temperature_k:
+            raise ValueError("worst_case_temperature_k: below operating_temperature_k")
+        if self.age_s is not None and self.age_s > self.lifetime_s:
+            raise ValueError(f"age_s: {self.age_s:g} s is past lifetime_s {self.lifetime_s:g}")
+        return self
+
+    @property
+    def temperature_k(self) -> float:
+        """The temperature the rates are quoted at."""
+        return (self.worst_case_temperature_k if self.rated_temperature == "worst_case"
+                else self.operating_temperature_k)
+
+    @property
+    def rated_age_s(self) -> float:
+        """The age the rates are quoted at."""
+        return self.lifetime_s if self.age_s is None else self.age_s
+
+    def thermal_stability_at(self, temperature_k: float) -> float:
+        """Delta at a temperature: the barrier is fixed, k_B T grows."""
+        return self.thermal_stability * self.thermal_stability_temperature_k / temperature_k
+
+    def tmr_at(self, read_voltage_mv):
+        """TMR ratio at the read bias: TMR_0 / (1 + (V / V_h)^2)."""
+        v = np.asarray(read_voltage_mv, dtype=float) / self.tmr_half_bias_mv
+        return self.tmr / (1.0 + v * v)
+
+    def read_currents_ua(self, read_voltage_mv):
+        """(I_P, I_AP) in uA at the read voltage (mV / kOhm = uA)."""
+        v = np.asarray(read_voltage_mv, dtype=float)
+        parallel = v / self.resistance_parallel_kohm
+        return parallel, parallel / (1.0 + self.tmr_at(v))
+
+    def disturb_current_ua(self, read_voltage_mv):
+        """The read current of the junction a read pushes towards switching."""
+        parallel, antiparallel = self.read_currents_ua(read_voltage_mv)
+        return parallel if self.disturbed_state == "parallel" else antiparallel
+
+    def read_current_limit_ua(self) -> float:
+        """The largest read current the model accepts: the critical current of a junction
+        DISTURB_LIMIT_SIGMAS standard deviations weak (a read at it drives the cells too
+        close to switching; thermally assisted switching assumes I < Ic)."""
+        return self.critical_current_ua * (1.0 - DISTURB_LIMIT_SIGMAS
+                                           * self.critical_current_sigma)
+
+
+# A read whose current reaches the critical current of a junction this many standard
+# deviations weak (one junction in 740) drives the cell too close to switching: refused.
+DISTURB_LIMIT_SIGMAS = 3.0
 
 
 class SenseAmplifierSpec(Spec):
@@ -284,20 +390,47 @@ class Technology(Spec):
             node[leaf] = number
         return Technology.model_validate(data)
 
+    @property
+    def cost_range_fields(self) -> list[str]:
+        """The ranged fields that move a cost (every one but the device's error fields)."""
+        return [path for path in self.ranges if not path.startswith(ERROR_SECTION)]
+
+    @property
+    def error_range_fields(self) -> list[str]:
+        """The ranged fields of the device-error model: they move the bit-error rates."""
+        return [path for path in self.ranges if path.startswith(ERROR_SECTION)]
+
     def at_corner(self, corner: Corner, fields: Iterable[str] | None = None) -> Technology:
-        """Every ranged field (or only `fields`) at its cost-lowering ("low") or
+        """Every ranged cost field (or only `fields`) at its cost-lowering ("low") or
         cost-raising ("high") bound, the others at their nominal values.
 
         "high" takes the largest energy per read but the slowest clock: each bound is chosen
-        for the costs, not for the number.
+        for the costs, not for the number. The device's error fields are chosen the same way
+        for the error rates ("high": the most errors), when `fields` names them
+        (`error_range_fields`).
         """
         if corner not in ("low", "high"):
             raise ValueError(f"corner must be 'low' or 'high', not {corner!r}")
-        chosen = list(self.ranges) if fields is None else list(fields)
+        chosen = self.cost_range_fields if fields is None else list(fields)
         unknown = [path for path in chosen if path not in self.ranges]
         if unknown:
             raise ValueError(f"{unknown[0]}: no range in technology {self.name!r}")
         return self.with_values({path: self.cost_bound(path, corner) for path in chosen})
+
+
+def read_current_problem(errors: DeviceErrorSpec, read_voltage_mv: float) -> str | None:
+    """Why a read at this voltage drives the cell too close to switching (None if it
+    does not): its disturbed junction's current reaches the critical current of a junction
+    DISTURB_LIMIT_SIGMAS standard deviations weak (Ic0 itself when Ic0 has no spread)."""
+    current = float(errors.disturb_current_ua(read_voltage_mv))
+    limit = errors.read_current_limit_ua()
+    if current < limit:
+        return None
+    weak = (f"the critical current {limit:.3g} uA of a junction {DISTURB_LIMIT_SIGMAS:g} "
+            f"sigma weak" if errors.critical_current_sigma else
+            f"Ic0 {errors.critical_current_ua:.3g} uA")
+    return (f"a {errors.disturbed_state} junction carries {current:.3g} uA at "
+            f"{read_voltage_mv:g} mV, at or above {weak}: the read would switch cells")
 
 
 def field_info(path: str) -> FieldInfo | None:

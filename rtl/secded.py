@@ -5,8 +5,11 @@ plain 0/1 rows so that `rtl` needs no other package; `hwmodel.components.ecc.Hsi
 makes them):
 
 * syndrome: s_i = XOR of the received bits where row i of H has a one (ones(H) - r XOR2);
-* matching: data bit j is the one in error when s equals column j of H: an AND of r syndrome
-  bits, each inverted where the column has a zero (k (r - 1) AND2, inverters free);
+* matching: data bit j is the one in error when s equals column j of H: the AND of r syndrome
+  literals, each inverted where the column has a zero (inverters free), predecoded: the r
+  bits split in halves, recursively; each half decodes, one AND2 each, the patterns the
+  columns take on its bits, and one AND2 per column joins a pattern of each half (about
+  2 x 24 + k AND2 at r = 8, where an AND chain per column takes k (r - 1));
 * correction: d_j = received_j XOR match_j (k XOR2);
 * double-error flag: the syndrome is non-zero (r - 1 OR2) with even weight (its parity, r - 1
   XOR2; a Hsiao code's columns have odd weight, so a single error gives odd weight);
@@ -87,17 +90,14 @@ class SecdedDecoder(wiring.Component):
                 value = builder.wire(builder.xor(value, bit), "syn")
             tally.xnor_gates += len(taps) - 1
             syndrome.append(value)
-        inverted = [builder.wire(~s, "nsyn") for s in syndrome]  # inverters: free
+        columns = [tuple(row[j] for row in spec.check_matrix) for j in range(spec.data_bits)]
+        literals = {(i, 1): s for i, s in enumerate(syndrome)}
+        literals.update({(i, 0): builder.wire(~s, "nsyn")  # inverters: free
+                         for i, s in enumerate(syndrome)})
+        decoded = _predecode(builder, literals, tuple(range(spec.check_bits)), set(columns))
         corrected = []
-        for j in range(spec.data_bits):
-            column = [s if row[j] else not_s
-                      for s, not_s, row in zip(syndrome, inverted, spec.check_matrix,
-                                               strict=True)]
-            match = column[0]
-            for literal in column[1:]:
-                match = builder.wire(builder.and_(match, literal), "match")
-            tally.add("and2", spec.check_bits - 1)
-            corrected.append(builder.wire(builder.xor(received[j], match), "fix"))
+        for j, column in enumerate(columns):
+            corrected.append(builder.wire(builder.xor(received[j], decoded[column]), "fix"))
             tally.xnor_gates += 1
         nonzero, parity = syndrome[0], syndrome[0]
         for s in syndrome[1:]:
@@ -112,4 +112,22 @@ class SecdedDecoder(wiring.Component):
                          for d, x in zip(corrected, inputs, strict=True)]
             tally.xnor_gates += spec.data_bits
         m.d.comb += self.data.eq(Cat(*corrected))
+        self.tally = tally
         return m
+
+
+def _predecode(builder: BitBuilder, literals: dict, bits: tuple[int, ...],
+               patterns: set[tuple[int, ...]]) -> dict:
+    """A wire for each pattern the syndrome bits `bits` must match: the bits split in
+    halves, recursively, each pattern of a node the AND2 of one pattern of each half (the
+    halves decode only the patterns the columns project onto them). Single bits are the
+    syndrome literals."""
+    if len(bits) == 1:
+        return {pattern: literals[(bits[0], pattern[0])] for pattern in patterns}
+    half = (len(bits) + 1) // 2
+    low = _predecode(builder, literals, bits[:half], {p[:half] for p in patterns})
+    high = _predecode(builder, literals, bits[half:], {p[half:] for p in patterns})
+    builder.tally.add("and2", len(patterns))
+    return {pattern: builder.wire(builder.and_(low[pattern[:half]], high[pattern[half:]]),
+                                  "match")
+            for pattern in sorted(patterns)}

@@ -87,19 +87,34 @@ def synthesize_verilog(
     yosys: str = "yosys",
     timeout_s: float = 600.0,
 ) -> SynthesisResult:
+    script = SCRIPT.format(verilog="block.v", top=top, gates=ABC_GATES,
+                           stat_json="stat.json", stat_cmos="stat_cmos.txt")
+    files = _run_yosys(verilog, top, script, ("stat.json", "stat_cmos.txt"), yosys, timeout_s)
+    return _result(json.loads(files["stat.json"]), files["stat_cmos.txt"], top, script,
+                   node_nm)
+
+
+def synthesized_netlist(spec: BlockSpec, yosys: str = "yosys",
+                        timeout_s: float = 600.0) -> dict:
+    """The gate netlist `synthesize` counts (Yosys' JSON of the top module: ports, cells and
+    their connections), for simulating it (`rtl.netlist`)."""
+    script = SCRIPT.format(verilog="block.v", top=spec.top_name, gates=ABC_GATES,
+                           stat_json="stat.json", stat_cmos="stat_cmos.txt")
+    script += "write_json netlist.json\n"
+    files = _run_yosys(to_verilog(spec), spec.top_name, script, ("netlist.json",), yosys,
+                       timeout_s)
+    return json.loads(files["netlist.json"])["modules"][spec.top_name]
+
+
+def _run_yosys(verilog: str, top: str, script: str, outputs: tuple[str, ...], yosys: str,
+               timeout_s: float) -> dict[str, str]:
+    """Run a synthesis script on `verilog` in a scratch folder; the named output files."""
     executable = find_yosys(yosys)
     if executable is None:
         raise SynthesisError(f"{yosys!r} is not on PATH (Debian: apt-get install yosys)")
     with tempfile.TemporaryDirectory(prefix="rtl-synth-") as tmp:
         folder = Path(tmp)
         (folder / "block.v").write_text(verilog)
-        script = SCRIPT.format(
-            verilog="block.v",
-            top=top,
-            gates=ABC_GATES,
-            stat_json="stat.json",
-            stat_cmos="stat_cmos.txt",
-        )
         (folder / "synth.ys").write_text(script)
         run = subprocess.run(
             [executable, "-q", "-s", "synth.ys"],
@@ -111,9 +126,7 @@ def synthesize_verilog(
         if run.returncode != 0:
             tail = (run.stdout + run.stderr)[-2000:]
             raise SynthesisError(f"yosys failed on {top}:\n{tail}")
-        stat = json.loads((folder / "stat.json").read_text())
-        cmos = (folder / "stat_cmos.txt").read_text()
-    return _result(stat, cmos, top, script, node_nm)
+        return {name: (folder / name).read_text() for name in outputs}
 
 
 def _result(stat: dict, cmos: str, top: str, script: str, node_nm: float) -> SynthesisResult:

@@ -1,6 +1,7 @@
 """`hw`: score a hardware design: area, energy, latency and a per-component breakdown.
 
     python -m codesign hw DESIGN.yaml [--json PATH] [--technology PRESET_OR_PATH]
+                                      [--read-voltages START:STOP:STEP] [--plot FILE]
     python -m codesign hw --paper-check [--sng ideal] [--accuracy FILE] [--json PATH]
 
 DESIGN.yaml has `workload`, `architecture` and `technology` (a preset name, a path to a preset
@@ -20,6 +21,7 @@ from codesign.kinds import SngSource
 from codesign.outputs import check_writable, replacing, write_json
 from codesign.paper_check import ACCURACY_FILE, MeasuredAccuracy, PaperCheckError, paper_check
 from hwmodel import TechnologyError, load_technology
+from hwmodel.architecture import MAX_READ_VOLTAGE_MV, MIN_READ_VOLTAGE_MV
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,6 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--technology", metavar="PRESET_OR_PATH",
         help="use this technology instead of the design's (a preset name or a YAML path)",
+    )
+    parser.add_argument(
+        "--read-voltages", type=voltage_range, metavar="START:STOP:STEP",
+        help="also sweep the design's read voltage (mV, STOP included): energy and the "
+             "bit-error rates at end of life, at the operating and the worst-case temperature",
     )
     check = parser.add_argument_group("paper check")
     check.add_argument(
@@ -85,9 +92,16 @@ def run(args: argparse.Namespace) -> int:
     design = load_design(args.design, args.technology)
     check_sections_agree(args.design, design)
     report = design.evaluate()
+    sweep = _read_voltage_sweep(design, args.read_voltages)
     present.show(out, present.hw_report(report))
+    document = report.model_dump(mode="json")
+    if sweep is not None:
+        errors = design.technology.device_errors
+        out.print(present.read_voltage_table(sweep, report, errors.operating_temperature_k,
+                                             errors.worst_case_temperature_k))
+        document["read_voltage_sweep"] = [point.model_dump(mode="json") for point in sweep]
     if args.json:
-        write_json(args.json, report.model_dump(mode="json"))
+        write_json(args.json, document)
     if args.plot is not None:
         from codesign.breakdown_plot import breakdown_png
 
@@ -95,6 +109,30 @@ def run(args: argparse.Namespace) -> int:
             breakdown_png(report, temporary)
         present.show(out, [present.wrote([args.plot])])
     return 0
+
+
+def voltage_range(text: str) -> list[int]:
+    """START:STOP:STEP in mV, STOP included (argparse type: a bad value is one line)."""
+    parts = text.split(":")
+    try:
+        start, stop, step = (int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected START:STOP:STEP, whole mV "
+                                         "(e.g. 40:200:10)") from None
+    if step <= 0 or start < MIN_READ_VOLTAGE_MV or stop < start or stop > MAX_READ_VOLTAGE_MV:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: need {MIN_READ_VOLTAGE_MV} <= START <= STOP <= {MAX_READ_VOLTAGE_MV} "
+            "and STEP > 0")
+    return list(range(start, stop + 1, step))
+
+
+def _read_voltage_sweep(design, voltages: list[int] | None):
+    if voltages is None:
+        return None
+    try:
+        return design.read_voltage_sweep(voltages)
+    except ValueError as exc:
+        raise UserError(f"--read-voltages: {exc}") from None
 
 
 def _check_plot(args: argparse.Namespace) -> None:

@@ -12,12 +12,18 @@ What it costs here (`HsiaoCode.decoder_primitives`, counted from the code's H):
 * storage: r check columns per word, in every array (cells, column periphery, sense amplifiers,
   read energy of every row and threshold read);
 * a decoder per word sensed at once: syndrome XORs (ones of H minus r), syndrome-to-bit
-  matching (k (r - 1) AND2), correction (k XOR), double-error flag (r - 1 XOR for the
-  syndrome's parity, r - 1 OR2 for non-zero), and k XNOR gates: the sense amplifiers must
-  deliver the raw stored bits to the decoder, so the XNOR with the input bit that a
-  precharge sense amplifier computes as it senses moves behind the corrector;
+  matching (a predecoded matcher, `matcher_tree`: about 2 x 24 + k AND2 at r = 8), correction
+  (k XOR), double-error flag (r - 1 XOR for the syndrome's parity, r - 1 OR2 for non-zero),
+  and k XNOR gates: the sense amplifiers must deliver the raw stored bits to the decoder, so
+  the XNOR with the input bit that a precharge sense amplifier computes as it senses moves
+  behind the corrector;
 * one more pipeline stage (a cycle per run of a layer) for the decoder.
-Every gate of a decoder is counted as switching once per word decoded.
+Energy by activity: the syndrome XORs, the correction XORs and the lane XNORs see the data and
+switch with every word (one evaluation each); the matcher and the flag see the syndrome,
+which stays zero on a word without errors, so they are charged only for the words with a
+non-zero syndrome, 1 - (1 - p)^n of them at a raw rate p (`hwmodel.costs.memory`).
+Both the count and the energy are checked against the synthesized RTL (`rtl/secded.py`,
+tests/rtl/test_model_vs_synthesis.py).
 
 `residual_error_rate` is the data-bit error rate after decoding, for independent raw errors
 at rate p in an n = k + r bit word: a word with one error is corrected and a word with more is
@@ -103,12 +109,50 @@ class HsiaoCode:
         uncorrectable = syndrome.any(axis=-1) & ~single
         return fixed[..., : self.data_bits], single, uncorrectable
 
+    @cached_property
+    def matcher_and2_gates(self) -> int:
+        """AND2 gates of the predecoded syndrome matcher (`matcher_tree`)."""
+        return sum(len(patterns) for _, patterns in matcher_tree(self.parity))
+
+    def active_primitives(self) -> Primitives:
+        """The gates that switch with every word decoded: the syndrome XOR trees (ones of H
+        less r), the correction XORs and the lane XNORs (k each), whose inputs are the data."""
+        k, r = self.data_bits, self.check_bits
+        return Primitives(xnors=int(self.check_matrix.sum()) - r + k + k)
+
+    def error_primitives(self) -> Primitives:
+        """The gates that switch only when a word's syndrome is non-zero (an error): the
+        predecoded matcher and the double-error flag ((r - 1) XOR for the syndrome's parity,
+        (r - 1) OR2 for non-zero, priced as AND2)."""
+        r = self.check_bits
+        return Primitives(xnors=r - 1, and2_gates=self.matcher_and2_gates + r - 1)
+
     def decoder_primitives(self) -> Primitives:
         """One decoder (and the lane XNORs behind it), counted from H."""
-        k, r = self.data_bits, self.check_bits
-        syndrome_xors = int(self.check_matrix.sum()) - r
-        return Primitives(xnors=syndrome_xors + k + (r - 1) + k,
-                          and2_gates=k * (r - 1) + (r - 1))
+        return self.active_primitives() + self.error_primitives()
+
+
+def matcher_tree(parity: np.ndarray) -> list[tuple[tuple[int, ...], set[tuple[int, ...]]]]:
+    """The predecoded matcher of a code's data columns: (syndrome bits, patterns) of every
+    AND2 level. The r syndrome bits split in halves, recursively, down to single bits (the
+    syndrome literals, inverted for free); a node decodes, with one AND2 each, the patterns
+    that the data columns take on its bits (a pattern of a node joins one pattern of each
+    half). The root is the k columns: k AND2 (one per data bit), below it about
+    2 x 2^(r/2) for r = 8 (2 x 24 + k = 112 at k = 64, against k (r - 1) = 448 gates for an
+    AND of r literals per column: synthesis finds the sharing, docs/hwmodel-validation.md)."""
+    levels: list[tuple[tuple[int, ...], set[tuple[int, ...]]]] = []
+
+    def node(bits: tuple[int, ...], patterns: set[tuple[int, ...]]) -> None:
+        if len(bits) < 2:
+            return
+        levels.append((bits, patterns))
+        half = (len(bits) + 1) // 2
+        for part in (slice(0, half), slice(half, None)):
+            node(bits[part], {pattern[part] for pattern in patterns})
+
+    columns = {tuple(int(bit) for bit in column) for column in parity.T}
+    node(tuple(range(parity.shape[0])), columns)
+    return levels
 
 
 @lru_cache(maxsize=64)
@@ -153,7 +197,15 @@ class ErrorCorrection(Kind):
         return 0.0 * np.asarray(cols, dtype=float)
 
     def decode_energy_fj(self, tech, cols):
-        """One word decoded."""
+        """One word decoded without error (the gates every word switches)."""
+        return 0.0 * np.asarray(cols, dtype=float)
+
+    def correction_energy_fj(self, tech, cols):
+        """What a word whose syndrome is non-zero adds (the gates only errors switch)."""
+        return 0.0 * np.asarray(cols, dtype=float)
+
+    def word_bits(self, cols):
+        """Bits of a protected word (data and check bits; 0 without a code)."""
         return 0.0 * np.asarray(cols, dtype=float)
 
     def residual_error_rate(self, raw, cols):
@@ -179,7 +231,13 @@ class Secded(ErrorCorrection):
         return _by_word_size(cols, lambda code: code.decoder_primitives().area_um2(tech))
 
     def decode_energy_fj(self, tech, cols):
-        return _by_word_size(cols, lambda code: code.decoder_primitives().energy_fj(tech))
+        return _by_word_size(cols, lambda code: code.active_primitives().energy_fj(tech))
+
+    def correction_energy_fj(self, tech, cols):
+        return _by_word_size(cols, lambda code: code.error_primitives().energy_fj(tech))
+
+    def word_bits(self, cols):
+        return _by_word_size(cols, lambda code: code.length)
 
     def residual_error_rate(self, raw, cols):
         raw = np.asarray(raw, dtype=float)

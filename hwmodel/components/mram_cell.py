@@ -18,7 +18,13 @@ changes sign: with Gaussian spreads, with probability Q(margin / sigma), Q the G
   arXiv:1908.04085): twice the cells, no reference, the whole P/AP difference as margin.
 
 Stored weights are +1 and -1 equally often, so half the bits sit in each state; a bit's
-decision error is the average over the two. The decision depends on the device's fixed
+decision error is the average over the two. Read disturb (`hwmodel.device_errors`) pushes the
+junction in one state (`disturbed_state`) towards the other: a 1t1mtj bit in that state reads
+wrong once its junction flips; every 2t2mtj bit has one junction in it, and once it flips
+the bit holds two equal junctions, read either way with equal odds. Both give half the
+junction's flip probability per bit. (The 1t1mtj reference cells are read with every row; the
+model takes them as disturb-free: a reference resistor, or references rewritten with a
+refresh.) The decision depends on the device's fixed
 resistance and the amplifier's fixed offset, so a misread bit is misread at every read.
 """
 
@@ -45,28 +51,34 @@ def wrong_decision(margin, *sigmas):
 
 def tmr_at(spec: DeviceErrorSpec, read_voltage_mv):
     """TMR ratio at the read bias: TMR_0 / (1 + (V / V_h)^2)."""
-    v = np.asarray(read_voltage_mv, dtype=float) / spec.tmr_half_bias_mv
-    return spec.tmr / (1.0 + v * v)
+    return spec.tmr_at(read_voltage_mv)
 
 
 def read_currents_ua(spec: DeviceErrorSpec, read_voltage_mv):
     """(I_P, I_AP) in uA at the read voltage (mV / kOhm = uA)."""
-    v = np.asarray(read_voltage_mv, dtype=float)
-    parallel = v / spec.resistance_parallel_kohm
-    return parallel, parallel / (1.0 + tmr_at(spec, v))
+    return spec.read_currents_ua(read_voltage_mv)
 
 
 class MramCell(Kind):
-    """How a weight bit is stored and sensed."""
+    """How a weight bit is stored and sensed, and what a disturbed junction does to it."""
 
     family: ClassVar[str] = "MRAM cell"
     registry: ClassVar[dict[str, Kind]] = {}
     cells_per_bit: ClassVar[int]
     uses_reference: ClassVar[bool]  # reads against reference columns
+    # Read disturb: the share of bits with a junction in the state a read current pushes
+    # away, and the probability that such a bit reads wrong once that junction has flipped.
+    disturbed_share: ClassVar[float]
+    wrong_once_flipped: ClassVar[float]
 
     def decision_error_rate(self, spec: DeviceErrorSpec, read_voltage_mv):
         """Probability that a read decides a stored bit wrong (the two states averaged)."""
         raise NotImplementedError
+
+    def disturb_error_rate(self, junction_flipped):
+        """A stored bit's error rate when a junction under disturb has flipped with
+        probability `junction_flipped` (`hwmodel.device_errors`)."""
+        return self.disturbed_share * self.wrong_once_flipped * np.asarray(junction_flipped)
 
 
 class SingleEnded(MramCell):
@@ -74,6 +86,8 @@ class SingleEnded(MramCell):
     description = "one junction per bit, sensed against a midpoint reference"
     cells_per_bit = 1
     uses_reference = True
+    disturbed_share = 0.5  # the bits stored in the disturbed state
+    wrong_once_flipped = 1.0  # the junction now holds the other value
 
     def decision_error_rate(self, spec, read_voltage_mv):
         parallel, antiparallel = read_currents_ua(spec, read_voltage_mv)
@@ -89,6 +103,8 @@ class Differential(MramCell):
     description = "two complementary junctions per bit, sensed against each other"
     cells_per_bit = 2
     uses_reference = False
+    disturbed_share = 1.0  # every bit has one junction in each state
+    wrong_once_flipped = 0.5  # two equal junctions: the amplifier's offset decides
 
     def decision_error_rate(self, spec, read_voltage_mv):
         parallel, antiparallel = read_currents_ua(spec, read_voltage_mv)

@@ -20,7 +20,7 @@ from hwmodel.costs.context import BatchContext, LayerContext
 # The components register as their modules are imported: this order is the breakdown's (and
 # the order in which the totals are summed, so keep it).
 # isort: off
-from hwmodel.costs import memory, datapath, inputs, buffers, layout, chip  # noqa: F401
+from hwmodel.costs import memory, datapath, inputs, buffers, layout, chip, refresh  # noqa: F401
 # isort: on
 
 __all__ = [

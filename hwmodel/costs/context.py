@@ -146,6 +146,8 @@ class BatchContext:
     hardware_area_um2: Any = field(default=None)  # every component's own area, wires aside
     own_shared_area_um2: Any = field(default=None)  # the shared part, by component
     area_um2: Any = field(default=None)  # the chip's total area, set by the evaluator
+    error_rates: Any = field(default=None)  # `ErrorRates`, set by the evaluator after the
+    # schedule (hwmodel.device_errors: the reads of a life need the latency)
 
     @cached_property
     def placed_shared_area_um2(self):

@@ -71,7 +71,8 @@ class SenseAmplifiers(Component):
 
 class EccDecoders(Component):
     """A decoder per row word sensed at once (ceil(C / k) per C lanes), and its pipeline
-    stage; the check bits themselves are cells (`mram_arrays`) and lanes (`sense_amplifiers`)."""
+    stage; the check bits themselves are cells (`mram_arrays`) and lanes (`sense_amplifiers`).
+    Its energy is charged by activity (`hwmodel.components.ecc`)."""
 
     name = "ecc"
     description = ("SEC-DED decoders and the lane XNORs behind them (check bits: arrays, "
@@ -85,12 +86,23 @@ class EccDecoders(Component):
 
     @cached_property
     def decoder(self):
-        """(area, energy per word decoded) of one decoder, per design: once per distinct
-        (code, row width)."""
+        """(area, energy of a word without error, extra energy of a word with an error, word
+        bits) of one decoder, per design: once per distinct (code, row width)."""
         tech = self.tech
         return self.design.ecc.select_distinct(
-            lambda ecc, cols: (ecc.decoder_area_um2(tech, cols), ecc.decode_energy_fj(tech, cols)),
-            self.design.cols, outputs=2)
+            lambda ecc, cols: (ecc.decoder_area_um2(tech, cols), ecc.decode_energy_fj(tech, cols),
+                               ecc.correction_energy_fj(tech, cols), ecc.word_bits(cols)),
+            self.design.cols, outputs=4)
+
+    @cached_property
+    def energy_per_word_fj(self):
+        """A word's decoding energy at the design's raw bit-error rate (at its rated age: an
+        upper bound over the life): the matcher and flag switch only on the words whose
+        syndrome is non-zero, 1 - (1 - p)^n of them."""
+        _, clean, correction, bits = self.decoder
+        raw = np.asarray(self.batch.error_rates.bit_error_rate, dtype=float)
+        with_errors = -np.expm1(bits * np.log1p(-np.minimum(raw, 0.5)))
+        return clean + with_errors * correction
 
     @cached_property
     def stages(self):
@@ -108,4 +120,4 @@ class EccDecoders(Component):
         return self.stages * layer.plan.repetitions
 
     def energy_fj(self, layer):
-        return layer.bits_sensed * self.words_per_lane * self.decoder[1]
+        return layer.bits_sensed * self.words_per_lane * self.energy_per_word_fj

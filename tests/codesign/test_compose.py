@@ -4,6 +4,7 @@ constraint values in the space's order and convention."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
@@ -133,3 +134,19 @@ def test_violations_are_positive_exactly_where_a_budget_is_broken(tech) -> None:
                                    "max_peak_current_a_per_mm2": None,
                                    "max_power_density_mw_per_mm2": None})
     assert unbounded.violations(points[0], 0.9) == {}
+
+
+def test_error_rates_round_up_to_the_grid():
+    """A point's accuracy is evaluated at its rate rounded up to 1, 2, 3 or 5 x 10^k, at
+    least 1e-9 and at most 0.5: never better than its own rate, at most 2x worse."""
+    from codesign.compose import ERROR_RATE_FLOOR, evaluated_error_rate
+
+    cases = {0.0: 0.0, 1e-15: 1e-9, 1e-9: 1e-9, 1.1e-9: 2e-9, 2e-6: 2e-6, 2.0000001e-6: 3e-6,
+             3.2e-4: 5e-4, 5.1e-3: 1e-2, 0.04: 0.05, 0.3: 0.3, 0.31: 0.5, 0.5: 0.5}
+    for rate, expected in cases.items():
+        assert evaluated_error_rate(rate) == expected, rate
+    rng = np.random.default_rng(0)
+    rates = 10.0 ** rng.uniform(-12, np.log10(0.5), 2000)
+    grid = np.array([evaluated_error_rate(r) for r in rates])
+    assert np.all(grid >= rates) and np.all(grid <= np.maximum(2 * rates, ERROR_RATE_FLOOR))
+    assert len(set(grid)) <= 4 * 9 + 1  # 4 a decade from 1e-9 to 0.5

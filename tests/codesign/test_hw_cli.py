@@ -105,12 +105,14 @@ def test_bad_device_model_in_a_technology_is_one_line(tmp_path, capsys, section,
 
 def test_device_choices_show_their_bit_error_rates(tmp_path, capsys) -> None:
     path = write(tmp_path / "weak.yaml", design(mram_cell="1t1mtj", read_voltage_mv=100,
-                                                ecc="secded"))
+                                                ecc="secded", refresh_period_s=3600))
     out_json = tmp_path / "weak.json"
     assert main(["hw", str(path), "--json", str(out_json)]) == 0
     assert "bit-error rate" in capsys.readouterr().out
     report = json.loads(out_json.read_text())
     assert 1e-3 < report["bit_error_rate"] < 1e-2  # 1t1mtj at 100 mV, the preset's devices
+    assert report["error_budget"]["since_write_s"] == 3600  # the hourly refresh
+    assert report["energy_by_component_pj"]["refresh"] > 0
     assert report["weight_error_rate"] < report["bit_error_rate"] / 2
     assert report["area_by_component_um2"]["ecc"] > 0
 
@@ -179,3 +181,61 @@ def test_subprocess_exit_code_and_message(tmp_path) -> None:
     assert (
         len(lines) == 1 and "bad.yaml" in lines[0] and "architecture.bitstream_length" in lines[0]
     )
+
+
+def test_the_end_of_life_rate_against_read_voltage_is_u_shaped(tmp_path, capsys) -> None:
+    """The example design (2t2mtj, SC at N = 8 re-reading layer 1): decision errors fall and
+    read disturb rises with the voltage; the end-of-life rate at 85 C has a minimum inside the
+    sweep; 330 mV drives the junctions past 3 sigma of Ic0 and is refused."""
+    out_json = tmp_path / "sweep.json"
+    assert main(["hw", str(EXAMPLE), "--read-voltages", "30:330:20", "--json",
+                 str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "Read voltage: bit-error rates" in out and "refused: 330 mV" in out
+    sweep = json.loads(out_json.read_text())["read_voltage_sweep"]
+    kept = [point for point in sweep if point["refused"] is None]
+    assert [p["read_voltage_mv"] for p in sweep if p["refused"]] == [330]
+    rates = [point["bit_error_rate_worst_case"] for point in kept]
+    best = rates.index(min(rates))
+    assert 0 < best < len(rates) - 1
+    assert all(a > b for a, b in zip(rates[:best], rates[1:best + 1], strict=True))
+    assert all(a <= b for a, b in zip(rates[best:], rates[best + 1:], strict=False))
+    assert rates[0] > 10 * rates[best] and rates[-1] > 10 * rates[best]
+    cool = [point["bit_error_rate_operating"] for point in kept]
+    assert all(c <= h for c, h in zip(cool, rates, strict=True))
+    assert min(cool) < min(rates) / 10  # 27 C against 85 C
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("lifetime_s", -1, "technology.device_errors.lifetime_s: Input should be greater than 0"),
+    ("worst_case_temperature_k", 0,
+     "technology.device_errors.worst_case_temperature_k: Input should be greater than 0"),
+    ("operating_temperature_k", -20,
+     "technology.device_errors.operating_temperature_k: Input should be greater than 0"),
+    ("critical_current_ua", 30, "architecture.read_voltage_mv: a parallel junction carries "
+                                "40 uA at 200 mV, at or above the critical current 25.5 uA"),
+])
+def test_impossible_lifetimes_temperatures_and_currents_are_one_line(
+        tmp_path, capsys, key, value, expected) -> None:
+    data = design()
+    preset = yaml.safe_load((ROOT / "hwmodel" / "presets" / "stt_mram_28nm.yaml").read_text())
+    preset["ranges"] = {}  # a value outside its range would be refused for that
+    preset["device_errors"][key] = value
+    data["technology"] = preset
+    out_json = tmp_path / "never.json"
+    assert main(["hw", str(write(tmp_path / "life.yaml", data)), "--json", str(out_json)]) == 2
+    err = one_error_line(capsys)
+    assert "life.yaml" in err and expected in err, err
+    assert not out_json.exists()
+
+
+def test_a_refresh_that_wears_the_cells_out_is_one_line(tmp_path, capsys) -> None:
+    assert main(["hw", str(write(tmp_path / "r.yaml", design(refresh_period_s=60)))]) == 2
+    err = one_error_line(capsys)
+    assert "architecture.refresh_period_s: 60 s rewrites each cell 5.26e+06 times" in err
+
+
+@pytest.mark.parametrize("flag", ["abc", "100:50:10", "50:100:0", "5:100:10"])
+def test_bad_read_voltage_sweeps_are_one_line(capsys, flag) -> None:
+    assert main(["hw", str(EXAMPLE), "--read-voltages", flag]) == 2
+    assert "--read-voltages" in one_error_line(capsys)

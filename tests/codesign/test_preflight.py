@@ -36,6 +36,12 @@ def _search(path, capsys) -> tuple[int, str]:
      "input.bitstream_lengths"),
     ({"data": {"val_fraction": 1e-9}}, "data.val_fraction"),
     ({"sampler": {"seed": 2**70}}, "sampler.seed"),
+    # a read at 320 mV drives the preset's junctions past Ic0 - 3 sigma
+    ({"hardware": {"read_voltages_mv": [70, 320]}},
+     "hardware.read_voltages_mv: a parallel junction carries 64 uA at 320 mV"),
+    # rewriting every 100 s wears the cells out (1e6 writes) in 3 years of a 10-year life
+    ({"hardware": {"refresh_periods_s": [0, 100]}},
+     "hardware.refresh_periods_s: 100 s rewrites each cell 3.15e+06 times"),
 ])
 def test_a_space_that_cannot_run_is_refused_before_any_study(tiny_space, write_space, capsys,
                                                              tmp_path, overrides, field):

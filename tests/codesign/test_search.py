@@ -11,7 +11,8 @@ import pytest
 from optuna.trial import TrialState
 
 from codesign import execution
-from codesign.compose import ber_key
+from codesign.cli import main
+from codesign.compose import ber_key, evaluated_error_rate
 from codesign.problem import compile_problem
 from codesign.search import run_search
 from codesign.space import SearchSpace
@@ -56,11 +57,11 @@ def test_local_search_costs_every_design_and_keeps_each_networks_front(tiny_spac
         network = networks.trials[design.user_attrs["network_trial"]]
         # each design point is linked to the training run it came from, and its accuracy is
         # that run's accuracy at the design's N, its weights read at the design's bit-error
-        # rate (the default cell's write-error floor)
+        # rate at the end of life rounded up to the grid
         assert design.user_attrs["checkpoint"] == network.user_attrs["checkpoint"]
         n = str(design.params.get("bitstream_length", 1))
-        ber = design.user_attrs["weight_error_rate"]
-        assert ber > 0
+        ber = design.user_attrs["evaluated_error_rate"]
+        assert ber == evaluated_error_rate(design.user_attrs["weight_error_rate"]) > 0
         assert design.values[0] == network.user_attrs["val_accuracy_by_ber"][ber_key(ber)][n]
     assert len({t.user_attrs["network_key"] for t in trained}) == 3  # never trained twice
     assert designs.best_trials
@@ -192,26 +193,29 @@ def test_conv_search_on_cifar_layout_records_the_design_points(tiny_space, tiny_
         assert area[(8, tiles)] > area[(4, tiles)]
 
 
-DEVICE_PARAMS = ("mram_cell", "read_voltage_mv", "ecc")
+DEVICE_PARAMS = ("mram_cell", "read_voltage_mv", "ecc", "refresh_period_s")
 
 
 def test_device_choices_set_each_design_points_accuracy(tiny_space):
-    """Cells, read voltages and ECC are hardware dimensions: one training per network, its
-    weights read at every bit-error rate the device choices give, and the kept front holds
-    designs that differ only by device choices, at different accuracies."""
+    """Cells, read voltages, ECC and refresh are hardware dimensions: one training per
+    network, its weights read at every bit-error rate the device choices give (rounded up to
+    the grid), and the kept front holds designs that differ only by device choices, at
+    different accuracies."""
     space = SearchSpace.model_validate(tiny_space(
         input={"modes": ["fixed_point"]}, model={"widths": [32]}, budget={"trials": 1},
         hardware={"tiles": [4], "mram_cells": ["1t1mtj", "2t2mtj"],
-                  "read_voltages_mv": [30, 200], "ecc": ["none", "secded"]}))
+                  "read_voltages_mv": [30, 100], "ecc": ["none", "secded"],
+                  "refresh_periods_s": [0, 3600]}))
     run_search(space)
     designs, networks = _studies(space)
     (network,) = [t for t in networks.trials if t.state == TrialState.COMPLETE]
     rates = {float(key) for key in network.user_attrs["val_accuracy_by_ber"]}
     rows = _table(space, network)
-    assert rates == {float(r["weight_error_rate"]) for r in rows} - {0.0}
-    assert len(rates) >= 6  # 2 cells x 2 voltages x 2 ECC, a few sharing the write floor
+    assert rates == {evaluated_error_rate(float(r["weight_error_rate"])) for r in rows} - {0.0}
+    assert rates == {float(r["evaluated_error_rate"]) for r in rows} - {0.0}
+    assert len(rates) >= 5  # 16 device choices, several sharing a grid rate
     for design in designs.trials:
-        ber = design.user_attrs["weight_error_rate"]
+        ber = design.user_attrs["evaluated_error_rate"]
         n = str(design.params.get("bitstream_length", 1))
         assert design.values[0] == network.user_attrs["val_accuracy_by_ber"][ber_key(ber)][n]
 
@@ -244,3 +248,45 @@ def test_the_same_seeded_search_twice_gives_the_same_accuracies(tiny_space, tmp_
         ))
     assert recorded[0] == recorded[1]
     assert recorded[0][0]  # something was recorded
+
+
+def test_the_search_can_maximise_the_bad_chips_and_records_both(tiny_space, capsys):
+    """`budget.accuracy_over_maps: low_percentile`: each design point's accuracy objective is
+    the 10th percentile over its rate's 4 error maps (the bad chips), never above their
+    mean; every point records both statistics (trial attributes, design tables, the front's
+    CSV) and each equals the training run's own record at the point's evaluated rate."""
+    space = SearchSpace.model_validate(tiny_space(
+        input={"modes": ["fixed_point"]}, model={"widths": [16]}, budget={
+            "trials": 1, "error_maps": 4, "accuracy_over_maps": "low_percentile",
+            "accuracy_percentile": 10},
+        hardware={"tiles": [4], "mram_cells": ["1t1mtj"], "read_voltages_mv": [30, 60]}))
+    run_search(space)
+    designs, networks = _studies(space)
+    (network,) = [t for t in networks.trials if t.state == TrialState.COMPLETE]
+    assert network.user_attrs["accuracy_percentile"] == 10
+    lowered = 0
+    for design in designs.trials:
+        attrs = design.user_attrs
+        key, n = ber_key(attrs["evaluated_error_rate"]), "1"
+        low = network.user_attrs["val_accuracy_percentile_by_ber"][key][n]
+        mean = network.user_attrs["val_accuracy_by_ber"][key][n]
+        assert design.values[0] == attrs["val_accuracy"] == attrs["val_accuracy_low"] == low
+        assert attrs["val_accuracy_mean"] == mean >= low
+        assert attrs["test_accuracy_low"] <= attrs["test_accuracy_mean"]
+        assert attrs["accuracy_over_maps"] == "low_percentile"
+        lowered += low < mean
+    assert lowered  # at 30 mV single-ended reads the chips differ
+    rows = _table(space, network)
+    assert {"val_accuracy_mean", "val_accuracy_low", "test_accuracy_low"} <= set(rows[0])
+    assert all(float(r["val_accuracy"]) == float(r["val_accuracy_low"]) for r in rows)
+    capsys.readouterr()
+    assert main(["pareto", "--study", space.name, "--storage", space.storage_url,
+                 "--format", "csv"]) == 0
+    front = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert front and {"val_accuracy_mean", "val_accuracy_low", "accuracy_percentile",
+                      "weight_error_rate", "evaluated_error_rate"} <= set(front[0])
+
+
+def test_a_percentile_of_one_map_is_refused(tiny_space):
+    with pytest.raises(ValueError, match="low_percentile needs error_maps >= 2"):
+        SearchSpace.model_validate(tiny_space(budget={"accuracy_over_maps": "low_percentile"}))

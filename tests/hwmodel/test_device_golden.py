@@ -27,7 +27,6 @@ from tests.hwmodel.test_hw_golden import (
     A_SA,
     A_XNOR,
     E_ACT,
-    E_AND,
     E_CELL,
     E_CTRL,
     E_SA,
@@ -91,14 +90,18 @@ def secded():
     threshold bit 8 e_cell / 4 = 20 fJ. Sense amplifiers for the check bits: lanes x 8 / 4,
     and every data bit sensed brings its check bit: 124 x 2 sensings.
     A decoder: syndrome XORs 16 - 4 = 12, correction XORs 4, lane XNORs 4, double-error
-    parity 3 XOR and non-zero 3 OR (AND2 class), matching 4 x (4 - 1) = 12 AND2: 23 XNOR-class
-    + 15 AND2-class gates: 23 x 0.5 + 15 x 0.4 = 17.5 um^2, 23 x 0.5 + 15 x 0.3 = 16 fJ per
-    word. Decoders: one per word sensed at once, lanes / k = 2; words decoded: 124 / 4 = 31.
+    parity 3 XOR and non-zero 3 OR (AND2 class), a predecoded matcher: the columns 1110, 1101,
+    1011, 0111 (bits 0-3) take 3 patterns on bits 0-1 (11, 10, 01) and 3 on bits 2-3 (10,
+    01, 11), one AND2 each, and one AND2 per column joins them: 3 + 3 + 4 = 10 AND2. So 23
+    XNOR-class + 13 AND2-class gates: 23 x 0.5 + 13 x 0.4 = 16.7 um^2. Energy by activity:
+    with no device errors (this technology has no device model) every syndrome is zero, so
+    only the 20 gates that see the data switch: 20 x 0.5 = 10 fJ per word.
+    Decoders: one per word sensed at once, lanes / k = 2; words decoded: 124 / 4 = 31.
     Latency: one more stage per run: fc1 21 + 3, fc2 5 + 1 cycles (30 ns); the sequencer
     clocks the 4 extra cycles."""
     array = R * 8 * 0.1 + R * A_ROW + 8 * A_COL + A_OVERHEAD
-    decoder_area = 23 * A_XNOR + 15 * A_AND
-    decode_energy = 23 * E_XNOR + 15 * E_AND
+    decoder_area = 23 * A_XNOR + 13 * A_AND
+    decode_energy = 20 * E_XNOR
     area = {"mram_arrays": ARRAYS * array, "sense_amplifiers": 2 * LANES * A_SA,
             "ecc": LANES / 4 * decoder_area}
     energy = {
@@ -126,38 +129,139 @@ def test_device_choices_cost_what_the_hand_computation_says(case):
     assert report.latency_ns == pytest.approx(latency_ns, rel=1e-12)
 
 
-# --- bit-error rates by hand -------------------------------------------------------------------
+# --- bit-error rates over a life, by hand ------------------------------------------------------
 
 ERRORS = {"resistance_parallel_kohm": 10.0, "tmr": 1.0, "tmr_half_bias_mv": 1e9,
-          "resistance_sigma": 0.1, "sense_offset_ua": 1.0, "thermal_stability": 40.0,
-          "attempt_time_ns": 1.0, "retention_s": 0.0, "write_error_rate": 1e-3}
+          "resistance_sigma": 0.1, "sense_offset_ua": 1.0, "thermal_stability": 50.0,
+          "thermal_stability_temperature_k": 300.0, "attempt_time_ns": 1.0,
+          "critical_current_ua": 50.0, "critical_current_sigma": 0.0, "read_pulse_ns": 2.0,
+          "write_error_rate": 1e-3, "write_endurance_cycles": 1e6, "lifetime_s": 1e5,
+          "duty_inferences_per_s": 1.0, "operating_temperature_k": 300.0,
+          "worst_case_temperature_k": 400.0}
+LIFETIME_READS = 3 * 1.0 * 1e5  # fc1 reads each weight row P r = 3 times an inference
 
 
 def _q(z: float) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
-def _odd(p: float, q: float) -> float:
-    return p * (1 - q) + q * (1 - p)
+def _odd(*rates: float) -> float:
+    kept = 1.0
+    for rate in rates:
+        kept *= 1 - 2 * rate
+    return (1 - kept) / 2
+
+
+def _device_tech(**errors) -> Technology:
+    return Technology.model_validate({**technology().model_dump(),
+                                      "device_errors": {**ERRORS, **errors}})
+
+
+def _decision(cell: str, volts: float) -> float:
+    """I_P = V / 10 kOhm, I_AP = I_P / 2 (TMR 1, no fall at this V_h); spreads 0.1, offset 1.
+    2t2mtj: margin I_P - I_AP against (0.1 I_P)^2 + (0.1 I_AP)^2 + 1; 1t1mtj: margin to the
+    midpoint (I_P - I_AP) / 2, the reference's variance 0.01 (I_P^2 + I_AP^2) / 4 beside the
+    cell's and the offset, the two states' tails averaged."""
+    parallel, antiparallel = volts / 10, volts / 20
+    if cell == "2t2mtj":
+        return _q((parallel - antiparallel) / math.sqrt(0.01 * (parallel**2 + antiparallel**2)
+                                                        + 1))
+    reference = 0.01 * (parallel**2 + antiparallel**2) / 4
+    margin = (parallel - antiparallel) / 2
+    return (_q(margin / math.sqrt(0.01 * parallel**2 + reference + 1))
+            + _q(margin / math.sqrt(0.01 * antiparallel**2 + reference + 1))) / 2
+
+
+# (mV, K): the parallel junction carries I = V / 10 kOhm (10, 20 uA) against Ic0 = 50 uA;
+# Delta = 50 at 300 K is 37.5 at 400 K. Per read 2 attempts of exp(-Delta (1 - I / 50)^2);
+# 3e5 reads; retention over 1e5 s with 1e9 attempts a second of exp(-Delta).
+LIFE = {
+    (100, 300.0): dict(disturb=1 - math.exp(-3e5 * 2 * math.exp(-50 * 0.64)),
+                       retention=1 - math.exp(-1e14 * math.exp(-50.0))),
+    (200, 300.0): dict(disturb=1 - math.exp(-3e5 * 2 * math.exp(-50 * 0.36)),
+                       retention=1 - math.exp(-1e14 * math.exp(-50.0))),
+    (100, 400.0): dict(disturb=1 - math.exp(-3e5 * 2 * math.exp(-37.5 * 0.64)),
+                       retention=1 - math.exp(-1e14 * math.exp(-37.5))),
+    (200, 400.0): dict(disturb=1 - math.exp(-3e5 * 2 * math.exp(-37.5 * 0.36)),
+                       retention=1 - math.exp(-1e14 * math.exp(-37.5))),
+}
 
 
 @pytest.mark.parametrize("cell", ["1t1mtj", "2t2mtj"])
 @pytest.mark.parametrize("ecc", ["none", "secded"])
-def test_bit_error_rates_by_hand(cell, ecc):
-    """100 mV over 10 kOhm: I_P = 10 uA; TMR 1 (no fall at this V_h): I_AP = 5 uA.
-    2t2mtj: margin 5 uA, sigma^2 = (0.1 x 10)^2 + (0.1 x 5)^2 + 1 = 2.25: Q(5 / 1.5).
-    1t1mtj: reference 7.5 uA (its variance 0.01 (100 + 25) / 4 = 0.3125), margin 2.5 uA;
-    P: sigma^2 = 1 + 0.3125 + 1, AP: 0.25 + 0.3125 + 1; the mean of the two tails.
-    A write error of 1e-3 flips on top (an odd number of flips), no retention time.
-    SEC-DED (8, 4): a data bit stays wrong if another of the word's 8 bits is wrong too."""
-    tech = Technology.model_validate({**technology().model_dump(), "device_errors": ERRORS})
-    if cell == "2t2mtj":
-        decision = _q(5 / 1.5)
-    else:
-        decision = (_q(2.5 / math.sqrt(2.3125)) + _q(2.5 / math.sqrt(1.5625))) / 2
-    raw = _odd(decision, 1e-3)
+@pytest.mark.parametrize("volts, kelvin", list(LIFE))
+def test_end_of_life_bit_error_rates_by_hand(cell, ecc, volts, kelvin):
+    """Decision, write (1e-3), retention and read disturb at two voltages and two
+    temperatures, composed as an odd number of flips. A disturbed junction's flip is half a
+    bit error for both cells (1t1mtj: half the bits hold the disturbed state; 2t2mtj: every
+    bit has one such junction, and a flipped one leaves a tie read either way). SEC-DED
+    (8, 4): a data bit stays wrong if another of the word's 8 bits is wrong too."""
+    rated = "operating" if kelvin == 300.0 else "worst_case"
+    tech = _device_tech(rated_temperature=rated)
+    life = LIFE[(volts, kelvin)]
+    causes = {"decision": _decision(cell, volts), "write": 1e-3,
+              "retention": life["retention"], "read_disturb": life["disturb"] / 2}
+    raw = _odd(*causes.values())
     seen = raw * (1 - (1 - raw) ** 7) if ecc == "secded" else raw
     report = evaluate(MLP, arch("shared_tiles", "sc", mram_cell=cell, ecc=ecc,
-                                read_voltage_mv=100), tech)
+                                read_voltage_mv=volts), tech)
+    budget = report.error_budget
+    assert budget.by_cause == pytest.approx(causes, rel=1e-9)
+    assert (budget.temperature_k, budget.age_s, budget.since_write_s) == (kelvin, 1e5, 1e5)
+    assert (budget.reads_per_inference, budget.reads) == (3.0, LIFETIME_READS)
     assert report.bit_error_rate == pytest.approx(raw, rel=1e-9)
     assert report.weight_error_rate == pytest.approx(seen, rel=1e-9)
+
+
+def test_the_hand_values_span_the_regimes():
+    """The four conditions above are not all one regime: disturb from negligible to most
+    junctions, retention from negligible to percent level."""
+    disturb = sorted(life["disturb"] for life in LIFE.values())
+    assert disturb[0] < 1e-7 and disturb[-1] > 0.5
+    assert LIFE[(100, 300.0)]["retention"] < 1e-7 < 1e-3 < LIFE[(100, 400.0)]["retention"]
+
+
+@pytest.mark.parametrize("organisation, fields, reads", [
+    ("shared_tiles", {}, 3.0),  # fc1 re-read at each of N = 3 passes
+    ("shared_tiles", {"first_layer_dataflow": "row_latched"}, 1.0),  # each row sensed once
+    ("tile_per_array", {"merge_point": "output"}, 3.0),  # every layer runs N times
+    ("neuron_parallel", {"first_layer_mode": "fixed_point_bit_serial", "sng_kind": "none"}, 2.0),
+])
+def test_reads_per_inference_follow_the_dataflow(organisation, fields, reads):
+    """The most-read weight: row reads / weight rows of the most-read layer (B = 2 bit-planes
+    for the bit-serial layer 1)."""
+    tech = _device_tech()
+    mode = fields.pop("first_layer_mode", "sc")
+    report = evaluate(MLP, arch(organisation, mode, **fields), tech)
+    assert report.error_budget.reads_per_inference == reads
+    assert report.error_budget.reads == reads * 1.0 * 1e5
+
+
+def test_a_design_slower_than_the_duty_runs_back_to_back():
+    """With a duty of 1e12 inferences a second the design runs at its throughput, 1e9 /
+    latency (26 cycles of 1 ns)."""
+    report = evaluate(MLP, arch("shared_tiles", "sc"), _device_tech(duty_inferences_per_s=1e12))
+    assert report.latency_ns == pytest.approx(26.0)
+    assert report.error_budget.reads == pytest.approx(3 * 1e9 / 26.0 * 1e5, rel=1e-12)
+
+
+def test_refresh_costs_what_the_hand_computation_says():
+    """Refresh every 10 s at 1 inference a second: 10 inferences per refresh. Each refresh
+    writes fc1's 8 weight + 5 threshold rows and fc2's 2 rows, one at a time: a row
+    activation (100 fJ) and 4 cells at 20 fJ = 180 fJ and 2 ns per row. Per inference: fc1
+    13 x 180 / 10 = 234 fJ and 13 x 2 / 10 = 2.6 ns (2.6 cycles of 1 ns), fc2 36 fJ and 0.4
+    cycles; the sequencer clocks the 3 extra cycles (E_CTRL each). The weights' reads and
+    retention time restart at each write: 30 reads, 10 s."""
+    tech = _device_tech()
+    tech = tech.model_copy(update={"mram": tech.mram.model_copy(
+        update={"write_energy_fj_per_cell": 20.0, "write_pulse_ns": 2.0})})
+    report = evaluate(MLP, arch("shared_tiles", "sc", refresh_period_s=10), tech)
+    plain = evaluate(MLP, arch("shared_tiles", "sc"), tech)
+    assert report.energy_by_component_pj["refresh"] == pytest.approx(0.27, rel=1e-12)
+    assert report.latency_ns == pytest.approx(plain.latency_ns + 3.0, rel=1e-12)
+    assert (report.energy_by_component_pj["registers_control"]
+            - plain.energy_by_component_pj["registers_control"]) == pytest.approx(
+        3 * E_CTRL / 1000, rel=1e-9)
+    assert report.area_um2 == plain.area_um2
+    assert (report.error_budget.reads, report.error_budget.since_write_s) == (30.0, 10.0)
+    assert report.bit_error_rate < plain.bit_error_rate

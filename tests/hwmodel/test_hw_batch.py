@@ -64,6 +64,10 @@ def random_architectures(rng: np.random.Generator, count: int) -> list[Architect
             input_bits=bits,
             merge_point=str(rng.choice(["first_layer", "output"])),
             bitstream_length=int(rng.integers(1, 300)),
+            mram_cell=str(rng.choice(["1t1mtj", "2t2mtj"])),
+            read_voltage_mv=int(rng.integers(30, 250)),
+            ecc=str(rng.choice(["none", "secded"])),
+            refresh_period_s=int(rng.choice([0, 600, 3600, 86400 * 30])),
         )
         try:
             designs.append(Architecture(**fields))

@@ -49,13 +49,14 @@ def numeric_paths(tech: Technology) -> list[str]:
 def design_columns() -> dict:
     """Designs that use every cost of the model: each organisation, first-layer mode,
     generator, cell and ECC choice (a latched dataflow for the SC ones), reading one row and
-    several rows of each array at once (bitline segments)."""
+    several rows of each array at once (bitline segments), a refresh every hour for the
+    latter. All read at 100 mV, below the read-disturb limit of every corner."""
     designs = []
-    for organisation, cell, ecc, rows in itertools.product(
+    for organisation, cell, ecc, (rows, refresh) in itertools.product(
             ("shared_tiles", "tile_per_array", "neuron_parallel"), ("1t1mtj", "2t2mtj"),
-            ("none", "secded"), (1, 8)):
+            ("none", "secded"), ((1, 0), (8, 3600))):
         common = dict(organisation=organisation, mram_cell=cell, ecc=ecc, tiles=4,
-                      parallel_rows=rows)
+                      parallel_rows=rows, read_voltage_mv=100, refresh_period_s=refresh)
         designs += [Architecture(first_layer_mode=mode, sng_kind="none", **common)
                     for mode in ("fixed_point_parallel", "fixed_point_bit_serial")]
         designs += [Architecture(first_layer_mode="sc", sng_kind=kind, bitstream_length=4,
@@ -65,8 +66,12 @@ def design_columns() -> dict:
     return architectures_to_columns(designs)
 
 
+def evaluated(tech: Technology):
+    return evaluate_batch(mlp_workload(64, [32], 10), tech, design_columns())
+
+
 def costs(tech: Technology) -> np.ndarray:
-    result = evaluate_batch(mlp_workload(64, [32], 10), tech, design_columns())
+    result = evaluated(tech)
     return np.stack([result.area_um2, result.energy_pj, result.latency_ns])
 
 
@@ -77,28 +82,41 @@ STEPPED = {"interconnect.delay_ns_per_mm"}
 
 
 def bumped(tech: Technology, path: str) -> Technology:
-    """`tech` with one number moved: up by half, or down by a third where up is out of
-    the field's bounds (a utilisation of at most 1)."""
+    """`tech` with the number at `path` moved up (or down, where up is not a valid value:
+    an operating temperature above the worst case)."""
     value = tech.value(path)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return tech.with_values({path: value + 1})
-    try:
-        return tech.with_values({path: value * 1.5 + 1e-3})
-    except pydantic.ValidationError:
-        return tech.with_values({path: value / 1.5})
+    for candidate in ((value + 1, value - 1) if isinstance(value, int)
+                      else (value * 1.5 + 1e-3, value * 0.8)):
+        try:
+            return tech.with_values({path: candidate})
+        except ValueError:
+            continue
+    raise AssertionError(f"{path}: no valid perturbation")
 
 
 def test_every_number_that_moves_a_cost_has_a_range() -> None:
     """Perturb each number of the preset alone: those that move some design's area, energy
-    or latency are exactly the ranged ones and the documented exceptions."""
-    base = costs(PRESET)
+    or latency are exactly the ranged cost fields, the documented exceptions and device-error
+    fields; every ranged device-error field moves a bit-error rate."""
+    base = evaluated(PRESET)
     bare = PRESET.model_copy(update={"ranges": {}})  # a bumped number may leave its range
-    moving = set()
+    moving, erring = set(), set()
     for path in numeric_paths(PRESET):
-        if not np.allclose(costs(bumped(bare, path)), base, rtol=1e-12):
+        result = evaluated(bumped(bare, path))
+        if not np.allclose(np.stack([result.area_um2, result.energy_pj, result.latency_ns]),
+                           np.stack([base.area_um2, base.energy_pj, base.latency_ns]),
+                           rtol=1e-12):
             moving.add(path)
-    assert moving - set(UNRANGED_COST_FIELDS) == set(PRESET.ranges) - STEPPED
+        if not np.allclose(result.bit_error_rate, base.bit_error_rate, rtol=1e-12):
+            erring.add(path)
+    # a device-error field moves a cost only through the rates: the ECC decoder's activity
+    # (its matcher switches on the words with errors) and, for the duty, a refresh's
+    # inferences per rewrite; its uncertainty is its error range
+    device = {path for path in moving | erring if path.startswith("device_errors.")}
+    assert moving - device - set(UNRANGED_COST_FIELDS) == set(PRESET.cost_range_fields) - STEPPED
     assert set(UNRANGED_COST_FIELDS) <= moving
+    assert set(PRESET.error_range_fields) <= erring
+    assert erring - moving <= device
 
 
 def test_each_range_holds_its_nominal_and_names_two_sources() -> None:
@@ -114,6 +132,20 @@ def test_corners_bound_the_nominal_costs() -> None:
                                              PRESET.at_corner("high")))
     assert np.all(low <= nominal * (1 + 1e-12)) and np.all(nominal <= high * (1 + 1e-12))
     assert np.all(low[0] < high[0]) and np.all(low[1] < high[1]) and np.all(low[2] < high[2])
+
+
+def test_error_corners_bound_the_nominal_bit_error_rates() -> None:
+    """The device-error fields at their error-lowering bounds lower every design's bit-error
+    rate, at their error-raising bounds raise it (a higher Ic0 errs less: its `low` corner is
+    its `high` bound); the cost corners leave the error fields at their nominal values."""
+    fields = PRESET.error_range_fields
+    assert set(fields) == {"device_errors.critical_current_ua",
+                           "device_errors.critical_current_sigma", "device_errors.read_pulse_ns"}
+    low, nominal, high = (evaluated(t).bit_error_rate for t in (
+        PRESET.at_corner("low", fields), PRESET, PRESET.at_corner("high", fields)))
+    assert np.all(low <= nominal) and np.all(nominal <= high) and np.all(low < high)
+    assert PRESET.at_corner("high", fields).device_errors.critical_current_ua == 39
+    assert PRESET.at_corner("high").device_errors == PRESET.device_errors
 
 
 def test_at_corner_picks_the_cost_bound_of_each_field() -> None:
@@ -172,8 +204,11 @@ def test_bad_ranges_are_one_line_naming_the_field(tmp_path, path, entry, message
 
 
 def test_a_range_of_an_absent_section_names_it(tmp_path) -> None:
+    data = yaml.safe_load(resolve_technology_path("stt_mram_28nm").read_text())
+    ranges = {path: entry for path, entry in data["ranges"].items()
+              if not path.startswith("device_errors.")}
     file = preset_with_range(tmp_path, "device_errors.tmr", {"low": 1, "high": 2, **SOURCES},
-                             device_errors=None)
+                             device_errors=None, ranges=ranges)
     with pytest.raises(TechnologyError, match=r"ranges\.device_errors\.tmr: no such field"):
         load_technology(file)
 
