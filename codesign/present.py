@@ -386,11 +386,11 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         header += (f"\n[yellow]note:[/] {arch.tiles:,} tiles, but no layer has more than "
                    f"{busiest:,} arrays: at most {busiest:,} tiles work at once, the others "
                    "only add area")
-    return [header, totals, errors, components, layers, cycles, counts]
+    if report.bit_error_rate >= NEAR_RANDOM_BER:
         header += (f"\n[yellow]note:[/] at {report.error_budget.age_s / YEAR_S:.3g} years the "
                    f"weights read nearly at random ({report.bit_error_rate:.2g}): read at a lower "
                    "voltage or refresh them (hw --read-voltages shows the trade)")
-    return [header, totals, errors, components, layers, counts]
+    return [header, totals, errors, components, layers, cycles, counts]
 
 
 NEAR_RANDOM_BER = 0.1
