@@ -24,6 +24,7 @@ from hwmodel import (
     evaluate,
     evaluate_batch,
 )
+from tests.hwmodel.test_device_golden import ERRORS
 from tests.hwmodel.test_hw_golden import (
     A_CELL,
     A_CMP,
@@ -72,7 +73,7 @@ CYCLE_NS = 1.0
 
 DEVICE = {"resistance_parallel_kohm": 5.0, "tmr": 2.0, "tmr_half_bias_mv": 100.0,
           "resistance_sigma": 0.05, "sense_offset_ua": 1.0, "thermal_stability": 60.0,
-          "attempt_time_ns": 1.0, "retention_s": 0.0, "write_error_rate": 0.0}
+          "attempt_time_ns": 1.0, "write_error_rate": 0.0}
 WIRES = {"energy_fj_per_bit_mm": 2.0, "delay_ns_per_mm": 100.0, "wire_pitch_um": 0.5,
          "folded_ratio": 2.0}
 
@@ -86,7 +87,7 @@ def with_device(tech: Technology) -> Technology:
     """A device model whose read currents are round: R_P = 5 kOhm, TMR_0 = 2 halving at
     100 mV, so at a 100 mV read I_P = 100 / 5 = 20 uA, TMR(100 mV) = 1, I_AP = 10 uA: a
     cell's mean read current is 15 uA."""
-    return variant(tech, device_errors=DEVICE)
+    return variant(tech, device_errors={**ERRORS, **DEVICE})
 
 
 CELL_CURRENT_UA = 15.0
