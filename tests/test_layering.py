@@ -1,4 +1,4 @@
-"""The dependency rule of ../shared/DESIGN.md, and no import cycles anywhere.
+"""The dependency rule of docs/design.md, and no import cycles anywhere.
 
 `trainer` and `hwmodel` never import each other or `codesign`; `codesign` composes them. Imports
 inside functions count: a lazy import is still a dependency.

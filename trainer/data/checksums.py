@@ -46,8 +46,8 @@ FASHION_MNIST_GIT_BLOB: dict[str, str] = {s.stem: s.git_blob for s in FASHION_MN
 CIFAR10_TARBALL = "cifar-10-binary.tar.gz"
 CIFAR10_TARBALL_MD5: dict[str, str] = {CIFAR10_TARBALL: "c32a1d4ab5d03f1284b67883e8d87530"}
 
-# sha256 of the JPEG-decoded copy in ../shared/data/cifar-10-batches-bin (see its README): pixels
-# differ from the original CIFAR-10, so results on it must carry a caveat.
+# sha256 of the JPEG-decoded copy of cifar-10-batches-bin the project's machines hold
+# (docs/data.md): pixels differ from the original CIFAR-10, so results on it must carry a caveat.
 CIFAR10_JPEG_COPY_SHA256: dict[str, str] = {
     "data_batch_1.bin": "5b490cfbf4299d82ff23683f911c84c2ca20ecb35288159061bc0fff766e9448",
     "data_batch_2.bin": "451e25c539f92d8b1a27c1e326c87ee65af78d109de09c263678f173fc448549",
