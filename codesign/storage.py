@@ -107,6 +107,17 @@ StorageMode = Literal["create", "existing", "read_only"]
 SQLITE_PREFIX = "sqlite:///"
 
 
+def is_new_file_storage(url: str) -> bool:
+    """A journal or SQLite file that does not exist yet: opening it would create it, so a
+    search opens it only once nothing else can fail first (a Ray cluster out of reach must
+    leave no empty database behind)."""
+    for prefix in (JOURNAL_PREFIX, SQLITE_PREFIX):
+        if url.startswith(prefix):
+            path = url[len(prefix):]
+            return path not in ("", ":memory:") and not Path(path).exists()
+    return False
+
+
 def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
     """The storage at `url`. `create`: files and folders are made as needed (a search);
     `existing`: a file storage must exist, nothing is created (the dashboard); `read_only`:

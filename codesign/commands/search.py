@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from codesign.execution import ClusterUnreachable
     from codesign.search import SearchHalted, run_search
-    from codesign.storage import StorageError, open_storage, redacted
+    from codesign.storage import StorageError, is_new_file_storage, open_storage, redacted
     from codesign.study import StudyMismatch
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
 
@@ -123,8 +123,9 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{args.space}: execution.{exc}") from None
     _preflight(problem, args.space, args.ray_address)
     console = present.console()
-    try:
-        open_storage(storage)  # fail here, before any progress is drawn
+    try:  # fail here, before any progress is drawn; a new file is made by the search, once
+        if not is_new_file_storage(storage):  # the executor (a Ray cluster) is reached
+            open_storage(storage)
     except StorageError as exc:
         raise UserError(str(exc)) from None
     console.print(present.search_opening(problem.name, redacted(storage)), soft_wrap=True)

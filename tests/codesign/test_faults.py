@@ -113,10 +113,11 @@ def test_a_ray_address_that_never_answers_is_one_line_in_bounded_time(tiny_space
     server.bind(("127.0.0.1", 0))
     server.listen(16)
     address = f"127.0.0.1:{server.getsockname()[1]}"
+    space = tiny_space()
     started = time.monotonic()
     try:
         done = subprocess.run([sys.executable, "-m", "codesign", "search",
-                               str(write_space(tiny_space())), "--no-progress",
+                               str(write_space(space)), "--no-progress",
                                "--ray-address", address], capture_output=True, text=True,
                               cwd=ROOT, env={**os.environ, **LONG_GRACE}, timeout=300)
     finally:
@@ -125,3 +126,4 @@ def test_a_ray_address_that_never_answers_is_one_line_in_bounded_time(tiny_space
     err = done.stderr.strip()
     assert len(err.splitlines()) == 1 and "cannot connect" in err
     assert time.monotonic() - started < 150  # Ray alone would wait a quarter of an hour
+    assert not Path(space["storage"][len("sqlite:///"):]).exists()  # no empty study left

@@ -548,3 +548,21 @@ def test_a_time_limit_that_ends_training_before_a_checkpoint_is_one_line(
     assert not list((tmp_path / "runs").rglob("version_*"))
 
 
+
+
+def test_a_cluster_out_of_reach_leaves_no_study_behind(tiny_space, write_space, tmp_path,
+                                                      monkeypatch, capsys):
+    """The search joins the cluster before it creates the storage: a Ray address that cannot
+    be reached is one line, exit 2, and no new (empty) database is left in the folder."""
+    from codesign import execution
+
+    def unreachable(*args, **kwargs):
+        raise execution.ClusterUnreachable("Ray cluster 127.0.0.1:1: cannot connect")
+
+    monkeypatch.setattr("codesign.search.make_executor", unreachable)
+    space = tiny_space()
+    code = main(["search", str(write_space(space)), "--no-progress",
+                 "--ray-address", "127.0.0.1:1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "cannot connect" in err
+    assert not Path(space["storage"][len("sqlite:///"):]).exists()
