@@ -249,10 +249,11 @@ def _areas(batch: BatchContext, components: list[Component]
     shared = {component.name: component.shared_area_um2() for component in early}
     per_layer = [{component.name: component.area_um2(layer) for component in early}
                  for layer in layers]
+    unplaced = frozenset(component.name for component in components if not component.placed)
     for layer, area in zip(layers, per_layer, strict=True):
         layer.hardware_area_um2 = _total(area.values(), size)
-        layer.own_area_um2 = area
-    batch.own_shared_area_um2 = shared
+        layer.own_area_um2, layer.unplaced = area, unplaced
+    batch.own_shared_area_um2, batch.unplaced = shared, unplaced
     batch.hardware_area_um2 = _total([*(layer.hardware_area_um2 for layer in layers),
                                       *shared.values()], size)
     late_shared = {component.name: component.shared_area_um2() for component in late}

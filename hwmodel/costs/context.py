@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from hwmodel.components import MramArray
-from hwmodel.costs.base import Component
 from hwmodel.organisations import Logic
 from hwmodel.plan import Design, LayerPlan, plan_layer
 from hwmodel.technology import Technology
@@ -36,6 +35,7 @@ class LayerContext:
     last: bool  # the output layer
     hardware_area_um2: Any = None  # the area phase: what the layer alone uses, wires aside
     own_area_um2: Any = None  # the area phase: that area by component
+    unplaced: frozenset[str] = frozenset()  # the area phase: components not placed as cells
     cycles: Any = None  # the schedule: busy steps, fills and the stages components add
     latency_ns: Any = None  # the schedule
     static_ns: Any = None  # the schedule: time the chip's static power is charged to it
@@ -43,7 +43,7 @@ class LayerContext:
     @cached_property
     def placed_area_um2(self):
         """Its standard cells (`Component.placed`): its hardware less what is not placed."""
-        return placed_area(self.hardware_area_um2, self.own_area_um2)
+        return placed_area(self.hardware_area_um2, self.own_area_um2, self.unplaced)
 
     @property
     def steps(self):
@@ -96,12 +96,12 @@ def sum_of(values) -> Any:
     return total
 
 
-def placed_area(total, by_component: dict[str, Any]) -> Any:
-    """The standard cells of an area: `total` less its components that are not placed (the
-    arrays, the amplifiers, the SRAM macros: a few columns, where the placed ones are many)."""
-    unplaced = [value for name, value in by_component.items()
-                if not Component.registry[name].placed]
-    return total - sum_of(unplaced) if unplaced else total
+def placed_area(total, by_component: dict[str, Any], unplaced: frozenset[str]) -> Any:
+    """The standard cells of an area: `total` less its components that are not placed
+    (`unplaced`: the arrays, the amplifiers, the SRAM macros: a few columns, where the placed
+    ones are many)."""
+    values = [value for name, value in by_component.items() if name in unplaced]
+    return total - sum_of(values) if values else total
 
 
 def _organisation_logic(design: Design, plans: list[LayerPlan]) -> Logic:
@@ -145,6 +145,7 @@ class BatchContext:
     shared_logic: dict[str, np.ndarray]  # `Logic.shared`: the organisation's shared logic
     hardware_area_um2: Any = field(default=None)  # every component's own area, wires aside
     own_shared_area_um2: Any = field(default=None)  # the shared part, by component
+    unplaced: frozenset[str] = frozenset()  # components not placed as standard cells
     area_um2: Any = field(default=None)  # the chip's total area, set by the evaluator
     error_rates: Any = field(default=None)  # `ErrorRates`, set by the evaluator after the
     # schedule (hwmodel.device_errors: the reads of a life need the latency)
@@ -153,7 +154,7 @@ class BatchContext:
     def placed_shared_area_um2(self):
         """The shared standard cells (`Component.placed`)."""
         shared = self.own_shared_area_um2
-        return placed_area(sum_of(shared.values()), shared)
+        return placed_area(sum_of(shared.values()), shared, self.unplaced)
 
     @classmethod
     def build(cls, workload: Workload, tech: Technology, design: Design) -> BatchContext:
