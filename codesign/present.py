@@ -325,6 +325,16 @@ def limit_rows(report: CostReport) -> list[tuple[str, str]]:
     return rows
 
 
+def band_rows(report: CostReport) -> list[tuple[str, str]]:
+    """The totals' low-high over the technology's ranges (`hwmodel.corners`), if computed."""
+    shown_bands = (("area", "area_mm2", "mm^2", "{:.4f}"), ("energy", "energy_pj", "pJ", "{:,.1f}"),
+                   ("latency", "latency_ns", "ns", "{:,.1f}"))
+    return [(f"{label} low-high", f"{style.format(band.low)}-{style.format(band.high)} {unit} "
+             "(the ranges' corners)")
+            for label, metric, unit, style in shown_bands
+            if (band := report.bands.get(metric)) is not None]
+
+
 def hw_report(report: CostReport) -> list[RenderableType]:
     encoding, hardware = design_words(report)
     header = (f"[bold]{shown(report.workload)}[/] on [bold]{shown(report.technology)}[/]: "
@@ -335,6 +345,8 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     totals.add_row("area", f"{number(report.area_um2)} um^2 = {report.area_mm2:.4f} mm^2")
     totals.add_row("energy", f"{number(report.energy_pj)} pJ")
     totals.add_row("latency", f"{number(report.latency_ns)} ns")
+    for name, value in band_rows(report):
+        totals.add_row(name, value)
     if report.interval_ns != report.latency_ns:
         totals.add_row("interval", f"{number(report.interval_ns)} ns (layers pipelined)")
     totals.add_row("throughput", f"{number(report.inferences_per_s)} inferences/s")

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("hw: give a DESIGN.yaml, or --paper-check")
     design = load_design(args.design, args.technology)
     check_sections_agree(args.design, design)
-    report = design.evaluate()
+    report = design.evaluate(bands=True)  # low / nominal / high over the preset's ranges
     sweep = _read_voltage_sweep(design, args.read_voltages)
     present.show(out, present.hw_report(report))
     document = report.model_dump(mode="json")
