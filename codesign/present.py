@@ -156,6 +156,9 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
         counts += (f"\n  network #{failure['network_trial']} failed: "
                    f"{shown(failure['error'])}")
     parts: list[RenderableType] = [counts]
+    if problem.cost_corner != "nominal":  # a robust search (hardware.cost_corner)
+        parts.append(f"costs at the {problem.cost_corner} corner of "
+                     f"{shown(problem.technology)}'s ranges")
     if front:
         best = front[0].user_attrs
         parts.append(f"most accurate design: val {percent(best['val_accuracy'])}, "
