@@ -497,7 +497,27 @@ def paper_check(check) -> list[RenderableType]:
                               area, "area_reduction"))
         parts.append(_verdict(f"{claims['energy_factor']}x energy", view, check.in_view(view),
                               energy, "energy_ratio"))
+    parts += [verdict_range(verdict) for verdict in check.verdicts]
     return parts
+
+
+def verdict_range(verdict) -> str:
+    """A verdict across the preset's ranges: the best buildable figure's span and the single
+    numbers that flip it, with where."""
+    value = (lambda v: "none built" if v is None else f"{v:.0%}") \
+        if verdict.claim == "area_reduction" else \
+        (lambda v: "none built" if v is None else f"{v:.2f}x")
+    claim = (f"{verdict.threshold:.0%} area" if verdict.claim == "area_reduction"
+             else f"{verdict.threshold:g}x energy")
+    text = (f"{claim}, {verdict.view.replace('_', ' ')}, across the ranges: best buildable "
+            f"{value(verdict.nominal)} ({value(verdict.low)} .. {value(verdict.high)}): ")
+    if verdict.holds:
+        return text + ("reached throughout them." if verdict.reached
+                       else "reached nowhere in them.")
+    flips = "; ".join(f"{flip.field} {flip.nominal:g} -> {flip.value:.3g} (range end "
+                      f"{flip.bound:g})" for flip in verdict.flipped_by)
+    return text + "flips inside them, " + (
+        f"alone at {flips}." if flips else "only by several numbers together.")
 
 
 def _unit(metric: str) -> str:
