@@ -123,11 +123,15 @@ def front_table(trials: Iterable, problem: Problem, title: str,
 def front_records(trials: Iterable, problem: Problem) -> list[dict[str, Any]]:
     """Design points as rows with named columns (CSV, JSON): the trial, its training run,
     every parameter of the space, and every recorded metric in the study's units (accuracy
-    as a fraction, as in the study and an exported design; `codesign.objectives`)."""
+    as a fraction, as in the study and an exported design; `codesign.objectives`), and the
+    band of area, energy and latency over the technology's ranges (`codesign.front_bands`)."""
+    from codesign.front_bands import design_bands
+
     names = problem.design_space.names
     return [{"design_trial": trial.number, "network_trial": trial.user_attrs["network_trial"],
              **{name: trial.params.get(name) for name in names},
-             **{name: trial.user_attrs.get(name) for name in problem.recorded}}
+             **{name: trial.user_attrs.get(name) for name in problem.recorded},
+             **design_bands(trial, problem)}
             for trial in trials]
 
 

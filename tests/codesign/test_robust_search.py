@@ -70,3 +70,30 @@ def test_a_corner_of_a_technology_without_ranges_is_refused(tiny_space, write_sp
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "hardware.cost_corner: high" in err, err
     assert not Path(space["storage"].removeprefix("sqlite:///")).exists()
+
+
+def test_the_front_csv_and_json_carry_each_designs_band(tiny_space, capsys) -> None:
+    """A high-corner search's front: each design's recorded cost is its band's high end (the
+    band is over the preset's ranges), its low end the low corner's, by `evaluate`."""
+    space = SearchSpace.model_validate(tiny_space(hardware={"cost_corner": "high"},
+                                                  budget={"trials": 1}))
+    run_search(space)
+    capsys.readouterr()
+    assert main(["status", "--study", space.name, "--storage", space.storage_url,
+                 "--format", "json"]) == 0
+    front = json.loads(capsys.readouterr().out)["front"]
+    low = load_technology("stt_mram_28nm").at_corner("low")
+    problem = compile_problem(space)
+    assert front
+    for record in front:
+        for metric in ("area_mm2", "energy_pj", "latency_ns"):
+            assert record[f"{metric}_high"] == pytest.approx(record[metric])
+            assert record[f"{metric}_low"] < record[metric]
+        params = {name: record[name] for name in problem.design_space.names
+                  if record[name] is not None}
+        workload = TypeAdapter(WorkloadSpec).validate_python(
+            problem.recipe.workload_spec(problem.network(params))).build()
+        designs = load_design_study(open_storage(space.storage_url), space.name)
+        architecture = designs.trials[record["design_trial"]].user_attrs["architecture"]
+        report = evaluate(workload, Architecture(**architecture), low)
+        assert record["energy_pj_low"] == pytest.approx(report.energy_pj)
