@@ -8,6 +8,11 @@ medians compared; a sample of designs is also checked for equal results. The sca
 the same evaluator on a batch of one, plus the report. The last line is the batch rate.
 
     python benchmarks/hw_throughput.py [--designs 100000] [--scalar-designs 500] [--rounds 5]
+    python benchmarks/hw_throughput.py --corners [--designs 100000] [--rounds 5]
+
+--corners times the nominal batch against `evaluate_corners` (the batch at the low corner,
+nominal and the high corner of the preset's ranges, `hwmodel.corners`), round-robin, and
+prints the cost of corners as a paired ratio.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from hwmodel import (
     Architecture,
     evaluate,
     evaluate_batch,
+    evaluate_corners,
     load_technology,
     mlp_workload,
 )
@@ -64,6 +70,21 @@ def random_columns(rng: np.random.Generator, count: int) -> dict[str, np.ndarray
     }
 
 
+def corners_cost(workload, tech, columns, rounds: int) -> None:
+    """Nominal alone against the three corners, round-robin: the paired ratio."""
+    designs = len(next(iter(columns.values())))
+    samples = interleaved({"nominal": lambda: evaluate_batch(workload, tech, columns),
+                           "corners": lambda: evaluate_corners(workload, tech, columns)},
+                          rounds=rounds)
+    seconds = samples.medians()
+    print(f"workload: {workload.name} 784-1024-1024-10, technology: {tech.name}, "
+          f"{len(tech.cost_range_fields)} ranged cost fields")
+    print(f"nominal: {designs} designs in {seconds['nominal'] * 1e3:.1f} ms (median)")
+    print(f"corners: {designs} designs in {seconds['corners'] * 1e3:.1f} ms (median)")
+    print(f"corners_over_nominal: {spread(samples.ratios('corners', 'nominal'))}")
+    print(f"nominal designs_per_s: {designs / seconds['nominal']:.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--designs", type=int, default=100_000, help="designs per batch call")
@@ -71,11 +92,16 @@ def main() -> None:
         "--scalar-designs", type=int, default=500, help="designs per scalar measurement"
     )
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--corners", action="store_true",
+                        help="time nominal against low / nominal / high corners instead")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     tech = load_technology("stt_mram_28nm")
     workload = mlp_workload(784, [1024, 1024], 10)
     columns = random_columns(rng, args.designs)
+    if args.corners:
+        corners_cost(workload, tech, columns, args.rounds)
+        return
     sample = range(min(args.scalar_designs, args.designs))
     architectures = [
         Architecture(**{name: values[i].item() for name, values in columns.items()}) for i in sample

@@ -130,6 +130,7 @@ def study_attributes(problem: Problem, role: str) -> dict[str, str]:
         "budget": _budget_line(problem.budget),
         "data": _data_line(problem.recipe.data, problem.recipe.seed),
         "technology": problem.technology,
+        "cost_corner": problem.cost_corner,
         "space size": (f"{len(space.networks()):,} networks, "
                        f"{space.count_designs():,} design points"),
     }

@@ -27,7 +27,7 @@ from codesign.kinds import sng_source
 from codesign.objectives import recorded_attributes
 from codesign.problem import Problem
 from codesign.study import load_network_study
-from hwmodel import HardwareDesign, load_technology
+from hwmodel import HardwareDesign
 
 EXPORT_FORMAT = "codesign-design/2"  # 2: relocatable (checkpoint beside the YAML)
 RETRAIN_OUTPUT_DIR = "runs/train"  # where `codesign train design.yaml` writes by default
@@ -69,7 +69,8 @@ def export_document(
         {
             "workload": problem.recipe.workload_spec(network),
             "architecture": attrs["architecture"],
-            "technology": load_technology(problem.technology).model_dump(mode="json"),
+            # at the search's cost corner: the export reproduces the recorded costs
+            "technology": problem.cost_technology().model_dump(mode="json"),
         }
     )
     return {

@@ -26,9 +26,11 @@ baseline if its first layer cost nothing: baseline energy / baseline energy with
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesign.kinds import SngSource, sng_source
@@ -154,6 +156,35 @@ class CheckRow(Model):
         return self.sc_buildable and self.baseline_buildable
 
 
+class Flip(Model):
+    """A ranged preset number that alone, moved inside its range, flips a verdict."""
+
+    field: str = Field(description="its dotted path in the technology")
+    nominal: float
+    value: float = Field(description="where the verdict flips (to 0.1 % of the way to the "
+                                     "bound)")
+    bound: float = Field(description="the end of its range past the flip")
+
+
+class Verdict(Model):
+    """One claim in one view, across the technology's ranges: the view's best figure (area
+    saving or energy ratio over its buildable combinations) at nominal and over the ranges, whether
+    the verdict holds across them, and which single number flips it where."""
+
+    view: str
+    claim: str = Field(description="area_reduction | energy_factor (`PaperClaims`)")
+    threshold: float
+    nominal: float | None = Field(description="None: no combination is buildable")
+    low: float | None = Field(description="the smallest figure seen: each number alone at "
+                                          "either bound, and all at the bounds that lower it")
+    high: float | None = Field(description="the largest: ... and all at the bounds that "
+                                           "raise it")
+    reached: bool = Field(description="the claim is reached at nominal")
+    holds: bool = Field(description="reached (or not) at both ends: across the ranges")
+    flipped_by: list[Flip] = Field(description="numbers that alone flip it, largest swing "
+                                               "first")
+
+
 class PaperCheck(Model):
     workload: str
     technology: str
@@ -172,6 +203,9 @@ class PaperCheck(Model):
         description="where the low and high sense-amplifier areas come from")
     limits: dict[str, float] = Field(description="the buildability limits a row is held to")
     rows: list[CheckRow]
+    verdicts: list[Verdict] = Field(default_factory=list, description="each claim and view "
+                                    "across the ranges (asked for: `paper_check(..., "
+                                    "ranges=True)`)")
 
     def in_view(self, view: str) -> list[CheckRow]:
         return [row for row in self.rows if row.view == view]
@@ -240,11 +274,13 @@ def paper_check(
     sng: str = SNGKind.IDEAL,
     tiles: int = 16,
     array_rows: int = 256,
+    ranges: bool = False,
 ) -> PaperCheck:
     """Every organisation (reading one row and every row at once) x popcount circuit x
     dataflow, against both baselines as built and the folded parallel baseline at equal
     throughput and latency, at the operating point; areas also at the ends of the sense
-    amplifier's range. One batch evaluation per technology."""
+    amplifier's range. One batch evaluation per technology. With `ranges`, each verdict
+    across every ranged number of the technology too (`verdicts_across_ranges`)."""
     source = sng_source(sng)
     n = accuracy.operating_point(source.name, PAPER.accuracy_cost_points)
     workload = mlp_workload(PAPER.network[0], list(PAPER.network[1:-1]), PAPER.network[-1],
@@ -281,6 +317,13 @@ def paper_check(
                  layer1, limits, n) for view, sc, base in pairs]
     interval = technology.ranges.get(SENSE_AMPLIFIER_AREA)
     nominal = technology.sense_amplifier.area_um2
+    by_view: dict[str, tuple[list[int], list[int]]] = {}
+    for view, sc, base in pairs:
+        by_view.setdefault(view, ([], []))
+        by_view[view][0].append(index[sc])
+        by_view[view][1].append(index[base])
+    verdicts = (verdicts_across_ranges(technology, lambda tech: _figures(
+        evaluate_batch(workload, tech, columns), by_view, n, limits)) if ranges else [])
     return PaperCheck(
         workload=workload.name, technology=technology.name, sng=source.name,
         bitstream_length=n, conventional_accuracy=accuracy.conventional,
@@ -293,8 +336,92 @@ def paper_check(
                                   interval.high if interval else nominal),
         sense_amplifier_sources=(interval.source_low, interval.source_high) if interval
         else ("no range in the technology", "no range in the technology"),
-        limits=limits, rows=rows,
+        limits=limits, rows=rows, verdicts=verdicts,
     )
+
+
+Figures = dict[tuple[str, str], float]  # (view, claim) -> the view's best figure
+
+
+def _figures(result, by_view: dict[str, tuple[list[int], list[int]]], n: int | None,
+             limits: dict[str, float]) -> Figures:
+    """Each view's best area saving and (with an operating point) best energy ratio among
+    its buildable combinations at this technology (-inf where none is), as the verdicts
+    judge them."""
+    built = np.all([getattr(result, metric) <= limit for metric, limit in limits.items()],
+                   axis=0)
+    found: Figures = {}
+    for view, (sc, base) in by_view.items():
+        ok = built[sc] & built[base]
+
+        def best(values, ok=ok) -> float:
+            return float(np.max(values[ok])) if ok.any() else -np.inf
+
+        found[view, "area_reduction"] = best(1 - result.area_um2[sc] / result.area_um2[base])
+        if n is not None:
+            found[view, "energy_factor"] = best(result.energy_pj[base] / result.energy_pj[sc])
+    return found
+
+
+def verdicts_across_ranges(technology: Technology,
+                           measure: Callable[[Technology], Figures]) -> list[Verdict]:
+    """Each verdict across the technology's ranged cost numbers: every number swept alone to
+    each bound (as experiments/sensitivity.py does); the figure's range with every number at
+    the bound that lowers (raises) it; and, for each number that alone flips the verdict, the
+    value where it flips (bisection between its nominal value and that bound)."""
+    nominal = measure(technology)
+    fields = technology.cost_range_fields
+    swept = {field: {corner: measure(technology.at_corner(corner, [field]))  # type: ignore
+                     for corner in ("low", "high")} for field in fields}
+    verdicts = []
+    for key, value in nominal.items():
+        view, claim = key
+        threshold = getattr(PAPER, claim)
+        ends = []
+        for lowest in (True, False):
+            pick = {field: min if lowest else max for field in fields}
+            corners = {field: pick[field](("low", "high"), key=lambda c, f=field:
+                                          swept[f][c][key]) for field in fields}
+            ends.append(measure(technology.with_values(
+                {field: technology.cost_bound(field, c) for field, c in corners.items()})
+                           )[key] if fields else value)
+        seen = [v for v in (value, *ends, *(swept[f][c][key] for f in fields
+                                            for c in ("low", "high"))) if np.isfinite(v)]
+        ends = [min(seen, default=-np.inf), max(seen, default=-np.inf)]
+        reached = value >= threshold
+        flips = [_flip(technology, field, corner, key, threshold, reached, measure)
+                 for field in sorted(fields, key=lambda f: -abs(swept[f]["high"][key]
+                                                               - swept[f]["low"][key]))
+                 for corner in ("low", "high") if (swept[field][corner][key] >= threshold)
+                 != reached]
+        verdicts.append(Verdict(
+            view=view, claim=claim, threshold=threshold, nominal=_finite(value),
+            low=_finite(min(ends)), high=_finite(max(ends)), reached=reached,
+            holds=(min(ends) >= threshold) == reached == (max(ends) >= threshold),
+            flipped_by=flips))
+    return verdicts
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _flip(technology: Technology, field: str, corner: str, key: tuple[str, str],
+          threshold: float, reached: bool, measure: Callable[[Technology], Figures]) -> Flip:
+    """Where a number flips a verdict between its nominal value and its `corner` bound."""
+    start, bound = technology.value(field), technology.cost_bound(field, corner)  # type: ignore
+    same, other = start, bound
+    while abs(other - same) > 1e-3 * abs(bound - start):
+        middle = (same + other) / 2
+        if isinstance(start, int):
+            middle = round(middle)
+            if middle in (same, other):
+                break
+        if (measure(technology.with_values({field: middle}))[key] >= threshold) == reached:
+            same = middle
+        else:
+            other = middle
+    return Flip(field=field, nominal=start, value=other, bound=bound)
 
 
 def _row(view: str, sc_arch: Architecture, sc: int, base: int, base_arch: Architecture,

@@ -44,10 +44,15 @@ def extreme_networks(problem: Problem) -> list[Network]:
 
 
 def check_technology(problem: Problem) -> Technology:
+    """The technology the designs are costed with, at the space's cost corner."""
     try:
-        return load_technology(problem.technology)
+        load_technology(problem.technology)
     except TechnologyError as exc:
         raise PreflightError(f"hardware.technology: {exc}") from None
+    try:
+        return problem.cost_technology()
+    except ValueError as exc:
+        raise PreflightError(f"hardware.cost_corner: {exc}") from None
 
 
 def check_device_limits(problem: Problem, technology: Technology) -> None:

@@ -123,11 +123,15 @@ def front_table(trials: Iterable, problem: Problem, title: str,
 def front_records(trials: Iterable, problem: Problem) -> list[dict[str, Any]]:
     """Design points as rows with named columns (CSV, JSON): the trial, its training run,
     every parameter of the space, and every recorded metric in the study's units (accuracy
-    as a fraction, as in the study and an exported design; `codesign.objectives`)."""
+    as a fraction, as in the study and an exported design; `codesign.objectives`), and the
+    band of area, energy and latency over the technology's ranges (`codesign.front_bands`)."""
+    from codesign.front_bands import design_bands
+
     names = problem.design_space.names
     return [{"design_trial": trial.number, "network_trial": trial.user_attrs["network_trial"],
              **{name: trial.params.get(name) for name in names},
-             **{name: trial.user_attrs.get(name) for name in problem.recorded}}
+             **{name: trial.user_attrs.get(name) for name in problem.recorded},
+             **design_bands(trial, problem)}
             for trial in trials]
 
 
@@ -156,6 +160,9 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
         counts += (f"\n  network #{failure['network_trial']} failed: "
                    f"{shown(failure['error'])}")
     parts: list[RenderableType] = [counts]
+    if problem.cost_corner != "nominal":  # a robust search (hardware.cost_corner)
+        parts.append(f"costs at the {problem.cost_corner} corner of "
+                     f"{shown(problem.technology)}'s ranges")
     if front:
         best = front[0].user_attrs
         parts.append(f"most accurate design: val {percent(best['val_accuracy'])}, "
@@ -325,6 +332,16 @@ def limit_rows(report: CostReport) -> list[tuple[str, str]]:
     return rows
 
 
+def band_rows(report: CostReport) -> list[tuple[str, str]]:
+    """The totals' low-high over the technology's ranges (`hwmodel.corners`), if computed."""
+    shown_bands = (("area", "area_mm2", "mm^2", "{:.4f}"), ("energy", "energy_pj", "pJ", "{:,.1f}"),
+                   ("latency", "latency_ns", "ns", "{:,.1f}"))
+    return [(f"{label} low-high", f"{style.format(band.low)}-{style.format(band.high)} {unit} "
+             "(the ranges' corners)")
+            for label, metric, unit, style in shown_bands
+            if (band := report.bands.get(metric)) is not None]
+
+
 def hw_report(report: CostReport) -> list[RenderableType]:
     encoding, hardware = design_words(report)
     header = (f"[bold]{shown(report.workload)}[/] on [bold]{shown(report.technology)}[/]: "
@@ -335,6 +352,8 @@ def hw_report(report: CostReport) -> list[RenderableType]:
     totals.add_row("area", f"{number(report.area_um2)} um^2 = {report.area_mm2:.4f} mm^2")
     totals.add_row("energy", f"{number(report.energy_pj)} pJ")
     totals.add_row("latency", f"{number(report.latency_ns)} ns")
+    for name, value in band_rows(report):
+        totals.add_row(name, value)
     if report.interval_ns != report.latency_ns:
         totals.add_row("interval", f"{number(report.interval_ns)} ns (layers pipelined)")
     totals.add_row("throughput", f"{number(report.inferences_per_s)} inferences/s")
@@ -482,7 +501,27 @@ def paper_check(check) -> list[RenderableType]:
                               area, "area_reduction"))
         parts.append(_verdict(f"{claims['energy_factor']}x energy", view, check.in_view(view),
                               energy, "energy_ratio"))
+    parts += [verdict_range(verdict) for verdict in check.verdicts]
     return parts
+
+
+def verdict_range(verdict) -> str:
+    """A verdict across the preset's ranges: the best buildable figure's span and the single
+    numbers that flip it, with where."""
+    value = (lambda v: "none built" if v is None else f"{v:.0%}") \
+        if verdict.claim == "area_reduction" else \
+        (lambda v: "none built" if v is None else f"{v:.2f}x")
+    claim = (f"{verdict.threshold:.0%} area" if verdict.claim == "area_reduction"
+             else f"{verdict.threshold:g}x energy")
+    text = (f"{claim}, {verdict.view.replace('_', ' ')}, across the ranges: best buildable "
+            f"{value(verdict.nominal)} ({value(verdict.low)} .. {value(verdict.high)}): ")
+    if verdict.holds:
+        return text + ("reached throughout them." if verdict.reached
+                       else "reached nowhere in them.")
+    flips = "; ".join(f"{flip.field} {flip.nominal:g} -> {flip.value:.3g} (range end "
+                      f"{flip.bound:g})" for flip in verdict.flipped_by)
+    return text + "flips inside them, " + (
+        f"alone at {flips}." if flips else "only by several numbers together.")
 
 
 def _unit(metric: str) -> str:

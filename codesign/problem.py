@@ -34,7 +34,7 @@ from codesign.compose import (
 from codesign.design_space import DesignSpace, Network, compile_design_space
 from codesign.objectives import Goals, recorded_attributes
 from codesign.space import Budget, Execution, SamplerSpec, SearchSpace
-from hwmodel import Technology
+from hwmodel import Technology, corner_technology, load_technology
 from trainer.config import TrainConfig
 
 NETWORKS_SUFFIX = ":networks"
@@ -50,6 +50,7 @@ class Problem:
     goals: Goals
     recipe: Recipe
     technology: str  # a preset name or a preset YAML path
+    cost_corner: str  # the technology's corner the designs are costed at (`hwmodel.corners`)
     budget: Budget
     sampler: SamplerSpec
     execution: Execution
@@ -70,6 +71,15 @@ class Problem:
 
     def network(self, params: Mapping[str, Any]) -> Network:
         return self.design_space.network(params)
+
+    def cost_technology(self) -> Technology:
+        """The technology the designs are costed with: the preset at `cost_corner` (raises
+        TechnologyError for a bad preset, ValueError for a corner without ranges)."""
+        technology = load_technology(self.technology)
+        if self.cost_corner != "nominal" and not technology.cost_range_fields:
+            raise ValueError(f"{self.cost_corner}: technology {technology.name!r} has no "
+                             "ranges to take a corner of")
+        return corner_technology(technology, self.cost_corner)
 
     def hardware_points(self, network: Network, technology: Technology) -> list[HardwarePoint]:
         """Every hardware configuration of `network`, costed in one batch."""
@@ -112,6 +122,7 @@ def compile_problem(space: SearchSpace) -> Problem:
         goals=Goals.of(space.objectives, limits),
         recipe=compile_recipe(space, design_space),
         technology=space.hardware.technology,
+        cost_corner=space.hardware.cost_corner,
         budget=space.budget,
         sampler=space.sampler,
         execution=space.execution,

@@ -67,7 +67,6 @@ from codesign.study_folder import (
     inside_study_folder,
     study_folder,
 )
-from hwmodel import load_technology
 from trainer.device import resolve_accelerator
 
 MAX_CONSECUTIVE_DUPLICATES = 50  # the sampler keeps proposing trained networks: space exhausted
@@ -251,7 +250,7 @@ class _Driver:
                  on_event: EventHandler):
         problem.design_space.check_networks(problem.initial_networks)
         self.problem, self.url, self.on_event = problem, url, on_event
-        self.technology = load_technology(problem.technology)
+        self.technology = problem.cost_technology()  # at the space's cost corner
         # a missing GPU: before any study
         self.executor = make_executor(problem.execution, ray_address, on_event)
         self.summary = SearchSummary(problem.name, url)

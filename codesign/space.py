@@ -255,6 +255,10 @@ class HardwareSpace(StrictModel):
     """Hardware choices, swept analytically for every trained network (no retraining)."""
 
     technology: str = Field("stt_mram_28nm", description="a preset name or a preset YAML path")
+    cost_corner: Literal["nominal", "high"] = Field(
+        "nominal", description="the technology's numbers the designs are costed, ranked and "
+                               "constrained with: nominal, or high (every ranged number at its "
+                               "cost-raising bound: a robust search, hwmodel.corners)")
     organisations: _choices(_kind_names(Organisation)) = ["shared_tiles"]
     tiles: int_choices(MAX_TILES) = Field(
         default_factory=lambda: [1, 2, 4, 8, 16, 32, 64],

@@ -24,13 +24,28 @@ from hwmodel.architecture import (
 )
 from hwmodel.batch import BatchResult, evaluate_batch
 from hwmodel.components import NO_GENERATOR, ErrorCorrection, Generator, MramCell, PopcountCircuit
+from hwmodel.corners import (
+    COST_CORNERS,
+    CornerResult,
+    corner_technology,
+    cost_bands,
+    evaluate_corners,
+)
 from hwmodel.costs import BatchContext, Component, LayerContext, component_label, component_names
 from hwmodel.dataflows import FirstLayerDataflow
 from hwmodel.design import HARDWARE_SECTION, HardwareDesign, design_from_document
 from hwmodel.evaluate import evaluate
 from hwmodel.first_layer import FirstLayerMode
 from hwmodel.organisations import Organisation
-from hwmodel.report import COMPONENTS, SHARED, TOTALS, CostReport, Counts, LayerCost
+from hwmodel.report import (
+    COMPONENTS,
+    SHARED,
+    TOTALS,
+    CostBand,
+    CostReport,
+    Counts,
+    LayerCost,
+)
 from hwmodel.schedules import Schedule
 from hwmodel.technology import Technology
 from hwmodel.technology_presets import (
@@ -51,6 +66,7 @@ from hwmodel.workload import (
 __all__ = [
     "CATEGORICAL",
     "COMPONENTS",
+    "COST_CORNERS",
     "DEFAULT_PRESET",
     "HARDWARE_SECTION",
     "MERGE_POINTS",
@@ -61,6 +77,8 @@ __all__ = [
     "BatchContext",
     "BatchResult",
     "Component",
+    "CornerResult",
+    "CostBand",
     "CostReport",
     "Counts",
     "ErrorCorrection",
@@ -84,9 +102,12 @@ __all__ = [
     "component_label",
     "component_names",
     "conv_workload",
+    "corner_technology",
+    "cost_bands",
     "design_from_document",
     "evaluate",
     "evaluate_batch",
+    "evaluate_corners",
     "load_technology",
     "mlp_workload",
     "resolve_technology_path",

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from hwmodel.architecture import Architecture
 from hwmodel.batch import evaluate_batch
+from hwmodel.corners import cost_bands
 from hwmodel.device_errors import device_problems
 from hwmodel.evaluate import evaluate
 from hwmodel.report import CostReport, ReadVoltagePoint
@@ -58,8 +59,15 @@ class HardwareDesign(Spec):
     def build_workload(self) -> Workload:
         return self.workload.build()
 
-    def evaluate(self) -> CostReport:
-        return evaluate(self.build_workload(), self.architecture, self.technology)
+    def evaluate(self, bands: bool = False) -> CostReport:
+        """The design's costs; with `bands`, also each total's low / nominal / high over the
+        technology's ranges (`hwmodel.corners`: two more evaluations)."""
+        workload = self.build_workload()
+        report = evaluate(workload, self.architecture, self.technology)
+        if not bands:
+            return report
+        return report.model_copy(update={
+            "bands": cost_bands(workload, self.architecture, self.technology)})
 
     def read_voltage_sweep(self, voltages_mv: list[int]) -> list[ReadVoltagePoint]:
         """This design at each read voltage: energy and bit-error rates at the rated age, at

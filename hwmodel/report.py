@@ -134,6 +134,15 @@ class ErrorBudget(ReportModel):
     by_cause: dict[str, float] = Field(description="decision, write, retention, read_disturb")
 
 
+class CostBand(ReportModel):
+    """A total at the technology's cost-lowering corner, nominal and cost-raising corner
+    (`hwmodel.corners`): low <= nominal <= high."""
+
+    low: float
+    nominal: float
+    high: float
+
+
 class CostReport(ReportModel):
     """Area, energy per inference, latency and throughput of one design, with breakdowns."""
 
@@ -157,6 +166,10 @@ class CostReport(ReportModel):
     bit_error_rate: float = Field(description="a stored bit reads wrong (device errors)")
     weight_error_rate: float = Field(description="a weight reads wrong after error correction")
     error_budget: ErrorBudget
+    bands: dict[str, CostBand] = Field(
+        default_factory=dict,
+        description="metric -> its low / nominal / high over the technology's ranges (asked "
+                    "for: `HardwareDesign.evaluate(bands=True)`, hwmodel.corners); empty if not")
     area_by_component_um2: dict[str, float]
     energy_by_component_pj: dict[str, float]
     area_by_layer_um2: dict[str, float] = Field(

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         technology = _technology(args.technology or "stt_mram_28nm")
         accuracy = load_spec(MeasuredAccuracy, args.accuracy)
         try:
-            check = paper_check(technology, accuracy, args.sng, args.tiles, args.array_rows)
+            check = paper_check(technology, accuracy, args.sng, args.tiles, args.array_rows,
+                                ranges=True)  # each verdict across the preset's ranges
         except PaperCheckError as exc:
             raise UserError(f"--sng {args.sng}: {args.accuracy}: {exc}") from None
         except ValueError as exc:  # the model refuses the geometry (--tiles, --array-rows)
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("hw: give a DESIGN.yaml, or --paper-check")
     design = load_design(args.design, args.technology)
     check_sections_agree(args.design, design)
-    report = design.evaluate()
+    report = design.evaluate(bands=True)  # low / nominal / high over the preset's ranges
     sweep = _read_voltage_sweep(design, args.read_voltages)
     present.show(out, present.hw_report(report))
     document = report.model_dump(mode="json")

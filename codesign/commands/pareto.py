@@ -54,14 +54,13 @@ def run(args: argparse.Namespace) -> int:
         pareto_front,
     )
     from codesign.plots import hypervolume_png, pareto_html, pareto_png
-    from hwmodel import load_technology
 
     check_writable(args.out, "--out", folder=True)
     study, problem, _ = open_study(args)
     out = args.out or (_default_folder(problem, args) if args.format == "table" else None)
     check_writable(out, "--out", folder=True)  # the default folder too, before any work
     front = pareto_front(study)
-    technology = load_technology(problem.technology)
+    technology = problem.cost_technology()  # the references at the search's cost corner
     measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
     references = (reference_designs(technology, measured)
                   if measured.dataset == problem.recipe.data.dataset else [])

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     progress = {
         "study": problem.name,
         "budget": problem.budget.trials,
+        "cost_corner": problem.cost_corner,
         "networks_counted": attempts(network_study),
         "networks": {"trained": outcomes["trained"], "failed": outcomes["failed"],
                      "rejected_by_budgets": outcomes["over_budget"],

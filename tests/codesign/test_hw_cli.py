@@ -239,3 +239,35 @@ def test_a_refresh_that_wears_the_cells_out_is_one_line(tmp_path, capsys) -> Non
 def test_bad_read_voltage_sweeps_are_one_line(capsys, flag) -> None:
     assert main(["hw", str(EXAMPLE), "--read-voltages", flag]) == 2
     assert "--read-voltages" in one_error_line(capsys)
+
+
+def test_json_and_table_carry_bands_computed_by_hand(tmp_path, capsys) -> None:
+    """`hw --json` gives low / nominal / high of area, energy and latency: on the small
+    golden design of tests/hwmodel/test_technology_ranges.py, both corners by hand."""
+    from tests.hwmodel.test_technology_ranges import (
+        SMALL_DESIGN,
+        SMALL_WORKLOAD,
+        corner_bounds,
+        corner_by_hand,
+        small_technology,
+    )
+
+    tech = write(tmp_path / "small.yaml", small_technology().model_dump(mode="json"))
+    path = write(tmp_path / "small_design.yaml", {
+        "workload": SMALL_WORKLOAD, "architecture": SMALL_DESIGN, "technology": str(tech)})
+    out_json = tmp_path / "report.json"
+    assert main(["hw", str(path), "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "area low-high" in out and "energy low-high" in out and "latency low-high" in out
+    report = json.loads(out_json.read_text())
+    bands = report["bands"]
+    for corner in ("low", "high"):
+        area, energy_fj, latency_ns = corner_by_hand(corner_bounds(corner))
+        assert bands["area_um2"][corner] == pytest.approx(sum(area.values()))
+        assert bands["energy_pj"][corner] * 1e3 == pytest.approx(sum(energy_fj.values()))
+        assert bands["latency_ns"][corner] == pytest.approx(latency_ns)
+    for metric in ("area_um2", "energy_pj", "latency_ns", "peak_power_mw"):
+        band = bands[metric]
+        assert band["low"] <= band["nominal"] <= band["high"], metric
+        assert band["nominal"] == pytest.approx(report[metric]), metric
+    assert bands["area_um2"]["low"] < bands["area_um2"]["high"]

@@ -4,7 +4,14 @@ ratios equal to the hardware model's own evaluations."""
 import pytest
 
 from codesign.paper_check import PAPER, MeasuredAccuracy, load_accuracy, paper_check
-from hwmodel import Architecture, FirstLayerDataflow, Organisation, PopcountCircuit, evaluate
+from hwmodel import (
+    Architecture,
+    FirstLayerDataflow,
+    Organisation,
+    PopcountCircuit,
+    evaluate,
+    load_technology,
+)
 from hwmodel import mlp_workload as mlp
 
 
@@ -106,3 +113,45 @@ def test_every_row_says_whether_both_designs_can_be_built(tech):
 def test_a_true_rng_cannot_regenerate(tech):
     check = paper_check(tech, _accuracy({4: 0.89}), "ideal")
     assert "row_latched_regenerated" not in {r.dataflow for r in check.rows}
+
+
+def test_a_verdict_across_the_ranges_names_the_number_that_flips_it_and_where() -> None:
+    """A figure linear in one ranged number (and flat in the others): its span, and the
+    flip found by bisection where the line crosses the threshold, by hand."""
+    from codesign.paper_check import verdicts_across_ranges
+
+    tech = load_technology("stt_mram_28nm")
+    field = "sense_amplifier.area_um2"
+    low, high = tech.ranges[field].low, tech.ranges[field].high
+    nominal = tech.value(field)
+
+    def measure(t):  # area saving 0.9 at the low bound, falling 0.02 per um^2
+        return {("raw", "area_reduction"): 0.9 - 0.02 * (t.value(field) - low),
+                ("raw", "energy_factor"): 3.0}
+
+    area, energy = verdicts_across_ranges(tech, measure)
+    assert area.nominal == pytest.approx(0.9 - 0.02 * (nominal - low))
+    assert (area.low, area.high) == pytest.approx((0.9 - 0.02 * (high - low), 0.9))
+    assert area.reached and not area.holds
+    crossing = low + (0.9 - PAPER.area_reduction) / 0.02  # 0.9 - 0.02 (x - low) = 0.62
+    [flip] = area.flipped_by
+    assert flip.field == field and flip.bound == high and flip.nominal == nominal
+    assert flip.value == pytest.approx(crossing, abs=2e-3 * (high - nominal))
+    assert energy.holds and energy.reached and not energy.flipped_by
+    assert energy.low == energy.high == 3.0
+
+
+def test_the_paper_check_gives_each_verdict_across_the_ranges(capsys) -> None:
+    from codesign.cli import main
+
+    assert main(["hw", "--paper-check"]) == 0
+    out = capsys.readouterr().out
+    assert "across the ranges" in out
+    check = paper_check(load_technology("stt_mram_28nm"), load_accuracy(), ranges=True)
+    assert {(v.view, v.claim) for v in check.verdicts} == {
+        (view, claim) for view in ("raw", "equal_throughput", "equal_latency")
+        for claim in ("area_reduction", "energy_factor")}
+    for verdict in check.verdicts:
+        assert verdict.low <= verdict.nominal <= verdict.high
+        ends = (verdict.low >= verdict.threshold, verdict.high >= verdict.threshold)
+        assert verdict.holds == (ends == (verdict.reached, verdict.reached))

@@ -257,7 +257,21 @@ def small_technology() -> Technology:
     return Technology.model_validate({**nominal, "ranges": ranges})
 
 
-def test_high_corner_of_one_dense_layer_by_hand() -> None:
+# The hand-computed design: fc1 of `SMALL_WORKLOAD` on one shared tile of 8 x 8 arrays.
+SMALL_WORKLOAD = {"kind": "mlp", "input_size": 8, "hidden": [], "num_classes": 4}
+SMALL_DESIGN = dict(organisation="shared_tiles", tiles=1, array_rows=8, array_cols=8,
+                    first_layer_mode="fixed_point_bit_serial", input_bits=2, sng_kind="none",
+                    mram_cell="2t2mtj")
+
+
+def corner_bounds(corner: str) -> dict[str, float]:
+    """The small technology's ranged fields at a corner's bounds (HIGH's for "high"; half
+    the nominal values and a 400 MHz clock for "low")."""
+    tech = small_technology()
+    return {path: tech.cost_bound(path, corner) for path in tech.ranges}
+
+
+def corner_by_hand(h: dict[str, float]) -> tuple[dict[str, float], dict[str, float], float]:
     """fc1: 8 -> 4 dense, bit-serial fixed point (B = 2), one shared tile of 8 x 8 arrays,
     2t2mtj (cpb = 2, no reference), no ECC (docs/hwmodel.md sections 2-6):
     k = floor(8 / next_pow2(8)) = 1, s = 1, W = 4, range 2^2 - 1 = 3, signed:
@@ -267,7 +281,6 @@ def test_high_corner_of_one_dense_layer_by_hand() -> None:
     Tree FA(8, 1), ripple: 4 half adders, then 2 x (2+2 bits: 1 HA + 1 FA), then 3+3 bits
     (1 HA + 2 FA) = 4 FA + 7 HA. Pipeline bits bit_length(8) = 4, row counter
     bit_length(7) = 3; score bits bit_length(8 * 3) + 1 = 6; partial sums M P a = 24 bits."""
-    h = HIGH
     fa, ha, ff = "logic.full_adder", "logic.half_adder", "logic.flip_flop"
     cmp_area = h["logic.comparator_bit.area_um2"]
     cells_area = 8 * 8 * 2 * h["mram.cell_area_um2"]
@@ -302,10 +315,15 @@ def test_high_corner_of_one_dense_layer_by_hand() -> None:
         "leakage": ((total_area - cells_area) * h["leakage.logic_nw_per_um2"]
                     + 128 * h["mram.leakage_nw_per_cell"]) * latency_ns * 1e-3,
     }
-    design = Architecture(organisation="shared_tiles", tiles=1, array_rows=8, array_cols=8,
-                          first_layer_mode="fixed_point_bit_serial", input_bits=2,
-                          sng_kind="none", mram_cell="2t2mtj")
-    report = evaluate(mlp_workload(8, [], 4), design, small_technology().at_corner("high"))
+    return area, energy, latency_ns
+
+
+def test_high_corner_of_one_dense_layer_by_hand() -> None:
+    assert corner_bounds("high") == HIGH
+    area, energy, latency_ns = corner_by_hand(HIGH)
+    total_area = sum(area.values())
+    report = evaluate(mlp_workload(8, [], 4), Architecture(**SMALL_DESIGN),
+                      small_technology().at_corner("high"))
     assert report.latency_ns == pytest.approx(latency_ns)
     for name, value in area.items():
         assert report.area_by_component_um2[name] == pytest.approx(value), name
