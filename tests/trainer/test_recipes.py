@@ -135,6 +135,29 @@ def test_bop_recipe_flips_binary_weights_and_trains_batch_norm_with_adam():
     optimizer.load_state_dict(state)
 
 
+def test_bop_and_adam_step_on_unscaled_gradients_under_a_grad_scaler():
+    """16-mixed training steps through torch's GradScaler: it must unscale every part's
+    gradients before the step, and the schedule must reach every part's rate."""
+    torch.manual_seed(0)
+    network = binary_mlp((1, 4, 4), [32], 3)
+    config = OptimConfig(optimizer="bop", bop_threshold=0.0, bop_gamma=0.5, epochs=3)
+    optimizer = build_optimizer(network, config)
+    scheduler = build_scheduler(optimizer, config)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    loss = nn.functional.cross_entropy(network(torch.randn(64, 16)), torch.arange(64) % 3)
+    scaler.scale(loss).backward()
+    weight = network.first.layer.weight
+    scaled_gradient = weight.grad.clone()
+    scaler.step(optimizer)
+    scaler.update()
+    scheduler.step()
+    momentum = optimizer.state[weight]["momentum"]
+    torch.testing.assert_close(momentum, 0.5 * scaled_gradient / 1024.0)
+    cosine = 0.5 * (1 + math.cos(math.pi / 3))
+    assert [group["lr"] for group in optimizer.param_groups] == pytest.approx(
+        [0.5 * cosine, 1e-2 * cosine])
+
+
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_a_recipe_resolves_to_its_fields_and_given_fields_win(name):
     config = OptimConfig.model_validate({"recipe": name})
@@ -198,3 +221,21 @@ def test_schedules_per_epoch():
     assert warm == pytest.approx([0.1, 0.55] + [0.5 * (1 + math.cos(math.pi * e / 4))
                                                 for e in range(4)])
     assert _rates(OptimConfig(lr=1.0, epochs=3, schedule="constant")) == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("setting, field", [
+    ("optim.recipe=nope", "optim.recipe"),
+    ("optim.optimizer=sgd", "optim.optimizer"),
+    ("optim.bop_threshold=-1", "optim.bop_threshold"),
+    ("optim.warmup_epochs=99", "warmup_epochs"),
+])
+def test_train_with_a_bad_recipe_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys,
+                                                                       setting, field):
+    from codesign.cli import main
+
+    model = tmp_path / "model.yaml"
+    model.write_text(f"optim: {{epochs: 2}}\noutput_dir: {tmp_path / 'out'}\n")
+    assert main(["train", str(model), "--set", setting, "--json", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and str(model) in err and field in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml"]
