@@ -14,11 +14,14 @@
 # EPOCHS (default 75: three trainings sharing an H200 at ~2 s per epoch each alone fit in
 # ~8 minutes) and NAMES (default "conventional sobol ideal") override; e.g. the preset's full
 # run alone, one call: EPOCHS=250 NAMES=conventional bash experiments/gpu_recipe.sh
+# (PRESET, DEVICE=cpu and CODESIGN_DATA_DIR let a tiny config check the script on a CPU.)
 set -uo pipefail
 OUT=${OUT:-runs/gpu_recipe}
 EPOCHS=${EPOCHS:-75}
 NAMES=${NAMES:-conventional sobol ideal}
-PRESET=examples/cifar10_vgg_recipe.yaml
+PRESET=${PRESET:-examples/cifar10_vgg_recipe.yaml}
+DEVICE=${DEVICE:-cuda}                     # of the batch-norm re-estimation
+DATA=${CODESIGN_DATA_DIR:-/tmp/data}       # where .gpu/unpack.sh puts CIFAR-10
 # the wall-clock guard of each training: its JSON comes back even if the GPU is slower
 MAX_TIME_S=${MAX_TIME_S:-480}
 mkdir -p "$OUT"
@@ -28,7 +31,7 @@ if [ -d .gpu/whl ] && [ ! -d /tmp/site/pydantic ]; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
         --target /tmp/site .gpu/whl/*.whl
 fi
-data=/tmp/data/cifar-10-batches-bin
+data=$DATA/cifar-10-batches-bin
 for part in .gpu/d1 .gpu/d2 .gpu/d3; do
     [ -d "$part" ] || continue
     mkdir -p "$data"; cp "$part"/*.txt "$data"/ 2>/dev/null
@@ -39,9 +42,9 @@ done
 for f in data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5 test_batch; do
     [ -s "$data/$f.bin" ] || { echo "missing $data/$f.bin: unpack .gpu/d1..d3 first"; exit 2; }
 done
-export PYTHONPATH=/tmp/site:$PWD CODESIGN_DATA_DIR=/tmp/data PYTHONUNBUFFERED=1
-nvidia-smi -L
-python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
+export PYTHONPATH=/tmp/site:$PWD CODESIGN_DATA_DIR=$DATA PYTHONUNBUFFERED=1
+nvidia-smi -L || true
+python3 -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())"
 
 declare -A SETTINGS=(
     [conventional]="--set input.mode=fixed_point"
@@ -65,7 +68,7 @@ sc=()
 for name in sobol ideal; do [ -s "$OUT/$name-seed0.json" ] && sc+=("$name"); done
 if [ ${#sc[@]} -gt 0 ]; then
     python3 experiments/bn_recalibration.py "$OUT" --name "${sc[@]}" --lengths 16 \
-        --device cuda || status=1
+        --device "$DEVICE" || status=1
 fi
 python3 - "$OUT" <<'PY'
 import json, sys

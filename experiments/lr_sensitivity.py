@@ -7,8 +7,9 @@ recipe) and once with each binary layer's rate multiplied by BinaryNet's Glorot 
 (`lr_scaling: glorot`), and with Bop (binary weights; Adam at --bop-adam-lr for batch norm)
 at every threshold of --taus. Everything else is the shipped recipe: cosine schedule over
 --epochs, batch size and network of the dataset's preset. Every run is saved as JSON under
---out and skipped when present, so the script resumes. `report` prints the table and draws
-the figure from one or more such folders.
+--out and skipped when present, so the script resumes; several workers started with the
+same arguments share the runs (each claims one by creating NAME.running). `report` prints
+the table and draws the figure from one or more such folders.
 
     python experiments/lr_sensitivity.py run --dataset fashion_mnist --subset 0.2 --epochs 3
     CODESIGN_DATA_DIR=../shared/data python experiments/lr_sensitivity.py run \\
@@ -57,6 +58,16 @@ def planned_runs(args) -> list[tuple[str, float, int]]:
     return runs + [("bop", tau, seed) for seed in args.seeds for tau in args.taus]
 
 
+def claimed(marker: Path) -> bool:
+    """Create `marker` unless it exists: several workers share one --out, each run once.
+    A killed worker leaves its marker; delete NAME.running to train that run again."""
+    try:
+        marker.touch(exist_ok=False)
+    except FileExistsError:
+        return False
+    return True
+
+
 def train_all(args) -> None:
     import torch
 
@@ -71,7 +82,7 @@ def train_all(args) -> None:
     for kind, value, seed in planned_runs(args):
         name = f"{kind}-{value:g}-seed{seed}"
         path = args.out / f"{name}.json"
-        if path.exists():
+        if path.exists() or not claimed(path.with_suffix(".running")):
             continue
         config = TrainConfig.model_validate({
             "name": name, "seed": seed,
@@ -90,6 +101,7 @@ def train_all(args) -> None:
             "train_time_s": result.train_time_s, "wall_s": time.perf_counter() - started,
             "device": result.device_name,
         }, indent=2))
+        path.with_suffix(".running").unlink()
         print(f"{name}: {100 * result.test_accuracy[1]:.2f}% "
               f"({result.train_time_s:.0f} s training)", flush=True)
 

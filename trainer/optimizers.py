@@ -83,7 +83,7 @@ class Bop(Optimizer):
                     continue
                 state = self.state[weight]
                 if not state:
-                    state["momentum"] = torch.zeros_like(weight, memory_format=torch.preserve_format)
+                    state["momentum"] = torch.zeros_like(weight)
                 momentum = state["momentum"]
                 momentum.mul_(1.0 - gamma).add_(weight.grad, alpha=gamma)
                 signs = torch.where(weight >= 0, 1.0, -1.0).to(weight.dtype)

@@ -2,13 +2,16 @@
 resolving to their documented fields, and the schedules they build."""
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from pydantic import ValidationError
 from torch import nn
 
-from trainer.config import OptimConfig
+from tests.devices import CUDA_ONLY
+from trainer.config import OptimConfig, TrainConfig
 from trainer.layers import BinaryConv2d, BinaryLinear
 from trainer.models import binary_mlp, binary_vgg
 from trainer.optimizers import (
@@ -239,3 +242,43 @@ def test_train_with_a_bad_recipe_is_one_line_exit_2_and_writes_nothing(tmp_path,
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and str(model) in err and field in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml"]
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_every_example_model_yaml_is_valid_and_the_gpu_preset_is_the_documented_recipe():
+    models = {path.name: yaml.safe_load(path.read_text()) for path in EXAMPLES.glob("*.yaml")}
+    models = {name: doc for name, doc in models.items() if "workload" not in doc}
+    assert len(models) >= 5
+    configs = {name: TrainConfig.model_validate(doc) for name, doc in models.items()}
+    preset = configs["cifar10_vgg_recipe.yaml"].optim
+    assert (preset.recipe, preset.lr_scaling, preset.schedule, preset.epochs) == (
+        "binarynet_cosine", "glorot", "cosine", 250)
+
+
+@pytest.mark.parametrize("device", CUDA_ONLY)
+@pytest.mark.parametrize("optim", [{"optimizer": "bop"}, {"lr_scaling": "glorot"}],
+                         ids=["bop", "glorot"])
+def test_a_recipe_step_never_waits_for_the_host(device, optim):
+    network = binary_vgg((3, 16, 16), [32, 32, 64, 64], 2, [128], 10).to(device)
+    optimizer = build_optimizer(network, OptimConfig(**optim))
+    pixels = torch.rand(32, 3, 16, 16, device=device) * 2 - 1
+    labels = torch.randint(0, 10, (32,), device=device)
+
+    def step():
+        with torch.autocast(device, dtype=torch.float16):
+            loss = nn.functional.cross_entropy(network(pixels), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    step()  # creates the optimiser's state
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        losses = [step() for _ in range(3)]
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert all(torch.isfinite(loss) for loss in losses)
