@@ -54,7 +54,8 @@ def run_optim(kind: str, value: float, args) -> dict:
 
 
 def planned_runs(args) -> list[tuple[str, float, int]]:
-    runs = [(kind, lr, seed) for seed in args.seeds for kind in VARIANTS for lr in args.lrs]
+    runs = [(kind, lr, seed) for seed in args.seeds for kind in args.variants
+            for lr in args.lrs]
     return runs + [("bop", tau, seed) for seed in args.seeds for tau in args.taus]
 
 
@@ -139,7 +140,8 @@ def plot(folders: list[Path], all_results: list, figure: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(folders), 2, figsize=(10, 3.6 * len(folders)), squeeze=False)
+    fig, axes = plt.subplots(len(folders), 2, figsize=(10, 3.6 * len(folders)), squeeze=False,
+                             sharey="row")
     for row, (folder, results) in enumerate(zip(folders, all_results, strict=True)):
         left, right = axes[row]
         for kind, label in VARIANTS.items():
@@ -185,7 +187,8 @@ def main() -> None:
     run.add_argument("--epochs", type=int, default=3)
     run.add_argument("--subset", type=float, default=0.2, help="class-balanced fraction")
     run.add_argument("--lrs", type=float, nargs="+", default=LRS)
-    run.add_argument("--taus", type=float, nargs="+", default=TAUS)
+    run.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    run.add_argument("--taus", type=float, nargs="*", default=TAUS, help="none: no Bop runs")
     run.add_argument("--bop-gamma", type=float, default=1e-2)
     run.add_argument("--bop-adam-lr", type=float, default=1e-2, help="batch norm, with Bop")
     run.add_argument("--threads", type=int, default=1, help="torch threads (shared machine)")
