@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _timing import interleaved, spread
 
-from codesign.design_space import enumerate_networks
+from codesign.problem import compile_problem
 from codesign.quiet import quiet_libraries
 from codesign.search import run_search
 from codesign.space import SearchSpace
@@ -32,7 +32,7 @@ def space_for(mode: str, args, folder: Path) -> SearchSpace:
         "name": f"speed-{mode}",
         "data": {"dataset": "fashion_mnist", "batch_size": 128},
         "model": {"family": "mlp", "hidden_layers": 2, "widths": args.widths},
-        "input": {"modes": ["sc"], "bitstream_lengths": [1, 4, 16], "sng_kinds": ["ideal"],
+        "input": {"modes": ["sc"], "bitstream_lengths": [1, 4, 16], "sngs": ["ideal"],
                   "train_lengths": [8]},
         "hardware": {"tiles": [1, 16]},
         "budget": {"trials": args.networks, "epochs": args.epochs, "subset": args.subset},
@@ -42,7 +42,8 @@ def space_for(mode: str, args, folder: Path) -> SearchSpace:
         "execution": {"mode": mode, "workers": 2 if mode == "ray" else 1},
     }
     probe = SearchSpace.model_validate(base)
-    networks = [dict(network.params) for network in enumerate_networks(probe)][: args.networks]
+    networks = [dict(network.params)
+                for network in compile_problem(probe).design_space.networks()][: args.networks]
     return SearchSpace.model_validate({**base, "initial_networks": networks})
 
 

@@ -22,9 +22,8 @@ from pathlib import Path
 
 import optuna
 
-from codesign.compose import directions, hardware_points, objective_values, train_config
-from codesign.design_space import suggest_hardware, suggest_network
 from codesign.pareto import cost_scales, hypervolume, hypervolume_history
+from codesign.problem import Problem, compile_problem
 from codesign.quiet import quiet_libraries
 from codesign.runner import train_network
 from codesign.search import run_search
@@ -41,7 +40,7 @@ def benchmark_space(args, output_dir: Path) -> SearchSpace:
         "data": {"dataset": "fashion_mnist", "batch_size": 128},
         "model": {"family": "mlp", "hidden_layers": 1, "widths": [32, 64, 128, 256]},
         "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": {"min": 1, "max": 32},
-                  "sng_kinds": ["ideal", "lfsr"], "train_lengths": [8]},
+                  "sngs": ["ideal", "lfsr"], "train_lengths": [8]},
         "hardware": {"tiles": {"min": 1, "max": 16}},
         "objectives": ["accuracy", "energy", "area"],
         "budget": {"trials": args.runs, "epochs": args.epochs, "subset": args.subset},
@@ -51,33 +50,33 @@ def benchmark_space(args, output_dir: Path) -> SearchSpace:
     })
 
 
-def plain_search(space: SearchSpace, runs: int, output_dir: Path, scales) -> list[float]:
+def plain_search(problem: Problem, runs: int, output_dir: Path, scales) -> list[float]:
     """One training per trial, N and tiles sampled like any other parameter."""
-    technology = load_technology(space.hardware.technology)
+    technology = load_technology(problem.technology)
     study = optuna.create_study(
-        directions=directions(space),
-        sampler=optuna.samplers.NSGAIISampler(population_size=6, seed=space.sampler.seed),
+        directions=problem.goals.directions,
+        sampler=optuna.samplers.NSGAIISampler(population_size=6, seed=problem.sampler.seed),
     )
     history, recorded = [], []
     for run in range(runs):
         trial = study.ask()
-        network = suggest_network(trial, space)
-        hardware = suggest_hardware(trial, space, network)
+        network = problem.design_space.suggest_network(trial)
+        hardware = problem.design_space.suggest_hardware(trial, network)
         length = hardware.get("bitstream_length")
-        config = train_config(network, space, str(output_dir / f"plain-{run:03d}"))
+        config = problem.train_config(network, str(output_dir / f"plain-{run:03d}"))
         if length is not None:
             config = config.model_copy(update={"input": config.input.model_copy(
                 update={"eval_lengths": [length]})})
         outcome = train_network({"train_config": config.model_dump(mode="json")})
         accuracy = outcome["val_accuracy"][str(length or 1)]
-        point = next(p for p in hardware_points(network, space, technology)
+        point = next(p for p in problem.hardware_points(network, technology)
                      if p.params == hardware)
-        study.tell(trial, objective_values(space, accuracy, point))
+        study.tell(trial, problem.values(point, accuracy))
         recorded.append(optuna.trial.create_trial(
-            values=objective_values(space, accuracy, point),
+            values=problem.values(point, accuracy),
             user_attrs={"val_accuracy": accuracy, "energy_pj": point.energy_pj,
                         "area_mm2": point.area_mm2, "latency_ns": point.latency_ns}))
-        history.append(hypervolume(recorded, space, scales))
+        history.append(hypervolume(recorded, problem.goals.searched, scales))
     return history
 
 
@@ -92,17 +91,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         output_dir = Path(folder)
         space = benchmark_space(args, output_dir)
-        scales = cost_scales(space, load_technology(space.hardware.technology))
+        problem = compile_problem(space)
+        scales = cost_scales(problem, load_technology(problem.technology))
 
         started = time.perf_counter()
-        plain = plain_search(space, args.runs, output_dir, scales)
+        plain = plain_search(problem, args.runs, output_dir, scales)
         plain_s = time.perf_counter() - started
 
         started = time.perf_counter()
         run_search(space)
         factorized_s = time.perf_counter() - started
         study = load_design_study(open_storage(space.storage_url), space.name)
-        factorized = [h for _, h in hypervolume_history(study, space, scales)]
+        factorized = [h for _, h in hypervolume_history(study, problem.goals.searched, scales)]
 
     print(f"{'runs':>4}  {'plain HV':>9}  {'factorized HV':>13}")
     for run in range(max(len(plain), len(factorized))):

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import optuna
 
-from codesign.compose import directions, hardware_points, metric_names
 from codesign.config_io import load_spec
-from codesign.design_space import enumerate_networks
 from codesign.paper_check import load_accuracy
+from codesign.problem import compile_problem
 from codesign.quiet import quiet_libraries
 from codesign.space import SearchSpace
 from codesign.study import design_trials, network_front, write_design_table
@@ -41,11 +40,11 @@ def outcome_for(network, lengths, accuracy) -> dict:
     return {"val_accuracy": values, "test_accuracy": values, "checkpoint": "none.ckpt"}
 
 
-def write_study(path: Path, space, trials) -> tuple[float, int]:
+def write_study(path: Path, problem, trials) -> tuple[float, int]:
     started = time.perf_counter()
-    study = optuna.create_study(storage=f"sqlite:///{path}", study_name=space.name,
-                                directions=directions(space))
-    study.set_metric_names(metric_names(space))
+    study = optuna.create_study(storage=f"sqlite:///{path}", study_name=problem.name,
+                                directions=problem.goals.directions)
+    study.set_metric_names(problem.goals.metric_names)
     study.add_trials(trials)
     return time.perf_counter() - started, path.stat().st_size
 
@@ -58,9 +57,10 @@ def main() -> None:
     quiet_libraries()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = load_spec(SearchSpace, args.space)
-    technology = load_technology(space.hardware.technology)
+    problem = compile_problem(space)
+    technology = load_technology(problem.technology)
     accuracy = load_accuracy()
-    networks = enumerate_networks(space)
+    networks = problem.design_space.networks()
     step = max(1, len(networks) // args.networks)
     chosen = networks[::step][: args.networks]
 
@@ -69,17 +69,17 @@ def main() -> None:
         folder = Path(folder)
         table_bytes = 0
         for index, network in enumerate(chosen):
-            points = hardware_points(network, space, technology)
+            points = problem.hardware_points(network, technology)
             outcome = outcome_for(network, space.input.bitstream_lengths, accuracy)
             costed += len(points)
-            every += design_trials(space, network, points, outcome, index)
-            kept += design_trials(space, network, network_front(space, points, outcome),
+            every += design_trials(problem, network, points, outcome, index)
+            kept += design_trials(problem, network, network_front(problem, points, outcome),
                                   outcome, index)
             table = folder / f"network-{index:04d}.csv.gz"
             write_design_table(table, network, points, outcome)
             table_bytes += table.stat().st_size
-        every_s, every_bytes = write_study(folder / "every.db", space, every)
-        kept_s, kept_bytes = write_study(folder / "kept.db", space, kept)
+        every_s, every_bytes = write_study(folder / "every.db", problem, every)
+        kept_s, kept_bytes = write_study(folder / "kept.db", problem, kept)
 
     print(f"{args.space}: {len(chosen)} of {len(networks)} networks, {costed} design points")
     print(f"every point a trial: {len(every)} trials, {every_bytes / 1e6:.2f} MB, "

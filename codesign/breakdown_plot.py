@@ -22,7 +22,7 @@ from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
 from codesign.config_io import unwritable_reason  # noqa: E402
 from codesign.present import design_words  # noqa: E402
-from hwmodel import COMPONENTS, SHARED, CostReport  # noqa: E402
+from hwmodel import SHARED, CostReport, component_label  # noqa: E402
 
 LABEL_SHARE = 0.05  # segments below this share of their bar carry no percentage
 
@@ -45,8 +45,9 @@ def check_figure_path(path: Path) -> None:
 
 
 def _colours(names: list[str]) -> dict[str, tuple]:
+    """A colour per component, by its place in the breakdown (the same in every figure)."""
     palette = plt.get_cmap("tab20").colors
-    return {name: palette[COMPONENTS.index(name) % len(palette)] for name in names}
+    return {name: palette[index % len(palette)] for index, name in enumerate(names)}
 
 
 def _stack(axis: Axes, x: float, parts: Mapping[str, float], colours: Mapping[str, tuple],
@@ -80,9 +81,10 @@ def breakdown_png(report: CostReport, path: Path) -> Path:
 
 def breakdown_figure(report: CostReport) -> Figure:
     """Stacked bars of the area and energy of `report`, by component and by layer."""
-    used = [name for name in COMPONENTS
+    components = list(report.area_by_component_um2)  # the breakdown's order (hwmodel.costs)
+    used = [name for name in components
             if report.area_by_component_um2.get(name) or report.energy_by_component_pj.get(name)]
-    colours = _colours(used)
+    colours = _colours(components)
     layer_names = [layer.name for layer in report.layers]
     layer_palette = plt.get_cmap("Blues")
     layer_colours = {name: layer_palette(0.35 + 0.55 * i / max(1, len(layer_names) - 1))
@@ -134,7 +136,8 @@ def breakdown_figure(report: CostReport) -> Figure:
     per_layer.grid(axis="y", alpha=0.3)
 
     figure.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colours[name]) for name in used],
-                  labels=used, loc="outside right upper", fontsize=8, frameon=False,
+                  labels=[component_label(name) for name in used], loc="outside right upper",
+                  fontsize=8, frameon=False,
                   title="component")
     figure.suptitle(_title(report), fontsize=10)
     return figure

@@ -29,9 +29,9 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from codesign.design_space import count_designs, enumerate_networks, parameters
-from codesign.objectives import ACCURACY, OBJECTIVES, Objective
-from codesign.space import SearchSpace
+from codesign.objectives import ACCURACY, OBJECTIVES, Goals
+from codesign.problem import Problem
+from codesign.space import Budget, DataSpace, SamplerSpec
 
 DASHBOARD_CONSTRAINTS = "constraints"  # the trial system attribute optuna-dashboard reads
 URL_PREFIX = "/dashboard"  # where optuna-dashboard's server mounts its pages
@@ -50,19 +50,9 @@ def dashboard_constraints(values: Mapping[str, float]) -> dict[str, list[float]]
     return {DASHBOARD_CONSTRAINTS: constraint_list(values)} if values else None
 
 
-def _bound(objective: Objective, limit: float) -> str:
-    if objective.maximize:
-        return f"{objective.metric} >= {limit:g}"
-    return f"{objective.metric} <= {limit:g} {objective.unit}"
-
-
-def constraint_labels(space: SearchSpace) -> list[str]:
-    """The space's constraints as a person reads them, in the dashboard list's order."""
-    labels = {}
-    for objective in OBJECTIVES.values():
-        limit = getattr(space.constraints, objective.constraint)
-        if limit is not None:
-            labels[objective.metric] = _bound(objective, limit)
+def constraint_labels(goals: Goals) -> list[str]:
+    """A search's bounds as a person reads them, in the dashboard list's order."""
+    labels = {bound.objective.metric: bound.text for bound in goals.bounds}
     return [labels[name] for name in sorted(labels)]
 
 
@@ -87,30 +77,27 @@ def record_constraints(storage: BaseStorage, trial: optuna.Trial,
 # --- study attributes -------------------------------------------------------------------------
 
 
-def _objectives_line(space: SearchSpace) -> str:
+def _objectives_line(goals: Goals) -> str:
     parts = []
-    for name in space.objectives:
-        objective = OBJECTIVES[name]
+    for objective in goals.searched:
         unit = "fraction, validation set" if objective is ACCURACY else objective.unit
         parts.append(f"{objective.metric} ({objective.direction}, {unit})")
     return ", ".join(parts)
 
 
-def _constraints_line(space: SearchSpace) -> str:
-    labels = constraint_labels(space)
+def _constraints_line(goals: Goals) -> str:
+    labels = constraint_labels(goals)
     if not labels:
         return "none: every design point is feasible"
     return "; ".join(labels) + " (the dashboard's constraint list, in this order; <= 0 is met)"
 
 
-def _sampler_line(space: SearchSpace) -> str:
-    sampler = space.sampler
+def _sampler_line(sampler: SamplerSpec) -> str:
     population = f", population {sampler.population_size}" if sampler.kind == "nsga2" else ""
     return f"{sampler.kind}, seed {sampler.seed}{population}"
 
 
-def _budget_line(space: SearchSpace) -> str:
-    budget = space.budget
+def _budget_line(budget: Budget) -> str:
     wall = f"{budget.wall_time_s:g} s" if budget.wall_time_s else "no limit"
     return (f"{budget.trials} networks, {budget.epochs} epochs each, "
             f"{100 * budget.subset:g}% of the training set, wall time {wall}")
@@ -120,35 +107,36 @@ def _choices(values: Sequence[Any]) -> str:
     return ", ".join(str(getattr(value, "value", value)) for value in values)
 
 
-def study_attributes(space: SearchSpace, role: str) -> dict[str, str]:
+def _data_line(data: DataSpace, seed: int) -> str:
+    return (f"{data.dataset}, validation {100 * data.val_fraction:g}% of the training set, "
+            f"batch {data.batch_size}, seed {seed}")
+
+
+def study_attributes(problem: Problem, role: str) -> dict[str, str]:
     """The design study's (`role` "designs") or network study's ("networks") readable user
     attributes: one line of text each."""
-    networks = space.name + ":networks"
     if role == "designs":
         about = (f"design points: one trial per kept (trained network, hardware configuration); "
-                 f"their training runs are the trials of study '{networks}'")
+                 f"their training runs are the trials of study '{problem.networks_study}'")
     else:
         about = (f"training runs: one trial per proposed network; its design points are trials "
-                 f"of study '{space.name}'")
-    data = space.data
+                 f"of study '{problem.name}'")
+    space = problem.design_space
     attributes = {
         "about": about,
-        "objectives": _objectives_line(space),
-        "constraints": _constraints_line(space),
-        "sampler": _sampler_line(space),
-        "budget": _budget_line(space),
-        "data": (f"{data.dataset}, validation {100 * data.val_fraction:g}% of the training "
-                 f"set, batch {data.batch_size}, seed {space.seed}"),
-        "technology": space.hardware.technology,
-        "space size": (f"{len(enumerate_networks(space)):,} networks, "
-                       f"{count_designs(space):,} design points"),
+        "objectives": _objectives_line(problem.goals),
+        "constraints": _constraints_line(problem.goals),
+        "sampler": _sampler_line(problem.sampler),
+        "budget": _budget_line(problem.budget),
+        "data": _data_line(problem.recipe.data, problem.recipe.seed),
+        "technology": problem.technology,
+        "space size": (f"{len(space.networks()):,} networks, "
+                       f"{space.count_designs():,} design points"),
     }
-    rows = parameters(space)
-    if role == "networks":
-        rows = [row for row in rows if row.stage == "network"]
+    rows = space.network_parameters if role == "networks" else space.parameters
     for row in rows:
         what = f" - {row.description}" if row.description else ""
-        attributes[f"choices: {row.name}"] = _choices(row.domain(space)) + what
+        attributes[f"choices: {row.name}"] = _choices(row.domain) + what
     return attributes
 
 
@@ -169,11 +157,11 @@ def trials_url(storage: BaseStorage, study: optuna.Study, numbers: Sequence[int]
     return f"{study_url(storage, study)}/trials?numbers={','.join(map(str, numbers))}"
 
 
-def design_study_note(space: SearchSpace, networks_url: str) -> str:
-    networks = space.name + ":networks"
-    constraints = constraint_labels(space)
+def design_study_note(problem: Problem, networks_url: str) -> str:
+    name, networks = problem.name, problem.networks_study
+    constraints = constraint_labels(problem.goals)
     lines = [
-        f"# Co-design search `{space.name}`: design points",
+        f"# Co-design search `{name}`: design points",
         "",
         "A search is two studies. This one holds **design points**: one trial per pair of a "
         "trained network and a hardware configuration (first-layer hardware, N at deployment, "
@@ -181,9 +169,9 @@ def design_study_note(space: SearchSpace, networks_url: str) -> str:
         "configuration of the same network dominates it. Its networks were proposed by the "
         f"sampler and trained once each in [`{networks}`]({networks_url}).",
         "",
-        f"- **Objectives**: {_objectives_line(space)}. Accuracy is the network's validation "
-        "accuracy at the design's N (`test_accuracy` beside it is for reports); the costs "
-        "come from the analytical hardware model.",
+        f"- **Objectives**: {_objectives_line(problem.goals)}. Accuracy is the network's "
+        "validation accuracy at the design's N (`test_accuracy` beside it is for reports); "
+        "the costs come from the analytical hardware model.",
         "- **Constraints** (feasible when every value is <= 0; list in this order): "
         + ("; ".join(constraints) if constraints else "none") + ".",
         "- **Notes**: each design point's note names its values and links its training run; "
@@ -191,22 +179,22 @@ def design_study_note(space: SearchSpace, networks_url: str) -> str:
         "- **Timeline**: a design point spans its network's training run, from the proposal to "
         "the recorded result, so the points of one network share one bar.",
         "- **Every costed configuration** (kept or not) of network k is in "
-        f"`{space.output_dir}/{space.name}/design_points/network-k.csv.gz`.",
+        f"`{problem.output_dir}/{name}/design_points/network-k.csv.gz`.",
         "",
-        f"Review: `python -m codesign pareto --study {space.name}`; export: "
-        f"`python -m codesign export --study {space.name} --pick knee -o design.yaml`.",
+        f"Review: `python -m codesign pareto --study {name}`; export: "
+        f"`python -m codesign export --study {name} --pick knee -o design.yaml`.",
     ]
     return "\n".join(lines)
 
 
-def network_study_note(space: SearchSpace, designs_url: str) -> str:
+def network_study_note(problem: Problem, designs_url: str) -> str:
     lines = [
-        f"# Co-design search `{space.name}`: training runs",
+        f"# Co-design search `{problem.name}`: training runs",
         "",
-        f"The sampler ({_sampler_line(space)}) proposes networks here; each trial trains one "
-        "network once and evaluates it at every N of the space. Its design points (every "
-        "hardware configuration of the network, costed analytically) are trials of "
-        f"[`{space.name}`]({designs_url}).",
+        f"The sampler ({_sampler_line(problem.sampler)}) proposes networks here; each trial "
+        "trains one network once and evaluates it at every N of the space. Its design points "
+        "(every hardware configuration of the network, costed analytically) are trials of "
+        f"[`{problem.name}`]({designs_url}).",
         "",
         "- **Values**: the network's most accurate feasible design point (what the sampler "
         "learns from).",
@@ -219,66 +207,64 @@ def network_study_note(space: SearchSpace, designs_url: str) -> str:
     return "\n".join(lines)
 
 
-def write_study_notes(storage: BaseStorage, space: SearchSpace, designs: optuna.Study,
+def write_study_notes(storage: BaseStorage, problem: Problem, designs: optuna.Study,
                       networks: optuna.Study) -> None:
     """The notes explaining the pair, unless a study has one (a person may have edited it)."""
     from optuna_dashboard import get_note, save_note  # imports its web server: only here
 
     for study, note in (
-        (designs, design_study_note(space, study_url(storage, networks))),
-        (networks, network_study_note(space, study_url(storage, designs))),
+        (designs, design_study_note(problem, study_url(storage, networks))),
+        (networks, network_study_note(problem, study_url(storage, designs))),
     ):
         if not get_note(study):
             save_note(study, note)
 
 
-def _value_rows(space: SearchSpace, trial: FrozenTrial) -> list[str]:
+def _value_rows(goals: Goals, trial: FrozenTrial) -> list[str]:
     rows = []
-    for name in space.objectives:
-        objective = OBJECTIVES[name]
-        value = objective.value(trial.user_attrs)
-        text = f"{objective.format(value)} {objective.unit}"
-        if objective is ACCURACY:
-            test = trial.user_attrs.get("test_accuracy")
-            text += f" (test {objective.format(test)} %)" if test is not None else ""
+    for objective in goals.searched:
+        text = f"{objective.format(objective.value(trial.user_attrs))} {objective.unit}"
+        for name in objective.reported:  # test accuracy beside validation accuracy
+            value = trial.user_attrs.get(name)
+            if value is not None:
+                split = name.split("_")[0]
+                text += f" ({split} {objective.format(value)} {objective.unit})"
         rows.append(f"| {objective.metric} | {text} |")
     for objective in OBJECTIVES.values():  # costs recorded though not searched (latency)
-        if objective.name not in space.objectives and objective.attribute in trial.user_attrs:
+        if objective not in goals.searched and objective.attribute in trial.user_attrs:
             value = objective.value(trial.user_attrs)
             rows.append(f"| {objective.metric} (not an objective) | "
                         f"{objective.format(value)} {objective.unit} |")
     return rows
 
 
-def _constraint_rows(trial: FrozenTrial, space: SearchSpace) -> list[str]:
+def _constraint_rows(trial: FrozenTrial, goals: Goals) -> list[str]:
     rows = []
-    for objective in OBJECTIVES.values():
-        limit = getattr(space.constraints, objective.constraint)
-        if limit is None or objective.metric not in trial.constraints:
+    for bound in goals.bounds:
+        if bound.objective.metric not in trial.constraints:
             continue
-        violation = trial.constraints[objective.metric]
+        violation = trial.constraints[bound.objective.metric]
         verdict = "met" if violation <= 0 else "**violated**"
-        rows.append(f"- {_bound(objective, limit)}: {verdict} "
-                    f"(constraint value {violation:.4g})")
+        rows.append(f"- {bound.text}: {verdict} (constraint value {violation:.4g})")
     return rows
 
 
-def design_point_note(space: SearchSpace, trial: FrozenTrial, network_link: str,
+def design_point_note(problem: Problem, trial: FrozenTrial, network_link: str,
                       network_params: Mapping[str, Any]) -> str:
     network = trial.user_attrs["network_trial"]
     hardware = {k: v for k, v in trial.params.items() if k not in network_params}
     lines = [
         f"**Design point {trial.number}** of training run [#{network} in "
-        f"`{space.name}:networks`]({network_link}) (network: "
+        f"`{problem.networks_study}`]({network_link}) (network: "
         + ", ".join(f"{k}={v}" for k, v in network_params.items()) + ").",
         "",
         "Hardware: " + ", ".join(f"{k}={v}" for k, v in hardware.items()) + ".",
         "",
         "| metric | value |",
         "| --- | --- |",
-        *_value_rows(space, trial),
+        *_value_rows(problem.goals, trial),
     ]
-    constraints = _constraint_rows(trial, space)
+    constraints = _constraint_rows(trial, problem.goals)
     if constraints:
         lines += ["", "Constraints:", *constraints]
     lines += ["", f"Checkpoint: `{trial.user_attrs.get('checkpoint')}`."]
@@ -296,14 +282,14 @@ def _ranges(numbers: Sequence[int]) -> str:
     return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in spans)
 
 
-def network_note(space: SearchSpace, numbers: Sequence[int], designs_link: str) -> str:
+def network_note(name: str, numbers: Sequence[int], designs_link: str) -> str:
     if not numbers:
         return "No design point recorded."
-    return (f"**Trained**: {len(numbers)} design points in [`{space.name}`]({designs_link}) "
+    return (f"**Trained**: {len(numbers)} design points in [`{name}`]({designs_link}) "
             f"(trials {_ranges(numbers)}).")
 
 
-def annotate_training_run(storage: BaseStorage, space: SearchSpace, designs: optuna.Study,
+def annotate_training_run(storage: BaseStorage, problem: Problem, designs: optuna.Study,
                           network_trial: optuna.Trial) -> None:
     """Notes on a trained network's design points (each linking the run) and on the run
     (linking its design points)."""
@@ -317,6 +303,7 @@ def annotate_training_run(storage: BaseStorage, space: SearchSpace, designs: opt
         # save_note takes a Study or a Trial: the design point, recorded with add_trials,
         # is opened as a Trial by its storage id (nothing of it is sampled or changed)
         trial = optuna.trial.Trial(designs, _trial_id(storage, designs, point.number))
-        save_note(trial, design_point_note(space, point, link, network_trial.params))
+        save_note(trial, design_point_note(problem, point, link, network_trial.params))
     numbers = [point.number for point in points]
-    save_note(network_trial, network_note(space, numbers, trials_url(storage, designs, numbers)))
+    save_note(network_trial, network_note(problem.name, numbers,
+                                          trials_url(storage, designs, numbers)))

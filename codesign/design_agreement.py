@@ -12,9 +12,9 @@ from __future__ import annotations
 from pydantic import TypeAdapter
 
 from codesign.compose import workload_of_model
-from codesign.kinds import FIRST_LAYER_MODES, hardware_sng
+from codesign.kinds import UnknownKind, deployments, sng_source
 from hwmodel import HardwareDesign, WorkloadSpec
-from trainer.config import InputMode, SNGKind, TrainConfig
+from trainer.config import InputMode, TrainConfig
 
 
 def _layer_shapes(workload) -> list[tuple[int, int, int, int]]:
@@ -30,7 +30,7 @@ def disagreement(training: TrainConfig, design: HardwareDesign) -> str | None:
         return ("hardware.workload: its layers are not those of training.model on "
                 f"training.data.dataset {training.data.dataset}")
     arch, inputs = design.architecture, training.input
-    deployable = FIRST_LAYER_MODES.get(inputs.mode, ())
+    deployable = deployments(inputs.mode)
     if arch.first_layer_mode not in deployable:
         as_hardware = " or ".join(deployable) or "no hardware first layer"
         return (f"hardware.architecture.first_layer_mode is {arch.first_layer_mode}, but "
@@ -42,16 +42,19 @@ def disagreement(training: TrainConfig, design: HardwareDesign) -> str | None:
          "input.eval_lengths", arch.bitstream_length in inputs.lengths_to_evaluate),
         ("merge_point", arch.merge_point, str(inputs.merge_point), "input.merge_point",
          arch.merge_point == inputs.merge_point),
-        ("sng_kind", arch.sng_kind, hardware_sng(inputs.sng.kind), "input.sng.kind",
-         arch.sng_kind == hardware_sng(inputs.sng.kind)),
         ("sng_sharing", arch.sng_sharing, inputs.sng.sharing, "input.sng.sharing",
          arch.sng_sharing == inputs.sng.sharing),
     ]
-    if inputs.sng.kind == SNGKind.LFSR:
-        checks.append(("lfsr_width_bits", arch.lfsr_width_bits, inputs.sng.width,
-                       "input.sng.width", arch.lfsr_width_bits == inputs.sng.width))
     for field, hardware, trained_value, training_field, agree in checks:
         if not agree:
             return (f"hardware.architecture.{field} is {hardware}, but training."
                     f"{training_field} is {trained_value}")
-    return None
+    try:  # the SNG kind says which of its fields the architecture must match
+        problems = sng_source(inputs.sng.kind).disagreements(arch, inputs.sng)
+    except UnknownKind as exc:
+        return f"training.input.sng.kind: {exc}"
+    if not problems:
+        return None
+    field, hardware, training_field, trained_value = problems[0]
+    return (f"hardware.architecture.{field} is {hardware}, but training.{training_field} is "
+            f"{trained_value}")

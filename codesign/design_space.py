@@ -1,126 +1,184 @@
 """The design space, defined once: every parameter of a design point is one row of a table.
 
-A row names the parameter, the values it may take in a search space, the condition under which
-it exists (on the values chosen before it), and whether it is a number. From the table come:
+A row (`Parameter`) names the parameter, where the search space writes its values (a field path
+such as `hardware.tiles`, or a rule over several fields), the condition under which it exists
+(on the values chosen before it), its choices given earlier ones, whether it is a number, and
+how a design shows it (the column of a table it goes to, and its text there). Compiled against a
+space (`compile_design_space`), each row holds its values, and the `DesignSpace` gives:
 
 * `suggest_network`: the network a sampler proposes (define-by-run, conditional);
-* `enumerate_networks`: every network a space allows (hypervolume scales, initial networks);
+* `networks`: every network the space allows (hypervolume scales, initial networks);
 * `hardware_configurations`: every hardware configuration of a trained network, swept
   analytically (no retraining);
 * `distributions`: Optuna's distributions for both studies (numbers as numeric distributions,
   so the dashboard orders them);
-* `Network`: a chosen network as plain parameters, with the key two equal choices share.
+* `network`: a chosen network as plain parameters, with the key two equal choices share;
+* `describe`: a design's parameters as the columns of a table (every row shows itself).
 
 The co-design decomposition is in the stages: `network` rows change the trained weights (one
 training each); `hardware` rows never do. Device rows (cell, read voltage, ECC) are hardware
 rows too: they change the bit-error rate the trained weights are read with, which the trained
-network's evaluation covers (every rate of the space, no retraining). Adding a parameter is
-one row.
+network's evaluation covers (every rate of the space, no retraining). A hardware row whose
+`field` is an `hwmodel.Architecture` field passes its value to the design. Adding a parameter
+is one row (and, if it is new to the space, its field in `codesign/space.py`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
 
-from codesign.kinds import FIRST_LAYER_MODES, hardware_sng
+from codesign.kinds import deployments, sng_source
 from codesign.space import ConvSpace, MLPSpace, SearchSpace
-from hwmodel import FirstLayerDataflow, FirstLayerMode, Generator, Organisation
+from hwmodel import (
+    ErrorCorrection,
+    FirstLayerDataflow,
+    FirstLayerMode,
+    MramCell,
+    Organisation,
+    PopcountCircuit,
+)
+from hwmodel.kinds import Kind
 from trainer.config import InputMode, MergePoint, TrainingMode
 
 Chosen = Mapping[str, Any]
+Column = Literal["network", "input", "hardware", "N"]  # where a design's table shows a row
+COLUMN_JOINS: dict[str, str] = {"network": "-", "input": " ", "hardware": " ", "N": " "}
 INPUT_BITS = 8  # 8-bit pixels (the Architecture default): the bit-serial layer 1 runs 8 times
 
 
-def _always(space: SearchSpace, chosen: Chosen) -> bool:
+def _always(chosen: Chosen) -> bool:
     return True
 
 
 @dataclass(frozen=True)
 class Parameter:
-    """One dimension of the design space."""
+    """One dimension of the design space (see the module doc)."""
 
     name: str
-    domain: Callable[[SearchSpace], Sequence[Any]]  # every value it can take in the space
+    source: str | Callable[[SearchSpace], Sequence[Any]]  # a field path, or a rule
     stage: Literal["network", "hardware"]
-    applies: Callable[[SearchSpace, Chosen], bool] = _always
-    choices: Callable[[SearchSpace, Chosen], Sequence[Any]] | None = None  # default: domain
+    applies: Callable[[Chosen], bool] = _always
+    choices: Callable[[Sequence[Any], Chosen], Sequence[Any]] | None = None  # (domain, chosen)
     numeric: bool = False
     description: str = ""
+    column: Column | None = None  # default: `input` for network rows, else `hardware`
+    show: Callable[[Any], str] | None = None  # its text in that column (default: name=value)
+    field: str | None = None  # the Architecture field it sets (hardware rows; default: name)
+    domain: tuple[Any, ...] = ()  # every value it takes in the space (once compiled)
 
-    def values(self, space: SearchSpace, chosen: Chosen) -> list[Any]:
-        values = self.choices(space, chosen) if self.choices else self.domain(space)
-        return list(values)
+    def bind(self, space: SearchSpace) -> Parameter:
+        """This row with its values in `space`."""
+        if callable(self.source):
+            values = self.source(space)
+        else:
+            values = space
+            for part in self.source.split("."):
+                values = getattr(values, part)
+        return dataclasses.replace(self, domain=tuple(values))
 
-    def distribution(self, space: SearchSpace, numeric: bool) -> BaseDistribution:
-        domain = list(self.domain(space))
+    def values(self, chosen: Chosen) -> list[Any]:
+        return list(self.choices(self.domain, chosen) if self.choices else self.domain)
+
+    def distribution(self, numeric: bool) -> BaseDistribution:
         if numeric and self.numeric:
-            return IntDistribution(min(domain), max(domain), log=True)
-        return CategoricalDistribution([str(v) if not self.numeric else v for v in domain])
+            return IntDistribution(min(self.domain), max(self.domain), log=True)
+        return CategoricalDistribution([v if self.numeric else str(v) for v in self.domain])
+
+    @property
+    def shown_in(self) -> Column:
+        return self.column or ("input" if self.stage == "network" else "hardware")
+
+    def text(self, value: Any) -> str:
+        return self.show(value) if self.show else f"{self.name}={value}"
+
+    @property
+    def architecture_field(self) -> str:
+        return self.field or self.name
+
+
+# --- how rows show themselves ---------------------------------------------------------------
+
+
+def _words(value: Any) -> str:
+    return str(value).replace("_", " ")
+
+
+def _short(family: type[Kind], omit: str | None = None) -> Callable[[Any], str]:
+    """A kind by its short name (`hwmodel.kinds`), the `omit` value (a default) not at all."""
+    return lambda value: "" if value == omit else family.get(str(value)).short
+
+
+def _with(prefix: str = "", suffix: str = "") -> Callable[[Any], str]:
+    return lambda value: f"{prefix}{value}{suffix}"
 
 
 # --- the rows --------------------------------------------------------------------------------
 
 
-def _sc(space: SearchSpace, chosen: Chosen) -> bool:
+def _sc(chosen: Chosen) -> bool:
     return chosen["input_mode"] == InputMode.SC
 
 
-def _trained_at_n(space: SearchSpace, chosen: Chosen) -> bool:
-    return (_sc(space, chosen) and chosen["training_mode"] == TrainingMode.ADAPTED
+def _trained_at_n(chosen: Chosen) -> bool:
+    return (_sc(chosen) and chosen["training_mode"] == TrainingMode.ADAPTED
             and chosen["merge_point"] == MergePoint.FIRST_LAYER)
 
 
-def _model_rows(space: SearchSpace) -> list[Parameter]:
-    """The model family's own parameters."""
-    model = space.model
-    if isinstance(model, MLPSpace):
-        return [Parameter(f"width_{index}", lambda s: s.model.widths, "network", numeric=True,
-                          description=f"neurons of hidden layer {index}")
-                for index in range(1, model.hidden_layers + 1)]
-    assert isinstance(model, ConvSpace)
+def _mlp_rows(model: MLPSpace) -> list[Parameter]:
+    return [Parameter(f"width_{index}", "model.widths", "network", numeric=True,
+                      description=f"neurons of hidden layer {index}", column="network", show=str)
+            for index in range(1, model.hidden_layers + 1)]
+
+
+def _conv_rows(model: ConvSpace) -> list[Parameter]:
     return [
-        Parameter("base_channels", lambda s: s.model.base_channels, "network", numeric=True,
-                  description="channels of the first conv stage (doubling per stage)"),
-        Parameter("fc_width", lambda s: s.model.fc_widths, "network", numeric=True,
-                  description="neurons of each dense layer"),
+        Parameter("base_channels", "model.base_channels", "network", numeric=True,
+                  description="channels of the first conv stage (doubling per stage)",
+                  column="network", show=_with("conv")),
+        Parameter("fc_width", "model.fc_widths", "network", numeric=True,
+                  description="neurons of each dense layer", column="network", show=str),
     ]
 
 
+MODEL_ROWS: dict[str, Callable[[Any], list[Parameter]]] = {"mlp": _mlp_rows, "conv": _conv_rows}
+
 INPUT_ROWS = [
-    Parameter("merge_point", lambda s: s.input.merge_points, "network", _sc),
-    Parameter("sng_kind", lambda s: s.input.sng_kinds, "network", _sc),
-    Parameter("training_mode", lambda s: s.input.training_modes, "network", _sc),
-    Parameter("train_length", lambda s: s.input.train_lengths, "network", _trained_at_n,
-              numeric=True, description="N the network is trained at (first-layer merge)"),
+    Parameter("merge_point", "input.merge_points", "network", _sc,
+              show=lambda merge: f"{str(merge).split('_')[0]}-merge"),
+    Parameter("sng_kind", "input.sng_kinds", "network", _sc,
+              show=lambda kind: sng_source(kind).short),
+    Parameter("training_mode", "input.training_modes", "network", _sc,
+              show=lambda mode: str(mode).replace("_", "-")),
+    Parameter("train_length", "input.train_lengths", "network", _trained_at_n, numeric=True,
+              description="N the network is trained at (first-layer merge)", show=_with("@")),
 ]
 
 
 def _first_layers(space: SearchSpace) -> list[str]:
-    modes = []
-    for mode in space.input.modes:
-        modes += [m for m in FIRST_LAYER_MODES[InputMode(mode)]
-                  if m == "sc" or m in space.hardware.fixed_point_first_layers]
-    return modes
+    """The first-layer hardware of the space's input modes (fixed-point ones as listed)."""
+    return [mode for input_mode in space.input.modes for mode in deployments(input_mode)
+            if FirstLayerMode.get(mode).stochastic
+            or mode in space.hardware.fixed_point_first_layers]
 
 
-def _first_layer_choices(space: SearchSpace, chosen: Chosen) -> list[str]:
-    return [mode for mode in FIRST_LAYER_MODES[InputMode(chosen["input_mode"])]
-            if mode in _first_layers(space)]
+def _first_layer_choices(domain: Sequence[str], chosen: Chosen) -> list[str]:
+    return [mode for mode in deployments(chosen["input_mode"]) if mode in domain]
 
 
-def _stochastic(space: SearchSpace, chosen: Chosen) -> bool:
+def _stochastic(chosen: Chosen) -> bool:
     return FirstLayerMode.get(chosen["first_layer_hw"]).stochastic
 
 
-def _uses_tiles(space: SearchSpace, chosen: Chosen) -> bool:
+def _uses_tiles(chosen: Chosen) -> bool:
     return Organisation.get(chosen["organisation"]).uses_tiles
 
 
-def _layer1_repeats(space: SearchSpace, chosen: Chosen) -> bool:
+def _layer1_repeats(chosen: Chosen) -> bool:
     """The dataflow matters only where layer 1 runs several times in a row (not with the
     output merge, which runs every layer per pass)."""
     mode = FirstLayerMode.get(chosen["first_layer_hw"])
@@ -129,51 +187,47 @@ def _layer1_repeats(space: SearchSpace, chosen: Chosen) -> bool:
     return bool(passes > 1) and not output_merge
 
 
-def _dataflow_choices(space: SearchSpace, chosen: Chosen) -> list[str]:
+def _dataflow_choices(domain: Sequence[str], chosen: Chosen) -> list[str]:
     mode = FirstLayerMode.get(chosen["first_layer_hw"])
-    generator = hardware_sng(chosen.get("sng_kind"))
-    deterministic = generator in Generator.registry and Generator.get(generator).deterministic
-    return [name for name in space.hardware.first_layer_dataflows
+    deterministic = "sng_kind" in chosen and sng_source(chosen["sng_kind"]).deterministic
+    return [name for name in domain
             if FirstLayerDataflow.get(name).problem(mode, deterministic, False) is None]
 
 
 HARDWARE_ROWS = [
     Parameter("first_layer_hw", _first_layers, "hardware", choices=_first_layer_choices,
-              description="the first layer's hardware (hwmodel first_layer_mode)"),
-    Parameter("bitstream_length", lambda s: s.input.bitstream_lengths, "hardware", _stochastic,
-              numeric=True, description="N at deployment"),
-    Parameter("organisation", lambda s: s.hardware.organisations, "hardware"),
-    Parameter("tiles", lambda s: s.hardware.tiles, "hardware", _uses_tiles, numeric=True),
-    Parameter("array_rows", lambda s: s.hardware.array_rows, "hardware", numeric=True),
-    Parameter("first_layer_dataflow", lambda s: s.hardware.first_layer_dataflows, "hardware",
-              _layer1_repeats, choices=_dataflow_choices),
-    Parameter("popcount_circuit", lambda s: s.hardware.popcount_circuits, "hardware"),
+              description="the first layer's hardware (hwmodel first_layer_mode)",
+              show=_short(FirstLayerMode), field="first_layer_mode"),
+    Parameter("bitstream_length", "input.bitstream_lengths", "hardware", _stochastic,
+              numeric=True, description="N at deployment", column="N", show=str),
+    Parameter("organisation", "hardware.organisations", "hardware", show=_short(Organisation)),
+    Parameter("tiles", "hardware.tiles", "hardware", _uses_tiles, numeric=True,
+              show=_with("x")),
+    Parameter("array_rows", "hardware.array_rows", "hardware", numeric=True,
+              show=_with(suffix="r")),
+    Parameter("first_layer_dataflow", "hardware.first_layer_dataflows", "hardware",
+              _layer1_repeats, choices=_dataflow_choices, show=_short(FirstLayerDataflow)),
+    Parameter("popcount_circuit", "hardware.popcount_circuits", "hardware",
+              show=_short(PopcountCircuit)),
     # device choices: they set the weights' bit-error rate, so the accuracy of the point too
-    Parameter("mram_cell", lambda s: s.hardware.mram_cells, "hardware",
-              description="how a weight bit is stored and sensed"),
-    Parameter("read_voltage_mv", lambda s: s.hardware.read_voltages_mv, "hardware",
-              numeric=True, description="read bias of the junctions"),
-    Parameter("ecc", lambda s: s.hardware.ecc, "hardware",
-              description="error correction of the weight rows"),
+    Parameter("mram_cell", "hardware.mram_cells", "hardware",
+              description="how a weight bit is stored and sensed", show=_short(MramCell)),
+    Parameter("read_voltage_mv", "hardware.read_voltages_mv", "hardware", numeric=True,
+              description="read bias of the junctions", show=_with("@", "mV")),
+    Parameter("ecc", "hardware.ecc", "hardware", description="error correction of the weight "
+              "rows", show=_short(ErrorCorrection, omit="none")),
 ]
 
 
-def parameters(space: SearchSpace) -> list[Parameter]:
-    """Every row of the space, in the order conditions need them."""
-    return [
-        Parameter("input_mode", lambda s: s.input.modes, "network"),
-        *_model_rows(space),
+def compile_design_space(space: SearchSpace) -> DesignSpace:
+    """Every row of the space with its values, in the order conditions need them."""
+    rows = [
+        Parameter("input_mode", "input.modes", "network", show=_words),
+        *MODEL_ROWS[space.model.family](space.model),
         *INPUT_ROWS,
         *HARDWARE_ROWS,
     ]
-
-
-def network_parameters(space: SearchSpace) -> list[Parameter]:
-    return [p for p in parameters(space) if p.stage == "network"]
-
-
-def hardware_parameters(space: SearchSpace) -> list[Parameter]:
-    return [p for p in parameters(space) if p.stage == "hardware"]
+    return DesignSpace(tuple(row.bind(space) for row in rows))
 
 
 # --- what the table gives ----------------------------------------------------------------------
@@ -203,55 +257,125 @@ class Network:
     def is_sc(self) -> bool:
         return self.input_mode == InputMode.SC
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any], space: SearchSpace) -> Network:
+
+@dataclass(frozen=True)
+class DesignSpace:
+    """The compiled rows (see the module doc)."""
+
+    parameters: tuple[Parameter, ...]
+
+    @property
+    def network_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.stage == "network")
+
+    @property
+    def hardware_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.stage == "hardware")
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.parameters]
+
+    def parameter(self, name: str) -> Parameter:
+        return next(p for p in self.parameters if p.name == name)
+
+    def network(self, params: Mapping[str, Any]) -> Network:
         """The network part of a trial's parameters (a design point's extra ones ignored)."""
         chosen: dict[str, Any] = {}
-        for parameter in network_parameters(space):
-            if parameter.applies(space, chosen):
+        for parameter in self.network_parameters:
+            if parameter.applies(chosen):
                 chosen[parameter.name] = params[parameter.name]
-        return cls(chosen)
+        return Network(chosen)
+
+    def networks(self) -> list[Network]:
+        return [Network(params) for params in _walk(self.network_parameters, {})]
+
+    def hardware_configurations(self, network: Network) -> list[dict[str, Any]]:
+        """Every hardware choice of a network: its design points' extra parameters."""
+        rows = self.hardware_parameters
+        return [{row.name: combination[row.name] for row in rows if row.name in combination}
+                for combination in _walk(rows, dict(network.params))]
+
+    def count_designs(self) -> int:
+        """Design points of the whole space (every network, every hardware configuration)."""
+        return sum(len(self.hardware_configurations(n)) for n in self.networks())
+
+    def suggest_network(self, trial: Any) -> Network:
+        """Ask an Optuna trial for the training-relevant choices (the factorized search's
+        trial)."""
+        return Network(_suggest(trial, self.network_parameters, {}))
+
+    def suggest_hardware(self, trial: Any, network: Network) -> dict[str, Any]:
+        """Ask the same trial for one hardware configuration of `network` too: a plain joint
+        search, one design point per training (benchmarks/search_efficiency.py compares it
+        with the factorized search, which enumerates the configurations instead)."""
+        rows = self.hardware_parameters
+        chosen = _suggest(trial, rows, dict(network.params))
+        return {row.name: chosen[row.name] for row in rows if row.name in chosen}
+
+    def distributions(self, stage: Literal["network", "design"]) -> dict[str, BaseDistribution]:
+        """Optuna distributions: categorical for the sampler's network study; numeric numbers
+        in the design study, whose trials are recorded, never sampled."""
+        rows = self.network_parameters if stage == "network" else self.parameters
+        return {row.name: row.distribution(numeric=stage == "design") for row in rows}
+
+    def check_networks(self, networks: Sequence[Mapping[str, Any]],
+                       field: str = "initial_networks") -> None:
+        """Raise ValueError naming `field[i]` if a network is not one of the space."""
+        allowed = {network.key() for network in self.networks()}
+        for index, params in enumerate(networks):
+            try:
+                network = self.network(params)
+            except (KeyError, TypeError, ValueError):
+                network = None
+            if (network is None or network.key() not in allowed
+                    or set(params) != set(network.params)):
+                raise ValueError(f"{field}[{index}]: not a network of this space: {params}")
+
+    def extremes(self) -> list[DesignSpace]:
+        """This space with every numeric network row at its smallest value, then at its
+        largest (the hardware and memory checks need those, not every combination)."""
+        return [DesignSpace(tuple(
+            dataclasses.replace(row, domain=(pick(row.domain),))
+            if row.stage == "network" and row.numeric else row for row in self.parameters))
+            for pick in (min, max)]
+
+    def describe(self, params: Mapping[str, Any]) -> dict[Column, str]:
+        """A design's parameters as table columns: each row's text in its column."""
+        words: dict[Column, list[str]] = {column: [] for column in COLUMN_JOINS}  # type: ignore
+        for row in self.parameters:
+            if row.name in params:
+                text = row.text(params[row.name])
+                if text:
+                    words[row.shown_in].append(text)
+        return {column: COLUMN_JOINS[column].join(parts) or "-"
+                for column, parts in words.items()}  # type: ignore[misc]
 
 
-def _walk(space: SearchSpace, rows: Sequence[Parameter], chosen: dict[str, Any],
-          ) -> Iterator[dict[str, Any]]:
+def _walk(rows: Sequence[Parameter], chosen: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every combination of `rows` that exists under its conditions, depth first."""
     if not rows:
         yield dict(chosen)
         return
     row, rest = rows[0], rows[1:]
-    if not row.applies(space, chosen):
-        yield from _walk(space, rest, chosen)
+    if not row.applies(chosen):
+        yield from _walk(rest, chosen)
         return
-    for value in row.values(space, chosen):
+    for value in row.values(chosen):
         chosen[row.name] = value
-        yield from _walk(space, rest, chosen)
+        yield from _walk(rest, chosen)
         del chosen[row.name]
 
 
-def enumerate_networks(space: SearchSpace) -> list[Network]:
-    return [Network(params) for params in _walk(space, network_parameters(space), {})]
-
-
-def hardware_configurations(space: SearchSpace, network: Network) -> list[dict[str, Any]]:
-    """Every hardware choice of a network: its design points' extra parameters."""
-    rows = hardware_parameters(space)
-    designs = []
-    for combination in _walk(space, rows, dict(network.params)):
-        designs.append({row.name: combination[row.name] for row in rows if row.name in combination})
-    return designs
-
-
-def _suggest(trial: Any, space: SearchSpace, rows: Sequence[Parameter],
-             chosen: dict[str, Any]) -> dict[str, Any]:
+def _suggest(trial: Any, rows: Sequence[Parameter], chosen: dict[str, Any]) -> dict[str, Any]:
     """Ask an Optuna trial for `rows` (define-by-run, conditional on what is chosen). A row
     whose choices depend on earlier ones is asked under a name that lists them, since an
     Optuna distribution may not change under one name; one choice is not asked at all."""
     for parameter in rows:
-        if not parameter.applies(space, chosen):
+        if not parameter.applies(chosen):
             continue
-        values = [v if parameter.numeric else str(v) for v in parameter.values(space, chosen)]
-        domain = [v if parameter.numeric else str(v) for v in parameter.domain(space)]
+        values = [v if parameter.numeric else str(v) for v in parameter.values(chosen)]
+        domain = [v if parameter.numeric else str(v) for v in parameter.domain]
         if len(values) == 1 and values != domain:
             chosen[parameter.name] = values[0]
             continue
@@ -260,47 +384,4 @@ def _suggest(trial: Any, space: SearchSpace, rows: Sequence[Parameter],
     return chosen
 
 
-def suggest_network(trial: Any, space: SearchSpace) -> Network:
-    """Ask an Optuna trial for the training-relevant choices (the factorized search's trial)."""
-    return Network(_suggest(trial, space, network_parameters(space), {}))
-
-
-def suggest_hardware(trial: Any, space: SearchSpace, network: Network) -> dict[str, Any]:
-    """Ask the same trial for one hardware configuration of `network` too: a plain joint
-    search, one design point per training (benchmarks/search_efficiency.py compares it with
-    the factorized search, which enumerates the configurations instead)."""
-    rows = hardware_parameters(space)
-    chosen = _suggest(trial, space, rows, dict(network.params))
-    return {row.name: chosen[row.name] for row in rows if row.name in chosen}
-
-
-def distributions(space: SearchSpace, stage: Literal["network", "design"],
-                  ) -> dict[str, BaseDistribution]:
-    """Optuna distributions: categorical for the sampler's network study; numeric numbers in
-    the design study, whose trials are recorded, never sampled."""
-    rows = network_parameters(space) if stage == "network" else parameters(space)
-    return {row.name: row.distribution(space, numeric=stage == "design") for row in rows}
-
-
-def check_initial_networks(space: SearchSpace) -> None:
-    """Raise ValueError naming `initial_networks[i]` if one is not a network of the space."""
-    allowed = {network.key(): network for network in enumerate_networks(space)}
-    for index, params in enumerate(space.initial_networks):
-        try:
-            network = Network.from_params(params, space)
-        except (KeyError, TypeError, ValueError):
-            network = None
-        if network is None or network.key() not in allowed or set(params) != set(network.params):
-            raise ValueError(f"initial_networks[{index}]: not a network of this space: {params}")
-
-
-def count_designs(space: SearchSpace) -> int:
-    """Design points of the whole space (every network, every hardware configuration)."""
-    return sum(len(hardware_configurations(space, n)) for n in enumerate_networks(space))
-
-
-__all__ = [
-    "Network", "Parameter", "check_initial_networks", "count_designs", "distributions",
-    "enumerate_networks", "hardware_configurations", "hardware_parameters",
-    "network_parameters", "parameters", "suggest_hardware", "suggest_network",
-]
+__all__ = ["DesignSpace", "Network", "Parameter", "compile_design_space"]

@@ -23,13 +23,11 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial
 
-from codesign.compose import workload_spec
-from codesign.design_space import Network
-from codesign.objectives import COSTS
-from codesign.space import SearchSpace
+from codesign.kinds import sng_source
+from codesign.objectives import recorded_attributes
+from codesign.problem import Problem
 from codesign.study import load_network_study
 from hwmodel import HardwareDesign, load_technology
-from trainer.lfsr import DEFAULT_TAPS
 
 EXPORT_FORMAT = "codesign-design/2"  # 2: relocatable (checkpoint beside the YAML)
 RETRAIN_OUTPUT_DIR = "runs/train"  # where `codesign train design.yaml` writes by default
@@ -50,14 +48,14 @@ def package_versions() -> dict[str, str]:
 
 
 def export_document(
-    design: FrozenTrial, study: optuna.Study, space: SearchSpace, storage: Any,
+    design: FrozenTrial, study: optuna.Study, problem: Problem, storage: Any,
     checkpoint: str | None = None,
 ) -> dict[str, Any]:
     """The exported design; `checkpoint` is where its weights will lie, relative to the YAML
     (`copy_checkpoint` puts them there), None where they are not exported."""
     attrs = design.user_attrs
-    run = load_network_study(storage, space.name).trials[attrs["network_trial"]]
-    network = Network.from_params(design.params, space)
+    run = load_network_study(storage, problem.name).trials[attrs["network_trial"]]
+    network = problem.network(design.params)
     training = dict(run.user_attrs["train_config"])
     training.update(name=f"{study.study_name}-design-{design.number}",
                     output_dir=RETRAIN_OUTPUT_DIR)
@@ -69,9 +67,9 @@ def export_document(
                                  "eval_bers": [ber] if ber > 0 else None}
     hardware = HardwareDesign.model_validate(
         {
-            "workload": workload_spec(network, space),
+            "workload": problem.recipe.workload_spec(network),
             "architecture": attrs["architecture"],
-            "technology": load_technology(space.hardware.technology).model_dump(mode="json"),
+            "technology": load_technology(problem.technology).model_dump(mode="json"),
         }
     )
     return {
@@ -80,12 +78,7 @@ def export_document(
                   "network_trial": attrs["network_trial"], "metric_names": study.metric_names},
         "training": training,
         "hardware": hardware.model_dump(mode="json"),
-        "metrics": {
-            "val_accuracy": attrs["val_accuracy"],
-            "test_accuracy": attrs["test_accuracy"],
-            **{o.attribute: attrs[o.attribute] for o in COSTS},
-            "inferences_per_s": attrs["inferences_per_s"],
-        },
+        "metrics": {name: attrs[name] for name in recorded_attributes() if name in attrs},
         "cost_breakdown": {
             "area_by_component_um2": attrs["area_by_component_um2"],
             "energy_by_component_pj": attrs["energy_by_component_pj"],
@@ -124,8 +117,6 @@ def _sc_settings(training: dict[str, Any], length: int | None) -> dict[str, Any]
     if inputs["mode"] != "sc":
         return None
     sng = dict(inputs["sng"])
-    if sng["kind"] == "lfsr":
-        sng["polynomial_taps"] = list(sng.get("taps") or DEFAULT_TAPS[sng["width"]])
-        sng["polynomial"] = "x^" + " + x^".join(str(t) for t in sng["polynomial_taps"]) + " + 1"
+    sng.update(sng_source(sng["kind"]).describe(sng))
     return {"bitstream_length": length, "merge_point": inputs["merge_point"],
             "training": inputs["training"], "train_length": inputs["length"], "sng": sng}

@@ -22,13 +22,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesign.kinds import HARDWARE_SNG
-from codesign.objectives import COSTS
+from codesign.kinds import SngSource, sng_source
+from codesign.objectives import hardware_objectives
 from hwmodel import (
     Architecture,
     CostReport,
     FirstLayerDataflow,
-    Generator,
     Organisation,
     PopcountCircuit,
     Technology,
@@ -36,6 +35,10 @@ from hwmodel import (
     mlp_workload,
 )
 from trainer.config import SNGKind
+
+
+class PaperCheckError(ValueError):
+    """The check cannot run as asked (an SNG without measured accuracies): one line."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,18 @@ class MeasuredAccuracy(Model):
     conventional: float = Field(ge=0.0, le=1.0)
     sc: dict[SNGKind, dict[int, float]]
 
-    def operating_point(self, sng: SNGKind, cost_points: float) -> int | None:
+    def measured(self, sng: str) -> dict[int, float]:
+        """The SC accuracies measured with SNG kind `sng`; a PaperCheckError if none."""
+        found = self.sc.get(SNGKind(str(sng)))
+        if not found:
+            measured = ", ".join(str(kind) for kind in self.sc) or "none"
+            raise PaperCheckError(f"no measured accuracy for SNG {sng} (measured: {measured}; "
+                                  f"give --accuracy FILE with an sc.{sng} entry)")
+        return found
+
+    def operating_point(self, sng: str, cost_points: float) -> int | None:
         """The shortest N within `cost_points` accuracy points of the conventional BNN."""
-        within = [n for n, accuracy in sorted(self.sc[sng].items())
+        within = [n for n, accuracy in sorted(self.measured(sng).items())
                   if 100 * (self.conventional - accuracy) <= cost_points + 1e-9]
         return within[0] if within else None
 
@@ -113,11 +125,10 @@ class PaperCheck(Model):
                 [r for r in self.rows if r.reaches_energy])
 
 
-def dataflows_for(sng: SNGKind) -> list[str]:
+def dataflows_for(sng: SngSource) -> list[str]:
     """The first-layer dataflows an SC design with this SNG can use."""
-    generator = Generator.get(HARDWARE_SNG[sng])
     return [name for name in FirstLayerDataflow.names()
-            if not FirstLayerDataflow.get(name).regenerates or generator.deterministic]
+            if not FirstLayerDataflow.get(name).regenerates or sng.deterministic]
 
 
 def _baseline_dataflow(baseline: str, dataflow: str) -> str:
@@ -131,24 +142,25 @@ def _baseline_dataflow(baseline: str, dataflow: str) -> str:
 def paper_check(
     technology: Technology,
     accuracy: MeasuredAccuracy,
-    sng: SNGKind = SNGKind.IDEAL,
+    sng: str = SNGKind.IDEAL,
     tiles: int = 16,
     array_rows: int = 256,
 ) -> PaperCheck:
     """Every organisation x popcount circuit x dataflow x baseline, at the operating point."""
-    sng = SNGKind(sng)
-    n = accuracy.operating_point(sng, PAPER.accuracy_cost_points)
+    source = sng_source(sng)
+    n = accuracy.operating_point(source.name, PAPER.accuracy_cost_points)
     workload = mlp_workload(PAPER.network[0], list(PAPER.network[1:-1]), PAPER.network[-1],
                             name="fashion_mnist_mlp_784_1024_1024_10")
     common = {"tiles": tiles, "array_rows": array_rows}
     rows = []
     for organisation in Organisation.names():
         for circuit in PopcountCircuit.names():
-            for dataflow in dataflows_for(sng):
+            for dataflow in dataflows_for(source):
                 sc = evaluate(workload, Architecture(
                     organisation=organisation, popcount_circuit=circuit,
                     first_layer_mode="sc", first_layer_dataflow=dataflow,
-                    sng_kind=HARDWARE_SNG[sng], bitstream_length=n or 1, **common), technology)
+                    **source.architecture_fields(source.default()), bitstream_length=n or 1,
+                    **common), technology)
                 for baseline in BASELINES:
                     base = evaluate(workload, Architecture(
                         organisation=organisation, popcount_circuit=circuit,
@@ -169,9 +181,10 @@ def paper_check(
                         reaches_energy=n is not None and energy_ratio >= PAPER.energy_factor,
                     ))
     return PaperCheck(
-        workload=workload.name, technology=technology.name, sng=sng.value,
+        workload=workload.name, technology=technology.name, sng=source.name,
         bitstream_length=n, conventional_accuracy=accuracy.conventional,
-        sc_accuracy=accuracy.sc[sng].get(n) if n else None, accuracy_source=accuracy.source,
+        sc_accuracy=accuracy.measured(source.name).get(n) if n else None,
+        accuracy_source=accuracy.source,
         tiles=tiles, array_rows=array_rows,
         claims={"area_reduction": PAPER.area_reduction, "energy_factor": PAPER.energy_factor,
                 "accuracy_cost_points": PAPER.accuracy_cost_points},
@@ -197,17 +210,18 @@ REFERENCE_ORGANISATION = {"organisation": "shared_tiles", "tiles": 16, "array_ro
 
 
 def reference_designs(
-    technology: Technology, accuracy: MeasuredAccuracy, sng: SNGKind = SNGKind.IDEAL,
+    technology: Technology, accuracy: MeasuredAccuracy, sng: str = SNGKind.IDEAL,
 ) -> list[ReferenceDesign]:
     """The paper's Fashion-MNIST MLP as the conventional BNN (both first-layer baselines), as
     the SC-BNN at the check's operating point, and as the paper claims the SC-BNN against the
     parallel baseline (62 % less area, 2.1x less energy, 1.4 points less accurate), on one
     organisation (`REFERENCE_ORGANISATION`, the check's default) and `technology`."""
-    sng = SNGKind(sng)
+    source = sng_source(sng)
     workload = mlp_workload(PAPER.network[0], list(PAPER.network[1:-1]), PAPER.network[-1],
                             name="fashion_mnist_mlp_784_1024_1024_10")
+
     def costs(report: CostReport) -> dict[str, float]:
-        return {o.metric: float(getattr(report, o.metric)) for o in COSTS}
+        return {o.metric: float(getattr(report, o.metric)) for o in hardware_objectives()}
 
     designs = []
     for baseline, label in zip(BASELINES, ("parallel", "bit-serial"), strict=True):
@@ -216,14 +230,15 @@ def reference_designs(
         designs.append(ReferenceDesign(
             name=f"conventional BNN ({label} layer 1)", first_layer_mode=baseline,
             bitstream_length=None, accuracy=accuracy.conventional, costs=costs(report)))
-    n = accuracy.operating_point(sng, PAPER.accuracy_cost_points)
+    n = accuracy.operating_point(source.name, PAPER.accuracy_cost_points)
     if n is not None:
         report = evaluate(workload, Architecture(
-            first_layer_mode="sc", sng_kind=HARDWARE_SNG[sng], bitstream_length=n,
-            **REFERENCE_ORGANISATION), technology)
+            first_layer_mode="sc", **source.architecture_fields(source.default()),
+            bitstream_length=n, **REFERENCE_ORGANISATION), technology)
         designs.append(ReferenceDesign(
-            name=f"SC-BNN ({sng.value} SNG, N={n})", first_layer_mode="sc",
-            bitstream_length=n, accuracy=accuracy.sc[sng][n], costs=costs(report)))
+            name=f"SC-BNN ({source.name} SNG, N={n})", first_layer_mode="sc",
+            bitstream_length=n, accuracy=accuracy.measured(source.name)[n],
+            costs=costs(report)))
     parallel = designs[0].costs
     designs.append(ReferenceDesign(
         name="SC-BNN as claimed (vs parallel)", first_layer_mode="sc", bitstream_length=None,

@@ -1,9 +1,10 @@
 """Reading a finished (or running) study: the feasible Pareto front, picks, hypervolume.
 
 Hypervolume (computed by `moocore`, the reference implementation of its authors) is taken on
-normalised losses, so that searches over one space are comparable: 1 - accuracy, and each
-hardware cost divided by its largest value over the whole space (known analytically before
-any training). The reference point is then (1, ..., 1).
+normalised losses in [0, 1], so that searches over one space are comparable: 1 - accuracy, and
+each hardware objective divided by its largest value over the whole space (known analytically
+before any training; a maximised one, 1 - value / largest). The reference point is then
+(1, ..., 1) and the hypervolume at most 1. Knees and dominance use the unscaled values.
 """
 
 from __future__ import annotations
@@ -15,18 +16,15 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from codesign.design_space import enumerate_networks
-from codesign.objectives import ACCURACY, COSTS, OBJECTIVES, Objective
-from codesign.space import SearchSpace
+from codesign.objectives import ACCURACY, KNEE, OBJECTIVES, Objective, hardware_objectives
+from codesign.problem import Problem
 from hwmodel import Technology
 
-KNEE = "knee"
-PICKS: dict[str, tuple[Objective, ...] | None] = {
-    KNEE: None,
-    **{f"{'max' if o.maximize else 'min'}-{o.name}": (o, *(x for x in OBJECTIVES.values()
-                                                          if x is not o))
-       for o in OBJECTIVES.values()},
-}  # pick name -> objectives to sort by, the first one decisive (None: the knee)
+
+def pick_orders() -> dict[str, tuple[Objective, ...] | None]:
+    """Pick name -> the objectives to sort by, the first one decisive (None: the knee)."""
+    return {KNEE: None, **{o.pick: (o, *(x for x in OBJECTIVES.values() if x is not o))
+                           for o in OBJECTIVES.values()}}
 
 
 class PickError(Exception):
@@ -55,42 +53,48 @@ def feasible_trials(study: optuna.Study) -> list[FrozenTrial]:
     ]
 
 
-def cost_scales(space: SearchSpace, technology: Technology) -> dict[str, float]:
-    """The largest value of every hardware cost over every design of the space."""
-    from codesign.compose import hardware_points  # trainer and torch: only when called
-
-    scales = {o.metric: 0.0 for o in COSTS}
-    for network in enumerate_networks(space):
-        for point in hardware_points(network, space, technology):
+def cost_scales(problem: Problem, technology: Technology) -> dict[str, float]:
+    """The largest value of every hardware objective over every design of the space."""
+    scales = {o.metric: 0.0 for o in hardware_objectives()}
+    for network in problem.design_space.networks():
+        for point in problem.hardware_points(network, technology):
             for name in scales:
                 scales[name] = max(scales[name], point.metric(name))
     return scales
 
 
-def normalized_losses(
-    trials: Sequence[FrozenTrial], space: SearchSpace, scales: Mapping[str, float]
-) -> np.ndarray:
-    objectives = [OBJECTIVES[name] for name in space.objectives]
-    rows = [[o.loss(o.value(t.user_attrs), scales.get(o.metric, 1.0)) for o in objectives]
+def _scale(objective: Objective, scales: Mapping[str, float]) -> float:
+    if objective.upper is not None:
+        return objective.upper
+    try:
+        return scales[objective.metric]
+    except KeyError:
+        raise ValueError(f"no scale for {objective.metric}: the hypervolume needs its largest "
+                         "value over the space") from None
+
+
+def normalized_losses(trials: Sequence[FrozenTrial], objectives: Sequence[Objective],
+                      scales: Mapping[str, float]) -> np.ndarray:
+    """Each trial's objectives as losses in [0, 1] (`Objective.loss`)."""
+    rows = [[o.loss(o.value(t.user_attrs), _scale(o, scales)) for o in objectives]
             for t in trials]
     return np.asarray(rows, dtype=float).reshape(len(rows), len(objectives))
 
 
-def hypervolume(
-    trials: Sequence[FrozenTrial], space: SearchSpace, scales: Mapping[str, float]
-) -> float:
+def hypervolume(trials: Sequence[FrozenTrial], objectives: Sequence[Objective],
+                scales: Mapping[str, float]) -> float:
+    """The volume the trials dominate in the unit box of normalised losses: in [0, 1]."""
     if not trials:
         return 0.0
-    losses = normalized_losses(trials, space, scales)
+    losses = normalized_losses(trials, objectives, scales)
     inside = losses[(losses < 1.0).all(axis=1)]
     if len(inside) == 0:
         return 0.0
     return float(moocore.hypervolume(inside, ref=np.ones(losses.shape[1])))
 
 
-def hypervolume_history(
-    study: optuna.Study, space: SearchSpace, scales: Mapping[str, float]
-) -> list[tuple[int, float]]:
+def hypervolume_history(study: optuna.Study, objectives: Sequence[Objective],
+                        scales: Mapping[str, float]) -> list[tuple[int, float]]:
     """(training runs so far, hypervolume of their feasible design points), run by run."""
     by_network: dict[int, list[FrozenTrial]] = {}
     for trial in feasible_trials(study):
@@ -98,7 +102,7 @@ def hypervolume_history(
     history, seen = [], []
     for count, network in enumerate(sorted(by_network), start=1):
         seen += by_network[network]
-        history.append((count, hypervolume(seen, space, scales)))
+        history.append((count, hypervolume(seen, objectives, scales)))
     return history
 
 
@@ -106,9 +110,9 @@ class RunningFront:
     """The feasible front of a study and its hypervolume, kept up to date as a search records
     networks (its progress line), without reading the study back."""
 
-    def __init__(self, space: SearchSpace, scales: Mapping[str, float],
+    def __init__(self, objectives: Sequence[Objective], scales: Mapping[str, float],
                  front: Sequence[FrozenTrial] = ()):
-        self.space, self.scales = space, scales
+        self.objectives, self.scales = tuple(objectives), scales
         self.front: list[FrozenTrial] = []
         self.hypervolume = 0.0
         self.add(front)
@@ -118,10 +122,10 @@ class RunningFront:
         candidates = self.front + feasible
         if not candidates:
             return
-        losses = normalized_losses(candidates, self.space, self.scales)
+        losses = _oriented(candidates, self.objectives)
         kept = moocore.is_nondominated(losses, keep_weakly=True)
         self.front = [t for t, keep in zip(candidates, kept, strict=True) if keep]
-        self.hypervolume = hypervolume(self.front, self.space, self.scales)
+        self.hypervolume = hypervolume(self.front, self.objectives, self.scales)
 
     @property
     def size(self) -> int:
@@ -131,29 +135,35 @@ class RunningFront:
         return {"front_size": self.size, "hypervolume": self.hypervolume}
 
 
-def knee_point(front: Sequence[FrozenTrial], space: SearchSpace) -> FrozenTrial:
+def _oriented(trials: Sequence[FrozenTrial], objectives: Sequence[Objective]) -> np.ndarray:
+    """The trials' objectives as unscaled losses (smaller is better): dominance and knees."""
+    rows = [[o.oriented(o.value(t.user_attrs)) for o in objectives] for t in trials]
+    return np.asarray(rows, dtype=float).reshape(len(rows), len(objectives))
+
+
+def knee_point(front: Sequence[FrozenTrial], objectives: Sequence[Objective]) -> FrozenTrial:
     """The front's point closest to the ideal point, each objective scaled to [0, 1] on the
     front (a standard knee definition, e.g. the "compromise solution" of Deb's textbook)."""
-    losses = normalized_losses(front, space, {})
+    losses = _oriented(front, objectives)
     low, high = losses.min(axis=0), losses.max(axis=0)
     scaled = (losses - low) / np.where(high > low, high - low, 1.0)
     return front[int(np.argmin(np.linalg.norm(scaled, axis=1)))]
 
 
-def pick(study: optuna.Study, space: SearchSpace, how: str,
+def pick(study: optuna.Study, objectives: Sequence[Objective], how: str,
          limits: Mapping[str, float | None] | None = None) -> FrozenTrial:
     """A design from the feasible front by rule, under optional extra limits."""
-    if how not in PICKS:
-        raise PickError(f"unknown pick '{how}' (choose from {', '.join(PICKS)})")
+    orders = pick_orders()
+    if how not in orders:
+        raise PickError(f"unknown pick '{how}' (choose from {', '.join(orders)})")
     candidates = [t for t in pareto_front(study) if allows(limits or {}, t)]
     if not candidates:
         raise PickError("no design on the feasible Pareto front satisfies the limits")
-    order = PICKS[how]
+    order = orders[how]
     if order is None:
-        return knee_point(candidates, space)
+        return knee_point(candidates, objectives)
 
     def key(trial: FrozenTrial) -> tuple[float, ...]:
-        return tuple(-o.value(trial.user_attrs) if o.maximize else o.value(trial.user_attrs)
-                     for o in order)
+        return tuple(o.oriented(o.value(trial.user_attrs)) for o in order)
 
     return min(candidates, key=key)

@@ -18,14 +18,19 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from optuna.trial import FrozenTrial  # noqa: E402
 
-from codesign.compose import metric_names  # noqa: E402
-from codesign.objectives import ACCURACY, COSTS  # noqa: E402
+from codesign.objectives import ACCURACY, hardware_objectives  # noqa: E402
 from codesign.paper_check import PAPER, REFERENCE_ORGANISATION, ReferenceDesign  # noqa: E402
-from codesign.space import SearchSpace  # noqa: E402
+from codesign.problem import Problem  # noqa: E402
+from hwmodel import FirstLayerMode  # noqa: E402
 
-FIRST_LAYER_MARKERS = {"sc": "o", "fixed_point_parallel": "s", "fixed_point_bit_serial": "^"}
-REFERENCE_MARKERS = {"sc": "*", "fixed_point_parallel": "P", "fixed_point_bit_serial": "X"}
+DESIGN_MARKERS = ("o", "s", "^", "v", "<", ">", "p", "h")  # the front, by first-layer mode
+REFERENCE_MARKERS = ("*", "P", "X", "d", "H", "8")  # the paper's designs, by first-layer mode
 CLAIM_MARKER = "D"
+
+
+def first_layer_marker(mode: str, markers: Sequence[str] = DESIGN_MARKERS) -> str:
+    """A first-layer mode's marker: its place in the registry (`hwmodel.FirstLayerMode`)."""
+    return markers[FirstLayerMode.names().index(mode) % len(markers)]
 
 
 def _series(trials: Sequence[FrozenTrial], objective) -> list[float]:
@@ -61,11 +66,11 @@ def _reference_caption(references: Sequence[ReferenceDesign]) -> str:
 
 
 def pareto_png(
-    feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], space: SearchSpace,
+    feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], problem: Problem,
     title: str, path: Path, knee: FrozenTrial | None = None,
     references: Sequence[ReferenceDesign] = (),
 ) -> Path:
-    figure = pareto_figure(feasible, front, space, title, knee, references)
+    figure = pareto_figure(feasible, front, problem, title, knee, references)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=130)
     plt.close(figure)
@@ -73,18 +78,20 @@ def pareto_png(
 
 
 def pareto_figure(
-    feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], space: SearchSpace,
+    feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], problem: Problem,
     title: str, knee: FrozenTrial | None = None, references: Sequence[ReferenceDesign] = (),
 ) -> Figure:
     """Accuracy (percent) against every hardware cost (energy, area and latency, searched or
     only recorded), one panel each: the front by first-layer hardware, the knee, and the
     paper's reference designs; one legend for every panel, a caption for the references."""
-    figure, axes = plt.subplots(1, len(COSTS), figsize=(4.6 * len(COSTS) + 3.2, 4.8),
+    costs = hardware_objectives()
+    figure, axes = plt.subplots(1, len(costs), figsize=(4.6 * len(costs) + 3.2, 4.8),
                                 layout="constrained", squeeze=False)
-    for axis, cost in zip(axes[0], COSTS, strict=True):
+    for axis, cost in zip(axes[0], costs, strict=True):
         axis.scatter(_series(feasible, cost), _series(feasible, ACCURACY), s=6, color="0.78",
                      label="feasible design points")
-        for mode, marker in FIRST_LAYER_MARKERS.items():
+        for mode in FirstLayerMode.names():
+            marker = first_layer_marker(mode)
             chosen = [t for t in front if t.params.get("first_layer_hw") == mode]
             if chosen:
                 axis.scatter(_series(chosen, cost), _series(chosen, ACCURACY), s=26,
@@ -98,13 +105,13 @@ def pareto_figure(
             if value is None:  # the claimed point: the paper claims energy and area only
                 continue
             axis.scatter([value], [100 * reference.accuracy], s=70, zorder=3,
-                         marker=CLAIM_MARKER if reference.claimed else REFERENCE_MARKERS[
-                             reference.first_layer_mode],
+                         marker=CLAIM_MARKER if reference.claimed else first_layer_marker(
+                             reference.first_layer_mode, REFERENCE_MARKERS),
                          facecolors="none" if reference.claimed else "black",
                          edgecolors="black", label=f"paper: {reference.name}")
         axis.set_xscale("log")
         _label_log_axis(axis)
-        searched = "" if cost.name in space.objectives else ", not searched"
+        searched = "" if cost in problem.goals.searched else ", not searched"
         axis.set_xlabel(f"{cost.label} ({cost.unit}{searched})")
         axis.set_ylabel("accuracy (%)")
         axis.grid(alpha=0.3)
@@ -134,13 +141,13 @@ def hypervolume_png(history: Sequence[tuple[int, float]], title: str, path: Path
     return path
 
 
-def pareto_html(study: optuna.Study, space: SearchSpace, path: Path) -> Path:
+def pareto_html(study: optuna.Study, problem: Problem, path: Path) -> Path:
     """Optuna's interactive Pareto-front plot, self-contained (works offline).
 
     Optuna draws at most three objectives: with four, the first three (accuracy, energy,
     area) are drawn and latency stays in the hover text of the dashboard.
     """
-    names = metric_names(space)[:3]
+    names = problem.goals.metric_names[:3]
     figure = optuna.visualization.plot_pareto_front(
         study,
         target_names=names,

@@ -21,10 +21,9 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from codesign.compose import hardware_points, workload_spec
 from codesign.config_io import unwritable_reason
-from codesign.design_space import Network, enumerate_networks
-from codesign.space import SearchSpace
+from codesign.design_space import Network
+from codesign.problem import Problem
 from hwmodel import Technology, TechnologyError, WorkloadSpec, load_technology
 
 FLOAT_BYTES = 4
@@ -36,43 +35,37 @@ class PreflightError(ValueError):
     """A space that validates but cannot run: names the field and why."""
 
 
-def extreme_networks(space: SearchSpace) -> list[Network]:
+def extreme_networks(problem: Problem) -> list[Network]:
     """Every input choice of the space, each with its smallest and its largest network (all
     numeric network choices at their minimum, then at their maximum): the hardware and memory
     checks need those, not every combination of widths."""
-    networks = []
-    for pick in (min, max):
-        model = space.model.model_copy(update={
-            name: [pick(value)] for name, value in space.model if isinstance(value, list)})
-        inputs = space.input.model_copy(update={"train_lengths": [pick(space.input.train_lengths)]})
-        networks += enumerate_networks(space.model_copy(update={"model": model, "input": inputs}))
-    return networks
+    return [network for space in problem.design_space.extremes()
+            for network in space.networks()]
 
 
-def check_technology(space: SearchSpace) -> Technology:
+def check_technology(problem: Problem) -> Technology:
     try:
-        return load_technology(space.hardware.technology)
+        return load_technology(problem.technology)
     except TechnologyError as exc:
         raise PreflightError(f"hardware.technology: {exc}") from None
 
 
-def check_hardware(space: SearchSpace, technology: Technology,
-                   networks: list[Network]) -> None:
+def check_hardware(problem: Problem, technology: Technology, networks: list[Network]) -> None:
     for network in networks:
         try:
-            hardware_points(network, space, technology)
+            problem.hardware_points(network, technology)
         except ValueError as exc:
             raise PreflightError(f"hardware: {exc} (network {network.key()})") from None
 
 
-def training_bytes(network: Network, space: SearchSpace) -> int:
+def training_bytes(network: Network, problem: Problem) -> int:
     """A lower bound of the memory one training of `network` needs (see the module doc)."""
-    spec = TypeAdapter(WorkloadSpec).validate_python(workload_spec(network, space))
+    spec = TypeAdapter(WorkloadSpec).validate_python(problem.recipe.workload_spec(network))
     layers = spec.build().layers
     weights = sum(layer.weights for layer in layers)
     activations = sum(layer.output_values for layer in layers)
     return FLOAT_BYTES * (PER_WEIGHT_TENSORS * weights
-                          + PER_ACTIVATION_TENSORS * space.data.batch_size * activations)
+                          + PER_ACTIVATION_TENSORS * problem.recipe.data.batch_size * activations)
 
 
 def physical_memory_bytes() -> int | None:
@@ -82,49 +75,56 @@ def physical_memory_bytes() -> int | None:
         return None
 
 
-def check_memory(space: SearchSpace, networks: list[Network], concurrent: int = 1,
+def _size_fields(problem: Problem) -> str:
+    """The fields that set a network's size (its numeric network rows' sources)."""
+    sources = [row.source for row in problem.design_space.network_parameters
+               if row.numeric and isinstance(row.source, str) and row.source.startswith("model.")]
+    return ", ".join(dict.fromkeys(sources)) or "model"
+
+
+def check_memory(problem: Problem, networks: list[Network], concurrent: int = 1,
                  available: int | None = None) -> None:
     """The largest network, `concurrent` times (Ray workers on this machine), must fit."""
     available = physical_memory_bytes() if available is None else available
     if available is None or not networks:
         return
-    largest = max(networks, key=lambda network: training_bytes(network, space))
-    needed = concurrent * training_bytes(largest, space)
+    largest = max(networks, key=lambda network: training_bytes(network, problem))
+    needed = concurrent * training_bytes(largest, problem)
     if needed > available:
-        field = "model.widths" if space.model.family == "mlp" else "model.base_channels"
         times = f"{concurrent} trainings at once x " if concurrent > 1 else ""
         raise PreflightError(
-            f"{field}: the largest network ({largest.key()}) needs at least "
-            f"{times}{training_bytes(largest, space) / 2**30:,.1f} GiB to train "
-            f"(data.batch_size {space.data.batch_size}); this machine has "
+            f"{_size_fields(problem)}: the largest network ({largest.key()}) needs at least "
+            f"{times}{training_bytes(largest, problem) / 2**30:,.1f} GiB to train "
+            f"(data.batch_size {problem.recipe.data.batch_size}); this machine has "
             f"{available / 2**30:,.1f} GiB")
 
 
-def check_data(space: SearchSpace) -> None:
+def check_data(problem: Problem) -> None:
     """Find the dataset and verify every file by content (what each training would read)."""
     from trainer.data import DatasetError, load_dataset
 
+    data = problem.recipe.data
     try:
-        load_dataset(space.data.dataset, space.data.root, space.data.download)
+        load_dataset(data.dataset, data.root, data.download)
     except DatasetError as exc:
         raise PreflightError(f"data: {exc}") from None
 
 
-def check_output_dir(space: SearchSpace) -> None:
-    problem = unwritable_reason(Path(space.output_dir), folder=True)
-    if problem:
-        raise PreflightError(f"output_dir: {space.output_dir}: {problem}")
+def check_output_dir(problem: Problem) -> None:
+    problem_text = unwritable_reason(Path(problem.output_dir), folder=True)
+    if problem_text:
+        raise PreflightError(f"output_dir: {problem.output_dir}: {problem_text}")
 
 
-def preflight(space: SearchSpace, concurrent_trainings: int = 1, memory: bool = True,
+def preflight(problem: Problem, concurrent_trainings: int = 1, memory: bool = True,
               data: bool = True) -> None:
     """Every check above, cheapest first; raises the first PreflightError. `memory`: the
     trainings run on this machine, `concurrent_trainings` at once."""
-    technology = check_technology(space)
-    networks = extreme_networks(space)
-    check_hardware(space, technology, networks)
+    technology = check_technology(problem)
+    networks = extreme_networks(problem)
+    check_hardware(problem, technology, networks)
     if memory:
-        check_memory(space, networks, concurrent_trainings)
-    check_output_dir(space)
+        check_memory(problem, networks, concurrent_trainings)
+    check_output_dir(problem)
     if data:
-        check_data(space)
+        check_data(problem)

@@ -19,17 +19,17 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from codesign.objectives import ACCURACY, OBJECTIVES
-from codesign.space import SearchSpace
-from hwmodel import CostReport
-from trainer.config import InputMode, MergePoint, TrainingMode
-
-SHORT = {
-    "sc": "sc", "fixed_point_parallel": "parallel", "fixed_point_bit_serial": "bit-serial",
-    "shared_tiles": "shared", "tile_per_array": "per-array", "neuron_parallel": "neuron-par",
-    "reread": "reread", "row_latched": "latched", "row_latched_regenerated": "latched-regen",
-    "ripple_tree": "ripple", "compressor_tree": "compressor",
-}
+from codesign.objectives import ACCURACY, hardware_objectives
+from codesign.problem import Problem
+from hwmodel import (
+    CostReport,
+    FirstLayerDataflow,
+    FirstLayerMode,
+    Organisation,
+    PopcountCircuit,
+    component_label,
+)
+from trainer.config import InputMode
 
 
 def console(stderr: bool = False) -> Console:
@@ -89,74 +89,33 @@ def share(part: float, whole: float) -> str:
 # --- design points -----------------------------------------------------------------------------
 
 
-def describe_network(params: Mapping[str, Any]) -> str:
-    """784-1024-1024 style for MLPs, conv c/f for conv networks."""
-    if "width_1" in params:
-        widths, index = [], 1
-        while f"width_{index}" in params:
-            widths.append(str(params[f"width_{index}"]))
-            index += 1
-        return "-".join(widths)
-    return f"conv {params.get('base_channels')}/{params.get('fc_width')}"
-
-
-def describe_input(params: Mapping[str, Any]) -> str:
-    if params["input_mode"] != InputMode.SC:
-        return "fixed point"
-    training = "adapted" if params.get("training_mode") == TrainingMode.ADAPTED else "non-adapt."
-    trained_at = f"@{params['train_length']}" if "train_length" in params else ""
-    merge = "first" if params.get("merge_point") == MergePoint.FIRST_LAYER else "output"
-    return f"{params.get('sng_kind')} {merge} {training}{trained_at}"
-
-
-def describe_hardware(params: Mapping[str, Any]) -> str:
-    """The design point's hardware: first layer, organisation (tiles), dataflow, circuit."""
-    parts = [SHORT.get(params.get("first_layer_hw", ""), params.get("first_layer_hw", "?"))]
-    organisation = params.get("organisation")
-    if organisation:
-        tiles = f"x{params['tiles']}" if "tiles" in params else ""
-        parts.append(f"{SHORT.get(organisation, organisation)}{tiles}")
-    if "array_rows" in params:
-        parts.append(f"{params['array_rows']}r")
-    if "first_layer_dataflow" in params:
-        parts.append(SHORT.get(params["first_layer_dataflow"], params["first_layer_dataflow"]))
-    if "popcount_circuit" in params:
-        parts.append(SHORT.get(params["popcount_circuit"], params["popcount_circuit"]))
-    if "mram_cell" in params:  # device choices: they set the bit-error rate
-        parts.append(f"{params['mram_cell']}@{params.get('read_voltage_mv', '?')}mV")
-    if params.get("ecc", "none") != "none":
-        parts.append(str(params["ecc"]))
-    return " ".join(parts)
-
-
-def front_table(trials: Iterable, space: SearchSpace, title: str,
+def front_table(trials: Iterable, problem: Problem, title: str,
                 limit: int | None = None) -> Table:
-    """Design points with their choices and every objective (test accuracy beside val)."""
-    costs = [OBJECTIVES[name] for name in space.objectives if OBJECTIVES[name] is not ACCURACY]
+    """Design points with their choices and every objective (test accuracy beside val). Each
+    parameter shows itself in its column (`codesign.design_space`): designs that differ in
+    any parameter print differently."""
+    costs = problem.goals.costs
     columns = [("#", "right"), ("network", "left"), ("input", "left"), ("hardware", "left"),
                ("N", "right"), (ACCURACY.heading, "right"), ("test acc\n(%)", "right"),
                *[(o.heading, "right") for o in costs]]
-    rows = [[str(trial.number), describe_network(trial.params), describe_input(trial.params),
-             describe_hardware(trial.params), str(trial.params.get("bitstream_length", "-")),
-             ACCURACY.format(ACCURACY.value(trial.user_attrs)),
-             ACCURACY.format(trial.user_attrs["test_accuracy"]),
-             *[o.format(o.value(trial.user_attrs)) for o in costs]]
-            for trial in list(trials)[:limit]]
+    rows = []
+    for trial in list(trials)[:limit]:
+        shown = problem.design_space.describe(trial.params)
+        rows.append([str(trial.number), shown["network"], shown["input"], shown["hardware"],
+                     shown["N"], ACCURACY.format(ACCURACY.value(trial.user_attrs)),
+                     ACCURACY.format(trial.user_attrs["test_accuracy"]),
+                     *[o.format(o.value(trial.user_attrs)) for o in costs]])
     return table(title, columns, rows)
 
 
-def front_records(trials: Iterable, space: SearchSpace) -> list[dict[str, Any]]:
+def front_records(trials: Iterable, problem: Problem) -> list[dict[str, Any]]:
     """Design points as rows with named columns (CSV, JSON): the trial, its training run,
-    every parameter of the space, and the metrics in the study's units (accuracy as a
-    fraction, as in the study and an exported design)."""
-    from codesign.design_space import parameters
-
-    names = [parameter.name for parameter in parameters(space)]
-    metrics = ("val_accuracy", "test_accuracy", "energy_pj", "area_mm2", "latency_ns",
-               "inferences_per_s")
+    every parameter of the space, and every recorded metric in the study's units (accuracy
+    as a fraction, as in the study and an exported design; `codesign.objectives`)."""
+    names = problem.design_space.names
     return [{"design_trial": trial.number, "network_trial": trial.user_attrs["network_trial"],
              **{name: trial.params.get(name) for name in names},
-             **{name: trial.user_attrs.get(name) for name in metrics}}
+             **{name: trial.user_attrs.get(name) for name in problem.recorded}}
             for trial in trials]
 
 
@@ -173,7 +132,7 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-def status_report(progress: Mapping[str, Any], front: Sequence, space: SearchSpace,
+def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem,
                   top: int) -> list[RenderableType]:
     networks = progress["networks"]
     counts = (f"study [bold]{escape(progress['study'])}[/]: {progress['networks_counted']}/"
@@ -189,14 +148,14 @@ def status_report(progress: Mapping[str, Any], front: Sequence, space: SearchSpa
         best = front[0].user_attrs
         parts.append(f"most accurate design: val {percent(best['val_accuracy'])}, "
                      f"test {percent(best['test_accuracy'])}")
-    parts.append(front_table(front, space, f"Pareto front: {len(front)} designs", limit=top))
+    parts.append(front_table(front, problem, f"Pareto front: {len(front)} designs", limit=top))
     return parts
 
 
-def pareto_report(space: SearchSpace, front: Sequence, top: int | None,
+def pareto_report(problem: Problem, front: Sequence, top: int | None,
                   history: Sequence[tuple[int, float]], files: Sequence) -> list[RenderableType]:
     parts: list[RenderableType] = [
-        front_table(front, space, f"{space.name}: Pareto front ({len(front)} designs)",
+        front_table(front, problem, f"{problem.name}: Pareto front ({len(front)} designs)",
                     limit=top)]
     if history:
         parts.append(f"hypervolume after {history[-1][0]} training runs: {history[-1][1]:.4f} "
@@ -212,9 +171,10 @@ def wrote(files: Sequence) -> Text:
 def exported(design_trial: int, document: Mapping[str, Any], path, missing_checkpoint
              ) -> str:
     metrics = document["metrics"]
+    costs = [f"{o.format(metrics[o.attribute])} {o.unit}" for o in hardware_objectives()
+             if o.attribute in metrics]
     line = (f"design trial {design_trial} -> {path}: val {percent(metrics['val_accuracy'])}, "
-            f"test {percent(metrics['test_accuracy'])}, {metrics['energy_pj']:,.0f} pJ, "
-            f"{metrics['area_mm2']:.4f} mm2, {metrics['latency_ns']:,.0f} ns")
+            f"test {percent(metrics['test_accuracy'])}, " + ", ".join(costs))
     if document["checkpoint"]:
         return line + f"\nweights -> {document['checkpoint']} (beside it)"
     return line + (f"\n[yellow]note:[/] no weights exported: {missing_checkpoint} is gone "
@@ -265,12 +225,12 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
             "budgets")
 
 
-def search_summary(summary, front: Sequence, space: SearchSpace,
+def search_summary(summary, front: Sequence, problem: Problem,
                    flags: str) -> list[RenderableType]:
     counts = (f"{summary.stopped_because}: {summary.networks_trained} networks trained, "
               f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by "
               f"budgets; {summary.design_points} design points recorded")
-    table_ = front_table(front, space, f"Pareto front ({len(front)} designs, top 10)",
+    table_ = front_table(front, problem, f"Pareto front ({len(front)} designs, top 10)",
                          limit=10)
     commands = "\n".join(f"  python -m codesign {command} {flags}{extra}" for command, extra in (
         ("pareto", ""), ("dashboard", ""), ("export", " --pick knee -o design.yaml")))
@@ -290,8 +250,8 @@ def design_words(report: CostReport) -> tuple[str, str]:
                     f"{arch.merge_point}, N={report.effective_bitstream_length}")
     else:
         encoding = f"{arch.first_layer_mode}, {arch.input_bits}-bit pixels"
-    organisation = arch.organisation + (f" ({arch.tiles} tiles)" if arch.organisation ==
-                                        "shared_tiles" else "")
+    uses_tiles = Organisation.get(arch.organisation).uses_tiles
+    organisation = arch.organisation + (f" ({arch.tiles} tiles)" if uses_tiles else "")
     ecc = "no ECC" if arch.ecc == "none" else arch.ecc
     return encoding, (f"{organisation}, {arch.array_rows}x{arch.array_cols} arrays, "
                       f"{arch.first_layer_dataflow}, {arch.popcount_circuit}, "
@@ -317,8 +277,8 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         ("energy pJ", "right"), ("energy", "right")])
     for name, area in report.area_by_component_um2.items():
         energy = report.energy_by_component_pj[name]
-        components.add_row(name, number(area), share(area, report.area_um2), number(energy),
-                           share(energy, report.energy_pj))
+        components.add_row(component_label(name), number(area), share(area, report.area_um2),
+                           number(energy), share(energy, report.energy_pj))
     components.add_row("[bold]total", number(report.area_um2), "", number(report.energy_pj), "")
 
     layers = table("Breakdown by layer (area: hardware used by that layer alone)", [
@@ -339,7 +299,7 @@ def hw_report(report: CostReport) -> list[RenderableType]:
         counts.add_row(name.replace("_", " "), f"{value:,}")
     busiest = max((layer.arrays for layer in report.layers), default=0)
     arch = report.architecture
-    if arch.organisation == "shared_tiles" and arch.tiles > busiest:
+    if Organisation.get(arch.organisation).uses_tiles and arch.tiles > busiest:
         header += (f"\n[yellow]note:[/] {arch.tiles:,} tiles, but no layer has more than "
                    f"{busiest:,} arrays: at most {busiest:,} tiles work at once, the others "
                    "only add area")
@@ -368,8 +328,7 @@ def paper_check(check) -> list[RenderableType]:
          ("baseline", "left"), ("area\nsaving", "right"), (f"energy x\nN={n}", "right"),
          ("free L1\nx", "right")])
     for row in check.rows:
-        rows.add_row(SHORT[row.organisation], SHORT[row.popcount_circuit], SHORT[row.dataflow],
-                     SHORT[row.baseline],
+        rows.add_row(*_combination(row),
                      ("[green]" if row.reaches_area else "") + f"{row.area_reduction:.1%}",
                      ("[green]" if row.reaches_energy else "") + f"{row.energy_ratio:.2f}x",
                      f"{row.free_layer1_ratio:.2f}x")
@@ -383,14 +342,22 @@ def paper_check(check) -> list[RenderableType]:
     return [header, rows, note, *verdict]
 
 
+def _combination(row) -> tuple[str, str, str, str]:
+    """A paper-check row's organisation, circuit, dataflow and baseline by their kinds' short
+    names (`hwmodel.kinds`)."""
+    return (Organisation.get(row.organisation).short,
+            PopcountCircuit.get(row.popcount_circuit).short,
+            FirstLayerDataflow.get(row.dataflow).short, FirstLayerMode.get(row.baseline).short)
+
+
 def _verdict(claim: str, rows: list, key: str) -> str:
     if not rows:
         return f"[bold]{claim}[/]: reproduced by no combination."
     best = max(rows, key=lambda r: getattr(r, key))
-    names = sorted({f"{SHORT[r.organisation]}/{SHORT[r.baseline]}" for r in rows})
+    names = sorted({"/".join(_combination(r)[::3]) for r in rows})
+    organisation, circuit, dataflow, baseline = _combination(best)
     return (f"[bold]{claim}[/]: reached by {len(rows)} combinations "
-            f"({', '.join(names)}); best {SHORT[best.organisation]} {SHORT[best.popcount_circuit]}"
-            f" {SHORT[best.dataflow]} vs {SHORT[best.baseline]}.")
+            f"({', '.join(names)}); best {organisation} {circuit} {dataflow} vs {baseline}.")
 
 
 # --- RTL --------------------------------------------------------------------------------------
@@ -448,13 +415,15 @@ def train_result(config, result) -> list[RenderableType]:
 
 
 def error_sweep(sweep, sc: bool) -> Table:
-    """Test accuracy with the weights flipped at each bit-error rate: mean +- std over maps."""
-    result = table(f"test accuracy with weight bit errors (mean ± std over {sweep.maps} "
-                   "error maps)", [("bit-error rate", "right"),
-                                   *[(f"N={n}" if sc else "accuracy", "right")
-                                     for n in sweep.lengths]])
-    mean, spread = sweep.mean(), sweep.spread()
+    """Test accuracy with the weights flipped at each bit-error rate: mean ± std over the maps
+    (chips), and in parentheses their low percentile (the bad chips)."""
+    result = table(f"test accuracy with weight bit errors: mean ± std "
+                   f"({sweep.percentile:g}th percentile) over {sweep.maps} error maps, "
+                   f"{sweep.structure.describe()}",
+                   [("bit-error rate", "right"), *[(f"N={n}" if sc else "accuracy", "right")
+                                                   for n in sweep.lengths]])
+    mean, spread, low = sweep.mean(), sweep.spread(), sweep.low()
     for ber in sweep.bers:
-        result.add_row(f"{ber:.2g}", *[f"{percent(mean[ber][n])} ± {100 * spread[ber][n]:.2f}"
-                                       for n in sweep.lengths])
+        result.add_row(f"{ber:.2g}", *[f"{percent(mean[ber][n])} ± {100 * spread[ber][n]:.2f} "
+                                       f"({percent(low[ber][n])})" for n in sweep.lengths])
     return result

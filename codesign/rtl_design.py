@@ -12,26 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from codesign.kinds import HARDWARE_SNG
-from hwmodel import FirstLayerMode, HardwareDesign, blocks, evaluate
+from codesign.kinds import sng_source, source_of_generator
+from hwmodel import FirstLayerMode, HardwareDesign, Organisation, blocks, evaluate
 from hwmodel.components.ecc import hsiao_code, word_data_bits
 from hwmodel.components.primitives import Primitives
 from rtl import (
     AccumulatorSpec,
-    LfsrSngSpec,
     MultiBitAdderTreeSpec,
     PopcountSpec,
     ScComparatorSpec,
     SecdedDecoderSpec,
-    SobolSngSpec,
     ThresholdSpec,
 )
 from rtl.spec import BlockSpec
 from rtl.synthesis import SynthesisResult, synthesize_verilog
-from trainer.config import SNGConfig, SNGKind
-from trainer.sng import LFSRSNG, SobolSNG, build_sng
-
-SOFTWARE_SNG = {hardware: software for software, hardware in HARDWARE_SNG.items()}
+from trainer.config import SNGConfig
+from trainer.sng import build_sng
 
 
 @dataclass(frozen=True)
@@ -46,38 +42,40 @@ class Block:
 
 def sng_config_for(design: HardwareDesign, training: dict[str, Any] | None) -> SNGConfig:
     """The SNG a design's hardware must reproduce: the exported training section's (with its
-    seed), else the trainer's defaults for the architecture's generator kind."""
+    seed), else the trainer's defaults for the kind the architecture's generator realises."""
     arch = design.architecture
-    kind = SOFTWARE_SNG.get(arch.sng_kind)
     if training is not None:
         config = SNGConfig.model_validate(training["input"]["sng"])
-        if HARDWARE_SNG[config.kind] != arch.sng_kind:
-            raise ValueError(
-                f"training.input.sng.kind {config.kind} is built as {HARDWARE_SNG[config.kind]}, "
-                f"but hardware.architecture.sng_kind is {arch.sng_kind}")
+        problems = sng_source(config.kind).disagreements(arch, config)
+        if problems:
+            field, have, trained, want = problems[0]
+            raise ValueError(f"hardware.architecture.{field} is {have}, but training.{trained} "
+                             f"is built as {want}")
         return config
-    fields: dict[str, Any] = {"kind": kind, "sharing": arch.sng_sharing, "bits": arch.input_bits}
-    if kind == SNGKind.LFSR:
-        fields["width"] = arch.lfsr_width_bits
-    return SNGConfig.model_validate(fields)
+    source = source_of_generator(arch.sng_kind)
+    return SNGConfig.model_validate({"sharing": arch.sng_sharing, "bits": arch.input_bits,
+                                     **source.trainer_fields(source.choice_of(arch))})
 
 
-def sng_bank_spec(sng: LFSRSNG | SobolSNG, positions: int,
-                  sobol_storage: str = "hardwired") -> BlockSpec:
-    """The bank that emits, bit for bit, the trainer generator's streams over `positions`."""
-    groups = sng.num_groups(positions)
-    wiring = [[int(b) for b in row] for row in sng.wiring]
-    if isinstance(sng, LFSRSNG):
-        return LfsrSngSpec(width_bits=sng.width, taps=sng.taps,
-                           seeds=tuple(int(s) for s in sng.group_seeds(groups)),
-                           sharing=sng.sharing, wiring=wiring, comparator_bits=sng.bits,
-                           positions=positions)
-    engine = sng.engine(groups)
-    return SobolSngSpec.from_sobol_state(
-        engine.sobolstate.tolist(), engine.shift.tolist(), comparator_bits=sng.bits,
-        counter_bits=sng.bits,  # exact for N <= 2^B: the model's B direction numbers
-        positions=positions, sharing=sng.sharing, wiring=wiring,
-        direction_storage=sobol_storage)
+def sng_bank_spec(sng: Any, positions: int, sobol_storage: str = "hardwired") -> BlockSpec:
+    """The bank that emits, bit for bit, a trainer generator's streams over `positions` (its
+    kind's `bank_spec`, `codesign.kinds`)."""
+    return sng_source(sng.kind).bank_spec(sng, positions, sobol_storage)
+
+
+def _sng_bank(design: HardwareDesign, training: dict[str, Any] | None, pixels: int,
+              sobol_storage: str) -> Block | None:
+    """The SNG bank of an SC design, or None where its source is not logic; a kind without
+    RTL is refused (`codesign.kinds.NoRtl`), never left out."""
+    arch = design.architecture
+    config = sng_config_for(design, training)
+    spec = sng_bank_spec(build_sng(config), pixels, sobol_storage)
+    if spec is None:
+        return None
+    return Block("sng_bank", f"{arch.sng_kind} SNG bank: {pixels} pixels, sharing "
+                 f"{arch.sng_sharing}", spec,
+                 blocks.sng_bank(arch.sng_kind, pixels, arch.sng_sharing, arch.input_bits,
+                                 arch.lfsr_width_bits))
 
 
 def design_blocks(design: HardwareDesign, training: dict[str, Any] | None = None,
@@ -95,13 +93,9 @@ def design_blocks(design: HardwareDesign, training: dict[str, Any] | None = None
     if mode.stochastic:
         add("sc_comparator", "one pixel's comparator, bit = (r < x)",
             ScComparatorSpec(comparator_bits=bits), blocks.sc_comparator(bits))
-        sng = build_sng(sng_config_for(design, training))
-        if isinstance(sng, LFSRSNG | SobolSNG):
-            pixels = workload.layers[0].input_values
-            add("sng_bank", f"{arch.sng_kind} SNG bank: {pixels} pixels, sharing "
-                f"{arch.sng_sharing}", sng_bank_spec(sng, pixels, sobol_storage),
-                blocks.sng_bank(arch.sng_kind, pixels, arch.sng_sharing, bits,
-                                arch.lfsr_width_bits))
+        bank = _sng_bank(design, training, workload.layers[0].input_values, sobol_storage)
+        if bank is not None:
+            found[bank.name] = bank
     if arch.ecc == "secded":
         code = hsiao_code(int(word_data_bits(arch.array_cols)))
         add(f"secded_decoder_{code.data_bits}",
@@ -109,9 +103,9 @@ def design_blocks(design: HardwareDesign, training: dict[str, Any] | None = None
             SecdedDecoderSpec(check_matrix=tuple(tuple(int(bit) for bit in row)
                                                  for row in code.check_matrix)),
             code.decoder_primitives())
-    neuron_parallel = arch.organisation == "neuron_parallel"
+    organisation = Organisation.get(arch.organisation)
     for index, layer in enumerate(report.layers):
-        width = layer.fan_in if neuron_parallel else arch.array_cols
+        width = int(organisation.tree_inputs(layer.fan_in, arch.array_cols))
         if index == 0 and mode.multibit_datapath:
             add(f"multibit_tree_{circuit}_{width}x{bits + 1}",
                 f"parallel first layer: {width} lanes of {bits}-bit pixels",

@@ -15,7 +15,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 
-from codesign.compose import ber_key
+from codesign.compose import accuracy_over_maps
 from trainer.config import TrainConfig
 
 ProgressFn = Callable[[int, int, int, int], None]  # epoch, epochs, batch, batches
@@ -47,8 +47,8 @@ def train_network(
     return {
         "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
         "test_accuracy": {str(n): a for n, a in result.test_accuracy.items()},
-        **_accuracy_by_ber("val", result.val_error_sweep),
-        **_accuracy_by_ber("test", result.test_error_sweep),
+        **accuracy_over_maps("val", result.val_error_sweep),
+        **accuracy_over_maps("test", result.test_error_sweep),
         "checkpoint": str(result.checkpoint_path.resolve()),
         "train_time_s": result.train_time_s,
         "epochs_run": result.epochs_run,
@@ -57,14 +57,6 @@ def train_network(
         "pid": os.getpid(),
         **_ray_placement(),
     }
-
-
-def _accuracy_by_ber(split: str, sweep) -> dict[str, Any]:
-    """`{split}_accuracy_by_ber`: BER -> N -> accuracy (mean over the error maps)."""
-    if sweep is None:
-        return {}
-    return {f"{split}_accuracy_by_ber": {ber_key(ber): {str(n): a for n, a in by_n.items()}
-                                         for ber, by_n in sweep.mean().items()}}
 
 
 def _ray_placement() -> dict[str, Any]:

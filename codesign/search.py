@@ -25,21 +25,14 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, Trial, TrialState
 
-from codesign.compose import (
-    HardwarePoint,
-    fits_hardware_budget,
-    hardware_points,
-    objective_values,
-    train_config,
-    violations,
-    weight_error_rates,
-)
+from codesign.compose import HardwarePoint, weight_error_rates
 from codesign.dashboard_view import annotate_training_run, record_constraints
-from codesign.design_space import Network, check_initial_networks, suggest_network
+from codesign.design_space import Network
 from codesign.execution import Executor, Finished, LocalExecutor, RayExecutor
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.pareto import RunningFront, cost_scales, pareto_front
-from codesign.space import SearchSpace
+from codesign.problem import Problem, compile_problem
+from codesign.space import Budget, Execution, SearchSpace
 from codesign.storage import (
     GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
@@ -130,10 +123,9 @@ def _fail_stale_trials(networks: optuna.Study) -> None:
 
 
 def make_executor(
-    space: SearchSpace, ray_address: str | None, on_event: EventHandler
+    execution: Execution, ray_address: str | None, on_event: EventHandler
 ) -> Executor:
     """The executor the space asks for; raises AcceleratorUnavailable for a missing GPU."""
-    execution = space.execution
     if execution.mode == "ray" or ray_address:
         return RayExecutor(execution.workers, ray_address or execution.ray_address,
                            execution.accelerator, execution.gpus_per_training)
@@ -184,149 +176,224 @@ class _FailureStreak:
 
 
 def run_search(
-    space: SearchSpace,
+    space: SearchSpace | Problem,
     storage_url: str | None = None,
     ray_address: str | None = None,
     on_event: EventHandler = lambda event: None,
 ) -> SearchSummary:
-    """Run (or resume) the search described by `space` until its budget is spent.
+    """Run (or resume) the search described by `space` (a space, compiled here, or its
+    problem) until its budget is spent.
 
     Ctrl-C and SIGTERM raise KeyboardInterrupt after the trials this driver holds are failed
     (none is left RUNNING); trainings failing for a shared reason raise `SearchHalted`.
     """
+    problem = space if isinstance(space, Problem) else compile_problem(space)
     with interruptible():
-        return _run(space, storage_url or space.storage_url, ray_address, on_event)
+        return _Driver(problem, storage_url or problem.storage_url, ray_address, on_event).run()
 
 
-def _run(space: SearchSpace, url: str, ray_address: str | None,
-         on_event: EventHandler) -> SearchSummary:
-    check_initial_networks(space)
-    technology = load_technology(space.hardware.technology)
-    executor = make_executor(space, ray_address, on_event)  # a missing GPU: before any study
-    try:
-        storage = open_storage(url)
-        designs, networks = open_studies(space, storage)
-        _fail_stale_trials(networks)
-        if not networks.trials:
-            for params in space.initial_networks:
-                networks.enqueue_trial(params)
-        front = RunningFront(space, cost_scales(space, technology), pareto_front(designs))
-    except BaseException as exc:
-        executor.shutdown()
-        if is_storage_failure(exc):
-            raise storage_failure(url, exc) from None
-        raise
-    summary = SearchSummary(space.name, url)
-    deadline = time.monotonic() + space.budget.wall_time_s if space.budget.wall_time_s else None
-    checkpoints = Path(space.output_dir).resolve() / space.name / "networks"
+class _Driver:
+    """One run of the search, in the parts a reader thinks in: `_propose` a network (and
+    claim it), `_launch` its training (or reject it before training), `_record` a trained
+    network, `_fail` a failed one; `run` loops over them until the budget is spent."""
 
-    live: dict[int, Trial] = {}  # asked by this driver and not yet told
-    in_flight: dict[int, _InFlight] = {}  # of those, the ones training
-    heartbeat = _Heartbeat(live)
-    heartbeat.start()
-    failures = _FailureStreak()
+    def __init__(self, problem: Problem, url: str, ray_address: str | None,
+                 on_event: EventHandler):
+        problem.design_space.check_networks(problem.initial_networks)
+        self.problem, self.url, self.on_event = problem, url, on_event
+        self.technology = load_technology(problem.technology)
+        # a missing GPU: before any study
+        self.executor = make_executor(problem.execution, ray_address, on_event)
+        self.summary = SearchSummary(problem.name, url)
+        self.live: dict[int, Trial] = {}  # asked by this driver and not yet told
+        self.in_flight: dict[int, _InFlight] = {}  # of those, the ones training
+        self.failures = _FailureStreak()
+        self.duplicates = 0  # proposals of trained networks in a row
 
-    def tell(trial: Trial, **outcome: Any) -> None:
-        networks.tell(trial, **outcome)
-        live.pop(trial.number, None)
+    def _open(self) -> None:
+        """The storage, both studies (stale trials failed), and the front so far."""
+        try:
+            self.storage = open_storage(self.url)
+            self.designs, self.networks = open_studies(self.problem, self.storage)
+            _fail_stale_trials(self.networks)
+            if not self.networks.trials:
+                for params in self.problem.initial_networks:
+                    self.networks.enqueue_trial(dict(params))
+            self.front = RunningFront(self.problem.goals.searched,
+                                      cost_scales(self.problem, self.technology),
+                                      pareto_front(self.designs))
+        except BaseException as exc:
+            self.executor.shutdown()
+            if is_storage_failure(exc):
+                raise storage_failure(self.url, exc) from None
+            raise
 
-    def settle(trial: Trial, attrs: dict[str, Any], **outcome: Any) -> None:
+    def run(self) -> SearchSummary:
+        self._open()
+        budget = self.problem.budget
+        self.deadline = time.monotonic() + budget.wall_time_s if budget.wall_time_s else None
+        heartbeat = _Heartbeat(self.live)
+        heartbeat.start()
+        self.on_event(SearchEvent("started", data={
+            "attempted": attempts(self.networks), "budget": budget.trials,
+            **self.front.summary()}))
+        try:
+            self._loop()
+        except BaseException as exc:
+            with held_interrupts():
+                reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "aborted"
+                _fail_held(self.networks, self.live, reason)
+            self.executor.cancel()
+            if is_storage_failure(exc):
+                raise storage_failure(self.url, exc) from None
+            raise
+        finally:
+            heartbeat.stopped.set()
+            self.executor.shutdown()
+        self.summary.front_size, self.summary.hypervolume = self.front.size, self.front.hypervolume
+        self.on_event(SearchEvent("done", message=self.summary.stopped_because))
+        return self.summary
+
+    def _loop(self) -> None:
+        while True:
+            self._fill()
+            if not self.in_flight:
+                if not _running_elsewhere(self.networks):
+                    return
+                # another driver (or a dead one) holds trainings that count against the
+                # budget: wait until they finish or their heartbeats stop, then re-plan
+                time.sleep(HEARTBEAT_INTERVAL_S)
+                _fail_stale_trials(self.networks)
+                continue
+            for finished in self.executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
+                self._finish(finished)
+
+    def _fill(self) -> None:
+        """Propose and launch networks until the executor is full or the budget is spent."""
+        while len(self.in_flight) < self.executor.capacity:
+            raise_if_interrupted()
+            counted = attempts(self.networks)  # in-flight trainings included
+            reason = _stop_reason(self.problem.budget, counted, self.deadline, self.duplicates)
+            if reason:
+                self.summary.stopped_because = self.summary.stopped_because or reason
+                return
+            proposal = self._propose()
+            if proposal is not None:
+                self._launch(*proposal, ordinal=counted + 1)
+
+    def _propose(self) -> tuple[Trial, Network] | None:
+        """Ask the sampler for a network and claim it (see `competing_claim`); a network
+        another trial holds is answered as a duplicate (None)."""
+        with held_interrupts():  # a trial exists only with its beat and its holder
+            trial = self.networks.ask()
+            _beat(trial)
+            self.live[trial.number] = trial
+        network = self.problem.design_space.suggest_network(trial)
+        key = network.key()
+        trial.set_user_attr("network_key", key)  # the claim
+        if competing_claim(self.networks, key, trial.number) is not None:
+            self.duplicates += 1
+            self._settle(trial, {"outcome": "duplicate"}, state=TrialState.PRUNED)
+            return None
+        self.duplicates = 0
+        return trial, network
+
+    def _launch(self, trial: Trial, network: Network, ordinal: int) -> None:
+        """Cost every hardware configuration of the network; reject it without training if
+        none fits the hardware budgets, else hand its training to the executor."""
+        points = self.problem.hardware_points(network, self.technology)
+        if not any(self.problem.fits_hardware_budget(p) for p in points):
+            self._settle(trial, {"outcome": "over_budget"}, state=TrialState.PRUNED)
+            self.summary.networks_rejected += 1
+            self.on_event(SearchEvent("rejected", trial.number, network.key(), data={
+                "ordinal": ordinal, "spent": self._spent()}))
+            return
+        folder = Path(self.problem.output_dir).resolve() / self.problem.name / "networks"
+        config = self.problem.train_config(network, str(folder / f"{trial.number:04d}"),
+                                           weight_error_rates(points))
+        trial.set_user_attr("train_config", config.model_dump(mode="json"))
+        self.executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
+        self.in_flight[trial.number] = _InFlight(trial, network, points, ordinal)
+        self.on_event(SearchEvent("training", trial.number, network.key(),
+                                  data={"ordinal": ordinal}))
+
+    def _finish(self, finished: Finished) -> None:
+        """A training came back: record it whole, or fail it."""
+        raise_if_interrupted()  # before recording: the held block would defer it
+        with held_interrupts():  # a finished training is recorded whole or not at all
+            entry = self.in_flight.pop(finished.key)
+            if finished.error is None:
+                kept = self._record(entry, finished.result)
+            else:
+                self._settle(entry.trial, {"outcome": "failed", "error": finished.error},
+                             state=TrialState.FAIL)
+        if finished.error is not None:
+            self._fail(entry, finished)
+            return
+        self.failures.success()
+        self.front.add(kept)
+        self.summary.networks_trained += 1
+        self.summary.design_points += len(kept)
+        self.on_event(SearchEvent("trained", finished.key, entry.network.key(), data={
+            "design_points": len(kept), "ordinal": entry.ordinal, "spent": self._spent(),
+            **self.front.summary(), **finished.result}))
+
+    def _record(self, entry: _InFlight, result: dict[str, Any]) -> list[FrozenTrial]:
+        """Design points first, then the network trial: a crash in between loses nothing
+        (the dashboard's notes come last: a crash before them loses only notes)."""
+        problem, trial = self.problem, entry.trial
+        table = design_table_path(problem.name, trial.number)
+        write_design_table(Path(problem.output_dir) / table, entry.network, entry.points,
+                           result)
+        kept = network_front(problem, entry.points, result)
+        trials = design_trials(problem, entry.network, kept, result, trial.number,
+                               started=trial.datetime_start)
+        self.designs.add_trials(trials)
+        best, accuracy = representative_point(problem, entry.points, result)
+        record_constraints(self.storage, trial, problem.violations(best, accuracy))
+        for name in RECORDED_OUTCOME:
+            trial.set_user_attr(name, result.get(name))
+        trial.set_user_attr("outcome", "trained")
+        trial.set_user_attr("design_points", len(trials))
+        trial.set_user_attr("design_points_costed", len(entry.points))
+        trial.set_user_attr("design_points_table", str(table))
+        self._tell(trial, values=problem.values(best, accuracy))
+        annotate_training_run(self.storage, problem, self.designs, trial)
+        return trials
+
+    def _fail(self, entry: _InFlight, finished: Finished) -> None:
+        """A failed training: counted, reported, and the search halted if the failures so far
+        share a cause (`_FailureStreak`)."""
+        self.summary.networks_failed += 1
+        self.on_event(SearchEvent("failed", finished.key, finished.error,
+                                  data={"ordinal": entry.ordinal, "spent": self._spent()}))
+        halt = self.failures.failure(finished.key, finished)
+        if halt:
+            excuse_failures(self.networks, list(self.failures.errors))
+            raise SearchHalted(halt)
+
+    def _tell(self, trial: Trial, **outcome: Any) -> None:
+        self.networks.tell(trial, **outcome)
+        self.live.pop(trial.number, None)
+
+    def _settle(self, trial: Trial, attrs: dict[str, Any], **outcome: Any) -> None:
         """Record why a trial ends and end it, never one without the other."""
         with held_interrupts():
             for name, value in attrs.items():
                 trial.set_user_attr(name, value)
-            tell(trial, **outcome)
+            self._tell(trial, **outcome)
 
-    def spent() -> int:
+    def _spent(self) -> int:
         """Networks that count against the budget, those in training here left out."""
-        return attempts(networks) - len(in_flight)
+        return attempts(self.networks) - len(self.in_flight)
 
-    counted = attempts(networks)
-    on_event(SearchEvent("started", data={"attempted": counted, "budget": space.budget.trials,
-                                         **front.summary()}))
-    try:
-        duplicates = 0
-        while True:
-            while len(in_flight) < executor.capacity:
-                raise_if_interrupted()
-                counted = attempts(networks)  # in-flight trainings included
-                reason = _stop_reason(space, counted, deadline, duplicates)
-                if reason:
-                    summary.stopped_because = summary.stopped_because or reason
-                    break
-                with held_interrupts():  # a trial exists only with its beat and its holder
-                    trial = networks.ask()
-                    _beat(trial)
-                    live[trial.number] = trial
-                network = suggest_network(trial, space)
-                key = network.key()
-                trial.set_user_attr("network_key", key)  # the claim (see `competing_claim`)
-                if competing_claim(networks, key, trial.number) is not None:
-                    duplicates += 1
-                    settle(trial, {"outcome": "duplicate"}, state=TrialState.PRUNED)
-                    continue
-                duplicates = 0
-                points = hardware_points(network, space, technology)
-                if not any(fits_hardware_budget(space, p) for p in points):
-                    settle(trial, {"outcome": "over_budget"}, state=TrialState.PRUNED)
-                    summary.networks_rejected += 1
-                    on_event(SearchEvent("rejected", trial.number, key, data={
-                        "ordinal": counted + 1, "spent": spent()}))
-                    continue
-                config = train_config(network, space, str(checkpoints / f"{trial.number:04d}"),
-                                      weight_error_rates(points))
-                trial.set_user_attr("train_config", config.model_dump(mode="json"))
-                executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
-                in_flight[trial.number] = _InFlight(trial, network, points, counted + 1)
-                on_event(SearchEvent("training", trial.number, key,
-                                     data={"ordinal": counted + 1}))
-            if not in_flight:
-                if not _running_elsewhere(networks):
-                    break
-                # another driver (or a dead one) holds trainings that count against the
-                # budget: wait until they finish or their heartbeats stop, then re-plan
-                time.sleep(HEARTBEAT_INTERVAL_S)
-                _fail_stale_trials(networks)
-                continue
-            for finished in executor.wait(timeout_s=HEARTBEAT_INTERVAL_S):
-                raise_if_interrupted()  # before recording: the held block would defer it
-                with held_interrupts():  # a finished training is recorded whole or not at all
-                    entry = in_flight.pop(finished.key)
-                    if finished.error is None:
-                        kept = _record(space, storage, designs, entry, finished.result, tell)
-                    else:
-                        settle(entry.trial, {"outcome": "failed", "error": finished.error},
-                               state=TrialState.FAIL)
-                if finished.error is not None:
-                    summary.networks_failed += 1
-                    on_event(SearchEvent("failed", finished.key, finished.error,
-                                         data={"ordinal": entry.ordinal, "spent": spent()}))
-                    halt = failures.failure(finished.key, finished)
-                    if halt:
-                        excuse_failures(networks, list(failures.errors))
-                        raise SearchHalted(halt)
-                    continue
-                failures.success()
-                front.add(kept)
-                summary.networks_trained += 1
-                summary.design_points += len(kept)
-                on_event(SearchEvent("trained", finished.key, entry.network.key(), data={
-                    "design_points": len(kept), "ordinal": entry.ordinal, "spent": spent(),
-                    **front.summary(), **finished.result}))
-    except BaseException as exc:
-        with held_interrupts():
-            reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "aborted"
-            _fail_held(networks, live, reason)
-        executor.cancel()
-        if is_storage_failure(exc):
-            raise storage_failure(url, exc) from None
-        raise
-    finally:
-        heartbeat.stopped.set()
-        executor.shutdown()
-    summary.front_size, summary.hypervolume = front.size, front.hypervolume
-    on_event(SearchEvent("done", message=summary.stopped_because))
-    return summary
+
+# what a network trial keeps of its training run
+RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
+                    "test_accuracy_by_ber", "val_accuracy_percentile_by_ber",
+                    "test_accuracy_percentile_by_ber", "accuracy_percentile", "checkpoint",
+                    "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run",
+                    "device")
 
 
 def _running_elsewhere(networks: optuna.Study) -> bool:
@@ -335,45 +402,20 @@ def _running_elsewhere(networks: optuna.Study) -> bool:
     return any("network_key" in trial.user_attrs for trial in running)
 
 
-def _stop_reason(space: SearchSpace, counted: int, deadline: float | None,
+def _stop_reason(budget: Budget, counted: int, deadline: float | None,
                  duplicates: int) -> str:
-    if counted >= space.budget.trials:
-        return f"budget of {space.budget.trials} networks spent"
+    if counted >= budget.trials:
+        return f"budget of {budget.trials} networks spent"
     if deadline is not None and time.monotonic() >= deadline:
-        return f"wall time of {space.budget.wall_time_s:.0f} s reached"
+        return f"wall time of {budget.wall_time_s:.0f} s reached"
     if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
         return "the sampler only proposes networks already trained (space exhausted)"
     return ""
 
 
-def design_table_path(space: SearchSpace, network_trial: int) -> Path:
+def design_table_path(name: str, network_trial: int) -> Path:
     """Where a network's full table of design points is written (relative to output_dir)."""
-    return Path(space.name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
-
-
-def _record(space, storage, designs, entry: _InFlight, result: dict[str, Any],
-            tell) -> list[FrozenTrial]:
-    """Design points first, then the network trial: a crash in between loses nothing (the
-    dashboard's notes come last: a crash before them loses only notes)."""
-    table = design_table_path(space, entry.trial.number)
-    write_design_table(Path(space.output_dir) / table, entry.network, entry.points, result)
-    kept = network_front(space, entry.points, result)
-    trials = design_trials(space, entry.network, kept, result, entry.trial.number,
-                           started=entry.trial.datetime_start)
-    designs.add_trials(trials)
-    best, accuracy = representative_point(space, entry.points, result)
-    record_constraints(storage, entry.trial, violations(space, accuracy, best))
-    for name in ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
-                 "test_accuracy_by_ber", "checkpoint", "train_time_s", "host",
-                 "pid", "node_id", "gpu_ids", "epochs_run", "device"):
-        entry.trial.set_user_attr(name, result.get(name))
-    entry.trial.set_user_attr("outcome", "trained")
-    entry.trial.set_user_attr("design_points", len(trials))
-    entry.trial.set_user_attr("design_points_costed", len(entry.points))
-    entry.trial.set_user_attr("design_points_table", str(table))
-    tell(entry.trial, values=objective_values(space, accuracy, best))
-    annotate_training_run(storage, space, designs, entry.trial)
-    return trials
+    return Path(name) / "design_points" / f"network-{network_trial:04d}.csv.gz"
 
 
 def _fail_held(networks, live: dict[int, Trial], reason: str) -> None:

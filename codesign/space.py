@@ -1,15 +1,20 @@
 """The search space: what a user writes in `search_spaces/*.yaml`.
 
 Everything is a finite set of choices (lists, or `{min, max}` ranges expanded to powers of two
-or steps), so the search is reproducible and a design point is a plain dictionary of choices.
-Unknown keys are errors, and every error names its field. This module is the schema only; how
-the choices become parameters, trials and designs is `codesign.design_space`.
+or steps; a single value is a list of one), so the search is reproducible and a design point is
+a plain dictionary of choices. Unknown keys are errors, and every error names its field. The
+kinds a field accepts come from their registries (`hwmodel`'s families, `codesign.kinds`,
+`codesign.objectives`). This module is the schema only; `codesign.problem` compiles it into
+the problem the search and the reports read.
+
+Old spellings still read (studies store their space): `input.sng_kinds: [ideal, lfsr]` with
+`input.lfsr_width: 12` is `input.sngs: [ideal, {kind: lfsr, width: 12}]`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -25,7 +30,8 @@ from pydantic import (
 )
 
 from codesign.errors import one_line
-from codesign.objectives import ACCURACY, OBJECTIVES, ObjectiveName, accuracy_fraction
+from codesign.kinds import FIRST_LAYER_MODES, SngSource
+from codesign.objectives import ACCURACY, OBJECTIVES, Objective
 from hwmodel import ErrorCorrection, FirstLayerDataflow, MramCell, Organisation, PopcountCircuit
 from hwmodel.architecture import (
     MAX_ARRAY_DIM,
@@ -34,7 +40,7 @@ from hwmodel.architecture import (
     MAX_TILES,
     MIN_READ_VOLTAGE_MV,
 )
-from trainer.config import Accelerator, InputMode, MergePoint, Precision, SNGKind, TrainingMode
+from trainer.config import Accelerator, InputMode, MergePoint, Precision, TrainingMode
 
 
 class StrictModel(BaseModel):
@@ -74,6 +80,11 @@ class IntRange(StrictModel):
         return powers
 
 
+def _as_list(value: object) -> object:
+    """A single value where a list is expected is a list of one (`tiles: 4` is `[4]`)."""
+    return value if isinstance(value, list | dict) else [value]
+
+
 def _expand_choices(value: object) -> object:
     """A `{min, max}` mapping becomes its list of values; lists are sorted and deduplicated."""
     if isinstance(value, dict):
@@ -81,6 +92,7 @@ def _expand_choices(value: object) -> object:
             return IntRange.model_validate(value).values()
         except ValidationError as exc:
             raise ValueError(one_line(exc)) from None
+    value = _as_list(value)
     if isinstance(value, list) and all(isinstance(v, int) for v in value):
         return sorted(set(value))
     return value
@@ -109,8 +121,9 @@ IntChoices = int_choices(MAX_WIDTH)
 
 
 def _choices(values: Any) -> Any:
-    """A non-empty list of names (each validated against its own Literal or enum)."""
-    return Annotated[list[values], Field(min_length=1)]
+    """A non-empty list of names (each validated against its own Literal or enum); a single
+    name is a list of one."""
+    return Annotated[list[values], BeforeValidator(_as_list), Field(min_length=1)]
 
 
 def _kind_names(family: Any) -> Any:
@@ -151,15 +164,36 @@ class ConvSpace(StrictModel):
 ModelSpace = Annotated[MLPSpace | ConvSpace, Field(discriminator="family")]
 
 
+def _sng_entry(value: object) -> object:
+    """`lfsr` is `{kind: lfsr}` (the kind with its default parameters)."""
+    return {"kind": value} if isinstance(value, str) else value
+
+
+def _sng_choice() -> Any:
+    """One SNG of the space: a kind of `codesign.kinds` with its own parameters."""
+    choices = tuple(source.Choice for source in SngSource.registry.values())
+    union = Annotated[choices[0] if len(choices) == 1 else  # type: ignore[valid-type]
+                      Annotated[Union[choices], Field(discriminator="kind")],  # noqa: UP007
+                      BeforeValidator(_sng_entry)]
+    return Annotated[list[union], BeforeValidator(_as_list), Field(min_length=1)]
+
+
+def _deployable_modes() -> Any:
+    return Literal[tuple(mode.value for mode in FIRST_LAYER_MODES)]  # type: ignore[valid-type]
+
+
 class InputSpace(StrictModel):
     """Input encodings to consider. `fixed_point` is the conventional BNN baseline."""
 
-    modes: _choices(Literal[InputMode.SC.value, InputMode.FIXED_POINT.value]) = [InputMode.SC]
+    modes: _choices(_deployable_modes()) = [InputMode.SC]
     bitstream_lengths: int_choices(MAX_BITSTREAM_LENGTH) = Field(
         default_factory=lambda: [1, 2, 4, 8, 16, 32, 64],
         description=f"N at deployment, 1..{MAX_BITSTREAM_LENGTH} (2^20)")
     merge_points: _choices(MergePoint) = [MergePoint.FIRST_LAYER]
-    sng_kinds: _choices(SNGKind) = [SNGKind.IDEAL]
+    sngs: _sng_choice() = Field(
+        default_factory=lambda: [SngSource.registry["ideal"].default()],
+        description="SNG kinds, each a name or {kind: NAME, its parameters}, e.g. "
+                    "[ideal, {kind: lfsr, width: 16}]")
     training_modes: _choices(TrainingMode) = [TrainingMode.ADAPTED]
     train_lengths: int_choices(MAX_BITSTREAM_LENGTH) = Field(
         default_factory=lambda: [16],
@@ -168,7 +202,37 @@ class InputSpace(StrictModel):
     )
     sng_sharing: PositiveInt = 1
     sng_seed: int = Field(0, ge=0)
-    lfsr_width: int = Field(16, ge=8, le=32)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_sng_spelling(cls, data: Any) -> Any:
+        """`sng_kinds: [...]` and `lfsr_width: W` (before SNG kinds owned their parameters)
+        read as `sngs: [...]` with W the LFSR entry's width."""
+        if not isinstance(data, dict) or not {"sng_kinds", "lfsr_width"} & set(data):
+            return data
+        data = dict(data)
+        if "sng_kinds" in data and "sngs" in data:
+            raise ValueError("sng_kinds is the old spelling of sngs: give sngs only")
+        entries = _as_list(data.pop("sng_kinds", data.get("sngs", ["ideal"])))
+        width = data.pop("lfsr_width", None)
+        if width is not None and isinstance(entries, list):
+            entries = [{**_sng_entry(e), "width": width}
+                       if _sng_entry(e).get("kind") == "lfsr" else e for e in entries]
+        data["sngs"] = entries
+        return data
+
+    @field_validator("sngs")
+    @classmethod
+    def _one_entry_per_kind(cls, value: list[Any]) -> list[Any]:
+        kinds = [choice.kind for choice in value]
+        repeated = next((kind for kind in kinds if kinds.count(kind) > 1), None)
+        if repeated:
+            raise ValueError(f"{repeated} is listed twice (one entry per kind)")
+        return value
+
+    @property
+    def sng_kinds(self) -> list[str]:
+        return [choice.kind for choice in self.sngs]
 
 
 class HardwareSpace(StrictModel):
@@ -178,16 +242,15 @@ class HardwareSpace(StrictModel):
     organisations: _choices(_kind_names(Organisation)) = ["shared_tiles"]
     tiles: int_choices(MAX_TILES) = Field(
         default_factory=lambda: [1, 2, 4, 8, 16, 32, 64],
-        description=f"shared_tiles only, 1..{MAX_TILES}",
+        description=f"organisations with tiles (shared_tiles), 1..{MAX_TILES}",
     )
     array_rows: int_choices(MAX_ARRAY_DIM, minimum=2) = Field(
         default_factory=lambda: [256], description=f"rows per array, 2..{MAX_ARRAY_DIM}")
-    array_cols: int = Field(256, ge=2, le=MAX_ARRAY_DIM,
-                            description=f"columns per array, 2..{MAX_ARRAY_DIM}")
+    array_cols: int = Field(256, ge=2, le=MAX_ARRAY_DIM, description="columns per array")
 
     fixed_point_first_layers: _choices(
-        Literal["fixed_point_parallel", "fixed_point_bit_serial"]
-    ) = ["fixed_point_parallel", "fixed_point_bit_serial"]
+        Literal[FIRST_LAYER_MODES[InputMode.FIXED_POINT]]  # type: ignore[valid-type]
+    ) = list(FIRST_LAYER_MODES[InputMode.FIXED_POINT])
     first_layer_dataflows: _choices(_kind_names(FirstLayerDataflow)) = ["reread"]
     popcount_circuits: _choices(_kind_names(PopcountCircuit)) = ["ripple_tree"]
     # device choices: each sets the weights' bit-error rate, which the accuracy then pays for
@@ -200,16 +263,18 @@ class HardwareSpace(StrictModel):
     ecc: _choices(_kind_names(ErrorCorrection)) = ["none"]
 
 
-def _as_accuracy(value: Any) -> Any:
-    return accuracy_fraction(value) if isinstance(value, int | float) else value
+def _constraint(item: Objective) -> tuple[Any, Any]:
+    """The `constraints` field of an objective: its limit, written as the objective says
+    (`parse_limit`: an accuracy as 89 or 0.89, a cost as a positive number)."""
 
+    def parse(value: Any) -> Any:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return item.parse_limit(value) if number else value
 
-def _constraint(objective) -> tuple[Any, Any]:
-    if objective.maximize:
-        return Annotated[float | None, BeforeValidator(_as_accuracy)], Field(
-            None, description=f"at least this {objective.label}: 0.89 or 89 (%)")
-    return float | None, Field(None, gt=0.0,
-                               description=f"at most this {objective.label} ({objective.unit})")
+    bound = "at least" if item.maximize else "at most"
+    unit = "0.89 or 89 (%)" if item.unit == "%" else item.unit
+    return Annotated[float | None, BeforeValidator(parse)], Field(
+        None, description=f"{bound} this {item.label} ({unit})")
 
 
 # Hard budgets, one per objective (`codesign.objectives`); hardware budgets are checked before
@@ -219,6 +284,7 @@ Constraints = create_model(
     __base__=StrictModel,
     **{o.constraint: _constraint(o) for o in OBJECTIVES.values()},  # type: ignore[arg-type]
 )
+ObjectiveName = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
 
 
 class Budget(StrictModel):

@@ -27,25 +27,18 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from codesign.compose import (
-    HardwarePoint,
-    ber_key,
-    directions,
-    metric_names,
-    objective_values,
-    violations,
-)
+from codesign.compose import HardwarePoint, ber_key
 from codesign.dashboard_view import (
     dashboard_constraints,
     set_study_attributes,
     study_attributes,
     write_study_notes,
 )
-from codesign.design_space import Network, distributions
-from codesign.objectives import COSTS, OBJECTIVES
+from codesign.design_space import Network
+from codesign.objectives import EXTRA_HARDWARE_METRICS, hardware_objectives
+from codesign.problem import NETWORKS_SUFFIX, Problem, compile_problem, search_identity
 from codesign.space import SamplerSpec, SearchSpace
 
-NETWORKS_SUFFIX = ":networks"
 IDENTITY_ATTR = "search_identity"  # what may not change when a search is resumed
 SPACE_ATTR = "search_space"  # the space of the latest run (its budget may have grown)
 
@@ -62,45 +55,44 @@ class StudyMismatch(Exception):
     """The study exists with a different search space: resuming it would mix two searches."""
 
 
-def build_sampler(space: SearchSpace) -> optuna.samplers.BaseSampler:
-    return SAMPLERS[space.sampler.kind](space.sampler)
+def build_sampler(spec: SamplerSpec) -> optuna.samplers.BaseSampler:
+    return SAMPLERS[spec.kind](spec)
 
 
-def _search_identity(space: SearchSpace) -> str:
-    """What must not change between a search and its resumption (budget and execution may)."""
-    fixed = space.model_dump(mode="json", exclude={"budget", "execution", "storage", "sampler"})
-    fixed["sampler"] = space.sampler.model_dump(mode="json")
-    return json.dumps(fixed, sort_keys=True)
+def _current_identity(stored: str) -> str:
+    """A stored identity in today's spelling (a space written before a field moved, say
+    `input.sng_kinds` to `input.sngs`, reads as it would be written now)."""
+    try:
+        return search_identity(SearchSpace.model_validate(json.loads(stored)))
+    except (ValueError, TypeError):  # not a space any more: it differs
+        return stored
 
 
-def open_studies(
-    space: SearchSpace, storage: BaseStorage
-) -> tuple[optuna.Study, optuna.Study]:
+def open_studies(problem: Problem, storage: BaseStorage) -> tuple[optuna.Study, optuna.Study]:
     """Create or resume (`load_if_exists`) the design-point and network studies."""
+    directions = problem.goals.directions
     designs = optuna.create_study(
-        storage=storage, study_name=space.name, directions=directions(space),
-        load_if_exists=True,
+        storage=storage, study_name=problem.name, directions=directions, load_if_exists=True,
     )
     networks = optuna.create_study(
-        storage=storage, study_name=space.name + NETWORKS_SUFFIX, directions=directions(space),
-        sampler=build_sampler(space), load_if_exists=True,
+        storage=storage, study_name=problem.networks_study, directions=directions,
+        sampler=build_sampler(problem.sampler), load_if_exists=True,
     )
-    identity = _search_identity(space)
     stored = _records(storage, designs).get(IDENTITY_ATTR)
-    if stored is not None and stored != identity:
+    if stored not in (None, problem.identity) and _current_identity(stored) != problem.identity:
         raise StudyMismatch(
-            f"study '{space.name}' exists in this storage with a different search space; "
+            f"study '{problem.name}' exists in this storage with a different search space; "
             "give the search a new name or storage"
         )
-    if [d.name.lower() for d in designs.directions] != directions(space):
-        raise StudyMismatch(f"study '{space.name}' exists with other objectives")
+    if [d.name.lower() for d in designs.directions] != directions:
+        raise StudyMismatch(f"study '{problem.name}' exists with other objectives")
     for study, role in ((designs, "designs"), (networks, "networks")):
-        if study.metric_names != metric_names(space):
-            study.set_metric_names(metric_names(space))
-        _set_record(storage, study, IDENTITY_ATTR, identity)
-        set_study_attributes(study, study_attributes(space, role))
-    _set_record(storage, designs, SPACE_ATTR, space.model_dump_json())
-    write_study_notes(storage, space, designs, networks)
+        if study.metric_names != problem.goals.metric_names:
+            study.set_metric_names(problem.goals.metric_names)
+        _set_record(storage, study, IDENTITY_ATTR, problem.identity)
+        set_study_attributes(study, study_attributes(problem, role))
+    _set_record(storage, designs, SPACE_ATTR, problem.document)
+    write_study_notes(storage, problem, designs, networks)
     return designs, networks
 
 
@@ -130,6 +122,12 @@ def space_of(study: optuna.Study, storage: BaseStorage) -> SearchSpace | None:
     return SearchSpace.model_validate(json.loads(raw)) if raw else None
 
 
+def problem_of(study: optuna.Study, storage: BaseStorage) -> Problem | None:
+    """The problem a study was created for, compiled from its stored space."""
+    space = space_of(study, storage)
+    return compile_problem(space) if space is not None else None
+
+
 def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val") -> float:
     """The trained network's accuracy at the design point's N, with its weights read at the
     point's bit-error rate (mean over the error maps; the clean accuracy at rate 0)."""
@@ -139,14 +137,12 @@ def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val
     return outcome[f"{split}_accuracy_by_ber"][ber_key(point.weight_error_rate)][n]
 
 
-def network_front(space: SearchSpace, points: list[HardwarePoint],
+def network_front(problem: Problem, points: list[HardwarePoint],
                   outcome: dict[str, Any]) -> list[HardwarePoint]:
     """The points not dominated within the network, among the feasible ones if any is."""
-    values = np.array([objective_values(space, accuracy_at(outcome, p), p) for p in points])
-    signs = np.array([-1.0 if OBJECTIVES[name].maximize else 1.0 for name in space.objectives])
-    losses = values * signs
-    feasible = np.array([all(v <= 0 for v in violations(space, accuracy_at(outcome, p), p)
-                             .values()) for p in points])
+    signs = np.array([-1.0 if o.maximize else 1.0 for o in problem.goals.searched])
+    losses = np.array([problem.values(p, accuracy_at(outcome, p)) for p in points]) * signs
+    feasible = np.array([problem.feasible(p, accuracy_at(outcome, p)) for p in points])
     candidates = np.flatnonzero(feasible) if feasible.any() else np.arange(len(points))
     kept = []
     for index in candidates:
@@ -158,8 +154,28 @@ def network_front(space: SearchSpace, points: list[HardwarePoint],
     return kept
 
 
+def _design_attributes(point: HardwarePoint, outcome: dict[str, Any], network: Network,
+                       network_trial: int) -> dict[str, Any]:
+    """What a design trial records beside its values: its training run, both accuracies,
+    every total of the cost model (objective or not), the architecture and breakdowns."""
+    return {
+        "network_trial": network_trial,
+        "network_key": network.key(),
+        "test_accuracy": accuracy_at(outcome, point, "test"),
+        "val_accuracy": accuracy_at(outcome, point),
+        "checkpoint": outcome["checkpoint"],
+        **{o.attribute: point.metric(o.metric) for o in hardware_objectives()},
+        **{name: point.metric(name) for name in EXTRA_HARDWARE_METRICS},
+        "bit_error_rate": point.cost["bit_error_rate"],
+        "weight_error_rate": point.weight_error_rate,
+        "architecture": point.architecture,
+        "area_by_component_um2": point.cost["area_by_component_um2"],
+        "energy_by_component_pj": point.cost["energy_by_component_pj"],
+    }
+
+
 def design_trials(
-    space: SearchSpace,
+    problem: Problem,
     network: Network,
     points: list[HardwarePoint],
     outcome: dict[str, Any],
@@ -172,37 +188,23 @@ def design_trials(
     proposal, to now): that is what its accuracy cost, and the dashboard's timeline then
     shows the runs rather than instants."""
     finished = datetime.now()
-    all_distributions = distributions(space, "design")
+    all_distributions = problem.design_space.distributions("design")
     trials = []
     for point in points:
         accuracy = accuracy_at(outcome, point)
         params = {**network.params, **point.params}
         params = {name: (value if isinstance(value, int) else str(value))
                   for name, value in params.items()}
-        trials.append(
-            optuna.trial.create_trial(
-                state=TrialState.COMPLETE,
-                values=objective_values(space, accuracy, point),
-                params=params,
-                distributions={name: all_distributions[name] for name in params},
-                user_attrs={
-                    "network_trial": network_trial,
-                    "network_key": network.key(),
-                    "test_accuracy": accuracy_at(outcome, point, "test"),
-                    "val_accuracy": accuracy,
-                    "checkpoint": outcome["checkpoint"],
-                    **{o.attribute: point.metric(o.metric) for o in COSTS},
-                    "inferences_per_s": point.cost["inferences_per_s"],
-                    "bit_error_rate": point.cost["bit_error_rate"],
-                    "weight_error_rate": point.weight_error_rate,
-                    "architecture": point.architecture,
-                    "area_by_component_um2": point.cost["area_by_component_um2"],
-                    "energy_by_component_pj": point.cost["energy_by_component_pj"],
-                },
-                system_attrs=dashboard_constraints(violations(space, accuracy, point)),
-                constraints=violations(space, accuracy, point) or None,
-            )
-        )
+        violations = problem.violations(point, accuracy)
+        trials.append(optuna.trial.create_trial(
+            state=TrialState.COMPLETE,
+            values=problem.values(point, accuracy),
+            params=params,
+            distributions={name: all_distributions[name] for name in params},
+            user_attrs=_design_attributes(point, outcome, network, network_trial),
+            system_attrs=dashboard_constraints(violations),
+            constraints=violations or None,
+        ))
     for trial in trials:
         trial.datetime_start, trial.datetime_complete = started or finished, finished
     return trials
@@ -212,7 +214,7 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
                        outcome: dict[str, Any]) -> None:
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial)."""
     hardware_names = sorted({name for point in points for name in point.params})
-    costs = [o.attribute for o in COSTS]
+    costs = [o.attribute for o in hardware_objectives()]
     columns = [*network.params, *hardware_names, "weight_error_rate", "val_accuracy",
                "test_accuracy", *costs]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,19 +226,18 @@ def write_design_table(path: Path, network: Network, points: list[HardwarePoint]
                    "weight_error_rate": point.weight_error_rate,
                    "val_accuracy": accuracy_at(outcome, point),
                    "test_accuracy": accuracy_at(outcome, point, "test"),
-                   **{o.attribute: point.metric(o.metric) for o in COSTS}}
+                   **{o.attribute: point.metric(o.metric) for o in hardware_objectives()}}
             writer.writerow([row.get(name, "") for name in columns])
 
 
 def representative_point(
-    space: SearchSpace, points: list[HardwarePoint], outcome: dict[str, Any]
+    problem: Problem, points: list[HardwarePoint], outcome: dict[str, Any]
 ) -> tuple[HardwarePoint, float]:
     """The most accurate feasible design of a network (ties: least energy) for the sampler."""
 
     def rank(point: HardwarePoint) -> tuple:
         accuracy = accuracy_at(outcome, point)
-        feasible = all(v <= 0 for v in violations(space, accuracy, point).values())
-        return (feasible, accuracy, -point.energy_pj, -point.area_mm2)
+        return (problem.feasible(point, accuracy), accuracy, -point.energy_pj, -point.area_mm2)
 
     best = max(points, key=rank)
     return best, accuracy_at(outcome, best)

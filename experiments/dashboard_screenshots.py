@@ -32,7 +32,7 @@ from PIL import Image
 
 from codesign.pareto import knee_point, pareto_front
 from codesign.storage import open_storage
-from codesign.study import load_design_study, load_network_study, space_of
+from codesign.study import load_design_study, load_network_study, problem_of
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"min_accuracy": 0.83, "max_area_mm2": 1.0}
@@ -66,7 +66,7 @@ def pages(url: str, name: str) -> list[Page]:
     """The pages to show: the design study, its note, the knee design point, its training."""
     storage = open_storage(url)
     designs, networks = load_design_study(storage, name), load_network_study(storage, name)
-    knee = knee_point(pareto_front(designs), space_of(designs, storage))
+    knee = knee_point(pareto_front(designs), problem_of(designs, storage).goals.searched)
     run = knee.user_attrs["network_trial"]
     design_id = storage.get_study_id_from_name(designs.study_name)
     network_id = storage.get_study_id_from_name(networks.study_name)

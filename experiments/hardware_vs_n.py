@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 
-from codesign.kinds import HARDWARE_SNG  # noqa: E402
+from codesign.kinds import sng_source  # noqa: E402
 from codesign.paper_check import (  # noqa: E402
     ACCURACY_FILE,
     BASELINES,
@@ -30,8 +30,14 @@ from codesign.paper_check import (  # noqa: E402
     dataflows_for,
     load_accuracy,
 )
-from codesign.present import SHORT  # noqa: E402
-from hwmodel import Organisation, evaluate_batch, load_technology, mlp_workload  # noqa: E402
+from hwmodel import (  # noqa: E402
+    FirstLayerDataflow,
+    FirstLayerMode,
+    Organisation,
+    evaluate_batch,
+    load_technology,
+    mlp_workload,
+)
 from trainer.config import SNGKind  # noqa: E402
 
 LENGTHS = np.array([1, 2, 4, 8, 16, 32, 64])
@@ -66,7 +72,7 @@ def main() -> None:
                                     sng_kind="none", **COMMON)
             base[baseline] = (float(result.energy_pj[0]), float(result.area_mm2[0]))
             style = "--" if baseline == "fixed_point_parallel" else "-."
-            label = f"conventional, {SHORT[baseline]}"
+            label = f"conventional, {FirstLayerMode.get(baseline).short}"
             energy_axis.axhline(base[baseline][0], color="k", linestyle=style, label=label)
             accuracy_axis.scatter([base[baseline][0]], [100 * accuracy.conventional],
                                   marker="s" if style == "--" else "D", color="k", zorder=3,
@@ -74,22 +80,24 @@ def main() -> None:
         parallel, serial = base["fixed_point_parallel"], base["fixed_point_bit_serial"]
         for sng in (SNGKind.IDEAL, SNGKind.SOBOL):
             measured = accuracy.sc[sng]
-            for dataflow in dataflows_for(sng):
+            for dataflow in dataflows_for(sng_source(sng)):
                 result = evaluate_batch(workload, technology, organisation=organisation,
                                         first_layer_mode="sc", first_layer_dataflow=dataflow,
-                                        sng_kind=HARDWARE_SNG[sng], bitstream_length=LENGTHS,
-                                        **COMMON)
-                label = f"SC {sng.value}, {SHORT[dataflow]}"
+                                        sng_kind=sng_source(sng).generator,
+                                        bitstream_length=LENGTHS, **COMMON)
+                label = f"SC {sng.value}, {FirstLayerDataflow.get(dataflow).short}"
                 energy_axis.plot(LENGTHS, result.energy_pj, marker="o", label=label)
                 accuracies = [100 * measured[int(n)] for n in LENGTHS]
                 accuracy_axis.plot(result.energy_pj, accuracies, marker="o", label=label)
                 for index, n in enumerate(LENGTHS):
                     energy, area = float(result.energy_pj[index]), float(result.area_mm2[index])
-                    print(f"| {SHORT[organisation]} | {label} | {n} | {accuracies[index]:.2f} | "
-                          f"{energy:,.0f} | {area:.4f} | {parallel[0] / energy:.2f} | "
-                          f"{serial[0] / energy:.2f} | {100 * (1 - area / parallel[1]):.1f}% |")
+                    print(f"| {Organisation.get(organisation).short} | {label} | {n} | "
+                          f"{accuracies[index]:.2f} | {energy:,.0f} | {area:.4f} | "
+                          f"{parallel[0] / energy:.2f} | {serial[0] / energy:.2f} | "
+                          f"{100 * (1 - area / parallel[1]):.1f}% |")
         for baseline, (energy, area) in base.items():
-            print(f"| {SHORT[organisation]} | conventional, {SHORT[baseline]} | - | "
+            print(f"| {Organisation.get(organisation).short} | conventional, "
+                  f"{FirstLayerMode.get(baseline).short} | - | "
                   f"{100 * accuracy.conventional:.2f} | {energy:,.0f} | {area:.4f} | | | |")
         energy_axis.set(xscale="log", yscale="log", xlabel="bitstream length N",
                         title=f"{organisation}: energy per inference")

@@ -11,8 +11,9 @@ arrive as plain layer shapes. Entry points:
 The categorical choices are kind families (`hwmodel.kinds`): `Organisation`,
 `FirstLayerMode`, `FirstLayerDataflow`, `PopcountCircuit`, `Generator`, `MramCell` and
 `ErrorCorrection`; each kind is one class, and its name is a valid value of the matching
-Architecture field. A design's bit-error rates come from the device model
-(`hwmodel.device_errors`).
+Architecture field. The cost is a sum of hardware components (`hwmodel.costs`): each
+`Component` subclass is one entry of the breakdowns. A design's bit-error rates come from the
+device model (`hwmodel.device_errors`).
 """
 
 from hwmodel.architecture import (
@@ -23,6 +24,7 @@ from hwmodel.architecture import (
 )
 from hwmodel.batch import BatchResult, evaluate_batch
 from hwmodel.components import NO_GENERATOR, ErrorCorrection, Generator, MramCell, PopcountCircuit
+from hwmodel.costs import BatchContext, Component, LayerContext, component_label, component_names
 from hwmodel.dataflows import FirstLayerDataflow
 from hwmodel.design import HARDWARE_SECTION, HardwareDesign, design_from_document
 from hwmodel.evaluate import evaluate
@@ -54,7 +56,9 @@ __all__ = [
     "NO_GENERATOR",
     "SHARED",
     "Architecture",
+    "BatchContext",
     "BatchResult",
+    "Component",
     "CostReport",
     "Counts",
     "ErrorCorrection",
@@ -62,6 +66,7 @@ __all__ = [
     "FirstLayerMode",
     "Generator",
     "HardwareDesign",
+    "LayerContext",
     "LayerCost",
     "LayerShape",
     "MramCell",
@@ -73,6 +78,8 @@ __all__ = [
     "WorkloadSpec",
     "architectures_to_columns",
     "available_presets",
+    "component_label",
+    "component_names",
     "conv_workload",
     "design_from_document",
     "evaluate",

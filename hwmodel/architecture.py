@@ -41,11 +41,16 @@ def _names(family: type[Kind], *extra: str) -> Any:
     return Literal[(*family.names(), *extra)]  # type: ignore[valid-type]
 
 
+def _listed(family: type[Kind]) -> str:
+    """The kinds of a family as field descriptions list them (from its registry)."""
+    return " | ".join(family.names())
+
+
 class Architecture(Spec):
     """One hardware organisation: memory geometry, parallelism, input encoding."""
 
     organisation: _names(Organisation) = Field(  # type: ignore[valid-type]
-        "shared_tiles", description="shared_tiles | tile_per_array | neuron_parallel"
+        "shared_tiles", description=_listed(Organisation)
     )
     array_rows: int = Field(256, ge=2, le=MAX_ARRAY_DIM, description="rows per STT-MRAM array")
     array_cols: int = Field(
@@ -61,7 +66,7 @@ class Architecture(Spec):
         "reread", description="what repeats when layer 1 runs N or B times"
     )
     popcount_circuit: _names(PopcountCircuit) = Field(  # type: ignore[valid-type]
-        "ripple_tree", description="adder trees: ripple_tree | compressor_tree"
+        "ripple_tree", description=f"adder trees: {_listed(PopcountCircuit)}"
     )
     sng_kind: _names(Generator, NO_GENERATOR) = Field(  # type: ignore[valid-type]
         "lfsr", description="stochastic number generator (ignored by fixed_point_* modes)"
@@ -83,7 +88,8 @@ class Architecture(Spec):
         description="bias across a junction as it is read (read energy vs decision errors)",
     )
     ecc: _names(ErrorCorrection) = Field(  # type: ignore[valid-type]
-        "none", description="none | secded (a Hsiao SEC-DED code per 64-bit row word)"
+        "none", description=f"{_listed(ErrorCorrection)} (secded: a Hsiao SEC-DED code per "
+        "64-bit row word)"
     )
 
     @model_validator(mode="after")
@@ -130,7 +136,7 @@ def consistency_problems(columns: Mapping[str, np.ndarray],
     no_generator = masks["sng_kind"][NO_GENERATOR]
     if np.any(stochastic & no_generator):
         problems.append(("sng_kind", "first_layer_mode 'sc' needs a stochastic number "
-                                     "generator: set sng_kind to lfsr, sobol or mtj_trng"))
+                                     f"generator: set sng_kind to {' | '.join(Generator.names())}"))
     lfsr = stochastic & masks["sng_kind"]["lfsr"]
     if np.any(lfsr & (columns["lfsr_width_bits"] < columns["input_bits"])):
         problems.append(("lfsr_width_bits", "must be at least input_bits"))

@@ -48,6 +48,7 @@ class Reread(FirstLayerDataflow):
 
 class RowLatched(FirstLayerDataflow):
     name = "row_latched"
+    short = "latched"
     description = "each row sensed once; the bit-planes stream through it (image register)"
     latched = True
     stores_image = True
@@ -62,6 +63,7 @@ class RowLatched(FirstLayerDataflow):
 
 class RowLatchedRegenerated(RowLatched):
     name = "row_latched_regenerated"
+    short = "latched-regen"
     description = "each row sensed once; the SNGs regenerate its slice of every plane"
     stores_image = False
     regenerates = True

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwmodel.distinct import distinct_values
 from hwmodel.kinds import Column
 from hwmodel.technology import DeviceErrorSpec
 
@@ -50,11 +49,10 @@ def raw_bit_error_rate(spec: DeviceErrorSpec | None, cell: Column, read_voltage_
     if spec is None:
         return np.zeros(np.shape(voltage))
     # a batch holds a handful of read voltages (whole mV): each Gaussian tail is computed once
-    distinct, position = distinct_values(voltage)
-    position = position.reshape(voltage.shape)
-    decision = cell.select(
-        lambda kind: kind.decision_error_rate(spec, distinct.astype(float))[position])
-    return combined_flip_rate(decision, spec.write_error_rate, retention_error_rate(spec))
+    retention = retention_error_rate(spec)
+    return cell.select_distinct(
+        lambda kind, voltages: combined_flip_rate(kind.decision_error_rate(spec, voltages),
+                                                  spec.write_error_rate, retention), voltage)
 
 
 def weight_error_rate(raw, ecc: Column, cols):

@@ -25,7 +25,7 @@ def distinct_values(values) -> tuple[np.ndarray, np.ndarray]:
         present = np.zeros(keys.max() + 1, dtype=bool)
         present[keys] = True
         distinct = np.flatnonzero(present)
-        index = np.zeros(present.size, dtype=np.intp)
+        index = np.empty(present.size, dtype=np.intp)  # read only where a value is present
         index[distinct] = np.arange(distinct.size)
         return distinct, index[keys]
     return np.unique(keys, return_inverse=True)

@@ -50,6 +50,7 @@ class Stochastic(FirstLayerMode):
 
 class FixedPointParallel(FirstLayerMode):
     name = "fixed_point_parallel"
+    short = "parallel"
     description = "conventional BNN: multi-bit adder datapath for layer 1"
     multibit_datapath = True
 
@@ -62,6 +63,7 @@ class FixedPointParallel(FirstLayerMode):
 
 class FixedPointBitSerial(FirstLayerMode):
     name = "fixed_point_bit_serial"
+    short = "bit-serial"
     description = "conventional BNN: the binary datapath once per input bit-plane"
 
     def repetitions(self, n, input_bits):

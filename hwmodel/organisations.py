@@ -73,12 +73,17 @@ class Organisation(Kind):
             "busy_units": self.busy_units(plan, design),
             "cycles": self.cycles(plan, design),
             "tree_evaluations": plan.evaluations,
-            "tree_width": design.cols,
+            "tree_width": self.tree_inputs(shape.fan_in, design.cols),
             "tree_full_adders": plan.row_tree[0],
             "tree_half_adders": plan.row_tree[1],
             "accumulations": shape.outputs * shape.positions * plan.slices * plan.repetitions,
             "delivered_bits": plan.evaluations * design.cols,  # a C-bit slice per row
         }
+
+    def tree_inputs(self, fan_in, cols):
+        """Inputs of one popcount tree for a layer of `fan_in` on arrays of `cols` columns
+        (what the RTL of a design builds): a tile sums one row's C lanes."""
+        return cols
 
     def busy_units(self, plan: LayerPlan, design: Design):
         raise NotImplementedError
@@ -93,12 +98,9 @@ class Organisation(Kind):
 def _row_tile(plan: LayerPlan, design: Design, units) -> dict[str, np.ndarray]:
     """`units` tiles of C lanes serving `plan`'s layer (row-wide trees), counted."""
     cols = design.cols
-    latched = design.latched if plan.first else False
-    multibit = design.multibit if plan.first else False
-    xnor_per_lane = np.where(multibit, design.input_bits, np.where(latched, 1.0, 0.0))
     return {
         "lanes": units * cols,
-        "xnor_gates": units * cols * xnor_per_lane,
+        "xnor_gates": units * cols * plan.xnor_per_lane,
         **_trees(units, plan.row_tree),
         "accumulator_bits": units * plan.per_row * plan.acc_bits,
         "comparator_bits": units * plan.per_row * plan.acc_bits if plan.hidden else 0.0 * units,
@@ -109,6 +111,7 @@ def _row_tile(plan: LayerPlan, design: Design, units) -> dict[str, np.ndarray]:
 
 class SharedTiles(Organisation):
     name = "shared_tiles"
+    short = "shared"
     description = "a pool of tiles time-shared by every array and layer"
     uses_tiles = True
 
@@ -145,6 +148,7 @@ class SharedTiles(Organisation):
 
 class TilePerArray(Organisation):
     name = "tile_per_array"
+    short = "per-array"
     description = "every array has its own tile (near-memory); a layer's arrays work at once"
 
     def busy_units(self, plan, design):
@@ -161,8 +165,12 @@ class TilePerArray(Organisation):
 
 class NeuronParallel(Organisation):
     name = "neuron_parallel"
+    short = "neuron-par"
     description = "every weight bit has its lane, every neuron its own popcount tree"
     dedicated_accumulators = True
+
+    def tree_inputs(self, fan_in, cols):
+        return fan_in  # each neuron sums its whole fan-in at once
 
     def busy_units(self, plan, design):
         return plan.shape.outputs + 0.0 * design.cols
@@ -180,7 +188,7 @@ class NeuronParallel(Organisation):
             "busy_units": self.busy_units(plan, design),
             "cycles": self.cycles(plan, design),
             "tree_evaluations": steps * shape.outputs,
-            "tree_width": float(shape.fan_in),
+            "tree_width": self.tree_inputs(float(shape.fan_in), design.cols),
             "tree_full_adders": plan.neuron_tree[0],
             "tree_half_adders": plan.neuron_tree[1],
             "accumulations": np.where(plan.repetitions > 1, steps * shape.outputs, 0.0),
@@ -191,14 +199,11 @@ class NeuronParallel(Organisation):
         per_layer = []
         for plan in plans:
             neurons, fan_in = plan.shape.outputs, plan.shape.fan_in
-            latched = design.latched if plan.first else False
-            multibit = design.multibit if plan.first else False
-            xnor_per_lane = np.where(multibit, design.input_bits, np.where(latched, 1.0, 0.0))
             lanes = (plan.weight_rows + plan.threshold_rows) * design.cols
             accumulate = plan.repetitions > 1
             per_layer.append({
                 "lanes": lanes,
-                "xnor_gates": plan.weight_rows * design.cols * xnor_per_lane,
+                "xnor_gates": plan.weight_rows * design.cols * plan.xnor_per_lane,
                 **_trees(neurons, plan.neuron_tree),
                 "accumulator_bits": np.where(accumulate, neurons * plan.acc_bits, 0.0),
                 "comparator_bits": neurons * plan.acc_bits if plan.hidden else 0.0 * lanes,

@@ -99,6 +99,23 @@ class LayerPlan:
     operand_bits: np.ndarray  # bits of one tree operand: B + 1 on the multi-bit datapath
     design: Design = field(repr=False)
 
+    @property
+    def latched(self):
+        """Rows sensed once and the planes streamed through them (layer 1 only)."""
+        return self.design.latched if self.first else False
+
+    @property
+    def multibit(self):
+        """The parallel fixed-point datapath (layer 1 only)."""
+        return self.design.multibit if self.first else False
+
+    @cached_property
+    def xnor_per_lane(self):
+        """XNOR gates beside each lane: B negation gates on the multi-bit datapath, one
+        beside a latched row (the sense amplifier XNORs otherwise)."""
+        return np.where(self.multibit, self.design.input_bits,
+                        np.where(self.latched, 1.0, 0.0))
+
     @cached_property
     def row_tree(self) -> tuple[np.ndarray, np.ndarray]:
         """(full, half) adders of a tree over one row's C lanes (tiles), per design's circuit."""

@@ -1,7 +1,8 @@
 """CostReport: what `evaluate` returns, with the counts behind every number.
 
-Breakdowns use the fixed component names in COMPONENTS, so a sweep or a plot can rely on the
-keys. Energies are per inference in pJ; areas in um^2 (mm^2 given alongside for totals).
+Breakdowns are keyed by the registered hardware components (`hwmodel.costs`), in their order;
+COMPONENTS is that order as the package declares it. Energies are per inference in pJ; areas
+in um^2 (mm^2 given alongside for totals).
 """
 
 from __future__ import annotations
@@ -11,24 +12,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hwmodel.architecture import Architecture
+from hwmodel.costs import component_names
 
-COMPONENTS: tuple[str, ...] = (
-    "mram_arrays",  # STT-MRAM cells and array periphery (decoders, drivers, column select)
-    "sense_amplifiers",  # one per lane; each XNORs the bit it senses with its input bit
-    "ecc",  # SEC-DED decoders and the lane XNORs behind them (check bits: arrays, amplifiers)
-    "xnor",  # XNOR gates beside latched rows; negation lanes of the multi-bit first layer
-    "popcount",  # adder trees (ripple or compressor; multi-bit where the first layer needs it)
-    "accumulators",  # accumulators (slices, passes, bit-planes)
-    "threshold",  # threshold comparators
-    "sng",  # stochastic number generators and per-pixel comparators
-    "input_register",  # the multi-bit input image
-    "layer_inputs",  # a layer's input held for its rows, the stochastic image, input routing
-    "activation_buffer",  # binary activations between layers (ping-pong)
-    "partial_sum_buffer",  # layer-1 counts kept across passes, bit-planes or slices
-    "output_scores",  # class scores (summed over passes with the output merge)
-    "registers_control",  # pipeline registers, row counters, sequencer
-    "leakage",  # static energy over the latency (no area of its own)
-)
+COMPONENTS: tuple[str, ...] = component_names()  # the components `hwmodel.costs` declares
 
 SHARED = "shared"  # area_by_layer key for hardware every layer uses (shared tiles, buffers)
 
@@ -76,7 +62,11 @@ class LayerCost(ReportModel):
 
 
 class Counts(ReportModel):
-    """The events behind the energies and the latency, per inference."""
+    """The events behind the energies and the latency, per inference: each is a component's
+    (`Component.counts`), but for the cells and the cycles. Counts of a component declared
+    after these fields come after them."""
+
+    model_config = ConfigDict(extra="allow")
 
     weight_bits: int
     mram_cells: int

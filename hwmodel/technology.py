@@ -7,10 +7,23 @@ reports convert to pJ. Areas are in um^2. Nothing here knows about networks or a
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
+
+Corner = Literal["low", "high"]
+# A field whose cost falls as its value rises says so in its Field: json_schema_extra=COST_FALLS.
+COST_FALLS = {"cost_falls_as_it_rises": True}
+# Numbers that move a cost but carry no range of their own, and why (every other such number
+# of a preset has one: tests/hwmodel/test_technology_ranges.py).
+UNRANGED_COST_FIELDS = {
+    "mram.read_voltage_mv": "the bias the cell read energy is quoted at; its uncertainty is "
+                            "the read energy's range",
+    "mram.reference_columns": "a count of the single-ended read scheme, not a measured number",
+}
 
 
 class Spec(BaseModel):
@@ -157,13 +170,27 @@ class LeakageSpec(Spec):
     logic_nw_per_um2: float = Field(ge=0, description="leakage density of CMOS logic and SRAM")
 
 
+class FieldRange(Spec):
+    """The interval a preset number is known to: each bound with where it comes from.
+
+    `low` and `high` are values of the field (low <= nominal <= high); which of them lowers a
+    cost depends on the field (`Technology.cost_bound`).
+    """
+
+    low: float
+    high: float
+    source_low: str = Field(min_length=1, description="where the low bound comes from")
+    source_high: str = Field(min_length=1, description="where the high bound comes from")
+
+
 class Technology(Spec):
     """A process node with STT-MRAM, as one validated document (see hwmodel/presets/)."""
 
     name: str = Field(min_length=1)
     description: str = ""
     node_nm: float = Field(gt=0, le=1000)
-    clock_mhz: float = Field(gt=0, le=10_000)
+    clock_mhz: float = Field(gt=0, le=10_000, json_schema_extra=COST_FALLS,
+                             description="a faster clock lowers latency and leakage energy")
     supply_v: float = Field(gt=0, le=5)
     mram: MramSpec
     sense_amplifier: SenseAmplifierSpec
@@ -181,7 +208,106 @@ class Technology(Spec):
     calibration: list[str] = Field(
         default_factory=list, description="any adjustment made to a published number, with why"
     )
+    ranges: dict[str, FieldRange] = Field(
+        default_factory=dict,
+        description="field path -> the interval its number is known to, with sources "
+                    "(docs/hwmodel.md, 'Ranges and corners')",
+    )
 
     @property
     def cycle_ns(self) -> float:
         return 1e3 / self.clock_mhz
+
+    @model_validator(mode="after")
+    def _ranges_hold(self) -> Technology:
+        for path, interval in self.ranges.items():
+            problem = _range_problem(self, path, interval)
+            if problem:
+                raise ValueError(f"ranges.{path}: {problem}")
+        return self
+
+    def value(self, path: str) -> float:
+        """The number at a dotted field path (`mram.read_energy_fj_per_cell`)."""
+        node: Any = self
+        for part in path.split("."):
+            node = getattr(node, part)
+        return node
+
+    def cost_bound(self, path: str, corner: Corner) -> float:
+        """The bound of a ranged field that lowers ("low") or raises ("high") the costs."""
+        interval = self.ranges[path]
+        falls = cost_falls_as_it_rises(path)
+        return interval.high if (corner == "low") == falls else interval.low
+
+    def with_values(self, values: dict[str, float]) -> Technology:
+        """This technology with the numbers at some field paths replaced (validated)."""
+        data = self.model_dump()
+        for path, number in values.items():
+            *parents, leaf = path.split(".")
+            node = data
+            for part in parents:
+                node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or leaf not in node:
+                raise ValueError(f"{path}: no such field in technology {self.name!r}")
+            node[leaf] = number
+        return Technology.model_validate(data)
+
+    def at_corner(self, corner: Corner, fields: Iterable[str] | None = None) -> Technology:
+        """Every ranged field (or only `fields`) at its cost-lowering ("low") or
+        cost-raising ("high") bound, the others at their nominal values.
+
+        "high" takes the largest energy per read but the slowest clock: each bound is chosen
+        for the costs, not for the number.
+        """
+        if corner not in ("low", "high"):
+            raise ValueError(f"corner must be 'low' or 'high', not {corner!r}")
+        chosen = list(self.ranges) if fields is None else list(fields)
+        unknown = [path for path in chosen if path not in self.ranges]
+        if unknown:
+            raise ValueError(f"{unknown[0]}: no range in technology {self.name!r}")
+        return self.with_values({path: self.cost_bound(path, corner) for path in chosen})
+
+
+def field_info(path: str) -> FieldInfo | None:
+    """The pydantic field behind a dotted path of Technology, or None if there is none."""
+    model: Any = Technology
+    info = None
+    for part in path.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        info = fields[part]
+        args = [info.annotation, *getattr(info.annotation, "__args__", ())]
+        model = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return info
+
+
+def cost_falls_as_it_rises(path: str) -> bool:
+    info = field_info(path)
+    extra = info.json_schema_extra if info is not None else None
+    return isinstance(extra, dict) and bool(extra.get("cost_falls_as_it_rises"))
+
+
+def _range_problem(tech: Technology, path: str, interval: FieldRange) -> str | None:
+    """Why a range does not fit its field (None if it does): the path names a number of this
+    technology, low <= nominal <= high, and each bound is a value the field accepts."""
+    info = field_info(path)
+    if info is None or path.split(".")[0] in ("ranges", "sources", "calibration"):
+        return "no such field"
+    try:
+        nominal = tech.value(path)
+    except AttributeError:
+        return "no such field (its section is absent)"
+    if isinstance(nominal, bool) or not isinstance(nominal, int | float):
+        return "not a number"
+    if not interval.low <= nominal <= interval.high:
+        return (f"the nominal value {nominal:g} is outside low {interval.low:g} .. "
+                f"high {interval.high:g}")
+    *parents, leaf = path.split(".")
+    parent = tech.value(".".join(parents)) if parents else tech.model_copy(update={"ranges": {}})
+    for name, bound in (("low", interval.low), ("high", interval.high)):
+        try:  # the field's own constraints (gt=0, an integer, ...) judge each bound
+            type(parent).model_validate({**parent.model_dump(), leaf: bound})
+        except pydantic.ValidationError as exc:
+            return f"{name} {bound:g}: {one_line(exc)}"
+    return None

@@ -58,8 +58,8 @@ def load_technology(
 ) -> Technology:
     """Load and validate a technology; errors name the file and the field in one line."""
     path = resolve_technology_path(ref, base_dir)
-    try:
-        data = yaml.safe_load(path.read_text())
+    try:  # libyaml's safe loader where it is built: the same documents, 10x faster
+        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise TechnologyError(f"{path}: invalid YAML ({exc})") from None
     if not isinstance(data, dict):

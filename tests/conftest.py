@@ -44,7 +44,7 @@ def tiny_space(tmp_path, tiny_fmnist_dir):
             "input": {
                 "modes": ["sc", "fixed_point"],
                 "bitstream_lengths": {"min": 1, "max": 16},
-                "sng_kinds": ["ideal", "lfsr"],
+                "sngs": ["ideal", "lfsr"],
                 "train_lengths": [4],
             },
             "hardware": {"tiles": [1, 4]},

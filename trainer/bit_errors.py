@@ -13,7 +13,11 @@ Maps are nested: map m draws one uniform number u per weight and flips the weigh
 u < ber, so at a higher BER it flips a superset of the weights it flips at a lower one (common
 random numbers: accuracy-against-BER curves are smooth, and each map is still exactly
 Bernoulli(ber) per weight, independently). A map that flips nothing leaves the network as it
-is: its accuracy is the clean accuracy, and it costs nothing to evaluate.
+is: its accuracy is the clean accuracy, and it costs nothing to evaluate. With a `structure`,
+the maps cluster in array columns and rows as sense-amplifier offsets and shared references
+make them (`trainer.error_structure`), still nested, each weight still flipped with
+probability `ber`. A chip is chosen on the bad chips, not on the mean: `ErrorSweep.low()` is a
+low percentile of accuracy over the maps.
 
 Error-aware training (`weight_errors.train_ber`) reads the weights through a fresh map in
 every training step (`random_error_map`); the gradient flows through the flipped signs.
@@ -30,6 +34,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from trainer.config import DEFAULT_PERCENTILE
+from trainer.error_structure import INDEPENDENT, ErrorStructure, StructuredUniforms
 from trainer.layers import BINARY_LAYERS
 
 
@@ -82,17 +88,22 @@ def weights_read_with(network: nn.Module, error_map: ErrorMap | None) -> Iterato
 
 
 class NestedErrorMaps:
-    """`maps` seeded error maps of one network, each readable at any BER (nested in BER)."""
+    """`maps` seeded error maps of one network, each readable at any BER (nested in BER):
+    independent flips, or clustered by `structure` (`trainer.error_structure`)."""
 
-    def __init__(self, network: nn.Module, maps: int, seed: int):
+    def __init__(self, network: nn.Module, maps: int, seed: int,
+                 structure: ErrorStructure = INDEPENDENT):
+        device = next(network.parameters()).device
+        weights = {name: layer.weight for name, layer in binary_layers(network)}
+        structured = None if structure.independent else StructuredUniforms(weights, structure)
+        self.structure = structure
         self.uniforms: list[dict[str, torch.Tensor]] = []
         for index in range(maps):
-            device = next(network.parameters()).device
             generator = torch.Generator(device=device).manual_seed(
                 int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
-            self.uniforms.append({
-                name: torch.rand(layer.weight.shape, generator=generator, device=device)
-                for name, layer in binary_layers(network)
+            self.uniforms.append(structured.draw(generator) if structured is not None else {
+                name: torch.rand(weight.shape, generator=generator, device=device)
+                for name, weight in weights.items()
             })
 
     def __len__(self) -> int:
@@ -113,6 +124,8 @@ class ErrorSweep:
     total: int = 0
     flipped: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # (bers, maps)
     weights: int = 0
+    percentile: float = DEFAULT_PERCENTILE  # of `low()`
+    structure: ErrorStructure = INDEPENDENT
 
     @property
     def accuracy(self) -> np.ndarray:
@@ -132,11 +145,26 @@ class ErrorSweep:
         return {ber: {n: float(std[b, i]) for i, n in enumerate(self.lengths)}
                 for b, ber in enumerate(self.bers)}
 
+    def low(self) -> dict[float, dict[int, float]]:
+        """BER -> N -> the `percentile`-th percentile of accuracy over the maps (numpy's
+        linear interpolation between the sorted map accuracies): a chip this good or worse
+        is made `percentile` % of the time."""
+        low = np.percentile(self.accuracy, self.percentile, axis=1)
+        return {ber: {n: float(low[b, i]) for i, n in enumerate(self.lengths)}
+                for b, ber in enumerate(self.bers)}
+
+    def by_map(self) -> dict[float, dict[int, list[float]]]:
+        """BER -> N -> the accuracy of every map (one chip each)."""
+        return {ber: {n: [float(a) for a in self.accuracy[b, :, i]]
+                      for i, n in enumerate(self.lengths)}
+                for b, ber in enumerate(self.bers)}
+
     def to_json(self) -> dict:
         return {"bers": self.bers, "lengths": self.lengths, "maps": self.maps,
                 "total": self.total, "weights": self.weights,
                 "correct": self.correct.astype(int).tolist(),
-                "flipped": self.flipped.astype(int).tolist()}
+                "flipped": self.flipped.astype(int).tolist(),
+                "percentile": self.percentile, **self.structure.to_json()}
 
 
 class ErrorSweepAccumulator:
@@ -145,10 +173,12 @@ class ErrorSweepAccumulator:
     numbers)."""
 
     def __init__(self, network: nn.Module, bers: Sequence[float], lengths: Sequence[int],
-                 maps: int, seed: int):
+                 maps: int, seed: int, structure: ErrorStructure = INDEPENDENT,
+                 percentile: float = DEFAULT_PERCENTILE):
         self.bers = [float(ber) for ber in bers]
         self.lengths = list(lengths)
-        self.nested = NestedErrorMaps(network, maps, seed)
+        self.percentile = percentile
+        self.nested = NestedErrorMaps(network, maps, seed, structure)
         self.error_maps = [[self.nested.at(m, ber) for m in range(maps)] for ber in self.bers]
         self.correct = np.zeros((len(self.bers), maps, len(self.lengths)))
         self.total = 0
@@ -171,4 +201,5 @@ class ErrorSweepAccumulator:
         weights = self.error_maps[0][0].weights if self.error_maps else 0
         return ErrorSweep(bers=self.bers, lengths=self.lengths, maps=len(self.nested),
                           correct=self.correct, total=self.total, flipped=flipped,
-                          weights=weights)
+                          weights=weights, percentile=self.percentile,
+                          structure=self.nested.structure)

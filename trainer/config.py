@@ -195,6 +195,7 @@ class OptimConfig(StrictModel):
 
 
 MAX_BIT_ERROR_RATE = 0.5  # a bit read wrong half the time carries no information
+DEFAULT_PERCENTILE = 10.0  # of accuracy over error maps: one chip in ten is worse
 
 
 def _bit_error_rate(value: float) -> float:
@@ -203,14 +204,27 @@ def _bit_error_rate(value: float) -> float:
     return value
 
 
+class SharedCause(StrEnum):
+    """A cause of read errors that the bits of one group share on a chip (each kind is one
+    class in `trainer.error_structure`, which says which bits form a group)."""
+
+    COLUMN = "column"  # the offset of the sense amplifier of an array column
+    REFERENCE = "reference"  # the reference of an array row (1t1mtj: reference cells per row)
+    ARRAY_REFERENCE = "array_reference"  # one reference for a whole array (1t1mtj)
+
+
 class WeightErrorConfig(StrictModel):
     """Bit errors of the stored binary weights (`trainer.bit_errors`).
 
     `train_ber` is a training choice, like `input.training`: error-aware training flips every
     weight with this probability in each step's forward pass, a fresh error map per step, so
     the network learns to tolerate errors (Hirtzlin et al., AICAS 2019). `eval_bers` adds test
-    accuracy with the weights of the kept checkpoint flipped at each rate, averaged over
-    `maps` seeded error maps (no retraining; one map is one chip).
+    accuracy with the weights of the kept checkpoint flipped at each rate, over `maps` seeded
+    error maps (no retraining; one map is one chip): their mean and their `percentile`-th
+    percentile (the bad chips). `structure` clusters the evaluation maps as sense-amplifier
+    offsets and shared references do (`trainer.error_structure`), on arrays of `array_rows` x
+    `array_cols` laid out as the hardware model lays them out; empty, every weight flips
+    independently (the default).
     """
 
     train_ber: float = Field(0.0, description="error-aware training: flip rate in each step")
@@ -219,6 +233,17 @@ class WeightErrorConfig(StrictModel):
     )
     maps: PositiveInt = Field(3, description="independent error maps per evaluated rate")
     seed: int = Field(0, ge=0, description="seeds the evaluation's error maps")
+    percentile: float = Field(
+        DEFAULT_PERCENTILE, ge=0.0, le=100.0,
+        description="low percentile of accuracy over the maps (the bad chips)",
+    )
+    structure: dict[SharedCause, float] = Field(
+        default_factory=dict,
+        description="cause -> share of a bit's read-noise variance common to its group "
+                    "(evaluation maps; empty: independent flips)",
+    )
+    array_rows: PositiveInt = Field(256, description="rows of a memory array (structure)")
+    array_cols: PositiveInt = Field(256, description="columns of a memory array (structure)")
 
     @field_validator("train_ber")
     @classmethod
@@ -233,6 +258,15 @@ class WeightErrorConfig(StrictModel):
         if not value:
             raise ValueError("must not be empty")
         return sorted({_bit_error_rate(float(rate)) for rate in value})
+
+    @field_validator("structure")
+    @classmethod
+    def _noise_shares(cls, value: dict[SharedCause, float]) -> dict[SharedCause, float]:
+        if any(not 0.0 <= share < 1.0 for share in value.values()):
+            raise ValueError("a share of the read noise must lie in [0, 1)")
+        if sum(value.values()) >= 1.0:
+            raise ValueError("the shares must sum to less than 1 (a bit keeps noise of its own)")
+        return {cause: share for cause, share in sorted(value.items()) if share > 0}
 
 
 class TrainConfig(StrictModel):

@@ -17,6 +17,7 @@ import torch
 
 from trainer.config import InputConfig, InputMode, MergePoint, TrainingMode
 from trainer.sng import (
+    RandomSource,
     StochasticNumberGenerator,
     build_sng,
     check_lengths,
@@ -48,7 +49,7 @@ class InputEncoding:
         self,
         pixels: torch.Tensor,
         lengths: Sequence[int],
-        generator: torch.Generator | None = None,
+        generator: RandomSource = None,
     ) -> torch.Tensor:
         """First-layer input summed over each length's cycles: (len(lengths), *pixels.shape).
 
@@ -102,7 +103,7 @@ class StochasticEncoding(InputEncoding):
         self,
         pixels: torch.Tensor,
         length: int,
-        generator: torch.Generator | None = None,
+        generator: RandomSource = None,
         start: int = 0,
     ) -> torch.Tensor:
         """The stream as +1/-1 bit-planes from cycle `start`: (length, *pixels.shape)."""

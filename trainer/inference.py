@@ -15,7 +15,7 @@ import torch
 
 from trainer.encoding import InputEncoding, StochasticEncoding
 from trainer.models import SCBNN
-from trainer.sng import check_lengths, lengths_tensor
+from trainer.sng import RandomSource, check_lengths, lengths_tensor
 
 PLANE_CHUNK = 16  # bit-planes per forward pass with the output merge (bounds memory)
 
@@ -25,7 +25,7 @@ def class_scores(
     encoding: InputEncoding,
     pixels: torch.Tensor,
     lengths: Sequence[int],
-    generator: torch.Generator | None = None,
+    generator: RandomSource = None,
     plane_chunk: int = PLANE_CHUNK,
     start_cycle: int = 0,
 ) -> torch.Tensor:
@@ -43,7 +43,7 @@ def encoded_input(
     encoding: InputEncoding,
     pixels: torch.Tensor,
     lengths: Sequence[int],
-    generator: torch.Generator | None = None,
+    generator: RandomSource = None,
     start_cycle: int = 0,
 ) -> torch.Tensor:
     """What the first layer is fed, drawn once: layer-1 input sums at every length

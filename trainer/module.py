@@ -20,10 +20,12 @@ from trainer.bit_errors import (
 )
 from trainer.config import InputMode, TrainConfig, TrainingMode
 from trainer.encoding import StochasticEncoding, deployed_encoding, training_encoding
+from trainer.error_structure import ErrorStructure
 from trainer.inference import class_scores, encoded_input, scores_of_encoded
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
 from trainer.optimizers import build_optimizer, build_scheduler
+from trainer.sng import KeyedGenerators
 
 
 class TrainingDiverged(RuntimeError):
@@ -66,15 +68,24 @@ class SCBNNModule(pl.LightningModule):
         self._nonfinite_seen: torch.Tensor | None = None
         self.set_eval_lengths(self.config.input.lengths_to_evaluate)
         errors = self.config.weight_errors
-        self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed)
+        self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed,
+                             structure=ErrorStructure.from_config(errors),
+                             percentile=errors.percentile)
         self.error_sweep: ErrorSweep | None = None  # of the latest test loop
         self._sweep: ErrorSweepAccumulator | None = None
 
-    def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int) -> None:
+    def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int, *,
+                        structure: ErrorStructure | None = None,
+                        percentile: float | None = None) -> None:
         """Bit-error rates the test loop also reports accuracy at (weights flipped by `maps`
-        seeded error maps per rate, on the same input streams as the clean evaluation)."""
+        seeded error maps per rate, on the same input streams as the clean evaluation), the
+        maps' structure and the low percentile over them (these two stay unless given)."""
         self.eval_bers = sorted(set(float(ber) for ber in bers))
         self.error_maps, self.error_seed = maps, seed
+        if structure is not None:
+            self.error_structure = structure
+        if percentile is not None:
+            self.error_percentile = percentile
 
     def set_eval_lengths(self, lengths: Sequence[int]) -> None:
         """Bitstream lengths the test loop reports accuracy at (one stream of the largest)."""
@@ -166,6 +177,7 @@ class SCBNNModule(pl.LightningModule):
         self._eval_generator = self._seeded_generator()
         self._sweep = ErrorSweepAccumulator(
             self.network, self.eval_bers, self.eval_lengths, self.error_maps, self.error_seed,
+            self.error_structure, self.error_percentile,
         ) if self.eval_bers else None
 
     def test_step(self, batch, batch_index):
@@ -189,9 +201,11 @@ class SCBNNModule(pl.LightningModule):
     def on_test_epoch_end(self) -> None:
         self.error_sweep = self._sweep.result() if self._sweep is not None else None
 
-    def _seeded_generator(self) -> torch.Generator:
-        """Evaluation draws its stochastic streams from the run's seed: repeatable numbers."""
-        return torch.Generator(device=self.device).manual_seed(self.config.seed)
+    def _seeded_generator(self) -> KeyedGenerators:
+        """Evaluation draws its stochastic streams from the run's seed, each block or plane of
+        a stream from its own keyed generator: repeatable numbers, and the accuracy at one N
+        does not depend on which other N are evaluated beside it."""
+        return KeyedGenerators(self.config.seed, self.device)
 
     def configure_optimizers(self):
         optimizer = build_optimizer(self.network, self.config.optim)

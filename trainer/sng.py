@@ -26,6 +26,7 @@ inference hardware controller does.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -64,6 +65,32 @@ def lengths_tensor(lengths: tuple[int, ...], device: torch.device) -> torch.Tens
     return torch.tensor(lengths, dtype=torch.float32, device=device)
 
 
+class KeyedGenerators:
+    """Random streams keyed by what they draw, for evaluation.
+
+    Why: a design's accuracy at N must be a function of the design (its N and seeds), not of
+    which other N are evaluated beside it. One generator shared by every length and batch
+    would hand N = 1 other numbers once N = 2 is evaluated too (its draws come first). Here
+    each named piece of randomness (a block of a stream, one bit-plane) has its own generator,
+    seeded from (seed, key) and kept across batches, so it draws the same numbers for every
+    batch whatever else is drawn. Training keeps one plain `torch.Generator`.
+    """
+
+    def __init__(self, seed: int, device: torch.device | str = "cpu"):
+        self.seed, self.device = int(seed), torch.device(device)
+        self._generators: dict[tuple, torch.Generator] = {}
+
+    def __call__(self, *key: object) -> torch.Generator:
+        if key not in self._generators:
+            digest = hashlib.blake2b(repr((self.seed, key)).encode(), digest_size=8).digest()
+            seed = int.from_bytes(digest, "little") >> 1  # torch seeds are < 2^63
+            self._generators[key] = torch.Generator(device=self.device).manual_seed(seed)
+        return self._generators[key]
+
+
+RandomSource = torch.Generator | KeyedGenerators | None  # what `stream` and `counts` draw from
+
+
 class StochasticNumberGenerator(ABC):
     """One stochastic stream per pixel position; see the module docstring."""
 
@@ -92,7 +119,7 @@ class StochasticNumberGenerator(ABC):
         self,
         pixels: torch.Tensor,
         length: int,
-        generator: torch.Generator | None = None,
+        generator: RandomSource = None,
         start: int = 0,
     ) -> torch.Tensor:
         """Bit-planes (length, *pixels.shape) of dtype bool, from cycle `start` on."""
@@ -102,7 +129,7 @@ class StochasticNumberGenerator(ABC):
         self,
         pixels: torch.Tensor,
         lengths: Sequence[int],
-        generator: torch.Generator | None = None,
+        generator: RandomSource = None,
         dtype: torch.dtype = torch.int64,
     ) -> torch.Tensor:
         """Ones among the first L bits of one stream, for each L in `lengths`."""
@@ -199,10 +226,16 @@ class IdealSNG(StochasticNumberGenerator):
 
     def stream(self, pixels, length, generator=None, start=0):
         x = pixel_values(pixels)  # independent cycles: where the stream starts is immaterial
+        if isinstance(generator, KeyedGenerators):  # plane t the same whatever the length
+            return torch.stack([
+                torch.rand(pixels.shape, generator=generator("plane", t), device=pixels.device)
+                < x for t in range(start, start + length)])
         return torch.rand((length, *pixels.shape), generator=generator, device=pixels.device) < x
 
     def counts(self, pixels, lengths, generator=None, dtype=torch.int64):
         lengths = check_lengths(lengths)
+        if isinstance(generator, KeyedGenerators):
+            return self._dyadic_counts(pixels, lengths, generator, dtype)
         out = torch.empty((len(lengths), *pixels.shape), dtype=dtype, device=pixels.device)
         previous_length, total = 0, None
         for i, length in enumerate(lengths):
@@ -210,6 +243,23 @@ class IdealSNG(StochasticNumberGenerator):
             total = increment if total is None else total + increment
             out[i] = total
             previous_length = length
+        return out
+
+    def _dyadic_counts(self, pixels, lengths, generators: KeyedGenerators, dtype):
+        """Counts built from the stream's dyadic blocks [0, 1), [1, 2), [2, 4), [4, 8), ...
+        (each its own keyed draw) and, for an N between powers of two, a tail [P, N) keyed by
+        N: the count at N depends on N alone, and counts at powers of two are nested."""
+        out = torch.empty((len(lengths), *pixels.shape), dtype=dtype, device=pixels.device)
+        reached, total = 0, torch.zeros(pixels.shape, device=pixels.device)
+        for i, length in enumerate(lengths):
+            power = 1 << (length.bit_length() - 1)
+            while reached < power:
+                size = max(reached, 1)
+                total = total + self._table(size).sample(pixels, generators("block", reached))
+                reached += size
+            tail = length - power
+            out[i] = total if tail == 0 else total + self._table(tail).sample(
+                pixels, generators("tail", length))
         return out
 
     def _table(self, n: int) -> _BinomialAliasTable:

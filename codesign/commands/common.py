@@ -8,11 +8,13 @@ import math
 from typing import TYPE_CHECKING
 
 from codesign.errors import UserError
-from codesign.objectives import accuracy_fraction
-from codesign.space import DEFAULT_RUNS_DIR, SearchSpace, default_storage_url
+from codesign.objectives import Objective
+from codesign.space import DEFAULT_RUNS_DIR, default_storage_url
 
 if TYPE_CHECKING:
     import optuna
+
+    from codesign.problem import Problem
 
 
 def positive_int(text: str) -> int:
@@ -37,19 +39,17 @@ def finite_float(text: str) -> float:
     return value
 
 
-def positive_float(text: str) -> float:
-    value = finite_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
-    return value
+def limit_of(objective: Objective):
+    """argparse type: a limit on `objective`, written as it says (`Objective.parse_limit`:
+    an accuracy as 89 or 0.89, a cost as a positive number)."""
 
+    def parse(text: str) -> float:
+        try:
+            return objective.parse_limit(finite_float(text))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-def accuracy(text: str) -> float:
-    """argparse type: an accuracy as 89 (%) or 0.89 (`codesign.objectives.accuracy_fraction`)."""
-    try:
-        return accuracy_fraction(finite_float(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
 
 
 def port(text: str) -> int:
@@ -78,12 +78,13 @@ def storage_url(args: argparse.Namespace) -> str:
     return args.storage or default_storage_url(args.study)
 
 
-def open_study(args: argparse.Namespace) -> tuple[optuna.Study, SearchSpace, object]:
-    """The design study named by --study in --storage, with its search space."""
+def open_study(args: argparse.Namespace) -> tuple[optuna.Study, Problem, object]:
+    """The design study named by --study in --storage, with its problem (its search space,
+    compiled)."""
     import optuna  # the heavy imports wait until a command runs (`--help` stays fast)
 
     from codesign.storage import StorageError, open_storage
-    from codesign.study import load_design_study, space_of
+    from codesign.study import load_design_study, problem_of
 
     url = storage_url(args)
     try:
@@ -96,7 +97,7 @@ def open_study(args: argparse.Namespace) -> tuple[optuna.Study, SearchSpace, obj
         names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
         known = ", ".join(n for n in names if ":" not in n) or "none"
         raise UserError(f"study '{args.study}' not found in {url} (studies: {known})") from None
-    space = space_of(study, storage)
-    if space is None:
+    problem = problem_of(study, storage)
+    if problem is None:
         raise UserError(f"study '{args.study}' in {url} was not written by codesign search")
-    return study, space, storage
+    return study, problem, storage

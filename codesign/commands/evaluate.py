@@ -52,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
     check_sections_agree(args.design)
     checkpoint = _checkpoint_path(args)
     quiet_libraries()
-    from codesign.compose import ber_key
+    from codesign.compose import accuracy_over_maps
     from trainer.data import DatasetError
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
+    from trainer.error_structure import ErrorStructure
     from trainer.evaluate import accuracy_by_length
     from trainer.fit import datamodule_for
     from trainer.module import SCBNNModule
@@ -76,17 +77,16 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.design}: {exc}") from None
     module.set_eval_lengths(config.input.lengths_to_evaluate)
     errors = config.weight_errors  # the design's bit-error rate, on the search's error maps
-    module.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed)
+    module.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed,
+                           structure=ErrorStructure.from_config(errors),
+                           percentile=errors.percentile)
     accuracy = accuracy_by_length(module, datamodule, "test", accelerator)
     sweep = module.error_sweep
     present.show(present.console(), present.evaluation(config, accuracy, sweep, checkpoint))
     if args.json:
-        by_ber = {} if sweep is None else {"test_accuracy_by_ber": {
-            ber_key(ber): {str(n): a for n, a in by_n.items()}
-            for ber, by_n in sweep.mean().items()}}
         write_json(args.json, {"design": str(args.design), "checkpoint": str(checkpoint),
                                "test_accuracy": {str(n): a for n, a in accuracy.items()},
-                               **by_ber})
+                               **accuracy_over_maps("test", sweep)})
     return 0
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import yaml
 
 from codesign import present
-from codesign.commands.common import accuracy, add_study_arguments, open_study, positive_float
+from codesign.commands.common import add_study_arguments, limit_of, open_study
 from codesign.config_io import check_writable
 from codesign.errors import UserError, describe_error
-from codesign.objectives import ACCURACY, OBJECTIVES
-from codesign.pareto import PICKS, PickError, pick
+from codesign.objectives import OBJECTIVES, picks
+from codesign.pareto import PickError, pick
 from codesign.quiet import quiet_libraries
 
 
@@ -24,14 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_study_arguments(parser)
     choose = parser.add_mutually_exclusive_group(required=True)
     choose.add_argument("--trial", type=int, help="a design-point trial number")
-    choose.add_argument("--pick", choices=list(PICKS), metavar="RULE",
-                        help=f"a rule over the feasible Pareto front: {', '.join(PICKS)}")
+    choose.add_argument("--pick", choices=picks(), metavar="RULE",
+                        help=f"a rule over the feasible Pareto front: {', '.join(picks())}")
     for objective in OBJECTIVES.values():
         bound = "at least" if objective.maximize else "at most"
-        unit = "89 or 0.89" if objective is ACCURACY else objective.unit
+        unit = "89 or 0.89" if objective.unit == "%" else objective.unit
         parser.add_argument(f"--{objective.constraint.replace('_', '-')}",
-                            type=accuracy if objective is ACCURACY else positive_float,
-                            dest=objective.constraint,
+                            type=limit_of(objective), dest=objective.constraint,
                             help=f"with --pick: {bound} this {objective.label} ({unit})")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="YAML to write; the weights go beside it (NAME.ckpt)")
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     from codesign.export import copy_checkpoint, export_document
 
-    study, space, storage = open_study(args)
+    study, problem, storage = open_study(args)
     if args.trial is not None:
         trials = study.get_trials(deepcopy=False)
         if not 0 <= args.trial < len(trials) or trials[args.trial].state != TrialState.COMPLETE:
@@ -58,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         limits = {o.constraint: getattr(args, o.constraint) for o in OBJECTIVES.values()}
         try:
-            design = pick(study, space, args.pick, limits)
+            design = pick(study, problem.goals.searched, args.pick, limits)
         except PickError as exc:
             raise UserError(f"--pick {args.pick}: {exc}") from None
     source = Path(design.user_attrs["checkpoint"])
-    document = export_document(design, study, space, storage,
+    document = export_document(design, study, problem, storage,
                                checkpoint=weights.name if source.is_file() else None)
     _check_agreement(document, args.output)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,9 @@ from codesign.config_io import (
     write_json,
 )
 from codesign.errors import UserError
-from codesign.paper_check import ACCURACY_FILE, MeasuredAccuracy, paper_check
+from codesign.kinds import SngSource
+from codesign.paper_check import ACCURACY_FILE, MeasuredAccuracy, PaperCheckError, paper_check
 from hwmodel import TechnologyError, load_technology
-from trainer.config import SNGKind
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Fashion-MNIST MLP 784-1024-1024-10: area saving and energy ratio of SC against "
              "the fixed-point baselines, every organisation, dataflow and popcount circuit",
     )
-    check.add_argument("--sng", choices=[kind.value for kind in SNGKind], default="ideal",
+    check.add_argument("--sng", choices=list(SngSource.registry), default="ideal",
                        help="the SC design's source (its measured accuracy sets N)")
     check.add_argument("--accuracy", type=Path, default=ACCURACY_FILE, metavar="FILE",
                        help="measured accuracy against N (default: the 3-seed runs of "
@@ -75,9 +75,10 @@ def run(args: argparse.Namespace) -> int:
         technology = _technology(args.technology or "stt_mram_28nm")
         accuracy = load_spec(MeasuredAccuracy, args.accuracy)
         try:
-            check = paper_check(technology, accuracy, SNGKind(args.sng), args.tiles,
-                                args.array_rows)
-        except (ValueError, KeyError) as exc:
+            check = paper_check(technology, accuracy, args.sng, args.tiles, args.array_rows)
+        except PaperCheckError as exc:
+            raise UserError(f"--sng {args.sng}: {args.accuracy}: {exc}") from None
+        except ValueError as exc:  # the model refuses the geometry (--tiles, --array-rows)
             raise UserError(f"--paper-check: {exc}") from None
         present.show(out, present.paper_check(check))
         if args.json:

@@ -44,31 +44,32 @@ def run(args: argparse.Namespace) -> int:
     from hwmodel import load_technology
 
     check_writable(args.out, "--out", folder=True)
-    study, space, _ = open_study(args)
-    out = args.out or (Path("runs") / space.name if args.format == "table" else None)
+    study, problem, _ = open_study(args)
+    out = args.out or (Path("runs") / problem.name if args.format == "table" else None)
     check_writable(out, "--out", folder=True)  # the default folder too, before any work
     front = pareto_front(study)
-    technology = load_technology(space.hardware.technology)
+    technology = load_technology(problem.technology)
     measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
     references = (reference_designs(technology, measured)
-                  if measured.dataset == space.data.dataset else [])
-    scales = cost_scales(space, technology)
-    history = hypervolume_history(study, space, scales)
+                  if measured.dataset == problem.recipe.data.dataset else [])
+    scales = cost_scales(problem, technology)
+    objectives = problem.goals.searched
+    history = hypervolume_history(study, objectives, scales)
     hypervolume = history[-1][1] if history else 0.0
     if args.format == "csv":
-        present.print_csv(present.front_records(front, space))
+        present.print_csv(present.front_records(front, problem))
     elif args.format == "json":
-        present.print_json({"study": space.name, "hypervolume": hypervolume,
-                            "front": present.front_records(front, space)})
+        present.print_json({"study": problem.name, "hypervolume": hypervolume,
+                            "front": present.front_records(front, problem)})
     if out is None:
         return 0
     try:
         files = [
-            pareto_png(feasible_trials(study), front, space, f"{space.name}: designs",
-                       out / "pareto.png", knee_point(front, space) if front else None,
+            pareto_png(feasible_trials(study), front, problem, f"{problem.name}: designs",
+                       out / "pareto.png", knee_point(front, objectives) if front else None,
                        references),
-            pareto_html(study, space, out / "pareto.html"),
-            hypervolume_png(history, f"{space.name}: hypervolume", out / "hypervolume.png"),
+            pareto_html(study, problem, out / "pareto.html"),
+            hypervolume_png(history, f"{problem.name}: hypervolume", out / "hypervolume.png"),
         ]
         (out / "hypervolume.json").write_text(json.dumps(
             {"training_runs": [n for n, _ in history], "hypervolume": [h for _, h in history],
@@ -77,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
     files.append(out / "hypervolume.json")
     if args.format == "table":
-        present.show(present.console(), present.pareto_report(space, front, args.top, history,
-                                                              files))
+        present.show(present.console(), present.pareto_report(problem, front, args.top,
+                                                              history, files))
     else:  # stdout holds the data: where the plots went is for the person, on stderr
         present.show(present.console(stderr=True), [present.wrote(files)])
     return 0

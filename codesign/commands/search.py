@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from codesign import present
 from codesign.commands.common import positive_int
 from codesign.config_io import read_yaml, validate
-from codesign.design_space import check_initial_networks
 from codesign.errors import UserError
 from codesign.quiet import quiet_libraries
 from codesign.space import SearchSpace, default_storage_url
+
+if TYPE_CHECKING:
+    from codesign.problem import Problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,10 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def load_space(
+def load_problem(
     path: Path, workers: int | None = None, accelerator: str | None = None
-) -> SearchSpace:
-    """The space of `path` with the command line's execution overrides, validated together."""
+) -> Problem:
+    """The space of `path` with the command line's execution overrides, validated together
+    and compiled."""
     document = read_yaml(path)
     overrides = {"workers": workers, "accelerator": accelerator}
     overrides = {key: value for key, value in overrides.items() if value is not None}
@@ -45,52 +49,54 @@ def load_space(
         execution = document.get("execution")
         execution = execution if isinstance(execution, dict) else {}
         document = {**document, "execution": {**execution, **overrides}}
-    space = validate(SearchSpace, document, path)
+    from codesign.problem import compile_problem  # the trainer's imports: once a command runs
+
+    problem = compile_problem(validate(SearchSpace, document, path))
     try:
-        check_initial_networks(space)
+        problem.design_space.check_networks(problem.initial_networks)
     except ValueError as exc:
         raise UserError(f"{path}: {exc}") from None
-    return space
+    return problem
 
 
-def _preflight(space: SearchSpace, path: Path, ray_address: str | None) -> None:
+def _preflight(problem: Problem, path: Path, ray_address: str | None) -> None:
     """Everything that can fail before a study exists fails here (codesign.preflight)."""
     from codesign.preflight import PreflightError, preflight
 
-    execution = space.execution
+    execution = problem.execution
     local_ray = execution.mode == "ray" and not (ray_address or execution.ray_address)
     try:  # trainings on a Ray cluster run on its machines, whose memory is not known here
-        preflight(space, concurrent_trainings=execution.workers if local_ray else 1,
+        preflight(problem, concurrent_trainings=execution.workers if local_ray else 1,
                   memory=not (ray_address or execution.ray_address))
     except PreflightError as exc:
         raise UserError(f"{path}: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    space = load_space(args.space, args.workers, args.accelerator)
+    problem = load_problem(args.space, args.workers, args.accelerator)
     quiet_libraries()
     from codesign.search import SearchHalted, run_search
     from codesign.storage import StorageError, open_storage
     from codesign.study import StudyMismatch
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
 
-    if space.execution.mode == "local" and not args.ray_address:
+    if problem.execution.mode == "local" and not args.ray_address:
         try:  # a Ray cluster's GPUs are checked when the search joins it
-            resolve_accelerator(space.execution.accelerator)
+            resolve_accelerator(problem.execution.accelerator)
         except AcceleratorUnavailable as exc:
             raise UserError(f"{args.space}: execution.{exc}") from None
-    _preflight(space, args.space, args.ray_address)
+    _preflight(problem, args.space, args.ray_address)
     console = present.console()
-    storage = args.storage or space.storage_url
+    storage = args.storage or problem.storage_url
     try:
         open_storage(storage)  # fail here, before any progress is drawn
     except StorageError as exc:
         raise UserError(str(exc)) from None
-    console.print(f"study [bold]{space.name}[/] in {storage}", soft_wrap=True)
-    progress = SearchProgress(space, console, disabled=args.no_progress)
+    console.print(f"study [bold]{problem.name}[/] in {storage}", soft_wrap=True)
+    progress = SearchProgress(problem, console, disabled=args.no_progress)
     try:
         with progress.live:
-            summary = run_search(space, args.storage, args.ray_address, progress.on_event)
+            summary = run_search(problem, args.storage, args.ray_address, progress.on_event)
     except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted) as exc:
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:
@@ -103,11 +109,11 @@ def run(args: argparse.Namespace) -> int:
     from codesign.pareto import pareto_front
     from codesign.study import load_design_study
 
-    front = pareto_front(load_design_study(open_storage(summary.storage_url), space.name))
-    flags = f"--study {space.name}"
-    if summary.storage_url != default_storage_url(space.name):
+    front = pareto_front(load_design_study(open_storage(summary.storage_url), problem.name))
+    flags = f"--study {problem.name}"
+    if summary.storage_url != default_storage_url(problem.name):
         flags += f" --storage {summary.storage_url}"
-    present.show(console, present.search_summary(summary, front, space, flags))
+    present.show(console, present.search_summary(summary, front, problem, flags))
     return 0
 
 
@@ -115,17 +121,18 @@ class SearchProgress:
     """The search's progress: a bar of the budget with the running front, its hypervolume
     and an ETA, and one bar per training in flight with its own timer."""
 
-    def __init__(self, space: SearchSpace, console, disabled: bool):
-        self.space = space
+    def __init__(self, problem: Problem, console, disabled: bool):
+        self.budget_trials = problem.budget.trials
         self.live = Progress(
             TextColumn("{task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
             TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
             console=console, disable=disabled, transient=False,
         )
-        self.budget = self.live.add_task("networks", total=space.budget.trials, note="")
+        self.budget = self.live.add_task("networks", total=self.budget_trials, note="")
         self.trainings: dict[int, tuple[int, float]] = {}  # trial -> (task, started)
         self.durations: list[float] = []
-        self.workers = space.execution.workers if space.execution.mode == "ray" else 1
+        execution = problem.execution
+        self.workers = execution.workers if execution.mode == "ray" else 1
         self.front: dict[str, float] = {}
         self.done = 0
 
@@ -138,7 +145,7 @@ class SearchProgress:
         elif event.kind == "training":
             task = self.live.add_task(
                 present.network_label(event.network_trial, data["ordinal"],
-                                      self.space.budget.trials), total=None, note="")
+                                      self.budget_trials), total=None, note="")
             self.trainings[event.network_trial] = (task, time.monotonic())
         elif event.kind == "progress" and event.network_trial in self.trainings:
             total = data["epochs"] * data["batches"]
@@ -155,12 +162,12 @@ class SearchProgress:
                               "hypervolume": data["hypervolume"]}
             self.done = data["spent"]  # a failure may cost no budget (docs/search.md)
             self.live.console.print(present.search_event_line(
-                event, self.space.budget.trials,
+                event, self.budget_trials,
                 self.durations[-1] if task is not None else None))
             self.live.update(self.budget, completed=self.done, note=self._note())
 
     def _note(self) -> str:
-        remaining = max(0, self.space.budget.trials - self.done)
+        remaining = max(0, self.budget_trials - self.done)
         eta_s = (sum(self.durations) / len(self.durations) * remaining / self.workers
                  if self.durations else None)
         return present.search_progress_note(self.front, eta_s)

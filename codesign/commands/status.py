@@ -31,13 +31,13 @@ def run(args: argparse.Namespace) -> int:
     from codesign.pareto import pareto_front
     from codesign.study import attempts, load_network_study
 
-    study, space, storage = open_study(args)
-    network_study = load_network_study(storage, space.name)
+    study, problem, storage = open_study(args)
+    network_study = load_network_study(storage, problem.name)
     networks = network_study.get_trials(deepcopy=False)
     outcomes = Counter(t.user_attrs.get("outcome", t.state.name.lower()) for t in networks)
     progress = {
-        "study": space.name,
-        "budget": space.budget.trials,
+        "study": problem.name,
+        "budget": problem.budget.trials,
         "networks_counted": attempts(network_study),
         "networks": {"trained": outcomes["trained"], "failed": outcomes["failed"],
                      "rejected_by_budgets": outcomes["over_budget"],
@@ -49,9 +49,10 @@ def run(args: argparse.Namespace) -> int:
     }
     front = pareto_front(study)
     if args.format == "table":
-        present.show(present.console(), present.status_report(progress, front, space, args.top))
+        present.show(present.console(), present.status_report(progress, front, problem,
+                                                              args.top))
     elif args.format == "csv":
-        present.print_csv(present.front_records(front, space))
+        present.print_csv(present.front_records(front, problem))
     else:
-        present.print_json({**progress, "front": present.front_records(front, space)})
+        present.print_json({**progress, "front": present.front_records(front, problem)})
     return 0

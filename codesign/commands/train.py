@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                    else f"{args.config}: output_dir", folder=True)
 
     # heavy imports (torch, Lightning) only once the spec is known to be valid
+    from codesign.compose import accuracy_over_maps
     from trainer.data import DatasetError
     from trainer.device import AcceleratorUnavailable, resolve_accelerator, resolve_precision
     from trainer.fit import fit
@@ -112,5 +113,6 @@ def run(args: argparse.Namespace) -> int:
             "device": result.device_name,
             **({"test_error_sweep": result.test_error_sweep.to_json()}
                if result.test_error_sweep is not None else {}),
+            **accuracy_over_maps("test", result.test_error_sweep),
         })
     return 0

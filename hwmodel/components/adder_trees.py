@@ -48,7 +48,6 @@ def ripple_tree_slices(n_inputs, input_bits=1):
 
 
 BITS_KEY = 64  # operand bits stay below this (input bits <= 16, plus sign and growth)
-VARIANTS = 4  # popcount circuits told apart in one pass (`adders_by_circuit`)
 
 
 @lru_cache(maxsize=4096)
@@ -69,23 +68,19 @@ def _ripple_counts(n_inputs: int, input_bits: int) -> tuple[int, int]:
 
 def ripple_tree_adders(n_inputs, input_bits=1):
     """(full adders, half adders) of the ripple tree (slices: `ripple_tree_slices`)."""
-    return _on_distinct(lambda w, b, _: _ripple_counts(w, b), n_inputs, input_bits)
+    return _on_distinct(_ripple_counts, n_inputs, input_bits)
 
 
-def _on_distinct(counts, n_inputs, input_bits, variant=0):
-    """Apply an exact (w, b, variant) -> (full, half) count to every distinct triple of the
-    columns: a sweep of a million designs has a handful of tree shapes (`hwmodel.distinct`).
-    `variant` (< VARIANTS) tells circuits apart."""
-    widths, bits, variants = np.broadcast_arrays(np.asarray(n_inputs, dtype=float),
-                                                 np.asarray(input_bits, dtype=float),
-                                                 np.asarray(variant, dtype=float))
+def _on_distinct(counts, n_inputs, input_bits):
+    """Apply an exact (w, b) -> (full, half) count to every distinct pair of the columns: a
+    sweep of a million designs has a handful of tree shapes (`hwmodel.distinct`)."""
+    widths, bits = np.broadcast_arrays(np.asarray(n_inputs, dtype=float),
+                                       np.asarray(input_bits, dtype=float))
     if widths.ndim == 0:
-        return tuple(float(v) for v in counts(int(widths), int(bits), int(variants)))
-    keys = ((widths.astype(np.int64) * BITS_KEY + bits.astype(np.int64)) * VARIANTS
-            + variants.astype(np.int64))
+        return tuple(float(v) for v in counts(int(widths), int(bits)))
+    keys = widths.astype(np.int64) * BITS_KEY + bits.astype(np.int64)
     distinct, inverse = distinct_values(keys)
-    table = np.array([counts(int(k // VARIANTS // BITS_KEY), int(k // VARIANTS % BITS_KEY),
-                             int(k % VARIANTS)) for k in distinct],
+    table = np.array([counts(int(k // BITS_KEY), int(k % BITS_KEY)) for k in distinct],
                      dtype=float).reshape(len(distinct), 2)
     return (table[inverse, 0].reshape(widths.shape), table[inverse, 1].reshape(widths.shape))
 
@@ -123,7 +118,7 @@ def _dadda_counts(n_inputs: int, input_bits: int) -> tuple[int, int]:
 
 def compressor_tree_adders(n_inputs, input_bits=1):
     """(full adders, half adders) of the Dadda compressor tree and its final adder."""
-    return _on_distinct(lambda w, b, _: _dadda_counts(w, b), n_inputs, input_bits)
+    return _on_distinct(_dadda_counts, n_inputs, input_bits)
 
 
 class PopcountCircuit(Kind):
@@ -138,11 +133,12 @@ class PopcountCircuit(Kind):
 
     def adders(self, n_inputs, input_bits=1):
         """`counts` over columns (or numbers)."""
-        return _on_distinct(lambda w, b, _: self.counts(w, b), n_inputs, input_bits)
+        return _on_distinct(self.counts, n_inputs, input_bits)
 
 
 class RippleTree(PopcountCircuit):
     name = "ripple_tree"
+    short = "ripple"
     description = "balanced tree of ripple-carry adders"
 
     def counts(self, n_inputs, input_bits):
@@ -151,6 +147,7 @@ class RippleTree(PopcountCircuit):
 
 class CompressorTree(PopcountCircuit):
     name = "compressor_tree"
+    short = "compressor"
     description = "Dadda's 3:2 / 2:2 counters and one carry-propagate adder"
 
     def counts(self, n_inputs, input_bits):
@@ -159,15 +156,10 @@ class CompressorTree(PopcountCircuit):
 
 def adders_by_circuit(circuit: Column[PopcountCircuit], n_inputs, input_bits
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """(full, half) adders of each design's tree in its own circuit, in one pass over the
-    distinct (width, bits, circuit) triples."""
+    """(full, half) adders of each design's tree in its own circuit, once per distinct
+    (circuit, width, bits)."""
     if len(circuit.present) == 1:
         full, half = circuit.present[0].adders(n_inputs, input_bits)
         return np.broadcast_to(full, circuit.shape), np.broadcast_to(half, circuit.shape)
-    if len(circuit.present) > VARIANTS:
-        raise ValueError(f"more than {VARIANTS} popcount circuits in one batch")
-    variant = np.zeros(circuit.shape)
-    for index, kind in enumerate(circuit.present):
-        variant[circuit.masks[kind.name]] = index
-    return _on_distinct(lambda w, b, v: circuit.present[v].counts(w, b), n_inputs, input_bits,
-                        variant)
+    return circuit.select_distinct(lambda kind, widths, bits: kind.adders(widths, bits),
+                                   n_inputs, input_bits, outputs=2)

@@ -46,4 +46,4 @@ def stub_trainings(monkeypatch, space: SearchSpace) -> None:
     """Searches in this test train nothing (see `StubExecutor`)."""
     lengths = sorted({1, *space.input.bitstream_lengths})
     monkeypatch.setattr(search_module, "make_executor",
-                        lambda space, address, on_event: StubExecutor(lengths))
+                        lambda execution, address, on_event: StubExecutor(lengths))

@@ -7,30 +7,21 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter
 
-from codesign.compose import (
-    architecture_fields,
-    fits_hardware_budget,
-    hardware_points,
-    objective_values,
-    train_config,
-    violations,
-    workload_spec,
-)
-from codesign.design_space import Network, enumerate_networks, hardware_configurations
-from codesign.kinds import HARDWARE_SNG
+from codesign.design_space import Network
+from codesign.kinds import SngSource, sng_source
+from codesign.problem import Problem, compile_problem
 from codesign.space import SearchSpace
 from hwmodel import Architecture, WorkloadSpec, evaluate
-from trainer.config import SNGKind
 
 
-def space(**sections) -> SearchSpace:
+def space(**sections) -> Problem:
     base = {
         "name": "t",
         "model": {"family": "mlp", "hidden_layers": 2, "widths": [16, 32]},
         "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": [1, 4, 16],
-                  "sng_kinds": ["ideal", "lfsr", "sobol"],
+                  "sngs": ["ideal", {"kind": "lfsr", "width": 12}, "sobol"],
                   "merge_points": ["first_layer", "output"], "train_lengths": [8],
-                  "sng_sharing": 2, "lfsr_width": 12},
+                  "sng_sharing": 2},
         "hardware": {"tiles": [1, 4], "organisations": ["shared_tiles", "neuron_parallel"],
                      "first_layer_dataflows": ["reread", "row_latched"], "array_cols": 128},
         "budget": {"epochs": 3, "subset": 0.5},
@@ -38,11 +29,11 @@ def space(**sections) -> SearchSpace:
     }
     for key, value in sections.items():
         base[key] = {**base.get(key, {}), **value} if isinstance(value, dict) else value
-    return SearchSpace.model_validate(base)
+    return compile_problem(SearchSpace.model_validate(base))
 
 
-def network(s: SearchSpace, **wanted) -> Network:
-    return next(n for n in enumerate_networks(s)
+def network(s: Problem, **wanted) -> Network:
+    return next(n for n in s.design_space.networks()
                 if all(n.get(key) == value for key, value in wanted.items()))
 
 
@@ -50,7 +41,7 @@ def test_an_adapted_first_layer_network_trains_at_its_length_and_evaluates_every
     s = space()
     chosen = network(s, input_mode="sc", sng_kind="lfsr", merge_point="first_layer",
                      width_1=32, width_2=16)
-    config = train_config(chosen, s, "out")
+    config = s.train_config(chosen, "out")
     assert config.model.hidden == [32, 16]
     assert config.input.mode == "sc" and config.input.merge_point == "first_layer"
     assert config.input.length == 8 and config.input.train_lengths is None
@@ -63,30 +54,30 @@ def test_an_adapted_first_layer_network_trains_at_its_length_and_evaluates_every
 def test_an_adapted_output_merge_network_trains_on_single_bit_planes() -> None:
     s = space()
     chosen = network(s, input_mode="sc", merge_point="output", training_mode="adapted")
-    assert train_config(chosen, s, "out").input.train_lengths == [1]
+    assert s.train_config(chosen, "out").input.train_lengths == [1]
 
 
 def test_a_fixed_point_network_has_no_stochastic_input() -> None:
     s = space()
-    config = train_config(network(s, input_mode="fixed_point"), s, "out")
+    config = s.train_config(network(s, input_mode="fixed_point"), "out")
     assert config.input.mode == "fixed_point"
 
 
 def test_the_workload_has_the_networks_layers() -> None:
     s = space()
     chosen = network(s, input_mode="fixed_point", width_1=32, width_2=16)
-    workload = TypeAdapter(WorkloadSpec).validate_python(workload_spec(chosen, s)).build()
+    workload = TypeAdapter(WorkloadSpec).validate_python(s.recipe.workload_spec(chosen)).build()
     assert [(layer.fan_in, layer.outputs) for layer in workload.layers] == [
         (784, 32), (32, 16), (16, 10)]
 
 
-@pytest.mark.parametrize("sng", list(SNGKind))
+@pytest.mark.parametrize("sng", list(SngSource.registry))
 def test_architecture_fields_realise_the_networks_source(sng) -> None:
     s = space()
     chosen = network(s, input_mode="sc", sng_kind=sng)
-    hardware = hardware_configurations(s, chosen)[0]
-    fields = architecture_fields(chosen, hardware, s)
-    assert fields["sng_kind"] == HARDWARE_SNG[sng]
+    hardware = s.design_space.hardware_configurations(chosen)[0]
+    fields = s.recipe.architecture_fields(chosen, hardware)
+    assert fields["sng_kind"] == sng_source(sng).generator
     assert fields["first_layer_mode"] == hardware["first_layer_hw"] == "sc"
     assert fields["array_cols"] == 128 and fields["sng_sharing"] == 2
     assert fields["merge_point"] == chosen["merge_point"]
@@ -96,8 +87,8 @@ def test_architecture_fields_realise_the_networks_source(sng) -> None:
 def test_fixed_point_designs_have_no_generator() -> None:
     s = space()
     chosen = network(s, input_mode="fixed_point")
-    for hardware in hardware_configurations(s, chosen):
-        fields = architecture_fields(chosen, hardware, s)
+    for hardware in s.design_space.hardware_configurations(chosen):
+        fields = s.recipe.architecture_fields(chosen, hardware)
         assert fields["sng_kind"] == "none"
         assert fields["first_layer_mode"] in ("fixed_point_parallel", "fixed_point_bit_serial")
 
@@ -106,9 +97,9 @@ def test_every_point_of_the_batch_equals_a_scalar_evaluation(tech) -> None:
     s = space()
     for chosen in (network(s, input_mode="sc", sng_kind="sobol"),
                    network(s, input_mode="fixed_point")):
-        workload = TypeAdapter(WorkloadSpec).validate_python(workload_spec(chosen, s)).build()
-        points = hardware_points(chosen, s, tech)
-        assert [p.params for p in points] == hardware_configurations(s, chosen)
+        workload = TypeAdapter(WorkloadSpec).validate_python(s.recipe.workload_spec(chosen)).build()
+        points = s.hardware_points(chosen, tech)
+        assert [p.params for p in points] == s.design_space.hardware_configurations(chosen)
         for point in points:
             report = evaluate(workload, Architecture(**point.architecture), tech)
             assert point.energy_pj == pytest.approx(report.energy_pj, rel=1e-12)
@@ -118,19 +109,19 @@ def test_every_point_of_the_batch_equals_a_scalar_evaluation(tech) -> None:
 
 def test_objective_values_follow_the_spaces_order(tech) -> None:
     s = space(objectives=["area", "accuracy", "latency"])
-    point = hardware_points(network(s, input_mode="fixed_point"), s, tech)[0]
-    assert objective_values(s, 0.875, point) == [point.area_mm2, 0.875, point.latency_ns]
+    point = s.hardware_points(network(s, input_mode="fixed_point"), tech)[0]
+    assert s.values(point, 0.875) == [point.area_mm2, 0.875, point.latency_ns]
 
 
 def test_violations_are_positive_exactly_where_a_budget_is_broken(tech) -> None:
     s = space()
-    points = hardware_points(network(s, input_mode="sc", sng_kind="ideal"), s, tech)
+    points = s.hardware_points(network(s, input_mode="sc", sng_kind="ideal"), tech)
     areas = sorted(p.area_mm2 for p in points)
     limit = (areas[0] + areas[-1]) / 2
     bounded = space(constraints={"max_area_mm2": limit, "min_accuracy": 0.8})
     for point in points:
-        found = violations(bounded, 0.9, point)
+        found = bounded.violations(point, 0.9)
         assert (found["area_mm2"] > 0) == (point.area_mm2 > limit)
         assert found["accuracy"] == pytest.approx(0.8 - 0.9)
-        assert fits_hardware_budget(bounded, point) == (point.area_mm2 <= limit)
-    assert violations(space(), 0.9, points[0]) == {}
+        assert bounded.fits_hardware_budget(point) == (point.area_mm2 <= limit)
+    assert space().violations(points[0], 0.9) == {}

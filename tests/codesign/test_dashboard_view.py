@@ -12,13 +12,13 @@ from optuna.trial import TrialState
 from optuna_dashboard import get_note, save_note, wsgi
 
 from codesign.dashboard_view import DASHBOARD_CONSTRAINTS, constraint_labels, constraint_list
+from codesign.problem import compile_problem, search_identity
 from codesign.search import run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
 from codesign.study import (
     IDENTITY_ATTR,
     SPACE_ATTR,
-    _search_identity,
     load_design_study,
     load_network_study,
     open_studies,
@@ -38,7 +38,7 @@ def searched(tmp_path_factory, tiny_fmnist_dir):
         "data": {"root": str(tiny_fmnist_dir), "download": False, "batch_size": 50},
         "model": {"family": "mlp", "hidden_layers": 1, "widths": [16, 32]},
         "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": {"min": 1, "max": 8},
-                  "sng_kinds": ["ideal"], "train_lengths": [4]},
+                  "sngs": ["ideal"], "train_lengths": [4]},
         "hardware": {"tiles": [1, 4]},
         "constraints": {"min_accuracy": 0.999, "max_area_mm2": 100.0},
         "budget": {"trials": 2, "epochs": 1},
@@ -81,7 +81,8 @@ def test_constraints_are_stored_named_and_where_the_dashboard_reads_them(searche
         assert named["accuracy"] == pytest.approx(0.999 - point.user_attrs["val_accuracy"])
     trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
     assert all(t.system_attrs[DASHBOARD_CONSTRAINTS] for t in trained)
-    assert constraint_labels(space) == ["accuracy >= 0.999", "area_mm2 <= 100 mm2"]
+    labels = constraint_labels(compile_problem(space).goals)
+    assert labels == ["accuracy >= 0.999", "area_mm2 <= 100 mm2"]
 
     detail = _api(storage, f"/api/studies/{_study_id(storage, designs)}")
     served = {t["number"]: t["constraints"] for t in detail["trials"]}
@@ -151,7 +152,7 @@ def test_resuming_keeps_an_edited_study_note(searched):
     space, storage, designs, _ = searched
     original = get_note(designs)
     save_note(designs, "my own note")
-    open_studies(space, storage)
+    open_studies(compile_problem(space), storage)
     assert get_note(designs) == "my own note"
     save_note(designs, original)
 
@@ -162,8 +163,8 @@ def test_studies_written_before_keep_resuming(tmp_path):
     storage = open_storage(f"sqlite:///{tmp_path / 'old.db'}")
     old = optuna.create_study(storage=storage, study_name="old",
                               directions=["maximize", "minimize", "minimize"])
-    old.set_user_attr(IDENTITY_ATTR, _search_identity(space))
+    old.set_user_attr(IDENTITY_ATTR, search_identity(space))
     old.set_user_attr(SPACE_ATTR, space.model_dump_json())
     assert space_of(old, storage) == space
-    designs, _ = open_studies(space, storage)  # the same space: resumed, not refused
+    designs, _ = open_studies(compile_problem(space), storage)  # the same space: resumed
     assert get_note(designs).startswith("# Co-design search `old`")

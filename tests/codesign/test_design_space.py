@@ -9,27 +9,17 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, IntDistribution
 
-from codesign.design_space import (
-    Network,
-    check_initial_networks,
-    count_designs,
-    distributions,
-    enumerate_networks,
-    hardware_configurations,
-    parameters,
-    suggest_hardware,
-    suggest_network,
-)
+from codesign.design_space import DesignSpace, compile_design_space
 from codesign.space import SearchSpace
 from hwmodel import Organisation
 
 
-def space(**sections) -> SearchSpace:
+def space(**sections) -> DesignSpace:
     base = {
         "name": "t",
         "model": {"family": "mlp", "hidden_layers": 2, "widths": [16, 32]},
         "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": [1, 4, 16],
-                  "sng_kinds": ["ideal", "sobol"], "merge_points": ["first_layer", "output"],
+                  "sngs": ["ideal", "sobol"], "merge_points": ["first_layer", "output"],
                   "training_modes": ["adapted", "non_adapted"], "train_lengths": [4, 8]},
         "hardware": {"tiles": [1, 4], "organisations": list(Organisation.names()),
                      "array_rows": [64, 256],
@@ -39,7 +29,7 @@ def space(**sections) -> SearchSpace:
     }
     for key, value in sections.items():
         base[key] = {**base[key], **value}
-    return SearchSpace.model_validate(base)
+    return compile_design_space(SearchSpace.model_validate(base))
 
 
 def test_networks_are_every_combination_of_the_network_rows_under_their_conditions() -> None:
@@ -47,10 +37,10 @@ def test_networks_are_every_combination_of_the_network_rows_under_their_conditio
     or non-adapted (3), the output merge adapted or not (2), and no train length there."""
     s = space()
     widths = 2 * 2
-    assert len(enumerate_networks(s)) == widths + widths * 2 * (3 + 2)
-    keys = [network.key() for network in enumerate_networks(s)]
+    assert len(s.networks()) == widths + widths * 2 * (3 + 2)
+    keys = [network.key() for network in s.networks()]
     assert len(set(keys)) == len(keys)
-    for network in enumerate_networks(s):
+    for network in s.networks():
         has_length = "train_length" in network.params
         assert has_length == (network.is_sc and network["training_mode"] == "adapted"
                               and network["merge_point"] == "first_layer")
@@ -59,20 +49,20 @@ def test_networks_are_every_combination_of_the_network_rows_under_their_conditio
 
 def test_a_sampler_proposes_exactly_the_enumerated_networks() -> None:
     s = space()
-    enumerated = {network.key() for network in enumerate_networks(s)}
+    enumerated = {network.key() for network in s.networks()}
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     proposed = set()
     for _ in range(600):
         trial = study.ask()
-        proposed.add(suggest_network(trial, s).key())
+        proposed.add(s.suggest_network(trial).key())
         study.tell(trial, 0.0)
     assert proposed == enumerated
 
 
 def test_hardware_rows_exist_only_where_they_apply() -> None:
     s = space()
-    for network in enumerate_networks(s):
-        configurations = hardware_configurations(s, network)
+    for network in s.networks():
+        configurations = s.hardware_configurations(network)
         assert configurations and len({str(c) for c in configurations}) == len(configurations)
         for hardware in configurations:
             organisation = Organisation.get(hardware["organisation"])
@@ -91,13 +81,13 @@ def test_hardware_configurations_counted_by_hand() -> None:
     per-array 1, neuron-parallel 1); the bit-serial one adds its 3 dataflows less the
     regenerated one (no generator): x 2."""
     s = space()
-    fixed = next(n for n in enumerate_networks(s) if not n.is_sc)
+    fixed = next(n for n in s.networks() if not n.is_sc)
     per_organisation = 2 + 1 + 1
     parallel = per_organisation * 2 * 2
     bit_serial = per_organisation * 2 * 2 * 2
-    assert len(hardware_configurations(s, fixed)) == parallel + bit_serial
-    assert count_designs(s) == sum(len(hardware_configurations(s, n))
-                                   for n in enumerate_networks(s))
+    assert len(s.hardware_configurations(fixed)) == parallel + bit_serial
+    assert s.count_designs() == sum(len(s.hardware_configurations(n))
+                                   for n in s.networks())
 
 
 def test_a_joint_trial_proposes_only_valid_configurations() -> None:
@@ -105,21 +95,21 @@ def test_a_joint_trial_proposes_only_valid_configurations() -> None:
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
     for _ in range(200):
         trial = study.ask()
-        network = suggest_network(trial, s)
-        hardware = suggest_hardware(trial, s, network)
-        assert hardware in hardware_configurations(s, network)
+        network = s.suggest_network(trial)
+        hardware = s.suggest_hardware(trial, network)
+        assert hardware in s.hardware_configurations(network)
         study.tell(trial, 0.0)
 
 
 def test_design_distributions_are_numeric_where_the_row_is() -> None:
     s = space()
-    design = distributions(s, "design")
-    assert set(design) == {row.name for row in parameters(s)}
+    design = s.distributions("design")
+    assert set(design) == set(s.names)
     assert design["bitstream_length"] == IntDistribution(1, 16, log=True)
     assert design["tiles"] == IntDistribution(1, 4, log=True)
     assert design["array_rows"] == IntDistribution(64, 256, log=True)
     assert isinstance(design["organisation"], CategoricalDistribution)
-    network = distributions(s, "network")
+    network = s.distributions("network")
     assert all(isinstance(d, CategoricalDistribution) for d in network.values())
     assert "tiles" not in network
 
@@ -127,9 +117,9 @@ def test_design_distributions_are_numeric_where_the_row_is() -> None:
 def test_a_network_is_read_back_from_a_design_points_params() -> None:
     s = space()
     for network, hardware in itertools.islice(
-            ((n, h) for n in enumerate_networks(s) for h in hardware_configurations(s, n)), 50):
+            ((n, h) for n in s.networks() for h in s.hardware_configurations(n)), 50):
         params = {**network.params, **hardware}
-        assert Network.from_params(params, s).key() == network.key()
+        assert s.network(params).key() == network.key()
 
 
 @pytest.mark.parametrize("params", [
@@ -139,6 +129,5 @@ def test_a_network_is_read_back_from_a_design_points_params() -> None:
 ])
 def test_initial_networks_outside_the_space_are_named(params) -> None:
     s = space()
-    bad = s.model_copy(update={"initial_networks": [params]})
     with pytest.raises(ValueError, match=r"initial_networks\[0\]"):
-        check_initial_networks(bad)
+        s.check_networks([params])

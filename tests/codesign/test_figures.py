@@ -13,9 +13,10 @@ from optuna.trial import create_trial
 from codesign.breakdown_plot import breakdown_figure
 from codesign.cli import main
 from codesign.config_io import load_design
-from codesign.objectives import COSTS
+from codesign.objectives import hardware_objectives
 from codesign.paper_check import PAPER, load_accuracy, reference_designs
 from codesign.plots import pareto_figure
+from codesign.problem import compile_problem
 from codesign.space import SearchSpace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +92,8 @@ def test_reference_designs_are_the_papers_network_costed_by_the_model(tech):
         parallel.costs["area_mm2"] * (1 - PAPER.area_reduction))
     assert claimed.costs["energy_pj"] == pytest.approx(
         parallel.costs["energy_pj"] / PAPER.energy_factor)
-    assert sorted(parallel.costs) == sorted(o.metric for o in COSTS)  # every cost objective
+    # every cost objective
+    assert sorted(parallel.costs) == sorted(o.metric for o in hardware_objectives())
     assert claimed.accuracy == pytest.approx(measured.conventional - 0.014)
     sc = references["SC-BNN (ideal SNG, N=8)"]  # the check's operating point for the ideal SNG
     assert sc.accuracy == measured.sc["ideal"][8] and not sc.claimed
@@ -110,11 +112,11 @@ def _design(number: int, accuracy: float, energy: float, area: float, latency: f
 
 
 def test_pareto_figure_shows_every_cost_the_knee_and_the_references(tech):
-    space = SearchSpace(name="figure")  # objectives: accuracy, energy, area
+    problem = compile_problem(SearchSpace(name="figure"))  # accuracy, energy, area
     designs = [_design(0, 0.85, 2e4, 0.1, 900.0, "sc"),
                _design(1, 0.88, 9e4, 0.3, 300.0, "fixed_point_parallel")]
     references = reference_designs(tech, load_accuracy())
-    figure = pareto_figure(designs, designs, space, "figure", designs[0], references)
+    figure = pareto_figure(designs, designs, problem, "figure", designs[0], references)
     energy, area, latency = figure.axes
     assert "energy" in energy.get_xlabel() and "area" in area.get_xlabel()
     assert "latency" in latency.get_xlabel() and "not searched" in latency.get_xlabel()

@@ -64,7 +64,7 @@ def world(tmp_path_factory, tiny_fmnist_dir) -> Path:
         "name": "tiny", "data": {"root": str(tiny_fmnist_dir), "download": False,
                                  "batch_size": 50},
         "model": {"family": "mlp", "hidden_layers": 1, "widths": [16, 32]},
-        "input": {"modes": ["sc"], "bitstream_lengths": [1, 4, 16], "sng_kinds": ["lfsr"],
+        "input": {"modes": ["sc"], "bitstream_lengths": [1, 4, 16], "sngs": ["lfsr"],
                   "train_lengths": [4]},
         "hardware": {"tiles": [1, 4]}, "budget": {"trials": 2, "epochs": 1},
         "sampler": {"kind": "random", "seed": 0}, "output_dir": str(root / "runs"),

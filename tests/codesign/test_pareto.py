@@ -6,9 +6,10 @@ import pytest
 from optuna.distributions import CategoricalDistribution
 
 from codesign.pareto import PickError, hypervolume, knee_point, pareto_front, pick
+from codesign.problem import compile_problem
 from codesign.space import SearchSpace
 
-SPACE = SearchSpace(name="unit")  # objectives: accuracy, energy, area
+OBJECTIVES = compile_problem(SearchSpace(name="unit")).goals.searched  # accuracy, energy, area
 
 
 def _study(points):
@@ -42,22 +43,22 @@ def test_front_is_the_set_of_non_dominated_points():
 def test_picks_follow_their_rule():
     points = [(0.90, 50.0, 3.0), (0.85, 10.0, 2.0), (0.80, 5.0, 4.0), (0.70, 20.0, 0.5)]
     study = _study(points)
-    assert pick(study, SPACE, "max-accuracy").values[0] == 0.90
-    assert pick(study, SPACE, "min-energy").values[1] == 5.0
-    assert pick(study, SPACE, "min-area").values[2] == 0.5
-    assert pick(study, SPACE, "min-latency").values[0] == 0.90  # all tie: then most accurate
-    limited = pick(study, SPACE, "min-energy", {"min_accuracy": 0.84})
+    assert pick(study, OBJECTIVES, "max-accuracy").values[0] == 0.90
+    assert pick(study, OBJECTIVES, "min-energy").values[1] == 5.0
+    assert pick(study, OBJECTIVES, "min-area").values[2] == 0.5
+    assert pick(study, OBJECTIVES, "min-latency").values[0] == 0.90  # all tie: then most accurate
+    limited = pick(study, OBJECTIVES, "min-energy", {"min_accuracy": 0.84})
     assert limited.values[1] == 10.0
     with pytest.raises(PickError):
-        pick(study, SPACE, "knee", {"max_energy_pj": 1.0})
+        pick(study, OBJECTIVES, "knee", {"max_energy_pj": 1.0})
     with pytest.raises(PickError, match="unknown pick"):
-        pick(study, SPACE, "max-beauty")
+        pick(study, OBJECTIVES, "max-beauty")
 
 
 def test_knee_is_the_front_point_nearest_the_ideal():
     # two extremes and a balanced point: the balanced one is the knee
     study = _study([(0.90, 100.0, 1.0), (0.60, 1.0, 1.0), (0.88, 10.0, 1.0)])
-    assert knee_point(pareto_front(study), SPACE).values[1] == 10.0
+    assert knee_point(pareto_front(study), OBJECTIVES).values[1] == 10.0
 
 
 def _reference_hypervolume(losses, reference, samples=200_000):
@@ -74,7 +75,7 @@ def test_hypervolume_matches_a_reference_computation():
     points = [(0.90, 50.0, 3.0), (0.85, 10.0, 2.0), (0.80, 5.0, 4.0), (0.70, 20.0, 0.5)]
     study = _study(points)
     scales = {"energy_pj": 100.0, "area_mm2": 5.0, "latency_ns": 1.0}
-    value = hypervolume(study.trials, SPACE, scales)
+    value = hypervolume(study.trials, OBJECTIVES, scales)
     losses = np.array([(1 - a, e / 100.0, r / 5.0) for a, e, r in points])
     assert value == pytest.approx(_reference_hypervolume(losses, np.ones(3)), abs=3e-3)
 
@@ -82,19 +83,20 @@ def test_hypervolume_matches_a_reference_computation():
 def test_adding_a_dominated_point_leaves_hypervolume_unchanged():
     base = [(0.9, 10.0, 1.0), (0.8, 5.0, 2.0)]
     scales = {"energy_pj": 20.0, "area_mm2": 4.0, "latency_ns": 1.0}
-    without = hypervolume(_study(base).trials, SPACE, scales)
-    with_dominated = hypervolume(_study([*base, (0.7, 15.0, 3.0)]).trials, SPACE, scales)
+    without = hypervolume(_study(base).trials, OBJECTIVES, scales)
+    with_dominated = hypervolume(_study([*base, (0.7, 15.0, 3.0)]).trials, OBJECTIVES, scales)
     assert with_dominated == pytest.approx(without)
-    better = hypervolume(_study([*base, (0.95, 1.0, 0.5)]).trials, SPACE, scales)
+    better = hypervolume(_study([*base, (0.95, 1.0, 0.5)]).trials, OBJECTIVES, scales)
     assert better > without
 
 
 def test_html_plot_handles_four_objectives(tmp_path):
     from codesign.plots import pareto_html
 
-    space = SearchSpace(name="four", objectives=["accuracy", "energy", "area", "latency"])
+    problem = compile_problem(
+        SearchSpace(name="four", objectives=["accuracy", "energy", "area", "latency"]))
     study = optuna.create_study(directions=["maximize", "minimize", "minimize", "minimize"])
     for values in ([0.9, 10.0, 1.0, 5.0], [0.8, 5.0, 2.0, 1.0]):
         study.add_trial(optuna.trial.create_trial(values=values))
-    path = pareto_html(study, space, tmp_path / "front.html")
+    path = pareto_html(study, problem, tmp_path / "front.html")
     assert "plotly" in path.read_text()[:20000].lower()

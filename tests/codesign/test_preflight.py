@@ -12,6 +12,7 @@ from optuna.trial import TrialState
 from codesign import execution
 from codesign.cli import main
 from codesign.preflight import PreflightError, check_memory, extreme_networks, training_bytes
+from codesign.problem import compile_problem
 from codesign.search import SearchHalted, run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
@@ -40,7 +41,7 @@ def test_a_space_that_cannot_run_is_refused_before_any_study(tiny_space, write_s
 
 
 def test_memory_estimate_names_the_largest_network(tiny_space):
-    space = SearchSpace.model_validate(tiny_space(model={"widths": [16, 1024]}))
+    space = compile_problem(SearchSpace.model_validate(tiny_space(model={"widths": [16, 1024]})))
     networks = extreme_networks(space)
     widths = {network.get("width_1") for network in networks}
     assert widths == {16, 1024}  # the smallest and the largest network of every input choice

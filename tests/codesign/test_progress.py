@@ -9,12 +9,13 @@ import time
 from rich.console import Console
 
 from codesign.commands.search import SearchProgress
+from codesign.problem import compile_problem
 from codesign.search import SearchEvent
 from codesign.space import SearchSpace
 
 
 def _progress(tiny_space) -> tuple[SearchProgress, io.StringIO]:
-    space = SearchSpace.model_validate(tiny_space(budget={"trials": 6}))
+    space = compile_problem(SearchSpace.model_validate(tiny_space(budget={"trials": 6})))
     text = io.StringIO()
     console = Console(file=text, width=80, force_terminal=False, highlight=False)
     return SearchProgress(space, console, disabled=False), text

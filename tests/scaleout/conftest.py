@@ -89,7 +89,7 @@ def scaleout_space(tmp_path, tiny_fmnist_dir):
             "data": {"root": str(tiny_fmnist_dir), "download": False, "batch_size": 50},
             "model": {"family": "mlp", "hidden_layers": 1, "widths": [8, 16, 24, 32]},
             "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": [1, 4, 16],
-                      "sng_kinds": ["ideal", "lfsr"], "train_lengths": [4]},
+                      "sngs": ["ideal", "lfsr"], "train_lengths": [4]},
             "hardware": {"tiles": [1, 4]},
             "budget": {"trials": trials, "epochs": epochs},
             "sampler": {"kind": "random", "seed": 0},
