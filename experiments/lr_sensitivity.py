@@ -134,6 +134,27 @@ def table(results, kinds, heading: str) -> str:
     return "\n".join(lines)
 
 
+def decade_spreads(results, kinds) -> str:
+    """Sensitivity in one number a window: for each rate lr with 10 lr in the grid, the
+    largest minus the smallest mean accuracy over the rates in [lr, 10 lr], in points."""
+    means = {kind: {lr: np.mean(v) for lr, v in results[kind].items()}
+             for kind in kinds if kind in results}
+    rates = sorted({lr for m in means.values() for lr in m})
+    starts = [lr for lr in rates if any(np.isclose(x, 10 * lr) for x in rates)]
+    lines = ["| spread (points) over [lr, 10 lr], lr = | "
+             + " | ".join(f"{lr:g}" for lr in starts) + " |",
+             "| --- | " + " | ".join("---" for _ in starts) + " |"]
+    for kind, by_rate in means.items():
+        cells = []
+        for lr in starts:
+            window = [m for x, m in by_rate.items() if lr * 0.999 <= x <= 10 * lr * 1.001]
+            complete = any(np.isclose(x, lr) for x in by_rate) and any(
+                np.isclose(x, 10 * lr) for x in by_rate)
+            cells.append(f"{max(window) - min(window):.2f}" if complete else "")
+        lines.append(f"| {VARIANTS[kind]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def plot(folders: list[Path], all_results: list, figure: Path) -> None:
     import matplotlib
 
@@ -158,6 +179,8 @@ def plot(folders: list[Path], all_results: list, figure: Path) -> None:
             right.errorbar(xs, [np.mean(results["bop"][x]) for x in xs],
                            yerr=[np.std(results["bop"][x]) for x in xs], marker="s",
                            capsize=3, color="tab:green")
+        else:
+            right.text(0.5, 0.5, "Bop not run", ha="center", transform=right.transAxes)
         right.set(xscale="log", xlabel="Bop threshold tau", title=f"{folder.name}: Bop")
         for axis in (left, right):
             axis.grid(alpha=0.3)
@@ -172,8 +195,11 @@ def report(args) -> None:
         print(f"{folder}: test accuracy (%), mean ± std over seeds (seeds)\n")
         print(table(results, list(VARIANTS), "lr"))
         print()
-        print(table(results, ["bop"], "tau"))
+        print(decade_spreads(results, list(VARIANTS)))
         print()
+        if "bop" in results:
+            print(table(results, ["bop"], "tau"))
+            print()
     if args.figure:
         plot(args.folders, all_results, args.figure)
 
