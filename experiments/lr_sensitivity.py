@@ -179,11 +179,13 @@ def plot(folders: list[Path], all_results: list, figure: Path) -> None:
             right.errorbar(xs, [np.mean(results["bop"][x]) for x in xs],
                            yerr=[np.std(results["bop"][x]) for x in xs], marker="s",
                            capsize=3, color="tab:green")
+            right.set(xscale="log", xlabel="Bop threshold tau", title=f"{folder.name}: Bop")
+            right.grid(alpha=0.3)
         else:
-            right.text(0.5, 0.5, "Bop not run", ha="center", transform=right.transAxes)
-        right.set(xscale="log", xlabel="Bop threshold tau", title=f"{folder.name}: Bop")
-        for axis in (left, right):
-            axis.grid(alpha=0.3)
+            right.text(0.5, 0.5, f"{folder.name}: Bop not run", ha="center",
+                       transform=right.transAxes)
+            right.set_axis_off()
+        left.grid(alpha=0.3)
     fig.tight_layout()
     figure.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(figure, dpi=120)
