@@ -44,6 +44,14 @@ from trainer.layers import BINARY_LAYERS, BinaryConv2d, BinaryLinear
 WARMUP_START_FACTOR = 0.1
 
 
+def _evaluate(closure: Callable[[], Any] | None) -> Any:
+    """The loss of torch's optional step closure, evaluated with gradients on."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
 class Bop(Optimizer):
     """Bop for binary weights (Helwegen et al. 2019, Algorithm 1).
 
@@ -72,10 +80,7 @@ class Bop(Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             gamma, threshold = group["lr"], group["threshold"]
             for weight in group["params"]:
@@ -110,10 +115,7 @@ class OptimizerSet(Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for part in self.parts:
             part.step()
         return loss
