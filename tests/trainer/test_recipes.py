@@ -138,6 +138,35 @@ def test_bop_recipe_flips_binary_weights_and_trains_batch_norm_with_adam():
     optimizer.load_state_dict(state)
 
 
+def test_a_step_closure_gives_its_loss_and_the_same_step_as_gradients_computed_before():
+    """Lightning steps with a closure that runs forward and backward: the step must evaluate
+    it (with gradients on), return its loss, and move the weights as a plain step does."""
+    inputs, labels = torch.randn(64, 16), torch.arange(64) % 3
+    networks, losses = [], []
+    for use_closure in (False, True):
+        torch.manual_seed(0)
+        network = binary_mlp((1, 4, 4), [32], 3)
+        optimizer = build_optimizer(network, OptimConfig(optimizer="bop", lr=1e-2,
+                                                         bop_threshold=0.0, bop_gamma=0.5))
+
+        def closure(network=network, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(network(inputs), labels)
+            loss.backward()
+            return loss
+
+        if use_closure:
+            with torch.no_grad():
+                losses.append(optimizer.step(closure))
+        else:
+            losses.append(closure())
+            assert optimizer.step() is None
+        networks.append(network)
+    assert losses[1].item() == losses[0].item()
+    for before, after in zip(*(n.state_dict().values() for n in networks), strict=True):
+        assert torch.equal(before, after)
+
+
 def test_bop_and_adam_step_on_unscaled_gradients_under_a_grad_scaler():
     """16-mixed training steps through torch's GradScaler: it must unscale every part's
     gradients before the step, and the schedule must reach every part's rate."""
