@@ -79,6 +79,12 @@ DATASETS = {
 }
 
 
+def optim_fields(args, preset: dict) -> dict:
+    """The preset's optimiser fields, or a named recipe's (`trainer.recipes`); --lr on top."""
+    fields = {"recipe": args.recipe} if args.recipe else dict(preset.get("optim", {}))
+    return {**fields, "lr": args.lr} if args.lr else fields
+
+
 def base_config(args, name: str, seed: int, input_config: dict) -> TrainConfig:
     preset = DATASETS[args.dataset]
     return TrainConfig.model_validate({
@@ -87,7 +93,7 @@ def base_config(args, name: str, seed: int, input_config: dict) -> TrainConfig:
         "model": preset["model"],
         "input": {**input_config, "sng": {**input_config.get("sng", {"kind": "ideal"}),
                                           "seed": seed}},
-        "optim": {**preset.get("optim", {}), "epochs": args.epochs,
+        "optim": {**optim_fields(args, preset), "epochs": args.epochs,
                   "max_time_s": args.max_time_s},
         "output_dir": str(args.out / "checkpoints"),
         "accelerator": args.accelerator,
@@ -123,6 +129,8 @@ def main() -> None:
     parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"), default="auto")
     parser.add_argument("--precision", choices=("32-true", "16-mixed"), default="32-true")
     parser.add_argument("--max-time-s", type=float, help="stop each training after this long")
+    parser.add_argument("--recipe", help="a training recipe (trainer.recipes), else the preset's")
+    parser.add_argument("--lr", type=float, help="override the learning rate")
     args = parser.parse_args()
     args.out = args.out or Path("runs/experiments") / args.dataset
     quiet_libraries()

@@ -35,29 +35,33 @@ from trainer.module import SCBNNModule
 
 
 @torch.no_grad()
-def test_accuracy(module: SCBNNModule, loader, length: int, seed: int) -> float:
+def test_accuracy(module: SCBNNModule, loader, length: int, seed: int,
+                  device: str = "cpu") -> float:
     """Accuracy at one N, streams drawn from `seed` (identical for both variants)."""
-    module.network.eval()
-    generator = torch.Generator().manual_seed(seed)
-    metric = MulticlassAccuracy(module.network.num_classes, average="micro")
+    module.to(device).network.eval()
+    generator = torch.Generator(device=device).manual_seed(seed)
+    metric = MulticlassAccuracy(module.network.num_classes, average="micro").to(device)
     for pixels, labels in loader:
-        scores = class_scores(module.network, module.deploy_encoding, pixels, [length], generator)
-        metric(scores[0], labels)
+        scores = class_scores(module.network, module.deploy_encoding, pixels.to(device),
+                              [length], generator)
+        metric(scores[0], labels.to(device))
     return float(metric.compute())
 
 
 @torch.no_grad()
-def recalibrate(module: SCBNNModule, loader, length: int, batches: int, seed: int) -> None:
+def recalibrate(module: SCBNNModule, loader, length: int, batches: int, seed: int,
+                device: str = "cpu") -> None:
     """Running statistics of every batch norm: the plain average over `batches` training
     batches encoded at `length` (momentum None), weights and affine parameters unchanged."""
     norms = [m for m in module.network.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
     for norm in norms:
         norm.reset_running_stats()
         norm.momentum = None
-    module.network.train()
-    generator = torch.Generator().manual_seed(seed)
+    module.to(device).network.train()
+    generator = torch.Generator(device=device).manual_seed(seed)
     for pixels, _ in islice(loader, batches):
-        class_scores(module.network, module.deploy_encoding, pixels, [length], generator)
+        class_scores(module.network, module.deploy_encoding, pixels.to(device), [length],
+                     generator)
     module.network.eval()
 
 
@@ -66,6 +70,8 @@ def main() -> None:
     parser.add_argument("runs", type=Path, help="a folder of accuracy_vs_n.py results")
     parser.add_argument("--name", nargs="+", default=["adapted_first_layer_ideal"])
     parser.add_argument("--batches", type=int, default=100)
+    parser.add_argument("--lengths", type=int, nargs="+", help="default: each run's eval N")
+    parser.add_argument("--device", default="cpu", help="e.g. cuda (a GPU run's networks)")
     args = parser.parse_args()
     quiet_libraries()
     (args.runs / "bn_recalibrated").mkdir(exist_ok=True)
@@ -73,7 +79,7 @@ def main() -> None:
         paths = sorted(args.runs.glob(f"{name}-seed*.json"))
         if not paths:
             parser.error(f"no {name}-seed*.json in {args.runs}")
-        rows = [compare(path, args.batches) for path in paths]
+        rows = [compare(path, args.batches, args.lengths, args.device) for path in paths]
         print(f"{name}: test accuracy (%) at each N, mean ± std over {len(rows)} seeds")
         print("| N | as trained | BN re-estimated at N | difference |")
         print("| --- | --- | --- | --- |")
@@ -84,7 +90,8 @@ def main() -> None:
                   f"{after.mean():.2f} ± {after.std():.2f} | {(after - before).mean():+.2f} |")
 
 
-def compare(path: Path, batches: int) -> tuple[dict[int, float], dict[int, float]]:
+def compare(path: Path, batches: int, lengths: list[int] | None = None,
+            device: str = "cpu") -> tuple[dict[int, float], dict[int, float]]:
     """Test accuracy at each N of one run, as trained and with re-estimated batch norms."""
     run = json.loads(path.read_text())
     weights = run.get("checkpoint") or run["weights_from"]
@@ -94,14 +101,14 @@ def compare(path: Path, batches: int) -> tuple[dict[int, float], dict[int, float
     data.setup("test")
     trained = SCBNNModule(run["config"], data.input_shape, data.num_classes)
     trained.network.load_state_dict(SCBNNModule.from_checkpoint(weights).network.state_dict())
-    lengths = trained.eval_lengths
-    as_trained = {n: test_accuracy(trained, data.test_dataloader(), n, config.seed)
+    lengths = lengths or trained.eval_lengths
+    as_trained = {n: test_accuracy(trained, data.test_dataloader(), n, config.seed, device)
                   for n in lengths}
     recalibrated = {}
     for n in lengths:
         module = copy.deepcopy(trained)
-        recalibrate(module, data.train_dataloader(), n, batches, config.seed + 1)
-        recalibrated[n] = test_accuracy(module, data.test_dataloader(), n, config.seed)
+        recalibrate(module, data.train_dataloader(), n, batches, config.seed + 1, device)
+        recalibrated[n] = test_accuracy(module, data.test_dataloader(), n, config.seed, device)
     out = path.parent / "bn_recalibrated" / path.name
     out.write_text(json.dumps({
         "config": run["config"], "weights_from": weights, "recalibration_batches": batches,

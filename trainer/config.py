@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from trainer.lfsr import DEFAULT_TAPS
+from trainer.recipes import RecipeName, with_recipe
 
 
 class StrictModel(BaseModel):
@@ -180,13 +181,49 @@ class DataConfig(StrictModel):
 
 
 class OptimConfig(StrictModel):
-    """Adam with a learning-rate schedule, the usual choice for BNNs (latent weights)."""
+    """How the weights are optimised: a named `recipe` (`trainer.recipes`) and any field.
 
+    The defaults are the `adam` recipe, the one every result before issue 24 used: Adam on
+    every parameter at one rate, a cosine schedule, latent weights clipped to [-1, 1].
+    `optimizer: bop` flips the binary weights with Bop and keeps Adam (`lr`) for the
+    real-valued parameters; `lr_scaling: glorot` multiplies each binary layer's Adam rate by
+    BinaryNet's 1/H (`trainer.optimizers`). The schedule scales every rate (Bop's gamma too)
+    once per epoch, after `warmup_epochs` of linear warmup.
+    """
+
+    recipe: RecipeName | None = Field(
+        None, description="a named recipe: its fields, then the fields given here on top"
+    )
     epochs: PositiveInt = 10
-    lr: float = Field(1e-2, gt=0.0)
+    lr: float = Field(1e-2, gt=0.0, description="Adam's rate (with bop: of real-valued params)")
     weight_decay: float = Field(0.0, ge=0.0)
-    schedule: Literal["cosine", "step", "constant"] = "cosine"
+    optimizer: Literal["adam", "bop"] = "adam"
+    lr_scaling: Literal["none", "glorot"] = Field(
+        "none", description="glorot: each binary layer's rate x 1/sqrt(1.5/(fan_in+fan_out))"
+    )
+    schedule: Literal["cosine", "step", "exponential", "constant"] = "cosine"
+    warmup_epochs: int = Field(0, ge=0, description="linear warmup from 0.1 lr, per epoch")
+    step_epochs: PositiveInt | None = Field(
+        None, description="step: x0.1 every this many epochs (default a third of the run)"
+    )
+    final_lr_ratio: float = Field(
+        3e-4, gt=0.0, le=1.0, description="exponential: the rate after the last epoch / lr"
+    )
+    bop_threshold: float = Field(1e-6, ge=0.0, description="bop: tau, the flip threshold")
+    bop_gamma: float = Field(1e-3, gt=0.0, le=1.0, description="bop: the adaptivity rate")
     max_time_s: float | None = Field(None, gt=0.0, description="stop training after this time")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recipe_then_fields(cls, data: Any) -> Any:
+        return with_recipe(data)
+
+    @model_validator(mode="after")
+    def _warmup_fits(self) -> OptimConfig:
+        if self.warmup_epochs >= self.epochs:
+            raise ValueError(f"warmup_epochs ({self.warmup_epochs}) must be below epochs "
+                             f"({self.epochs})")
+        return self
 
 
 MAX_BIT_ERROR_RATE = 0.5  # a bit read wrong half the time carries no information

@@ -24,6 +24,7 @@ from trainer.error_structure import ErrorStructure
 from trainer.inference import class_scores, encoded_input, scores_of_encoded
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
+from trainer.optimizers import build_optimizer, build_scheduler
 from trainer.sng import KeyedGenerators
 
 
@@ -207,16 +208,8 @@ class SCBNNModule(pl.LightningModule):
         return KeyedGenerators(self.config.seed, self.device)
 
     def configure_optimizers(self):
-        optim = self.config.optim
-        optimizer = torch.optim.Adam(
-            self.parameters(), lr=optim.lr, weight_decay=optim.weight_decay
-        )
-        if optim.schedule == "constant":
+        optimizer = build_optimizer(self.network, self.config.optim)
+        scheduler = build_scheduler(optimizer, self.config.optim)
+        if scheduler is None:
             return optimizer
-        if optim.schedule == "cosine":
-            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=optim.epochs)
-        else:
-            scheduler = torch.optim.lr_scheduler.StepLR(
-                optimizer, step_size=max(1, optim.epochs // 3), gamma=0.1
-            )
         return {"optimizer": optimizer, "lr_scheduler": scheduler}
