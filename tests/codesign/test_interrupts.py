@@ -233,3 +233,26 @@ def test_sighup_sweep_on_the_cli(tiny_space, tmp_path, write_space, delay_s):
     space_file, runs = _cli_space(tiny_space, tmp_path, write_space)
     _sweep(space_file, runs, [("study tiny in", delay_s), (" trained in ", delay_s)],
            signum=signal.SIGHUP)
+
+
+def test_an_interrupt_inside_the_storage_pool_logs_no_traceback(capsys):
+    """SQLAlchemy's pool logs the traceback of an interrupt that lands while it returns a
+    connection; the CLI, which reports the stop in one line, drops exactly those records."""
+    import logging
+
+    from codesign.quiet import quiet_libraries
+
+    quiet_libraries()
+    pool = logging.getLogger("sqlalchemy.pool")
+    handler = logging.StreamHandler()
+    pool.addHandler(handler)
+    try:
+        for error in (KeyboardInterrupt(), OSError("disk")):
+            try:
+                raise error
+            except BaseException:
+                pool.error("Exception during reset or similar", exc_info=True)
+    finally:
+        pool.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "KeyboardInterrupt" not in err and "OSError: disk" in err
