@@ -143,6 +143,10 @@ class CheckRow(Model):
     sc_buildable: bool = Field(description="the SC design meets the default buildability "
                                            "limits (codesign.objectives)")
     baseline_buildable: bool
+    sc_over_limits: list[str] = Field(default_factory=list, description="the limits (their "
+                                      "metrics, `PaperCheck.limits`) the SC design exceeds")
+    baseline_over_limits: list[str] = Field(default_factory=list,
+                                            description="... and the baseline")
     reaches_area: bool
     reaches_energy: bool
 
@@ -249,8 +253,10 @@ def _comparisons(organisation: str, dataflow: str, n: int) -> list[tuple[str, di
             ("equal_latency", {}, folded)]
 
 
-def _buildable(result, index: int, limits: dict[str, float]) -> bool:
-    return all(float(getattr(result, metric)[index]) <= limit for metric, limit in limits.items())
+def _over_limits(result, index: int, limits: dict[str, float]) -> list[str]:
+    """The limits (by metric) that design `index` of the batch exceeds."""
+    return [metric for metric, limit in limits.items()
+            if float(getattr(result, metric)[index]) > limit]
 
 
 def buildability_limits() -> dict[str, float]:
@@ -447,8 +453,10 @@ def _row(view: str, sc_arch: Architecture, sc: int, base: int, base_arch: Archit
         area_latency_ratio=result.area_latency_mm2_us[base] / result.area_latency_mm2_us[sc],
         energy_delay_ratio=result.energy_delay_nj_us[base] / result.energy_delay_nj_us[sc],
         free_layer1_ratio=result.energy_pj[base] / (result.energy_pj[base] - layer1[base]),
-        sc_buildable=_buildable(result, sc, limits),
-        baseline_buildable=_buildable(result, base, limits),
+        sc_buildable=not _over_limits(result, sc, limits),
+        baseline_buildable=not _over_limits(result, base, limits),
+        sc_over_limits=_over_limits(result, sc, limits),
+        baseline_over_limits=_over_limits(result, base, limits),
         reaches_area=area_reduction >= PAPER.area_reduction,
         reaches_energy=n is not None and energy_ratio >= PAPER.energy_factor,
     )

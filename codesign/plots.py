@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -54,6 +54,25 @@ def _label_log_axis(axis: Axes) -> None:
     axis.xaxis.set_minor_formatter(FuncFormatter(label))
 
 
+BAND_LABEL = "cost band over the technology's ranges (low .. high corner)"
+
+
+def _band_bars(axis: Axes, trials: Sequence[FrozenTrial], cost, bands, colour) -> None:
+    """Each trial's low..high span of `cost` as a horizontal error bar, for the trials whose
+    band of that metric is known (none: nothing drawn)."""
+    banded = [t for t in trials if f"{cost.metric}_low" in bands.get(t.number, {})]
+    if not banded:
+        return
+    values = _series(banded, cost)
+    low = [bands[t.number][f"{cost.metric}_low"] for t in banded]
+    high = [bands[t.number][f"{cost.metric}_high"] for t in banded]
+    axis.errorbar(values, _series(banded, ACCURACY),
+                  xerr=[[v - lo for v, lo in zip(values, low, strict=True)],
+                        [hi - v for v, hi in zip(values, high, strict=True)]],
+                  fmt="none", ecolor=colour, elinewidth=0.9, capsize=2, alpha=0.7,
+                  label=BAND_LABEL)
+
+
 def _reference_caption(references: Sequence[ReferenceDesign]) -> str:
     if not references:
         return ""
@@ -69,8 +88,9 @@ def pareto_png(
     feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], problem: Problem,
     title: str, path: Path, knee: FrozenTrial | None = None,
     references: Sequence[ReferenceDesign] = (),
+    bands: Mapping[int, Mapping[str, float]] | None = None,
 ) -> Path:
-    figure = pareto_figure(feasible, front, problem, title, knee, references)
+    figure = pareto_figure(feasible, front, problem, title, knee, references, bands)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=130)
     plt.close(figure)
@@ -80,11 +100,14 @@ def pareto_png(
 def pareto_figure(
     feasible: Sequence[FrozenTrial], front: Sequence[FrozenTrial], problem: Problem,
     title: str, knee: FrozenTrial | None = None, references: Sequence[ReferenceDesign] = (),
+    bands: Mapping[int, Mapping[str, float]] | None = None,
 ) -> Figure:
     """Accuracy (percent) against the hardware costs the search trades, and energy, area and
     latency where it does not (`Objective.drawn`), one panel each: the front by first-layer
-    hardware, the knee, and the paper's reference designs; one legend for every panel, a
-    caption for the references."""
+    hardware, each front point's cost band as a horizontal error bar where `bands` has it
+    (trial number -> `{metric}_low`/`_high`, `codesign.front_bands.design_bands`), the knee,
+    and the paper's reference designs; one legend for every panel, a caption for the
+    references."""
     costs = tuple(dict.fromkeys([*problem.goals.costs,
                                  *(o for o in hardware_objectives() if o.drawn)]))
     figure, axes = plt.subplots(1, len(costs), figsize=(4.6 * len(costs) + 3.2, 4.8),
@@ -96,8 +119,9 @@ def pareto_figure(
             marker = first_layer_marker(mode)
             chosen = [t for t in front if t.params.get("first_layer_hw") == mode]
             if chosen:
-                axis.scatter(_series(chosen, cost), _series(chosen, ACCURACY), s=26,
-                             marker=marker, label=f"Pareto front: {mode}")
+                points = axis.scatter(_series(chosen, cost), _series(chosen, ACCURACY), s=26,
+                                      marker=marker, label=f"Pareto front: {mode}")
+                _band_bars(axis, chosen, cost, bands or {}, points.get_facecolor()[0])
         if knee is not None:
             axis.scatter(_series([knee], cost), _series([knee], ACCURACY), s=170,
                          facecolors="none", edgecolors="red", linewidths=1.6,

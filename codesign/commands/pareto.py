@@ -45,6 +45,7 @@ def _default_folder(problem: Problem, args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
+    from codesign.front_bands import design_bands
     from codesign.paper_check import load_accuracy, reference_designs
     from codesign.pareto import (
         cost_scales,
@@ -75,10 +76,12 @@ def run(args: argparse.Namespace) -> int:
                             "front": present.front_records(front, problem)})
     if out is None:
         return 0
+    bands = {trial.number: design_bands(trial, problem) for trial in front}  # error bars
     with OutputBatch(out) as batch:  # the four files, or none (a full disk, say)
         with batch.file(out / "pareto.png") as temporary:
             pareto_png(feasible_trials(study), front, problem, f"{problem.name}: designs",
-                       temporary, knee_point(front, objectives) if front else None, references)
+                       temporary, knee_point(front, objectives) if front else None, references,
+                       bands)
         with batch.file(out / "pareto.html") as temporary:
             pareto_html(study, problem, temporary)
         with batch.file(out / "hypervolume.png") as temporary:

@@ -138,3 +138,39 @@ def test_pareto_figure_shows_every_cost_the_knee_and_the_references(tech):
     figure.canvas.draw()  # cost axes carry plain numbers, not colliding 3x10^-2 labels
     shown = [t.get_text() for t in area.get_xticklabels() + area.get_xticklabels(minor=True)]
     assert "0.1" in shown and not any("$" in text for text in shown)
+
+
+def _bars(axis) -> dict[float, tuple[float, float]]:
+    """The horizontal error bars of a panel: accuracy -> (low, high) of the cost."""
+    from matplotlib.container import ErrorbarContainer
+
+    spans = {}
+    for container in axis.containers:
+        if isinstance(container, ErrorbarContainer):
+            for (x0, y0), (x1, y1) in container.lines[2][0].get_segments():
+                assert y0 == y1  # horizontal: the cost's span at the design's accuracy
+                spans[round(y0, 6)] = (x0, x1)
+    return spans
+
+
+def test_pareto_figure_draws_each_front_points_cost_band_as_an_error_bar():
+    problem = compile_problem(SearchSpace(name="figure"))  # accuracy, energy, area
+    designs = [_design(0, 0.85, 2e4, 0.1, 900.0, "sc"),
+               _design(1, 0.88, 9e4, 0.3, 300.0, "fixed_point_parallel"),
+               _design(2, 0.87, 5e4, 0.2, 500.0, "fixed_point_parallel")]
+    bands = {0: {"energy_pj_low": 1e4, "energy_pj_high": 5e4, "area_mm2_low": 0.08,
+                 "area_mm2_high": 0.15, "latency_ns_low": 700.0, "latency_ns_high": 1800.0},
+             1: {"energy_pj_low": 8e4, "energy_pj_high": 2e5, "area_mm2_low": 0.25,
+                 "area_mm2_high": 0.4, "latency_ns_low": 250.0, "latency_ns_high": 600.0}}
+    figure = pareto_figure(designs, designs, problem, "figure", bands=bands)  # 2: no band
+    energy, area, latency = figure.axes
+    for axis, metric in ((energy, "energy_pj"), (area, "area_mm2"), (latency, "latency_ns")):
+        assert _bars(axis) == {
+            85.0: (pytest.approx(bands[0][f"{metric}_low"]),
+                   pytest.approx(bands[0][f"{metric}_high"])),
+            88.0: (pytest.approx(bands[1][f"{metric}_low"]),
+                   pytest.approx(bands[1][f"{metric}_high"]))}
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert sum("cost band" in label for label in legend) == 1
+    plain = pareto_figure(designs, designs, problem, "figure")  # no bands: no error bars
+    assert not any(_bars(axis) for axis in plain.axes)

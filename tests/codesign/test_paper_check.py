@@ -108,6 +108,15 @@ def test_every_row_says_whether_both_designs_can_be_built(tech):
     rows = [r for r in check.in_view("raw") if r.organisation == "neuron_parallel"]
     assert not any(r.sc_buildable for r in rows if r.parallel_rows == 256)
     assert all(r.sc_buildable for r in rows if r.parallel_rows == 1)
+    broken = {metric for metric, limit in check.limits.items()  # the limits `full` breaks
+              if getattr(full, metric) > limit}
+    assert {"peak_current_a", "peak_current_a_per_mm2"} <= broken
+    for row in rows:  # the broken limits name exactly what makes a design unbuildable
+        assert row.sc_buildable == (not row.sc_over_limits)
+        assert row.baseline_buildable == (not row.baseline_over_limits)
+    assert {"peak_current_a", "peak_current_a_per_mm2"} <= {
+        metric for r in rows if r.parallel_rows == 256 and r.dataflow == "reread"
+        and r.popcount_circuit == "ripple_tree" for metric in r.sc_over_limits}
 
 
 def test_a_true_rng_cannot_regenerate(tech):

@@ -72,9 +72,11 @@ def test_a_corner_of_a_technology_without_ranges_is_refused(tiny_space, write_sp
     assert not Path(space["storage"].removeprefix("sqlite:///")).exists()
 
 
-def test_the_front_csv_and_json_carry_each_designs_band(tiny_space, capsys) -> None:
+def test_the_front_csv_json_and_figure_carry_each_designs_band(tiny_space, capsys, tmp_path,
+                                                             monkeypatch) -> None:
     """A high-corner search's front: each design's recorded cost is its band's high end (the
-    band is over the preset's ranges), its low end the low corner's, by `evaluate`."""
+    band is over the preset's ranges), its low end the low corner's, by `evaluate`; the
+    `pareto` figure draws the same band as each front point's error bar."""
     space = SearchSpace.model_validate(tiny_space(hardware={"cost_corner": "high"},
                                                   budget={"trials": 1}))
     run_search(space)
@@ -97,3 +99,20 @@ def test_the_front_csv_and_json_carry_each_designs_band(tiny_space, capsys) -> N
         architecture = designs.trials[record["design_trial"]].user_attrs["architecture"]
         report = evaluate(workload, Architecture(**architecture), low)
         assert record["energy_pj_low"] == pytest.approx(report.energy_pj)
+    from matplotlib.container import ErrorbarContainer
+
+    import codesign.plots
+
+    draw, drawn = codesign.plots.pareto_figure, []
+    monkeypatch.setattr(codesign.plots, "pareto_figure",
+                        lambda *args: drawn.append(draw(*args)) or drawn[-1])
+    assert main(["pareto", "--study", space.name, "--storage", space.storage_url,
+                 "--out", str(tmp_path / "figures")]) == 0
+    energy = next(axis for axis in drawn[0].axes if "energy" in axis.get_xlabel())
+    spans = sorted((float(x0), float(x1)) for container in energy.containers
+                   if isinstance(container, ErrorbarContainer)
+                   for (x0, _), (x1, _) in container.lines[2][0].get_segments())
+    expected = sorted((r["energy_pj_low"], r["energy_pj_high"]) for r in front)
+    assert len(spans) == len(expected)
+    for span, band in zip(spans, expected, strict=True):
+        assert span == pytest.approx(band)

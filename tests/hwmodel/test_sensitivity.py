@@ -58,3 +58,26 @@ def test_verdict_holds_or_flips(sens, tech) -> None:
     line = sens.verdict_line(flips, nominal, swings, extremes)
     assert "not reached at nominal" in line and "flips inside the ranges" in line
     assert "flipped by clock_mhz alone" in line  # 357 / 0.036 = 9917 >= 6000; the cell alone
+
+
+def test_paper_figures_over_buildable_and_all_designs_against_the_check(sens) -> None:
+    """Each view's best figure over buildable combinations and over all, read from the paper
+    check's rows directly (the plain reference)."""
+    from codesign.paper_check import load_accuracy, paper_check
+
+    preset = load_technology("stt_mram_28nm")
+    found = sens.paper_figures(preset)
+    check = paper_check(preset, load_accuracy())
+    for view in sens.PAPER_VIEWS:
+        rows = check.in_view(view)
+        built = [r for r in rows if r.buildable]
+        assert built and len(built) < len(rows)
+        assert found[f"{view}_area_saving_all"] == max(r.area_reduction for r in rows)
+        assert found[f"{view}_area_saving_buildable"] == max(r.area_reduction for r in built)
+        assert found[f"{view}_energy_ratio_buildable"] == max(r.energy_ratio for r in built)
+        assert found[f"{view}_energy_ratio_all"] >= found[f"{view}_energy_ratio_buildable"]
+    reaching = sens.reaching_rows(preset, "raw", "area_saving")
+    assert reaching == [r for r in check.in_view("raw") if r.area_reduction >= 0.62]
+    summary = sens.limits_broken(reaching)
+    assert summary.startswith(f"{len(reaching)} combinations reach it, "
+                              f"{sum(r.buildable for r in reaching)} buildable")
