@@ -27,12 +27,18 @@ from codesign.kinds import sng_source
 from codesign.objectives import recorded_attributes
 from codesign.problem import Problem
 from codesign.study import load_network_study
-from hwmodel import HardwareDesign, load_technology
+from hwmodel import ErrorCorrection, HardwareDesign, MramCell, Technology, load_technology
 
 EXPORT_FORMAT = "codesign-design/2"  # 2: relocatable (checkpoint beside the YAML)
 RETRAIN_OUTPUT_DIR = "runs/train"  # where `codesign train design.yaml` writes by default
 CHECKPOINT_KEYS = ("state_dict", "hyper_parameters", "epoch", "global_step",
                    "pytorch-lightning_version")  # what evaluating needs; no optimizer state
+# What only a stochastic-computing design has: a conventional (fixed-point) design's export
+# leaves these out (their defaults stand in when a command reads it, and a fixed-point first
+# layer ignores them: `Architecture.effective_bitstream_length`, `deployments`). Its
+# `sng_kind` stays: `none` says that it has no generator (the default would name one).
+SC_ARCHITECTURE_FIELDS = ("sng_sharing", "lfsr_width_bits", "merge_point", "bitstream_length")
+SC_INPUT_FIELDS = ("training", "merge_point", "length", "train_lengths", "eval_lengths", "sng")
 PACKAGES = ("codesign", "torch", "pytorch-lightning", "torchmetrics", "optuna", "pydantic",
             "numpy", "ray")
 
@@ -65,34 +71,78 @@ def export_document(
     ber = attrs.get("evaluated_error_rate", attrs.get("weight_error_rate", 0.0))
     training["weight_errors"] = {**training.get("weight_errors", {}),
                                  "eval_bers": [ber] if ber > 0 else None}
+    architecture = design_architecture(design)
     hardware = HardwareDesign.model_validate(
         {
             "workload": problem.recipe.workload_spec(network),
-            "architecture": attrs["architecture"],
-            "technology": load_technology(problem.technology).model_dump(mode="json"),
+            "architecture": architecture,
+            "technology": _technology(load_technology(problem.technology), architecture),
         }
     )
-    return {
+    sc = training["input"]["mode"] == "sc"
+    document = {
         "format": EXPORT_FORMAT,
         "study": {"name": study.study_name, "design_trial": design.number,
                   "network_trial": attrs["network_trial"], "metric_names": study.metric_names},
-        "training": training,
-        "hardware": hardware.model_dump(mode="json"),
+        "training": training if sc else _without_sc_input(training),
+        "hardware": _hardware_section(hardware, sc),
         "metrics": {name: attrs[name] for name in recorded_attributes() if name in attrs},
-        "cost_breakdown": {
-            "area_by_component_um2": attrs["area_by_component_um2"],
-            "energy_by_component_pj": attrs["energy_by_component_pj"],
+        "cost_breakdown": {  # what the design spends on: a component it lacks costs 0
+            name: {part: value for part, value in attrs[name].items() if value}
+            for name in ("area_by_component_um2", "energy_by_component_pj")
         },
-        "stochastic_computing": _sc_settings(training, length),
-        "device_errors": {name: attrs["architecture"][name]
+        "stochastic_computing": _sc_settings(training, length) if sc else None,
+        "device_errors": {name: architecture[name]
                           for name in ("mram_cell", "read_voltage_mv", "ecc", "refresh_period_s")
-                          if name in attrs["architecture"]}
+                          if name in architecture}
         | {"bit_error_rate": attrs.get("bit_error_rate"),
            "weight_error_rate": attrs.get("weight_error_rate", 0.0), "evaluated_error_rate": ber},
         "checkpoint": checkpoint,
         "checkpoint_sha256": None,  # filled in once the weights are copied
         "versions": package_versions(),
     }
+    if not sc:
+        del document["stochastic_computing"]
+    return document
+
+
+def design_architecture(design: FrozenTrial) -> dict[str, Any]:
+    """The hardware configuration a design trial records."""
+    return design.user_attrs["architecture"]
+
+
+def _without_sc_input(training: dict[str, Any]) -> dict[str, Any]:
+    """A conventional network's training section: its input is the mode alone."""
+    inputs = {k: v for k, v in training["input"].items() if k not in SC_INPUT_FIELDS}
+    return {**training, "input": inputs}
+
+
+def _hardware_section(hardware: HardwareDesign, sc: bool) -> dict[str, Any]:
+    section = hardware.model_dump(mode="json")
+    if not sc:
+        section["architecture"] = {k: v for k, v in section["architecture"].items()
+                                   if k not in SC_ARCHITECTURE_FIELDS}
+    return section
+
+
+def technology_description(technology: Technology, architecture: dict[str, Any]) -> str:
+    """The technology in one sentence with this design's device choices (a preset's own text
+    describes its default cell and read bias, which the design may not use)."""
+    cell = MramCell.get(architecture["mram_cell"])
+    ecc = ErrorCorrection.get(architecture["ecc"])
+    refresh = architecture["refresh_period_s"]
+    rewritten = f"every weight rewritten every {refresh:,} s" if refresh else "no refresh"
+    return (f"{technology.node_nm:g} nm CMOS with embedded STT-MRAM, "
+            f"{technology.clock_mhz:g} MHz, {technology.supply_v:g} V. This design: "
+            f"{cell.name} weight cells ({cell.description}) read at "
+            f"{architecture['read_voltage_mv']} mV; ECC {ecc.name} ({ecc.description}); "
+            f"{rewritten}.")
+
+
+def _technology(technology: Technology, architecture: dict[str, Any]) -> dict[str, Any]:
+    inline = technology.model_dump(mode="json")
+    inline["description"] = technology_description(technology, architecture)
+    return inline
 
 
 def read_weights(source: Path) -> dict[str, Any]:
