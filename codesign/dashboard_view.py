@@ -13,6 +13,10 @@ storage and of optuna-dashboard:
   each value twice, by position and by name; feasibility (every value <= 0) is unchanged.
 * **readable study attributes**: one line of text per subject (objectives, constraints,
   sampler, budget, each parameter's choices), never a JSON blob;
+* **objective names with their units** (`study.set_metric_names`, `Goals.shown_names`);
+* **the project's Pareto figure** (`codesign.dashboard_figure`: accuracy in percent on log
+  cost axes, what `codesign pareto` draws), attached to the design study with
+  `optuna_dashboard.save_plotly_graph_object` and replaced after every training run;
 * **notes** (Markdown, `optuna_dashboard.save_note`): one per study explaining the pair, one
   per design point naming its values and linking its training run in `NAME:networks`, one per
   training run linking its design points. Links use the dashboard's own routes under
@@ -292,7 +296,7 @@ def network_note(name: str, numbers: Sequence[int], designs_link: str) -> str:
 def annotate_training_run(storage: BaseStorage, problem: Problem, designs: optuna.Study,
                           network_trial: optuna.Trial) -> None:
     """Notes on a trained network's design points (each linking the run) and on the run
-    (linking its design points)."""
+    (linking its design points); the study's Pareto figure redrawn."""
     from optuna_dashboard import save_note  # imports its web server: only here
 
     number = network_trial.number
@@ -307,3 +311,22 @@ def annotate_training_run(storage: BaseStorage, problem: Problem, designs: optun
     numbers = [point.number for point in points]
     save_note(network_trial, network_note(problem.name, numbers,
                                           trials_url(storage, designs, numbers)))
+    attach_pareto_figure(problem, designs)
+
+
+def attach_pareto_figure(problem: Problem, designs: optuna.Study) -> None:
+    """The project's Pareto figure on the design study's page, replacing the one before."""
+    from optuna_dashboard import save_plotly_graph_object  # imports its web server: only here
+
+    from codesign.dashboard_figure import FIGURE_ID, pareto_plotly
+    from codesign.paper_check import load_accuracy, reference_designs
+    from codesign.pareto import feasible_trials, knee_point, pareto_front
+    from hwmodel import load_technology
+
+    front = pareto_front(designs)
+    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
+    references = (reference_designs(load_technology(problem.technology), measured)
+                  if measured.dataset == problem.recipe.data.dataset else [])
+    knee = knee_point(front, problem.goals.searched) if front else None
+    figure = pareto_plotly(feasible_trials(designs), front, problem, knee, references)
+    save_plotly_graph_object(designs, figure, graph_object_id=FIGURE_ID)

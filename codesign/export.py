@@ -26,7 +26,7 @@ from optuna.trial import FrozenTrial
 from codesign.kinds import sng_source
 from codesign.objectives import recorded_attributes
 from codesign.problem import Problem
-from codesign.study import load_network_study
+from codesign.study import design_record, load_network_study
 from hwmodel import ErrorCorrection, HardwareDesign, MramCell, Technology, load_technology
 
 EXPORT_FORMAT = "codesign-design/2"  # 2: relocatable (checkpoint beside the YAML)
@@ -88,7 +88,7 @@ def export_document(
         "hardware": _hardware_section(hardware, sc),
         "metrics": {name: attrs[name] for name in recorded_attributes() if name in attrs},
         "cost_breakdown": {  # what the design spends on: a component it lacks costs 0
-            name: {part: value for part, value in attrs[name].items() if value}
+            name: {part: value for part, value in design_record(design, name).items() if value}
             for name in ("area_by_component_um2", "energy_by_component_pj")
         },
         "stochastic_computing": _sc_settings(training, length) if sc else None,
@@ -108,7 +108,7 @@ def export_document(
 
 def design_architecture(design: FrozenTrial) -> dict[str, Any]:
     """The hardware configuration a design trial records."""
-    return design.user_attrs["architecture"]
+    return design_record(design, "architecture")
 
 
 def _without_sc_input(training: dict[str, Any]) -> dict[str, Any]:

@@ -138,8 +138,8 @@ def test_new_objectives_reach_every_output(extended):
     assert 0.0 < hypervolume <= 1.0  # a maximised cost normalised as 1 - value / largest
     assert {"power (mW)", "throughput (inf/s)"} <= set(extended["figure"])
     board = extended["dashboard"]
-    assert board["metric_names"] == ["accuracy", "energy_pj", "average_power_mw",
-                                     "inferences_per_s"]
+    assert board["metric_names"] == ["validation accuracy (fraction)", "energy (pJ)",
+                                     "power (mW)", "throughput (inf/s)"]  # with units
     assert "inferences_per_s (maximize, inf/s)" in board["study_attrs"]["objectives"]
     assert "inferences_per_s >= 1000 inf/s" in board["study_attrs"]["constraints"]
     assert "average_power_mw <= 1e+09 mW" in board["study_attrs"]["constraints"]
