@@ -7,7 +7,9 @@ accuracy for fixed-point networks; at a bit-error rate, that less the rate, so t
 plausible but not measured); each network's kept design points are recorded with
 `codesign.study.design_trials` into a fresh SQLite study opened by `open_studies`, and each
 training run is annotated (`annotate_training_run`: notes, and the Pareto figure where the
-code attaches one) until --trials design points are recorded. Then the study page's JSON
+code attaches one) until --trials design points are recorded. The storage is Optuna's
+in-memory one (--sqlite: a SQLite file, as a search uses; far slower to fill, the same page
+byte for byte). Then the study page's JSON
 (`GET /api/studies/<id>`, through optuna-dashboard's own WSGI app, in process) is fetched and
 its size is broken down by what fills it.
 
@@ -119,13 +121,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--space", type=Path, default=Path("search_spaces/fmnist.yaml"))
     parser.add_argument("--trials", type=int, default=1000, help="design points to record")
+    parser.add_argument("--sqlite", action="store_true", help="record into a SQLite file")
     args = parser.parse_args()
     quiet_libraries()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = load_spec(SearchSpace, args.space)
     problem = compile_problem(space)
     with tempfile.TemporaryDirectory() as folder:
-        storage = open_storage(f"sqlite:///{Path(folder) / 'study.db'}")
+        storage = (open_storage(f"sqlite:///{Path(folder) / 'study.db'}") if args.sqlite
+                   else optuna.storages.InMemoryStorage())
         started = time.perf_counter()
         recorded = record(problem, space, storage, args.trials)
         recording_s = time.perf_counter() - started

@@ -228,3 +228,18 @@ def test_a_design_recorded_before_is_read_from_its_user_attributes():
     """Studies recorded before kept the dictionaries as user attributes."""
     old = optuna.trial.create_trial(value=1.0, user_attrs={"architecture": {"tiles": 4}})
     assert design_record(old, "architecture") == {"tiles": 4}
+
+
+def test_the_dashboard_command_draws_the_figure_of_a_study_recorded_without_it(searched):
+    """A study recorded before the figure existed gets it when `codesign dashboard` opens it
+    (studies of others, without a stored space, are left alone)."""
+    from codesign.commands.dashboard import _draw_pareto_figures
+
+    space, _, _, _ = searched
+    storage = optuna.storages.InMemoryStorage()
+    designs, _ = open_studies(compile_problem(space), storage)
+    foreign = optuna.create_study(storage=storage, study_name="someone-else")
+    _draw_pareto_figures(storage, None)
+    for study, expected in ((designs, ["pareto-front"]), (foreign, [])):
+        detail = _api(storage, f"/api/studies/{_study_id(storage, study)}")
+        assert [g["id"] for g in detail["plotly_graph_objects"]] == expected
