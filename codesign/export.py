@@ -5,6 +5,8 @@ reports accuracy at the exported N and at the design's weight bit-error rate) an
 section (a `HardwareDesign` with the full technology inline: `codesign hw` reproduces the cost
 exactly), plus the metrics, the cost breakdown, the SC settings with their seeds and LFSR
 polynomial, the device choices with their bit-error rates, the checkpoint and versions.
+It describes only the design it holds: a conventional design has no SC field, and the
+technology's description names the design's own cell, read voltage, ECC and refresh.
 
 An exported design is relocatable: it holds no path into the search's folders. Its
 `training.output_dir` is a neutral relative folder (retraining writes there, not into the
@@ -27,7 +29,14 @@ from codesign.kinds import sng_source
 from codesign.objectives import recorded_attributes
 from codesign.problem import Problem
 from codesign.study import design_record, load_network_study
-from hwmodel import ErrorCorrection, HardwareDesign, MramCell, Technology, load_technology
+from hwmodel import (
+    Architecture,
+    ErrorCorrection,
+    HardwareDesign,
+    MramCell,
+    Technology,
+    load_technology,
+)
 
 EXPORT_FORMAT = "codesign-design/2"  # 2: relocatable (checkpoint beside the YAML)
 RETRAIN_OUTPUT_DIR = "runs/train"  # where `codesign train design.yaml` writes by default
@@ -76,7 +85,7 @@ def export_document(
         {
             "workload": problem.recipe.workload_spec(network),
             "architecture": architecture,
-            "technology": _technology(load_technology(problem.technology), architecture),
+            "technology": load_technology(problem.technology).model_dump(mode="json"),
         }
     )
     sc = training["input"]["mode"] == "sc"
@@ -118,31 +127,29 @@ def _without_sc_input(training: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hardware_section(hardware: HardwareDesign, sc: bool) -> dict[str, Any]:
+    """The hardware as `hw` and `rtl` read it: without SC fields on a conventional design,
+    the technology described with the design's device choices."""
     section = hardware.model_dump(mode="json")
+    section["technology"]["description"] = technology_description(hardware.technology,
+                                                                   hardware.architecture)
     if not sc:
         section["architecture"] = {k: v for k, v in section["architecture"].items()
                                    if k not in SC_ARCHITECTURE_FIELDS}
     return section
 
 
-def technology_description(technology: Technology, architecture: dict[str, Any]) -> str:
+def technology_description(technology: Technology, architecture: Architecture) -> str:
     """The technology in one sentence with this design's device choices (a preset's own text
     describes its default cell and read bias, which the design may not use)."""
-    cell = MramCell.get(architecture["mram_cell"])
-    ecc = ErrorCorrection.get(architecture["ecc"])
-    refresh = architecture["refresh_period_s"]
+    cell = MramCell.get(architecture.mram_cell)
+    ecc = ErrorCorrection.get(architecture.ecc)
+    refresh = architecture.refresh_period_s
     rewritten = f"every weight rewritten every {refresh:,} s" if refresh else "no refresh"
     return (f"{technology.node_nm:g} nm CMOS with embedded STT-MRAM, "
             f"{technology.clock_mhz:g} MHz, {technology.supply_v:g} V. This design: "
             f"{cell.name} weight cells ({cell.description}) read at "
-            f"{architecture['read_voltage_mv']} mV; ECC {ecc.name} ({ecc.description}); "
+            f"{architecture.read_voltage_mv} mV; ECC {ecc.name} ({ecc.description}); "
             f"{rewritten}.")
-
-
-def _technology(technology: Technology, architecture: dict[str, Any]) -> dict[str, Any]:
-    inline = technology.model_dump(mode="json")
-    inline["description"] = technology_description(technology, architecture)
-    return inline
 
 
 def read_weights(source: Path) -> dict[str, Any]:
