@@ -188,7 +188,7 @@ def _design_attributes(problem: Problem, point: HardwarePoint, outcome: dict[str
                        network: Network, network_trial: int) -> dict[str, Any]:
     """What a design trial records beside its values: its training run, both accuracies (the
     searched statistic over the maps, and each statistic), every total of the cost model
-    (objective or not), the architecture and breakdowns."""
+    (objective or not); numbers and short text (the dictionaries: `_design_records`)."""
     return {
         "network_trial": network_trial,
         "network_key": network.key(),
@@ -208,7 +208,7 @@ def _design_attributes(problem: Problem, point: HardwarePoint, outcome: dict[str
 
 # A design trial's bulky records (dictionaries), kept as trial system attributes: what
 # `export` reads, but optuna-dashboard does not send to the study page (it sends every user
-# attribute of every trial; these tripled its size). Studies recorded before kept them as
+# attribute of every trial; these were half of those bytes). Studies recorded before kept them as
 # user attributes, which `design_record` still reads.
 DESIGN_RECORDS = ("architecture", "area_by_component_um2", "energy_by_component_pj")
 RECORD_PREFIX = "codesign:"
