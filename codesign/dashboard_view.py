@@ -248,7 +248,7 @@ def annotate_training_run(storage: BaseStorage, problem: Problem, designs: optun
 
     Design points get no note of their own: optuna-dashboard looks up each trial's note by
     scanning every note of the study (`get_note_from_system_attrs`), so the study page of
-    1,564 design points with a note each took 130 s to serve on the shared 2-core machine
+    1,564 design points with a note each took 131 s to serve (48 s without) on the shared machine
     (benchmarks/dashboard_payload.py);
     a design point names its run in the user attribute `network_trial`."""
     from optuna_dashboard import save_note  # imports its web server: only here
