@@ -13,11 +13,15 @@ storage and of optuna-dashboard:
   each value twice, by position and by name; feasibility (every value <= 0) is unchanged.
 * **readable study attributes**: one line of text per subject (objectives, constraints,
   sampler, budget, each parameter's choices), never a JSON blob;
+* **objective names with their units** (`study.set_metric_names`, `Goals.shown_names`);
+* **the project's Pareto figure** (`codesign.dashboard_figure`: accuracy in percent on log
+  cost axes, what `codesign pareto` draws), attached to the design study with
+  `optuna_dashboard.save_plotly_graph_object` and replaced after every training run;
 * **notes** (Markdown, `optuna_dashboard.save_note`): one per study explaining the pair, one
-  per design point naming its values and linking its training run in `NAME:networks`, one per
-  training run linking its design points. Links use the dashboard's own routes under
-  `/dashboard` (`codesign dashboard`, `optuna-dashboard URL`); the text names the study and
-  trial as well, for dashboards served under another prefix.
+  per training run linking its design points (a design point names its run in the user
+  attribute `network_trial`; see `annotate_training_run` for why it has no note). Links use
+  the dashboard's own routes under `/dashboard` (`codesign dashboard`, `optuna-dashboard URL`);
+  the text names the study and trial as well, for dashboards served under another prefix.
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ from typing import Any
 
 import optuna
 from optuna.storages import BaseStorage
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import TrialState
 
-from codesign.objectives import ACCURACY, OBJECTIVES, Goals
+from codesign.objectives import ACCURACY, Goals
 from codesign.problem import Problem
 from codesign.space import Budget, DataSpace, SamplerSpec
 
@@ -175,8 +179,8 @@ def design_study_note(problem: Problem, networks_url: str) -> str:
         "the costs come from the analytical hardware model.",
         "- **Constraints** (feasible when every value is <= 0; list in this order): "
         + ("; ".join(constraints) if constraints else "none") + ".",
-        "- **Notes**: each design point's note names its values and links its training run; "
-        "each training run's note links its design points.",
+        "- **Training runs**: each design point's `network_trial` attribute is its training run "
+        f"in `{networks}`; each run's note there links its design points.",
         "- **Timeline**: a design point spans its network's training run, from the proposal to "
         "the recorded result, so the points of one network share one bar.",
         "- **Every costed configuration** (kept or not) of network k is in "
@@ -221,57 +225,6 @@ def write_study_notes(storage: BaseStorage, problem: Problem, designs: optuna.St
             save_note(study, note)
 
 
-def _value_rows(goals: Goals, trial: FrozenTrial) -> list[str]:
-    rows = []
-    for objective in goals.searched:
-        text = f"{objective.format(objective.value(trial.user_attrs))} {objective.unit}"
-        for name in objective.reported:  # test accuracy beside validation accuracy
-            value = trial.user_attrs.get(name)
-            if value is not None:
-                split = name.split("_")[0]
-                text += f" ({split} {objective.format(value)} {objective.unit})"
-        rows.append(f"| {objective.metric} | {text} |")
-    for objective in OBJECTIVES.values():  # costs recorded though not searched (latency)
-        if objective not in goals.searched and objective.attribute in trial.user_attrs:
-            value = objective.value(trial.user_attrs)
-            rows.append(f"| {objective.metric} (not an objective) | "
-                        f"{objective.format(value)} {objective.unit} |")
-    return rows
-
-
-def _constraint_rows(trial: FrozenTrial, goals: Goals) -> list[str]:
-    rows = []
-    for bound in goals.bounds:
-        if bound.objective.metric not in trial.constraints:
-            continue
-        violation = trial.constraints[bound.objective.metric]
-        verdict = "met" if violation <= 0 else "**violated**"
-        rows.append(f"- {bound.text}: {verdict} (constraint value {violation:.4g})")
-    return rows
-
-
-def design_point_note(problem: Problem, trial: FrozenTrial, network_link: str,
-                      network_params: Mapping[str, Any]) -> str:
-    network = trial.user_attrs["network_trial"]
-    hardware = {k: v for k, v in trial.params.items() if k not in network_params}
-    lines = [
-        f"**Design point {trial.number}** of training run [#{network} in "
-        f"`{problem.networks_study}`]({network_link}) (network: "
-        + ", ".join(f"{k}={v}" for k, v in network_params.items()) + ").",
-        "",
-        "Hardware: " + ", ".join(f"{k}={v}" for k, v in hardware.items()) + ".",
-        "",
-        "| metric | value |",
-        "| --- | --- |",
-        *_value_rows(problem.goals, trial),
-    ]
-    constraints = _constraint_rows(trial, problem.goals)
-    if constraints:
-        lines += ["", "Constraints:", *constraints]
-    lines += ["", f"Checkpoint: `{trial.user_attrs.get('checkpoint')}`."]
-    return "\n".join(lines)
-
-
 def _ranges(numbers: Sequence[int]) -> str:
     """3, 4, 5, 9 as "3-5, 9" (a network's design points are recorded together)."""
     spans: list[list[int]] = []
@@ -292,19 +245,36 @@ def network_note(name: str, numbers: Sequence[int], designs_link: str) -> str:
 
 def annotate_training_run(storage: BaseStorage, problem: Problem, designs: optuna.Study,
                           network_trial: optuna.Trial) -> None:
-    """Notes on a trained network's design points (each linking the run) and on the run
-    (linking its design points)."""
+    """The run's note (linking its design points) and the study's Pareto figure, redrawn.
+
+    Design points get no note of their own: optuna-dashboard looks up each trial's note by
+    scanning every note of the study (`get_note_from_system_attrs`), so the study page of
+    1,564 design points with a note each took 131 s to serve (48 s without) on the shared machine
+    (benchmarks/dashboard_payload.py);
+    a design point names its run in the user attribute `network_trial`."""
     from optuna_dashboard import save_note  # imports its web server: only here
 
     number = network_trial.number
-    points = [t for t in designs.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-              if t.user_attrs.get("network_trial") == number]
-    link = trials_url(storage, network_trial.study, [number])
-    for point in points:
-        # save_note takes a Study or a Trial: the design point, recorded with add_trials,
-        # is opened as a Trial by its storage id (nothing of it is sampled or changed)
-        trial = optuna.trial.Trial(designs, _trial_id(storage, designs, point.number))
-        save_note(trial, design_point_note(problem, point, link, network_trial.params))
-    numbers = [point.number for point in points]
+    numbers = [t.number for t in designs.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+               if t.user_attrs.get("network_trial") == number]
     save_note(network_trial, network_note(problem.name, numbers,
                                           trials_url(storage, designs, numbers)))
+    attach_pareto_figure(problem, designs)
+
+
+def attach_pareto_figure(problem: Problem, designs: optuna.Study) -> None:
+    """The project's Pareto figure on the design study's page, replacing the one before."""
+    from optuna_dashboard import save_plotly_graph_object  # imports its web server: only here
+
+    from codesign.dashboard_figure import FIGURE_ID, pareto_plotly
+    from codesign.paper_check import load_accuracy, reference_designs
+    from codesign.pareto import feasible_trials, knee_point, pareto_front
+    from hwmodel import load_technology
+
+    front = pareto_front(designs)
+    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
+    references = (reference_designs(load_technology(problem.technology), measured)
+                  if measured.dataset == problem.recipe.data.dataset else [])
+    knee = knee_point(front, problem.goals.searched) if front else None
+    figure = pareto_plotly(feasible_trials(designs), front, problem, knee, references)
+    save_plotly_graph_object(designs, figure, graph_object_id=FIGURE_ID)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from codesign.study import design_record
 from hwmodel import Architecture, WorkloadSpec, cost_bands, load_technology
 
 BANDED_METRICS = ("area_mm2", "energy_pj", "latency_ns")
@@ -19,7 +20,7 @@ BANDED_METRICS = ("area_mm2", "energy_pj", "latency_ns")
 
 def design_bands(trial: Any, problem: Any) -> dict[str, float]:
     """`{metric}_low` and `{metric}_high` of a design trial's area, energy and latency."""
-    architecture = trial.user_attrs.get("architecture")
+    architecture = design_record(trial, "architecture")
     if architecture is None:
         return {}
     network = problem.network(trial.params)

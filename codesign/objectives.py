@@ -79,6 +79,7 @@ class Objective:
     default_limit: float | None = None  # the bound every space sets unless it says otherwise
     limit_source: str = ""  # why the default limit is that number, with its sources
     drawn: bool = False  # the front's figure has its panel even where it is not searched
+    long_label: str = ""  # the label where there is room (the dashboard), if not `label`
 
     @property
     def maximize(self) -> bool:
@@ -115,6 +116,13 @@ class Objective:
         return f"{self.label}\n({self.unit})"
 
     @property
+    def shown_name(self) -> str:
+        """The study's objective name as optuna-dashboard shows it: the label and the unit the
+        value is stored in (accuracy as a fraction; tables print it in percent)."""
+        label = self.long_label or self.label
+        return f"{label} ({'fraction' if self.unit == '%' else self.unit})"
+
+    @property
     def pick(self) -> str:
         """The name of the export rule that picks the front's best design by this objective."""
         return f"{'max' if self.maximize else 'min'}-{self.name}"
@@ -131,7 +139,8 @@ OBJECTIVES: dict[str, Objective] = {
     for objective in (
         Objective("accuracy", "accuracy", "maximize", "val acc", "%", "min_accuracy",
                   "val_accuracy", source="training", upper=1.0,
-                  parse_limit=accuracy_fraction, reported=("test_accuracy",)),
+                  parse_limit=accuracy_fraction, reported=("test_accuracy",),
+                  long_label="validation accuracy"),
         Objective("energy", "energy_pj", "minimize", "energy", "pJ", "max_energy_pj",
                   "energy_pj", drawn=True),
         Objective("area", "area_mm2", "minimize", "area", "mm2", "max_area_mm2", "area_mm2",
@@ -248,6 +257,11 @@ class Goals:
     @property
     def metric_names(self) -> list[str]:
         return [o.metric for o in self.searched]
+
+    @property
+    def shown_names(self) -> list[str]:
+        """The studies' metric names (`study.set_metric_names`): each with its unit."""
+        return [o.shown_name for o in self.searched]
 
     @property
     def directions(self) -> list[str]:

@@ -190,15 +190,34 @@ def wrote(files: Sequence) -> Text:
 def exported(design_trial: int, document: Mapping[str, Any], path, missing_checkpoint
              ) -> str:
     metrics = document["metrics"]
-    costs = [f"{o.format(metrics[o.attribute])} {o.unit}" for o in hardware_objectives()
+    costs = [f"{o.label} {o.format(metrics[o.attribute])} {o.unit}" for o in hardware_objectives()
              if o.attribute in metrics]
     line = (f"design trial {design_trial} -> {shown(path)}: val "
-            f"{percent(metrics['val_accuracy'])}, test {percent(metrics['test_accuracy'])}, "
-            + ", ".join(costs))
+            f"{percent(metrics['val_accuracy'])}, test {percent(metrics['test_accuracy'])} "
+            f"({design_accuracy_condition(document)}); " + ", ".join(costs))
     if document["checkpoint"]:
         return line + f"\nweights -> {shown(document['checkpoint'])} (beside it)"
     return line + (f"\n[yellow]note:[/] no weights exported: {shown(missing_checkpoint)} is gone "
                    "(`train` retrains the design; `evaluate` needs the weights)")
+
+
+def design_accuracy_condition(document: Mapping[str, Any]) -> str:
+    """What an exported design's accuracy was measured under: its weight bit-error rate (or
+    none), over how many error maps and which statistic of them, at which N."""
+    ber = document["device_errors"]["evaluated_error_rate"]
+    maps = document["training"]["weight_errors"]["maps"]
+    metrics = document["metrics"]
+    if not ber:
+        errors = "clean: no weight bit errors"
+    elif maps == 1:
+        errors = f"at weight bit-error rate {ber:.2g}, on 1 error map"
+    elif metrics.get("accuracy_over_maps") == "low_percentile":
+        errors = (f"at weight bit-error rate {ber:.2g}, {metrics['accuracy_percentile']:g}th "
+                  f"percentile over {maps} error maps")
+    else:
+        errors = f"at weight bit-error rate {ber:.2g}, mean over {maps} error maps"
+    sc = document.get("stochastic_computing")
+    return errors + (f", N = {sc['bitstream_length']}" if sc else ", fixed-point input")
 
 
 # --- the search's progress -----------------------------------------------------------------
@@ -610,9 +629,10 @@ def rtl_table(rows: list[dict], node_nm: float, synthesized: bool) -> Table:
 def accuracy_table(config, accuracy: Mapping[int, float]) -> Table:
     """Test accuracy at each N (one row, N "-", without SC)."""
     sc = config.input.mode == InputMode.SC
-    return table(f"{shown(config.name)}: test accuracy ({config.data.dataset})",
-                 [("N", "right"), ("test accuracy", "right")],
-                 [(str(length) if sc else "-", percent(value))
+    return table(f"{shown(config.name)}: clean test accuracy, no weight bit errors "
+                 f"({config.data.dataset})",
+                 [("N" if sc else "input", "right"), ("test accuracy", "right")],
+                 [(str(length) if sc else "fixed-point", percent(value))
                   for length, value in accuracy.items()])
 
 
@@ -642,14 +662,18 @@ def train_result(config, result) -> list[RenderableType]:
 
 def error_sweep(sweep, sc: bool) -> Table:
     """Test accuracy with the weights flipped at each bit-error rate: mean ± std over the maps
-    (chips), and in parentheses their low percentile (the bad chips)."""
-    result = table(f"test accuracy with weight bit errors: mean ± std "
-                   f"({sweep.percentile:g}th percentile) over {sweep.maps} error maps, "
+    (chips), and in parentheses their low percentile (the bad chips); on one map (one chip)
+    there is no spread, and the one accuracy is shown alone."""
+    one = sweep.maps == 1
+    over = ("on 1 error map (one chip: no spread over chips)" if one else
+            f"mean ± std ({sweep.percentile:g}th percentile) over {sweep.maps} error maps")
+    result = table(f"test accuracy with weight bit errors: {over}, "
                    f"{sweep.structure.describe()}",
                    [("bit-error rate", "right"), *[(f"N={n}" if sc else "accuracy", "right")
                                                    for n in sweep.lengths]])
     mean, spread, low = sweep.mean(), sweep.spread(), sweep.low()
     for ber in sweep.bers:
-        result.add_row(f"{ber:.2g}", *[f"{percent(mean[ber][n])} ± {100 * spread[ber][n]:.2f} "
+        result.add_row(f"{ber:.2g}", *[percent(mean[ber][n]) if one else
+                                       f"{percent(mean[ber][n])} ± {100 * spread[ber][n]:.2f} "
                                        f"({percent(low[ber][n])})" for n in sweep.lengths])
     return result

@@ -87,8 +87,8 @@ def open_studies(problem: Problem, storage: BaseStorage) -> tuple[optuna.Study, 
     if [d.name.lower() for d in designs.directions] != directions:
         raise StudyMismatch(f"study '{problem.name}' exists with other objectives")
     for study, role in ((designs, "designs"), (networks, "networks")):
-        if study.metric_names != problem.goals.metric_names:
-            study.set_metric_names(problem.goals.metric_names)
+        if study.metric_names != problem.goals.shown_names:
+            study.set_metric_names(problem.goals.shown_names)
         _set_record(storage, study, IDENTITY_ATTR, problem.identity)
         set_study_attributes(study, study_attributes(problem, role))
     _set_record(storage, designs, SPACE_ATTR, problem.document)
@@ -188,7 +188,7 @@ def _design_attributes(problem: Problem, point: HardwarePoint, outcome: dict[str
                        network: Network, network_trial: int) -> dict[str, Any]:
     """What a design trial records beside its values: its training run, both accuracies (the
     searched statistic over the maps, and each statistic), every total of the cost model
-    (objective or not), the architecture and breakdowns."""
+    (objective or not); numbers and short text (the dictionaries: `_design_records`)."""
     return {
         "network_trial": network_trial,
         "network_key": network.key(),
@@ -203,10 +203,25 @@ def _design_attributes(problem: Problem, point: HardwarePoint, outcome: dict[str
         "bit_error_rate": point.cost["bit_error_rate"],
         "weight_error_rate": point.weight_error_rate,
         "evaluated_error_rate": point.evaluated_error_rate,
-        "architecture": point.architecture,
-        "area_by_component_um2": point.cost["area_by_component_um2"],
-        "energy_by_component_pj": point.cost["energy_by_component_pj"],
     }
+
+
+# A design trial's bulky records (dictionaries), kept as trial system attributes: what
+# `export` reads, but optuna-dashboard does not send to the study page (it sends every user
+# attribute of every trial; these were half of those bytes). Studies recorded before kept them as
+# user attributes, which `design_record` still reads.
+DESIGN_RECORDS = ("architecture", "area_by_component_um2", "energy_by_component_pj")
+RECORD_PREFIX = "codesign:"
+
+
+def _design_records(point: HardwarePoint) -> dict[str, Any]:
+    return {RECORD_PREFIX + "architecture": point.architecture,
+            **{RECORD_PREFIX + name: point.cost[name] for name in DESIGN_RECORDS[1:]}}
+
+
+def design_record(trial: FrozenTrial, name: str) -> Any:
+    """A design trial's record `name` (one of DESIGN_RECORDS), wherever it was kept."""
+    return trial.system_attrs.get(RECORD_PREFIX + name, trial.user_attrs.get(name))
 
 
 def design_trials(
@@ -237,7 +252,8 @@ def design_trials(
             params=params,
             distributions={name: all_distributions[name] for name in params},
             user_attrs=_design_attributes(problem, point, outcome, network, network_trial),
-            system_attrs=dashboard_constraints(violations),
+            system_attrs={**(dashboard_constraints(violations) or {}),
+                          **_design_records(point)},
             constraints=violations or None,
         ))
     for trial in trials:

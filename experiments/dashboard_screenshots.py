@@ -70,14 +70,13 @@ def pages(url: str, name: str) -> list[Page]:
     run = knee.user_attrs["network_trial"]
     design_id = storage.get_study_id_from_name(designs.study_name)
     network_id = storage.get_study_id_from_name(networks.study_name)
-    link = f'href="/dashboard/studies/{network_id}/trials?numbers={run}"'
     return [
         Page("designs", f"studies/{design_id}", 2500,
              ("Study User Attributes", "objectives", "accuracy (maximize")),
         Page("study_note", f"studies/{design_id}/note", 900,
              ("Co-design search", f"{name}:networks")),
         Page("design_point", f"studies/{design_id}/trials?numbers={knee.number}", 1100,
-             (f"Design point {knee.number}", link, "constraint value")),
+             ("network_trial", "val_accuracy", "validation accuracy (fraction)")),
         Page("training_run", f"studies/{network_id}/trials?numbers={run}", 1100,
              ("design points in", f'href="/dashboard/studies/{design_id}/trials?numbers=')),
     ]

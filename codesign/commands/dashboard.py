@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
     from codesign.storage import redacted
 
+    _draw_pareto_figures(storage, args.study)
+
     present.console().print(present.dashboard_serving(redacted(url), args.host, args.port,
                                                       exposed), soft_wrap=True)
     try:
@@ -58,6 +60,25 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # taken between the check and the server's own bind
         raise UserError(f"--port {args.port}: cannot listen ({exc.strerror or exc})") from None
     return 0
+
+
+def _draw_pareto_figures(storage, name: str | None) -> None:
+    """Each codesign design study of the storage (or the one named) gets its Pareto figure
+    redrawn, so that a study recorded before the figure existed shows it too."""
+    import optuna
+
+    from codesign.dashboard_view import attach_pareto_figure
+    from codesign.problem import NETWORKS_SUFFIX
+    from codesign.study import problem_of
+
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        if summary.study_name.endswith(NETWORKS_SUFFIX) or name not in (None,
+                                                                         summary.study_name):
+            continue
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        problem = problem_of(study, storage)
+        if problem is not None:  # a study of codesign's (others have no stored space)
+            attach_pareto_figure(problem, study)
 
 
 def _check_bindable(host: str, port_number: int) -> bool:

@@ -25,9 +25,12 @@ from codesign.errors import UserError, describe_error
 from codesign.outputs import check_writable, write_json
 from codesign.quiet import quiet_libraries
 from hwmodel.strict_yaml import input_file_problem
+from trainer.config import InputMode
 
 # what the weights depend on: a checkpoint must have been trained with these as the design says
-DEPLOYED_FIELDS = ("model", "data.dataset", "input.mode", "input.merge_point", "input.sng")
+# (the SC ones only where the design is SC: a conventional design's export leaves them out)
+DEPLOYED_FIELDS = ("model", "data.dataset", "input.mode")
+SC_DEPLOYED_FIELDS = ("input.merge_point", "input.sng")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -125,7 +128,8 @@ def _checkpoint_path(args: argparse.Namespace) -> Path:
 def _check_trained_as_designed(trained, designed, checkpoint: Path, design: Path) -> None:
     trained_data = trained.model_dump(mode="json")
     designed_data = designed.model_dump(mode="json")
-    for field in DEPLOYED_FIELDS:
+    sc = designed.input.mode == InputMode.SC
+    for field in (*DEPLOYED_FIELDS, *(SC_DEPLOYED_FIELDS if sc else ())):
         have, want = trained_data, designed_data
         for part in field.split("."):
             have, want = have[part], want[part]

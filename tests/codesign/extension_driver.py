@@ -62,20 +62,15 @@ def chosen_designs(storage_url: str, name: str) -> dict[str, int]:
 
 
 def dashboard(storage_url: str, name: str, design_trial: int) -> dict:
-    import optuna
-    from optuna_dashboard import get_note
-
     from codesign.storage import open_storage
     from codesign.study import load_design_study
 
     storage = open_storage(storage_url, mode="read_only")
     study = load_design_study(storage, name)
     trial = study.trials[design_trial]
-    trial_id = storage.get_trial_id_from_study_id_trial_number(
-        storage.get_study_id_from_name(name), design_trial)
-    note = get_note(optuna.trial.Trial(study, trial_id))
     return {"study_attrs": study.user_attrs, "metric_names": study.metric_names,
-            "note": note, "constraints": dict(trial.constraints)}
+            "user_attrs": dict(trial.user_attrs), "params": dict(trial.params),
+            "constraints": dict(trial.constraints)}
 
 
 def figure_labels(storage_url: str, name: str) -> list[str]:

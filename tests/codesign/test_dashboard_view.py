@@ -1,10 +1,12 @@
 """What optuna-dashboard shows of a search: read back through Optuna's API and through the
 dashboard's own JSON API (its public `wsgi` app), never through a browser."""
 
+import base64
 import io
 import json
 from wsgiref.util import setup_testing_defaults
 
+import numpy as np
 import optuna
 import pytest
 from optuna.distributions import IntDistribution
@@ -17,8 +19,10 @@ from codesign.search import run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
 from codesign.study import (
+    DESIGN_RECORDS,
     IDENTITY_ATTR,
     SPACE_ATTR,
+    design_record,
     load_design_study,
     load_network_study,
     open_studies,
@@ -97,9 +101,10 @@ def test_constraints_are_stored_named_and_where_the_dashboard_reads_them(searche
 def test_objectives_are_named_and_numbers_are_numeric(searched):
     space, storage, designs, networks = searched
     for study in (designs, networks):
-        assert study.metric_names == ["accuracy", "energy_pj", "area_mm2"]
+        names = ["validation accuracy (fraction)", "energy (pJ)", "area (mm2)"]  # units
+        assert study.metric_names == names
         detail = _api(storage, f"/api/studies/{_study_id(storage, study)}")
-        assert detail["objective_names"] == ["accuracy", "energy_pj", "area_mm2"]
+        assert detail["objective_names"] == names
     for point in designs.trials:
         for name in NUMERIC:
             if name in point.params:
@@ -128,20 +133,17 @@ def test_study_attributes_are_lines_of_text_not_json(searched):
     assert space_of(designs, storage) == space  # the space itself: a system attribute
 
 
-def test_notes_explain_the_studies_and_link_each_design_point_to_its_training(searched):
+def test_notes_explain_the_studies_and_link_each_training_run_to_its_design_points(searched):
     space, storage, designs, networks = searched
     designs_id, networks_id = _study_id(storage, designs), _study_id(storage, networks)
     assert f"](/dashboard/studies/{networks_id})" in get_note(designs)
     assert f"](/dashboard/studies/{designs_id})" in get_note(networks)
     served = _api(storage, f"/api/studies/{designs_id}")
     assert "tiny:networks" in served["note"]["body"]
-    notes = {t["number"]: t["note"]["body"] for t in served["trials"]}
-    for point in designs.trials:
-        run = point.user_attrs["network_trial"]
-        link = f"(/dashboard/studies/{networks_id}/trials?numbers={run})"
-        assert f"[#{run} in `tiny:networks`]{link}" in notes[point.number]
-        assert f"| accuracy | {100 * point.values[0]:.2f} %" in notes[point.number]
-        assert "accuracy >= 0.999: **violated**" in notes[point.number]
+    # design points carry no note (the dashboard scans every note for each trial it sends):
+    # a point names its run in `network_trial`, and the run's note links its points
+    assert all(t["note"]["body"] == "" for t in served["trials"])
+    assert "`network_trial` attribute is its training run" in served["note"]["body"]
     served_runs = _api(storage, f"/api/studies/{networks_id}")["trials"]
     for run in served_runs:
         if run["state"] != "Complete":
@@ -172,3 +174,69 @@ def test_studies_written_before_keep_resuming(tmp_path):
     assert space_of(old, storage) == space
     designs, _ = open_studies(compile_problem(space), storage)  # the same space: resumed
     assert get_note(designs).startswith("# Co-design search `old`")
+
+
+def test_the_study_page_carries_the_projects_pareto_figure(searched):
+    """The figure `codesign pareto` draws, on the design study's page: accuracy in percent,
+    every cost on a log axis, the front's trials named in the hover text."""
+    space, storage, designs, _ = searched
+    detail = _api(storage, f"/api/studies/{_study_id(storage, designs)}")
+    figures = {g["id"]: json.loads(g["graph_object"]) for g in detail["plotly_graph_objects"]}
+    assert list(figures) == ["pareto-front"]
+    figure = figures["pareto-front"]
+    axes = [figure["layout"][name] for name in sorted(figure["layout"])
+            if name.startswith("xaxis")]
+    assert [axis["type"] for axis in axes] == ["log"] * 3  # energy, area, latency (drawn)
+    assert [axis["title"]["text"].split(" (")[0] for axis in axes] == ["energy", "area",
+                                                                       "latency"]
+    feasible = [t for t in designs.trials if all(v <= 0 for v in t.constraints.values())]
+    grey = next(trace for trace in figure["data"] if trace["name"] == "feasible design points")
+    assert sorted(_array(grey["customdata"])) == sorted(t.number for t in feasible)
+    by_number = {t.number: t for t in designs.trials}
+    for trace in (t for t in figure["data"] if "customdata" in t):  # the paper's: none
+        for number, accuracy in zip(_array(trace["customdata"]), _array(trace["y"]),
+                                    strict=True):
+            assert accuracy == pytest.approx(100 * by_number[int(number)].user_attrs[
+                "val_accuracy"], rel=1e-6)  # percent, not a fraction
+
+
+def _array(encoded) -> list:
+    """A plotly array as plotly.js reads it: a list, or typed binary ({dtype, bdata})."""
+    if isinstance(encoded, dict):
+        return np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"]).tolist()
+    return list(encoded)
+
+
+def test_trial_attributes_are_numbers_and_short_text(searched):
+    """The dashboard sends every user attribute of every trial with the study page: the
+    design points' dictionaries (architecture, cost breakdowns) are system attributes,
+    which it does not send, and `export` reads them there."""
+    _, storage, designs, _ = searched
+    for point in designs.trials:
+        assert not [k for k, v in point.user_attrs.items() if isinstance(v, dict | list)]
+        for name in DESIGN_RECORDS:
+            assert design_record(point, name) == point.system_attrs["codesign:" + name]
+    detail = _api(storage, f"/api/studies/{_study_id(storage, designs)}")
+    served = {attr["key"] for t in detail["trials"] for attr in t["user_attrs"]}
+    assert served and not served & set(DESIGN_RECORDS)
+
+
+def test_a_design_recorded_before_is_read_from_its_user_attributes():
+    """Studies recorded before kept the dictionaries as user attributes."""
+    old = optuna.trial.create_trial(value=1.0, user_attrs={"architecture": {"tiles": 4}})
+    assert design_record(old, "architecture") == {"tiles": 4}
+
+
+def test_the_dashboard_command_draws_the_figure_of_a_study_recorded_without_it(searched):
+    """A study recorded before the figure existed gets it when `codesign dashboard` opens it
+    (studies of others, without a stored space, are left alone)."""
+    from codesign.commands.dashboard import _draw_pareto_figures
+
+    space, _, _, _ = searched
+    storage = optuna.storages.InMemoryStorage()
+    designs, _ = open_studies(compile_problem(space), storage)
+    foreign = optuna.create_study(storage=storage, study_name="someone-else")
+    _draw_pareto_figures(storage, None)
+    for study, expected in ((designs, ["pareto-front"]), (foreign, [])):
+        detail = _api(storage, f"/api/studies/{_study_id(storage, study)}")
+        assert [g["id"] for g in detail["plotly_graph_objects"]] == expected

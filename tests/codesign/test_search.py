@@ -45,7 +45,8 @@ def test_local_search_costs_every_design_and_keeps_each_networks_front(tiny_spac
     designs, networks = _studies(space)
     trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
     assert summary.networks_trained == len(trained) == 3
-    assert designs.metric_names == ["accuracy", "energy_pj", "area_mm2"]
+    assert designs.metric_names == ["validation accuracy (fraction)", "energy (pJ)",
+                                    "area (mm2)"]
     for network in trained:
         rows = _table(space, network)  # every hardware configuration, costed
         design_space = compile_problem(space).design_space
