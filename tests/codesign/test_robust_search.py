@@ -16,7 +16,7 @@ from codesign.problem import compile_problem
 from codesign.search import run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
-from codesign.study import load_design_study
+from codesign.study import design_record, load_design_study
 from hwmodel import Architecture, WorkloadSpec, evaluate, load_technology
 
 
@@ -34,7 +34,7 @@ def test_a_high_corner_search_records_high_corner_costs(tiny_space, capsys) -> N
         network = problem.network(trial.params)
         workload = TypeAdapter(WorkloadSpec).validate_python(
             problem.recipe.workload_spec(network)).build()
-        architecture = Architecture(**trial.user_attrs["architecture"])
+        architecture = Architecture(**design_record(trial, "architecture"))
         at_high, at_nominal = (evaluate(workload, architecture, tech) for tech in (high, nominal))
         assert trial.user_attrs["energy_pj"] == pytest.approx(at_high.energy_pj)
         assert trial.user_attrs["area_mm2"] == pytest.approx(at_high.area_mm2)
@@ -96,7 +96,7 @@ def test_the_front_csv_json_and_figure_carry_each_designs_band(tiny_space, capsy
         workload = TypeAdapter(WorkloadSpec).validate_python(
             problem.recipe.workload_spec(problem.network(params))).build()
         designs = load_design_study(open_storage(space.storage_url), space.name)
-        architecture = designs.trials[record["design_trial"]].user_attrs["architecture"]
+        architecture = design_record(designs.trials[record["design_trial"]], "architecture")
         report = evaluate(workload, Architecture(**architecture), low)
         assert record["energy_pj_low"] == pytest.approx(report.energy_pj)
     from matplotlib.container import ErrorbarContainer
