@@ -93,8 +93,13 @@ class SearchSummary:
     networks_trained: int = 0
     networks_failed: int = 0
     networks_rejected: int = 0
-    design_points: int = 0
+    design_points: int = 0  # design points recorded (trials of the design study)
+    design_points_costed: int = 0  # by this run, of every network it trained or rejected
     stopped_because: str = ""
+    stopped_by: str = ""  # trials | wall_time | exhausted (STOPS)
+    networks_counted: int = 0  # networks of the study that count against budget.trials
+    budget_trials: int = 0
+    wall_time_s: float | None = None
     front_size: int = 0  # feasible Pareto front of the whole study when the run ended
     hypervolume: float = 0.0  # of that front, normalised as `codesign.pareto` says
 
@@ -305,6 +310,7 @@ class _Driver:
             heartbeat.stopped.set()
             self.executor.shutdown()
         self.summary.front_size, self.summary.hypervolume = self.front.size, self.front.hypervolume
+        self._record_stop(budget)
         self.on_event(SearchEvent("done", message=self.summary.stopped_because))
         return self.summary
 
@@ -327,9 +333,10 @@ class _Driver:
         while len(self.in_flight) < self.executor.capacity:
             raise_if_interrupted()
             counted = attempts(self.networks)  # in-flight trainings included
-            reason = _stop_reason(self.problem.budget, counted, self.deadline, self.duplicates)
-            if reason:
-                self.summary.stopped_because = self.summary.stopped_because or reason
+            stop = _stop_reason(self.problem.budget, counted, self.deadline, self.duplicates)
+            if stop:
+                if not self.summary.stopped_by:
+                    self.summary.stopped_by, self.summary.stopped_because = stop
                 return
             proposal = self._propose()
             if proposal is not None:
@@ -356,8 +363,10 @@ class _Driver:
         """Cost every hardware configuration of the network; reject it without training if
         none fits the hardware budgets, else hand its training to the executor."""
         points = self.problem.hardware_points(network, self.technology)
+        self.summary.design_points_costed += len(points)
         if not any(self.problem.fits_hardware_budget(p) for p in points):
-            self._settle(trial, {"outcome": "over_budget"}, state=TrialState.PRUNED)
+            self._settle(trial, {"outcome": "over_budget", "design_points_costed": len(points)},
+                         state=TrialState.PRUNED)
             self.summary.networks_rejected += 1
             self.on_event(SearchEvent("rejected", trial.number, network.key(), data={
                 "ordinal": ordinal, "spent": self._spent()}))
@@ -427,6 +436,17 @@ class _Driver:
             excuse_failures(self.networks, list(self.failures.errors))
             raise SearchHalted(halt)
 
+    def _record_stop(self, budget: Budget) -> None:
+        """The run's counts and why it stopped, in the summary and in the network study
+        (`status` says whether a budget cut the search short)."""
+        summary = self.summary
+        summary.networks_counted = attempts(self.networks)
+        summary.budget_trials, summary.wall_time_s = budget.trials, budget.wall_time_s
+        self.networks.set_user_attr(LAST_STOP_ATTR, {
+            "stopped_by": summary.stopped_by, "because": summary.stopped_because,
+            "networks_counted": summary.networks_counted, "budget_trials": budget.trials,
+            "wall_time_s": budget.wall_time_s, "at": time.time()})
+
     def _tell(self, trial: Trial, **outcome: Any) -> None:
         self.networks.tell(trial, **outcome)
         self.live.pop(trial.number, None)
@@ -457,15 +477,20 @@ def _running_elsewhere(networks: optuna.Study) -> bool:
     return any("network_key" in trial.user_attrs for trial in running)
 
 
+LAST_STOP_ATTR = "last_stop"  # the network study's record of why the last run stopped
+STOPS = ("trials", "wall_time", "exhausted")  # what can stop a run that is not interrupted
+
+
 def _stop_reason(budget: Budget, counted: int, deadline: float | None,
-                 duplicates: int) -> str:
+                 duplicates: int) -> tuple[str, str] | None:
+    """Why the search stops launching networks (one of STOPS, and in words), or None."""
     if counted >= budget.trials:
-        return f"budget of {budget.trials} networks spent"
+        return "trials", f"budget of {budget.trials} networks spent"
     if deadline is not None and time.monotonic() >= deadline:
-        return f"wall time of {budget.wall_time_s:.0f} s reached"
+        return "wall_time", f"wall time of {budget.wall_time_s:.0f} s reached"
     if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
-        return "the sampler only proposes networks already trained (space exhausted)"
-    return ""
+        return "exhausted", "the sampler only proposes networks already trained (space exhausted)"
+    return None
 
 
 def design_table_path(name: str, network_trial: int) -> Path:
