@@ -63,6 +63,20 @@ def cost_scales(problem: Problem, technology: Technology) -> dict[str, float]:
     return scales
 
 
+COST_SCALES_ATTR = "cost_scales"  # the design study's record of `cost_scales`
+
+
+def study_cost_scales(study: optuna.Study, problem: Problem,
+                      technology: Technology) -> dict[str, float]:
+    """`cost_scales` as the search recorded them on the study (costing every network of the
+    space again takes a minute on a large space), computed where a study lacks them (one
+    recorded before they were)."""
+    recorded = study.user_attrs.get(COST_SCALES_ATTR)
+    if isinstance(recorded, dict) and all(o.metric in recorded for o in hardware_objectives()):
+        return {name: float(value) for name, value in recorded.items()}
+    return cost_scales(problem, technology)
+
+
 def _scale(objective: Objective, scales: Mapping[str, float]) -> float:
     if objective.upper is not None:
         return objective.upper

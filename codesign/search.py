@@ -41,7 +41,7 @@ from codesign.execution import (
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.outputs import replacing
-from codesign.pareto import RunningFront, cost_scales, pareto_front
+from codesign.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
 from codesign.problem import Problem, compile_problem
 from codesign.space import Budget, Execution, SearchSpace
 from codesign.storage import (
@@ -52,6 +52,8 @@ from codesign.storage import (
     storage_failure,
 )
 from codesign.study import (
+    LAST_STOP_ATTR,
+    UNFINISHED_OUTCOMES,
     attempts,
     competing_claim,
     design_trials,
@@ -150,8 +152,6 @@ def _fail_stale_trials(networks: optuna.Study, storage: BaseStorage) -> None:
                 storage.set_trial_user_attr(trial_id, "outcome", "abandoned")
                 networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
 
-
-UNFINISHED_OUTCOMES = ("interrupted", "aborted", "abandoned")  # retried on the next run
 
 
 def _retry_unfinished(networks: optuna.Study, budget: int) -> None:
@@ -278,8 +278,9 @@ class _Driver:
                 for params in problem.initial_networks:
                     self.networks.enqueue_trial(dict(params))
             _retry_unfinished(self.networks, problem.budget.trials)
-            self.front = RunningFront(self.problem.goals.searched,
-                                      cost_scales(self.problem, self.technology),
+            scales = cost_scales(self.problem, self.technology)
+            self.designs.set_user_attr(COST_SCALES_ATTR, scales)  # `pareto` reads them
+            self.front = RunningFront(self.problem.goals.searched, scales,
                                       pareto_front(self.designs))
         except BaseException as exc:
             self.executor.shutdown()
@@ -475,10 +476,6 @@ def _running_elsewhere(networks: optuna.Study) -> bool:
     """Trainings in flight in the study that this driver does not own."""
     running = networks.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     return any("network_key" in trial.user_attrs for trial in running)
-
-
-LAST_STOP_ATTR = "last_stop"  # the network study's record of why the last run stopped
-STOPS = ("trials", "wall_time", "exhausted")  # what can stop a run that is not interrupted
 
 
 def _stop_reason(budget: Budget, counted: int, deadline: float | None,

@@ -310,6 +310,11 @@ def failures_of_their_own(study: optuna.Study, trials: list[FrozenTrial]) -> set
             and t.number < last_trained and t.number not in excused}
 
 
+UNFINISHED_OUTCOMES = ("interrupted", "aborted", "abandoned")  # retried on the next run
+LAST_STOP_ATTR = "last_stop"  # the network study's record of why the last run stopped
+STOPS = ("trials", "wall_time", "exhausted")  # what can stop a run that is not interrupted
+
+
 def attempts(study: optuna.Study) -> int:
     """Networks that count against the budget: trained, rejected by budgets, failed of their
     own accord (`failures_of_their_own`), or in training now (by this driver or by another

@@ -29,8 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from codesign.pareto import pareto_front
-    from codesign.search import LAST_STOP_ATTR, UNFINISHED_OUTCOMES
-    from codesign.study import attempts, load_network_study
+    from codesign.study import (
+        LAST_STOP_ATTR,
+        UNFINISHED_OUTCOMES,
+        attempts,
+        load_network_study,
+    )
 
     study, problem, storage = open_study(args)
     network_study = load_network_study(storage, problem.name)
