@@ -176,22 +176,17 @@ def front_table(trials: Sequence, problem: Problem, width: int = 80
     if apart:
         room = width - widths[0] - 6
     limits = _description_widths(text, room)
-    numbers = _table([(heading, "right", None) for heading, _ in fixed])
-    descriptions = _table([("#", "right", None), ("network", "left", limits[0]),
-                           ("hardware", "left", limits[1])])
-    target = descriptions if apart else numbers
-    if not apart:
-        for name, limit in (("network", limits[0]), ("hardware", limits[1])):
-            numbers.add_column(name, no_wrap=True, overflow="ellipsis", max_width=limit)
+    described_columns = [("network", "left", limits[0]), ("hardware", "left", limits[1])]
+    numbers = _table([(fixed[0][0], "right", None), *([] if apart else described_columns),
+                      *[(heading, "right", None) for heading, _ in fixed[1:]]])
+    descriptions = _table([("#", "right", None), *described_columns])
     for index, row in enumerate(text):
         cells = [cells[index] for _, cells in fixed]
-        if apart:
-            numbers.add_row(*cells)
-            descriptions.add_row(cells[0], *(shown(cell) for cell in row))
-        else:
-            numbers.add_row(*cells, *(shown(cell) for cell in row))
+        words = [shown(cell) for cell in row]
+        numbers.add_row(cells[0], *([] if apart else words), *cells[1:])
+        descriptions.add_row(cells[0], *words)
     cut = any(len(row[0]) > limits[0] or len(row[1]) > limits[1] for row in text)
-    return ([numbers, target] if apart else [numbers]), cut
+    return ([numbers, descriptions] if apart else [numbers]), cut
 
 
 def _description_widths(text: Sequence[Sequence[str]], room: int) -> tuple[int, int]:

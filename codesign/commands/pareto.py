@@ -64,14 +64,12 @@ def run(args: argparse.Namespace) -> int:
     study, problem, _ = open_study(args)
     out = args.out or (_default_folder(problem, args) if args.format == "table" else None)
     check_writable(out, "--out", folder=True)  # the default folder too, before any work
-    front = pareto_front(study)
+    feasible = feasible_trials(study)  # read once: a second each on 1,000 design points
+    front = pareto_front(study, feasible)
     technology = load_technology(problem.technology)
-    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
-    references = (reference_designs(technology, measured)
-                  if measured.dataset == problem.recipe.data.dataset else [])
     scales = study_cost_scales(study, problem, technology)
     objectives = problem.goals.searched
-    history = hypervolume_history(study, objectives, scales)
+    history = hypervolume_history(study, objectives, scales, feasible)
     hypervolume = history[-1][1] if history else 0.0
     if args.format == "csv":
         present.print_csv(present.front_records(front, problem))
@@ -80,9 +78,12 @@ def run(args: argparse.Namespace) -> int:
                             "front": present.front_records(front, problem)})
     if out is None:
         return 0
+    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
+    references = (reference_designs(technology, measured)
+                  if measured.dataset == problem.recipe.data.dataset else [])
     with OutputBatch(out) as batch:  # the files, or none (a full disk, say)
         with batch.file(out / "pareto.png") as temporary:
-            pareto_png(feasible_trials(study), front, problem, f"{problem.name}: designs",
+            pareto_png(feasible, front, problem, f"{problem.name}: designs",
                        temporary, knee_point(front, objectives) if front else None, references)
         if args.html:
             with batch.file(out / "pareto.html") as temporary:

@@ -181,3 +181,19 @@ def test_piped_progress_log_is_one_line_a_record_and_ends_true(tiny_space, write
     records = [line for line in out.splitlines() if line.startswith("network ")]
     assert len(records) == 2 and all("trained" in line and "HV" in line for line in records)
     assert "ETA" not in out
+
+
+def test_the_front_is_optunas_best_trials_with_infeasible_points(tiny_space, monkeypatch):
+    spec = tiny_space(budget={"trials": 2}, input={"bitstream_lengths": [1, 4, 16]},
+                      hardware={"tiles": [1, 4, 16]}, constraints={"min_accuracy": 0.6})
+    space = SearchSpace.model_validate(spec)
+    stub_trainings(monkeypatch, space)
+    from codesign.search import run_search
+
+    run_search(space)
+    study = load_design_study(open_storage(spec["storage"]), "tiny")
+    trials = study.get_trials(deepcopy=False)
+    assert any(any(v > 0 for v in t.constraints.values()) for t in trials)  # some infeasible
+    assert {t.number for t in pareto_front(study)} == {t.number for t in study.best_trials}
+    assert {t.number for t in pareto_front(study, trials)} == {
+        t.number for t in study.best_trials}
