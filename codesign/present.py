@@ -239,7 +239,8 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
     state = (f"running: {progress['networks_counted']:,} of {progress['budget']:,} networks "
              "counted so far" if running and progress['networks_counted'] < progress['budget']
              else budget_state(stop.get("stopped_by", ""), stop.get("because", ""),
-                               progress["networks_counted"], progress["budget"]))
+                               progress["networks_counted"], progress["budget"],
+                               stop.get("wall_time_s")))
     counts = (f"study [bold]{shown(progress['study'])}[/]: {state}\n"
               f"networks: {networks['trained']} trained, {networks['failed']} failed, "
               f"{networks['rejected_by_budgets']} rejected by the limits, "
@@ -369,14 +370,16 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
             "budgets")
 
 
-def budget_state(stopped_by: str, because: str, counted: int, budget: int) -> str:
+def budget_state(stopped_by: str, because: str, counted: int, budget: int,
+                 wall_time_s: float | None = None) -> str:
     """Why a search stopped and how much of its budget of networks is done, in the words of
     docs/search.md: whether it is finished, and if a budget cut it short, which one."""
     done = f"{counted:,} of {budget:,} networks done"
     if stopped_by == "trials" or (not stopped_by and counted >= budget):
         return f"finished: {done} (budget.trials)"
     if stopped_by == "wall_time":
-        return (f"[yellow]stopped by its wall-time budget[/] ({because}, budget.wall_time_s) "
+        limit = f": {wall_time_s:g} s" if wall_time_s else ""
+        return (f"[yellow]stopped by its wall-time budget[/] (budget.wall_time_s{limit}) "
                 f"with {done}: running the same search command again continues it "
                 f"({budget - counted:,} networks left, a fresh wall time)")
     if stopped_by == "exhausted":
@@ -389,7 +392,7 @@ def search_summary(summary, front: Sequence, problem: Problem, flags: str, rerun
     """What a search run did: why it stopped (which budget), its counts in the vocabulary of
     docs/search.md, the front, and the commands that come next (or the one that continues)."""
     state = budget_state(summary.stopped_by, summary.stopped_because,
-                         summary.networks_counted, summary.budget_trials)
+                         summary.networks_counted, summary.budget_trials, summary.wall_time_s)
     counts = (f"{state}\nthis run: {summary.networks_trained} networks trained, "
               f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by the "
               f"limits; {summary.design_points_costed:,} design points costed, "

@@ -484,7 +484,7 @@ def _stop_reason(budget: Budget, counted: int, deadline: float | None,
     if counted >= budget.trials:
         return "trials", f"budget of {budget.trials} networks spent"
     if deadline is not None and time.monotonic() >= deadline:
-        return "wall_time", f"wall time of {budget.wall_time_s:.0f} s reached"
+        return "wall_time", f"wall time of {budget.wall_time_s:g} s reached"
     if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
         return "exhausted", "the sampler only proposes networks already trained (space exhausted)"
     return None
