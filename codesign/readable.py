@@ -40,12 +40,18 @@ def readable(value: float, unit: str) -> str:
     if unit not in SI_UNITS or value == 0 or not math.isfinite(value):
         return f"{significant(value)} {unit}"
     base, exponent = SI_UNITS[unit]
-    power = 3 * math.floor((math.log10(abs(value)) + exponent) / 3)
-    power = min(max(power, min(PREFIXES)), max(PREFIXES))
+    power = _prefix_power(value, exponent)
     mantissa = value * 10.0 ** (exponent - power)
     if abs(float(significant(mantissa))) >= 1000 and power + 3 in PREFIXES:  # 999.7 -> 1.00 k
         power, mantissa = power + 3, float(significant(mantissa)) / 1000
     return f"{significant(mantissa)} {PREFIXES[power]}{base}"
+
+
+def _prefix_power(value: float, exponent: int) -> int:
+    """The power of ten of the SI prefix that puts `value` (in a unit 10^exponent of its base
+    unit) in [1, 1000), within the prefixes known."""
+    power = 3 * math.floor((math.log10(abs(value)) + exponent) / 3)
+    return min(max(power, min(PREFIXES)), max(PREFIXES))
 
 
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(\S*(?: \S+)?)\s*$")
@@ -82,7 +88,5 @@ def column_scale(values: Sequence[float], unit: str) -> tuple[str, float]:
     if unit not in SI_UNITS or not finite:
         return unit, 1.0
     base, exponent = SI_UNITS[unit]
-    median = finite[len(finite) // 2]
-    power = 3 * math.floor((math.log10(median) + exponent) / 3)
-    power = min(max(power, min(PREFIXES)), max(PREFIXES))
+    power = _prefix_power(finite[len(finite) // 2], exponent)
     return f"{PREFIXES[power]}{base}", 10.0 ** (exponent - power)
