@@ -362,8 +362,8 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
     if event.kind == "trained":
         accuracy = max(data["val_accuracy"].values())
         return (f"{label} trained{took}: val acc {percent(accuracy)}, "
-                f"{data['design_points']} design points recorded; front {data['front_size']}, "
-                f"HV {data['hypervolume']:.4f}")
+                f"{data['design_points']} design points recorded; front "
+                f"{data['front_size']} design points, HV {data['hypervolume']:.4f}")
     if event.kind == "failed":
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
     return (f"{label} rejected before training: no hardware configuration fits the "
