@@ -86,8 +86,10 @@ def study_cost_scales(study: optuna.Study, problem: Problem,
     """`cost_scales` as the search recorded them on the study (costing every network of the
     space again takes a minute on a large space), computed where a study lacks them (one
     recorded before they were)."""
-    recorded = study.user_attrs.get(COST_SCALES_ATTR)
-    if isinstance(recorded, dict) and all(o.metric in recorded for o in hardware_objectives()):
+    from codesign.study import parse_attribute_line
+
+    recorded = parse_attribute_line(study.user_attrs.get(COST_SCALES_ATTR))
+    if all(o.metric in recorded for o in hardware_objectives()):
         return {name: float(value) for name, value in recorded.items()}
     return cost_scales(problem, technology)
 

@@ -142,11 +142,12 @@ def front_columns(problem: Problem, trials: Sequence) -> list[tuple[str, list[st
     def accuracy(attribute: str) -> list[str]:
         return [f"{100 * t.user_attrs[attribute]:.2f}" for t in trials]
 
-    columns = [("val\n%", accuracy(ACCURACY.attribute)), ("test\n%", accuracy("test_accuracy"))]
+    columns = [("val\n(%)", accuracy(ACCURACY.attribute)),
+               ("test\n(%)", accuracy("test_accuracy"))]
     for cost in problem.goals.costs:
         values = [cost.value(t.user_attrs) for t in trials]
         unit, factor = column_scale(values, cost.unit)
-        columns.append(("\n".join([*cost.label.split(" ", 1), unit]),
+        columns.append(("\n".join([*cost.label.split(" ", 1), f"({unit})"]),
                         [significant(v * factor) for v in values]))
     lines = max(heading.count("\n") for heading, _ in columns)
     return [("\n" * (lines - heading.count("\n")) + heading, cells)
@@ -240,7 +241,7 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
              "counted so far" if running and progress['networks_counted'] < progress['budget']
              else budget_state(stop.get("stopped_by", ""), stop.get("because", ""),
                                progress["networks_counted"], progress["budget"],
-                               stop.get("wall_time_s")))
+                               float(stop.get("wall_time_s") or 0) or None))
     counts = (f"study [bold]{shown(progress['study'])}[/]: {state}\n"
               f"networks: {networks['trained']} trained, {networks['failed']} failed, "
               f"{networks['rejected_by_budgets']} rejected by the limits, "

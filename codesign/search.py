@@ -55,6 +55,7 @@ from codesign.study import (
     LAST_STOP_ATTR,
     UNFINISHED_OUTCOMES,
     attempts,
+    attribute_line,
     competing_claim,
     design_trials,
     excuse_failures,
@@ -279,7 +280,7 @@ class _Driver:
                     self.networks.enqueue_trial(dict(params))
             _retry_unfinished(self.networks, problem.budget.trials)
             scales = cost_scales(self.problem, self.technology)
-            self.designs.set_user_attr(COST_SCALES_ATTR, scales)  # `pareto` reads them
+            self.designs.set_user_attr(COST_SCALES_ATTR, attribute_line(scales))  # for `pareto`
             self.front = RunningFront(self.problem.goals.searched, scales,
                                       pareto_front(self.designs))
         except BaseException as exc:
@@ -443,10 +444,10 @@ class _Driver:
         summary = self.summary
         summary.networks_counted = attempts(self.networks)
         summary.budget_trials, summary.wall_time_s = budget.trials, budget.wall_time_s
-        self.networks.set_user_attr(LAST_STOP_ATTR, {
-            "stopped_by": summary.stopped_by, "because": summary.stopped_because,
-            "networks_counted": summary.networks_counted, "budget_trials": budget.trials,
-            "wall_time_s": budget.wall_time_s, "at": time.time()})
+        self.networks.set_user_attr(LAST_STOP_ATTR, attribute_line({
+            "stopped_by": summary.stopped_by, "networks_counted": summary.networks_counted,
+            "budget_trials": budget.trials, "wall_time_s": budget.wall_time_s or "",
+            "because": summary.stopped_because.replace(";", ",")}))
 
     def _tell(self, trial: Trial, **outcome: Any) -> None:
         self.networks.tell(trial, **outcome)

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         UNFINISHED_OUTCOMES,
         attempts,
         load_network_study,
+        parse_attribute_line,
     )
 
     study, problem, storage = open_study(args)
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         "design_points_costed": sum(t.user_attrs.get("design_points_costed", 0)
                                     for t in networks),
         "design_points": len(designs),
-        "last_stop": network_study.user_attrs.get(LAST_STOP_ATTR),
+        "last_stop": parse_attribute_line(network_study.user_attrs.get(LAST_STOP_ATTR)),
         "failures": [{"network_trial": t.number, "error": t.user_attrs.get("error")}
                      for t in networks if t.user_attrs.get("outcome") == "failed"],
     }
