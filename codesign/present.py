@@ -99,25 +99,111 @@ def share(part: float, whole: float) -> str:
 # --- design points -----------------------------------------------------------------------------
 
 
-def front_table(trials: Iterable, problem: Problem, title: str,
-                limit: int | None = None) -> Table:
-    """Design points with their choices and every objective (test accuracy beside val), then
-    the metrics the search bounds without optimising them (the buildability limits). Each
-    parameter shows itself in its column (`codesign.design_space`): designs that differ in
-    any parameter print differently."""
-    costs = problem.goals.shown_costs
-    columns = [("#", "right"), ("network", "left"), ("input", "left"), ("hardware", "left"),
-               ("N", "right"), (ACCURACY.heading, "right"), ("test acc\n(%)", "right"),
-               *[(o.heading, "right") for o in costs]]
-    rows = []
-    for trial in list(trials)[:limit]:
-        described = problem.design_space.describe(trial.params)
-        rows.append([str(trial.number), described["network"], described["input"],
-                     described["hardware"], described["N"],
-                     ACCURACY.format(ACCURACY.value(trial.user_attrs)),
-                     ACCURACY.format(trial.user_attrs["test_accuracy"]),
-                     *[o.format(o.value(trial.user_attrs)) for o in costs]])
-    return table(title, columns, rows)
+FRONT_ORDER = "val acc, most accurate first"  # the order of `pareto_front`
+CUT_MARK = "…"  # what rich puts where it cuts a description to fit
+
+
+def front_view(front: Sequence, problem: Problem, title: str, top: int | None,
+               width: int) -> list[RenderableType]:
+    """A front as a person reads it: a line saying how many design points it holds, how
+    many are shown and in which order, then the table (`front_table`) and, where a
+    description had to be cut, how to see it all. With `top` smaller than the front, the
+    rows are spread along it (`codesign.front_sample`), not its first rows."""
+    from codesign.front_sample import per_network_cap, spread_along_front
+
+    rows = list(front) if top is None else spread_along_front(front, top)
+    how = "" if len(rows) == len(front) else (
+        f" (spread along the front, at most {per_network_cap(front, len(rows))} a network)")
+    heading = (f"{title}: {len(front):,} design points on the front, {len(rows):,} shown"
+               f"{how}, sorted by {FRONT_ORDER}" if front else f"{title}: no design point "
+               "on the front yet")
+    tables, cut = front_table(rows, problem, width)
+    parts: list[RenderableType] = [heading]
+    if rows:
+        parts += tables
+    notes = [f"{CUT_MARK} marks a description cut to fit {width} columns"] if cut else []
+    if len(rows) < len(front) or cut:
+        notes.append("--format csv lists every design point of the front with every field")
+    if rows:
+        notes.append("numbers to 3 significant digits; every shown design point is within "
+                     "the study's limits")
+    if notes:
+        parts.append("; ".join(notes))
+    return parts
+
+
+def front_columns(problem: Problem, trials: Sequence) -> list[tuple[str, list[str]]]:
+    """The numbers of a front's rows, each column a (heading, cells) pair: accuracy
+    (validation, then test, %), then every searched cost in one unit a column, SI-scaled to
+    the column's values (`codesign.readable.column_scale`), three significant digits. The
+    heading's last line is the unit. The costs only bounded are in CSV and JSON."""
+    from codesign.readable import column_scale, significant
+
+    def accuracy(attribute: str) -> list[str]:
+        return [f"{100 * t.user_attrs[attribute]:.2f}" for t in trials]
+
+    columns = [("val\n(%)", accuracy(ACCURACY.attribute)),
+               ("test\n(%)", accuracy("test_accuracy"))]
+    for cost in problem.goals.costs:
+        values = [cost.value(t.user_attrs) for t in trials]
+        unit, factor = column_scale(values, cost.unit)
+        columns.append(("\n".join([*cost.label.split(" ", 1), f"({unit})"]),
+                        [significant(v * factor) for v in values]))
+    lines = max(heading.count("\n") for heading, _ in columns)
+    return [("\n" * (lines - heading.count("\n")) + heading, cells)
+            for heading, cells in columns]
+
+
+MIN_DESCRIPTION_ROOM = 30  # narrower, the descriptions go to a table of their own
+
+
+def front_table(trials: Sequence, problem: Problem, width: int = 80
+                ) -> tuple[list[Table], bool]:
+    """Design points one a line: trial, network (with its input encoding), hardware, N, then
+    the numbers (`front_columns`). Numbers are never cut or folded; the two descriptions
+    share what width is left, cut with CUT_MARK where they must be; with too little left
+    (many objectives), they go to a second table keyed by the trial. Returns the tables
+    and whether a description was cut."""
+    trials = list(trials)
+    described = [problem.design_space.describe(trial.params) for trial in trials]
+    text = [[" ".join(p for p in (d["network"], d["input"]) if p != "-"), d["hardware"]]
+            for d in described]
+    fixed = [("#", [str(t.number) for t in trials]), ("N", [d["N"] for d in described]),
+             *front_columns(problem, trials)]
+    widths = [max([len(line) for line in heading.split("\n")] + [len(c) for c in cells])
+              for heading, cells in fixed]
+    room = width - sum(w + 2 for w in widths) - 4  # 2 between columns
+    apart = room < MIN_DESCRIPTION_ROOM
+    if apart:
+        room = width - widths[0] - 6
+    limits = _description_widths(text, room)
+    described_columns = [("network", "left", limits[0]), ("hardware", "left", limits[1])]
+    numbers = _table([(fixed[0][0], "right", None), *([] if apart else described_columns),
+                      *[(heading, "right", None) for heading, _ in fixed[1:]]])
+    descriptions = _table([("#", "right", None), *described_columns])
+    for index, row in enumerate(text):
+        cells = [cells[index] for _, cells in fixed]
+        words = [shown(cell) for cell in row]
+        numbers.add_row(cells[0], *([] if apart else words), *cells[1:])
+        descriptions.add_row(cells[0], *words)
+    cut = any(len(row[0]) > limits[0] or len(row[1]) > limits[1] for row in text)
+    return ([numbers, descriptions] if apart else [numbers]), cut
+
+
+def _description_widths(text: Sequence[Sequence[str]], room: int) -> tuple[int, int]:
+    """The widths of the network and hardware texts within `room`: the network up to 2/5 of
+    it (and no wider than its longest), the hardware the rest."""
+    network = min(max((len(row[0]) for row in text), default=1), max(8, room * 2 // 5))
+    return network, max(4, room - network)
+
+
+def _table(columns: Sequence[tuple[str, str, int | None]]) -> Table:
+    """A table whose cells never wrap: numbers whole, texts cut with CUT_MARK at their width."""
+    result = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+    for name, justify, limit in columns:
+        result.add_column(name, justify=justify, no_wrap=True,  # type: ignore[arg-type]
+                          overflow="ellipsis" if limit else "fold", max_width=limit)
+    return result
 
 
 def front_records(trials: Iterable, problem: Problem) -> list[dict[str, Any]]:
@@ -149,13 +235,23 @@ def print_json(data: Any) -> None:
 
 
 def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem,
-                  top: int) -> list[RenderableType]:
+                  top: int, width: int = 80) -> list[RenderableType]:
+    """`status`: whether the search is finished (or which budget stopped it), its counts in
+    the vocabulary of docs/search.md, failures, and the front spread over `top` rows."""
     networks = progress["networks"]
-    counts = (f"study [bold]{shown(progress['study'])}[/]: {progress['networks_counted']}/"
-              f"{progress['budget']} networks ({networks['trained']} trained, "
-              f"{networks['failed']} failed, {networks['rejected_by_budgets']} rejected by "
-              f"budgets, {networks['running']} running, {networks['interrupted']} "
-              f"interrupted); {progress['design_points']} design points")
+    stop = progress.get("last_stop") or {}
+    running = networks["running"] > 0
+    state = (f"running: {progress['networks_counted']:,} of {progress['budget']:,} networks "
+             "counted so far" if running and progress['networks_counted'] < progress['budget']
+             else budget_state(stop.get("stopped_by", ""), stop.get("because", ""),
+                               progress["networks_counted"], progress["budget"],
+                               float(stop.get("wall_time_s") or 0) or None))
+    counts = (f"study [bold]{shown(progress['study'])}[/]: {state}\n"
+              f"networks: {networks['trained']} trained, {networks['failed']} failed, "
+              f"{networks['rejected_by_budgets']} rejected by the limits, "
+              f"{networks['running']} running, {networks['interrupted']} interrupted; "
+              f"design points: {progress['design_points_costed']:,} costed, "
+              f"{progress['design_points']:,} recorded, {len(front):,} on the front")
     for failure in progress["failures"]:
         counts += (f"\n  network #{failure['network_trial']} failed: "
                    f"{shown(failure['error'])}")
@@ -165,17 +261,16 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
                      f"{shown(problem.technology)}'s ranges")
     if front:
         best = front[0].user_attrs
-        parts.append(f"most accurate design: val {percent(best['val_accuracy'])}, "
+        parts.append(f"most accurate design point: val {percent(best['val_accuracy'])}, "
                      f"test {percent(best['test_accuracy'])}")
-    parts.append(front_table(front, problem, f"Pareto front: {len(front)} designs", limit=top))
+    parts += front_view(front, problem, "Pareto front", top, width)
     return parts
 
 
 def pareto_report(problem: Problem, front: Sequence, top: int | None,
-                  history: Sequence[tuple[int, float]], files: Sequence) -> list[RenderableType]:
-    parts: list[RenderableType] = [
-        front_table(front, problem,
-                    f"{shown(problem.name)}: Pareto front ({len(front)} designs)", limit=top)]
+                  history: Sequence[tuple[int, float]], files: Sequence,
+                  width: int = 80) -> list[RenderableType]:
+    parts = front_view(front, problem, f"{shown(problem.name)}: Pareto front", top, width)
     if history:
         parts.append(f"hypervolume after {history[-1][0]} training runs: {history[-1][1]:.4f} "
                      "(objectives normalised: 1 - accuracy, cost / largest cost in the space)")
@@ -267,9 +362,23 @@ def dashboard_serving(storage: str, host: str, port: int, exposed: bool) -> str:
 
 def search_progress_note(front: Mapping[str, float], eta_s: float | None) -> str:
     size = int(front.get("front_size", 0))
-    parts = [f"front {size} designs, HV {front.get('hypervolume', 0.0):.4f}"] if size else []
+    parts = [f"front {size} design points, HV {front.get('hypervolume', 0.0):.4f}"] if size else []
     parts.append(f"ETA {duration(eta_s)}" if eta_s is not None else "ETA -")
     return "; ".join(parts)
+
+
+def search_stopped_note(front: Mapping[str, float], because: str) -> str:
+    """The progress bar's last note: the front, and why the search stopped (no ETA)."""
+    size = int(front.get("front_size", 0))
+    parts = [f"front {size} design points, HV {front.get('hypervolume', 0.0):.4f}"] if size else []
+    return "; ".join([*parts, f"stopped: {because}" if because else "stopped"])
+
+
+def search_resumed_line(done: int, budget: int, front: Mapping[str, float]) -> str:
+    """A resumed search's first line of the log (piped: the bar that would say it is off)."""
+    return (f"resumed: {done} of {budget} networks done; front "
+            f"{int(front.get('front_size', 0))} design points, "
+            f"HV {front.get('hypervolume', 0.0):.4f}")
 
 
 def search_event_line(event, budget: int, took_s: float | None) -> str:
@@ -280,24 +389,49 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
     if event.kind == "trained":
         accuracy = max(data["val_accuracy"].values())
         return (f"{label} trained{took}: val acc {percent(accuracy)}, "
-                f"{data['design_points']} designs; front {data['front_size']}, "
-                f"HV {data['hypervolume']:.4f}")
+                f"{data['design_points']} design points recorded; front "
+                f"{data['front_size']} design points, HV {data['hypervolume']:.4f}")
     if event.kind == "failed":
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
     return (f"{label} rejected before training: no hardware configuration fits the "
             "budgets")
 
 
-def search_summary(summary, front: Sequence, problem: Problem,
-                   flags: str) -> list[RenderableType]:
-    counts = (f"{summary.stopped_because}: {summary.networks_trained} networks trained, "
-              f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by "
-              f"budgets; {summary.design_points} design points recorded")
-    table_ = front_table(front, problem, f"Pareto front ({len(front)} designs, top 10)",
-                         limit=10)
+def budget_state(stopped_by: str, because: str, counted: int, budget: int,
+                 wall_time_s: float | None = None) -> str:
+    """Why a search stopped and how much of its budget of networks is done, in the words of
+    docs/search.md: whether it is finished, and if a budget cut it short, which one."""
+    done = f"{counted:,} of {budget:,} networks done"
+    if stopped_by == "trials" or (not stopped_by and counted >= budget):
+        return f"finished: {done} (budget.trials)"
+    if stopped_by == "wall_time":
+        limit = f": {wall_time_s:g} s" if wall_time_s else ""
+        return (f"[yellow]stopped by its wall-time budget[/] (budget.wall_time_s{limit}) "
+                f"with {done}: running the same search command again continues it "
+                f"({budget - counted:,} networks left, a fresh wall time)")
+    if stopped_by == "exhausted":
+        return f"stopped: {because}, with {done}"
+    return f"not finished: {done}: running the same search command again continues it"
+
+
+def search_summary(summary, front: Sequence, problem: Problem, flags: str, rerun: str,
+                   width: int = 80) -> list[RenderableType]:
+    """What a search run did: why it stopped (which budget), its counts in the vocabulary of
+    docs/search.md, the front, and the commands that come next (or the one that continues)."""
+    state = budget_state(summary.stopped_by, summary.stopped_because,
+                         summary.networks_counted, summary.budget_trials, summary.wall_time_s)
+    counts = (f"{state}\nthis run: {summary.networks_trained} networks trained, "
+              f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by the "
+              f"limits; {summary.design_points_costed:,} design points costed, "
+              f"{summary.design_points:,} recorded")
+    parts: list[RenderableType] = [counts, *front_view(front, problem, "Pareto front", 10,
+                                                         width)]
     commands = "\n".join(f"  python -m codesign {command} {flags}{extra}" for command, extra in (
         ("pareto", ""), ("dashboard", ""), ("export", " --pick knee -o design.yaml")))
-    return [counts, table_, verbatim(f"next:\n{commands}")]
+    if summary.networks_counted < summary.budget_trials and summary.stopped_by != "exhausted":
+        parts.append(verbatim(f"continue:\n  {rerun}"))
+    parts.append(verbatim(f"next:\n{commands}"))
+    return parts
 
 
 # --- a hardware report -----------------------------------------------------------------------

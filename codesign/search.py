@@ -41,7 +41,7 @@ from codesign.execution import (
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.outputs import replacing
-from codesign.pareto import RunningFront, cost_scales, pareto_front
+from codesign.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
 from codesign.problem import Problem, compile_problem
 from codesign.space import Budget, Execution, SearchSpace
 from codesign.storage import (
@@ -52,7 +52,10 @@ from codesign.storage import (
     storage_failure,
 )
 from codesign.study import (
+    LAST_STOP_ATTR,
+    UNFINISHED_OUTCOMES,
     attempts,
+    attribute_line,
     competing_claim,
     design_trials,
     excuse_failures,
@@ -92,8 +95,13 @@ class SearchSummary:
     networks_trained: int = 0
     networks_failed: int = 0
     networks_rejected: int = 0
-    design_points: int = 0
+    design_points: int = 0  # design points recorded (trials of the design study)
+    design_points_costed: int = 0  # by this run, of every network it trained or rejected
     stopped_because: str = ""
+    stopped_by: str = ""  # trials | wall_time | exhausted (STOPS)
+    networks_counted: int = 0  # networks of the study that count against budget.trials
+    budget_trials: int = 0
+    wall_time_s: float | None = None
     front_size: int = 0  # feasible Pareto front of the whole study when the run ended
     hypervolume: float = 0.0  # of that front, normalised as `codesign.pareto` says
 
@@ -144,8 +152,6 @@ def _fail_stale_trials(networks: optuna.Study, storage: BaseStorage) -> None:
                 storage.set_trial_user_attr(trial_id, "outcome", "abandoned")
                 networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
 
-
-UNFINISHED_OUTCOMES = ("interrupted", "aborted", "abandoned")  # retried on the next run
 
 
 def _retry_unfinished(networks: optuna.Study, budget: int) -> None:
@@ -272,8 +278,9 @@ class _Driver:
                 for params in problem.initial_networks:
                     self.networks.enqueue_trial(dict(params))
             _retry_unfinished(self.networks, problem.budget.trials)
-            self.front = RunningFront(self.problem.goals.searched,
-                                      cost_scales(self.problem, self.technology),
+            scales = cost_scales(self.problem, self.technology)
+            self.designs.set_user_attr(COST_SCALES_ATTR, attribute_line(scales))  # for `pareto`
+            self.front = RunningFront(self.problem.goals.searched, scales,
                                       pareto_front(self.designs))
         except BaseException as exc:
             self.executor.shutdown()
@@ -304,6 +311,7 @@ class _Driver:
             heartbeat.stopped.set()
             self.executor.shutdown()
         self.summary.front_size, self.summary.hypervolume = self.front.size, self.front.hypervolume
+        self._record_stop(budget)
         self.on_event(SearchEvent("done", message=self.summary.stopped_because))
         return self.summary
 
@@ -326,9 +334,10 @@ class _Driver:
         while len(self.in_flight) < self.executor.capacity:
             raise_if_interrupted()
             counted = attempts(self.networks)  # in-flight trainings included
-            reason = _stop_reason(self.problem.budget, counted, self.deadline, self.duplicates)
-            if reason:
-                self.summary.stopped_because = self.summary.stopped_because or reason
+            stop = _stop_reason(self.problem.budget, counted, self.deadline, self.duplicates)
+            if stop:
+                if not self.summary.stopped_by:
+                    self.summary.stopped_by, self.summary.stopped_because = stop
                 return
             proposal = self._propose()
             if proposal is not None:
@@ -355,8 +364,10 @@ class _Driver:
         """Cost every hardware configuration of the network; reject it without training if
         none fits the hardware budgets, else hand its training to the executor."""
         points = self.problem.hardware_points(network, self.technology)
+        self.summary.design_points_costed += len(points)
         if not any(self.problem.fits_hardware_budget(p) for p in points):
-            self._settle(trial, {"outcome": "over_budget"}, state=TrialState.PRUNED)
+            self._settle(trial, {"outcome": "over_budget", "design_points_costed": len(points)},
+                         state=TrialState.PRUNED)
             self.summary.networks_rejected += 1
             self.on_event(SearchEvent("rejected", trial.number, network.key(), data={
                 "ordinal": ordinal, "spent": self._spent()}))
@@ -426,6 +437,17 @@ class _Driver:
             excuse_failures(self.networks, list(self.failures.errors))
             raise SearchHalted(halt)
 
+    def _record_stop(self, budget: Budget) -> None:
+        """The run's counts and why it stopped, in the summary and in the network study
+        (`status` says whether a budget cut the search short)."""
+        summary = self.summary
+        summary.networks_counted = attempts(self.networks)
+        summary.budget_trials, summary.wall_time_s = budget.trials, budget.wall_time_s
+        self.networks.set_user_attr(LAST_STOP_ATTR, attribute_line({
+            "stopped_by": summary.stopped_by, "networks_counted": summary.networks_counted,
+            "budget_trials": budget.trials, "wall_time_s": budget.wall_time_s or "",
+            "because": summary.stopped_because.replace(";", ",")}))
+
     def _tell(self, trial: Trial, **outcome: Any) -> None:
         self.networks.tell(trial, **outcome)
         self.live.pop(trial.number, None)
@@ -457,14 +479,15 @@ def _running_elsewhere(networks: optuna.Study) -> bool:
 
 
 def _stop_reason(budget: Budget, counted: int, deadline: float | None,
-                 duplicates: int) -> str:
+                 duplicates: int) -> tuple[str, str] | None:
+    """Why the search stops launching networks (one of STOPS, and in words), or None."""
     if counted >= budget.trials:
-        return f"budget of {budget.trials} networks spent"
+        return "trials", f"budget of {budget.trials} networks spent"
     if deadline is not None and time.monotonic() >= deadline:
-        return f"wall time of {budget.wall_time_s:.0f} s reached"
+        return "wall_time", f"wall time of {budget.wall_time_s:g} s reached"
     if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
-        return "the sampler only proposes networks already trained (space exhausted)"
-    return ""
+        return "exhausted", "the sampler only proposes networks already trained (space exhausted)"
+    return None
 
 
 def design_table_path(name: str, network_trial: int) -> Path:

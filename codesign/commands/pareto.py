@@ -30,7 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path,
                         help="folder for the plots (default runs/STUDY/; with --format csv or "
                              "json, plots only where --out says)")
-    parser.add_argument("--top", type=positive_int, help="rows of the table (default: all)")
+    parser.add_argument("--top", type=positive_int,
+                        help="rows of the table, spread along the front (default: all)")
+    parser.add_argument("--html", action="store_true",
+                        help="also write pareto.html, Optuna's interactive plot of every design "
+                             "point (several MB on a large study)")
     add_format_argument(parser, "the front's rows; json adds the hypervolume")
     parser.set_defaults(handler=run)
 
@@ -48,11 +52,11 @@ def run(args: argparse.Namespace) -> int:
     from codesign.front_bands import design_bands
     from codesign.paper_check import load_accuracy, reference_designs
     from codesign.pareto import (
-        cost_scales,
         feasible_trials,
         hypervolume_history,
         knee_point,
         pareto_front,
+        study_cost_scales,
     )
     from codesign.plots import hypervolume_png, pareto_html, pareto_png
 
@@ -60,14 +64,12 @@ def run(args: argparse.Namespace) -> int:
     study, problem, _ = open_study(args)
     out = args.out or (_default_folder(problem, args) if args.format == "table" else None)
     check_writable(out, "--out", folder=True)  # the default folder too, before any work
-    front = pareto_front(study)
+    feasible = feasible_trials(study)  # read once: a second each on 1,000 design points
+    front = pareto_front(study, feasible)
     technology = problem.cost_technology()  # the references at the search's cost corner
-    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
-    references = (reference_designs(technology, measured)
-                  if measured.dataset == problem.recipe.data.dataset else [])
-    scales = cost_scales(problem, technology)
+    scales = study_cost_scales(study, problem, technology)
     objectives = problem.goals.searched
-    history = hypervolume_history(study, objectives, scales)
+    history = hypervolume_history(study, objectives, scales, feasible)
     hypervolume = history[-1][1] if history else 0.0
     if args.format == "csv":
         present.print_csv(present.front_records(front, problem))
@@ -76,14 +78,18 @@ def run(args: argparse.Namespace) -> int:
                             "front": present.front_records(front, problem)})
     if out is None:
         return 0
+    measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
+    references = (reference_designs(technology, measured)
+                  if measured.dataset == problem.recipe.data.dataset else [])
     bands = {trial.number: design_bands(trial, problem) for trial in front}  # error bars
-    with OutputBatch(out) as batch:  # the four files, or none (a full disk, say)
+    with OutputBatch(out) as batch:  # the files, or none (a full disk, say)
         with batch.file(out / "pareto.png") as temporary:
-            pareto_png(feasible_trials(study), front, problem, f"{problem.name}: designs",
+            pareto_png(feasible, front, problem, f"{problem.name}: designs",
                        temporary, knee_point(front, objectives) if front else None, references,
                        bands)
-        with batch.file(out / "pareto.html") as temporary:
-            pareto_html(study, problem, temporary)
+        if args.html:
+            with batch.file(out / "pareto.html") as temporary:
+                pareto_html(study, problem, temporary)
         with batch.file(out / "hypervolume.png") as temporary:
             hypervolume_png(history, f"{problem.name}: hypervolume", temporary)
         with batch.file(out / "hypervolume.json") as temporary:
@@ -96,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
 
         claim_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, storage_url(args))
     if args.format == "table":
-        present.show(present.console(), present.pareto_report(problem, front, args.top,
-                                                              history, files))
+        console = present.console()
+        present.show(console, present.pareto_report(problem, front, args.top, history, files,
+                                                    console.width))
     else:  # stdout holds the data: where the plots went is for the person, on stderr
         present.show(present.console(stderr=True), [present.wrote(files)])
     return 0

@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
     if local_ray:
         console.print(present.local_ray_exposure(os.environ.get("RAY_AUTH_MODE")),
                       soft_wrap=True)
-    progress = SearchProgress(problem, console, disabled=args.no_progress)
+    # piped: no bars (a log, one line a record), only the lines of `SearchProgress`
+    progress = SearchProgress(problem, console,
+                              disabled=args.no_progress or not console.is_terminal)
     try:
         with progress.live:
             summary = run_search(problem, args.storage, args.ray_address, progress.on_event)
@@ -152,7 +154,10 @@ def run(args: argparse.Namespace) -> int:
     flags = f"--study {problem.name}"
     if summary.storage_url != default_storage_url(problem.name):
         flags += f" --storage {redacted(summary.storage_url)}"
-    present.show(console, present.search_summary(summary, front, problem, flags))
+    rerun = f"python -m codesign search {args.space}" + (
+        f" --storage {redacted(args.storage)}" if args.storage else "")
+    present.show(console, present.search_summary(summary, front, problem, flags, rerun,
+                                                 console.width))
     return 0
 
 
@@ -173,6 +178,7 @@ class SearchProgress:
         self.workers = problem.execution.workers
         self.front: dict[str, float] = {}
         self.done = 0
+        self.disabled = disabled
 
     def on_event(self, event) -> None:
         data = event.data
@@ -180,6 +186,14 @@ class SearchProgress:
             self.done = data["attempted"]
             self.front = {"front_size": data["front_size"], "hypervolume": data["hypervolume"]}
             self.live.update(self.budget, completed=self.done, note=self._note())
+            if self.disabled and self.done:
+                self._print(present.search_resumed_line(self.done, self.budget_trials,
+                                                        self.front))
+        elif event.kind == "done":  # the bar's last state is true: no ETA once stopped
+            for task, _ in self.trainings.values():
+                self.live.remove_task(task)
+            self.live.update(self.budget, completed=self.done,
+                             note=present.search_stopped_note(self.front, event.message))
         elif event.kind == "training":
             task = self.live.add_task(
                 present.network_label(event.network_trial, data["ordinal"],
@@ -199,11 +213,14 @@ class SearchProgress:
                 self.front = {"front_size": data["front_size"],
                               "hypervolume": data["hypervolume"]}
             self.done = data["spent"]  # a failure may cost no budget (docs/search.md)
-            with contextlib.suppress(OSError):  # a terminal gone is not the search's failure
-                self.live.console.print(present.search_event_line(
-                    event, self.budget_trials,
-                    self.durations[-1] if task is not None else None))
+            self._print(present.search_event_line(
+                event, self.budget_trials, self.durations[-1] if task is not None else None))
             self.live.update(self.budget, completed=self.done, note=self._note())
+
+    def _print(self, line: str) -> None:
+        """A line of the log, never wrapped (one record a line, greppable when piped)."""
+        with contextlib.suppress(OSError):  # a terminal gone is not the search's failure
+            self.live.console.print(line, soft_wrap=True)
 
     def _note(self) -> str:
         remaining = max(0, self.budget_trials - self.done)

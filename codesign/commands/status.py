@@ -29,12 +29,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from codesign.pareto import pareto_front
-    from codesign.search import UNFINISHED_OUTCOMES
-    from codesign.study import attempts, load_network_study
+    from codesign.study import (
+        LAST_STOP_ATTR,
+        UNFINISHED_OUTCOMES,
+        attempts,
+        load_network_study,
+        parse_attribute_line,
+    )
 
     study, problem, storage = open_study(args)
     network_study = load_network_study(storage, problem.name)
     networks = network_study.get_trials(deepcopy=False)
+    designs = study.get_trials(deepcopy=False)  # read once: a second each on 1,000 trials
     outcomes = Counter(t.user_attrs.get("outcome", t.state.name.lower()) for t in networks)
     progress = {
         "study": problem.name,
@@ -45,14 +51,18 @@ def run(args: argparse.Namespace) -> int:
                      "rejected_by_budgets": outcomes["over_budget"],
                      "running": outcomes["running"],
                      "interrupted": sum(outcomes[name] for name in UNFINISHED_OUTCOMES)},
-        "design_points": len(study.get_trials(deepcopy=False)),
+        "design_points_costed": sum(t.user_attrs.get("design_points_costed", 0)
+                                    for t in networks),
+        "design_points": len(designs),
+        "last_stop": parse_attribute_line(network_study.user_attrs.get(LAST_STOP_ATTR)),
         "failures": [{"network_trial": t.number, "error": t.user_attrs.get("error")}
                      for t in networks if t.user_attrs.get("outcome") == "failed"],
     }
-    front = pareto_front(study)
+    front = pareto_front(study, designs)
     if args.format == "table":
-        present.show(present.console(), present.status_report(progress, front, problem,
-                                                              args.top))
+        console = present.console()
+        present.show(console, present.status_report(progress, front, problem, args.top,
+                                                    console.width))
     elif args.format == "csv":
         present.print_csv(present.front_records(front, problem))
     else:

@@ -1,5 +1,6 @@
 """The search's progress: which network of the budget, a timer per network, an ETA, the
-running front and hypervolume; lines that stay readable at 80 columns."""
+running front and hypervolume; one line a record, never wrapped (greppable when piped), and
+a last state without ETA once the search stops."""
 
 from __future__ import annotations
 
@@ -42,9 +43,13 @@ def test_numbering_timer_eta_and_front(tiny_space):
         assert task.id != first and task.description == "network 6/6 (trial #12)"
         assert task.elapsed is None or task.elapsed < 0.05  # its own timer, from zero
         note = progress.live.tasks[0].fields["note"]
-        assert "front 7 designs, HV 0.4321" in note and "ETA" in note and "ETA -" not in note
+        assert "front 7 design points, HV 0.4321" in note and "ETA" in note
+        assert "ETA -" not in note
         progress.on_event(_trained(12, 6))
+        progress.on_event(SearchEvent("done", message="budget of 6 networks spent"))
+        note = progress.live.tasks[0].fields["note"]
+        assert "ETA" not in note and "stopped: budget of 6 networks spent" in note
     output = text.getvalue()
-    assert "network 5/6 (trial #11) trained in 0 s: val acc 90.00%, 5 designs; front 7" in output
+    assert ("network 5/6 (trial #11) trained in 0 s: val acc 90.00%, 5 design points recorded; "
+            "front 7 design points, HV 0.4321\n") in output  # one line, wider than 80
     assert "network 6/6 (trial #12)" in output and "#12" not in output.replace("(trial #12)", "")
-    assert max(len(line) for line in output.splitlines()) <= 80

@@ -83,12 +83,12 @@ def finished_study(tmp_path_factory, tiny_fmnist_dir):
 def test_status_lists_progress_and_front(finished_study, capsys):
     assert main(["status", *finished_study["args"]]) == 0
     out = capsys.readouterr().out
-    assert "3/3 networks" in out and "Pareto front" in out
+    assert "3 of 3 networks done" in out and "Pareto front" in out
 
 
 def test_pareto_writes_png_html_and_hypervolume(finished_study, capsys):
     out_dir = finished_study["root"] / "plots"
-    assert main(["pareto", *finished_study["args"], "--out", str(out_dir)]) == 0
+    assert main(["pareto", *finished_study["args"], "--out", str(out_dir), "--html"]) == 0
     for name in ("pareto.png", "pareto.html", "hypervolume.png", "hypervolume.json"):
         assert (out_dir / name).stat().st_size > 0
     assert (out_dir / "pareto.png").read_bytes()[:4] == b"\x89PNG"

@@ -3,10 +3,11 @@
 Images are uint8 (N, C, H, W) tensors and labels int64; see DESIGN.md, "Data".
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .augment import random_crop_flip
 from .batches import TensorBatches
 from .checksums import git_blob_sha1
-from .datamodule import SCDataModule
 from .dataset import DATASETS, DatasetSpec, ImageDataset, canonical_name, load_dataset
 from .errors import DatasetError
 from .locate import (
@@ -19,6 +20,19 @@ from .locate import (
     locate_fashion_mnist,
 )
 from .splits import class_balanced_subset, derive_seed, stratified_split
+
+if TYPE_CHECKING:
+    from .datamodule import SCDataModule
+
+
+def __getattr__(name: str) -> Any:
+    """The Lightning data module, imported when asked for: Lightning takes seconds to import,
+    and the dataset table (`DATASETS`) is read by commands that train nothing (`export`)."""
+    if name == "SCDataModule":
+        from .datamodule import SCDataModule
+
+        return SCDataModule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DATASETS",

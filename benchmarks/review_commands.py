@@ -1,0 +1,155 @@
+"""How long the review commands take on a study of about 1,000 recorded design points.
+
+A study is built without training: the search of search_spaces/fmnist.yaml (or --space) runs
+for real (its sampler, its costing of every design point, its recording) with the trainings
+stubbed as the tests stub them (`tests.codesign.stubs.StubExecutor`: an accuracy from the
+trial number). Then `status`, `pareto` (the table and its files), `export` and `evaluate`
+(on the exported design, with untrained weights of its network's shape saved as its
+checkpoint, on a small stand-in of the data) run as a user runs them, each in a fresh
+process (imports included), round-robin, and their medians are printed side by side.
+
+    python benchmarks/review_commands.py [--space search_spaces/fmnist.yaml] [--networks 3]
+        [--rounds 3] [--keep FOLDER]
+
+With --keep, the study is built in FOLDER once and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the tests' stubs and synthetic data
+
+from benchmarks._timing import interleaved  # noqa: E402
+
+
+def build_study(space_path: Path, folder: Path, networks: int) -> dict:
+    """A finished search of `networks` networks whose trainings are stubbed; returns its
+    name, storage, space file and counts."""
+    import codesign.search as search_module
+    from codesign.config_io import read_yaml
+    from codesign.quiet import quiet_libraries
+    from codesign.search import run_search
+    from tests.codesign.stubs import stub_trainings
+    from tests.synthetic import write_fashion_mnist_like
+
+    quiet_libraries()
+    document = read_yaml(space_path)
+    data = write_fashion_mnist_like(folder / "data", train=200, test=100)
+    document.update(name="review", output_dir=str(folder / "runs"),
+                    storage=f"sqlite:///{folder / 'review.db'}")
+    document["data"] = {**document.get("data", {}), "root": str(data), "download": False,
+                        "batch_size": 50}
+    document["budget"] = {**document.get("budget", {}), "trials": networks, "epochs": 1,
+                          "wall_time_s": None}
+    document["execution"] = {"mode": "local", "workers": 1, "accelerator": "cpu"}
+    space_file = folder / "space.yaml"
+    space_file.write_text(yaml.safe_dump(document))
+    from codesign.commands.search import load_problem
+
+    problem = load_problem(space_file)
+
+    class Patch:  # stub_trainings wants pytest's monkeypatch; this is all it uses
+        @staticmethod
+        def setattr(target, name, value):
+            setattr(target, name, value)
+
+    from codesign.space import SearchSpace
+
+    stub_trainings(Patch, SearchSpace.model_validate(document))
+    summary = run_search(problem)
+    del search_module  # only patched
+    return {"name": "review", "storage": document["storage"], "space": space_file,
+            "design_points": summary.design_points, "networks": summary.networks_trained}
+
+
+def reuse_study(folder: Path) -> dict:
+    """The study a previous run built in `--keep FOLDER`."""
+    import optuna
+
+    from codesign.quiet import quiet_libraries
+
+    quiet_libraries()
+    storage = f"sqlite:///{folder / 'review.db'}"
+    trials = optuna.load_study(study_name="review", storage=storage).get_trials(deepcopy=False)
+    return {"name": "review", "storage": storage, "space": folder / "space.yaml",
+            "design_points": len(trials),
+            "networks": len({t.user_attrs["network_trial"] for t in trials})}
+
+
+def cli(folder: Path, *arguments: str) -> None:
+    """One command as a user runs it: a fresh interpreter, output to a pipe."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-m", "codesign", *arguments], cwd=folder,
+                          capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(arguments)} failed:\n{done.stderr}")
+
+
+def weights_for(folder: Path, study: dict) -> Path:
+    """Weights for every network (untrained, of the network's shape: the stubs name them
+    `ck<trial>.ckpt`, as tests/codesign/test_safety.py does), and the knee design exported
+    with them."""
+    import torch
+
+    from codesign.storage import open_storage
+    from codesign.study import load_network_study
+    from trainer.module import SCBNNModule
+
+    networks = load_network_study(open_storage(study["storage"]), study["name"])
+    for trial in networks.get_trials(deepcopy=False):
+        if "train_config" in trial.user_attrs:
+            module = SCBNNModule(trial.user_attrs["train_config"], (1, 28, 28), 10)
+            torch.save({"state_dict": module.state_dict(),
+                        "hyper_parameters": dict(module.hparams)},
+                       folder / f"ck{trial.number}.ckpt")
+    design = folder / "knee.yaml"
+    cli(folder, "export", "--study", study["name"], "--storage", study["storage"], "--pick",
+        "knee", "-o", str(design))
+    return design
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--space", type=Path, default=ROOT / "search_spaces" / "fmnist.yaml")
+    parser.add_argument("--networks", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build the study in this folder and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        study = (reuse_study(folder) if (folder / "review.db").exists()
+                 else build_study(args.space.resolve(), folder, args.networks))
+        print(f"study: {study['networks']} networks, {study['design_points']} design points "
+              f"recorded, built in {time.perf_counter() - started:.0f} s")
+        common = ("--study", study["name"], "--storage", study["storage"])
+        design = weights_for(folder, study)
+        commands = {
+            "status": lambda: cli(folder, "status", *common),
+            "pareto": lambda: cli(folder, "pareto", *common),
+            "export": lambda: cli(folder, "export", *common, "--pick", "knee", "-o",
+                                  str(folder / "again.yaml")),
+            "evaluate": lambda: cli(folder, "evaluate", str(design)),
+        }
+        samples = interleaved(commands, rounds=args.rounds, warmup=0)
+        print(f"{'command':<10}{'median s':>10}{'min s':>8}{'max s':>8}   "
+              f"({args.rounds} rounds, each a fresh process)")
+        for name, seconds in samples.seconds.items():
+            print(f"{name:<10}{statistics.median(seconds):>10.2f}{min(seconds):>8.2f}"
+                  f"{max(seconds):>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
