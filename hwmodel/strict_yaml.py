@@ -38,6 +38,9 @@ class DocumentError(ValueError):
     """A document that cannot be read: one line naming the file (and the line, the key)."""
 
 
+UNNAMEABLE = "not a valid file name (it cannot be encoded for the file system)"
+
+
 def _kind_of(mode: int) -> str:
     for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -55,6 +58,8 @@ def input_file_problem(path: Path) -> str | None:
         return "no such file"
     except OSError as exc:
         return f"cannot read ({exc.strerror})"
+    except ValueError:  # a name no file system can hold (a lone surrogate, a NUL)
+        return UNNAMEABLE
     return None if stat.S_ISREG(mode) else f"is {_kind_of(mode)}, expected a regular file"
 
 
@@ -70,6 +75,8 @@ def read_document_text(path: str | Path, limit: int = MAX_DOCUMENT_BYTES) -> str
         raise DocumentError(f"{path}: no such file") from None
     except OSError as exc:
         raise DocumentError(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError:  # UnicodeEncodeError included
+        raise DocumentError(f"{path}: {UNNAMEABLE}") from None
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
