@@ -148,7 +148,8 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
     networks = progress["networks"]
     counts = (f"study [bold]{shown(progress['study'])}[/]: {progress['networks_counted']}/"
               f"{progress['budget']} networks ({networks['trained']} trained, "
-              f"{networks['failed']} failed, {networks['rejected_by_budgets']} rejected by "
+              f"{networks['stopped_early']} stopped early, {networks['failed']} failed, "
+              f"{networks['rejected_by_budgets']} rejected by "
               f"budgets, {networks['running']} running, {networks['interrupted']} "
               f"interrupted); {progress['design_points']} design points")
     for failure in progress["failures"]:
@@ -257,6 +258,10 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
                 f"HV {data['hypervolume']:.4f}")
     if event.kind == "failed":
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
+    if event.kind == "stopped":
+        return (f"{label} stopped after {data['stopped_at']} epoch(s){took}: at best val acc "
+                f"{percent(max(data['val_curve']))}, none of its designs could reach the front "
+                f"(needs > {percent(data.get('accuracy_to_beat', 0.0))}); not recorded")
     return (f"{label} rejected before training: no hardware configuration fits the "
             "budgets")
 
@@ -264,7 +269,8 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
 def search_summary(summary, front: Sequence, problem: Problem,
                    flags: str) -> list[RenderableType]:
     counts = (f"{summary.stopped_because}: {summary.networks_trained} networks trained, "
-              f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by "
+              f"{summary.networks_stopped} stopped early, {summary.networks_failed} failed, "
+              f"{summary.networks_rejected} rejected by "
               f"budgets; {summary.design_points} design points recorded")
     table_ = front_table(front, problem, f"Pareto front ({len(front)} designs, top 10)",
                          limit=10)

@@ -38,6 +38,7 @@ from codesign.execution import (
     ProcessExecutor,
     RayExecutor,
 )
+from codesign.fidelity import early_stop_job
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.outputs import replacing
@@ -93,6 +94,7 @@ class SearchSummary:
     networks_trained: int = 0
     networks_failed: int = 0
     networks_rejected: int = 0
+    networks_stopped: int = 0  # early stopping ended their training (`codesign.fidelity`)
     design_points: int = 0
     stopped_because: str = ""
     front_size: int = 0  # feasible Pareto front of the whole study when the run ended
@@ -105,6 +107,7 @@ class _InFlight:
     network: Network
     points: list[HardwarePoint]
     ordinal: int  # which network of the budget this is (1 = the first)
+    accuracy_to_beat: float | None = None  # early stopping's threshold (`codesign.fidelity`)
 
 
 def _beat(trial: Trial) -> None:
@@ -365,8 +368,15 @@ class _Driver:
         folder = network_folder(self.problem.output_dir, self.problem.name, trial.number)
         config = self.problem.train_config(network, str(folder), weight_error_rates(points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
-        self.executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
-        self.in_flight[trial.number] = _InFlight(trial, network, points, ordinal)
+        job = {"train_config": config.model_dump(mode="json")}
+        early_stop = early_stop_job(self.problem, points, self.front.front)
+        if early_stop is not None:
+            trial.set_user_attr("accuracy_to_beat", early_stop["accuracy_to_beat"])
+            job["early_stop"] = early_stop
+        self.executor.submit(trial.number, job)
+        self.in_flight[trial.number] = _InFlight(
+            trial, network, points, ordinal,
+            early_stop["accuracy_to_beat"] if early_stop is not None else None)
         self.on_event(SearchEvent("training", trial.number, network.key(),
                                   data={"ordinal": ordinal}))
 
@@ -375,7 +385,10 @@ class _Driver:
         raise_if_interrupted()  # before recording: the held block would defer it
         with held_interrupts():  # a finished training is recorded whole or not at all
             entry = self.in_flight.pop(finished.key)
-            if finished.error is None:
+            stopped = finished.error is None and finished.result.get("stopped_at") is not None
+            if stopped:
+                self._record_stopped(entry, finished.result)
+            elif finished.error is None:
                 kept = self._record(entry, finished.result)
             else:
                 self._settle(entry.trial, {"outcome": "failed", "error": finished.error},
@@ -384,6 +397,12 @@ class _Driver:
             self._fail(entry, finished)
             return
         self.failures.success()
+        if stopped:
+            self.summary.networks_stopped += 1
+            self.on_event(SearchEvent("stopped", finished.key, entry.network.key(), data={
+                "ordinal": entry.ordinal, "spent": self._spent(), **self.front.summary(),
+                "accuracy_to_beat": entry.accuracy_to_beat, **finished.result}))
+            return
         self.front.add(kept)
         self.summary.networks_trained += 1
         self.summary.design_points += len(kept)
@@ -408,6 +427,9 @@ class _Driver:
         record_constraints(self.storage, trial, problem.violations(best, accuracy))
         for name in RECORDED_OUTCOME:
             trial.set_user_attr(name, result.get(name))
+        for name in FIDELITY_OUTCOME:
+            if name in result:
+                trial.set_user_attr(name, result[name])
         trial.set_user_attr("outcome", "trained")
         trial.set_user_attr("design_points", len(trials))
         trial.set_user_attr("design_points_costed", len(entry.points))
@@ -415,6 +437,17 @@ class _Driver:
         self._tell(trial, values=problem.values(best, accuracy))
         annotate_training_run(self.storage, problem, self.designs, trial)
         return trials
+
+    def _record_stopped(self, entry: _InFlight, result: dict[str, Any]) -> None:
+        """A training early stopping ended (`codesign.fidelity`): the network trial keeps how
+        far it got and why, and is PRUNED; no design point is recorded (its accuracies were
+        never measured at every N, and a low-fidelity point is no front point)."""
+        trial = entry.trial
+        for name in (*RECORDED_OUTCOME, *FIDELITY_OUTCOME):
+            if name in result:
+                trial.set_user_attr(name, result[name])
+        trial.set_user_attr("design_points_costed", len(entry.points))
+        self._settle(trial, {"outcome": "stopped"}, state=TrialState.PRUNED)
 
     def _fail(self, entry: _InFlight, finished: Finished) -> None:
         """A failed training: counted, reported, and the search halted if the failures so far
@@ -449,6 +482,9 @@ RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
                     "test_accuracy_percentile_by_ber", "accuracy_percentile", "checkpoint",
                     "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run",
                     "device")
+# how much training it got and what early stopping saw (`codesign.fidelity`)
+FIDELITY_OUTCOME = ("fidelity", "stopped_at", "val_curve", "optimistic_accuracy",
+                    "evaluate_time_s")
 
 
 def _running_elsewhere(networks: optuna.Study) -> bool:

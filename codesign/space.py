@@ -49,6 +49,7 @@ from trainer.config import (
     Seed,
     TrainingMode,
 )
+from trainer.fidelity import EarlyStopRule
 
 
 class StrictModel(BaseModel):
@@ -295,6 +296,16 @@ Constraints = create_model(
 ObjectiveName = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
 
 
+class EarlyStopping(EarlyStopRule):
+    """Pareto-aware early stopping (`codesign.fidelity`): at each rung, a training whose
+    optimistic accuracy could put none of its design points on the current front is stopped
+    (and recorded at its fidelity, never on the front)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    enabled: bool = Field(False, description="stop trainings that cannot reach the front")
+
+
 class Budget(StrictModel):
     trials: PositiveInt = Field(8, description="networks to train (each yields many designs)")
     wall_time_s: float | None = Field(None, gt=0.0, description="stop asking for new networks")
@@ -303,6 +314,7 @@ class Budget(StrictModel):
     error_maps: PositiveInt = Field(
         1, description="seeded weight-error maps per bit-error rate a network is tested at"
     )
+    early_stopping: EarlyStopping = Field(default_factory=EarlyStopping)
 
 
 class SamplerSpec(StrictModel):
