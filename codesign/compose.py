@@ -204,7 +204,13 @@ class HardwarePoint:
 
     def metric(self, name: str) -> float:
         """Any total of the cost model by name (`hwmodel.BatchResult`: area_mm2, energy_pj,
-        latency_ns, average_power_mw, inferences_per_s): what an objective's metric reads."""
+        latency_ns, average_power_mw, inferences_per_s): what an objective's metric reads.
+        A total is read from its column of the batch, not from `cost` (building a point's
+        whole row with its breakdowns for one number made recording a network's design
+        points take tens of seconds: docs/search.md, "Where the time goes")."""
+        column = getattr(self.batch, name, None)
+        if isinstance(column, np.ndarray):
+            return float(column[self.index])
         return float(self.cost[name])
 
 

@@ -152,6 +152,7 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
               f"{networks['rejected_by_budgets']} rejected by "
               f"budgets, {networks['running']} running, {networks['interrupted']} "
               f"interrupted); {progress['design_points']} design points")
+    counts += "\n" + time_line(progress["time_s"])
     for failure in progress["failures"]:
         counts += (f"\n  network #{failure['network_trial']} failed: "
                    f"{shown(failure['error'])}")
@@ -266,6 +267,14 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
             "budgets")
 
 
+def time_line(time_s: Mapping[str, float]) -> str:
+    """Where the time went (`codesign.timing`): the parts, and the share after training."""
+    parts = ", ".join(f"{part} {duration(time_s[part])}"
+                      for part in ("costing", "training", "testing", "recording"))
+    return (f"time: {duration(time_s['wall'])} wall; {parts}; after training "
+            f"{percent(time_s['after_training_share'])} of the wall time")
+
+
 def search_summary(summary, front: Sequence, problem: Problem,
                    flags: str) -> list[RenderableType]:
     counts = (f"{summary.stopped_because}: {summary.networks_trained} networks trained, "
@@ -276,7 +285,7 @@ def search_summary(summary, front: Sequence, problem: Problem,
                          limit=10)
     commands = "\n".join(f"  python -m codesign {command} {flags}{extra}" for command, extra in (
         ("pareto", ""), ("dashboard", ""), ("export", " --pick knee -o design.yaml")))
-    return [counts, table_, verbatim(f"next:\n{commands}")]
+    return [counts, time_line(summary.time_s), table_, verbatim(f"next:\n{commands}")]
 
 
 # --- a hardware report -----------------------------------------------------------------------

@@ -68,6 +68,7 @@ from codesign.study_folder import (
     inside_study_folder,
     study_folder,
 )
+from codesign.timing import time_breakdown
 from hwmodel import load_technology
 from trainer.device import resolve_accelerator
 
@@ -99,6 +100,7 @@ class SearchSummary:
     stopped_because: str = ""
     front_size: int = 0  # feasible Pareto front of the whole study when the run ended
     hypervolume: float = 0.0  # of that front, normalised as `codesign.pareto` says
+    time_s: dict[str, float] = field(default_factory=dict)  # `codesign.timing.time_breakdown`
 
 
 @dataclass
@@ -308,6 +310,7 @@ class _Driver:
             heartbeat.stopped.set()
             self.executor.shutdown()
         self.summary.front_size, self.summary.hypervolume = self.front.size, self.front.hypervolume
+        self.summary.time_s = time_breakdown(self.networks.get_trials(deepcopy=False))
         self.on_event(SearchEvent("done", message=self.summary.stopped_because))
         return self.summary
 
@@ -358,7 +361,9 @@ class _Driver:
     def _launch(self, trial: Trial, network: Network, ordinal: int) -> None:
         """Cost every hardware configuration of the network; reject it without training if
         none fits the hardware budgets, else hand its training to the executor."""
+        started = time.perf_counter()
         points = self.problem.hardware_points(network, self.technology)
+        trial.set_user_attr("cost_time_s", time.perf_counter() - started)
         if not any(self.problem.fits_hardware_budget(p) for p in points):
             self._settle(trial, {"outcome": "over_budget"}, state=TrialState.PRUNED)
             self.summary.networks_rejected += 1
@@ -414,6 +419,7 @@ class _Driver:
         """Design points first, then the network trial: a crash in between loses nothing
         (the dashboard's notes come last: a crash before them loses only notes)."""
         problem, trial = self.problem, entry.trial
+        started = time.perf_counter()
         table = design_table_path(problem.name, trial.number)
         destination = inside_study_folder(study_folder(problem.output_dir, problem.name),
                                           Path(problem.output_dir) / table)
@@ -422,6 +428,8 @@ class _Driver:
         kept = network_front(problem, entry.points, result)
         trials = design_trials(problem, entry.network, kept, result, trial.number,
                                started=trial.datetime_start)
+        if problem.budget.record == "search_front":  # only what could still be on the front
+            trials = self.front.not_dominated(trials)
         self.designs.add_trials(trials)
         best, accuracy = representative_point(problem, entry.points, result)
         record_constraints(self.storage, trial, problem.violations(best, accuracy))
@@ -434,6 +442,7 @@ class _Driver:
         trial.set_user_attr("design_points", len(trials))
         trial.set_user_attr("design_points_costed", len(entry.points))
         trial.set_user_attr("design_points_table", str(table))
+        trial.set_user_attr("record_time_s", time.perf_counter() - started)
         self._tell(trial, values=problem.values(best, accuracy))
         annotate_training_run(self.storage, problem, self.designs, trial)
         return trials

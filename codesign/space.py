@@ -315,6 +315,10 @@ class Budget(StrictModel):
         1, description="seeded weight-error maps per bit-error rate a network is tested at"
     )
     early_stopping: EarlyStopping = Field(default_factory=EarlyStopping)
+    record: Literal["network_front", "search_front"] = Field(
+        "network_front", description="design points recorded as trials: those no other point "
+        "of their network dominates, or of those, the ones the search's front so far does not "
+        "(fewer trials, the same front; every point is in the network's table either way)")
 
 
 class SamplerSpec(StrictModel):

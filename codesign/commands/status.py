@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from codesign.pareto import pareto_front
     from codesign.search import UNFINISHED_OUTCOMES
     from codesign.study import attempts, load_network_study
+    from codesign.timing import time_breakdown
 
     study, problem, storage = open_study(args)
     network_study = load_network_study(storage, problem.name)
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
                      "running": outcomes["running"],
                      "interrupted": sum(outcomes[name] for name in UNFINISHED_OUTCOMES)},
         "design_points": len(study.get_trials(deepcopy=False)),
+        "time_s": time_breakdown(networks),
         "failures": [{"network_trial": t.number, "error": t.user_attrs.get("error")}
                      for t in networks if t.user_attrs.get("outcome") == "failed"],
     }

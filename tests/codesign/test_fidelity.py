@@ -185,3 +185,30 @@ def test_a_rerun_does_not_train_stopped_networks_again(stopped_search, monkeypat
     keys = [t.user_attrs["network_key"] for t in networks.trials
             if t.user_attrs.get("outcome") in ("trained", "stopped")]
     assert len(keys) == len(set(keys)) and len(stub.jobs) == len(keys)
+
+
+def test_recording_only_the_search_front_keeps_the_same_front_with_fewer_trials(
+        tiny_space, tmp_path, monkeypatch):
+    from codesign.pareto import cost_scales, hypervolume, pareto_front
+    from tests.codesign.stubs import stub_trainings
+
+    recorded = {}
+    for record in ("network_front", "search_front"):
+        space = SearchSpace.model_validate(tiny_space(
+            name=f"tiny-{record.replace('_', '-')}", budget={"trials": 6, "record": record},
+            storage=f"sqlite:///{tmp_path / record}.db"))
+        stub_trainings(monkeypatch, space)
+        run_search(space)
+        recorded[record] = load_design_study(open_storage(space.storage_url), space.name)
+    problem = compile_problem(space)
+    scales = cost_scales(problem, load_technology(problem.technology))
+
+    def keys(trials):
+        return {(t.user_attrs["network_trial"], tuple(sorted(t.params.items())))
+                for t in trials}
+
+    every, fewer = recorded["network_front"], recorded["search_front"]
+    assert keys(fewer.trials) < keys(every.trials)  # a strict subset: something was saved
+    assert keys(pareto_front(fewer)) == keys(pareto_front(every))
+    assert hypervolume(fewer.trials, problem.goals.searched, scales) == pytest.approx(
+        hypervolume(every.trials, problem.goals.searched, scales))
