@@ -122,22 +122,8 @@ def fit(
         all_callbacks.append(early_stop)
     if progress:
         all_callbacks.append(RichProgressBar())
-    max_time = (
-        timedelta(seconds=config.optim.max_time_s) if config.optim.max_time_s else None
-    )
-    trainer = pl.Trainer(
-        max_epochs=config.optim.epochs,
-        max_time=max_time,
-        accelerator=accelerator,
-        devices=1,
-        precision=precision,
-        logger=logger,
-        callbacks=all_callbacks,
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        log_every_n_steps=10,
-    )
+    trainer = _lightning_trainer(config, accelerator, precision, logger, all_callbacks,
+                                 progress)
     started = time.perf_counter()
     _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir))
     train_time_s = time.perf_counter() - started
@@ -162,6 +148,29 @@ def fit(
         stopped_at=stopped_at,
         evaluate_time_s=time.perf_counter() - started,
     )
+
+
+def _lightning_trainer(config: TrainConfig, accelerator: str, precision: str,
+                       logger: CSVLogger, callbacks: list[Callback], progress: bool
+                       ) -> pl.Trainer:
+    """The Lightning trainer of a run: its epochs, time limit, device and callbacks."""
+    max_time = (
+        timedelta(seconds=config.optim.max_time_s) if config.optim.max_time_s else None
+    )
+    trainer = pl.Trainer(
+        max_epochs=config.optim.epochs,
+        max_time=max_time,
+        accelerator=accelerator,
+        devices=1,
+        precision=precision,
+        logger=logger,
+        callbacks=callbacks,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=10,
+    )
+    return trainer
 
 
 def _evaluate(best: Path, module: SCBNNModule, datamodule: SCDataModule, accelerator: str,
