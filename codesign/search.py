@@ -416,8 +416,9 @@ class _Driver:
             **self.front.summary(), **finished.result}))
 
     def _record(self, entry: _InFlight, result: dict[str, Any]) -> list[FrozenTrial]:
-        """Design points first, then the network trial: a crash in between loses nothing
-        (the dashboard's notes come last: a crash before them loses only notes)."""
+        """Design points and their dashboard notes first, then the network trial: a crash in
+        between leaves the network untold, and it is trained again (`record_time_s` times
+        all of it: `codesign.timing`)."""
         problem, trial = self.problem, entry.trial
         started = time.perf_counter()
         table = design_table_path(problem.name, trial.number)
@@ -442,9 +443,9 @@ class _Driver:
         trial.set_user_attr("design_points", len(trials))
         trial.set_user_attr("design_points_costed", len(entry.points))
         trial.set_user_attr("design_points_table", str(table))
+        annotate_training_run(self.storage, problem, self.designs, trial)
         trial.set_user_attr("record_time_s", time.perf_counter() - started)
         self._tell(trial, values=problem.values(best, accuracy))
-        annotate_training_run(self.storage, problem, self.designs, trial)
         return trials
 
     def _record_stopped(self, entry: _InFlight, result: dict[str, Any]) -> None:
