@@ -25,7 +25,7 @@ from optuna.trial import TrialState
 
 from codesign import liveness
 from codesign.cli import main
-from codesign.design_space import suggest_network
+from codesign.problem import compile_problem
 from codesign.search import run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
@@ -190,7 +190,7 @@ def small_study(tiny_space, tmp_path, monkeypatch):
     from trainer.module import SCBNNModule
 
     monkeypatch.chdir(tmp_path)
-    spec = tiny_space(budget={"trials": 2}, input={"modes": ["sc"], "sng_kinds": ["lfsr"],
+    spec = tiny_space(budget={"trials": 2}, input={"modes": ["sc"], "sngs": ["lfsr"],
                                                   "bitstream_lengths": [1, 4, 16]})
     space = SearchSpace.model_validate(spec)
     stub_trainings(monkeypatch, space)
@@ -299,7 +299,7 @@ def test_a_dead_drivers_trial_is_retrained_at_once(tiny_space, monkeypatch, caps
     driver that died (its heartbeat fresh). The rerun must train it, not wait for the grace
     period nor call the space exhausted."""
     spec = tiny_space(model={"widths": [16]}, input={"modes": ["sc", "fixed_point"],
-                                                     "sng_kinds": ["ideal"]},
+                                                     "sngs": ["ideal"]},
                       budget={"trials": 1})
     space = SearchSpace.model_validate(spec)
     stub_trainings(monkeypatch, space)
@@ -310,7 +310,7 @@ def test_a_dead_drivers_trial_is_retrained_at_once(tiny_space, monkeypatch, caps
     other = "fixed_point" if "sc" in trained else "sc"
     networks.enqueue_trial({"input_mode": other})
     dead = networks.ask()
-    network = suggest_network(dead, space)
+    network = compile_problem(space).design_space.suggest_network(dead)
     dead.set_user_attr("network_key", network.key())
     dead.set_user_attr(liveness.HOLDER_ATTR, {**liveness.holder_record(), "pid": _dead_pid()})
     dead.set_user_attr(liveness.HEARTBEAT_ATTR, time.time())
@@ -516,7 +516,7 @@ def test_parallel_local_trainings_listen_on_nothing(tiny_space, write_space, tmp
     if not ss_available():
         pytest.skip("needs ss (iproute2)")
     spec = tiny_space(budget={"trials": 2, "epochs": 1}, model={"widths": [16]},
-                      input={"modes": ["sc", "fixed_point"], "sng_kinds": ["ideal"]})
+                      input={"modes": ["sc", "fixed_point"], "sngs": ["ideal"]})
     search = _start(["search", str(write_space(spec)), "--no-progress", "--workers", "2"])
     seen = []
     while search.poll() is None:
