@@ -56,13 +56,36 @@ def accuracy_to_beat(problem: Problem, points: Sequence[HardwarePoint],
     return float(max(floor, needed.min()))
 
 
+MIN_CURVES = 2  # networks trained in full before their curves replace the prior bound
+
+
+def observed_excess(networks: Sequence[FrozenTrial]) -> dict[int, float]:
+    """By epoch: the most a network trained in full ended above its best validation accuracy
+    at that epoch, its end taken at its most accurate N and bit-error rate (from `MIN_CURVES`
+    such networks on; none before)."""
+    excess: dict[int, list[float]] = {}
+    for trial in networks:
+        curve, attrs = trial.user_attrs.get("val_curve"), trial.user_attrs
+        if attrs.get("outcome") != "trained" or not curve or not attrs.get("val_accuracy"):
+            continue
+        final = max([*attrs["val_accuracy"].values(),
+                     *(a for by_n in (attrs.get("val_accuracy_by_ber") or {}).values()
+                       for a in by_n.values())])
+        for epoch in range(1, len(curve) + 1):
+            excess.setdefault(epoch, []).append(final - max(curve[:epoch]))
+    return {epoch: max(0.0, *gaps) for epoch, gaps in excess.items() if len(gaps) >= MIN_CURVES}
+
+
 def early_stop_job(problem: Problem, points: Sequence[HardwarePoint],
-                   front: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+                   front: Sequence[FrozenTrial], networks: Sequence[FrozenTrial] = ()
+                   ) -> dict[str, Any] | None:
     """What a training job carries to stop itself early (None: the space does not ask for it):
-    the threshold and the rule (rungs, optimism), as plain data."""
+    the threshold, the rule (rungs, optimism) and what the search's `networks` so far
+    showed (`observed_excess`), as plain data."""
     spec = problem.budget.early_stopping
     if not spec.enabled:
         return None
     rule = EarlyStopRule(rungs=spec.rungs, optimism=spec.optimism)
     return {"accuracy_to_beat": accuracy_to_beat(problem, points, front),
-            "rule": rule.model_dump(mode="json")}
+            "rule": rule.model_dump(mode="json"),
+            "observed_excess": {str(k): v for k, v in observed_excess(networks).items()}}

@@ -69,8 +69,10 @@ def _early_stop(spec: dict[str, Any] | None) -> StopWhenHopeless | None:
     if spec is None:
         return None
     threshold = float(spec["accuracy_to_beat"])
-    return StopWhenHopeless(could_matter=lambda accuracy: accuracy > threshold,
-                            rule=EarlyStopRule.model_validate(spec["rule"]))
+    return StopWhenHopeless(
+        could_matter=lambda accuracy: accuracy > threshold,
+        rule=EarlyStopRule.model_validate(spec["rule"]),
+        observed_excess={int(k): float(v) for k, v in spec.get("observed_excess", {}).items()})
 
 
 def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None

@@ -41,10 +41,20 @@ class OptimisticAccuracy(BaseModel):
     gain_per_epoch: float = Field(0.01, ge=0.0, le=1.0,
                                   description="least accuracy gain assumed per epoch left")
 
-    def bound(self, history: Sequence[float], epochs: int) -> float:
-        """The optimistic final accuracy after `len(history)` of `epochs` epochs."""
+    safety: float = Field(1.5, ge=1.0, description="factor on an observed excess")
+
+    def bound(self, history: Sequence[float], epochs: int,
+              observed_excess: float | None = None) -> float:
+        """The optimistic final accuracy after `len(history)` of `epochs` epochs.
+
+        With `observed_excess` (the most that earlier networks' final accuracies, at any N
+        and bit-error rate, exceeded their best validation accuracy at this epoch), the
+        bound is best + max(margin, safety x observed_excess) instead: learnt from the
+        search's own curves, tighter where they flatten early and looser where they climb."""
         if not history:
             return 1.0
+        if observed_excess is not None:
+            return min(1.0, max(history) + max(self.margin, self.safety * observed_excess))
         remaining = max(0, epochs - len(history))
         latest_gain = history[-1] - history[-2] if len(history) > 1 else 0.0
         slope = max(self.gain_per_epoch, latest_gain)
@@ -86,6 +96,7 @@ class StopWhenHopeless(pl.Callback):
 
     could_matter: Callable[[float], bool]
     rule: EarlyStopRule = field(default_factory=EarlyStopRule)
+    observed_excess: dict[int, float] = field(default_factory=dict)  # by rung (see bound)
     history: list[float] = field(default_factory=list)
     bounds: dict[int, float] = field(default_factory=dict)
     stopped_at: int | None = None
@@ -100,7 +111,8 @@ class StopWhenHopeless(pl.Callback):
         done, epochs = trainer.current_epoch + 1, int(trainer.max_epochs or 0)
         if done not in self.rule.rungs_for(epochs):
             return
-        optimistic = self.rule.optimism.bound(self.history, epochs)
+        optimistic = self.rule.optimism.bound(self.history, epochs,
+                                              self.observed_excess.get(done))
         self.bounds[done] = optimistic
         if not self.could_matter(optimistic):
             self.stopped_at = done

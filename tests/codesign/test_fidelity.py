@@ -212,3 +212,23 @@ def test_recording_only_the_search_front_keeps_the_same_front_with_fewer_trials(
     assert keys(pareto_front(fewer)) == keys(pareto_front(every))
     assert hypervolume(fewer.trials, problem.goals.searched, scales) == pytest.approx(
         hypervolume(every.trials, problem.goals.searched, scales))
+
+
+def test_observed_excess_is_the_largest_rise_after_each_epoch_of_networks_trained_in_full():
+    import optuna
+
+    from codesign.fidelity import observed_excess
+
+    def network(outcome, curve, final, by_ber=None):
+        return optuna.trial.create_trial(values=[0.0], user_attrs={
+            "outcome": outcome, "val_curve": curve, "val_accuracy": {"1": final - 0.05,
+                                                                    "16": final},
+            "val_accuracy_by_ber": by_ber or {}})
+
+    one = network("trained", [0.6, 0.7, 0.72], 0.75)
+    assert observed_excess([one]) == {}  # one curve is not enough
+    two = network("trained", [0.5, 0.8], 0.7, by_ber={"0.001": {"16": 0.82}})
+    stopped = network("stopped", [0.1], 0.9)
+    excess = observed_excess([one, two, stopped])
+    # epoch 1: 0.75 - 0.6 and 0.82 - 0.5 (its best at any bit-error rate); epoch 2: 0.05, 0.02
+    assert excess == pytest.approx({1: 0.32, 2: 0.05})

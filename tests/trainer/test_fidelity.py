@@ -51,3 +51,10 @@ def test_a_training_that_could_matter_is_promoted_to_its_full_epochs(tmp_path):
     assert result.stopped_at is None and result.epochs_run == config.optim.epochs
     assert sorted(stop.bounds) == [1, 2] and len(stop.history) == config.optim.epochs
     assert result.test_accuracy and max(result.test_accuracy.values()) > 0.7
+
+
+def test_an_observed_excess_replaces_the_prior_bound_with_the_margin_as_its_floor():
+    optimism = OptimisticAccuracy(margin=0.02, gain_per_epoch=0.01, safety=1.5)
+    assert optimism.bound([0.5, 0.7], 10, observed_excess=0.1) == pytest.approx(0.85)
+    assert optimism.bound([0.5, 0.7], 10, observed_excess=0.0) == pytest.approx(0.72)
+    assert optimism.bound([0.9], 10, observed_excess=0.2) == 1.0
