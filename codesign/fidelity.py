@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import optuna
 from optuna.trial import FrozenTrial
 
 from codesign.compose import HardwarePoint
@@ -77,15 +78,16 @@ def observed_excess(networks: Sequence[FrozenTrial]) -> dict[int, float]:
 
 
 def early_stop_job(problem: Problem, points: Sequence[HardwarePoint],
-                   front: Sequence[FrozenTrial], networks: Sequence[FrozenTrial] = ()
+                   front: Sequence[FrozenTrial], networks: optuna.Study | None = None
                    ) -> dict[str, Any] | None:
     """What a training job carries to stop itself early (None: the space does not ask for it):
-    the threshold, the rule (rungs, optimism) and what the search's `networks` so far
+    the threshold, the rule (rungs, optimism) and what the search's `networks` study so far
     showed (`observed_excess`), as plain data."""
     spec = problem.budget.early_stopping
     if not spec.enabled:
         return None
     rule = EarlyStopRule(rungs=spec.rungs, optimism=spec.optimism)
+    seen = observed_excess(networks.get_trials(deepcopy=False)) if networks is not None else {}
     return {"accuracy_to_beat": accuracy_to_beat(problem, points, front),
             "rule": rule.model_dump(mode="json"),
-            "observed_excess": {str(k): v for k, v in observed_excess(networks).items()}}
+            "observed_excess": {str(k): v for k, v in seen.items()}}

@@ -374,8 +374,7 @@ class _Driver:
         config = self.problem.train_config(network, str(folder), weight_error_rates(points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
-        early_stop = early_stop_job(self.problem, points, self.front.front,
-                                    self.networks.get_trials(deepcopy=False))
+        early_stop = early_stop_job(self.problem, points, self.front.front, self.networks)
         if early_stop is not None:
             trial.set_user_attr("accuracy_to_beat", early_stop["accuracy_to_beat"])
             job["early_stop"] = early_stop

@@ -148,6 +148,9 @@ def test_dominated_networks_are_stopped_and_one_that_could_enter_is_promoted(sto
         threshold = stub.jobs[trial.number]["early_stop"]["accuracy_to_beat"]
         assert trial.user_attrs["accuracy_to_beat"] == threshold
         assert threshold >= 0.3 + OPTIMISM
+    for number, job in stub.jobs.items():  # the curves of networks trained in full so far
+        before = sum(t.number < number for t in trained)
+        assert job["early_stop"]["observed_excess"] == ({"1": 0.0} if before >= 2 else {})
     for trial in trained[1:]:  # promoted: their optimistic accuracy beat the threshold
         assert trial.user_attrs["accuracy_to_beat"] < 0.3 + OPTIMISM
         assert trial.user_attrs["fidelity"] == 1.0
