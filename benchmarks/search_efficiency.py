@@ -4,13 +4,18 @@ Plain: N, tiles and the other hardware choices are ordinary Optuna parameters of
 table (`codesign.design_space`); every trial trains its own network and yields one design
 point. Factorized (`codesign search`): a trial is a network; each trained network is evaluated
 at every N and costed at every hardware configuration.
-Both use NSGA-II with the same seed, the same training settings and the same normalised
+Multi-fidelity (`budget.early_stopping`, `budget.record: search_front`): the factorized
+search whose trainings stop at epoch rungs when even an optimistic accuracy would leave all
+their design points dominated (`codesign.fidelity`).
+All use NSGA-II with the same seed, the same training settings and the same normalised
 hypervolume (1 - validation accuracy, costs divided by their largest value in the space).
 
-    python benchmarks/search_efficiency.py [--runs 12] [--epochs 2] [--subset 0.1]
+    python benchmarks/search_efficiency.py [--runs 24] [--epochs 4] [--subset 0.05]
 
-Last line: training_runs_ratio = factorized training runs needed to reach the plain search's
-final hypervolume / the plain search's training runs.
+Lines: training_runs_ratio = factorized training runs needed to reach the plain search's
+final hypervolume / the plain search's training runs; last, training_epochs_ratio = epochs
+the multi-fidelity search trains until it reaches that hypervolume / the plain search's epochs
+(runs x epochs).
 """
 
 from __future__ import annotations
@@ -22,32 +27,55 @@ from pathlib import Path
 
 import optuna
 
-from codesign.pareto import cost_scales, hypervolume, hypervolume_history
+from codesign.pareto import cost_scales, feasible_trials, hypervolume
 from codesign.problem import Problem, compile_problem
 from codesign.quiet import quiet_libraries
 from codesign.runner import train_network
 from codesign.search import run_search
 from codesign.space import SearchSpace
 from codesign.storage import open_storage
-from codesign.study import load_design_study
+from codesign.study import load_design_study, load_network_study
 from hwmodel import load_technology
 
 
-def benchmark_space(args, output_dir: Path) -> SearchSpace:
+def benchmark_space(args, output_dir: Path, name: str, multi_fidelity: bool) -> SearchSpace:
+    budget = {"trials": args.networks, "epochs": args.epochs, "subset": args.subset}
+    if multi_fidelity:
+        budget |= {"early_stopping": {"enabled": True}, "record": "search_front"}
     return SearchSpace.model_validate({
-        "name": "efficiency",
+        "name": name,
         "seed": 0,
-        "data": {"dataset": "fashion_mnist", "batch_size": 128},
+        "data": {"dataset": "fashion_mnist", "batch_size": 128, "root": args.data_root},
         "model": {"family": "mlp", "hidden_layers": 1, "widths": [32, 64, 128, 256]},
         "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": {"min": 1, "max": 32},
                   "sngs": ["ideal", "lfsr"], "train_lengths": [8]},
         "hardware": {"tiles": {"min": 1, "max": 16}},
         "objectives": ["accuracy", "energy", "area"],
-        "budget": {"trials": args.runs, "epochs": args.epochs, "subset": args.subset},
+        "budget": budget,
         "sampler": {"kind": "nsga2", "seed": args.seed, "population_size": 6},
         "output_dir": str(output_dir),
-        "storage": f"sqlite:///{output_dir / 'factorized.db'}",
+        "storage": f"sqlite:///{output_dir / name}.db",
     })
+
+
+def searched(space: SearchSpace, scales) -> list[tuple[int, float]]:
+    """Run a search; (epochs trained so far, hypervolume) after each network it trained or
+    stopped, in order (a stopped network adds epochs and no design point)."""
+    run_search(space)
+    problem = compile_problem(space)
+    storage = open_storage(space.storage_url)
+    designs = load_design_study(storage, space.name)
+    by_network: dict[int, list] = {}
+    for trial in feasible_trials(designs):
+        by_network.setdefault(trial.user_attrs["network_trial"], []).append(trial)
+    history, seen, epochs = [], [], 0
+    for network in load_network_study(storage, space.name).trials:
+        if network.user_attrs.get("outcome") not in ("trained", "stopped"):
+            continue
+        epochs += int(network.user_attrs.get("epochs_run") or 0)
+        seen += by_network.get(network.number, [])
+        history.append((epochs, hypervolume(seen, problem.goals.searched, scales)))
+    return history
 
 
 def plain_search(problem: Problem, runs: int, output_dir: Path, scales) -> list[float]:
@@ -80,46 +108,63 @@ def plain_search(problem: Problem, runs: int, output_dir: Path, scales) -> list[
     return history
 
 
+def reached(history: list[tuple[int, float]], target: float) -> tuple[int, int] | None:
+    """(networks, epochs) after which a search's hypervolume first reaches `target`."""
+    return next(((count, epochs) for count, (epochs, h) in enumerate(history, start=1)
+                 if h >= target), None)
+
+
+def report(plain: list[float], epochs: int, histories: dict[str, list]) -> None:
+    factorized, fidelity = histories["factorized"], histories["multi-fidelity"]
+    print(f"{'networks':>8}  {'plain HV':>9}  {'factorized HV':>13}  {'multi-fidelity HV':>17}"
+          f"  {'its epochs':>10}")
+    for run in range(max(len(plain), len(factorized), len(fidelity))):
+        cells = [f"{plain[run]:.4f}" if run < len(plain) else "",
+                 f"{factorized[run][1]:.4f}" if run < len(factorized) else "",
+                 f"{fidelity[run][1]:.4f}" if run < len(fidelity) else "",
+                 str(fidelity[run][0]) if run < len(fidelity) else ""]
+        print(f"{run + 1:>8}  {cells[0]:>9}  {cells[1]:>13}  {cells[2]:>17}  {cells[3]:>10}")
+    target, plain_epochs = plain[-1], len(plain) * epochs
+    print(f"plain: {len(plain)} training runs, {plain_epochs} epochs, final HV {target:.4f}")
+    runs = reached(factorized, target)
+    print(f"training_runs_ratio: {runs[0] / len(plain) if runs else float('inf'):.3f}")
+    trained = reached(fidelity, target)
+    if trained is None:
+        print(f"the multi-fidelity search did not reach {target:.4f} in {len(fidelity)} networks")
+    else:
+        print(f"multi-fidelity reaches {target:.4f} after {trained[0]} network(s), "
+              f"{trained[1]} epochs")
+    print(f"training_epochs_ratio: "
+          f"{trained[1] / plain_epochs if trained else float('inf'):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=12, help="training runs for each search")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--subset", type=float, default=0.1)
+    parser.add_argument("--runs", type=int, default=24, help="training runs of the plain search")
+    parser.add_argument("--networks", type=int, default=8,
+                        help="networks of each factorized search")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--subset", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-root", default=None, help="Fashion-MNIST folder (default: "
+                        "the dataset's own)")
     args = parser.parse_args()
     quiet_libraries()
     with tempfile.TemporaryDirectory() as folder:
         output_dir = Path(folder)
-        space = benchmark_space(args, output_dir)
-        problem = compile_problem(space)
+        problem = compile_problem(benchmark_space(args, output_dir, "plain", False))
         scales = cost_scales(problem, load_technology(problem.technology))
-
         started = time.perf_counter()
         plain = plain_search(problem, args.runs, output_dir, scales)
-        plain_s = time.perf_counter() - started
-
-        started = time.perf_counter()
-        run_search(space)
-        factorized_s = time.perf_counter() - started
-        study = load_design_study(open_storage(space.storage_url), space.name)
-        factorized = [h for _, h in hypervolume_history(study, problem.goals.searched, scales)]
-
-    print(f"{'runs':>4}  {'plain HV':>9}  {'factorized HV':>13}")
-    for run in range(max(len(plain), len(factorized))):
-        p = f"{plain[run]:.4f}" if run < len(plain) else ""
-        f = f"{factorized[run]:.4f}" if run < len(factorized) else ""
-        print(f"{run + 1:>4}  {p:>9}  {f:>13}")
-    print(f"plain: {len(plain)} training runs, {plain_s:.0f} s; factorized: {len(factorized)} "
-          f"training runs, {factorized_s:.0f} s; {len(study.trials)} factorized design points")
-    target = plain[-1]
-    needed = next((run + 1 for run, h in enumerate(factorized) if h >= target), None)
-    if needed is None:
-        print(f"the factorized search did not reach the plain search's final HV {target:.4f}")
-        print(f"training_runs_ratio: {float('inf')}")
-        return
-    print(f"factorized reaches the plain search's final hypervolume {target:.4f} "
-          f"after {needed} training run(s)")
-    print(f"training_runs_ratio: {needed / len(plain):.3f}")
+        took = {"plain": time.perf_counter() - started}
+        histories = {}
+        for name, multi_fidelity in (("factorized", False), ("multi-fidelity", True)):
+            started = time.perf_counter()
+            histories[name] = searched(benchmark_space(args, output_dir, name.replace(
+                "-", "_"), multi_fidelity), scales)
+            took[name] = time.perf_counter() - started
+    print("wall time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()))
+    report(plain, args.epochs, histories)
 
 
 if __name__ == "__main__":

@@ -212,8 +212,10 @@ class HardwarePoint:
 
     def metric(self, name: str) -> float:
         """Any total of the cost model by name (`hwmodel.BatchResult`: area_mm2, energy_pj,
-        latency_ns, peak_current_a, ...): what an objective's metric reads (from the batch's
-        column: a bound is checked on every point of a network before training)."""
+        latency_ns, peak_current_a, ...): what an objective's metric reads, from the batch's
+        column (a bound is checked on every point of a network before training; building a
+        point's whole row with its breakdowns for one number made recording a network's design
+        points take tens of seconds: docs/search.md, "Where the time goes")."""
         column = getattr(self.batch, name, None)
         if isinstance(column, np.ndarray):
             return float(column[self.index])

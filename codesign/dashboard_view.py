@@ -205,7 +205,10 @@ def network_study_note(problem: Problem, designs_url: str) -> str:
         "learns from).",
         "- **outcome** (user attribute): `trained`; `over_budget` (pruned before training: no "
         "hardware configuration meets the budgets); `duplicate` (pruned: a network already "
-        "trained); `failed` (see `error`); `interrupted` (retried on resume).",
+        "trained); `stopped` (pruned at an epoch rung: even an optimistic accuracy would put "
+        "none of its design points on the front; `fidelity` = epochs run / epochs, and none "
+        "of its points is a design trial); `failed` (see `error`); `interrupted` (retried on "
+        "resume).",
         "- **Duration**: the training run, from the proposal to the recorded result "
         "(`train_time_s`: the training alone).",
     ]

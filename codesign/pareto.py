@@ -161,6 +161,18 @@ class RunningFront:
         self.front = [t for t, keep in zip(candidates, kept, strict=True) if keep]
         self.hypervolume = hypervolume(self.front, self.objectives, self.scales)
 
+    def not_dominated(self, trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+        """The trials no point of the front dominates (infeasible ones kept: the front is the
+        feasible one). A dominated trial can never join the front, which only improves, nor
+        change its hypervolume."""
+        if not self.front or not trials:
+            return list(trials)
+        theirs, mine = _oriented(self.front, self.objectives), _oriented(trials, self.objectives)
+        dominated = np.any(np.all(theirs[None] <= mine[:, None], axis=2)
+                           & np.any(theirs[None] < mine[:, None], axis=2), axis=1)
+        return [t for t, beaten in zip(trials, dominated, strict=True)
+                if not beaten or any(v > 0 for v in t.constraints.values())]
+
     @property
     def size(self) -> int:
         return len(self.front)

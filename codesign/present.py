@@ -247,11 +247,14 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
                                progress["networks_counted"], progress["budget"],
                                float(stop.get("wall_time_s") or 0) or None))
     counts = (f"study [bold]{shown(progress['study'])}[/]: {state}\n"
-              f"networks: {networks['trained']} trained, {networks['failed']} failed, "
+              f"networks: {networks['trained']} trained, "
+              f"{networks['stopped_early']} stopped early, {networks['failed']} failed, "
               f"{networks['rejected_by_budgets']} rejected by the limits, "
               f"{networks['running']} running, {networks['interrupted']} interrupted; "
               f"design points: {progress['design_points_costed']:,} costed, "
               f"{progress['design_points']:,} recorded, {len(front):,} on the front")
+    if progress.get("time_s"):
+        counts += "\n" + time_line(progress["time_s"])
     for failure in progress["failures"]:
         counts += (f"\n  network #{failure['network_trial']} failed: "
                    f"{shown(failure['error'])}")
@@ -393,8 +396,20 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
                 f"{data['front_size']} design points, HV {data['hypervolume']:.4f}")
     if event.kind == "failed":
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
+    if event.kind == "stopped":
+        return (f"{label} stopped after {data['stopped_at']} epoch(s){took}: at best val acc "
+                f"{percent(max(data['val_curve']))}, none of its designs could reach the front "
+                f"(needs > {percent(data.get('accuracy_to_beat', 0.0))}); not recorded")
     return (f"{label} rejected before training: no hardware configuration fits the "
             "budgets")
+
+
+def time_line(time_s: Mapping[str, float]) -> str:
+    """Where the time went (`codesign.timing`): the parts, and the share after training."""
+    parts = ", ".join(f"{part} {duration(time_s[part])}"
+                      for part in ("costing", "training", "testing", "recording"))
+    return (f"time: {duration(time_s['wall'])} wall; {parts}; after training "
+            f"{percent(time_s['after_training_share'])} of the wall time")
 
 
 def budget_state(stopped_by: str, because: str, counted: int, budget: int,
@@ -421,9 +436,12 @@ def search_summary(summary, front: Sequence, problem: Problem, flags: str, rerun
     state = budget_state(summary.stopped_by, summary.stopped_because,
                          summary.networks_counted, summary.budget_trials, summary.wall_time_s)
     counts = (f"{state}\nthis run: {summary.networks_trained} networks trained, "
-              f"{summary.networks_failed} failed, {summary.networks_rejected} rejected by the "
+              f"{summary.networks_stopped} stopped early, {summary.networks_failed} failed, "
+              f"{summary.networks_rejected} rejected by the "
               f"limits; {summary.design_points_costed:,} design points costed, "
               f"{summary.design_points:,} recorded")
+    if summary.time_s:
+        counts += "\n" + time_line(summary.time_s)
     parts: list[RenderableType] = [counts, *front_view(front, problem, "Pareto front", 10,
                                                          width)]
     commands = "\n".join(f"  python -m codesign {command} {flags}{extra}" for command, extra in (

@@ -17,6 +17,7 @@ import torch
 
 from codesign.compose import accuracy_over_maps
 from trainer.config import TrainConfig
+from trainer.fidelity import EarlyStopRule, StopWhenHopeless
 
 ProgressFn = Callable[[int, int, int, int], None]  # epoch, epochs, batch, batches
 
@@ -34,7 +35,8 @@ class _ReportProgress(pl.Callback):
 def train_network(
     job: dict[str, Any], report: ProgressFn | None = None
 ) -> dict[str, Any]:
-    """Train `job["train_config"]`; accuracies at every N on validation and test."""
+    """Train `job["train_config"]`; accuracies at every N on validation and test, or, when
+    `job["early_stop"]` (`codesign.fidelity.early_stop_job`) stops it, only how far it got."""
     from codesign.quiet import quiet_libraries
     from trainer.fit import fit
 
@@ -43,8 +45,10 @@ def train_network(
         torch.set_num_threads(int(job["torch_threads"]))
     config = TrainConfig.model_validate(job["train_config"])
     callbacks = [_ReportProgress(report)] if report is not None else []
-    result = fit(config, callbacks=callbacks)
+    early_stop = _early_stop(job.get("early_stop"))
+    result = fit(config, callbacks=callbacks, early_stop=early_stop)
     return {
+        **_fidelity(result, config, early_stop),
         "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
         "test_accuracy": {str(n): a for n, a in result.test_accuracy.items()},
         **accuracy_over_maps("val", result.val_error_sweep),
@@ -57,6 +61,32 @@ def train_network(
         "pid": os.getpid(),
         **_ray_placement(),
     }
+
+
+def _early_stop(spec: dict[str, Any] | None) -> StopWhenHopeless | None:
+    """The callback that stops a training whose optimistic accuracy cannot beat the threshold
+    the driver computed (`codesign.fidelity.accuracy_to_beat`)."""
+    if spec is None:
+        return None
+    threshold = float(spec["accuracy_to_beat"])
+    return StopWhenHopeless(
+        could_matter=lambda accuracy: accuracy > threshold,
+        rule=EarlyStopRule.model_validate(spec["rule"]),
+        observed_excess={int(k): float(v) for k, v in spec.get("observed_excess", {}).items()})
+
+
+def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None
+              ) -> dict[str, Any]:
+    """How much of its training a network got (epochs run / epochs) and, with early stopping,
+    what it was checked against: the validation curve, the optimistic bounds by rung, and
+    when it stopped (None: promoted to its full epochs)."""
+    recorded: dict[str, Any] = {"fidelity": result.epochs_run / config.optim.epochs,
+                                "evaluate_time_s": result.evaluate_time_s,
+                                "stopped_at": result.stopped_at}
+    if early_stop is not None:
+        recorded.update(val_curve=early_stop.history,
+                        optimistic_accuracy={str(k): v for k, v in early_stop.bounds.items()})
+    return recorded
 
 
 def is_shared_cause(exc: BaseException) -> bool:

@@ -38,6 +38,7 @@ from codesign.execution import (
     ProcessExecutor,
     RayExecutor,
 )
+from codesign.fidelity import early_stop_job
 from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.outputs import replacing
@@ -70,6 +71,7 @@ from codesign.study_folder import (
     inside_study_folder,
     study_folder,
 )
+from codesign.timing import time_breakdown
 from trainer.device import resolve_accelerator
 
 MAX_CONSECUTIVE_DUPLICATES = 50  # the sampler keeps proposing trained networks: space exhausted
@@ -95,6 +97,7 @@ class SearchSummary:
     networks_trained: int = 0
     networks_failed: int = 0
     networks_rejected: int = 0
+    networks_stopped: int = 0  # early stopping ended their training (`codesign.fidelity`)
     design_points: int = 0  # design points recorded (trials of the design study)
     design_points_costed: int = 0  # by this run, of every network it trained or rejected
     stopped_because: str = ""
@@ -104,6 +107,7 @@ class SearchSummary:
     wall_time_s: float | None = None
     front_size: int = 0  # feasible Pareto front of the whole study when the run ended
     hypervolume: float = 0.0  # of that front, normalised as `codesign.pareto` says
+    time_s: dict[str, float] = field(default_factory=dict)  # `codesign.timing.time_breakdown`
 
 
 @dataclass
@@ -112,6 +116,7 @@ class _InFlight:
     network: Network
     points: list[HardwarePoint]
     ordinal: int  # which network of the budget this is (1 = the first)
+    accuracy_to_beat: float | None = None  # early stopping's threshold (`codesign.fidelity`)
 
 
 def _beat(trial: Trial) -> None:
@@ -312,6 +317,7 @@ class _Driver:
             self.executor.shutdown()
         self.summary.front_size, self.summary.hypervolume = self.front.size, self.front.hypervolume
         self._record_stop(budget)
+        self.summary.time_s = time_breakdown(self.networks.get_trials(deepcopy=False))
         self.on_event(SearchEvent("done", message=self.summary.stopped_because))
         return self.summary
 
@@ -363,8 +369,10 @@ class _Driver:
     def _launch(self, trial: Trial, network: Network, ordinal: int) -> None:
         """Cost every hardware configuration of the network; reject it without training if
         none fits the hardware budgets, else hand its training to the executor."""
+        started = time.perf_counter()
         points = self.problem.hardware_points(network, self.technology)
         self.summary.design_points_costed += len(points)
+        trial.set_user_attr("cost_time_s", time.perf_counter() - started)
         if not any(self.problem.fits_hardware_budget(p) for p in points):
             self._settle(trial, {"outcome": "over_budget", "design_points_costed": len(points)},
                          state=TrialState.PRUNED)
@@ -375,8 +383,15 @@ class _Driver:
         folder = network_folder(self.problem.output_dir, self.problem.name, trial.number)
         config = self.problem.train_config(network, str(folder), weight_error_rates(points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
-        self.executor.submit(trial.number, {"train_config": config.model_dump(mode="json")})
-        self.in_flight[trial.number] = _InFlight(trial, network, points, ordinal)
+        job = {"train_config": config.model_dump(mode="json")}
+        early_stop = early_stop_job(self.problem, points, self.front.front, self.networks)
+        if early_stop is not None:
+            trial.set_user_attr("accuracy_to_beat", early_stop["accuracy_to_beat"])
+            job["early_stop"] = early_stop
+        self.executor.submit(trial.number, job)
+        self.in_flight[trial.number] = _InFlight(
+            trial, network, points, ordinal,
+            early_stop["accuracy_to_beat"] if early_stop is not None else None)
         self.on_event(SearchEvent("training", trial.number, network.key(),
                                   data={"ordinal": ordinal}))
 
@@ -385,7 +400,10 @@ class _Driver:
         raise_if_interrupted()  # before recording: the held block would defer it
         with held_interrupts():  # a finished training is recorded whole or not at all
             entry = self.in_flight.pop(finished.key)
-            if finished.error is None:
+            stopped = finished.error is None and finished.result.get("stopped_at") is not None
+            if stopped:
+                self._record_stopped(entry, finished.result)
+            elif finished.error is None:
                 kept = self._record(entry, finished.result)
             else:
                 self._settle(entry.trial, {"outcome": "failed", "error": finished.error},
@@ -394,6 +412,12 @@ class _Driver:
             self._fail(entry, finished)
             return
         self.failures.success()
+        if stopped:
+            self.summary.networks_stopped += 1
+            self.on_event(SearchEvent("stopped", finished.key, entry.network.key(), data={
+                "ordinal": entry.ordinal, "spent": self._spent(), **self.front.summary(),
+                "accuracy_to_beat": entry.accuracy_to_beat, **finished.result}))
+            return
         self.front.add(kept)
         self.summary.networks_trained += 1
         self.summary.design_points += len(kept)
@@ -402,9 +426,11 @@ class _Driver:
             **self.front.summary(), **finished.result}))
 
     def _record(self, entry: _InFlight, result: dict[str, Any]) -> list[FrozenTrial]:
-        """Design points first, then the network trial: a crash in between loses nothing
-        (the dashboard's notes come last: a crash before them loses only notes)."""
+        """Design points and their dashboard notes first, then the network trial: a crash in
+        between leaves the network untold, and it is trained again (`record_time_s` times
+        all of it: `codesign.timing`)."""
         problem, trial = self.problem, entry.trial
+        started = time.perf_counter()
         table = design_table_path(problem.name, trial.number)
         destination = inside_study_folder(study_folder(problem.output_dir, problem.name),
                                           Path(problem.output_dir) / table)
@@ -413,18 +439,35 @@ class _Driver:
         kept = network_front(problem, entry.points, result)
         trials = design_trials(problem, entry.network, kept, result, trial.number,
                                started=trial.datetime_start)
+        if problem.budget.record == "search_front":  # only what could still be on the front
+            trials = self.front.not_dominated(trials)
         self.designs.add_trials(trials)
         best, accuracy = representative_point(problem, entry.points, result)
         record_constraints(self.storage, trial, problem.violations(best, accuracy))
         for name in RECORDED_OUTCOME:
             trial.set_user_attr(name, result.get(name))
+        for name in FIDELITY_OUTCOME:
+            if name in result:
+                trial.set_user_attr(name, result[name])
         trial.set_user_attr("outcome", "trained")
         trial.set_user_attr("design_points", len(trials))
         trial.set_user_attr("design_points_costed", len(entry.points))
         trial.set_user_attr("design_points_table", str(table))
-        self._tell(trial, values=problem.values(best, accuracy))
         annotate_training_run(self.storage, problem, self.designs, trial)
+        trial.set_user_attr("record_time_s", time.perf_counter() - started)
+        self._tell(trial, values=problem.values(best, accuracy))
         return trials
+
+    def _record_stopped(self, entry: _InFlight, result: dict[str, Any]) -> None:
+        """A training early stopping ended (`codesign.fidelity`): the network trial keeps how
+        far it got and why, and is PRUNED; no design point is recorded (its accuracies were
+        never measured at every N, and a low-fidelity point is no front point)."""
+        trial = entry.trial
+        for name in (*RECORDED_OUTCOME, *FIDELITY_OUTCOME):
+            if name in result:
+                trial.set_user_attr(name, result[name])
+        trial.set_user_attr("design_points_costed", len(entry.points))
+        self._settle(trial, {"outcome": "stopped"}, state=TrialState.PRUNED)
 
     def _fail(self, entry: _InFlight, finished: Finished) -> None:
         """A failed training: counted, reported, and the search halted if the failures so far
@@ -470,6 +513,9 @@ RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
                     "test_accuracy_percentile_by_ber", "accuracy_percentile", "checkpoint",
                     "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run",
                     "device")
+# how much training it got and what early stopping saw (`codesign.fidelity`)
+FIDELITY_OUTCOME = ("fidelity", "stopped_at", "val_curve", "optimistic_accuracy",
+                    "evaluate_time_s")
 
 
 def _running_elsewhere(networks: optuna.Study) -> bool:

@@ -57,6 +57,7 @@ from trainer.config import (
     Seed,
     TrainingMode,
 )
+from trainer.fidelity import EarlyStopRule
 
 
 class StrictModel(BaseModel):
@@ -328,6 +329,16 @@ Constraints = create_model(
 ObjectiveName = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
 
 
+class EarlyStopping(EarlyStopRule):
+    """Pareto-aware early stopping (`codesign.fidelity`): at each rung, a training whose
+    optimistic accuracy could put none of its design points on the current front is stopped
+    (and recorded at its fidelity, never on the front)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    enabled: bool = Field(False, description="stop trainings that cannot reach the front")
+
+
 class Budget(StrictModel):
     trials: PositiveInt = Field(8, description="networks to train (each yields many designs)")
     wall_time_s: float | None = Field(None, gt=0.0, description="stop asking for new networks")
@@ -349,6 +360,11 @@ class Budget(StrictModel):
             raise ValueError("accuracy_over_maps: low_percentile needs error_maps >= 2 (a "
                              "percentile of one chip is that chip)")
         return self
+    early_stopping: EarlyStopping = Field(default_factory=EarlyStopping)
+    record: Literal["network_front", "search_front"] = Field(
+        "network_front", description="design points recorded as trials: those no other point "
+        "of their network dominates, or of those, the ones the search's front so far does not "
+        "(fewer trials, the same front; every point is in the network's table either way)")
 
 
 class SamplerSpec(StrictModel):

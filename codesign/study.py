@@ -198,6 +198,7 @@ def _design_attributes(problem: Problem, point: HardwarePoint, outcome: dict[str
         "accuracy_over_maps": problem.recipe.budget.accuracy_over_maps,
         "accuracy_percentile": outcome.get("accuracy_percentile"),
         "checkpoint": outcome["checkpoint"],
+        "fidelity": outcome.get("fidelity", 1.0),  # a design trial's network trained in full
         **{o.attribute: point.metric(o.metric) for o in hardware_objectives()},
         **{name: point.metric(name) for name in EXTRA_HARDWARE_METRICS},
         "bit_error_rate": point.cost["bit_error_rate"],
@@ -303,6 +304,9 @@ def network_trials(study: optuna.Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False)
 
 
+# outcomes that settle a network for good: trained, rejected by budgets before training, or
+# stopped early because it could not reach the front (`codesign.fidelity`)
+SETTLED_OUTCOMES = ("trained", "over_budget", "stopped")
 EXCUSED_FAILURES_ATTR = "failures_with_a_shared_cause"  # network study: trial numbers
 
 
@@ -320,7 +324,8 @@ def failures_of_their_own(study: optuna.Study, trials: list[FrozenTrial]) -> set
     failure may share its cause with every other training (the data, the configuration, the
     machine): it costs no budget and holds no claim, so a rerun after the fix trains it."""
     excused = set(study.user_attrs.get(EXCUSED_FAILURES_ATTR, []))
-    last_trained = max((t.number for t in trials if t.user_attrs.get("outcome") == "trained"),
+    last_trained = max((t.number for t in trials
+                        if t.user_attrs.get("outcome") in ("trained", "stopped")),
                        default=-1)
     return {t.number for t in trials if t.user_attrs.get("outcome") == "failed"
             and t.number < last_trained and t.number not in excused}
@@ -352,7 +357,7 @@ def attempts(study: optuna.Study) -> int:
     trials = network_trials(study)
     own_failures = failures_of_their_own(study, trials)
     return sum(
-        t.user_attrs.get("outcome") in ("trained", "over_budget")
+        t.user_attrs.get("outcome") in SETTLED_OUTCOMES
         or t.number in own_failures
         or (t.state == TrialState.RUNNING and "network_key" in t.user_attrs)
         for t in trials
@@ -376,6 +381,6 @@ def competing_claim(study: optuna.Study, key: str, number: int) -> int | None:
         if trial.number == number or trial.user_attrs.get("network_key") != key:
             continue
         if (trial.state == TrialState.RUNNING or trial.number in own_failures
-                or trial.user_attrs.get("outcome") in ("trained", "over_budget")):
+                or trial.user_attrs.get("outcome") in SETTLED_OUTCOMES):
             return trial.number
     return None

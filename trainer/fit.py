@@ -18,6 +18,7 @@ from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import device_name, resolve_accelerator, resolve_precision
 from trainer.evaluate import accuracy_by_length
+from trainer.fidelity import StopWhenHopeless
 from trainer.module import SCBNNModule
 
 
@@ -39,6 +40,8 @@ class FitResult:
     device_name: str  # e.g. "NVIDIA H100 80GB HBM3", "cpu (2 threads)"
     val_error_sweep: ErrorSweep | None = None  # weight_errors.eval_bers: every (BER, map, N)
     test_error_sweep: ErrorSweep | None = None
+    stopped_at: int | None = None  # early stopping ended it after this many epochs: no tests
+    evaluate_time_s: float = 0.0  # testing the kept checkpoint at every N and bit-error rate
 
 
 def datamodule_for(config: TrainConfig) -> SCDataModule:
@@ -79,6 +82,7 @@ def fit(
     eval_lengths: Sequence[int] | None = None,
     progress: bool = False,
     callbacks: Sequence[Callback] = (),
+    early_stop: StopWhenHopeless | None = None,
 ) -> FitResult:
     """Train, keep the best validation checkpoint, and evaluate it at `eval_lengths`.
 
@@ -87,7 +91,9 @@ def fit(
 
     `eval_lengths` overrides the config's (the search evaluates every N in its range from
     one stream). With `weight_errors.eval_bers`, both evaluations also run under seeded
-    weight-error maps at every rate (`trainer.bit_errors`). Seeds everything from
+    weight-error maps at every rate (`trainer.bit_errors`). A training that `early_stop`
+    stops (`trainer.fidelity`) is not tested at all (`stopped_at` says when it stopped:
+    nobody needs its accuracies at every N). Seeds everything from
     `config.seed`. Raises `AcceleratorUnavailable` before any work when the config asks for
     a GPU this machine does not have.
     """
@@ -112,36 +118,20 @@ def fit(
         save_last=True,
     )
     all_callbacks: list[Callback] = [checkpoint, *callbacks]
+    if early_stop is not None:
+        all_callbacks.append(early_stop)
     if progress:
         all_callbacks.append(RichProgressBar())
-    max_time = (
-        timedelta(seconds=config.optim.max_time_s) if config.optim.max_time_s else None
-    )
-    trainer = pl.Trainer(
-        max_epochs=config.optim.epochs,
-        max_time=max_time,
-        accelerator=accelerator,
-        devices=1,
-        precision=precision,
-        logger=logger,
-        callbacks=all_callbacks,
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        log_every_n_steps=10,
-    )
+    trainer = _lightning_trainer(config, accelerator, precision, logger, all_callbacks,
+                                 progress)
     started = time.perf_counter()
     _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir))
     train_time_s = time.perf_counter() - started
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
-    best_module = SCBNNModule.from_checkpoint(best)
-    best_module.set_eval_lengths(module.eval_lengths)
-    best_module.set_error_sweep(module.eval_bers, module.error_maps, module.error_seed)
-    evaluated, sweeps = {}, {}
-    for split in ("val", "test"):  # each test loop leaves its bit-error sweep on the module
-        evaluated[split] = accuracy_by_length(best_module, datamodule, split, accelerator,
-                                              precision, progress)
-        sweeps[split] = best_module.error_sweep
+    stopped_at = early_stop.stopped_at if early_stop is not None else None
+    started = time.perf_counter()
+    best_module, evaluated, sweeps = _evaluate(best, module, datamodule, accelerator, precision,
+                                               progress, skip=stopped_at is not None)
     return FitResult(
         module=best_module,
         test_accuracy=evaluated["test"],
@@ -155,4 +145,45 @@ def fit(
         device_name=device_name(accelerator),
         val_error_sweep=sweeps["val"],
         test_error_sweep=sweeps["test"],
+        stopped_at=stopped_at,
+        evaluate_time_s=time.perf_counter() - started,
     )
+
+
+def _lightning_trainer(config: TrainConfig, accelerator: str, precision: str,
+                       logger: CSVLogger, callbacks: list[Callback], progress: bool
+                       ) -> pl.Trainer:
+    """The Lightning trainer of a run: its epochs, time limit, device and callbacks."""
+    max_time = (
+        timedelta(seconds=config.optim.max_time_s) if config.optim.max_time_s else None
+    )
+    trainer = pl.Trainer(
+        max_epochs=config.optim.epochs,
+        max_time=max_time,
+        accelerator=accelerator,
+        devices=1,
+        precision=precision,
+        logger=logger,
+        callbacks=callbacks,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=10,
+    )
+    return trainer
+
+
+def _evaluate(best: Path, module: SCBNNModule, datamodule: SCDataModule, accelerator: str,
+              precision: str, progress: bool, skip: bool):
+    """The kept checkpoint tested on validation and test at every N (and bit-error rate):
+    its module, accuracies and sweeps by split (empty when `skip`)."""
+    best_module = SCBNNModule.from_checkpoint(best)
+    best_module.set_eval_lengths(module.eval_lengths)
+    best_module.set_error_sweep(module.eval_bers, module.error_maps, module.error_seed)
+    evaluated: dict[str, dict[int, float]] = {"val": {}, "test": {}}
+    sweeps: dict[str, ErrorSweep | None] = {"val": None, "test": None}
+    for split in () if skip else ("val", "test"):  # each test loop leaves its sweep behind
+        evaluated[split] = accuracy_by_length(best_module, datamodule, split, accelerator,
+                                              precision, progress)
+        sweeps[split] = best_module.error_sweep
+    return best_module, evaluated, sweeps

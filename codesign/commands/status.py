@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         load_network_study,
         parse_attribute_line,
     )
+    from codesign.timing import time_breakdown
 
     study, problem, storage = open_study(args)
     network_study = load_network_study(storage, problem.name)
@@ -47,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         "budget": problem.budget.trials,
         "cost_corner": problem.cost_corner,
         "networks_counted": attempts(network_study),
-        "networks": {"trained": outcomes["trained"], "failed": outcomes["failed"],
+        "networks": {"trained": outcomes["trained"], "stopped_early": outcomes["stopped"],
+                     "failed": outcomes["failed"],
                      "rejected_by_budgets": outcomes["over_budget"],
                      "running": outcomes["running"],
                      "interrupted": sum(outcomes[name] for name in UNFINISHED_OUTCOMES)},
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
                                     for t in networks),
         "design_points": len(designs),
         "last_stop": parse_attribute_line(network_study.user_attrs.get(LAST_STOP_ATTR)),
+        "time_s": time_breakdown(networks),
         "failures": [{"network_trial": t.number, "error": t.user_attrs.get("error")}
                      for t in networks if t.user_attrs.get("outcome") == "failed"],
     }

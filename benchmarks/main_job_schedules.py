@@ -1,0 +1,89 @@
+"""The main job's two schedules side by side at equal wall time, same seed, back to back.
+
+* old: today's schedule before issue 23: every network trained for all its epochs, tested at
+  every N and bit-error rate, its network front recorded; `budget.trials` networks (10) unless
+  the wall time ends it first.
+* new: the multi-fidelity schedule (`codesign.fidelity`): trainings stopped at epoch rungs when
+  even an optimistic accuracy leaves every design point of theirs dominated, stopped networks
+  neither tested nor recorded, and only design points the front so far does not dominate
+  recorded (`budget.record: search_front`); as many networks as the wall time allows.
+
+Both get `--minutes` of wall time (`budget.wall_time_s`: no network is started after it; the
+one in training finishes) and fresh studies in a temporary folder; the hypervolume is the
+study's feasible front's, normalised the same way for both (`codesign.pareto`).
+
+    python benchmarks/main_job_schedules.py [--minutes 10] [--space search_spaces/fmnist.yaml]
+        [--new-first]
+
+Last lines: networks_ratio (networks explored, new / old) and hypervolume_ratio (new / old).
+Run it on an idle machine: the two searches take 2 x --minutes plus the start-up of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from codesign.config_io import read_yaml
+from codesign.quiet import quiet_libraries
+from codesign.search import SearchSummary, run_search
+from codesign.space import SearchSpace
+
+MAX_NETWORKS = 1000  # the new schedule's budget: the wall time ends it
+
+
+def schedule(document: dict, folder: Path, name: str, minutes: float) -> SearchSpace:
+    """The space of one schedule: the main job's, with its budget for that schedule."""
+    budget = dict(document.get("budget") or {})
+    budget["wall_time_s"] = minutes * 60
+    stopping = dict(budget.get("early_stopping") or {})
+    if name == "old":
+        budget.update(trials=10, record="network_front",
+                      early_stopping={**stopping, "enabled": False})
+    else:
+        budget.update(trials=MAX_NETWORKS, record="search_front",
+                      early_stopping={**stopping, "enabled": True})
+    return SearchSpace.model_validate({
+        **document, "name": f"schedule-{name}", "budget": budget, "output_dir": str(folder),
+        "storage": f"sqlite:///{folder / name}.db"})
+
+
+def run(space: SearchSpace) -> tuple[SearchSummary, float]:
+    started = time.perf_counter()
+    summary = run_search(space)
+    return summary, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="wall time of each search")
+    parser.add_argument("--space", default="search_spaces/fmnist.yaml")
+    parser.add_argument("--new-first", action="store_true", help="run the new schedule first")
+    args = parser.parse_args()
+    quiet_libraries()
+    document = read_yaml(args.space)
+    order = ("new", "old") if args.new_first else ("old", "new")
+    results: dict[str, tuple[SearchSummary, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name in order:
+            results[name] = run(schedule(document, Path(folder), name, args.minutes))
+    print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})")
+    print(f"{'schedule':>8}  {'wall':>7}  {'networks':>8}  {'full':>4}  {'stopped':>7}  "
+          f"{'designs':>7}  {'HV':>7}  {'after training':>14}")
+    for name in ("old", "new"):
+        summary, wall_s = results[name]
+        explored = summary.networks_trained + summary.networks_stopped
+        print(f"{name:>8}  {wall_s:>6.0f}s  {explored:>8}  {summary.networks_trained:>4}  "
+              f"{summary.networks_stopped:>7}  {summary.design_points:>7}  "
+              f"{summary.hypervolume:>7.4f}  {summary.time_s['after_training_share']:>13.1%}")
+    old, new = results["old"][0], results["new"][0]
+    explored = {name: s.networks_trained + s.networks_stopped for name, s in
+                (("old", old), ("new", new))}
+    print(f"networks_ratio: {explored['new'] / max(1, explored['old']):.2f}")
+    print(f"hypervolume_ratio: {new.hypervolume / old.hypervolume if old.hypervolume else 0:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Pareto-aware early stopping in the search (`codesign.fidelity`): the threshold against a
+plain dominance check, stopped and promoted networks, and no low-fidelity point reported."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import yaml
+from optuna.trial import TrialState
+
+import codesign.search as search_module
+from codesign.cli import main
+from codesign.compose import ber_key
+from codesign.execution import Finished
+from codesign.fidelity import accuracy_to_beat
+from codesign.problem import compile_problem
+from codesign.search import run_search
+from codesign.space import SearchSpace
+from codesign.storage import open_storage
+from codesign.study import design_trials, load_design_study, load_network_study, network_front
+from hwmodel import load_technology
+
+FIRST_NETWORK = {"input_mode": "fixed_point", "width_1": 16}
+OPTIMISM = 0.05  # what the stub adds to a network's accuracy for its optimistic bound
+
+
+def _outcome(points, accuracy: float) -> dict:
+    """A trained network's numbers: `accuracy` at every N and bit-error rate."""
+    lengths = {str(p.bitstream_length) for p in points} | {"1"}
+    by_n = {n: accuracy for n in lengths}
+    by_ber = {ber_key(p.weight_error_rate): by_n for p in points}
+    return {"val_accuracy": by_n, "test_accuracy": by_n, "val_accuracy_by_ber": by_ber,
+            "test_accuracy_by_ber": by_ber, "checkpoint": "ck.ckpt"}
+
+
+def _could_enter(problem, points, front, accuracy: float) -> bool:
+    """Plain reference: some point fitting the budgets, at `accuracy`, is feasible and no
+    front point is at least as good in every searched objective."""
+    for point in points:
+        if not problem.feasible(point, accuracy):
+            continue
+        mine = problem.values(point, accuracy)
+        signs = [-1 if o.maximize else 1 for o in problem.goals.searched]
+        if not any(all(s * t <= s * m for s, t, m in zip(signs, trial.values, mine, strict=True))
+                   for trial in front):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("limit", [None, 0.95])
+def test_accuracy_to_beat_is_where_a_plain_dominance_check_flips(tiny_space, limit):
+    space = SearchSpace.model_validate(tiny_space(
+        constraints={"min_accuracy": limit} if limit else {}))
+    problem, technology = compile_problem(space), load_technology("stt_mram_28nm")
+    networks = list(problem.design_space.networks())
+    rng = np.random.default_rng(0)
+    for front_network, candidate in [(networks[0], networks[-1]), (networks[-1], networks[0]),
+                                     (networks[1], networks[2])]:
+        front_points = problem.hardware_points(front_network, technology)
+        outcome = _outcome(front_points, float(rng.uniform(0.6, 0.9)))
+        front = design_trials(problem, front_network,
+                              network_front(problem, front_points, outcome), outcome, 0)
+        points = problem.hardware_points(candidate, technology)
+        threshold = accuracy_to_beat(problem, points, front)
+        if threshold > 0:  # 0: a point no front point covers (any accuracy would do)
+            assert not _could_enter(problem, points, front, min(threshold, 1.0))
+        if threshold < 1.0:
+            assert _could_enter(problem, points, front, threshold + 1e-9)
+    same = problem.hardware_points(networks[0], technology)
+    outcome = _outcome(same, 0.8)
+    front = design_trials(problem, networks[0], network_front(problem, same, outcome),
+                          outcome, 0)
+    assert accuracy_to_beat(problem, same, front) == pytest.approx(max(0.8, limit or 0))
+    assert accuracy_to_beat(problem, same, []) == pytest.approx(limit or 0.0, abs=1e-9)
+
+
+class RungStub:
+    """Trains nothing: the first network is 0.9 accurate, every later one 0.3; a job with
+    early stopping is stopped after 1 of 2 epochs when its optimistic accuracy (the accuracy
+    plus `OPTIMISM`) does not beat the threshold it carries, and returns full numbers else."""
+
+    capacity = 1
+
+    def __init__(self, lengths):
+        self.lengths, self.pending, self.jobs = lengths, [], {}
+
+    def submit(self, key, job):
+        self.pending.append(key)
+        self.jobs[key] = job
+
+    def wait(self, timeout_s):
+        if not self.pending:
+            return []
+        key = self.pending.pop(0)
+        job = self.jobs[key]
+        accuracy = 0.9 if len(self.jobs) == 1 else 0.3
+        common = {"checkpoint": f"ck{key}.ckpt", "train_time_s": 0.0, "device": "stub",
+                  "host": "stub", "pid": 0, "node_id": None, "gpu_ids": [],
+                  "evaluate_time_s": 0.0, "val_curve": [accuracy]}
+        optimistic = accuracy + OPTIMISM
+        if job.get("early_stop") and optimistic <= job["early_stop"]["accuracy_to_beat"]:
+            return [Finished(key, {**common, "val_accuracy": {}, "test_accuracy": {},
+                                   "epochs_run": 1, "fidelity": 0.5, "stopped_at": 1,
+                                   "optimistic_accuracy": {"1": optimistic}}, None)]
+        by_n = {str(n): accuracy for n in self.lengths}
+        bers = job["train_config"]["weight_errors"]["eval_bers"] or []
+        by_ber = {ber_key(ber): by_n for ber in bers}
+        return [Finished(key, {**common, "val_accuracy": by_n, "test_accuracy": by_n,
+                               "val_accuracy_by_ber": by_ber, "test_accuracy_by_ber": by_ber,
+                               "epochs_run": 2, "fidelity": 1.0, "stopped_at": None}, None)]
+
+    def cancel(self):
+        self.pending.clear()
+
+    def shutdown(self):
+        pass
+
+
+@pytest.fixture
+def stopped_search(tiny_space, monkeypatch, write_space):
+    spec = tiny_space(budget={"trials": 6, "epochs": 2, "early_stopping": {"enabled": True}},
+                      initial_networks=[FIRST_NETWORK])
+    space = SearchSpace.model_validate(spec)
+    lengths = sorted({1, *space.input.bitstream_lengths})
+    stub = RungStub(lengths)
+    monkeypatch.setattr(search_module, "make_executor", lambda *args: stub)
+    summary = run_search(space)
+    storage = open_storage(space.storage_url)
+    return {"space": space, "summary": summary, "stub": stub, "path": write_space(spec),
+            "designs": load_design_study(storage, space.name),
+            "networks": load_network_study(storage, space.name)}
+
+
+def test_dominated_networks_are_stopped_and_one_that_could_enter_is_promoted(stopped_search):
+    networks, stub = stopped_search["networks"], stopped_search["stub"]
+    outcomes = {t.number: t.user_attrs.get("outcome") for t in networks.trials}
+    stopped = [t for t in networks.trials if outcomes[t.number] == "stopped"]
+    trained = [t for t in networks.trials if outcomes[t.number] == "trained"]
+    assert stopped and len(trained) >= 2 and stopped_search["summary"].networks_stopped == len(
+        stopped)
+    assert trained[0].params == FIRST_NETWORK  # no front yet: it could enter, promoted
+    for trial in stopped:
+        assert trial.state == TrialState.PRUNED
+        assert trial.user_attrs["fidelity"] == 0.5 and trial.user_attrs["stopped_at"] == 1
+        # stopped only where a plain dominance check says even the optimistic accuracy
+        # would leave every one of its design points dominated by the front it was sent with
+        threshold = stub.jobs[trial.number]["early_stop"]["accuracy_to_beat"]
+        assert trial.user_attrs["accuracy_to_beat"] == threshold
+        assert threshold >= 0.3 + OPTIMISM
+    for number, job in stub.jobs.items():  # the curves of networks trained in full so far
+        before = sum(t.number < number for t in trained)
+        assert job["early_stop"]["observed_excess"] == ({"1": 0.0} if before >= 2 else {})
+    for trial in trained[1:]:  # promoted: their optimistic accuracy beat the threshold
+        assert trial.user_attrs["accuracy_to_beat"] < 0.3 + OPTIMISM
+        assert trial.user_attrs["fidelity"] == 1.0
+
+
+def test_no_low_fidelity_point_is_reported(stopped_search, capsys):
+    designs, networks = stopped_search["designs"], stopped_search["networks"]
+    stopped = {t.number for t in networks.trials if t.user_attrs.get("outcome") == "stopped"}
+    assert stopped
+    assert all(d.user_attrs["fidelity"] == 1.0 for d in designs.trials)
+    assert not {d.user_attrs["network_trial"] for d in designs.trials} & stopped
+    args = ["--study", "tiny", "--storage", stopped_search["space"].storage_url]
+    capsys.readouterr()
+    assert main(["pareto", *args, "--format", "csv"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert rows and not {int(r["network_trial"]) for r in rows} & stopped
+    assert main(["status", *args, "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["networks"]["stopped_early"] == len(stopped)
+    assert not {r["network_trial"] for r in status["front"]} & stopped
+    for pick in ("max-accuracy", "knee", "min-energy"):
+        out = stopped_search["path"].parent / f"{pick}.yaml"
+        assert main(["export", *args, "--pick", pick, "-o", str(out)]) == 0
+        exported = yaml.safe_load(out.read_text())["study"]
+        assert exported["network_trial"] not in stopped
+
+
+def test_a_rerun_does_not_train_stopped_networks_again(stopped_search, monkeypatch):
+    space, stub = stopped_search["space"], stopped_search["stub"]
+    more = SearchSpace.model_validate(
+        space.model_dump(mode="json") | {"budget": {**space.budget.model_dump(mode="json"),
+                                                    "trials": 8}})
+    run_search(more)
+    networks = load_network_study(open_storage(space.storage_url), space.name)
+    keys = [t.user_attrs["network_key"] for t in networks.trials
+            if t.user_attrs.get("outcome") in ("trained", "stopped")]
+    assert len(keys) == len(set(keys)) and len(stub.jobs) == len(keys)
+
+
+def test_recording_only_the_search_front_keeps_the_same_front_with_fewer_trials(
+        tiny_space, tmp_path, monkeypatch):
+    from codesign.pareto import cost_scales, hypervolume, pareto_front
+    from tests.codesign.stubs import stub_trainings
+
+    recorded = {}
+    for record in ("network_front", "search_front"):
+        space = SearchSpace.model_validate(tiny_space(
+            name=f"tiny-{record.replace('_', '-')}", budget={"trials": 6, "record": record},
+            storage=f"sqlite:///{tmp_path / record}.db"))
+        stub_trainings(monkeypatch, space)
+        run_search(space)
+        recorded[record] = load_design_study(open_storage(space.storage_url), space.name)
+    problem = compile_problem(space)
+    scales = cost_scales(problem, load_technology(problem.technology))
+
+    def keys(trials):
+        return {(t.user_attrs["network_trial"], tuple(sorted(t.params.items())))
+                for t in trials}
+
+    every, fewer = recorded["network_front"], recorded["search_front"]
+    assert keys(fewer.trials) < keys(every.trials)  # a strict subset: something was saved
+    assert keys(pareto_front(fewer)) == keys(pareto_front(every))
+    assert hypervolume(fewer.trials, problem.goals.searched, scales) == pytest.approx(
+        hypervolume(every.trials, problem.goals.searched, scales))
+
+
+def test_observed_excess_is_the_largest_rise_after_each_epoch_of_networks_trained_in_full():
+    import optuna
+
+    from codesign.fidelity import observed_excess
+
+    def network(outcome, curve, final, by_ber=None):
+        return optuna.trial.create_trial(values=[0.0], user_attrs={
+            "outcome": outcome, "val_curve": curve, "val_accuracy": {"1": final - 0.05,
+                                                                    "16": final},
+            "val_accuracy_by_ber": by_ber or {}})
+
+    one = network("trained", [0.6, 0.7, 0.72], 0.75)
+    assert observed_excess([one]) == {}  # one curve is not enough
+    two = network("trained", [0.5, 0.8], 0.7, by_ber={"0.001": {"16": 0.82}})
+    stopped = network("stopped", [0.1], 0.9)
+    excess = observed_excess([one, two, stopped])
+    # epoch 1: 0.75 - 0.6 and 0.82 - 0.5 (its best at any bit-error rate); epoch 2: 0.05, 0.02
+    assert excess == pytest.approx({1: 0.32, 2: 0.05})

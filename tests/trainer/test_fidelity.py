@@ -1,0 +1,60 @@
+"""Early stopping at epoch rungs from an optimistic accuracy (`trainer.fidelity`)."""
+
+import pytest
+
+from tests.trainer.test_training import _config, _datamodule
+from trainer.fidelity import EarlyStopRule, OptimisticAccuracy, StopWhenHopeless, default_rungs
+from trainer.fit import fit
+
+
+def test_optimistic_accuracy_is_best_plus_margin_plus_the_steeper_slope_per_epoch_left():
+    optimism = OptimisticAccuracy(margin=0.02, gain_per_epoch=0.01)
+    # 2 of 10 epochs, latest gain 0.05 > floor: 0.6 + 0.02 + 8 * 0.05
+    assert optimism.bound([0.55, 0.6], 10) == pytest.approx(1.0)
+    assert optimism.bound([0.55, 0.6], 4) == pytest.approx(0.6 + 0.02 + 2 * 0.05)
+    # a dip: the best so far counts and the floor slope applies
+    assert optimism.bound([0.7, 0.65], 5) == pytest.approx(0.7 + 0.02 + 3 * 0.01)
+    # at the end only the margin is left; the bound shrinks as the epochs left do
+    assert optimism.bound([0.5, 0.6], 2) == pytest.approx(0.62)
+    bounds = [optimism.bound([0.5] * done, 10) for done in range(1, 11)]
+    assert bounds == sorted(bounds, reverse=True)
+    assert optimism.bound([], 10) == 1.0
+
+
+def test_default_rungs_are_geometric_and_below_the_last_epoch():
+    assert default_rungs(10) == [1, 3, 9]
+    assert default_rungs(9) == [1, 3]
+    assert default_rungs(1) == []
+    assert EarlyStopRule(rungs=[2, 5, 8]).rungs_for(5) == [2]
+
+
+def test_a_training_that_cannot_matter_is_stopped_at_the_first_rung_and_not_tested(tmp_path):
+    asked = []
+
+    def hopeless(accuracy):
+        asked.append(accuracy)
+        return False
+
+    stop = StopWhenHopeless(hopeless, EarlyStopRule(rungs=[1, 2]))
+    result = fit(_config(tmp_path, mode="fixed_point"), _datamodule(), early_stop=stop)
+    assert result.stopped_at == 1 and result.epochs_run == 1
+    assert len(stop.history) == 1 and asked == [stop.bounds[1]]
+    assert stop.bounds[1] >= stop.history[0]  # optimistic
+    assert result.test_accuracy == {} and result.val_accuracy_by_length == {}
+    assert result.test_error_sweep is None
+
+
+def test_a_training_that_could_matter_is_promoted_to_its_full_epochs(tmp_path):
+    stop = StopWhenHopeless(lambda accuracy: True, EarlyStopRule(rungs=[1, 2]))
+    config = _config(tmp_path, mode="fixed_point")
+    result = fit(config, _datamodule(), early_stop=stop)
+    assert result.stopped_at is None and result.epochs_run == config.optim.epochs
+    assert sorted(stop.bounds) == [1, 2] and len(stop.history) == config.optim.epochs
+    assert result.test_accuracy and max(result.test_accuracy.values()) > 0.7
+
+
+def test_an_observed_excess_replaces_the_prior_bound_with_the_margin_as_its_floor():
+    optimism = OptimisticAccuracy(margin=0.02, gain_per_epoch=0.01, safety=1.5)
+    assert optimism.bound([0.5, 0.7], 10, observed_excess=0.1) == pytest.approx(0.85)
+    assert optimism.bound([0.5, 0.7], 10, observed_excess=0.0) == pytest.approx(0.72)
+    assert optimism.bound([0.9], 10, observed_excess=0.2) == 1.0
