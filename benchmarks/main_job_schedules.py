@@ -13,7 +13,7 @@ one in training finishes) and fresh studies in a temporary folder; the hypervolu
 study's feasible front's, normalised the same way for both (`codesign.pareto`).
 
     python benchmarks/main_job_schedules.py [--minutes 10] [--space search_spaces/fmnist.yaml]
-        [--new-first]
+        [--new-first] [--keep DIR]
 
 Last lines: networks_ratio (networks explored, new / old) and hypervolume_ratio (new / old).
 Run it on an idle machine: the two searches take 2 x --minutes plus the start-up of each.
@@ -22,6 +22,7 @@ Run it on an idle machine: the two searches take 2 x --minutes plus the start-up
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -46,7 +47,9 @@ def schedule(document: dict, folder: Path, name: str, minutes: float) -> SearchS
         budget.update(trials=MAX_NETWORKS, record="search_front",
                       early_stopping={**stopping, "enabled": True})
     return SearchSpace.model_validate({
-        **document, "name": f"schedule-{name}", "budget": budget, "output_dir": str(folder),
+        # the new schedule is the main job itself (its name: `status --study NAME` reads it)
+        **document, "name": document["name"] + ("-old" if name == "old" else ""),
+        "budget": budget, "output_dir": str(folder),
         "storage": f"sqlite:///{folder / name}.db"})
 
 
@@ -61,12 +64,15 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="wall time of each search")
     parser.add_argument("--space", default="search_spaces/fmnist.yaml")
     parser.add_argument("--new-first", action="store_true", help="run the new schedule first")
+    parser.add_argument("--keep", type=Path, help="write both studies into this (new) folder "
+                        "and keep them (`status`/`pareto --storage sqlite:///KEEP/new.db`)")
     args = parser.parse_args()
     quiet_libraries()
     document = read_yaml(args.space)
     order = ("new", "old") if args.new_first else ("old", "new")
     results: dict[str, tuple[SearchSummary, float]] = {}
-    with tempfile.TemporaryDirectory() as folder:
+    with (contextlib.nullcontext(str(args.keep)) if args.keep
+          else tempfile.TemporaryDirectory()) as folder:
         for name in order:
             results[name] = run(schedule(document, Path(folder), name, args.minutes))
     print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})")
