@@ -29,7 +29,7 @@ def _outcome(points, accuracy: float) -> dict:
     """A trained network's numbers: `accuracy` at every N and bit-error rate."""
     lengths = {str(p.bitstream_length) for p in points} | {"1"}
     by_n = {n: accuracy for n in lengths}
-    by_ber = {ber_key(p.weight_error_rate): by_n for p in points}
+    by_ber = {ber_key(p.evaluated_error_rate): by_n for p in points}
     return {"val_accuracy": by_n, "test_accuracy": by_n, "val_accuracy_by_ber": by_ber,
             "test_accuracy_by_ber": by_ber, "checkpoint": "ck.ckpt"}
 
