@@ -28,6 +28,7 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, Trial, TrialState
 
+from codesign.attribute_text import attribute_line
 from codesign.compose import HardwarePoint, weight_error_rates
 from codesign.dashboard_view import annotate_training_run, record_constraints
 from codesign.design_space import Network
@@ -56,7 +57,6 @@ from codesign.study import (
     LAST_STOP_ATTR,
     UNFINISHED_OUTCOMES,
     attempts,
-    attribute_line,
     competing_claim,
     design_trials,
     excuse_failures,

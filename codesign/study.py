@@ -336,20 +336,6 @@ LAST_STOP_ATTR = "last_stop"  # the network study's record of why the last run s
 STOPS = ("trials", "wall_time", "exhausted")  # what can stop a run that is not interrupted
 
 
-def attribute_line(values: dict[str, Any]) -> str:
-    """A study attribute as one line of text (the dashboard shows study attributes as text,
-    not JSON): `key=value; key=value`, values without `;`."""
-    return "; ".join(f"{key}={value}" for key, value in values.items())
-
-
-def parse_attribute_line(text: Any) -> dict[str, str]:
-    """The mapping `attribute_line` wrote (empty for anything else)."""
-    if not isinstance(text, str):
-        return {}
-    pairs = (part.split("=", 1) for part in text.split("; ") if "=" in part)
-    return {key: value for key, value in pairs}
-
-
 def attempts(study: optuna.Study) -> int:
     """Networks that count against the budget: trained, rejected by budgets, failed of their
     own accord (`failures_of_their_own`), or in training now (by this driver or by another

@@ -28,13 +28,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
+    from codesign.attribute_text import parse_attribute_line
     from codesign.pareto import pareto_front
     from codesign.study import (
         LAST_STOP_ATTR,
         UNFINISHED_OUTCOMES,
         attempts,
         load_network_study,
-        parse_attribute_line,
     )
     from codesign.timing import time_breakdown
 
