@@ -15,6 +15,7 @@ from codesign import present
 from codesign.commands.common import positive_int
 from codesign.config_io import read_yaml, validate
 from codesign.errors import UserError
+from codesign.interrupts import interruptible
 from codesign.quiet import quiet_libraries
 from codesign.space import SearchSpace, default_storage_url
 
@@ -133,11 +134,13 @@ def run(args: argparse.Namespace) -> int:
         console.print(present.local_ray_exposure(os.environ.get("RAY_AUTH_MODE")),
                       soft_wrap=True)
     # piped: no bars (a log, one line a record), only the lines of `SearchProgress`
-    progress = SearchProgress(problem, console,
-                              disabled=args.no_progress or not console.is_terminal)
-    try:
-        with progress.live:
-            summary = run_search(problem, args.storage, args.ray_address, progress.on_event)
+    try:  # a signal from the opening line on is a clean stop (no trial exists before it)
+        with interruptible():
+            progress = SearchProgress(problem, console,
+                                      disabled=args.no_progress or not console.is_terminal)
+            with progress.live:
+                summary = run_search(problem, args.storage, args.ray_address,
+                                     progress.on_event)
     except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted,
             ClusterUnreachable) as exc:
         raise UserError(str(exc)) from None
@@ -147,7 +150,18 @@ def run(args: argparse.Namespace) -> int:
                           "running; run the same command again to resume")
         return 130
 
+    try:  # the search is over and recorded: a signal now only cuts the summary short
+        with interruptible():
+            _show_summary(console, summary, problem, args)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _show_summary(console, summary, problem: Problem, args: argparse.Namespace) -> None:
+    """The finished search's summary: its front and the commands that come next."""
     from codesign.pareto import pareto_front
+    from codesign.storage import open_storage, redacted
     from codesign.study import load_design_study
 
     front = pareto_front(load_design_study(open_storage(summary.storage_url), problem.name))
@@ -158,7 +172,6 @@ def run(args: argparse.Namespace) -> int:
         f" --storage {redacted(args.storage)}" if args.storage else "")
     present.show(console, present.search_summary(summary, front, problem, flags, rerun,
                                                  console.width))
-    return 0
 
 
 class SearchProgress:
