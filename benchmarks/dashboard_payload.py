@@ -5,7 +5,7 @@ Networks of search_spaces/fmnist.yaml (or --space) are costed as the search cost
 accuracies at each N from the measured means of docs/reproduction.md (the conventional
 accuracy for fixed-point networks; at a bit-error rate, that less the rate, so the numbers are
 plausible but not measured); each network's kept design points are recorded with
-`codesign.study.design_trials` into a fresh SQLite study opened by `open_studies`, and each
+`codesign.engine.study.design_trials` into a fresh SQLite study opened by `open_studies`, and each
 training run is annotated (`annotate_training_run`: notes, and the Pareto figure where the
 code attaches one) until --trials design points are recorded. The storage is Optuna's
 in-memory one (--sqlite: a SQLite file, as a search uses; far slower to fill, the same page
@@ -31,15 +31,15 @@ from wsgiref.util import setup_testing_defaults
 
 import optuna
 
-from codesign.compose import ber_key
-from codesign.config_io import load_spec
-from codesign.dashboard_view import annotate_training_run
-from codesign.paper_check import load_accuracy
-from codesign.problem import compile_problem
-from codesign.quiet import quiet_libraries
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import design_trials, network_front, open_studies
+from codesign.engine.dashboard_view import annotate_training_run
+from codesign.engine.quiet import quiet_libraries
+from codesign.engine.storage import open_storage
+from codesign.engine.study import design_trials, network_front, open_studies
+from codesign.problem.compiled import compile_problem
+from codesign.problem.compose import ber_key
+from codesign.problem.config_io import load_spec
+from codesign.problem.paper_check import load_accuracy
+from codesign.problem.space import SearchSpace
 from hwmodel import load_technology
 from trainer.config import SNGKind
 

@@ -3,14 +3,14 @@
 * old: today's schedule before issue 23: every network trained for all its epochs, tested at
   every N and bit-error rate, its network front recorded; `budget.trials` networks (10) unless
   the wall time ends it first.
-* new: the multi-fidelity schedule (`codesign.fidelity`): trainings stopped at epoch rungs when
-  even an optimistic accuracy leaves every design point of theirs dominated, stopped networks
+* new: the multi-fidelity schedule (`codesign.engine.fidelity`): trainings stopped at epoch
+  rungs when even an optimistic accuracy leaves every design point of theirs dominated, stopped networks
   neither tested nor recorded, and only design points the front so far does not dominate
   recorded (`budget.record: search_front`); as many networks as the wall time allows.
 
 Both get `--minutes` of wall time (`budget.wall_time_s`: no network is started after it; the
 one in training finishes) and fresh studies in a temporary folder; the hypervolume is the
-study's feasible front's, normalised the same way for both (`codesign.pareto`).
+study's feasible front's, normalised the same way for both (`codesign.engine.pareto`).
 
     python benchmarks/main_job_schedules.py [--minutes 10] [--space search_spaces/fmnist.yaml]
         [--new-first] [--keep DIR]
@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from codesign.config_io import read_yaml
-from codesign.quiet import quiet_libraries
-from codesign.search import SearchSummary, run_search
-from codesign.space import SearchSpace
+from codesign.engine.quiet import quiet_libraries
+from codesign.engine.search import SearchSummary, run_search
+from codesign.problem.config_io import read_yaml
+from codesign.problem.space import SearchSpace
 
 MAX_NETWORKS = 1000  # the new schedule's budget: the wall time ends it
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from _timing import interleaved, spread
 
-from codesign.problem import compile_problem
-from codesign.quiet import quiet_libraries
-from codesign.search import run_search
-from codesign.space import SearchSpace
+from codesign.engine.quiet import quiet_libraries
+from codesign.engine.search import run_search
+from codesign.problem.compiled import compile_problem
+from codesign.problem.space import SearchSpace
 
 
 def space_for(mode: str, args, folder: Path) -> SearchSpace:

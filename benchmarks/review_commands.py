@@ -36,10 +36,10 @@ from benchmarks._timing import interleaved  # noqa: E402
 def build_study(space_path: Path, folder: Path, networks: int) -> dict:
     """A finished search of `networks` networks whose trainings are stubbed; returns its
     name, storage, space file and counts."""
-    import codesign.search as search_module
-    from codesign.config_io import read_yaml
-    from codesign.quiet import quiet_libraries
-    from codesign.search import run_search
+    import codesign.engine.search as search_module
+    from codesign.engine.quiet import quiet_libraries
+    from codesign.engine.search import run_search
+    from codesign.problem.config_io import read_yaml
     from tests.codesign.stubs import stub_trainings
     from tests.synthetic import write_fashion_mnist_like
 
@@ -64,7 +64,7 @@ def build_study(space_path: Path, folder: Path, networks: int) -> dict:
         def setattr(target, name, value):
             setattr(target, name, value)
 
-    from codesign.space import SearchSpace
+    from codesign.problem.space import SearchSpace
 
     stub_trainings(Patch, SearchSpace.model_validate(document))
     summary = run_search(problem)
@@ -77,7 +77,7 @@ def reuse_study(folder: Path) -> dict:
     """The study a previous run built in `--keep FOLDER`."""
     import optuna
 
-    from codesign.quiet import quiet_libraries
+    from codesign.engine.quiet import quiet_libraries
 
     quiet_libraries()
     storage = f"sqlite:///{folder / 'review.db'}"
@@ -102,8 +102,8 @@ def weights_for(folder: Path, study: dict) -> Path:
     with them."""
     import torch
 
-    from codesign.storage import open_storage
-    from codesign.study import load_network_study
+    from codesign.engine.storage import open_storage
+    from codesign.engine.study import load_network_study
     from trainer.module import SCBNNModule
 
     networks = load_network_study(open_storage(study["storage"]), study["name"])

@@ -1,12 +1,12 @@
 """Factorized co-design search against plain joint Optuna, on a small real Fashion-MNIST budget.
 
 Plain: N, tiles and the other hardware choices are ordinary Optuna parameters of the same
-table (`codesign.design_space`); every trial trains its own network and yields one design
+table (`codesign.problem.design_space`); every trial trains its own network and yields one design
 point. Factorized (`codesign search`): a trial is a network; each trained network is evaluated
 at every N and costed at every hardware configuration.
 Multi-fidelity (`budget.early_stopping`, `budget.record: search_front`): the factorized
 search whose trainings stop at epoch rungs when even an optimistic accuracy would leave all
-their design points dominated (`codesign.fidelity`).
+their design points dominated (`codesign.engine.fidelity`).
 All use NSGA-II with the same seed, the same training settings and the same normalised
 hypervolume (1 - validation accuracy, costs divided by their largest value in the space).
 
@@ -27,14 +27,14 @@ from pathlib import Path
 
 import optuna
 
-from codesign.pareto import cost_scales, feasible_trials, hypervolume
-from codesign.problem import Problem, compile_problem
-from codesign.quiet import quiet_libraries
-from codesign.runner import train_network
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import load_design_study, load_network_study
+from codesign.engine.pareto import cost_scales, feasible_trials, hypervolume
+from codesign.engine.quiet import quiet_libraries
+from codesign.engine.runner import train_network
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study, load_network_study
+from codesign.problem.compiled import Problem, compile_problem
+from codesign.problem.space import SearchSpace
 from hwmodel import load_technology
 
 

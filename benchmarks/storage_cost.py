@@ -20,12 +20,12 @@ from pathlib import Path
 
 import optuna
 
-from codesign.config_io import load_spec
-from codesign.paper_check import load_accuracy
-from codesign.problem import compile_problem
-from codesign.quiet import quiet_libraries
-from codesign.space import SearchSpace
-from codesign.study import design_trials, network_front, write_design_table
+from codesign.engine.quiet import quiet_libraries
+from codesign.engine.study import design_trials, network_front, write_design_table
+from codesign.problem.compiled import compile_problem
+from codesign.problem.config_io import load_spec
+from codesign.problem.paper_check import load_accuracy
+from codesign.problem.space import SearchSpace
 from hwmodel import load_technology
 from trainer.config import SNGKind
 

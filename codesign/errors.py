@@ -25,7 +25,7 @@ def printable(value: object) -> str:
     """`value` as text with every control or format character escaped as Python writes it
     (`\\n`, `\\x1b`, `\\u202e`): a path, a name or a message echoed to a terminal can
     neither break its line nor send an escape sequence. Every message the CLI prints goes
-    through here (`codesign.cli`, `codesign.present`)."""
+    through here (`codesign.cli`, `codesign.screen.present`)."""
     text = str(value)
     if text.isascii() and text.isprintable():
         return text

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 
-from codesign.quiet import quiet_libraries
+from codesign.engine.quiet import quiet_libraries
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import resolve_accelerator

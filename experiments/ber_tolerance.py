@@ -29,7 +29,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 from accuracy_vs_n import base_config
 
-from codesign.quiet import quiet_libraries
+from codesign.engine.quiet import quiet_libraries
 from trainer.fit import datamodule_for, fit
 
 DEPLOYED_N = 16

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
-from codesign.quiet import quiet_libraries
+from codesign.engine.quiet import quiet_libraries
 from trainer.config import TrainConfig
 from trainer.fit import datamodule_for
 from trainer.inference import class_scores

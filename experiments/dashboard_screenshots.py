@@ -30,9 +30,9 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-from codesign.pareto import knee_point, pareto_front
-from codesign.storage import open_storage
-from codesign.study import load_design_study, load_network_study, problem_of
+from codesign.engine.pareto import knee_point, pareto_front
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study, load_network_study, problem_of
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"min_accuracy": 0.83, "max_area_mm2": 1.0}

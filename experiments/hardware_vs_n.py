@@ -6,8 +6,9 @@ popcounts, every organisation reading one row of each array at once: the neuron-
 design that senses every row at once is far over the buildability limits, `hw
 --paper-check`); accuracies are the 3-seed means of docs/reproduction.md section 1
 (`codesign/data/fmnist_accuracy_vs_n.json`, or --accuracy). Each SNG kind maps to its hardware
-generator through `codesign.kinds` (ideal -> MTJ true RNG); each SC design uses the dataflows
-its generator allows, and each baseline the dataflow it pairs with (`codesign.paper_check`).
+generator through `codesign.problem.kinds` (ideal -> MTJ true RNG); each SC design uses the
+dataflows its generator allows, and each baseline the dataflow it pairs with
+(`codesign.problem.paper_check`).
 
     python experiments/hardware_vs_n.py docs/fmnist_hardware.png
 """
@@ -24,8 +25,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 
-from codesign.kinds import sng_source  # noqa: E402
-from codesign.paper_check import (  # noqa: E402
+from codesign.problem.kinds import sng_source  # noqa: E402
+from codesign.problem.paper_check import (  # noqa: E402
     ACCURACY_FILE,
     BASELINES,
     PAPER,

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from bn_recalibration import test_accuracy
 
-from codesign.quiet import quiet_libraries
+from codesign.engine.quiet import quiet_libraries
 from trainer.config import TrainConfig
 from trainer.encoding import FixedPointEncoding
 from trainer.fit import datamodule_for

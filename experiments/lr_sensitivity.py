@@ -72,7 +72,7 @@ def claimed(marker: Path) -> bool:
 def train_all(args) -> None:
     import torch
 
-    from codesign.quiet import quiet_libraries
+    from codesign.engine.quiet import quiet_libraries
     from trainer.config import TrainConfig
     from trainer.fit import fit
 

@@ -14,8 +14,8 @@ the model counts wrong (structure) from what one primitive costs in ABC's generi
     PYTHONPATH=. python experiments/rtl_vs_model.py --markdown
 
 SNG parameters are the trainer's (seeds, wiring, torch's Sobol tables, through
-`codesign.rtl_design.sng_bank_spec`), so the synthesized banks are the bit-exact ones the tests
-simulate.
+`codesign.problem.rtl_design.sng_bank_spec`), so the synthesized banks are the bit-exact ones the
+tests simulate.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from codesign import rtl_design
-from codesign.rtl_design import sng_bank_spec
+from codesign.problem import rtl_design
+from codesign.problem.rtl_design import sng_bank_spec
 from hwmodel import blocks as model
 from hwmodel import load_technology
 from hwmodel.components.primitives import PRIMITIVE_CELLS

@@ -62,9 +62,9 @@ def paper_name(view: str, claim: str, over: str) -> str:
 def paper_figures(tech: Technology) -> dict[str, float]:
     """The paper check's headline figures at `tech`: in each view, the best area saving and the
     best energy ratio over its buildable combinations (as its verdicts judge them: -inf where
-    none is buildable) and over all of them, buildable or not (codesign/paper_check.py; the
+    none is buildable) and over all of them, buildable or not (codesign/problem/paper_check.py; the
     one place this script reads it, with `reaching_rows`)."""
-    from codesign.paper_check import paper_check
+    from codesign.problem.paper_check import paper_check
 
     check = paper_check(tech, _accuracy())
     found = {}
@@ -79,7 +79,7 @@ def paper_figures(tech: Technology) -> dict[str, float]:
 
 def reaching_rows(tech: Technology, view: str, claim: str) -> list:
     """The paper check's rows of `view` that reach the paper's `claim` at `tech`."""
-    from codesign.paper_check import paper_check
+    from codesign.problem.paper_check import paper_check
 
     field, threshold = CLAIMS[claim][1], paper_thresholds()[claim]
     return [r for r in paper_check(tech, _accuracy()).in_view(view)
@@ -87,14 +87,14 @@ def reaching_rows(tech: Technology, view: str, claim: str) -> list:
 
 
 def paper_thresholds() -> dict[str, float]:
-    from codesign.paper_check import PAPER
+    from codesign.problem.paper_check import PAPER
 
     return {claim: getattr(PAPER, attr) for claim, (attr, _, _, _) in CLAIMS.items()}
 
 
 @functools.cache
 def _accuracy():
-    from codesign.paper_check import load_accuracy
+    from codesign.problem.paper_check import load_accuracy
 
     return load_accuracy()
 
@@ -281,7 +281,7 @@ def verdict_line(spec: Figure, nominal, swings, extreme) -> str:
 def flip_notes(tech: Technology, specs: list[Figure]) -> dict[str, list[str]]:
     """Where each number that alone flips a paper-check figure's verdict flips it (the paper
     check's own bisection, `verdicts_across_ranges`, applied to every figure here)."""
-    from codesign.paper_check import verdicts_across_ranges
+    from codesign.problem.paper_check import verdicts_across_ranges
 
     claim_of = {spec.name: CLAIMS[spec.claim][0] for spec in specs if spec.claim}
     verdicts = verdicts_across_ranges(tech, lambda t: {

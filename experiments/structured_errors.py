@@ -39,7 +39,7 @@ from accuracy_vs_n import base_config
 from ber_tolerance import DEPLOYED_N, NETWORKS
 from scipy.optimize import brentq
 
-from codesign.quiet import quiet_libraries
+from codesign.engine.quiet import quiet_libraries
 from hwmodel import load_technology
 from hwmodel.components.mram_cell import MramCell, read_currents_ua
 from trainer.bit_errors import ErrorSweepAccumulator, weights_read_with

@@ -18,7 +18,7 @@ pipe or `/dev/zero` waits or reads forever. So a document is read here as:
 Every problem is a `DocumentError` (a ValueError) of one line naming the file, the line and,
 for a repeated key, its path (`budget.trials`). It lives in `hwmodel` because the technology
 presets are read here too, and `hwmodel` imports nothing of the application; `codesign` reads
-every document through it (`codesign.config_io`).
+every document through it (`codesign.problem.config_io`).
 """
 
 from __future__ import annotations

@@ -73,3 +73,38 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [module])
     assert not cycles, "import cycles: " + "; ".join(cycles)
+
+
+# codesign's parts, lowest first: a module may import its own part and the parts before it, never
+# one after it (each part's `__init__` says the same in words). The root modules below the parts
+# (`errors`, `outputs`) are the base everything may use; `cli` (and `__main__`) are the top.
+CODESIGN_PARTS = ("base", "problem", "engine", "screen", "commands", "entry")
+ROOT_MODULES = {"codesign": "base", "codesign.errors": "base", "codesign.outputs": "base",
+                "codesign.cli": "entry", "codesign.__main__": "entry"}
+
+
+def _part(module: str) -> str:
+    if module in ROOT_MODULES:
+        return ROOT_MODULES[module]
+    part = module.split(".")[1]
+    assert part in CODESIGN_PARTS, f"{module}: codesign/ holds only its parts and " \
+        f"{sorted(ROOT_MODULES)}; say which part a new module belongs to"
+    return part
+
+
+def test_codesign_parts_import_only_downwards():
+    graph = _graph()
+    upward = []
+    for module, targets in graph.items():
+        if not module.startswith("codesign"):
+            continue
+        rank = CODESIGN_PARTS.index(_part(module))
+        for target in targets:
+            if target.startswith("codesign") and CODESIGN_PARTS.index(_part(target)) > rank:
+                upward.append(f"{module} ({_part(module)}) imports {target} ({_part(target)})")
+    assert not upward, "upward imports: " + "; ".join(sorted(upward))
+
+
+def test_codesign_root_holds_only_the_base_and_the_entry():
+    modules = {_module(p) for p in (ROOT / "codesign").glob("*.py")}
+    assert modules == set(ROOT_MODULES)

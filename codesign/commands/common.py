@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesign.errors import UserError
-from codesign.objectives import Objective
-from codesign.space import DEFAULT_RUNS_DIR, default_storage_url
+from codesign.problem.objectives import Objective
+from codesign.problem.space import DEFAULT_RUNS_DIR, default_storage_url
 
 if TYPE_CHECKING:
     import optuna
 
-    from codesign.problem import Problem
+    from codesign.problem.compiled import Problem
 
 
 def positive_int(text: str) -> int:
@@ -94,8 +94,8 @@ def open_study(args: argparse.Namespace) -> tuple[optuna.Study, Problem, object]
     compiled)."""
     import optuna  # the heavy imports wait until a command runs (`--help` stays fast)
 
-    from codesign.storage import StorageError, open_storage, redacted
-    from codesign.study import load_design_study, problem_of
+    from codesign.engine.storage import StorageError, open_storage, redacted
+    from codesign.engine.study import load_design_study, problem_of
 
     url = storage_url(args)
     try:

@@ -11,10 +11,10 @@ import argparse
 import ipaddress
 import socket
 
-from codesign import present
 from codesign.commands.common import port
 from codesign.errors import UserError
-from codesign.space import default_storage_url
+from codesign.problem.space import default_storage_url
+from codesign.screen import present
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codesign.storage import StorageError, open_storage
+    from codesign.engine.storage import StorageError, open_storage
 
     if not args.storage and not args.study:
         raise UserError("dashboard: give --study NAME or --storage URL")
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     from optuna_dashboard import run_server
 
-    from codesign.storage import redacted
+    from codesign.engine.storage import redacted
 
     _draw_pareto_figures(storage, args.study)
 
@@ -67,9 +67,9 @@ def _draw_pareto_figures(storage, name: str | None) -> None:
     redrawn, so that a study recorded before the figure existed shows it too."""
     import optuna
 
-    from codesign.dashboard_view import attach_pareto_figure
-    from codesign.problem import NETWORKS_SUFFIX
-    from codesign.study import problem_of
+    from codesign.engine.dashboard_view import attach_pareto_figure
+    from codesign.engine.study import problem_of
+    from codesign.problem.compiled import NETWORKS_SUFFIX
 
     for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
         if summary.study_name.endswith(NETWORKS_SUFFIX) or name not in (None,

@@ -13,17 +13,17 @@ import argparse
 import pickle
 from pathlib import Path
 
-from codesign import present
 from codesign.commands.common import output_file, positive_int
-from codesign.config_io import (
+from codesign.engine.quiet import quiet_libraries
+from codesign.errors import UserError, describe_error
+from codesign.outputs import check_writable, write_json
+from codesign.problem.config_io import (
     check_fits,
     check_sections_agree,
     load_train_config,
     read_yaml,
 )
-from codesign.errors import UserError, describe_error
-from codesign.outputs import check_writable, write_json
-from codesign.quiet import quiet_libraries
+from codesign.screen import present
 from hwmodel.strict_yaml import input_file_problem
 from trainer.config import InputMode
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     check_sections_agree(args.design)
     checkpoint = _checkpoint_path(args)
     quiet_libraries()
-    from codesign.compose import accuracy_over_maps
+    from codesign.problem.compose import accuracy_over_maps
     from trainer.data import DatasetError
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
     from trainer.error_structure import ErrorStructure
@@ -117,7 +117,7 @@ def _checkpoint_path(args: argparse.Namespace) -> Path:
                         "YAML: keep them in one folder)")
     recorded = document.get("checkpoint_sha256")
     if recorded:
-        from codesign.export import file_sha256
+        from codesign.engine.export import file_sha256
 
         if file_sha256(path) != recorded:
             raise UserError(f"{args.design}: checkpoint: {path} is not the file exported "

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import yaml
 
-from codesign import present
 from codesign.commands.common import add_study_arguments, limit_of, open_study, output_file
+from codesign.engine.pareto import PickError, pick
+from codesign.engine.quiet import quiet_libraries
 from codesign.errors import UserError, describe_error
-from codesign.objectives import OBJECTIVES, picks
 from codesign.outputs import OutputBatch, cannot_write, check_writable
-from codesign.pareto import PickError, pick
-from codesign.quiet import quiet_libraries
+from codesign.problem.objectives import OBJECTIVES, picks
+from codesign.screen import present
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from optuna.trial import TrialState
 
-    from codesign.export import export_document, write_weights
+    from codesign.engine.export import export_document, write_weights
 
     study, problem, storage = open_study(args)
     if args.trial is not None:
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_weights(source: Path) -> dict:
-    from codesign.export import read_weights
+    from codesign.engine.export import read_weights
 
     try:
         return read_weights(source)
@@ -90,8 +90,8 @@ def _read_weights(source: Path) -> dict:
 
 
 def _check_agreement(document: dict, output: Path) -> None:
-    """What export writes must describe one design (see `codesign.design_agreement`)."""
-    from codesign.design_agreement import disagreement
+    """What export writes must describe one design (see `codesign.problem.design_agreement`)."""
+    from codesign.problem.design_agreement import disagreement
     from hwmodel import HardwareDesign
     from trainer.config import TrainConfig
 

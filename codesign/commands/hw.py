@@ -13,13 +13,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from codesign import present
 from codesign.commands.common import output_file, positive_int
-from codesign.config_io import check_sections_agree, load_design, load_spec
 from codesign.errors import UserError
-from codesign.kinds import SngSource
 from codesign.outputs import check_writable, replacing, write_json
-from codesign.paper_check import ACCURACY_FILE, MeasuredAccuracy, PaperCheckError, paper_check
+from codesign.problem.config_io import check_sections_agree, load_design, load_spec
+from codesign.problem.kinds import SngSource
+from codesign.problem.paper_check import (
+    ACCURACY_FILE,
+    MeasuredAccuracy,
+    PaperCheckError,
+    paper_check,
+)
+from codesign.screen import present
 from hwmodel import TechnologyError, load_technology
 from hwmodel.architecture import MAX_READ_VOLTAGE_MV, MIN_READ_VOLTAGE_MV
 
@@ -104,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json(args.json, document)
     if args.plot is not None:
-        from codesign.breakdown_plot import breakdown_png
+        from codesign.screen.breakdown_plot import breakdown_png
 
         with replacing(args.plot) as temporary:  # a full disk leaves no partial figure
             breakdown_png(report, temporary)
@@ -141,7 +146,7 @@ def _check_plot(args: argparse.Namespace) -> None:
     if args.paper_check:
         raise UserError("--plot: draws one design's breakdown; give a DESIGN.yaml, not "
                         "--paper-check")
-    from codesign.breakdown_plot import check_figure_path
+    from codesign.screen.breakdown_plot import check_figure_path
 
     try:
         check_figure_path(args.plot)

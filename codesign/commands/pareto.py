@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codesign import present
 from codesign.commands.common import (
     add_format_argument,
     add_study_arguments,
@@ -16,12 +15,13 @@ from codesign.commands.common import (
     positive_int,
     storage_url,
 )
+from codesign.engine.quiet import quiet_libraries
 from codesign.outputs import OutputBatch, check_writable
-from codesign.quiet import quiet_libraries
-from codesign.space import DEFAULT_RUNS_DIR
+from codesign.problem.space import DEFAULT_RUNS_DIR
+from codesign.screen import present
 
 if TYPE_CHECKING:
-    from codesign.problem import Problem
+    from codesign.problem.compiled import Problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,24 +41,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _default_folder(problem: Problem, args: argparse.Namespace) -> Path:
     """runs/STUDY/, if it is this study's folder (not another study's of the same name: see
-    `codesign.study_folder`)."""
-    from codesign.study_folder import check_study_folder
+    `codesign.engine.study_folder`)."""
+    from codesign.engine.study_folder import check_study_folder
 
     return check_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, storage_url(args))
 
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from codesign.front_bands import design_bands
-    from codesign.paper_check import load_accuracy, reference_designs
-    from codesign.pareto import (
+    from codesign.engine.front_bands import design_bands
+    from codesign.engine.pareto import (
         feasible_trials,
         hypervolume_history,
         knee_point,
         pareto_front,
         study_cost_scales,
     )
-    from codesign.plots import hypervolume_png, pareto_html, pareto_png
+    from codesign.problem.paper_check import load_accuracy, reference_designs
+    from codesign.screen.plots import hypervolume_png, pareto_html, pareto_png
 
     check_writable(args.out, "--out", folder=True)
     study, problem, _ = open_study(args)
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
                  "hypervolume": [h for _, h in history], "normalisation": scales}, indent=2))
         files = batch.commit()
     if not args.out:  # the default folder is the study's: mark it so
-        from codesign.study_folder import claim_study_folder
+        from codesign.engine.study_folder import claim_study_folder
 
         claim_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, storage_url(args))
     if args.format == "table":

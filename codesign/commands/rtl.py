@@ -12,10 +12,10 @@ import argparse
 import json
 from pathlib import Path
 
-from codesign import present
-from codesign.config_io import check_sections_agree, load_design, read_yaml
 from codesign.errors import UserError
 from codesign.outputs import OutputBatch, check_writable
+from codesign.problem.config_io import check_sections_agree, load_design, read_yaml
+from codesign.screen import present
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.synth and find_yosys() is None:
         raise UserError("--synth: yosys is not on PATH (Debian: apt-get install yosys)")
-    from codesign.rtl_design import design_blocks
+    from codesign.problem.rtl_design import design_blocks
 
     try:
         blocks = design_blocks(design, training, args.sobol_storage)

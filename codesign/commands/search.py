@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from codesign import present
 from codesign.commands.common import positive_int
-from codesign.config_io import read_yaml, validate
+from codesign.engine.interrupts import interruptible
+from codesign.engine.quiet import quiet_libraries
 from codesign.errors import UserError
-from codesign.interrupts import interruptible
-from codesign.quiet import quiet_libraries
-from codesign.space import SearchSpace, default_storage_url
+from codesign.problem.config_io import read_yaml, validate
+from codesign.problem.space import SearchSpace, default_storage_url
+from codesign.screen import present
 
 if TYPE_CHECKING:
-    from codesign.problem import Problem
+    from codesign.problem.compiled import Problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +55,9 @@ def load_problem(
         execution = document.get("execution")
         execution = execution if isinstance(execution, dict) else {}
         document = {**document, "execution": {**execution, **overrides}}
-    from codesign.problem import compile_problem  # the trainer's imports: once a command runs
+    from codesign.problem.compiled import (
+        compile_problem,  # the trainer's imports: once a command runs
+    )
 
     problem = compile_problem(validate(SearchSpace, document, path))
     try:
@@ -66,8 +68,8 @@ def load_problem(
 
 
 def _preflight(problem: Problem, path: Path, ray_address: str | None) -> None:
-    """Everything that can fail before a study exists fails here (codesign.preflight)."""
-    from codesign.preflight import PreflightError, preflight
+    """Everything that can fail before a study exists fails here (codesign.problem.preflight)."""
+    from codesign.problem.preflight import PreflightError, preflight
 
     execution = problem.execution
     cluster = bool(ray_address or execution.ray_address)
@@ -80,8 +82,8 @@ def _preflight(problem: Problem, path: Path, ray_address: str | None) -> None:
 def _check_storage(problem: Problem, url: str) -> None:
     """A storage that would lose the study, or a study folder holding another study's files:
     refused before the checks below spend time (nothing is connected to or written)."""
-    from codesign.storage import StorageError, check_storage_url
-    from codesign.study_folder import check_study_folder
+    from codesign.engine.storage import StorageError, check_storage_url
+    from codesign.engine.study_folder import check_study_folder
 
     try:
         check_storage_url(url)
@@ -107,10 +109,10 @@ def _check_exposure(problem: Problem, args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args.space, args.workers, args.accelerator)
     quiet_libraries()
-    from codesign.execution import ClusterUnreachable
-    from codesign.search import SearchHalted, run_search
-    from codesign.storage import StorageError, is_new_file_storage, open_storage, redacted
-    from codesign.study import StudyMismatch
+    from codesign.engine.execution import ClusterUnreachable
+    from codesign.engine.search import SearchHalted, run_search
+    from codesign.engine.storage import StorageError, is_new_file_storage, open_storage, redacted
+    from codesign.engine.study import StudyMismatch
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
 
     storage = args.storage or problem.storage_url
@@ -160,9 +162,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _show_summary(console, summary, problem: Problem, args: argparse.Namespace) -> None:
     """The finished search's summary: its front and the commands that come next."""
-    from codesign.pareto import pareto_front
-    from codesign.storage import open_storage, redacted
-    from codesign.study import load_design_study
+    from codesign.engine.pareto import pareto_front
+    from codesign.engine.storage import open_storage, redacted
+    from codesign.engine.study import load_design_study
 
     front = pareto_front(load_design_study(open_storage(summary.storage_url), problem.name))
     flags = f"--study {problem.name}"

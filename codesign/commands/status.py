@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from codesign import present
 from codesign.commands.common import (
     add_format_argument,
     add_study_arguments,
     open_study,
     positive_int,
 )
-from codesign.quiet import quiet_libraries
+from codesign.engine.quiet import quiet_libraries
+from codesign.screen import present
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,15 +28,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from codesign.attribute_text import parse_attribute_line
-    from codesign.pareto import pareto_front
-    from codesign.study import (
+    from codesign.engine.attribute_text import parse_attribute_line
+    from codesign.engine.pareto import pareto_front
+    from codesign.engine.study import (
         LAST_STOP_ATTR,
         UNFINISHED_OUTCOMES,
         attempts,
         load_network_study,
     )
-    from codesign.timing import time_breakdown
+    from codesign.engine.timing import time_breakdown
 
     study, problem, storage = open_study(args)
     network_study = load_network_study(storage, problem.name)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from codesign import present
 from codesign.commands.common import output_file, positive_int
-from codesign.config_io import check_fits, load_train_config, parse_yaml_value
+from codesign.engine.quiet import quiet_libraries
 from codesign.errors import UserError, describe_error
 from codesign.outputs import check_inside, check_writable, write_json
-from codesign.quiet import quiet_libraries
+from codesign.problem.config_io import check_fits, load_train_config, parse_yaml_value
+from codesign.screen import present
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                  f"{args.config}: name")  # a folder planted as a link is not written through
 
     # heavy imports (torch, Lightning) only once the spec is known to be valid
-    from codesign.compose import accuracy_over_maps
+    from codesign.problem.compose import accuracy_over_maps
     from trainer.data import DatasetError
     from trainer.device import AcceleratorUnavailable, resolve_accelerator, resolve_precision
     from trainer.fit import fit

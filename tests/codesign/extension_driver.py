@@ -43,16 +43,17 @@ def wide_console(monkeypatch_target) -> None:
 
 
 def stub_trainings(lengths: list[int]) -> None:
-    import codesign.search
+    import codesign.engine.search
     from tests.codesign.stubs import StubExecutor
 
-    codesign.search.make_executor = lambda execution, address, on_event: StubExecutor(lengths)
+    codesign.engine.search.make_executor = (
+        lambda execution, address, on_event: StubExecutor(lengths))
 
 
 def chosen_designs(storage_url: str, name: str) -> dict[str, int]:
     """A design trial of each new choice (the first one recorded), by what it shows."""
-    from codesign.storage import open_storage
-    from codesign.study import load_design_study
+    from codesign.engine.storage import open_storage
+    from codesign.engine.study import load_design_study
 
     trials = load_design_study(open_storage(storage_url, mode="read_only"), name).trials
     wanted = {"sng": ("sng_kind", "van_der_corput"), "parameter": ("array_cols", 16),
@@ -62,8 +63,8 @@ def chosen_designs(storage_url: str, name: str) -> dict[str, int]:
 
 
 def dashboard(storage_url: str, name: str, design_trial: int) -> dict:
-    from codesign.storage import open_storage
-    from codesign.study import load_design_study
+    from codesign.engine.storage import open_storage
+    from codesign.engine.study import load_design_study
 
     storage = open_storage(storage_url, mode="read_only")
     study = load_design_study(storage, name)
@@ -74,10 +75,10 @@ def dashboard(storage_url: str, name: str, design_trial: int) -> dict:
 
 
 def figure_labels(storage_url: str, name: str) -> list[str]:
-    from codesign.pareto import feasible_trials, pareto_front
-    from codesign.plots import pareto_figure
-    from codesign.storage import open_storage
-    from codesign.study import load_design_study, problem_of
+    from codesign.engine.pareto import feasible_trials, pareto_front
+    from codesign.engine.storage import open_storage
+    from codesign.engine.study import load_design_study, problem_of
+    from codesign.screen.plots import pareto_figure
 
     storage = open_storage(storage_url, mode="read_only")
     study = load_design_study(storage, name)
@@ -89,8 +90,7 @@ def figure_labels(storage_url: str, name: str) -> list[str]:
 
 
 def main(work: Path) -> None:
-    from codesign import present
-
+    from codesign.screen import present
     space = yaml.safe_load((work / "space.yaml").read_text())
     stub_trainings(sorted({1, *space["input"]["bitstream_lengths"]}))
     wide_console(present)

@@ -3,10 +3,10 @@ trainings are numbers (tests of interrupts and of malformed inputs need studies,
 
 from __future__ import annotations
 
-import codesign.search as search_module
-from codesign.compose import ber_key
-from codesign.execution import Finished
-from codesign.space import SearchSpace
+import codesign.engine.search as search_module
+from codesign.engine.execution import Finished
+from codesign.problem.compose import ber_key
+from codesign.problem.space import SearchSpace
 
 
 class StubExecutor:

@@ -7,11 +7,11 @@ import torch
 import yaml
 
 from codesign.cli import main
-from codesign.execution import RayExecutor
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import load_network_study
+from codesign.engine.execution import RayExecutor
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_network_study
+from codesign.problem.space import SearchSpace
 from trainer.device import AcceleratorUnavailable
 
 no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")

@@ -7,7 +7,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from codesign.study import competing_claim
+from codesign.engine.study import competing_claim
 
 KEY = "input_mode=fixed_point|width_1=8"
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from codesign.design_space import Network
-from codesign.kinds import SngSource, sng_source
-from codesign.problem import Problem, compile_problem
-from codesign.space import SearchSpace
+from codesign.problem.compiled import Problem, compile_problem
+from codesign.problem.design_space import Network
+from codesign.problem.kinds import SngSource, sng_source
+from codesign.problem.space import SearchSpace
 from hwmodel import Architecture, WorkloadSpec, evaluate
 
 
@@ -139,7 +139,7 @@ def test_violations_are_positive_exactly_where_a_budget_is_broken(tech) -> None:
 def test_error_rates_round_up_to_the_grid():
     """A point's accuracy is evaluated at its rate rounded up to 1, 2, 3 or 5 x 10^k, at
     least 1e-9 and at most 0.5: never better than its own rate, at most 2x worse."""
-    from codesign.compose import ERROR_RATE_FLOOR, evaluated_error_rate
+    from codesign.problem.compose import ERROR_RATE_FLOOR, evaluated_error_rate
 
     cases = {0.0: 0.0, 1e-15: 1e-9, 1e-9: 1e-9, 1.1e-9: 2e-9, 2e-6: 2e-6, 2.0000001e-6: 3e-6,
              3.2e-4: 5e-4, 5.1e-3: 1e-2, 0.04: 0.05, 0.3: 0.3, 0.31: 0.5, 0.5: 0.5}

@@ -13,12 +13,10 @@ from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 from optuna_dashboard import get_note, save_note, wsgi
 
-from codesign.dashboard_view import DASHBOARD_CONSTRAINTS, constraint_labels, constraint_list
-from codesign.problem import compile_problem, search_identity
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import (
+from codesign.engine.dashboard_view import DASHBOARD_CONSTRAINTS, constraint_labels, constraint_list
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import (
     DESIGN_RECORDS,
     IDENTITY_ATTR,
     SPACE_ATTR,
@@ -28,6 +26,8 @@ from codesign.study import (
     open_studies,
     space_of,
 )
+from codesign.problem.compiled import compile_problem, search_identity
+from codesign.problem.space import SearchSpace
 
 NUMERIC = ("bitstream_length", "tiles", "array_rows", "width_1")
 

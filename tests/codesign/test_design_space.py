@@ -1,4 +1,4 @@
-"""The design space is one table (`codesign.design_space`): what a sampler can propose, what
+"""The design space is one table (`codesign.problem.design_space`): what a sampler can propose, what
 enumeration lists, the Optuna distributions and the conditions must all follow from it."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, IntDistribution
 
-from codesign.design_space import DesignSpace, compile_design_space
-from codesign.space import SearchSpace
+from codesign.problem.design_space import DesignSpace, compile_design_space
+from codesign.problem.space import SearchSpace
 from hwmodel import Organisation
 
 

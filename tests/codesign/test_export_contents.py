@@ -11,11 +11,11 @@ import torch
 import yaml
 
 from codesign.cli import main
-from codesign.export import SC_ARCHITECTURE_FIELDS, SC_INPUT_FIELDS
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import load_design_study, load_network_study
+from codesign.engine.export import SC_ARCHITECTURE_FIELDS, SC_INPUT_FIELDS
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study, load_network_study
+from codesign.problem.space import SearchSpace
 from tests.codesign.stubs import stub_trainings
 from trainer.module import SCBNNModule
 
@@ -106,7 +106,7 @@ def test_an_sc_design_keeps_its_sc_settings_and_says_its_n(tiny_space, tmp_path,
                           "N = 8"),
 ])
 def test_the_accuracy_condition_names_rate_maps_statistic_and_n(maps, statistic, expected):
-    from codesign.present import design_accuracy_condition
+    from codesign.screen.present import design_accuracy_condition
 
     document = {"device_errors": {"evaluated_error_rate": 1e-3},
                 "training": {"weight_errors": {"maps": maps}},

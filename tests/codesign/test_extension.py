@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from codesign.cli import main
-from codesign.objectives import hardware_objectives
+from codesign.problem.objectives import hardware_objectives
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "extending.md"
@@ -220,8 +220,8 @@ def test_a_trainer_kind_codesign_does_not_know_is_refused_everywhere(monkeypatch
                                                                       tmp_path):
     """`sobol` exists in the trainer and in hwmodel; without its `SngSource` every path that
     meets it says so in one line (none skips it)."""
-    from codesign.design_agreement import disagreement
-    from codesign.kinds import SngSource, UnknownKind, sng_source
+    from codesign.problem.design_agreement import disagreement
+    from codesign.problem.kinds import SngSource, UnknownKind, sng_source
     from hwmodel import HardwareDesign
     from trainer.config import TrainConfig
 
@@ -248,7 +248,7 @@ def _rtl_refusal(folder, capsys) -> str:
 
 
 def test_an_sng_kind_without_rtl_is_refused_not_left_out(monkeypatch, capsys, tmp_path):
-    from codesign.kinds import SngSource, SobolSource
+    from codesign.problem.kinds import SngSource, SobolSource
 
     monkeypatch.setattr(SobolSource, "bank_spec", SngSource.bank_spec)
     assert "SNG kind sobol: no RTL bank is written" in _rtl_refusal(tmp_path, capsys)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from optuna.trial import TrialState
 
-from codesign.storage import open_storage
-from codesign.study import load_network_study
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_network_study
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Pareto-aware early stopping in the search (`codesign.fidelity`): the threshold against a
+"""Pareto-aware early stopping in the search (`codesign.engine.fidelity`): the threshold against a
 plain dominance check, stopped and promoted networks, and no low-fidelity point reported."""
 
 import csv
@@ -9,16 +9,21 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-import codesign.search as search_module
+import codesign.engine.search as search_module
 from codesign.cli import main
-from codesign.compose import ber_key
-from codesign.execution import Finished
-from codesign.fidelity import accuracy_to_beat
-from codesign.problem import compile_problem
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import design_trials, load_design_study, load_network_study, network_front
+from codesign.engine.execution import Finished
+from codesign.engine.fidelity import accuracy_to_beat
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import (
+    design_trials,
+    load_design_study,
+    load_network_study,
+    network_front,
+)
+from codesign.problem.compiled import compile_problem
+from codesign.problem.compose import ber_key
+from codesign.problem.space import SearchSpace
 from hwmodel import load_technology
 
 FIRST_NETWORK = {"input_mode": "fixed_point", "width_1": 16}
@@ -192,7 +197,7 @@ def test_a_rerun_does_not_train_stopped_networks_again(stopped_search, monkeypat
 
 def test_recording_only_the_search_front_keeps_the_same_front_with_fewer_trials(
         tiny_space, tmp_path, monkeypatch):
-    from codesign.pareto import cost_scales, hypervolume, pareto_front
+    from codesign.engine.pareto import cost_scales, hypervolume, pareto_front
     from tests.codesign.stubs import stub_trainings
 
     recorded = {}
@@ -220,7 +225,7 @@ def test_recording_only_the_search_front_keeps_the_same_front_with_fewer_trials(
 def test_observed_excess_is_the_largest_rise_after_each_epoch_of_networks_trained_in_full():
     import optuna
 
-    from codesign.fidelity import observed_excess
+    from codesign.engine.fidelity import observed_excess
 
     def network(outcome, curve, final, by_ber=None):
         return optuna.trial.create_trial(values=[0.0], user_attrs={

@@ -10,14 +10,14 @@ import pytest
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import create_trial
 
-from codesign.breakdown_plot import breakdown_figure
 from codesign.cli import main
-from codesign.config_io import load_design
-from codesign.objectives import hardware_objectives
-from codesign.paper_check import PAPER, load_accuracy, reference_designs
-from codesign.plots import pareto_figure
-from codesign.problem import compile_problem
-from codesign.space import SearchSpace
+from codesign.problem.compiled import compile_problem
+from codesign.problem.config_io import load_design
+from codesign.problem.objectives import hardware_objectives
+from codesign.problem.paper_check import PAPER, load_accuracy, reference_designs
+from codesign.problem.space import SearchSpace
+from codesign.screen.breakdown_plot import breakdown_figure
+from codesign.screen.plots import pareto_figure
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "hw_fmnist_sc.yaml"

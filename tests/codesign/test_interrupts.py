@@ -27,11 +27,11 @@ import pytest
 from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
-import codesign.search as search_module
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import attempts
+import codesign.engine.search as search_module
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import attempts
+from codesign.problem.space import SearchSpace
 from tests.codesign.stubs import stub_trainings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,7 +254,7 @@ def test_an_interrupt_inside_the_storage_pool_logs_no_traceback(capsys):
     connection; the CLI, which reports the stop in one line, drops exactly those records."""
     import logging
 
-    from codesign.quiet import quiet_libraries
+    from codesign.engine.quiet import quiet_libraries
 
     quiet_libraries()
     pool = logging.getLogger("sqlalchemy.pool")

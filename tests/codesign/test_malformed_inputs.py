@@ -18,8 +18,8 @@ import torch
 import yaml
 
 from codesign.cli import main
-from codesign.search import run_search
-from codesign.space import SearchSpace
+from codesign.engine.search import run_search
+from codesign.problem.space import SearchSpace
 from tests.codesign.stubs import stub_trainings
 from tests.synthetic import FMNIST_FILES
 from trainer.module import SCBNNModule

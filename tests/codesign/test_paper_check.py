@@ -3,7 +3,7 @@ ratios equal to the hardware model's own evaluations."""
 
 import pytest
 
-from codesign.paper_check import PAPER, MeasuredAccuracy, load_accuracy, paper_check
+from codesign.problem.paper_check import PAPER, MeasuredAccuracy, load_accuracy, paper_check
 from hwmodel import (
     Architecture,
     FirstLayerDataflow,
@@ -127,7 +127,7 @@ def test_a_true_rng_cannot_regenerate(tech):
 def test_a_verdict_across_the_ranges_names_the_number_that_flips_it_and_where() -> None:
     """A figure linear in one ranged number (and flat in the others): its span, and the
     flip found by bisection where the line crosses the threshold, by hand."""
-    from codesign.paper_check import verdicts_across_ranges
+    from codesign.problem.paper_check import verdicts_across_ranges
 
     tech = load_technology("stt_mram_28nm")
     field = "sense_amplifier.area_um2"

@@ -5,9 +5,9 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution
 
-from codesign.pareto import PickError, hypervolume, knee_point, pareto_front, pick
-from codesign.problem import compile_problem
-from codesign.space import SearchSpace
+from codesign.engine.pareto import PickError, hypervolume, knee_point, pareto_front, pick
+from codesign.problem.compiled import compile_problem
+from codesign.problem.space import SearchSpace
 
 OBJECTIVES = compile_problem(SearchSpace(name="unit")).goals.searched  # accuracy, energy, area
 
@@ -91,7 +91,7 @@ def test_adding_a_dominated_point_leaves_hypervolume_unchanged():
 
 
 def test_html_plot_handles_four_objectives(tmp_path):
-    from codesign.plots import pareto_html
+    from codesign.screen.plots import pareto_html
 
     problem = compile_problem(
         SearchSpace(name="four", objectives=["accuracy", "energy", "area", "latency"]))

@@ -9,14 +9,19 @@ import shutil
 import pytest
 from optuna.trial import TrialState
 
-from codesign import execution
 from codesign.cli import main
-from codesign.preflight import PreflightError, check_memory, extreme_networks, training_bytes
-from codesign.problem import compile_problem
-from codesign.search import SearchHalted, run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import attempts, load_network_study
+from codesign.engine import execution
+from codesign.engine.search import SearchHalted, run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import attempts, load_network_study
+from codesign.problem.compiled import compile_problem
+from codesign.problem.preflight import (
+    PreflightError,
+    check_memory,
+    extreme_networks,
+    training_bytes,
+)
+from codesign.problem.space import SearchSpace
 from tests.synthetic import FMNIST_FILES, write_fashion_mnist_like
 from trainer.data import DatasetError
 

@@ -1,5 +1,5 @@
-"""The search space compiled once (`codesign.problem`), and what the concepts own: an SNG kind
-its parameters (one correspondence read forward, as the check and in reverse), a parameter
+"""The search space compiled once (`codesign.problem.compiled`), and what the concepts own: an SNG
+kind its parameters (one correspondence read forward, as the check and in reverse), a parameter
 its text in the tables, an objective its limit's reading and its normalisation."""
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import optuna
 import pytest
 from pydantic import ValidationError
 
-from codesign.design_agreement import disagreement
-from codesign.kinds import SngSource, sng_source, source_of_generator
-from codesign.objectives import ACCURACY, Goals, Objective
-from codesign.pareto import hypervolume
-from codesign.problem import compile_problem, search_identity
-from codesign.rtl_design import sng_config_for
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import IDENTITY_ATTR, StudyMismatch, open_studies
+from codesign.engine.pareto import hypervolume
+from codesign.engine.storage import open_storage
+from codesign.engine.study import IDENTITY_ATTR, StudyMismatch, open_studies
+from codesign.problem.compiled import compile_problem, search_identity
+from codesign.problem.design_agreement import disagreement
+from codesign.problem.kinds import SngSource, sng_source, source_of_generator
+from codesign.problem.objectives import ACCURACY, Goals, Objective
+from codesign.problem.rtl_design import sng_config_for
+from codesign.problem.space import SearchSpace
 from hwmodel import Generator, HardwareDesign
 from trainer.config import SNGKind, TrainConfig
 

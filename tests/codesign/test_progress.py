@@ -10,9 +10,9 @@ import time
 from rich.console import Console
 
 from codesign.commands.search import SearchProgress
-from codesign.problem import compile_problem
-from codesign.search import SearchEvent
-from codesign.space import SearchSpace
+from codesign.engine.search import SearchEvent
+from codesign.problem.compiled import compile_problem
+from codesign.problem.space import SearchSpace
 
 
 def _progress(tiny_space) -> tuple[SearchProgress, io.StringIO]:

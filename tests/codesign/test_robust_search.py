@@ -12,11 +12,11 @@ import yaml
 from pydantic import TypeAdapter
 
 from codesign.cli import main
-from codesign.problem import compile_problem
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import design_record, load_design_study
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import design_record, load_design_study
+from codesign.problem.compiled import compile_problem
+from codesign.problem.space import SearchSpace
 from hwmodel import Architecture, WorkloadSpec, evaluate, load_technology
 
 
@@ -101,10 +101,10 @@ def test_the_front_csv_json_and_figure_carry_each_designs_band(tiny_space, capsy
         assert record["energy_pj_low"] == pytest.approx(report.energy_pj)
     from matplotlib.container import ErrorbarContainer
 
-    import codesign.plots
+    import codesign.screen.plots
 
-    draw, drawn = codesign.plots.pareto_figure, []
-    monkeypatch.setattr(codesign.plots, "pareto_figure",
+    draw, drawn = codesign.screen.plots.pareto_figure, []
+    monkeypatch.setattr(codesign.screen.plots, "pareto_figure",
                         lambda *args: drawn.append(draw(*args)) or drawn[-1])
     assert main(["pareto", "--study", space.name, "--storage", space.storage_url,
                  "--out", str(tmp_path / "figures")]) == 0

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from codesign.cli import main
-from codesign.rtl_design import design_blocks
+from codesign.problem.rtl_design import design_blocks
 from hwmodel import HardwareDesign
 from rtl import find_yosys
 from trainer.sng import LFSRSNG

@@ -23,13 +23,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from optuna.trial import TrialState
 
-from codesign import liveness
 from codesign.cli import main
-from codesign.problem import compile_problem
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import load_network_study
+from codesign.engine import liveness
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_network_study
+from codesign.problem.compiled import compile_problem
+from codesign.problem.space import SearchSpace
 from hwmodel.strict_yaml import DocumentError, parse_yaml
 from tests.codesign.stubs import stub_trainings
 from trainer.config import TrainConfig
@@ -398,8 +398,7 @@ def silent_port():
 def test_a_database_that_never_answers_is_one_line_in_bounded_time(
         tiny_space, write_space, silent_port, monkeypatch, capsys):
     pytest.importorskip("psycopg2")
-    from codesign import storage
-
+    from codesign.engine import storage
     monkeypatch.setattr(storage, "CONNECT_TIMEOUT_S", 2.0)
     url = f"postgresql+psycopg2://codesign@127.0.0.1:{silent_port}/codesign"
     for command in (["search", str(write_space(tiny_space())), "--no-progress"], ["status"]):
@@ -484,7 +483,7 @@ def test_a_worker_process_that_dies_fails_its_own_training_only(tmp_path):
     """The process executor's plumbing, without training: a job that fails is a failure with
     its cause, a worker killed with SIGKILL fails its own training and is replaced, a worker
     that finished takes the next job (PyTorch imported once)."""
-    from codesign.execution import ProcessExecutor
+    from codesign.engine.execution import ProcessExecutor
 
     executor = ProcessExecutor(workers=2)
     try:
@@ -555,12 +554,11 @@ def test_a_cluster_out_of_reach_leaves_no_study_behind(tiny_space, write_space, 
                                                       monkeypatch, capsys):
     """The search joins the cluster before it creates the storage: a Ray address that cannot
     be reached is one line, exit 2, and no new (empty) database is left in the folder."""
-    from codesign import execution
-
+    from codesign.engine import execution
     def unreachable(*args, **kwargs):
         raise execution.ClusterUnreachable("Ray cluster 127.0.0.1:1: cannot connect")
 
-    monkeypatch.setattr("codesign.search.make_executor", unreachable)
+    monkeypatch.setattr("codesign.engine.search.make_executor", unreachable)
     space = tiny_space()
     code = main(["search", str(write_space(space)), "--no-progress",
                  "--ray-address", "127.0.0.1:1"])

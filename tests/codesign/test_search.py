@@ -10,14 +10,14 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from codesign import execution
 from codesign.cli import main
-from codesign.compose import ber_key, evaluated_error_rate
-from codesign.problem import compile_problem
-from codesign.search import run_search
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import load_design_study, load_network_study
+from codesign.engine import execution
+from codesign.engine.search import run_search
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study, load_network_study
+from codesign.problem.compiled import compile_problem
+from codesign.problem.compose import ber_key, evaluated_error_rate
+from codesign.problem.space import SearchSpace
 
 
 def _studies(space: SearchSpace):
@@ -152,7 +152,7 @@ def test_a_small_space_is_exhausted_without_retraining(tiny_space):
 
 
 def test_resuming_with_a_different_space_is_refused(tiny_space):
-    from codesign.study import StudyMismatch
+    from codesign.engine.study import StudyMismatch
 
     space = SearchSpace.model_validate(tiny_space(budget={"trials": 1}))
     run_search(space)

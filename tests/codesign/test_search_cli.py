@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from codesign.cli import main
-from codesign.compose import ber_key
+from codesign.problem.compose import ber_key
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,13 @@ import pytest
 from optuna.trial import FrozenTrial
 
 from codesign.cli import main
-from codesign.front_sample import per_network_cap, spread_along_front
-from codesign.objectives import ACCURACY, objective
-from codesign.pareto import pareto_front
-from codesign.readable import read_back, readable
-from codesign.space import SearchSpace
-from codesign.storage import open_storage
-from codesign.study import load_design_study
+from codesign.engine.pareto import pareto_front
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study
+from codesign.problem.objectives import ACCURACY, objective
+from codesign.problem.space import SearchSpace
+from codesign.screen.front_sample import per_network_cap, spread_along_front
+from codesign.screen.readable import read_back, readable
 from tests.codesign import stubs
 from tests.codesign.stubs import stub_trainings
 
@@ -188,7 +188,7 @@ def test_the_front_is_optunas_best_trials_with_infeasible_points(tiny_space, mon
                       hardware={"tiles": [1, 4, 16]}, constraints={"min_accuracy": 0.6})
     space = SearchSpace.model_validate(spec)
     stub_trainings(monkeypatch, space)
-    from codesign.search import run_search
+    from codesign.engine.search import run_search
 
     run_search(space)
     study = load_design_study(open_storage(spec["storage"]), "tiny")

@@ -103,8 +103,8 @@ def test_train_command_on_the_gpu(device, tmp_path, tiny_fmnist_dir, precision):
 def test_search_trains_on_the_gpu(device, tiny_space, write_space, capsys):
     space = tiny_space(budget={"trials": 2}, execution={"accelerator": "gpu"})
     assert main(["search", str(write_space(space)), "--no-progress"]) == 0
-    from codesign.storage import open_storage
-    from codesign.study import load_network_study
+    from codesign.engine.storage import open_storage
+    from codesign.engine.study import load_network_study
 
     networks = load_network_study(open_storage(space["storage"]), space["name"]).trials
     trained = [t for t in networks if t.user_attrs.get("outcome") == "trained"]

@@ -17,9 +17,9 @@ import matplotlib
 import numpy as np
 import pytest
 
-from codesign.breakdown_plot import breakdown_figure
 from codesign.cli import main
-from codesign.config_io import load_design
+from codesign.problem.config_io import load_design
+from codesign.screen.breakdown_plot import breakdown_figure
 from hwmodel import (
     Architecture,
     Component,

@@ -63,7 +63,7 @@ def test_verdict_holds_or_flips(sens, tech) -> None:
 def test_paper_figures_over_buildable_and_all_designs_against_the_check(sens) -> None:
     """Each view's best figure over buildable combinations and over all, read from the paper
     check's rows directly (the plain reference)."""
-    from codesign.paper_check import load_accuracy, paper_check
+    from codesign.problem.paper_check import load_accuracy, paper_check
 
     preset = load_technology("stt_mram_28nm")
     found = sens.paper_figures(preset)

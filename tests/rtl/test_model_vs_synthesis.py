@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from codesign.rtl_design import sng_bank_spec, synthesized_primitives
+from codesign.problem.rtl_design import sng_bank_spec, synthesized_primitives
 from hwmodel import blocks, load_technology
 from hwmodel.components.ecc import ErrorCorrection, hsiao_code
 from hwmodel.components.primitives import PRIMITIVE_CELLS, Primitives

@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from optuna.trial import TrialState
 
-from codesign.storage import open_storage
-from codesign.study import load_design_study, load_network_study
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study, load_network_study
 from tests.scaleout.conftest import finish, start_search, wait_for
 
 pytestmark = pytest.mark.scaleout

@@ -8,8 +8,8 @@ import time
 import pytest
 from optuna.trial import TrialState
 
-from codesign.storage import open_storage
-from codesign.study import load_network_study
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_network_study
 from tests.scaleout.conftest import finish, start_search, wait_for
 
 pytestmark = pytest.mark.scaleout

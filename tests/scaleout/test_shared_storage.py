@@ -7,17 +7,17 @@ import sys
 import pytest
 from optuna.trial import TrialState
 
-from codesign.storage import open_storage
-from codesign.study import load_design_study, load_network_study
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study, load_network_study
 from tests.scaleout.conftest import finish, start_search
 
 pytestmark = pytest.mark.scaleout
 
 FRONT_SCRIPT = """
 import json, sys
-from codesign.pareto import pareto_front
-from codesign.storage import open_storage
-from codesign.study import load_design_study
+from codesign.engine.pareto import pareto_front
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_design_study
 study = load_design_study(open_storage(sys.argv[1]), sys.argv[2])
 print(json.dumps(sorted(t.number for t in pareto_front(study))))
 """

@@ -317,7 +317,7 @@ def test_train_reports_mean_and_low_percentile_of_structured_maps(tmp_path, tiny
 
 def test_a_search_worker_returns_mean_percentile_and_maps_for_both_splits(tmp_path,
                                                                           tiny_fmnist_dir):
-    from codesign.runner import train_network
+    from codesign.engine.runner import train_network
 
     config = {**_tiny_model(tiny_fmnist_dir, tmp_path / "runs"),
               "weight_errors": {"eval_bers": [0.02], "maps": 4}}

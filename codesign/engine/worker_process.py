@@ -1,7 +1,7 @@
-"""A local worker process (`codesign.execution.ProcessExecutor`): trainings, one after
+"""A local worker process (`codesign.engine.execution.ProcessExecutor`): trainings, one after
 another, each result sent back through a pipe.
 
-    python -m codesign.worker_process RESULT_FD [GPU]
+    python -m codesign.engine.worker_process RESULT_FD [GPU]
 
 The driver starts it in a session of its own, so Ctrl-C and a closed terminal (SIGINT, SIGHUP)
 reach the driver only, which decides when a worker stops (SIGTERM). Jobs come as JSON lines on
@@ -31,8 +31,8 @@ def _exit_with_parent(parent: int) -> None:
 
 def run_job(job: dict, gpu: str | None) -> list:
     """Train `job`: ["done", result] or ["failed", error, shared cause]."""
+    from codesign.engine.runner import is_shared_cause, train_network
     from codesign.errors import describe_error
-    from codesign.runner import is_shared_cause, train_network
 
     try:
         result = train_network({**job, "torch_threads": 1})

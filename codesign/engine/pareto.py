@@ -16,8 +16,8 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from codesign.objectives import ACCURACY, KNEE, OBJECTIVES, Objective, hardware_objectives
-from codesign.problem import Problem
+from codesign.problem.compiled import Problem
+from codesign.problem.objectives import ACCURACY, KNEE, OBJECTIVES, Objective, hardware_objectives
 from hwmodel import Technology
 
 
@@ -86,7 +86,7 @@ def study_cost_scales(study: optuna.Study, problem: Problem,
     """`cost_scales` as the search recorded them on the study (costing every network of the
     space again takes a minute on a large space), computed where a study lacks them (one
     recorded before they were)."""
-    from codesign.attribute_text import parse_attribute_line
+    from codesign.engine.attribute_text import parse_attribute_line
 
     recorded = parse_attribute_line(study.user_attrs.get(COST_SCALES_ATTR))
     if all(o.metric in recorded for o in hardware_objectives()):

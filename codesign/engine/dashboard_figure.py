@@ -17,9 +17,9 @@ from collections.abc import Sequence
 import numpy as np
 from optuna.trial import FrozenTrial
 
-from codesign.objectives import ACCURACY, Objective, hardware_objectives
-from codesign.paper_check import ReferenceDesign
-from codesign.problem import Problem
+from codesign.problem.compiled import Problem
+from codesign.problem.objectives import ACCURACY, Objective, hardware_objectives
+from codesign.problem.paper_check import ReferenceDesign
 from hwmodel import FirstLayerMode
 
 FIGURE_ID = "pareto-front"  # one figure per study, replaced as the search goes on

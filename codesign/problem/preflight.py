@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from codesign.compose import weight_error_rates
-from codesign.design_space import Network
 from codesign.outputs import unwritable_reason
-from codesign.problem import Problem
+from codesign.problem.compiled import Problem
+from codesign.problem.compose import weight_error_rates
+from codesign.problem.design_space import Network
 from hwmodel import Technology, TechnologyError, load_technology
 from hwmodel.device_errors import device_problems
 from trainer.resources import ResourceError, check_resources, memory_needed

@@ -3,7 +3,7 @@
 SQLite by default (`sqlite:///runs/<name>.db`), any SQLAlchemy URL Optuna accepts
 (`postgresql://...`), or `journal:PATH` for Optuna's journal file on a shared filesystem.
 Every storage keeps the drivers' heartbeats, so trials of a killed driver are failed on the next
-run (`codesign.search`).
+run (`codesign.engine.search`).
 
 A storage that cannot outlive the process (`sqlite://`, `sqlite:///:memory:`, an SQLite URI in
 `mode=memory`) is refused before any work: a search would train its whole budget into it and

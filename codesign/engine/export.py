@@ -25,10 +25,10 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial
 
-from codesign.kinds import sng_source
-from codesign.objectives import recorded_attributes
-from codesign.problem import Problem
-from codesign.study import design_record, load_network_study
+from codesign.engine.study import design_record, load_network_study
+from codesign.problem.compiled import Problem
+from codesign.problem.kinds import sng_source
+from codesign.problem.objectives import recorded_attributes
 from hwmodel import (
     Architecture,
     ErrorCorrection,

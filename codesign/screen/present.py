@@ -2,8 +2,8 @@
 
 Commands parse, call the libraries, and hand the results to these functions. Tables are built
 for a terminal of any width: columns fold rather than cut, and the number formats come from
-the objective table (`codesign.objectives`). Whatever comes from outside the program (a path, a
-name, a storage URL, a stored error) is shown through `shown` (markup) or `printable` (plain
+the objective table (`codesign.problem.objectives`). Whatever comes from outside the program (a
+path, a name, a storage URL, a stored error) is shown through `shown` (markup) or `printable` (plain
 text): its control characters escaped, its brackets never read as markup.
 """
 
@@ -22,8 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from codesign.errors import printable
-from codesign.objectives import ACCURACY, hardware_objectives
-from codesign.problem import Problem
+from codesign.problem.compiled import Problem
+from codesign.problem.objectives import ACCURACY, hardware_objectives
 from hwmodel import (
     CostReport,
     FirstLayerDataflow,
@@ -108,8 +108,8 @@ def front_view(front: Sequence, problem: Problem, title: str, top: int | None,
     """A front as a person reads it: a line saying how many design points it holds, how
     many are shown and in which order, then the table (`front_table`) and, where a
     description had to be cut, how to see it all. With `top` smaller than the front, the
-    rows are spread along it (`codesign.front_sample`), not its first rows."""
-    from codesign.front_sample import per_network_cap, spread_along_front
+    rows are spread along it (`codesign.screen.front_sample`), not its first rows."""
+    from codesign.screen.front_sample import per_network_cap, spread_along_front
 
     rows = list(front) if top is None else spread_along_front(front, top)
     how = "" if len(rows) == len(front) else (
@@ -135,9 +135,9 @@ def front_view(front: Sequence, problem: Problem, title: str, top: int | None,
 def front_columns(problem: Problem, trials: Sequence) -> list[tuple[str, list[str]]]:
     """The numbers of a front's rows, each column a (heading, cells) pair: accuracy
     (validation, then test, %), then every searched cost in one unit a column, SI-scaled to
-    the column's values (`codesign.readable.column_scale`), three significant digits. The
+    the column's values (`codesign.screen.readable.column_scale`), three significant digits. The
     heading's last line is the unit. The costs only bounded are in CSV and JSON."""
-    from codesign.readable import column_scale, significant
+    from codesign.screen.readable import column_scale, significant
 
     def accuracy(attribute: str) -> list[str]:
         return [f"{100 * t.user_attrs[attribute]:.2f}" for t in trials]
@@ -209,9 +209,10 @@ def _table(columns: Sequence[tuple[str, str, int | None]]) -> Table:
 def front_records(trials: Iterable, problem: Problem) -> list[dict[str, Any]]:
     """Design points as rows with named columns (CSV, JSON): the trial, its training run,
     every parameter of the space, and every recorded metric in the study's units (accuracy
-    as a fraction, as in the study and an exported design; `codesign.objectives`), and the
-    band of area, energy and latency over the technology's ranges (`codesign.front_bands`)."""
-    from codesign.front_bands import design_bands
+    as a fraction, as in the study and an exported design; `codesign.problem.objectives`), and the
+    band of area, energy and latency over the technology's ranges
+    (`codesign.engine.front_bands`)."""
+    from codesign.engine.front_bands import design_bands
 
     names = problem.design_space.names
     return [{"design_trial": trial.number, "network_trial": trial.user_attrs["network_trial"],
@@ -405,7 +406,7 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
 
 
 def time_line(time_s: Mapping[str, float]) -> str:
-    """Where the time went (`codesign.timing`): the parts, and the share after training."""
+    """Where the time went (`codesign.engine.timing`): the parts, and the share after training."""
     parts = ", ".join(f"{part} {duration(time_s[part])}"
                       for part in ("costing", "training", "testing", "recording"))
     return (f"time: {duration(time_s['wall'])} wall; {parts}; after training "
@@ -488,7 +489,7 @@ def peak_words(report: CostReport) -> str:
 
 
 def limit_rows(report: CostReport) -> list[tuple[str, str]]:
-    """Each default buildability limit of a search (`codesign.objectives`) against the
+    """Each default buildability limit of a search (`codesign.problem.objectives`) against the
     design: the limit, the design's value and whether it fits."""
     rows = []
     for item in hardware_objectives():
@@ -641,7 +642,7 @@ def paper_check(check) -> list[RenderableType]:
     """The check's header, a table per view (rows grouped by organisation, read parallelism
     and baseline: the range over popcount circuits and dataflows) and a verdict per claim
     and view; every combination is in --json."""
-    from codesign.paper_check import VIEWS
+    from codesign.problem.paper_check import VIEWS
 
     claims = check.claims
     n = check.bitstream_length

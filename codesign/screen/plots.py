@@ -18,9 +18,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from optuna.trial import FrozenTrial  # noqa: E402
 
-from codesign.objectives import ACCURACY, hardware_objectives  # noqa: E402
-from codesign.paper_check import PAPER, REFERENCE_ORGANISATION, ReferenceDesign  # noqa: E402
-from codesign.problem import Problem  # noqa: E402
+from codesign.problem.compiled import Problem  # noqa: E402
+from codesign.problem.objectives import ACCURACY, hardware_objectives  # noqa: E402
+from codesign.problem.paper_check import PAPER, REFERENCE_ORGANISATION, ReferenceDesign  # noqa: E402
 from hwmodel import FirstLayerMode  # noqa: E402
 
 DESIGN_MARKERS = ("o", "s", "^", "v", "<", ">", "p", "h")  # the front, by first-layer mode
@@ -105,7 +105,7 @@ def pareto_figure(
     """Accuracy (percent) against the hardware costs the search trades, and energy, area and
     latency where it does not (`Objective.drawn`), one panel each: the front by first-layer
     hardware, each front point's cost band as a horizontal error bar where `bands` has it
-    (trial number -> `{metric}_low`/`_high`, `codesign.front_bands.design_bands`), the knee,
+    (trial number -> `{metric}_low`/`_high`, `codesign.engine.front_bands.design_bands`), the knee,
     and the paper's reference designs; one legend for every panel, a caption for the
     references."""
     costs = tuple(dict.fromkeys([*problem.goals.costs,

@@ -2,7 +2,7 @@
 41,205 ns), and the way back (`read_back`), so that a test can check that a table's number is
 the recorded one, not a cut copy of it.
 
-The study records every metric in its objective's unit (`codesign.objectives`); a unit built
+The study records every metric in its objective's unit (`codesign.problem.objectives`); a unit built
 on an SI base unit (pJ, ns, A, mW) is rescaled to the prefix that puts the number in
 [1, 1000); any other unit (mm2, A/mm2, mm2 us) keeps itself, its number to three significant
 digits. CSV and JSON keep every digit.

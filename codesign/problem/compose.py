@@ -1,8 +1,8 @@
 """Composing a design: from a chosen network to a training config, and from its hardware
 configurations to scored design points.
 
-A `Network` (its parameters, `codesign.design_space`) is one training run; a design point adds
-what does not change the weights (N at deployment, the organisation, tiles, rows, the first
+A `Network` (its parameters, `codesign.problem.design_space`) is one training run; a design point
+adds what does not change the weights (N at deployment, the organisation, tiles, rows, the first
 layer's hardware and dataflow, the popcount circuit, the device). The `Recipe` holds what the
 space fixes rather than searches (the model family's shape, the data, the SNG kinds' parameters,
 the training budget, the architecture fields no row sweeps). Training and hardware meet only
@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter
 
-from codesign.design_space import DesignSpace, Network
-from codesign.kinds import SngChoice, hardware_sng, sng_source
-from codesign.objectives import Objective, ValueOf
-from codesign.space import Budget, ConvSpace, DataSpace, Execution, MLPSpace, SearchSpace
+from codesign.problem.design_space import DesignSpace, Network
+from codesign.problem.kinds import SngChoice, hardware_sng, sng_source
+from codesign.problem.objectives import Objective, ValueOf
+from codesign.problem.space import Budget, ConvSpace, DataSpace, Execution, MLPSpace, SearchSpace
 from hwmodel import Architecture, BatchResult, Technology, WorkloadSpec, evaluate_batch
 from hwmodel.workload import ConvWorkloadSpec, MlpWorkloadSpec
 from trainer.config import MergePoint, TrainConfig, TrainingMode

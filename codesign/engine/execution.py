@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from codesign.engine.runner import ProgressFn, is_shared_cause, train_network
 from codesign.errors import describe_error
-from codesign.runner import ProgressFn, is_shared_cause, train_network
 from trainer.device import AcceleratorUnavailable
 
 
@@ -72,7 +72,7 @@ class LocalExecutor:
             return []
         key, job = self._pending.pop(0)
         report = self._report(key) if self._report else None
-        handler = signal.getsignal(signal.SIGINT)  # the search's (codesign.interrupts)
+        handler = signal.getsignal(signal.SIGINT)  # the search's (codesign.engine.interrupts)
         try:
             return [Finished(key, train_network(job, report), None)]
         except SystemExit:
@@ -100,7 +100,7 @@ class _Worker:
 
 class ProcessExecutor:
     """`workers` trainings at once in worker processes of this machine
-    (`codesign.worker_process`: one PyTorch thread each; with GPUs, worker slot k trains on
+    (`codesign.engine.worker_process`: one PyTorch thread each; with GPUs, worker slot k trains on
     GPU k mod their count). Jobs go in on a worker's stdin and results come back through a pipe
     of its own, so nothing listens on the network. A worker trains one network after another
     (PyTorch imported once). Workers run in sessions of their own: Ctrl-C and a closed
@@ -128,7 +128,7 @@ class ProcessExecutor:
         readable, writable = os.pipe()
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
         process = subprocess.Popen(
-            [sys.executable, "-m", "codesign.worker_process", str(writable), *gpu],
+            [sys.executable, "-m", "codesign.engine.worker_process", str(writable), *gpu],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(writable,), start_new_session=True, env=environment, text=True)
         os.close(writable)  # the worker holds the only writer: its death is an end of file

@@ -1,15 +1,15 @@
 """The problem a search solves: its search space, compiled once.
 
-`compile_problem` reads the schema (`codesign.space.SearchSpace`) once; the engine (the search
-driver, the studies, the front and its hypervolume), the outputs (`status`, `pareto` tables,
+`compile_problem` reads the schema (`codesign.problem.space.SearchSpace`) once; the engine (the
+search driver, the studies, the front and its hypervolume), the outputs (`status`, `pareto` tables,
 CSV and JSON, `export`, the plots) and the dashboard read the `Problem` it gives, never the
 schema:
 
 * `design_space`: the parameters, each with its values, its conditions and how a design
-  shows it (`codesign.design_space`);
+  shows it (`codesign.problem.design_space`);
 * `goals`: the searched objectives in the study's order, each with its source (training or
-  hardware), direction, unit and format, and the bounds (`codesign.objectives`);
-* `recipe`: how a chosen network is trained and built (`codesign.compose`);
+  hardware), direction, unit and format, and the bounds (`codesign.problem.objectives`);
+* `recipe`: how a chosen network is trained and built (`codesign.problem.compose`);
 * the budget, the sampler, the execution, and where the studies and files go.
 
 A new objective or parameter is one row that reaches every output from here. (Later
@@ -24,16 +24,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codesign.compose import (
+from codesign.problem.compose import (
     HardwarePoint,
     Recipe,
     compile_recipe,
     design_objective,
     hardware_objective,
 )
-from codesign.design_space import DesignSpace, Network, compile_design_space
-from codesign.objectives import Goals, recorded_attributes
-from codesign.space import Budget, Execution, SamplerSpec, SearchSpace
+from codesign.problem.design_space import DesignSpace, Network, compile_design_space
+from codesign.problem.objectives import Goals, recorded_attributes
+from codesign.problem.space import Budget, Execution, SamplerSpec, SearchSpace
 from hwmodel import Technology, corner_technology, load_technology
 from trainer.config import TrainConfig
 
@@ -66,7 +66,7 @@ class Problem:
 
     @property
     def recorded(self) -> tuple[str, ...]:
-        """The metrics every design trial records (`codesign.objectives`)."""
+        """The metrics every design trial records (`codesign.problem.objectives`)."""
         return recorded_attributes()
 
     def network(self, params: Mapping[str, Any]) -> Network:

@@ -1,7 +1,7 @@
 """What optuna-dashboard shows a person about a search, written into the studies themselves.
 
-A search is two studies (`codesign.study`), and the dashboard knows nothing of how they relate.
-This module writes what it needs to show the co-design, through the public APIs of Optuna's
+A search is two studies (`codesign.engine.study`), and the dashboard knows nothing of how they
+relate. This module writes what it needs to show the co-design, through the public APIs of Optuna's
 storage and of optuna-dashboard:
 
 * **constraint values where the dashboard reads them.** optuna-dashboard (0.21, and its main
@@ -14,7 +14,7 @@ storage and of optuna-dashboard:
 * **readable study attributes**: one line of text per subject (objectives, constraints,
   sampler, budget, each parameter's choices), never a JSON blob;
 * **objective names with their units** (`study.set_metric_names`, `Goals.shown_names`);
-* **the project's Pareto figure** (`codesign.dashboard_figure`: accuracy in percent on log
+* **the project's Pareto figure** (`codesign.engine.dashboard_figure`: accuracy in percent on log
   cost axes, what `codesign pareto` draws), attached to the design study with
   `optuna_dashboard.save_plotly_graph_object` and replaced after every training run;
 * **notes** (Markdown, `optuna_dashboard.save_note`): one per study explaining the pair, one
@@ -33,9 +33,9 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
-from codesign.objectives import ACCURACY, Goals
-from codesign.problem import Problem
-from codesign.space import Budget, DataSpace, SamplerSpec
+from codesign.problem.compiled import Problem
+from codesign.problem.objectives import ACCURACY, Goals
+from codesign.problem.space import Budget, DataSpace, SamplerSpec
 
 DASHBOARD_CONSTRAINTS = "constraints"  # the trial system attribute optuna-dashboard reads
 URL_PREFIX = "/dashboard"  # where optuna-dashboard's server mounts its pages
@@ -269,9 +269,9 @@ def attach_pareto_figure(problem: Problem, designs: optuna.Study) -> None:
     """The project's Pareto figure on the design study's page, replacing the one before."""
     from optuna_dashboard import save_plotly_graph_object  # imports its web server: only here
 
-    from codesign.dashboard_figure import FIGURE_ID, pareto_plotly
-    from codesign.paper_check import load_accuracy, reference_designs
-    from codesign.pareto import feasible_trials, knee_point, pareto_front
+    from codesign.engine.dashboard_figure import FIGURE_ID, pareto_plotly
+    from codesign.engine.pareto import feasible_trials, knee_point, pareto_front
+    from codesign.problem.paper_check import load_accuracy, reference_designs
     from hwmodel import load_technology
 
     front = pareto_front(designs)

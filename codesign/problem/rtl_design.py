@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from codesign.kinds import sng_source, source_of_generator
+from codesign.problem.kinds import sng_source, source_of_generator
 from hwmodel import FirstLayerMode, HardwareDesign, blocks, evaluate
 from hwmodel.components.ecc import hsiao_code, word_data_bits
 from hwmodel.components.primitives import Primitives
@@ -59,14 +59,14 @@ def sng_config_for(design: HardwareDesign, training: dict[str, Any] | None) -> S
 
 def sng_bank_spec(sng: Any, positions: int, sobol_storage: str = "hardwired") -> BlockSpec:
     """The bank that emits, bit for bit, a trainer generator's streams over `positions` (its
-    kind's `bank_spec`, `codesign.kinds`)."""
+    kind's `bank_spec`, `codesign.problem.kinds`)."""
     return sng_source(sng.kind).bank_spec(sng, positions, sobol_storage)
 
 
 def _sng_bank(design: HardwareDesign, training: dict[str, Any] | None, pixels: int,
               sobol_storage: str) -> Block | None:
     """The SNG bank of an SC design, or None where its source is not logic; a kind without
-    RTL is refused (`codesign.kinds.NoRtl`), never left out."""
+    RTL is refused (`codesign.problem.kinds.NoRtl`), never left out."""
     arch = design.architecture
     config = sng_config_for(design, training)
     spec = sng_bank_spec(build_sng(config), pixels, sobol_storage)

@@ -114,7 +114,7 @@ def check_sections_agree(path: Path, design: HardwareDesign | None = None) -> No
     if not (isinstance(document, dict) and TRAINING_SECTION in document
             and HARDWARE_SECTION in document):
         return
-    from codesign.design_agreement import disagreement  # torch: only for exported designs
+    from codesign.problem.design_agreement import disagreement  # torch: only for exported designs
 
     problem = disagreement(load_train_config(path), design or load_design(path))
     if problem:

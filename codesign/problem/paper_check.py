@@ -16,7 +16,7 @@ bit-serial baseline as built), at equal throughput and at equal latency (against
 baseline folded over N cycles, `first_layer_fold`). Each organisation is checked reading one
 row of each array at once and every row at once (the neuron-parallel design of the paper's
 group), and every row says whether both designs meet the default buildability limits of a
-search (`codesign.objectives`). The sense amplifier's area, on which the area claim hinges,
+search (`codesign.problem.objectives`). The sense amplifier's area, on which the area claim hinges,
 is taken at both ends of its sourced range (`Technology.ranges`).
 
 The "free layer 1" bound is the energy ratio an SC design could reach at best against a
@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesign.kinds import SngSource, sng_source
-from codesign.objectives import hardware_objectives
+from codesign.problem.kinds import SngSource, sng_source
+from codesign.problem.objectives import hardware_objectives
 from hwmodel import (
     Architecture,
     CostReport,
@@ -66,7 +66,7 @@ class PaperClaims:
 
 PAPER = PaperClaims()
 BASELINES = ("fixed_point_parallel", "fixed_point_bit_serial")
-ACCURACY_FILE = Path(__file__).resolve().parent / "data" / "fmnist_accuracy_vs_n.json"
+ACCURACY_FILE = Path(__file__).resolve().parent.parent / "data" / "fmnist_accuracy_vs_n.json"
 
 
 class Model(BaseModel):
@@ -141,7 +141,7 @@ class CheckRow(Model):
     energy_delay_ratio: float = Field(description="baseline energy x delay / SC's")
     free_layer1_ratio: float = Field(description="baseline energy / its energy without layer 1")
     sc_buildable: bool = Field(description="the SC design meets the default buildability "
-                                           "limits (codesign.objectives)")
+                                           "limits (codesign.problem.objectives)")
     baseline_buildable: bool
     sc_over_limits: list[str] = Field(default_factory=list, description="the limits (their "
                                       "metrics, `PaperCheck.limits`) the SC design exceeds")
@@ -260,7 +260,7 @@ def _over_limits(result, index: int, limits: dict[str, float]) -> list[str]:
 
 
 def buildability_limits() -> dict[str, float]:
-    """The default limits of a search (`codesign.objectives`), by the metric they bound."""
+    """The default limits of a search (`codesign.problem.objectives`), by the metric they bound."""
     return {o.metric: o.default_limit for o in hardware_objectives()
             if o.default_limit is not None}
 

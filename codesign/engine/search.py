@@ -9,9 +9,9 @@ The driver owns the Optuna storage. For each network the sampler proposes it
 A failed training is a failed trial with its error; failures that share a cause (the data,
 the configuration, the machine) stop the search without costing budget (`SearchHalted`). An
 interruption fails the trials in flight (they are retried on resume) and leaves none RUNNING
-(`codesign.interrupts`). A trial left RUNNING by a driver that died is failed as soon as a rerun
-sees its driver gone (`codesign.liveness`) and trained again; the study's files go in its own
-folder (`codesign.study_folder`), written whole or not at all (`codesign.outputs`).
+(`codesign.engine.interrupts`). A trial left RUNNING by a driver that died is failed as soon as a
+rerun sees its driver gone (`codesign.engine.liveness`) and trained again; the study's files go in
+its own folder (`codesign.engine.study_folder`), written whole or not at all (`codesign.outputs`).
 """
 
 from __future__ import annotations
@@ -28,32 +28,27 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, Trial, TrialState
 
-from codesign.attribute_text import attribute_line
-from codesign.compose import HardwarePoint, weight_error_rates
-from codesign.dashboard_view import annotate_training_run, record_constraints
-from codesign.design_space import Network
-from codesign.execution import (
+from codesign.engine.attribute_text import attribute_line
+from codesign.engine.dashboard_view import annotate_training_run, record_constraints
+from codesign.engine.execution import (
     Executor,
     Finished,
     LocalExecutor,
     ProcessExecutor,
     RayExecutor,
 )
-from codesign.fidelity import early_stop_job
-from codesign.interrupts import held_interrupts, interruptible, raise_if_interrupted
-from codesign.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
-from codesign.outputs import replacing
-from codesign.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
-from codesign.problem import Problem, compile_problem
-from codesign.space import Budget, Execution, SearchSpace
-from codesign.storage import (
+from codesign.engine.fidelity import early_stop_job
+from codesign.engine.interrupts import held_interrupts, interruptible, raise_if_interrupted
+from codesign.engine.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
+from codesign.engine.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
+from codesign.engine.storage import (
     GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
     is_storage_failure,
     open_storage,
     storage_failure,
 )
-from codesign.study import (
+from codesign.engine.study import (
     LAST_STOP_ATTR,
     UNFINISHED_OUTCOMES,
     attempts,
@@ -65,13 +60,18 @@ from codesign.study import (
     representative_point,
     write_design_table,
 )
-from codesign.study_folder import (
+from codesign.engine.study_folder import (
     check_study_folder,
     claim_study_folder,
     inside_study_folder,
     study_folder,
 )
-from codesign.timing import time_breakdown
+from codesign.engine.timing import time_breakdown
+from codesign.outputs import replacing
+from codesign.problem.compiled import Problem, compile_problem
+from codesign.problem.compose import HardwarePoint, weight_error_rates
+from codesign.problem.design_space import Network
+from codesign.problem.space import Budget, Execution, SearchSpace
 from trainer.device import resolve_accelerator
 
 MAX_CONSECUTIVE_DUPLICATES = 50  # the sampler keeps proposing trained networks: space exhausted
@@ -97,7 +97,7 @@ class SearchSummary:
     networks_trained: int = 0
     networks_failed: int = 0
     networks_rejected: int = 0
-    networks_stopped: int = 0  # early stopping ended their training (`codesign.fidelity`)
+    networks_stopped: int = 0  # early stopping ended their training (`codesign.engine.fidelity`)
     design_points: int = 0  # design points recorded (trials of the design study)
     design_points_costed: int = 0  # by this run, of every network it trained or rejected
     stopped_because: str = ""
@@ -106,8 +106,9 @@ class SearchSummary:
     budget_trials: int = 0
     wall_time_s: float | None = None
     front_size: int = 0  # feasible Pareto front of the whole study when the run ended
-    hypervolume: float = 0.0  # of that front, normalised as `codesign.pareto` says
-    time_s: dict[str, float] = field(default_factory=dict)  # `codesign.timing.time_breakdown`
+    hypervolume: float = 0.0  # of that front, normalised as `codesign.engine.pareto` says
+    # where the time went: `codesign.engine.timing.time_breakdown`
+    time_s: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,7 +117,7 @@ class _InFlight:
     network: Network
     points: list[HardwarePoint]
     ordinal: int  # which network of the budget this is (1 = the first)
-    accuracy_to_beat: float | None = None  # early stopping's threshold (`codesign.fidelity`)
+    accuracy_to_beat: float | None = None  # early stopping's threshold (`codesign.engine.fidelity`)
 
 
 def _beat(trial: Trial) -> None:
@@ -126,7 +127,7 @@ def _beat(trial: Trial) -> None:
 
 def _hold(trial: Trial) -> None:
     """Record this driver as the trial's holder (so that a rerun on this machine knows at once
-    when it died: `codesign.liveness`), and its first beat."""
+    when it died: `codesign.engine.liveness`), and its first beat."""
     trial.set_user_attr(HOLDER_ATTR, holder_record())
     _beat(trial)
 
@@ -428,7 +429,7 @@ class _Driver:
     def _record(self, entry: _InFlight, result: dict[str, Any]) -> list[FrozenTrial]:
         """Design points and their dashboard notes first, then the network trial: a crash in
         between leaves the network untold, and it is trained again (`record_time_s` times
-        all of it: `codesign.timing`)."""
+        all of it: `codesign.engine.timing`)."""
         problem, trial = self.problem, entry.trial
         started = time.perf_counter()
         table = design_table_path(problem.name, trial.number)
@@ -459,7 +460,7 @@ class _Driver:
         return trials
 
     def _record_stopped(self, entry: _InFlight, result: dict[str, Any]) -> None:
-        """A training early stopping ended (`codesign.fidelity`): the network trial keeps how
+        """A training early stopping ended (`codesign.engine.fidelity`): the network trial keeps how
         far it got and why, and is PRUNED; no design point is recorded (its accuracies were
         never measured at every N, and a low-fidelity point is no front point)."""
         trial = entry.trial
@@ -513,7 +514,7 @@ RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
                     "test_accuracy_percentile_by_ber", "accuracy_percentile", "checkpoint",
                     "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run",
                     "device")
-# how much training it got and what early stopping saw (`codesign.fidelity`)
+# how much training it got and what early stopping saw (`codesign.engine.fidelity`)
 FIDELITY_OUTCOME = ("fidelity", "stopped_at", "val_curve", "optimistic_accuracy",
                     "evaluate_time_s")
 

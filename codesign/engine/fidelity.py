@@ -1,9 +1,9 @@
 """Multi-fidelity search: the question a training asks at its epoch rungs, answered before it.
 
 Every design point's hardware cost is known before its network is trained
-(`codesign.compose`); only the accuracy is unknown, and it is one number for the whole network
-once `trainer.fidelity.OptimisticAccuracy` bounds it from above at every N and bit-error rate.
-So "could any of this network's design points enter the current feasible front?" reduces to
+(`codesign.problem.compose`); only the accuracy is unknown, and it is one number for the whole
+network once `trainer.fidelity.OptimisticAccuracy` bounds it from above at every N and bit-error
+rate. So "could any of this network's design points enter the current feasible front?" reduces to
 one threshold, computed here from the front when the training is launched:
 
     accuracy_to_beat = min over the network's points p of the accuracy p needs:
@@ -28,9 +28,9 @@ import numpy as np
 import optuna
 from optuna.trial import FrozenTrial
 
-from codesign.compose import HardwarePoint
-from codesign.objectives import ACCURACY
-from codesign.problem import Problem
+from codesign.problem.compiled import Problem
+from codesign.problem.compose import HardwarePoint
+from codesign.problem.objectives import ACCURACY
 from trainer.fidelity import EarlyStopRule
 
 NEVER = 2.0  # an accuracy no network reaches: the point can never enter the front

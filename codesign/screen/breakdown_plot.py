@@ -21,7 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
 from codesign.outputs import unwritable_reason  # noqa: E402
-from codesign.present import design_words, peak_words  # noqa: E402
+from codesign.screen.present import design_words, peak_words  # noqa: E402
 from hwmodel import SHARED, CostReport, component_label  # noqa: E402
 
 LABEL_SHARE = 0.05  # segments below this share of their bar carry no percentage

@@ -3,9 +3,9 @@
 Everything is a finite set of choices (lists, or `{min, max}` ranges expanded to powers of two
 or steps; a single value is a list of one), so the search is reproducible and a design point is
 a plain dictionary of choices. Unknown keys are errors, and every error names its field. The
-kinds a field accepts come from their registries (`hwmodel`'s families, `codesign.kinds`,
-`codesign.objectives`). This module is the schema only; `codesign.problem` compiles it into
-the problem the search and the reports read.
+kinds a field accepts come from their registries (`hwmodel`'s families, `codesign.problem.kinds`,
+`codesign.problem.objectives`). This module is the schema only; `codesign.problem.compiled`
+compiles it into the problem the search and the reports read.
 
 Old spellings still read (studies store their space): `input.sng_kinds: [ideal, lfsr]` with
 `input.lfsr_width: 12` is `input.sngs: [ideal, {kind: lfsr, width: 12}]`.
@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from codesign.errors import one_line
-from codesign.kinds import FIRST_LAYER_MODES, SngSource
-from codesign.objectives import ACCURACY, OBJECTIVES, Objective
+from codesign.problem.kinds import FIRST_LAYER_MODES, SngSource
+from codesign.problem.objectives import ACCURACY, OBJECTIVES, Objective
 from hwmodel import (
     ErrorCorrection,
     FirstLayerDataflow,
@@ -131,7 +131,8 @@ def int_choices(maximum: int, minimum: int = 1) -> Any:
 
 # Upper bounds of the space's numbers. The hardware ones are the cost model's (beyond them its
 # arithmetic is no longer exact; `hwmodel.architecture`); the network ones reject typos (a
-# width of 10^8 needs terabytes), and `codesign.preflight` estimates the memory of what is left.
+# width of 10^8 needs terabytes), and `codesign.problem.preflight` estimates the memory of what is
+# left.
 MAX_WIDTH = 65_536  # neurons of a dense layer
 MAX_CHANNELS = 4_096  # channels of the first conv stage (later stages double them)
 IntChoices = int_choices(MAX_WIDTH)
@@ -187,7 +188,7 @@ def _sng_entry(value: object) -> object:
 
 
 def _sng_choice() -> Any:
-    """One SNG of the space: a kind of `codesign.kinds` with its own parameters."""
+    """One SNG of the space: a kind of `codesign.problem.kinds` with its own parameters."""
     choices = tuple(source.Choice for source in SngSource.registry.values())
     union = Annotated[choices[0] if len(choices) == 1 else  # type: ignore[valid-type]
                       Annotated[Union[choices], Field(discriminator="kind")],  # noqa: UP007
@@ -318,9 +319,9 @@ def _constraint(item: Objective) -> tuple[Any, Any]:
         item.default_limit, description=f"{bound} this {item.label} ({unit}){default}")
 
 
-# Hard budgets, one per objective (`codesign.objectives`); hardware budgets are checked before
-# training: no wasted runs. The buildability limits (peak current and power density) are on
-# unless a space writes null.
+# Hard budgets, one per objective (`codesign.problem.objectives`); hardware budgets are checked
+# before training: no wasted runs. The buildability limits (peak current and power density) are
+# on unless a space writes null.
 Constraints = create_model(
     "Constraints",
     __base__=StrictModel,
@@ -330,7 +331,7 @@ ObjectiveName = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
 
 
 class EarlyStopping(EarlyStopRule):
-    """Pareto-aware early stopping (`codesign.fidelity`): at each rung, a training whose
+    """Pareto-aware early stopping (`codesign.engine.fidelity`): at each rung, a training whose
     optimistic accuracy could put none of its design points on the current front is stopped
     (and recorded at its fidelity, never on the front)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from codesign.study import design_record
+from codesign.engine.study import design_record
 from hwmodel import Architecture, WorkloadSpec, cost_bands, load_technology
 
 BANDED_METRICS = ("area_mm2", "energy_pj", "latency_ns")

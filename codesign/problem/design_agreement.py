@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from codesign.compose import workload_of_model
-from codesign.kinds import UnknownKind, deployments, sng_source
+from codesign.problem.compose import workload_of_model
+from codesign.problem.kinds import UnknownKind, deployments, sng_source
 from hwmodel import HardwareDesign, WorkloadSpec
 from trainer.config import InputMode, TrainConfig
 

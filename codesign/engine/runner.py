@@ -15,7 +15,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 
-from codesign.compose import accuracy_over_maps
+from codesign.problem.compose import accuracy_over_maps
 from trainer.config import TrainConfig
 from trainer.fidelity import EarlyStopRule, StopWhenHopeless
 
@@ -36,8 +36,9 @@ def train_network(
     job: dict[str, Any], report: ProgressFn | None = None
 ) -> dict[str, Any]:
     """Train `job["train_config"]`; accuracies at every N on validation and test, or, when
-    `job["early_stop"]` (`codesign.fidelity.early_stop_job`) stops it, only how far it got."""
-    from codesign.quiet import quiet_libraries
+    `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, only how far it
+    got."""
+    from codesign.engine.quiet import quiet_libraries
     from trainer.fit import fit
 
     quiet_libraries()
@@ -65,7 +66,7 @@ def train_network(
 
 def _early_stop(spec: dict[str, Any] | None) -> StopWhenHopeless | None:
     """The callback that stops a training whose optimistic accuracy cannot beat the threshold
-    the driver computed (`codesign.fidelity.accuracy_to_beat`)."""
+    the driver computed (`codesign.engine.fidelity.accuracy_to_beat`)."""
     if spec is None:
         return None
     threshold = float(spec["accuracy_to_beat"])

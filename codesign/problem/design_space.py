@@ -20,7 +20,7 @@ training each); `hardware` rows never do. Device rows (cell, read voltage, ECC) 
 rows too: they change the bit-error rate the trained weights are read with, which the trained
 network's evaluation covers (every rate of the space, no retraining). A hardware row whose
 `field` is an `hwmodel.Architecture` field passes its value to the design. Adding a parameter
-is one row (and, if it is new to the space, its field in `codesign/space.py`).
+is one row (and, if it is new to the space, its field in `codesign/problem/space.py`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
 
-from codesign.kinds import deployments, sng_source
-from codesign.space import ConvSpace, MLPSpace, SearchSpace
+from codesign.problem.kinds import deployments, sng_source
+from codesign.problem.space import ConvSpace, MLPSpace, SearchSpace
 from hwmodel import (
     ErrorCorrection,
     FirstLayerDataflow,

@@ -27,17 +27,17 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from codesign.compose import HardwarePoint, ber_key
-from codesign.dashboard_view import (
+from codesign.engine.dashboard_view import (
     dashboard_constraints,
     set_study_attributes,
     study_attributes,
     write_study_notes,
 )
-from codesign.design_space import Network
-from codesign.objectives import EXTRA_HARDWARE_METRICS, hardware_objectives
-from codesign.problem import NETWORKS_SUFFIX, Problem, compile_problem, search_identity
-from codesign.space import SamplerSpec, SearchSpace
+from codesign.problem.compiled import NETWORKS_SUFFIX, Problem, compile_problem, search_identity
+from codesign.problem.compose import HardwarePoint, ber_key
+from codesign.problem.design_space import Network
+from codesign.problem.objectives import EXTRA_HARDWARE_METRICS, hardware_objectives
+from codesign.problem.space import SamplerSpec, SearchSpace
 
 IDENTITY_ATTR = "search_identity"  # what may not change when a search is resumed
 SPACE_ATTR = "search_space"  # the space of the latest run (its budget may have grown)
@@ -305,7 +305,7 @@ def network_trials(study: optuna.Study) -> list[FrozenTrial]:
 
 
 # outcomes that settle a network for good: trained, rejected by budgets before training, or
-# stopped early because it could not reach the front (`codesign.fidelity`)
+# stopped early because it could not reach the front (`codesign.engine.fidelity`)
 SETTLED_OUTCOMES = ("trained", "over_budget", "stopped")
 EXCUSED_FAILURES_ATTR = "failures_with_a_shared_cause"  # network study: trial numbers
 

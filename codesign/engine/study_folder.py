@@ -4,7 +4,7 @@ Everything a search writes besides the storage goes in that folder (the design-p
 the trained networks' checkpoints, the `pareto` plots). Two studies of one name in different
 storages would otherwise share it, and the second would overwrite the first's tables and
 checkpoints (both number their networks from 0). So the folder holds a marker,
-`.codesign-study.json`, naming the study and its storage (`codesign.storage.storage_locator`:
+`.codesign-study.json`, naming the study and its storage (`codesign.engine.storage.storage_locator`:
 an SQLite or journal file by its absolute path, a server by host, port and database). A search
 or `pareto` whose study is another is refused with one line before anything is written; a
 folder without a marker (made before markers existed) is claimed by the first study that
@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from codesign.engine.storage import storage_locator
 from codesign.outputs import OutputError, check_inside, write_json
-from codesign.storage import storage_locator
 from hwmodel.strict_yaml import DocumentError, read_document_text
 
 MARKER = ".codesign-study.json"

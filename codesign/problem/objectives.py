@@ -9,7 +9,7 @@ dashboard and the export all read this registry, when they run: a new objective 
 `OBJECTIVES`.
 
 `Goals` is what a search space makes of them: the objectives it searches, in order, and the
-bounds it sets (`codesign.problem`).
+bounds it sets (`codesign.problem.compiled`).
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ EXTRA_HARDWARE_METRICS = ("inferences_per_s", "average_power_mw", "interval_ns")
 # Accuracy over the error maps of the point's rate (one map = one chip), whichever the search
 # maximises (`budget.accuracy_over_maps`): their mean and their low percentile, both splits,
 # the percentile they were taken at, and the weight bit-error rates: the device model's and
-# the one the accuracy was evaluated at (rounded up to the grid, `codesign.compose`).
+# the one the accuracy was evaluated at (rounded up to the grid, `codesign.problem.compose`).
 MAP_ACCURACY_ATTRIBUTES = ("val_accuracy_mean", "val_accuracy_low", "test_accuracy_mean",
                            "test_accuracy_low", "accuracy_percentile", "accuracy_over_maps",
                            "weight_error_rate", "evaluated_error_rate")
