@@ -49,7 +49,7 @@ def _default_folder(problem: Problem, args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from codesign.engine.front_bands import design_bands
+    from codesign.engine.front_bands import front_bands
     from codesign.engine.pareto import (
         feasible_trials,
         hypervolume_history,
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
     references = (reference_designs(technology, measured)
                   if measured.dataset == problem.recipe.data.dataset else [])
-    bands = {trial.number: design_bands(trial, problem) for trial in front}  # error bars
+    bands = front_bands(front, problem)  # error bars
     with OutputBatch(out) as batch:  # the files, or none (a full disk, say)
         with batch.file(out / "pareto.png") as temporary:
             pareto_png(feasible, front, problem, f"{problem.name}: designs",

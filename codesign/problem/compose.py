@@ -27,6 +27,7 @@ from codesign.problem.space import Budget, ConvSpace, DataSpace, Execution, MLPS
 from hwmodel import Architecture, BatchResult, Technology, WorkloadSpec, evaluate_batch
 from hwmodel.workload import ConvWorkloadSpec, MlpWorkloadSpec
 from trainer.config import MergePoint, TrainConfig, TrainingMode
+from trainer.dataset_table import DATASETS
 
 OUTPUT_MERGE_TRAIN_LENGTH = 1  # output merge: each training step sees one stochastic bit-plane
 POOL_EVERY = 2  # the VGG-style networks pool after every pair of convolutions
@@ -52,8 +53,6 @@ MODEL_CONFIGS: dict[str, Callable[[Network, Any], dict[str, Any]]] = {
 
 def workload_of_model(model: dict[str, Any], dataset_name: str) -> dict[str, Any]:
     """A trainer `model` section's layer shapes on a dataset, as a `hardware.workload`."""
-    from trainer.data import DATASETS  # torch: only when a workload is made (not `status`)
-
     dataset = DATASETS[dataset_name]
     if model["kind"] == "conv":
         return ConvWorkloadSpec(

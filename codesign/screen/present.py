@@ -212,13 +212,15 @@ def front_records(trials: Iterable, problem: Problem) -> list[dict[str, Any]]:
     as a fraction, as in the study and an exported design; `codesign.problem.objectives`), and the
     band of area, energy and latency over the technology's ranges
     (`codesign.engine.front_bands`)."""
-    from codesign.engine.front_bands import design_bands
+    from codesign.engine.front_bands import front_bands
 
+    trials = list(trials)
+    bands = front_bands(trials, problem)
     names = problem.design_space.names
     return [{"design_trial": trial.number, "network_trial": trial.user_attrs["network_trial"],
              **{name: trial.params.get(name) for name in names},
              **{name: trial.user_attrs.get(name) for name in problem.recorded},
-             **design_bands(trial, problem)}
+             **bands[trial.number]}
             for trial in trials]
 
 

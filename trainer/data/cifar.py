@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from trainer.dataset_table import CIFAR10_CLASSES as CLASS_NAMES
+
 from .checksums import CIFAR10_JPEG_COPY_SHA256
 from .errors import DatasetError
 
@@ -29,18 +31,6 @@ TRAIN_FILES = tuple(f"data_batch_{i}.bin" for i in range(1, 6))
 TEST_FILES = ("test_batch.bin",)
 ALL_FILES = TRAIN_FILES + TEST_FILES
 META_FILE = "batches.meta.txt"
-CLASS_NAMES = (
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,57 +10,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import Tensor
+
+from trainer.dataset_table import (  # noqa: F401 (re-exported)
+    DATASETS,
+    FASHION_MNIST_CLASSES,
+    DatasetName,
+    DatasetSpec,
+    canonical_name,
+)
 
 from . import cifar
 from .errors import DatasetError
 from .idx import read_images, read_labels
 from .locate import Located, locate_cifar10, locate_fashion_mnist
-
-DatasetName = Literal["fashion_mnist", "cifar10"]
-
-FASHION_MNIST_CLASSES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """What is known about a named dataset before loading it (models are built from this)."""
-
-    num_classes: int
-    input_shape: tuple[int, int, int]
-    class_names: tuple[str, ...]
-    train_images: int  # of the official files (estimates before loading: trainer.resources)
-    test_images: int
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    "fashion_mnist": DatasetSpec(10, (1, 28, 28), FASHION_MNIST_CLASSES, 60_000, 10_000),
-    "cifar10": DatasetSpec(10, (3, 32, 32), cifar.CLASS_NAMES, 50_000, 10_000),
-}
-_ALIASES = {"fmnist": "fashion_mnist", "fashionmnist": "fashion_mnist", "cifar_10": "cifar10"}
-
-
-def canonical_name(name: str) -> str:
-    """``"Fashion-MNIST"``, ``"fmnist"`` -> ``"fashion_mnist"``; ``"CIFAR-10"`` -> ``"cifar10"``."""
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
-    return key
 
 
 @dataclass(frozen=True, eq=False)
