@@ -46,20 +46,24 @@ def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from optuna.trial import TrialState
 
+    from codesign.engine.design_index import design_trial, read_design_trials
     from codesign.engine.export import export_document, write_weights
 
     study, problem, storage = open_study(args)
-    if args.trial is not None:
-        trials = study.get_trials(deepcopy=False)
-        if not 0 <= args.trial < len(trials) or trials[args.trial].state != TrialState.COMPLETE:
-            raise UserError(f"--trial {args.trial}: no completed design point with that number")
-        design = trials[args.trial]
-    else:
+    number = args.trial
+    if number is None:
         limits = {o.constraint: getattr(args, o.constraint) for o in OBJECTIVES.values()}
         try:
-            design = pick(study, problem.goals.searched, args.pick, limits)
+            number = pick(study, problem.goals.searched, args.pick, limits,
+                          read_design_trials(storage, study)).number
         except PickError as exc:
             raise UserError(f"--pick {args.pick}: {exc}") from None
+    try:  # the design as the storage holds it (the pick may come from the index)
+        design = design_trial(storage, study, number) if number >= 0 else None
+    except KeyError:
+        design = None
+    if design is None or design.state != TrialState.COMPLETE:
+        raise UserError(f"--trial {args.trial}: no completed design point with that number")
     source = Path(design.user_attrs["checkpoint"])
     document = export_document(design, study, problem, storage,
                                checkpoint=weights.name if source.is_file() else None)

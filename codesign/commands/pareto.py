@@ -49,6 +49,7 @@ def _default_folder(problem: Problem, args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
+    from codesign.engine.design_index import read_design_trials
     from codesign.engine.front_bands import front_bands
     from codesign.engine.pareto import (
         feasible_trials,
@@ -61,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
     from codesign.screen.plots import hypervolume_png, pareto_html, pareto_png
 
     check_writable(args.out, "--out", folder=True)
-    study, problem, _ = open_study(args)
+    study, problem, storage = open_study(args)
     out = args.out or (_default_folder(problem, args) if args.format == "table" else None)
     check_writable(out, "--out", folder=True)  # the default folder too, before any work
-    feasible = feasible_trials(study)  # read once: a second each on 1,000 design points
+    feasible = feasible_trials(study, read_design_trials(storage, study))  # read once
     front = pareto_front(study, feasible)
     technology = problem.cost_technology()  # the references at the search's cost corner
     scales = study_cost_scales(study, problem, technology)

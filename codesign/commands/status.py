@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from codesign.engine.attribute_text import parse_attribute_line
+    from codesign.engine.design_index import read_design_trials
     from codesign.engine.pareto import pareto_front
     from codesign.engine.study import (
         LAST_STOP_ATTR,
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     study, problem, storage = open_study(args)
     network_study = load_network_study(storage, problem.name)
     networks = network_study.get_trials(deepcopy=False)
-    designs = study.get_trials(deepcopy=False)  # read once: a second each on 1,000 trials
+    designs = read_design_trials(storage, study)  # read once (`design_index`)
     outcomes = Counter(t.user_attrs.get("outcome", t.state.name.lower()) for t in networks)
     progress = {
         "study": problem.name,

@@ -61,11 +61,14 @@ def pareto_front(study: optuna.Study,
     return sorted(front, key=lambda t: (-ACCURACY.value(t.user_attrs), t.number))
 
 
-def feasible_trials(study: optuna.Study) -> list[FrozenTrial]:
-    return [
-        t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if all(v <= 0 for v in t.constraints.values())
-    ]
+def feasible_trials(study: optuna.Study,
+                    trials: Sequence[FrozenTrial] | None = None) -> list[FrozenTrial]:
+    """The completed design points within every limit (from `trials`, where the caller has
+    read them already)."""
+    if trials is None:
+        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return [t for t in trials if t.state == TrialState.COMPLETE
+            and all(v <= 0 for v in t.constraints.values())]
 
 
 def cost_scales(problem: Problem, technology: Technology) -> dict[str, float]:
@@ -197,12 +200,14 @@ def knee_point(front: Sequence[FrozenTrial], objectives: Sequence[Objective]) ->
 
 
 def pick(study: optuna.Study, objectives: Sequence[Objective], how: str,
-         limits: Mapping[str, float | None] | None = None) -> FrozenTrial:
-    """A design from the feasible front by rule, under optional extra limits."""
+         limits: Mapping[str, float | None] | None = None,
+         trials: Sequence[FrozenTrial] | None = None) -> FrozenTrial:
+    """A design from the feasible front by rule, under optional extra limits (from `trials`,
+    where the caller has read them already)."""
     orders = pick_orders()
     if how not in orders:
         raise PickError(f"unknown pick '{how}' (choose from {', '.join(orders)})")
-    candidates = [t for t in pareto_front(study) if allows(limits or {}, t)]
+    candidates = [t for t in pareto_front(study, trials) if allows(limits or {}, t)]
     if not candidates:
         raise PickError("no design on the feasible Pareto front satisfies the limits")
     order = orders[how]

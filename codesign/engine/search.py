@@ -30,6 +30,7 @@ from optuna.trial import FrozenTrial, Trial, TrialState
 
 from codesign.engine.attribute_text import attribute_line
 from codesign.engine.dashboard_view import annotate_training_run, record_constraints
+from codesign.engine.design_index import add_design_trials
 from codesign.engine.execution import (
     Executor,
     Finished,
@@ -442,7 +443,7 @@ class _Driver:
                                started=trial.datetime_start)
         if problem.budget.record == "search_front":  # only what could still be on the front
             trials = self.front.not_dominated(trials)
-        self.designs.add_trials(trials)
+        add_design_trials(self.storage, self.designs, trials)  # and their index
         best, accuracy = representative_point(problem, entry.points, result)
         record_constraints(self.storage, trial, problem.violations(best, accuracy))
         for name in RECORDED_OUTCOME:
