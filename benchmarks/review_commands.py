@@ -3,13 +3,17 @@
 A study is built without training: the search of search_spaces/fmnist.yaml (or --space) runs
 for real (its sampler, its costing of every design point, its recording) with the trainings
 stubbed as the tests stub them (`tests.codesign.stubs.StubExecutor`: an accuracy from the
-trial number). Then `status`, `pareto` (the table and its files), `export` and `evaluate`
-(on the exported design, with untrained weights of its network's shape saved as its
-checkpoint, on a small stand-in of the data) run as a user runs them, each in a fresh
-process (imports included), round-robin, and their medians are printed side by side.
+trial number). Or an existing study is read (`--storage URL --study NAME`: the commands only
+read it; the plots go to a temporary folder). Then `status`, `pareto` (the table and its
+files), `export` and `evaluate` (on the exported design: with untrained weights of its
+network's shape on a small stand-in of the data for a built study; with the study's own
+checkpoint and data for an existing one, skipped where its checkpoint is gone) run as a user
+runs them, each in a fresh process (imports included), round-robin, and their medians are
+printed side by side. With `--against REV` the same commands of commit REV (checked out in a
+temporary git worktree) run interleaved with these, and the paired ratios are printed.
 
     python benchmarks/review_commands.py [--space search_spaces/fmnist.yaml] [--networks 3]
-        [--rounds 3] [--keep FOLDER]
+        [--rounds 3] [--keep FOLDER] [--storage URL --study NAME] [--against REV]
 
 With --keep, the study is built in FOLDER once and reused by later runs.
 """
@@ -23,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -87,9 +93,10 @@ def reuse_study(folder: Path) -> dict:
             "networks": len({t.user_attrs["network_trial"] for t in trials})}
 
 
-def cli(folder: Path, *arguments: str) -> None:
-    """One command as a user runs it: a fresh interpreter, output to a pipe."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}
+def cli(folder: Path, *arguments: str, code: Path = ROOT) -> None:
+    """One command as a user runs it (the codesign of `code`): a fresh interpreter, output to
+    a pipe."""
+    env = {**os.environ, "PYTHONPATH": str(code), "COLUMNS": "80"}
     done = subprocess.run([sys.executable, "-m", "codesign", *arguments], cwd=folder,
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -119,36 +126,110 @@ def weights_for(folder: Path, study: dict) -> Path:
     return design
 
 
+def existing_study(folder: Path, storage: str, name: str) -> dict:
+    """A study a search wrote (read only), and its knee design exported beside `folder`
+    (None where the checkpoint it names is gone: `evaluate` is then not timed)."""
+    import optuna
+
+    from codesign.engine.quiet import quiet_libraries
+
+    quiet_libraries()
+    trials = optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
+    study = {"name": name, "storage": storage, "design_points": len(trials),
+             "networks": len({t.user_attrs.get("network_trial") for t in trials})}
+    design = folder / "knee.yaml"
+    cli(folder, "export", "--study", name, "--storage", storage, "--pick", "knee", "-o",
+        str(design))
+    return {**study, "design": design if design.with_suffix(".ckpt").is_file() else None}
+
+
+@contextmanager
+def checkout(revision: str | None):
+    """The repository at `revision` in a temporary git worktree (None: nothing)."""
+    if revision is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as temporary:
+        tree = Path(temporary) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree),
+                        revision], check=True, capture_output=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(tree)], check=False, capture_output=True)
+
+
+def commands(folder: Path, study: dict, design: Path | None, code: Path
+             ) -> dict[str, Callable[[], None]]:
+    """The review commands on `study`, run with the codesign of `code`."""
+    common = ("--study", study["name"], "--storage", study["storage"])
+    found = {
+        "status": lambda: cli(folder, "status", *common, code=code),
+        "pareto": lambda: cli(folder, "pareto", *common, "--out", str(folder / "plots"),
+                              code=code),
+        "export": lambda: cli(folder, "export", *common, "--pick", "knee", "-o",
+                              str(folder / "again.yaml"), code=code),
+    }
+    if design is not None:
+        found["evaluate"] = lambda: cli(folder, "evaluate", str(design), code=code)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--space", type=Path, default=ROOT / "search_spaces" / "fmnist.yaml")
     parser.add_argument("--networks", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build the study in this folder and keep it")
+    parser.add_argument("--storage", help="an existing study's storage URL (with --study)")
+    parser.add_argument("--study", help="an existing study's name (with --storage)")
+    parser.add_argument("--against", metavar="REV",
+                        help="also time the commands of this git revision, interleaved")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as temporary:
+    if (args.storage is None) != (args.study is None):
+        parser.error("--storage and --study go together")
+    with tempfile.TemporaryDirectory() as temporary, checkout(args.against) as old:
         folder = args.keep or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        study = (reuse_study(folder) if (folder / "review.db").exists()
-                 else build_study(args.space.resolve(), folder, args.networks))
+        if args.storage:
+            study = existing_study(folder, args.storage, args.study)
+            design = study["design"]
+        else:
+            study = (reuse_study(folder) if (folder / "review.db").exists()
+                     else build_study(args.space.resolve(), folder, args.networks))
+            design = weights_for(folder, study)
         print(f"study: {study['networks']} networks, {study['design_points']} design points "
-              f"recorded, built in {time.perf_counter() - started:.0f} s")
-        common = ("--study", study["name"], "--storage", study["storage"])
-        design = weights_for(folder, study)
-        commands = {
-            "status": lambda: cli(folder, "status", *common),
-            "pareto": lambda: cli(folder, "pareto", *common),
-            "export": lambda: cli(folder, "export", *common, "--pick", "knee", "-o",
-                                  str(folder / "again.yaml")),
-            "evaluate": lambda: cli(folder, "evaluate", str(design)),
-        }
-        samples = interleaved(commands, rounds=args.rounds, warmup=0)
-        print(f"{'command':<10}{'median s':>10}{'min s':>8}{'max s':>8}   "
-              f"({args.rounds} rounds, each a fresh process)")
-        for name, seconds in samples.seconds.items():
-            print(f"{name:<10}{statistics.median(seconds):>10.2f}{min(seconds):>8.2f}"
-                  f"{max(seconds):>8.2f}")
+              f"recorded, ready in {time.perf_counter() - started:.0f} s"
+              + ("" if design else "; its checkpoint is gone: evaluate not timed"))
+        candidates = commands(folder, study, design, ROOT)
+        if old is not None:
+            candidates.update({f"{name}@old": run for name, run
+                               in commands(folder, study, design, old).items()})
+        samples = interleaved(candidates, rounds=args.rounds, warmup=0)
+        report(samples, args.rounds, args.against)
+
+
+def report(samples, rounds: int, against: str | None) -> None:
+    """Each command's median (and min, max); beside it the old revision's and the paired
+    ratio old / new, where there is one."""
+    heading = f"{'command':<10}{'median s':>10}{'min s':>8}{'max s':>8}"
+    if against:
+        heading += f"{'old s':>8}{'old/new':>9}"
+    print(heading + f"   ({rounds} rounds, each a fresh process)")
+    for name, seconds in samples.seconds.items():
+        if name.endswith("@old"):
+            continue
+        line = (f"{name:<10}{statistics.median(seconds):>10.2f}{min(seconds):>8.2f}"
+                f"{max(seconds):>8.2f}")
+        if against:
+            ratios = samples.ratios(f"{name}@old", name)
+            line += (f"{samples.median(name + '@old'):>8.2f}"
+                     f"{statistics.median(ratios):>8.1f}x")
+        print(line)
+    if against:
+        print(f"old: {against}; old/new: the median of the ratios within each round")
 
 
 if __name__ == "__main__":
