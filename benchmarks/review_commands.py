@@ -4,16 +4,19 @@ A study is built without training: the search of search_spaces/fmnist.yaml (or -
 for real (its sampler, its costing of every design point, its recording) with the trainings
 stubbed as the tests stub them (`tests.codesign.stubs.StubExecutor`: an accuracy from the
 trial number). Or an existing study is read (`--storage URL --study NAME`: the commands only
-read it; the plots go to a temporary folder). Then `status`, `pareto` (the table and its
-files), `export` and `evaluate` (on the exported design: with untrained weights of its
-network's shape on a small stand-in of the data for a built study; with the study's own
-checkpoint and data for an existing one, skipped where its checkpoint is gone) run as a user
-runs them, each in a fresh process (imports included), round-robin, and their medians are
-printed side by side. With `--against REV` the same commands of commit REV (checked out in a
-temporary git worktree) run interleaved with these, and the paired ratios are printed.
+read it, the plots go to a temporary folder; with `--index`, a copy of an SQLite study is
+indexed first, as the search now indexes what it records: `codesign.engine.design_index`).
+
+Then `status`, `pareto` (the table and its files), `export` and `evaluate` run as a user runs
+them, each in a fresh process (imports included), round-robin, and their medians are printed
+side by side. `evaluate` runs on the exported knee design: with untrained weights of its
+network's shape on a small stand-in of the data for a built study, with the study's own
+checkpoint and data for an existing one (not timed where that checkpoint is gone). With
+`--against REV` the same commands of commit REV (checked out in a temporary git worktree) run
+interleaved with these, and the paired ratios are printed.
 
     python benchmarks/review_commands.py [--space search_spaces/fmnist.yaml] [--networks 3]
-        [--rounds 3] [--keep FOLDER] [--storage URL --study NAME] [--against REV]
+        [--rounds 3] [--keep FOLDER] [--storage URL --study NAME [--index]] [--against REV]
 
 With --keep, the study is built in FOLDER once and reused by later runs.
 """
@@ -126,14 +129,27 @@ def weights_for(folder: Path, study: dict) -> Path:
     return design
 
 
-def existing_study(folder: Path, storage: str, name: str) -> dict:
+def existing_study(folder: Path, storage: str, name: str, index: bool) -> dict:
     """A study a search wrote (read only), and its knee design exported beside `folder`
-    (None where the checkpoint it names is gone: `evaluate` is then not timed)."""
+    (None where the checkpoint it names is gone: `evaluate` is then not timed). `index`: an
+    SQLite study is copied into `folder` and its copy indexed (`codesign.engine.design_index`)
+    as the search indexes what it records now."""
+    import shutil
+
     import optuna
 
+    from codesign.engine.design_index import index_study
     from codesign.engine.quiet import quiet_libraries
+    from codesign.engine.storage import SQLITE_PREFIX, open_storage
 
     quiet_libraries()
+    if index:
+        if not storage.startswith(SQLITE_PREFIX):
+            raise SystemExit("--index: an SQLite storage (sqlite:///PATH), to copy")
+        copy = folder / "indexed.db"
+        shutil.copyfile(storage[len(SQLITE_PREFIX):], copy)
+        storage = f"{SQLITE_PREFIX}{copy}"
+        index_study(open_storage(storage), optuna.load_study(study_name=name, storage=storage))
     trials = optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
     study = {"name": name, "storage": storage, "design_points": len(trials),
              "networks": len({t.user_attrs.get("network_trial") for t in trials})}
@@ -184,6 +200,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the study in this folder and keep it")
     parser.add_argument("--storage", help="an existing study's storage URL (with --study)")
     parser.add_argument("--study", help="an existing study's name (with --storage)")
+    parser.add_argument("--index", action="store_true",
+                        help="with --storage (SQLite): time a copy of the study, indexed as a "
+                             "search now indexes what it records")
     parser.add_argument("--against", metavar="REV",
                         help="also time the commands of this git revision, interleaved")
     args = parser.parse_args()
@@ -194,7 +213,7 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         if args.storage:
-            study = existing_study(folder, args.storage, args.study)
+            study = existing_study(folder, args.storage, args.study, args.index)
             design = study["design"]
         else:
             study = (reuse_study(folder) if (folder / "review.db").exists()

@@ -65,6 +65,19 @@ def add_design_trials(storage: BaseStorage, study: optuna.Study,
     for trial in trials:
         trial_id = storage.create_new_trial(study_id, template_trial=trial)
         rows.append(_row(storage.get_trial_number_from_id(trial_id), trial_id, trial))
+    _write(storage, study_id, rows)
+
+
+def index_study(storage: BaseStorage, study: optuna.Study) -> None:
+    """Index every trial a study holds now (a study recorded before the index, say: what
+    `benchmarks/review_commands.py --index` does to its copy of one)."""
+    study_id = storage.get_study_id_from_name(study.study_name)
+    _write(storage, study_id, [
+        _row(t.number, storage.get_trial_id_from_study_id_trial_number(study_id, t.number), t)
+        for t in study.get_trials(deepcopy=False)])
+
+
+def _write(storage: BaseStorage, study_id: int, rows: Sequence[dict[str, Any]]) -> None:
     for chunk in _chunks(rows):
         storage.set_study_system_attr(study_id, f"{INDEX_PREFIX}{chunk[0]['number']}", chunk)
 
