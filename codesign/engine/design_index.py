@@ -72,6 +72,9 @@ def index_study(storage: BaseStorage, study: optuna.Study) -> None:
     """Index every trial a study holds now (a study recorded before the index, say: what
     `benchmarks/review_commands.py --index` does to its copy of one)."""
     study_id = storage.get_study_id_from_name(study.study_name)
+    for key in storage.get_study_system_attrs(study_id):  # an index before: emptied (an
+        if key.startswith(INDEX_PREFIX):                   # attribute cannot be deleted)
+            storage.set_study_system_attr(study_id, key, [])
     _write(storage, study_id, [
         _row(t.number, storage.get_trial_id_from_study_id_trial_number(study_id, t.number), t)
         for t in study.get_trials(deepcopy=False)])

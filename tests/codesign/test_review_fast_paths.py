@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 import codesign.engine.design_index as design_index
 from codesign.cli import main
 from codesign.commands.common import open_study
-from codesign.engine.design_index import INDEX_PREFIX, indexed_design_trials
+from codesign.engine.design_index import INDEX_PREFIX, index_study, indexed_design_trials
 from codesign.engine.front_bands import BANDED_METRICS, front_bands
 from codesign.engine.pareto import pareto_front
 from codesign.engine.search import run_search
@@ -97,6 +97,10 @@ def test_an_index_that_does_not_cover_the_study_is_not_used(searched, tmp_path):
     first = min(k for k in storage.get_study_system_attrs(study_id) if k.startswith(INDEX_PREFIX))
     storage.set_study_system_attr(study_id, first, [])
     assert indexed_design_trials(storage, study) is None
+    index_study(storage, study)  # indexed again whole (as a study recorded before the index)
+    indexed = indexed_design_trials(storage, study)
+    assert [(t.number, t.values, t.user_attrs) for t in indexed] == [
+        (t.number, t.values, t.user_attrs) for t in study.get_trials(deepcopy=False)]
 
 
 @pytest.mark.parametrize("command", [["status"], ["status", "--format", "csv"],
