@@ -57,7 +57,7 @@ from trainer.config import (
     Seed,
     TrainingMode,
 )
-from trainer.fidelity import EarlyStopRule
+from trainer.stop_rule import EarlyStopRule
 
 
 class StrictModel(BaseModel):
