@@ -21,13 +21,14 @@ late signal end the process at once (`exit_on_signal`).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -38,6 +39,7 @@ class _State:
     holding = False  # a held block is open in the main thread
     held: list[int] = []  # signals that arrived while holding, in order
     received: list[int] = []  # signals received while `interruptible` is open
+    signalled = False  # a signal reached the handler since the program started
 
 
 def _in_main_thread() -> bool:
@@ -49,6 +51,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     stops the main thread with KeyboardInterrupt. Holding is a flag this handler reads, not a
     swap of handlers: a signal landing between two `signal.signal` calls could otherwise leave
     a signal held for good (a Ctrl-C that never stops the search)."""
+    _State.signalled = True
     if _State.holding:
         _State.held.append(signum)
         return
@@ -86,15 +89,25 @@ def exit_on_signal(code: int) -> None:
     """For a program whose work is done and reported: a signal during its exit (closing
     storages, joining threads) ends it at once with `code`, its output flushed, rather than
     raising into the interpreter's teardown (a traceback, or death by the signal)."""
-
-    def leave(signum: int, frame: FrameType | None) -> None:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(code)
-
     for signum in HELD_SIGNALS:
-        signal.signal(signum, leave)
+        signal.signal(signum, lambda signum, frame: leave_now(code))
+
+
+def signalled() -> bool:
+    """Whether a signal reached the program's handler since `install`."""
+    return _State.signalled
+
+
+def leave_now(code: int) -> NoReturn:
+    """End the process with `code`, its output and logs flushed, without the interpreter's
+    teardown. For a program that was signalled: CPython 3.11 remembers a KeyboardInterrupt that
+    passed through a C extension's `PyRun_*` call (PyTorch's, while it imports) even when the
+    program caught it, and then ends the process by SIGINT at exit whatever code it returned."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def _quiet_unraisable(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:

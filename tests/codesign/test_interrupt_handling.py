@@ -77,21 +77,25 @@ def test_outside_interruptible_a_held_signal_reaches_the_previous_handler(handle
     assert signal.getsignal(signal.SIGTERM) is not interrupts._on_signal  # restored
 
 
-def _program(body: str, timeout_s: float = 60) -> tuple[subprocess.CompletedProcess, float]:
-    """Run `codesign.cli.program` in a fresh interpreter with `main` replaced by `body`."""
-    script = textwrap.dedent("""
+def _program(body: str, tmp_path: Path, timeout_s: float = 60
+             ) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `codesign.cli.program` with `main` replaced by `body`, as `python -m codesign` runs
+    (a package's `__main__` under `-m`: CPython's exit differs from `-c` there)."""
+    package = tmp_path / "program_under_test"
+    package.mkdir()
+    (package / "__main__.py").write_text(textwrap.dedent("""
         import atexit, os, signal, sys, time
         import codesign.cli as cli
-    """) + textwrap.dedent(body) + "\nsys.exit(cli.program())\n"
+    """) + textwrap.dedent(body) + "\nsys.exit(cli.program())\n")
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout_s, env={"PYTHONPATH": str(ROOT),
-                                                             "PATH": "/usr/bin:/bin"})
+    done = subprocess.run([sys.executable, "-m", package.name], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=timeout_s,
+                          env={"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"})
     return done, time.monotonic() - started
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_the_program_stops_on_sigterm_and_sighup_as_on_ctrl_c(signum):
+def test_the_program_stops_on_sigterm_and_sighup_as_on_ctrl_c(signum, tmp_path):
     """Under `program`, a closed terminal or SIGTERM reaches a command as KeyboardInterrupt,
     which `main` reports in one line with exit 130, instead of killing the process."""
     done, _ = _program(f"""
@@ -104,13 +108,13 @@ def test_the_program_stops_on_sigterm_and_sighup_as_on_ctrl_c(signum):
                 return 130
             return 0
         cli.main = main
-    """)
+    """, tmp_path)
     assert done.returncode == 130, done
     assert "stopped cleanly" in done.stdout
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_during_the_exit_ends_it_at_once_with_130(signum):
+def test_a_signal_during_the_exit_ends_it_at_once_with_130(signum, tmp_path):
     """Once the command is done, a signal during the interpreter's exit (here in an atexit
     hook that would take 30 s) ends it at once with exit 130 and its output kept, not with a
     traceback or death by the signal."""
@@ -120,7 +124,25 @@ def test_a_signal_during_the_exit_ends_it_at_once_with_130(signum):
             atexit.register(lambda: (os.kill(os.getpid(), {int(signum)}), time.sleep(30)))
             return 0
         cli.main = main
-    """)
+    """, tmp_path)
     assert done.returncode == 130, done
     assert "the command's output" in done.stdout and "Traceback" not in done.stderr
     assert seconds < 25
+
+
+def test_an_interrupt_caught_inside_a_c_extension_does_not_turn_the_exit_into_sigint(
+        tmp_path):
+    """CPython 3.11 remembers a KeyboardInterrupt raised in code a C extension runs through
+    `PyRun_*` (PyTorch does while it imports), even once caught, and ends the process by SIGINT
+    at exit (-2) whatever it returned: a signalled program leaves with the code it means."""
+    done, _ = _program("""
+        import ctypes
+        def main(argv=None):
+            ctypes.pythonapi.PyRun_SimpleString(
+                b"import os, signal, time\\nos.kill(os.getpid(), signal.SIGHUP)\\ntime.sleep(30)")
+            print("the command's own end")
+            return 130
+        cli.main = main
+    """, tmp_path)
+    assert done.returncode == 130, done
+    assert "the command's own end" in done.stdout
