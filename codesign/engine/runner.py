@@ -17,6 +17,7 @@ import torch
 
 from codesign.problem.compose import accuracy_over_maps
 from trainer.config import TrainConfig
+from trainer.evaluation_plan import EvaluationPlan
 from trainer.fidelity import EarlyStopRule, StopWhenHopeless
 
 ProgressFn = Callable[[int, int, int, int], None]  # epoch, epochs, batch, batches
@@ -35,9 +36,11 @@ class _ReportProgress(pl.Callback):
 def train_network(
     job: dict[str, Any], report: ProgressFn | None = None
 ) -> dict[str, Any]:
-    """Train `job["train_config"]`; accuracies at every N on validation and test, or, when
-    `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, only how far it
-    got."""
+    """Train `job["train_config"]`; accuracies at every N on validation and test (with
+    `job["evaluation"]`, `codesign.engine.fidelity.evaluation_job`, only at the pairs of N and
+    bit-error rate that could enter the front, and how many were measured and skipped), or,
+    when `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, only how
+    far it got."""
     from codesign.engine.quiet import quiet_libraries
     from trainer.fit import fit
 
@@ -47,7 +50,8 @@ def train_network(
     config = TrainConfig.model_validate(job["train_config"])
     callbacks = [_ReportProgress(report)] if report is not None else []
     early_stop = _early_stop(job.get("early_stop"))
-    result = fit(config, callbacks=callbacks, early_stop=early_stop)
+    result = fit(config, callbacks=callbacks, early_stop=early_stop,
+                 plan=_evaluation_plan(job.get("evaluation")))
     return {
         **_fidelity(result, config, early_stop),
         "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
@@ -56,6 +60,7 @@ def train_network(
         **accuracy_over_maps("test", result.test_error_sweep),
         "checkpoint": str(result.checkpoint_path.resolve()),
         "train_time_s": result.train_time_s,
+        **({"evaluated": result.evaluated} if result.evaluated is not None else {}),
         "epochs_run": result.epochs_run,
         "device": result.device_name,
         "host": socket.gethostname(),
@@ -74,6 +79,15 @@ def _early_stop(spec: dict[str, Any] | None) -> StopWhenHopeless | None:
         could_matter=lambda accuracy: accuracy > threshold,
         rule=EarlyStopRule.model_validate(spec["rule"]),
         observed_excess={int(k): float(v) for k, v in spec.get("observed_excess", {}).items()})
+
+
+def _evaluation_plan(spec: dict[str, Any] | None) -> EvaluationPlan | None:
+    """The lazy evaluation's plan from the job's plain data (N -> rate key -> threshold)."""
+    if spec is None:
+        return None
+    thresholds = {(int(n), float(rate)): float(needed)
+                  for n, by_rate in spec["thresholds"].items() for rate, needed in by_rate.items()}
+    return EvaluationPlan(thresholds, float(spec["margin"]), spec["statistic"])
 
 
 def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None
