@@ -92,7 +92,7 @@ def early_stop_job(problem: Problem, points: Sequence[HardwarePoint],
     spec = problem.budget.early_stopping
     if not spec.enabled:
         return None
-    rule = EarlyStopRule(rungs=spec.rungs, optimism=spec.optimism)
+    rule = EarlyStopRule(rungs=spec.rungs, optimism=spec.optimism, halving=spec.halving)
     seen = observed_excess(networks.get_trials(deepcopy=False)) if networks is not None else {}
     return {"accuracy_to_beat": accuracy_to_beat(problem, points, front),
             "rule": rule.model_dump(mode="json"),

@@ -38,6 +38,7 @@ from codesign.engine.execution import (
     RayExecutor,
 )
 from codesign.engine.fidelity import early_stop_job, evaluation_job
+from codesign.engine.halving import halving_job
 from codesign.engine.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.engine.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.engine.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
@@ -387,6 +388,10 @@ class _Driver:
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
         early_stop = early_stop_job(self.problem, points, self.front.front, self.networks)
+        halving = halving_job(self.problem, points, self.front.scales,
+                              self.networks.get_trials(deepcopy=False))
+        if early_stop is not None and halving is not None:
+            early_stop |= halving
         if early_stop is not None:
             trial.set_user_attr("accuracy_to_beat", early_stop["accuracy_to_beat"])
             job["early_stop"] = early_stop
@@ -522,8 +527,8 @@ RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
                     "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run",
                     "device")
 # how much training it got and what early stopping saw (`codesign.engine.fidelity`)
-FIDELITY_OUTCOME = ("fidelity", "stopped_at", "val_curve", "optimistic_accuracy",
-                    "evaluate_time_s", "evaluated")
+FIDELITY_OUTCOME = ("fidelity", "stopped_at", "stopped_by", "val_curve", "optimistic_accuracy",
+                    "rung_worth", "evaluate_time_s", "evaluated")
 
 
 def _running_elsewhere(networks: optuna.Study) -> bool:
