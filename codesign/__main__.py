@@ -1,5 +1,5 @@
 import sys
 
-from codesign.cli import main
+from codesign.cli import program
 
-sys.exit(main())
+sys.exit(program())

@@ -60,6 +60,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+def program() -> int:
+    """`python -m codesign` and the `codesign` script: `main` with SIGTERM and SIGHUP (a closed
+    terminal) stopping every command as Ctrl-C does (one line, exit 130), from the first line
+    of a command to its last; a signal that arrives once the command is done and reported,
+    while the interpreter closes storages and joins threads, ends it at once with exit 130. A
+    signalled command leaves without the interpreter's teardown (`leave_now` says why); its
+    trainings and storages are closed by then."""
+    from codesign.engine.interrupts import exit_on_signal, install, leave_now, signalled
+
+    install()
+    code = main()
+    exit_on_signal(EXIT_INTERRUPTED)
+    if signalled():  # the interpreter's own exit could turn the code into death by SIGINT
+        leave_now(code)
+    return code
+
+
 def _report(err: Console, line: Text) -> None:
     """One line on stderr; a terminal that went away (SIGHUP: a closed window) is not an
     error of its own."""
@@ -68,4 +85,4 @@ def _report(err: Console, line: Text) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(program())

@@ -126,45 +126,85 @@ class ErrorSweep:
     weights: int = 0
     percentile: float = DEFAULT_PERCENTILE  # of `low()`
     structure: ErrorStructure = INDEPENDENT
+    # (bers, lengths): the pairs measured (None: all). A lazy evaluation
+    # (`trainer.evaluation_plan`) measures only some; the others are left out of every
+    # statistic rather than reported as zeros.
+    measured: np.ndarray | None = field(repr=False, default=None)
 
     @property
     def accuracy(self) -> np.ndarray:
         """(bers, maps, lengths) fractions."""
         return self.correct / max(self.total, 1)
 
+    def _by_pair(self, values: np.ndarray) -> dict[float, dict]:
+        """BER -> N -> values[b, i] (any trailing shape), measured pairs only."""
+        measured = self.measured if self.measured is not None else np.ones(
+            (len(self.bers), len(self.lengths)), dtype=bool)
+        found = {ber: {n: values[b, i] for i, n in enumerate(self.lengths) if measured[b, i]}
+                 for b, ber in enumerate(self.bers)}
+        return {ber: by_n for ber, by_n in found.items() if by_n}
+
     def mean(self) -> dict[float, dict[int, float]]:
         """BER -> N -> accuracy averaged over the maps."""
         mean = self.accuracy.mean(axis=1)
-        return {ber: {n: float(mean[b, i]) for i, n in enumerate(self.lengths)}
-                for b, ber in enumerate(self.bers)}
+        return _floats(self._by_pair(mean))
 
     def spread(self) -> dict[float, dict[int, float]]:
         """BER -> N -> standard deviation over the maps (0 with one map)."""
         std = self.accuracy.std(axis=1, ddof=1) if self.maps > 1 else np.zeros(
             (len(self.bers), len(self.lengths)))
-        return {ber: {n: float(std[b, i]) for i, n in enumerate(self.lengths)}
-                for b, ber in enumerate(self.bers)}
+        return _floats(self._by_pair(std))
 
     def low(self) -> dict[float, dict[int, float]]:
         """BER -> N -> the `percentile`-th percentile of accuracy over the maps (numpy's
         linear interpolation between the sorted map accuracies): a chip this good or worse
         is made `percentile` % of the time."""
         low = np.percentile(self.accuracy, self.percentile, axis=1)
-        return {ber: {n: float(low[b, i]) for i, n in enumerate(self.lengths)}
-                for b, ber in enumerate(self.bers)}
+        return _floats(self._by_pair(low))
 
     def by_map(self) -> dict[float, dict[int, list[float]]]:
         """BER -> N -> the accuracy of every map (one chip each)."""
-        return {ber: {n: [float(a) for a in self.accuracy[b, :, i]]
-                      for i, n in enumerate(self.lengths)}
-                for b, ber in enumerate(self.bers)}
+        per_map = np.moveaxis(self.accuracy, 1, -1)  # (bers, lengths, maps)
+        return {ber: {n: [float(a) for a in values] for n, values in by_n.items()}
+                for ber, by_n in self._by_pair(per_map).items()}
 
     def to_json(self) -> dict:
+        measured = {} if self.measured is None else {"measured": self.measured.tolist()}
         return {"bers": self.bers, "lengths": self.lengths, "maps": self.maps,
                 "total": self.total, "weights": self.weights,
                 "correct": self.correct.astype(int).tolist(),
                 "flipped": self.flipped.astype(int).tolist(),
-                "percentile": self.percentile, **self.structure.to_json()}
+                "percentile": self.percentile, **self.structure.to_json(), **measured}
+
+
+def _floats(by_pair: dict[float, dict]) -> dict[float, dict[int, float]]:
+    return {ber: {n: float(v) for n, v in by_n.items()} for ber, by_n in by_pair.items()}
+
+
+def merged_sweep(parts: Sequence[ErrorSweep]) -> ErrorSweep | None:
+    """One sweep of the same network and split from sweeps each measuring some rates at some
+    lengths (the groups of a lazy evaluation): the union, with `measured` saying which
+    (rate, N) pairs it holds. Every part counted the same examples; a rate's maps flip the
+    same weights in every part (they are seeded by the map, not by what else is evaluated)."""
+    if not parts:
+        return None
+    bers = sorted({ber for part in parts for ber in part.bers})
+    lengths = sorted({n for part in parts for n in part.lengths})
+    maps = parts[0].maps
+    correct = np.zeros((len(bers), maps, len(lengths)))
+    flipped = np.zeros((len(bers), maps))
+    measured = np.zeros((len(bers), len(lengths)), dtype=bool)
+    for part in parts:
+        rows = [bers.index(ber) for ber in part.bers]
+        columns = [lengths.index(n) for n in part.lengths]
+        correct[np.ix_(rows, range(maps), columns)] = part.correct
+        flipped[rows] = part.flipped
+        measured[np.ix_(rows, columns)] = True
+    first = parts[0]
+    return ErrorSweep(bers=bers, lengths=lengths, maps=maps, correct=correct,
+                      total=first.total, flipped=flipped, weights=first.weights,
+                      percentile=first.percentile, structure=first.structure,
+                      measured=None if measured.all() else measured)
 
 
 class ErrorSweepAccumulator:

@@ -17,26 +17,34 @@ from dataclasses import dataclass, field
 
 import pytorch_lightning as pl
 
-from trainer.stop_rule import EarlyStopRule, OptimisticAccuracy, default_rungs
+from trainer.stop_rule import EarlyStopRule, Halving, OptimisticAccuracy, default_rungs
 
-__all__ = ["EarlyStopRule", "OptimisticAccuracy", "StopWhenHopeless", "default_rungs"]
+__all__ = ["EarlyStopRule", "Halving", "OptimisticAccuracy", "StopWhenHopeless", "default_rungs"]
 
 
 @dataclass(eq=False)  # a callback is hashed by identity
 class StopWhenHopeless(pl.Callback):
-    """At each rung, stop the training if `could_matter(optimistic accuracy)` is False.
+    """At each rung, stop the training if `could_matter(optimistic accuracy)` is False, or,
+    with the rule's `halving`, if the `worth` of that accuracy ranks below the top 1/eta of the
+    worths `peer_worths` holds for that rung (earlier trainings').
 
-    `could_matter` is the caller's question (the co-design search: could any design point of
-    this network enter the current Pareto front at that accuracy?). After `fit`, `stopped_at`
-    is the epoch count it stopped after (None: it ran to its end), `history` the validation
-    accuracies seen and `bounds` the optimistic accuracies checked, by rung."""
+    `could_matter` and `worth` are the caller's questions (the co-design search: could any
+    design point of this network enter the current Pareto front at that accuracy, and how much
+    would they add?). After `fit`, `stopped_at` is the epoch count it stopped after (None: it
+    ran to its end) and `stopped_by` why ("hopeless" or "halving"), `history` the validation
+    accuracies seen, `bounds` the optimistic accuracies checked and `worths` their worth, by
+    rung."""
 
     could_matter: Callable[[float], bool]
     rule: EarlyStopRule = field(default_factory=EarlyStopRule)
     observed_excess: dict[int, float] = field(default_factory=dict)  # by rung (see bound)
+    worth: Callable[[float], float] | None = None
+    peer_worths: dict[int, list[float]] = field(default_factory=dict)  # by rung
     history: list[float] = field(default_factory=list)
     bounds: dict[int, float] = field(default_factory=dict)
+    worths: dict[int, float] = field(default_factory=dict)
     stopped_at: int | None = None
+    stopped_by: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -52,5 +60,15 @@ class StopWhenHopeless(pl.Callback):
                                               self.observed_excess.get(done))
         self.bounds[done] = optimistic
         if not self.could_matter(optimistic):
-            self.stopped_at = done
-            trainer.should_stop = True
+            self._stop(trainer, done, "hopeless")
+            return
+        halving = self.rule.halving
+        if halving is None or self.worth is None:
+            return
+        self.worths[done] = self.worth(optimistic)
+        if not halving.goes_on(self.worths[done], self.peer_worths.get(done, [])):
+            self._stop(trainer, done, "halving")
+
+    def _stop(self, trainer: pl.Trainer, done: int, reason: str) -> None:
+        self.stopped_at, self.stopped_by = done, reason
+        trainer.should_stop = True

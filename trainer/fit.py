@@ -18,6 +18,12 @@ from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import device_name, resolve_accelerator, resolve_precision
 from trainer.evaluate import accuracy_by_length
+from trainer.evaluation_plan import (
+    EvaluationPlan,
+    Measured,
+    counts,
+    evaluate_lazily,
+)
 from trainer.fidelity import StopWhenHopeless
 from trainer.module import SCBNNModule
 
@@ -42,6 +48,7 @@ class FitResult:
     test_error_sweep: ErrorSweep | None = None
     stopped_at: int | None = None  # early stopping ended it after this many epochs: no tests
     evaluate_time_s: float = 0.0  # testing the kept checkpoint at every N and bit-error rate
+    evaluated: dict[str, int] | None = None  # with a plan: pairs measured and skipped by split
 
 
 def datamodule_for(config: TrainConfig) -> SCDataModule:
@@ -83,6 +90,7 @@ def fit(
     progress: bool = False,
     callbacks: Sequence[Callback] = (),
     early_stop: StopWhenHopeless | None = None,
+    plan: EvaluationPlan | None = None,
 ) -> FitResult:
     """Train, keep the best validation checkpoint, and evaluate it at `eval_lengths`.
 
@@ -93,7 +101,9 @@ def fit(
     one stream). With `weight_errors.eval_bers`, both evaluations also run under seeded
     weight-error maps at every rate (`trainer.bit_errors`). A training that `early_stop`
     stops (`trainer.fidelity`) is not tested at all (`stopped_at` says when it stopped:
-    nobody needs its accuracies at every N). Seeds everything from
+    nobody needs its accuracies at every N). With a `plan`
+    (`trainer.evaluation_plan`) the kept checkpoint is measured only at the (N, rate) pairs
+    that could matter to a search; `evaluated` counts them. Seeds everything from
     `config.seed`. Raises `AcceleratorUnavailable` before any work when the config asks for
     a GPU this machine does not have.
     """
@@ -130,23 +140,24 @@ def fit(
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     stopped_at = early_stop.stopped_at if early_stop is not None else None
     started = time.perf_counter()
-    best_module, evaluated, sweeps = _evaluate(best, module, datamodule, accelerator, precision,
-                                               progress, skip=stopped_at is not None)
+    best_module, evaluated = _evaluate(best, module, datamodule, accelerator, precision,
+                                       progress, skip=stopped_at is not None, plan=plan)
     return FitResult(
         module=best_module,
-        test_accuracy=evaluated["test"],
+        test_accuracy=evaluated["test"].clean,
         val_accuracy=float(checkpoint.best_model_score or 0.0),
-        val_accuracy_by_length=evaluated["val"],
+        val_accuracy_by_length=evaluated["val"].clean,
         checkpoint_path=best,
         log_dir=Path(logger.log_dir),
         epochs_run=trainer.current_epoch,
         train_time_s=train_time_s,
         accelerator=accelerator,
         device_name=device_name(accelerator),
-        val_error_sweep=sweeps["val"],
-        test_error_sweep=sweeps["test"],
+        val_error_sweep=evaluated["val"].sweep,
+        test_error_sweep=evaluated["test"].sweep,
         stopped_at=stopped_at,
         evaluate_time_s=time.perf_counter() - started,
+        evaluated=counts(plan, evaluated) if plan is not None and stopped_at is None else None,
     )
 
 
@@ -174,16 +185,22 @@ def _lightning_trainer(config: TrainConfig, accelerator: str, precision: str,
 
 
 def _evaluate(best: Path, module: SCBNNModule, datamodule: SCDataModule, accelerator: str,
-              precision: str, progress: bool, skip: bool):
-    """The kept checkpoint tested on validation and test at every N (and bit-error rate):
-    its module, accuracies and sweeps by split (empty when `skip`)."""
+              precision: str, progress: bool, skip: bool, plan: EvaluationPlan | None
+              ) -> tuple[SCBNNModule, dict[str, Measured]]:
+    """The kept checkpoint tested on validation and test: at every N (and bit-error rate) in
+    one loop each, or only where `plan` says (`trainer.evaluation_plan`); its module and what
+    each split measured (nothing when `skip`)."""
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)
     best_module.set_error_sweep(module.eval_bers, module.error_maps, module.error_seed)
-    evaluated: dict[str, dict[int, float]] = {"val": {}, "test": {}}
-    sweeps: dict[str, ErrorSweep | None] = {"val": None, "test": None}
-    for split in () if skip else ("val", "test"):  # each test loop leaves its sweep behind
-        evaluated[split] = accuracy_by_length(best_module, datamodule, split, accelerator,
-                                              precision, progress)
-        sweeps[split] = best_module.error_sweep
-    return best_module, evaluated, sweeps
+    if skip:
+        return best_module, {"val": Measured(), "test": Measured()}
+    if plan is not None:
+        return best_module, evaluate_lazily(best_module, datamodule, plan, accelerator,
+                                            precision, progress)
+    evaluated = {}
+    for split in ("val", "test"):  # each test loop leaves its sweep behind
+        clean = accuracy_by_length(best_module, datamodule, split, accelerator, precision,
+                                   progress)
+        evaluated[split] = Measured(clean, best_module.error_sweep)
+    return best_module, evaluated

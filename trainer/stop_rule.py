@@ -61,6 +61,30 @@ def default_rungs(epochs: int, eta: int = 3) -> list[int]:
     return rungs
 
 
+class Halving(BaseModel):
+    """Successive halving across trainings, asynchronous (as ASHA, Li et al., MLSys 2020): at a
+    rung, a training goes on only if its worth ranks in the top 1/eta of the trainings that
+    reached that rung, itself included; the others stop there. A training cannot be paused and
+    resumed here, so one that ranks low is stopped rather than kept waiting for promotion.
+
+    What "worth" means is the caller's (the co-design search: the hypervolume a network's design
+    points would add to the current front at its optimistic accuracy); the trainer only ranks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    eta: int = Field(3, ge=2, description="the top 1/eta at a rung go on")
+    min_peers: PositiveInt = Field(
+        2, description="earlier trainings seen at a rung before it ranks (fewer: all go on)")
+
+    def goes_on(self, worth: float, peers: Sequence[float]) -> bool:
+        """Whether `worth` ranks in the top ceil(n / eta) of the n = len(peers) + 1 trainings
+        at the rung (ties go on)."""
+        if len(peers) < self.min_peers:
+            return True
+        better = sum(1 for peer in peers if peer > worth)
+        return better < -(-(len(peers) + 1) // self.eta)
+
+
 class EarlyStopRule(BaseModel):
     """When to check a training and how optimistic to be (plain data: travels in a job)."""
 
@@ -69,6 +93,9 @@ class EarlyStopRule(BaseModel):
     rungs: list[PositiveInt] | None = Field(
         None, description="epochs after which to check (default: 1, 3, 9, ... below the last)")
     optimism: OptimisticAccuracy = OptimisticAccuracy()
+    halving: Halving | None = Field(
+        None, description="also stop trainings outside the top 1/eta at a rung (None: only "
+                          "those that cannot matter)")
 
     def rungs_for(self, epochs: int) -> list[int]:
         chosen = self.rungs if self.rungs is not None else default_rungs(epochs)

@@ -197,12 +197,14 @@ def network_study_note(problem: Problem, designs_url: str) -> str:
         f"# Co-design search `{problem.name}`: training runs",
         "",
         f"The sampler ({_sampler_line(problem.sampler)}) proposes networks here; each trial "
-        "trains one network once and evaluates it at every N of the space. Its design points "
+        "trains one network once and evaluates it at every N of the space (with `record: "
+        "search_front`, only where a point could enter the front: `evaluated` counts the "
+        "pairs of N and bit-error rate measured and skipped). Its design points "
         "(every hardware configuration of the network, costed analytically) are trials of "
         f"[`{problem.name}`]({designs_url}).",
         "",
-        "- **Values**: the network's most accurate feasible design point (what the sampler "
-        "learns from).",
+        "- **Values**: the network's most accurate feasible design point among those "
+        "measured (what the sampler learns from).",
         "- **outcome** (user attribute): `trained`; `over_budget` (pruned before training: no "
         "hardware configuration meets the budgets); `duplicate` (pruned: a network already "
         "trained); `stopped` (pruned at an epoch rung: even an optimistic accuracy would put "

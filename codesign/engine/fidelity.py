@@ -29,7 +29,7 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from codesign.problem.compiled import Problem
-from codesign.problem.compose import HardwarePoint
+from codesign.problem.compose import HardwarePoint, ber_key
 from codesign.problem.objectives import ACCURACY
 from trainer.fidelity import EarlyStopRule
 
@@ -37,24 +37,30 @@ NEVER = 2.0  # an accuracy no network reaches: the point can never enter the fro
 SAME_ACCURACY = 1e-12  # an accuracy equal to a limit meets it
 
 
-def accuracy_to_beat(problem: Problem, points: Sequence[HardwarePoint],
-                     front: Sequence[FrozenTrial]) -> float:
-    """The accuracy a network must exceed for one of its `points` to enter `front` (a
-    feasible front of design trials): see the module doc."""
+def accuracy_needed(problem: Problem, points: Sequence[HardwarePoint],
+                    front: Sequence[FrozenTrial]) -> np.ndarray:
+    """By point: the accuracy it must exceed to enter `front` (a feasible front of design
+    trials), as the module doc says; `NEVER` for a point that fits no hardware budget."""
     costs = [o for o in problem.goals.searched if o.source == "hardware"]
-    fitting = [p for p in points if problem.fits_hardware_budget(p)]
-    if not fitting:
-        return NEVER
+    fits = np.array([problem.fits_hardware_budget(p) for p in points], dtype=bool)
     bound = problem.goals.bound_on(ACCURACY)
     floor = bound.limit - SAME_ACCURACY if bound is not None else 0.0
-    if not front or ACCURACY not in problem.goals.searched:  # then only the bound can say
-        return floor
-    mine = np.array([[o.oriented(p.metric(o.metric)) for o in costs] for p in fitting])
-    theirs = np.array([[o.oriented(o.value(t.user_attrs)) for o in costs] for t in front])
-    accuracies = np.array([ACCURACY.value(t.user_attrs) for t in front])
-    covers = np.all(theirs[None, :, :] <= mine[:, None, :], axis=2)  # point x front point
-    needed = np.where(covers, accuracies[None, :], -np.inf).max(axis=1)
-    return float(max(floor, needed.min()))
+    needed = np.full(len(points), floor)
+    if front and ACCURACY in problem.goals.searched and len(points):
+        mine = np.array([[o.oriented(p.metric(o.metric)) for o in costs] for p in points])
+        theirs = np.array([[o.oriented(o.value(t.user_attrs)) for o in costs] for t in front])
+        accuracies = np.array([ACCURACY.value(t.user_attrs) for t in front])
+        covers = np.all(theirs[None, :, :] <= mine[:, None, :], axis=2)  # point x front point
+        needed = np.maximum(floor, np.where(covers, accuracies[None, :], -np.inf).max(axis=1))
+    return np.where(fits, needed, NEVER)
+
+
+def accuracy_to_beat(problem: Problem, points: Sequence[HardwarePoint],
+                     front: Sequence[FrozenTrial]) -> float:
+    """The accuracy a network must exceed for one of its `points` to enter `front`: the
+    least any of its points needs (`accuracy_needed`)."""
+    needed = accuracy_needed(problem, points, front)
+    return float(needed.min()) if len(needed) else NEVER
 
 
 MIN_CURVES = 2  # networks trained in full before their curves replace the prior bound
@@ -86,8 +92,53 @@ def early_stop_job(problem: Problem, points: Sequence[HardwarePoint],
     spec = problem.budget.early_stopping
     if not spec.enabled:
         return None
-    rule = EarlyStopRule(rungs=spec.rungs, optimism=spec.optimism)
+    rule = EarlyStopRule(rungs=spec.rungs, optimism=spec.optimism, halving=spec.halving)
     seen = observed_excess(networks.get_trials(deepcopy=False)) if networks is not None else {}
     return {"accuracy_to_beat": accuracy_to_beat(problem, points, front),
             "rule": rule.model_dump(mode="json"),
             "observed_excess": {str(k): v for k, v in seen.items()}}
+
+
+# How far bit errors may lift a network's accuracy (the mean over its error maps) above its
+# clean accuracy at the same N: flipped weights do not make a trained network better, but a
+# few validation examples may flip to right by chance. 0.01 (one percentage point, a few
+# standard errors of a difference of paired accuracies on a validation split of thousands) is
+# the documented floor; what the search's trained networks showed raises it
+# (`observed_error_excess`).
+ERROR_NOISE_MARGIN = 0.01
+
+
+def observed_error_excess(networks: Sequence[FrozenTrial]) -> float:
+    """The most a trained network's validation accuracy under bit errors (mean over maps) was
+    above its clean validation accuracy at the same N, over the pairs measured (0 if none)."""
+    excess = 0.0
+    for trial in networks:
+        clean, by_rate = trial.user_attrs.get("val_accuracy"), trial.user_attrs.get(
+            "val_accuracy_by_ber")
+        if trial.user_attrs.get("outcome") != "trained" or not clean or not by_rate:
+            continue
+        excess = max([excess, *(accuracy - clean[n] for by_n in by_rate.values()
+                                for n, accuracy in by_n.items() if n in clean)])
+    return excess
+
+
+def evaluation_job(problem: Problem, points: Sequence[HardwarePoint],
+                   front: Sequence[FrozenTrial], networks: optuna.Study | None = None
+                   ) -> dict[str, Any] | None:
+    """What a training job carries to test its network only where a design point could enter
+    the front (`trainer.evaluation_plan`), as plain data: by N and evaluated bit-error rate
+    (rate 0: clean), the least accuracy any of the pair's points needs (`accuracy_needed`),
+    the margin, and the statistic over the maps the search reads. None when the space records
+    every network's own front (`budget.record: network_front`): then every point is needed."""
+    if problem.budget.record != "search_front":
+        return None
+    needed = accuracy_needed(problem, points, front)
+    thresholds: dict[str, dict[str, float]] = {}
+    for point, accuracy in zip(points, needed.tolist(), strict=True):
+        by_rate = thresholds.setdefault(str(point.bitstream_length), {})
+        key = ber_key(point.evaluated_error_rate)
+        by_rate[key] = min(by_rate.get(key, NEVER), accuracy)
+    seen = (observed_error_excess(networks.get_trials(deepcopy=False))
+            if networks is not None else 0.0)
+    return {"thresholds": thresholds, "margin": max(ERROR_NOISE_MARGIN, seen),
+            "statistic": problem.budget.accuracy_over_maps}

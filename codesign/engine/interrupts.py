@@ -12,39 +12,109 @@ Why handlers and not `pthread_sigmask`: a mask applies to one thread, and the ke
 process-directed signal to any thread that does not block it (the heartbeat thread, PyTorch's
 and SQLAlchemy's threads). CPython then runs the Python handler in the main thread at its next
 bytecode, so a signal masked in the main thread alone still interrupts it. Python handlers
-always run in the main thread, whichever thread received the signal: swapping the handler is
-what holds an interrupt back.
+always run in the main thread, whichever thread received the signal. One handler serves all:
+holding a signal back is a flag it reads, never a swap of handlers that a signal could split.
+The CLI installs it for the whole command (`install`) and, once the work is reported, makes a
+late signal end the process at once (`exit_on_signal`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-_received: list[int] = []  # signals received while `interruptible` is open
+class _State:
+    """What the one handler consults: whether a held block is open, and what it held back."""
+
+    holding = False  # a held block is open in the main thread
+    held: list[int] = []  # signals that arrived while holding, in order
+    received: list[int] = []  # signals received while `interruptible` is open
+    signalled = False  # a signal reached the handler since the program started
 
 
 def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    _received.append(signum)
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """The one handler: while a held block is open it only notes the signal; otherwise it
+    stops the main thread with KeyboardInterrupt. Holding is a flag this handler reads, not a
+    swap of handlers: a signal landing between two `signal.signal` calls could otherwise leave
+    a signal held for good (a Ctrl-C that never stops the search)."""
+    _State.signalled = True
+    if _State.holding:
+        _State.held.append(signum)
+        return
+    _State.received.append(signum)
     raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
+def _install() -> dict[int, Any] | None:
+    """The handler for the held signals; the handlers it replaced (None: already installed, by
+    `install` or an enclosing block, and nothing to restore)."""
+    if all(signal.getsignal(signum) is _on_signal for signum in HELD_SIGNALS):
+        return None
+    previous: dict[int, Any] = {}
+    try:
+        for signum in HELD_SIGNALS:
+            previous[signum] = signal.signal(signum, _on_signal)
+    except BaseException:
+        _restore(previous)
+        raise
+    return previous
+
+
+def _restore(previous: dict[int, Any] | None) -> None:
+    for signum, handler in (previous or {}).items():
+        signal.signal(signum, handler)
+
+
+def install() -> None:
+    """For a program (the CLI): SIGINT, SIGTERM and SIGHUP stop it with KeyboardInterrupt from
+    now on, and the blocks below never swap handlers (no window where a signal slips past)."""
+    _install()
+
+
+def exit_on_signal(code: int) -> None:
+    """For a program whose work is done and reported: a signal during its exit (closing
+    storages, joining threads) ends it at once with `code`, its output flushed, rather than
+    raising into the interpreter's teardown (a traceback, or death by the signal)."""
+    for signum in HELD_SIGNALS:
+        signal.signal(signum, lambda signum, frame: leave_now(code))
+
+
+def signalled() -> bool:
+    """Whether a signal reached the program's handler since `install`."""
+    return _State.signalled
+
+
+def leave_now(code: int) -> NoReturn:
+    """End the process with `code`, its output and logs flushed, without the interpreter's
+    teardown. For a program that was signalled: CPython 3.11 remembers a KeyboardInterrupt that
+    passed through a C extension's `PyRun_*` call (PyTorch's, while it imports) even when the
+    program caught it, and then ends the process by SIGINT at exit whatever code it returned."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def _quiet_unraisable(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A signal that lands in a garbage-collection callback or a `__del__` raises there, and
     Python drops the exception with a traceback on stderr: the interrupt would be lost, the
-    user would see a traceback. It is kept in `_received` instead (`raise_if_interrupted`)."""
+    user would see a traceback. It is kept in `_State.received` instead
+    (`raise_if_interrupted`)."""
 
     def hook(unraisable: Any) -> None:
         if not isinstance(unraisable.exc_value, KeyboardInterrupt):
@@ -61,53 +131,47 @@ def interruptible() -> Iterator[None]:
     if not _in_main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, _interrupt) for signum in HELD_SIGNALS}
+    previous = _install()
     previous_hook = sys.unraisablehook
     sys.unraisablehook = _quiet_unraisable(previous_hook)
-    _received.clear()
+    _State.received.clear()
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        _restore(previous)
         sys.unraisablehook = previous_hook
-        _received.clear()
+        _State.received.clear()
 
 
 def raise_if_interrupted() -> None:
     """Raise KeyboardInterrupt if a signal arrived whose exception got lost on its way (see
     `_quiet_unraisable`); the driver calls it where stopping is safe."""
-    if _received and _in_main_thread():
-        raise KeyboardInterrupt(f"signal {signal.Signals(_received[0]).name}")
-
-
-_holding = threading.Event()  # a held block is open in the main thread
+    if _State.received and _in_main_thread():
+        raise KeyboardInterrupt(f"signal {signal.Signals(_State.received[0]).name}")
 
 
 @contextlib.contextmanager
 def held_interrupts() -> Iterator[None]:
-    """SIGINT, SIGTERM and SIGHUP wait until the block is done, then reach their previous
-    handlers.
+    """SIGINT, SIGTERM and SIGHUP wait until the block is done, then stop the program as they
+    would have (or reach the handlers they had, outside `interruptible` and `install`).
 
     Outside the main thread (where Python never runs handlers) and inside another held block
     it does nothing. A signal held while the block raises is dropped: the block's own
     exception already stops the search.
     """
-    if not _in_main_thread() or _holding.is_set():
+    if not _in_main_thread() or _State.holding:
         yield
         return
-    held: list[int] = []
-    _holding.set()
-    previous = {signum: signal.signal(signum, lambda s, f: held.append(s))
-                for signum in HELD_SIGNALS}
+    previous = _install()
+    _State.holding = True
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        _holding.clear()
+        _State.holding = False
+        held, _State.held = _State.held, []
+        _restore(previous)
     if held:
-        _replay(held[0], previous[held[0]])
+        _replay(held[0], previous[held[0]] if previous is not None else _on_signal)
 
 
 def _replay(signum: int, handler: Any) -> None:

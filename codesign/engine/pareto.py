@@ -97,7 +97,9 @@ def study_cost_scales(study: optuna.Study, problem: Problem,
     return cost_scales(problem, technology)
 
 
-def _scale(objective: Objective, scales: Mapping[str, float]) -> float:
+def objective_scale(objective: Objective, scales: Mapping[str, float]) -> float:
+    """What an objective is divided by for the hypervolume: its upper bound, else its largest
+    value over the space (`cost_scales`)."""
     if objective.upper is not None:
         return objective.upper
     try:
@@ -110,7 +112,7 @@ def _scale(objective: Objective, scales: Mapping[str, float]) -> float:
 def normalized_losses(trials: Sequence[FrozenTrial], objectives: Sequence[Objective],
                       scales: Mapping[str, float]) -> np.ndarray:
     """Each trial's objectives as losses in [0, 1] (`Objective.loss`)."""
-    rows = [[o.loss(o.value(t.user_attrs), _scale(o, scales)) for o in objectives]
+    rows = [[o.loss(o.value(t.user_attrs), objective_scale(o, scales)) for o in objectives]
             for t in trials]
     return np.asarray(rows, dtype=float).reshape(len(rows), len(objectives))
 

@@ -12,11 +12,13 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 
 from codesign.problem.compose import accuracy_over_maps
 from trainer.config import TrainConfig
+from trainer.evaluation_plan import EvaluationPlan
 from trainer.fidelity import EarlyStopRule, StopWhenHopeless
 
 ProgressFn = Callable[[int, int, int, int], None]  # epoch, epochs, batch, batches
@@ -35,9 +37,11 @@ class _ReportProgress(pl.Callback):
 def train_network(
     job: dict[str, Any], report: ProgressFn | None = None
 ) -> dict[str, Any]:
-    """Train `job["train_config"]`; accuracies at every N on validation and test, or, when
-    `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, only how far it
-    got."""
+    """Train `job["train_config"]`; accuracies at every N on validation and test (with
+    `job["evaluation"]`, `codesign.engine.fidelity.evaluation_job`, only at the pairs of N and
+    bit-error rate that could enter the front, and how many were measured and skipped), or,
+    when `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, only how
+    far it got."""
     from codesign.engine.quiet import quiet_libraries
     from trainer.fit import fit
 
@@ -47,7 +51,8 @@ def train_network(
     config = TrainConfig.model_validate(job["train_config"])
     callbacks = [_ReportProgress(report)] if report is not None else []
     early_stop = _early_stop(job.get("early_stop"))
-    result = fit(config, callbacks=callbacks, early_stop=early_stop)
+    result = fit(config, callbacks=callbacks, early_stop=early_stop,
+                 plan=_evaluation_plan(job.get("evaluation")))
     return {
         **_fidelity(result, config, early_stop),
         "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
@@ -56,6 +61,7 @@ def train_network(
         **accuracy_over_maps("test", result.test_error_sweep),
         "checkpoint": str(result.checkpoint_path.resolve()),
         "train_time_s": result.train_time_s,
+        **({"evaluated": result.evaluated} if result.evaluated is not None else {}),
         "epochs_run": result.epochs_run,
         "device": result.device_name,
         "host": socket.gethostname(),
@@ -70,10 +76,26 @@ def _early_stop(spec: dict[str, Any] | None) -> StopWhenHopeless | None:
     if spec is None:
         return None
     threshold = float(spec["accuracy_to_beat"])
+    worth = None
+    if spec.get("worth_table"):  # successive halving (`codesign.engine.halving`)
+        accuracies, worths = np.asarray(spec["worth_table"], dtype=float).T
+        worth = lambda accuracy: float(np.interp(accuracy, accuracies, worths))  # noqa: E731
     return StopWhenHopeless(
         could_matter=lambda accuracy: accuracy > threshold,
         rule=EarlyStopRule.model_validate(spec["rule"]),
-        observed_excess={int(k): float(v) for k, v in spec.get("observed_excess", {}).items()})
+        observed_excess={int(k): float(v) for k, v in spec.get("observed_excess", {}).items()},
+        worth=worth,
+        peer_worths={int(k): [float(w) for w in v]
+                     for k, v in spec.get("peer_worths", {}).items()})
+
+
+def _evaluation_plan(spec: dict[str, Any] | None) -> EvaluationPlan | None:
+    """The lazy evaluation's plan from the job's plain data (N -> rate key -> threshold)."""
+    if spec is None:
+        return None
+    thresholds = {(int(n), float(rate)): float(needed)
+                  for n, by_rate in spec["thresholds"].items() for rate, needed in by_rate.items()}
+    return EvaluationPlan(thresholds, float(spec["margin"]), spec["statistic"])
 
 
 def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None
@@ -86,7 +108,10 @@ def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None
                                 "stopped_at": result.stopped_at}
     if early_stop is not None:
         recorded.update(val_curve=early_stop.history,
-                        optimistic_accuracy={str(k): v for k, v in early_stop.bounds.items()})
+                        optimistic_accuracy={str(k): v for k, v in early_stop.bounds.items()},
+                        stopped_by=early_stop.stopped_by)
+        if early_stop.worths:
+            recorded["rung_worth"] = {str(k): v for k, v in early_stop.worths.items()}
     return recorded
 
 

@@ -38,7 +38,8 @@ from codesign.engine.execution import (
     ProcessExecutor,
     RayExecutor,
 )
-from codesign.engine.fidelity import early_stop_job
+from codesign.engine.fidelity import early_stop_job, evaluation_job
+from codesign.engine.halving import halving_job
 from codesign.engine.interrupts import held_interrupts, interruptible, raise_if_interrupted
 from codesign.engine.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.engine.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
@@ -56,6 +57,7 @@ from codesign.engine.study import (
     competing_claim,
     design_trials,
     excuse_failures,
+    is_measured,
     network_front,
     open_studies,
     representative_point,
@@ -387,9 +389,16 @@ class _Driver:
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
         early_stop = early_stop_job(self.problem, points, self.front.front, self.networks)
+        halving = halving_job(self.problem, points, self.front.scales,
+                              self.networks.get_trials(deepcopy=False))
+        if early_stop is not None and halving is not None:
+            early_stop |= halving
         if early_stop is not None:
             trial.set_user_attr("accuracy_to_beat", early_stop["accuracy_to_beat"])
             job["early_stop"] = early_stop
+        evaluation = evaluation_job(self.problem, points, self.front.front, self.networks)
+        if evaluation is not None:  # test only where a point could enter the front
+            job["evaluation"] = evaluation
         self.executor.submit(trial.number, job)
         self.in_flight[trial.number] = _InFlight(
             trial, network, points, ordinal,
@@ -438,13 +447,15 @@ class _Driver:
                                           Path(problem.output_dir) / table)
         with replacing(destination) as temporary:  # a full disk leaves no partial table
             write_design_table(temporary, problem, entry.network, entry.points, result)
-        kept = network_front(problem, entry.points, result)
+        measured = [p for p in entry.points if is_measured(result, p)]
+        kept = [p for p in network_front(problem, measured, result)
+                if is_measured(result, p, "test")]  # the others cannot enter the front
         trials = design_trials(problem, entry.network, kept, result, trial.number,
                                started=trial.datetime_start)
         if problem.budget.record == "search_front":  # only what could still be on the front
             trials = self.front.not_dominated(trials)
         add_design_trials(self.storage, self.designs, trials)  # and their index
-        best, accuracy = representative_point(problem, entry.points, result)
+        best, accuracy = representative_point(problem, measured, result)
         record_constraints(self.storage, trial, problem.violations(best, accuracy))
         for name in RECORDED_OUTCOME:
             trial.set_user_attr(name, result.get(name))
@@ -454,6 +465,7 @@ class _Driver:
         trial.set_user_attr("outcome", "trained")
         trial.set_user_attr("design_points", len(trials))
         trial.set_user_attr("design_points_costed", len(entry.points))
+        trial.set_user_attr("design_points_measured", len(measured))  # the rest: skipped
         trial.set_user_attr("design_points_table", str(table))
         annotate_training_run(self.storage, problem, self.designs, trial)
         trial.set_user_attr("record_time_s", time.perf_counter() - started)
@@ -516,8 +528,8 @@ RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
                     "train_time_s", "host", "pid", "node_id", "gpu_ids", "epochs_run",
                     "device")
 # how much training it got and what early stopping saw (`codesign.engine.fidelity`)
-FIDELITY_OUTCOME = ("fidelity", "stopped_at", "val_curve", "optimistic_accuracy",
-                    "evaluate_time_s")
+FIDELITY_OUTCOME = ("fidelity", "stopped_at", "stopped_by", "val_curve", "optimistic_accuracy",
+                    "rung_worth", "evaluate_time_s", "evaluated")
 
 
 def _running_elsewhere(networks: optuna.Study) -> bool:

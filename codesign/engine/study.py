@@ -144,6 +144,16 @@ def accuracy_at(outcome: dict[str, Any], point: HardwarePoint, split: str = "val
     return outcome[key][ber_key(point.evaluated_error_rate)][n]
 
 
+def is_measured(outcome: dict[str, Any], point: HardwarePoint, split: str = "val") -> bool:
+    """Whether the training run measured the point's accuracy on `split` (a lazy evaluation,
+    `trainer.evaluation_plan`, skips the points that could not enter the front)."""
+    try:
+        accuracy_at(outcome, point, split)
+    except KeyError:
+        return False
+    return True
+
+
 def searched_accuracy(problem: Problem, outcome: dict[str, Any], point: HardwarePoint,
                       split: str = "val") -> float:
     """The accuracy the search maximises: the statistic over the maps the space asks for."""
@@ -265,7 +275,12 @@ def design_trials(
 def write_design_table(path: Path, problem: Problem, network: Network,
                        points: list[HardwarePoint], outcome: dict[str, Any]) -> None:
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial): the
-    searched accuracy and each statistic over the maps."""
+    searched accuracy and each statistic over the maps (empty where not measured)."""
+
+    def searched(point: HardwarePoint, split: str) -> float | str:
+        measured = is_measured(outcome, point, split)
+        return searched_accuracy(problem, outcome, point, split) if measured else ""
+
     hardware_names = sorted({name for point in points for name in point.params})
     costs = [o.attribute for o in hardware_objectives()]
     statistics = ["val_accuracy_mean", "val_accuracy_low", "test_accuracy_mean",
@@ -280,8 +295,8 @@ def write_design_table(path: Path, problem: Problem, network: Network,
             row = {**network.params, **point.params,
                    "weight_error_rate": point.weight_error_rate,
                    "evaluated_error_rate": point.evaluated_error_rate,
-                   "val_accuracy": searched_accuracy(problem, outcome, point),
-                   "test_accuracy": searched_accuracy(problem, outcome, point, "test"),
+                   "val_accuracy": searched(point, "val"),
+                   "test_accuracy": searched(point, "test"),
                    **accuracies_over_maps(outcome, point),
                    **{o.attribute: point.metric(o.metric) for o in hardware_objectives()}}
             writer.writerow([row.get(name, "") for name in columns])

@@ -400,9 +400,12 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
     if event.kind == "failed":
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
     if event.kind == "stopped":
+        why = ("its designs' worth ranked below the top 1/eta of the networks at that rung "
+               "(successive halving)" if data.get("stopped_by") == "halving" else
+               f"none of its designs could reach the front (needs > "
+               f"{percent(data.get('accuracy_to_beat', 0.0))})")
         return (f"{label} stopped after {data['stopped_at']} epoch(s){took}: at best val acc "
-                f"{percent(max(data['val_curve']))}, none of its designs could reach the front "
-                f"(needs > {percent(data.get('accuracy_to_beat', 0.0))}); not recorded")
+                f"{percent(max(data['val_curve']))}, {why}; not recorded")
     return (f"{label} rejected before training: no hardware configuration fits the "
             "budgets")
 

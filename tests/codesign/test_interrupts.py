@@ -221,17 +221,9 @@ def test_ctrl_c_on_the_cli_leaves_no_trial_running(tiny_space, tmp_path, write_s
     _sweep(space_file, runs, [(" trained in ", 0.0), ("study tiny in", 0.5)])
 
 
-# Known open defect (issue 21, left open on 2026-12-04): since the search records more after
-# each training and the CLI's exit takes longer, a signal at some CLI moments either kills the
-# process during its exit (exit -1/-2 after a finished search) or, rarely, leaves the network
-# trial in flight RUNNING ("trained in" + 0.03 s, seen once in three runs under load). The
-# sweeps still run in `-m slow` and report, without failing CI, until that is fixed.
-CLI_SWEEP_DEFECT = pytest.mark.xfail(strict=False, reason="issue 21: CLI signal at exit/"
-                                     "between trainings (see the comment above)")
 
 
 @pytest.mark.slow
-@CLI_SWEEP_DEFECT
 @pytest.mark.parametrize("delay_s", [0.0, 0.01, 0.03, 0.1, 0.3, 1.0])
 def test_ctrl_c_sweep_on_the_cli(tiny_space, tmp_path, write_space, delay_s):
     space_file, runs = _cli_space(tiny_space, tmp_path, write_space)
@@ -240,7 +232,6 @@ def test_ctrl_c_sweep_on_the_cli(tiny_space, tmp_path, write_space, delay_s):
 
 
 @pytest.mark.slow
-@CLI_SWEEP_DEFECT
 @pytest.mark.parametrize("delay_s", [0.0, 0.1, 1.0])
 def test_sighup_sweep_on_the_cli(tiny_space, tmp_path, write_space, delay_s):
     """A closed terminal (SIGHUP) stops the search as cleanly as Ctrl-C."""

@@ -3,7 +3,13 @@
 import pytest
 
 from tests.trainer.test_training import _config, _datamodule
-from trainer.fidelity import EarlyStopRule, OptimisticAccuracy, StopWhenHopeless, default_rungs
+from trainer.fidelity import (
+    EarlyStopRule,
+    Halving,
+    OptimisticAccuracy,
+    StopWhenHopeless,
+    default_rungs,
+)
 from trainer.fit import fit
 
 
@@ -58,3 +64,31 @@ def test_an_observed_excess_replaces_the_prior_bound_with_the_margin_as_its_floo
     assert optimism.bound([0.5, 0.7], 10, observed_excess=0.1) == pytest.approx(0.85)
     assert optimism.bound([0.5, 0.7], 10, observed_excess=0.0) == pytest.approx(0.72)
     assert optimism.bound([0.9], 10, observed_excess=0.2) == 1.0
+
+
+def test_halving_keeps_the_top_third_of_a_rung_as_a_plain_ranking_does():
+    """ASHA's rule against a plain reference: sort the rung's worths, keep the first
+    ceil(n / eta) (a tie with a kept worth is kept)."""
+    import random
+
+    rng = random.Random(0)
+    for _ in range(500):
+        eta = rng.choice([2, 3, 4])
+        halving = Halving(eta=eta, min_peers=1)
+        peers = [rng.choice([0.0, 0.1, 0.2, 0.3, 0.5]) for _ in range(rng.randint(1, 9))]
+        worth = rng.choice([0.0, 0.1, 0.2, 0.3, 0.5])
+        ranked = sorted([*peers, worth], reverse=True)
+        kept = ranked[: -(-len(ranked) // eta)]
+        assert halving.goes_on(worth, peers) == (worth >= kept[-1])
+    assert Halving(min_peers=3).goes_on(0.0, [1.0, 1.0])  # too few peers: it goes on
+
+
+@pytest.mark.parametrize(("peers", "stopped"), [([1.0, 1.0], True), ([0.0, 0.0], False)])
+def test_halving_stops_a_training_that_ranks_low_at_a_rung(tmp_path, peers, stopped):
+    rule = EarlyStopRule(rungs=[1], halving=Halving(eta=3, min_peers=2))
+    stop = StopWhenHopeless(lambda accuracy: True, rule, worth=lambda accuracy: accuracy / 2,
+                            peer_worths={1: peers})
+    result = fit(_config(tmp_path, mode="fixed_point"), _datamodule(), early_stop=stop)
+    assert stop.worths[1] == pytest.approx(stop.bounds[1] / 2)
+    assert (result.stopped_at == 1) == stopped
+    assert stop.stopped_by == ("halving" if stopped else None)

@@ -1,0 +1,148 @@
+"""The signal handling of `codesign.engine.interrupts` and of the CLI's program entry, one
+behaviour at a time (the sweeps of test_interrupts.py exercise it inside whole searches)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from codesign.engine import interrupts
+from codesign.engine.interrupts import held_interrupts, interruptible
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def handlers():
+    """Whatever a test installs is undone (pytest's own SIGINT handling comes back)."""
+    saved = {signum: signal.getsignal(signum) for signum in interrupts.HELD_SIGNALS}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize("signum", interrupts.HELD_SIGNALS)
+def test_a_signal_in_a_held_block_stops_after_the_block(handlers, signum):
+    steps = []
+    with pytest.raises(KeyboardInterrupt), interruptible(), held_interrupts():
+        signal.raise_signal(signum)
+        steps.append("finished")  # the block is not cut in two
+    assert steps == ["finished"]
+
+
+def test_a_signal_outside_a_held_block_stops_at_once(handlers):
+    steps = []
+    with pytest.raises(KeyboardInterrupt), interruptible():
+        signal.raise_signal(signal.SIGTERM)
+        steps.append("went on")
+    assert steps == []
+
+
+def test_holding_swaps_no_handler_once_installed(handlers):
+    """The handler in place during a held block is the one installed for the program, so a
+    signal arriving while a block opens or closes finds a handler that knows about holding
+    (a swap of three handlers one by one could be split by a signal and leave one held for
+    good)."""
+    interrupts.install()
+    installed = {signum: signal.getsignal(signum) for signum in interrupts.HELD_SIGNALS}
+    with interruptible(), held_interrupts():
+        during = {signum: signal.getsignal(signum) for signum in interrupts.HELD_SIGNALS}
+    after = {signum: signal.getsignal(signum) for signum in interrupts.HELD_SIGNALS}
+    assert during == installed == after
+    with pytest.raises(KeyboardInterrupt):  # and it still stops: nothing was left held
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_a_signal_held_while_the_block_raises_is_dropped(handlers):
+    with pytest.raises(ValueError), interruptible(), held_interrupts():
+        signal.raise_signal(signal.SIGINT)
+        raise ValueError("the block's own failure stops the search")
+    with interruptible():  # nothing left over to replay later
+        interrupts.raise_if_interrupted()
+
+
+def test_outside_interruptible_a_held_signal_reaches_the_previous_handler(handlers):
+    seen = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    with held_interrupts():
+        signal.raise_signal(signal.SIGTERM)
+        assert seen == []
+    assert seen == [signal.SIGTERM]
+    assert signal.getsignal(signal.SIGTERM) is not interrupts._on_signal  # restored
+
+
+def _program(body: str, tmp_path: Path, timeout_s: float = 60
+             ) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `codesign.cli.program` with `main` replaced by `body`, as `python -m codesign` runs
+    (a package's `__main__` under `-m`: CPython's exit differs from `-c` there)."""
+    package = tmp_path / "program_under_test"
+    package.mkdir()
+    (package / "__main__.py").write_text(textwrap.dedent("""
+        import atexit, os, signal, sys, time
+        import codesign.cli as cli
+    """) + textwrap.dedent(body) + "\nsys.exit(cli.program())\n")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", package.name], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=timeout_s,
+                          env={"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"})
+    return done, time.monotonic() - started
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_the_program_stops_on_sigterm_and_sighup_as_on_ctrl_c(signum, tmp_path):
+    """Under `program`, a closed terminal or SIGTERM reaches a command as KeyboardInterrupt,
+    which `main` reports in one line with exit 130, instead of killing the process."""
+    done, _ = _program(f"""
+        def main(argv=None):
+            try:
+                os.kill(os.getpid(), {int(signum)})
+                time.sleep(30)
+            except KeyboardInterrupt:
+                print("stopped cleanly")
+                return 130
+            return 0
+        cli.main = main
+    """, tmp_path)
+    assert done.returncode == 130, done
+    assert "stopped cleanly" in done.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_the_exit_ends_it_at_once_with_130(signum, tmp_path):
+    """Once the command is done, a signal during the interpreter's exit (here in an atexit
+    hook that would take 30 s) ends it at once with exit 130 and its output kept, not with a
+    traceback or death by the signal."""
+    done, seconds = _program(f"""
+        def main(argv=None):
+            print("the command's output")
+            atexit.register(lambda: (os.kill(os.getpid(), {int(signum)}), time.sleep(30)))
+            return 0
+        cli.main = main
+    """, tmp_path)
+    assert done.returncode == 130, done
+    assert "the command's output" in done.stdout and "Traceback" not in done.stderr
+    assert seconds < 25
+
+
+def test_an_interrupt_caught_inside_a_c_extension_does_not_turn_the_exit_into_sigint(
+        tmp_path):
+    """CPython 3.11 remembers a KeyboardInterrupt raised in code a C extension runs through
+    `PyRun_*` (PyTorch does while it imports), even once caught, and ends the process by SIGINT
+    at exit (-2) whatever it returned: a signalled program leaves with the code it means."""
+    done, _ = _program("""
+        import ctypes
+        def main(argv=None):
+            ctypes.pythonapi.PyRun_SimpleString(
+                b"import os, signal, time\\nos.kill(os.getpid(), signal.SIGHUP)\\ntime.sleep(30)")
+            print("the command's own end")
+            return 130
+        cli.main = main
+    """, tmp_path)
+    assert done.returncode == 130, done
+    assert "the command's own end" in done.stdout

@@ -1,0 +1,99 @@
+"""The lazy evaluation after training: it measures exactly the pairs of N and bit-error rate
+whose threshold the accuracy could beat, and where it measures, it gives the numbers a plain
+full evaluation of the same checkpoint gives."""
+
+import pytest
+
+from tests.trainer.test_bit_errors import _config, _datamodule
+from trainer.evaluate import accuracy_by_length
+from trainer.evaluation_plan import CLEAN, EvaluationPlan
+from trainer.fit import fit
+from trainer.module import SCBNNModule
+
+LENGTHS = [1, 4, 8]
+RATES = [0.01, 0.1, 0.3]
+MARGIN = 0.01
+NEVER = 2.0
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """A trained network and its full evaluation, done the plain way: every N and rate of
+    both splits in one test loop each (what `fit` does without a plan)."""
+    config = _config(tmp_path_factory.mktemp("full"), eval_bers=RATES, maps=3)
+    config = config.model_copy(update={"input": config.input.model_copy(
+        update={"eval_lengths": LENGTHS})})
+    result = fit(config, _datamodule())
+    module = SCBNNModule.from_checkpoint(result.checkpoint_path)
+    full = {}
+    for split in ("val", "test"):
+        clean = accuracy_by_length(module, _datamodule_set_up(), split)
+        full[split] = {(n, CLEAN): a for n, a in clean.items()}
+        for rate, by_n in module.error_sweep.mean().items():
+            full[split].update({(n, rate): a for n, a in by_n.items()})
+    return config, full
+
+
+def _datamodule_set_up():
+    datamodule = _datamodule()
+    datamodule.setup("fit")
+    return datamodule
+
+
+def _plan(val):
+    """Thresholds placed around the reference's validation accuracies, so that each pair's
+    fate is known: (what the plan is, pairs to validate with errors, pairs to test)."""
+    at = {}
+    at[(8, 0.01)] = val[(8, CLEAN)] + MARGIN - 1e-6  # clean + margin just beats it
+    at[(8, 0.1)] = val[(8, CLEAN)] + MARGIN  # clean + margin only meets it: skipped
+    at[(8, 0.3)] = NEVER
+    for rate in (CLEAN, *RATES):
+        at[(4, rate)] = NEVER  # fits no budget
+    at[(1, 0.3)] = 0.0  # anything would do
+    at[(1, 0.01)] = val[(1, 0.01)]  # validated, but only meets it: not tested
+    at[(1, 0.1)] = val[(1, 0.1)] - 1e-6  # validated and beats it: tested
+    at[(8, CLEAN)] = val[(8, CLEAN)] - 1e-6  # tested
+    at[(1, CLEAN)] = val[(1, CLEAN)]  # not tested
+    validated = {(8, 0.01), (1, 0.3), (1, 0.01), (1, 0.1)}
+    tested = {(8, 0.01) if val[(8, 0.01)] > at[(8, 0.01)] else None, (1, 0.3), (1, 0.1),
+              (8, CLEAN)} - {None}
+    return EvaluationPlan(at, MARGIN), validated, tested
+
+
+def test_only_pairs_whose_threshold_could_be_beaten_are_measured_and_equal_the_reference(
+        reference, tmp_path):
+    config, full = reference
+    plan, validated, tested = _plan(full["val"])
+    result = fit(config.model_copy(update={"output_dir": str(tmp_path)}), _datamodule(),
+                 plan=plan)
+    assert result.val_accuracy_by_length == {n: full["val"][(n, CLEAN)] for n in LENGTHS}
+    val_pairs = {(n, r) for r, by_n in result.val_error_sweep.mean().items() for n in by_n}
+    assert val_pairs == validated
+    test_pairs = {(n, CLEAN) for n in result.test_accuracy} | {
+        (n, r) for r, by_n in (result.test_error_sweep.mean().items()
+                               if result.test_error_sweep else ()) for n in by_n}
+    # a rate's lengths are measured with their clean accuracy beside them (free): the clean
+    # pairs tested are those asked for and the lengths of the rates tested
+    assert test_pairs - {(n, CLEAN) for n, _ in tested} == tested - {(8, CLEAN)}
+    assert (8, CLEAN) in test_pairs and (4, CLEAN) not in test_pairs
+    for split, sweep, clean in (("val", result.val_error_sweep, result.val_accuracy_by_length),
+                                ("test", result.test_error_sweep, result.test_accuracy)):
+        measured = {(n, CLEAN): a for n, a in clean.items()}
+        measured.update({(n, r): a for r, by_n in (sweep.mean().items() if sweep else ())
+                         for n, a in by_n.items()})
+        for pair, accuracy in measured.items():
+            assert accuracy == pytest.approx(full[split][pair], abs=1e-12), (split, pair)
+    assert result.evaluated == {"val_pairs_measured": len(validated) + len(LENGTHS),
+                                "val_pairs_skipped": 12 - len(validated) - len(LENGTHS),
+                                "test_pairs_measured": len(tested),
+                                "test_pairs_skipped": 12 - len(tested)}
+
+
+def test_a_plan_that_nothing_could_beat_still_measures_the_most_promising_pair():
+    clean = {1: 0.5, 8: 0.8}
+    plan = EvaluationPlan({(1, 0.1): NEVER, (8, 0.1): 0.95, (8, 0.3): 0.95}, MARGIN)
+    assert plan.worth_validating(clean) == {(8, 0.1)}  # best N, lowest rate, reachable
+    beaten = EvaluationPlan({(1, 0.1): 0.4, (8, 0.1): 0.95, (8, 0.3): 0.95}, MARGIN)
+    assert beaten.worth_validating(clean) == {(1, 0.1)}
+    with_clean = EvaluationPlan({(1, CLEAN): 0.95, (8, 0.1): 0.95}, MARGIN)
+    assert with_clean.worth_validating(clean) == set()  # the clean pairs are measured anyway

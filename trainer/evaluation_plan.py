@@ -1,0 +1,140 @@
+"""Testing a trained network only where it could matter: a lazy evaluation at (N, bit-error
+rate) pairs.
+
+A search deploys one network at many bitstream lengths N and weight bit-error rates, and testing
+it under every rate's error maps, on validation and on test, costs more than its training
+(docs/search.md, "Where the time goes"). The search knows before training what accuracy each
+pair would need to matter (`EvaluationPlan.thresholds`: for a pair, the least accuracy with
+which one of its design points would enter the search's front), so the kept checkpoint is
+measured in three steps, each only as far as the one before says it could matter:
+
+1. the clean validation accuracy at every N (one pass: cheap);
+2. the validation error sweep only at the pairs (N, rate) where the clean accuracy at N plus
+   `margin` exceeds the pair's threshold: bit errors do not lift accuracy above the clean
+   accuracy beyond noise, so the others cannot reach it;
+3. the test set only at the pairs whose measured validation accuracy (the searched statistic
+   over the maps) exceeds their threshold.
+
+Pairs are measured in groups of rates that share their lengths, each group one test loop. The
+evaluation streams are keyed (`trainer.sng.KeyedGenerators`) and the error maps seeded by map,
+so an accuracy measured here equals the one a full evaluation gives at the same pair: what is
+measured does not depend on what else is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from trainer.bit_errors import ErrorSweep, merged_sweep
+from trainer.data import SCDataModule
+from trainer.evaluate import accuracy_by_length
+from trainer.module import SCBNNModule
+
+CLEAN = 0.0  # the rate of a pair measured without error maps
+Pair = tuple[int, float]  # (N, bit-error rate)
+
+
+@dataclass(frozen=True)
+class EvaluationPlan:
+    """What a lazy evaluation needs: every pair's threshold (rate 0: clean), the margin by
+    which bit errors may lift accuracy above the clean one, and the statistic over the maps
+    the threshold is for ("mean" or "low_percentile")."""
+
+    thresholds: Mapping[Pair, float]
+    margin: float
+    statistic: str = "mean"
+
+    @classmethod
+    def everything(cls, lengths: Iterable[int], bers: Iterable[float]) -> EvaluationPlan:
+        """The plain full evaluation: every pair, every split."""
+        rates = [CLEAN, *bers]
+        return cls({(int(n), float(r)): float("-inf") for n in lengths for r in rates}, 0.0)
+
+    @property
+    def lengths(self) -> list[int]:
+        return sorted({n for n, _ in self.thresholds})
+
+    def worth_validating(self, clean: Mapping[int, float]) -> set[Pair]:
+        """The pairs with errors whose threshold the clean accuracy at their N (plus the
+        margin) exceeds; if no pair at all could be measured, the one most likely to be the
+        network's most accurate (its best clean N, lowest rate, preferring pairs that fit the
+        hardware budgets): the network's value for the sampler is a measured one."""
+        worth = {(n, r) for (n, r), needed in self.thresholds.items()
+                 if r > CLEAN and clean[n] + self.margin > needed}
+        if worth or any(r == CLEAN for _, r in self.thresholds):
+            return worth
+        reachable = [p for p, needed in self.thresholds.items() if needed <= 1.0]
+        return {max(reachable or self.thresholds, key=lambda p: (clean[p[0]], -p[1]))}
+
+    def worth_testing(self, clean: Mapping[int, float], sweep: ErrorSweep | None) -> set[Pair]:
+        """The pairs whose validation accuracy exceeds their threshold (those measured)."""
+        by_rate = {} if sweep is None else (
+            sweep.low() if self.statistic == "low_percentile" else sweep.mean())
+        measured = {(n, CLEAN): a for n, a in clean.items()}
+        measured.update({(n, r): a for r, by_n in by_rate.items() for n, a in by_n.items()})
+        return {p for p, a in measured.items()
+                if p in self.thresholds and a > self.thresholds[p]}
+
+
+@dataclass
+class Measured:
+    """One split's measurements: clean accuracy by N, the sweep, and the pairs measured."""
+
+    clean: dict[int, float] = field(default_factory=dict)
+    sweep: ErrorSweep | None = None
+    pairs: set[Pair] = field(default_factory=set)
+
+
+def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: set[Pair],
+            accelerator: str = "cpu", precision: str = "32-true", progress: bool = False
+            ) -> Measured:
+    """Accuracy at `pairs` on `split`: one test loop per group of rates that share their
+    lengths (a clean pair is a rate without maps). The module's lengths and rates are left
+    as they were."""
+    lengths_by_rate: dict[float, list[int]] = {}
+    for n, rate in sorted(pairs):
+        lengths_by_rate.setdefault(rate, []).append(n)
+    groups: dict[tuple[int, ...], list[float]] = {}
+    for rate, lengths in lengths_by_rate.items():
+        groups.setdefault(tuple(lengths), []).append(rate)
+    saved = (module.eval_lengths, module.eval_bers)
+    result, parts = Measured(pairs=set(pairs)), []
+    try:
+        for lengths, rates in groups.items():
+            module.set_eval_lengths(lengths)
+            module.set_error_sweep([r for r in rates if r > CLEAN], module.error_maps,
+                                   module.error_seed)
+            result.clean.update(accuracy_by_length(module, datamodule, split, accelerator,
+                                                   precision, progress))
+            if module.error_sweep is not None:
+                parts.append(module.error_sweep)
+    finally:
+        module.set_eval_lengths(saved[0])
+        module.set_error_sweep(saved[1], module.error_maps, module.error_seed)
+    result.sweep = merged_sweep(parts)
+    return result
+
+
+def evaluate_lazily(module: SCBNNModule, datamodule: SCDataModule, plan: EvaluationPlan,
+                    accelerator: str = "cpu", precision: str = "32-true",
+                    progress: bool = False) -> dict[str, Measured]:
+    """Validation and test measured as the module doc says, by split."""
+    def run(split: str, pairs: set[Pair]) -> Measured:
+        return measure(module, datamodule, split, pairs, accelerator, precision, progress)
+
+    val = run("val", {(n, CLEAN) for n in plan.lengths})
+    sweep = run("val", plan.worth_validating(val.clean))
+    val.sweep, val.pairs = sweep.sweep, val.pairs | sweep.pairs
+    test = run("test", plan.worth_testing(val.clean, val.sweep))
+    return {"val": val, "test": test}
+
+
+def counts(plan: EvaluationPlan, measured: Mapping[str, Measured]) -> dict[str, int]:
+    """How many of the plan's pairs each split measured and skipped (a trial attribute)."""
+    found = {}
+    for split, result in measured.items():
+        taken = len(result.pairs & set(plan.thresholds))
+        found[f"{split}_pairs_measured"] = taken
+        found[f"{split}_pairs_skipped"] = len(plan.thresholds) - taken
+    return found
