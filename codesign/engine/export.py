@@ -163,10 +163,14 @@ def read_weights(source: Path) -> dict[str, Any]:
 
 def write_weights(weights: dict[str, Any], destination: Path) -> str:
     """Save `read_weights`' result at `destination`; returns the file's sha256. (Reading and
-    writing are separate steps so that an error names the file that failed.)"""
+    writing are separate steps so that an error names the file that failed.) Saved through a
+    file object: given a path, torch names the archive's folder after the file, and the
+    destination is a temporary file of a random name, so the same weights would hash
+    differently at every export."""
     import torch
 
-    torch.save(weights, destination)
+    with destination.open("wb") as handle:
+        torch.save(weights, handle)
     return file_sha256(destination)
 
 

@@ -193,6 +193,11 @@ def test_an_exported_design_moves_and_evaluates_without_retraining(finished_stud
     document = yaml.safe_load(text)
     assert document["training"]["output_dir"] == "runs/train"
     assert document["checkpoint"] == "design.ckpt" and len(document["checkpoint_sha256"]) == 64
+    again = tmp_path / "again"  # the same design exported again: the same bytes, same hash
+    assert main(["export", *finished_study["args"], "--trial", str(sc),
+                 "-o", str(again / "design.yaml")]) == 0
+    assert (again / "design.yaml").read_text() == text
+    assert (again / "design.ckpt").read_bytes() == (first / "design.ckpt").read_bytes()
 
     moved = shutil.move(str(first), str(tmp_path / "elsewhere"))
     result = tmp_path / "evaluated.json"
