@@ -31,7 +31,7 @@ from typing import Any
 
 import optuna
 from optuna.storages import BaseStorage
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from codesign.problem.compiled import Problem
 from codesign.problem.objectives import ACCURACY, Goals
@@ -260,15 +260,19 @@ def annotate_training_run(storage: BaseStorage, problem: Problem, designs: optun
     from optuna_dashboard import save_note  # imports its web server: only here
 
     number = network_trial.number
-    numbers = [t.number for t in designs.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-               if t.user_attrs.get("network_trial") == number]
+    complete = designs.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))  # read once
+    numbers = [t.number for t in complete if t.user_attrs.get("network_trial") == number]
     save_note(network_trial, network_note(problem.name, numbers,
                                           trials_url(storage, designs, numbers)))
-    attach_pareto_figure(problem, designs)
+    attach_pareto_figure(problem, designs, complete)
 
 
-def attach_pareto_figure(problem: Problem, designs: optuna.Study) -> None:
-    """The project's Pareto figure on the design study's page, replacing the one before."""
+def attach_pareto_figure(problem: Problem, designs: optuna.Study,
+                         trials: Sequence[FrozenTrial] | None = None) -> None:
+    """The project's Pareto figure on the design study's page, replacing the one before (from
+    the study's completed `trials` where the caller has read them: a search redraws it after
+    every network, and reading a study of thousands of trials three times a network made
+    recording its slowest part)."""
     from optuna_dashboard import save_plotly_graph_object  # imports its web server: only here
 
     from codesign.engine.dashboard_figure import FIGURE_ID, pareto_plotly
@@ -276,10 +280,10 @@ def attach_pareto_figure(problem: Problem, designs: optuna.Study) -> None:
     from codesign.problem.paper_check import load_accuracy, reference_designs
     from hwmodel import load_technology
 
-    front = pareto_front(designs)
+    front = pareto_front(designs, trials)
     measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
     references = (reference_designs(load_technology(problem.technology), measured)
                   if measured.dataset == problem.recipe.data.dataset else [])
     knee = knee_point(front, problem.goals.searched) if front else None
-    figure = pareto_plotly(feasible_trials(designs), front, problem, knee, references)
+    figure = pareto_plotly(feasible_trials(designs, trials), front, problem, knee, references)
     save_plotly_graph_object(designs, figure, graph_object_id=FIGURE_ID)
