@@ -4,9 +4,10 @@
   every N and bit-error rate, its network front recorded; `budget.trials` networks (10) unless
   the wall time ends it first.
 * new: the multi-fidelity schedule (`codesign.engine.fidelity`): trainings stopped at epoch
-  rungs when even an optimistic accuracy leaves every design point of theirs dominated, stopped networks
-  neither tested nor recorded, and only design points the front so far does not dominate
-  recorded (`budget.record: search_front`); as many networks as the wall time allows.
+  rungs when even an optimistic accuracy leaves every design point of theirs dominated,
+  stopped networks neither tested nor recorded, trained ones tested only where a design point
+  could enter the front, and only design points the front so far does not dominate recorded
+  (`budget.record: search_front`); as many networks as the wall time allows.
 
 Both get `--minutes` of wall time (`budget.wall_time_s`: no network is started after it; the
 one in training finishes) and fresh studies in a temporary folder; the hypervolume is the
