@@ -5,9 +5,9 @@
   the wall time ends it first.
 * new: the multi-fidelity schedule (`codesign.engine.fidelity`): trainings stopped at epoch
   rungs when even an optimistic accuracy leaves every design point of theirs dominated,
-  stopped networks neither tested nor recorded, trained ones tested only where a design point
-  could enter the front, and only design points the front so far does not dominate recorded
-  (`budget.record: search_front`); as many networks as the wall time allows.
+  stopped networks neither tested nor recorded, and only design points the front so far does
+  not dominate recorded (`budget.record: search_front`); as many networks as the wall time
+  allows.
 
 Both get `--minutes` of wall time (`budget.wall_time_s`: no network is started after it; the
 one in training finishes) and fresh studies in a temporary folder; the hypervolume is the
@@ -36,8 +36,10 @@ from codesign.problem.space import SearchSpace
 MAX_NETWORKS = 1000  # the new schedule's budget: the wall time ends it
 
 
-def schedule(document: dict, folder: Path, name: str, minutes: float) -> SearchSpace:
-    """The space of one schedule: the main job's, with its budget for that schedule."""
+def schedule(document: dict, folder: Path, name: str, minutes: float,
+             halving: int | None = None) -> SearchSpace:
+    """The space of one schedule: the main job's, with its budget for that schedule (the new
+    one with successive halving at `halving` = eta if given)."""
     budget = dict(document.get("budget") or {})
     budget["wall_time_s"] = minutes * 60
     stopping = dict(budget.get("early_stopping") or {})
@@ -45,6 +47,8 @@ def schedule(document: dict, folder: Path, name: str, minutes: float) -> SearchS
         budget.update(trials=10, record="network_front",
                       early_stopping={**stopping, "enabled": False})
     else:
+        if halving is not None:
+            stopping["halving"] = {"eta": halving}
         budget.update(trials=MAX_NETWORKS, record="search_front",
                       early_stopping={**stopping, "enabled": True})
     return SearchSpace.model_validate({
@@ -65,6 +69,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="wall time of each search")
     parser.add_argument("--space", default="search_spaces/fmnist.yaml")
     parser.add_argument("--new-first", action="store_true", help="run the new schedule first")
+    parser.add_argument("--halving", type=int, metavar="ETA",
+                        help="the new schedule with successive halving (top 1/ETA go on)")
     parser.add_argument("--keep", type=Path, help="write both studies into this (new) folder "
                         "and keep them (`status`/`pareto --storage sqlite:///KEEP/new.db`)")
     args = parser.parse_args()
@@ -75,8 +81,11 @@ def main() -> None:
     with (contextlib.nullcontext(str(args.keep)) if args.keep
           else tempfile.TemporaryDirectory()) as folder:
         for name in order:
-            results[name] = run(schedule(document, Path(folder), name, args.minutes))
-    print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})")
+            results[name] = run(schedule(document, Path(folder), name, args.minutes,
+                                        args.halving))
+    halving = f", new with halving eta {args.halving}" if args.halving else ""
+    print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})"
+          f"{halving}")
     print(f"{'schedule':>8}  {'wall':>7}  {'networks':>8}  {'full':>4}  {'stopped':>7}  "
           f"{'designs':>7}  {'HV':>7}  {'after training':>14}")
     for name in ("old", "new"):
