@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import moocore
 import numpy as np
 import optuna
 from optuna.storages import BaseStorage
@@ -184,14 +185,13 @@ def network_front(problem: Problem, points: list[HardwarePoint],
     feasible = np.array([problem.feasible(p, searched_accuracy(problem, outcome, p))
                          for p in points])
     candidates = np.flatnonzero(feasible) if feasible.any() else np.arange(len(points))
-    kept = []
-    for index in candidates:
-        others = losses[candidates]
-        dominated = np.any(np.all(others <= losses[index], axis=1)
-                           & np.any(others < losses[index], axis=1))
-        if not dominated:
-            kept.append(points[index])
-    return kept
+    if not len(candidates):
+        return []
+    # equal points are both kept (neither dominates the other), as Optuna's best_trials does;
+    # moocore finds them in O(n log n) where a pairwise check of a network's 50,000 points took
+    # minutes
+    kept = moocore.is_nondominated(losses[candidates], keep_weakly=True)
+    return [points[index] for index in candidates[kept]]
 
 
 def _design_attributes(problem: Problem, point: HardwarePoint, outcome: dict[str, Any],

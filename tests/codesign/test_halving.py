@@ -143,3 +143,4 @@ def test_a_search_with_halving_ranks_each_network_against_the_worths_before_it(
     assert halved >= 1 and summary.networks_stopped >= halved
     stopped = {t.number for t in networks if t.user_attrs.get("outcome") == "stopped"}
     assert not {d.user_attrs["network_trial"] for d in designs} & stopped  # never on the front
+
