@@ -22,6 +22,13 @@ is printed per seed, with the median, and the median over seeds of the wall time
 
     python benchmarks/samplers.py [--space search_spaces/fmnist.yaml] [--networks 20]
         [--seeds 0 1 2] [--samplers nsga2 tpe gp random] [--encodings ordinal categorical]
+        [--widths 64 128 256 512 1024 | space] [--hardware small | space]
+        [--lengths 1 4 16 64]
+
+By default the space's network rows are searched with five widths per layer (25 x 13 = 325
+networks with fmnist.yaml's input rows, where order can matter) and a small hardware space
+(`SMALL_HARDWARE`, N in --lengths): the samplers choose networks, and costing a thousand
+configurations per network would only slow every run alike.
 """
 
 from __future__ import annotations
@@ -37,6 +44,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# the samplers choose networks; a few hardware configurations per network keep the costing and
+# the recording (the same for every sampler) short: `--hardware space` keeps the space's own
+SMALL_HARDWARE = {"organisations": ["shared_tiles", "neuron_parallel"], "tiles": [1, 16],
+                  "array_rows": [128], "parallel_rows": [1], "first_layer_folds": [1],
+                  "first_layer_dataflows": ["reread", "row_latched"],
+                  "popcount_circuits": ["compressor_tree"], "mram_cells": ["2t2mtj"],
+                  "read_voltages_mv": [70], "ecc": ["none"], "refresh_periods_s": [0]}
+WIDTHS = [64, 128, 256, 512, 1024]  # `--widths space` keeps the space's
 
 
 def surrogate_accuracy(config: dict[str, Any], n: int, ber: float) -> float:
@@ -143,8 +159,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--space", type=Path, default=ROOT / "search_spaces" / "fmnist.yaml")
     parser.add_argument("--networks", type=int, default=20)
-    parser.add_argument("--widths", type=int, nargs="+",
-                        help="the hidden widths' choices instead of the space's")
+    parser.add_argument("--widths", nargs="+", default=[str(w) for w in WIDTHS],
+                        help="the hidden widths' choices, or `space`")
+    parser.add_argument("--hardware", choices=["small", "space"], default="small")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[1, 4, 16, 64],
+                        help="bitstream lengths N (every SC network is evaluated at each)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--samplers", nargs="+", default=["nsga2", "tpe", "gp", "random"])
     parser.add_argument("--encodings", nargs="+", default=["ordinal", "categorical"],
@@ -157,8 +176,11 @@ def main() -> None:
     quiet_libraries()
     document = read_yaml(args.space)
     document.pop("initial_networks", None)  # every sampler starts from its own proposals
-    if args.widths:
-        document["model"] = {**document["model"], "widths": args.widths}
+    if args.widths != ["space"]:
+        document["model"] = {**document["model"], "widths": [int(w) for w in args.widths]}
+    if args.hardware == "small":
+        document["hardware"] = {**document.get("hardware", {}), **SMALL_HARDWARE}
+        document["input"] = {**document.get("input", {}), "bitstream_lengths": args.lengths}
     scales = space_scales(space_for(document, Path("."), "random", "ordinal", 0, 1))
     candidates = [(kind, encoding) for kind in args.samplers for encoding in args.encodings]
     volumes: dict[tuple[str, str], list[float]] = {c: [] for c in candidates}
@@ -171,6 +193,8 @@ def main() -> None:
                 volume, per_network = one_search(space, scales, encoding)
                 volumes[(kind, encoding)].append(volume)
                 seconds[(kind, encoding)].append(per_network)
+                print(f"seed {seed} {kind} {encoding}: hypervolume {volume:.4f}, "
+                      f"{per_network:.2f} s/network", file=sys.stderr, flush=True)
     widths = document["model"].get("widths")
     print(f"{args.space.name} (widths {widths}): hypervolume after {args.networks} networks "
           f"(surrogate accuracy, see the script), seeds {' '.join(map(str, args.seeds))}")
