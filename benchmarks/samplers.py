@@ -125,8 +125,9 @@ def space_for(document: dict, folder: Path, kind: str, encoding: str, seed: int,
         "execution": {"mode": "local"}})
 
 
-def one_search(space, scales: dict[str, float], encoding: str) -> tuple[float, float]:
-    """(hypervolume, seconds per network) of one search of `networks` networks."""
+def one_search(space, scales: dict[str, float], encoding: str) -> tuple[float, float, int]:
+    """(hypervolume, seconds per network, networks trained) of one search: fewer networks
+    than asked where the sampler kept proposing trained ones (the search stops then)."""
     import codesign.engine.search as search_module
 
     lengths = sorted({1, *space.input.bitstream_lengths})
@@ -142,7 +143,7 @@ def one_search(space, scales: dict[str, float], encoding: str) -> tuple[float, f
         seconds = (time.perf_counter() - started) / space.budget.trials
     finally:
         search_module.network_encoding = ordinal
-    return summary.hypervolume, seconds
+    return summary.hypervolume, seconds, summary.networks_trained
 
 
 def space_scales(space) -> dict[str, float]:
@@ -185,25 +186,33 @@ def main() -> None:
     candidates = [(kind, encoding) for kind in args.samplers for encoding in args.encodings]
     volumes: dict[tuple[str, str], list[float]] = {c: [] for c in candidates}
     seconds: dict[tuple[str, str], list[float]] = {c: [] for c in candidates}
-    with tempfile.TemporaryDirectory() as scratch:
+    trained: dict[tuple[str, str], list[int]] = {c: [] for c in candidates}
+    # the studies in a memory-backed folder where there is one: SQLite's commits (the same
+    # for every sampler) dominated a run in a folder on disk
+    memory = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=memory if memory.is_dir() else None) as scratch:
         for seed in args.seeds:  # round-robin: every candidate once per seed
             for kind, encoding in candidates:
                 space = space_for(document, Path(scratch), kind, encoding, seed,
                                   args.networks)
-                volume, per_network = one_search(space, scales, encoding)
+                volume, per_network, networks = one_search(space, scales, encoding)
                 volumes[(kind, encoding)].append(volume)
                 seconds[(kind, encoding)].append(per_network)
+                trained[(kind, encoding)].append(networks)
                 print(f"seed {seed} {kind} {encoding}: hypervolume {volume:.4f}, "
-                      f"{per_network:.2f} s/network", file=sys.stderr, flush=True)
+                      f"{networks} networks, {per_network:.2f} s/network", file=sys.stderr,
+                      flush=True)
     widths = document["model"].get("widths")
     print(f"{args.space.name} (widths {widths}): hypervolume after {args.networks} networks "
           f"(surrogate accuracy, see the script), seeds {' '.join(map(str, args.seeds))}")
-    print(f"{'sampler':<8} {'numbers':<12} {'median':>7}  {'per seed':<26} {'s/network':>9}")
+    print(f"{'sampler':<8} {'numbers':<12} {'median':>7}  {'per seed':<26} {'s/network':>9}"
+          "  networks")
     for kind, encoding in candidates:
         runs = volumes[(kind, encoding)]
         print(f"{kind:<8} {encoding:<12} {statistics.median(runs):7.4f}  "
               f"{' '.join(f'{v:.4f}' for v in runs):<26} "
-              f"{statistics.median(seconds[(kind, encoding)]):9.2f}")
+              f"{statistics.median(seconds[(kind, encoding)]):9.2f}  "
+              f"{' '.join(map(str, trained[(kind, encoding)]))}")
 
 
 if __name__ == "__main__":
