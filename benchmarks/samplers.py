@@ -21,7 +21,7 @@ The hypervolume (normalised as `codesign.engine.pareto` says, the same scales fo
 is printed per seed, with the median, and the median over seeds of the wall time per network.
 
     python benchmarks/samplers.py [--space search_spaces/fmnist.yaml] [--networks 20]
-        [--seeds 0 1 2] [--samplers nsga2 tpe gp random] [--encodings ordinal categorical]
+        [--seeds 0 1 2] [--samplers nsga2 tpe random] [--encodings ordinal categorical]
         [--widths 64 128 256 512 1024 | space] [--hardware small | space]
         [--lengths 1 4 16 64]
 
@@ -166,7 +166,9 @@ def main() -> None:
     parser.add_argument("--lengths", type=int, nargs="+", default=[1, 4, 16, 64],
                         help="bitstream lengths N (every SC network is evaluated at each)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--samplers", nargs="+", default=["nsga2", "tpe", "gp", "random"])
+    # gp is left out by default: on the conditional network study it keeps proposing one
+    # trained network, slowly, until the search stops (docs/search.md, choosing a sampler)
+    parser.add_argument("--samplers", nargs="+", default=["nsga2", "tpe", "random"])
     parser.add_argument("--encodings", nargs="+", default=["ordinal", "categorical"],
                         choices=["ordinal", "categorical"])
     args = parser.parse_args()
