@@ -523,8 +523,9 @@ def _suggest(trial: Any, rows: Sequence[Parameter], chosen: dict[str, Any],
         if not parameter.applies(chosen):
             continue
         question = _question(parameter, chosen, ordinal)
-        if question is None:
-            chosen[parameter.name] = parameter.values(chosen)[0]
+        if question is None:  # the one value there is
+            only = parameter.values(chosen)[0]
+            chosen[parameter.name] = only if parameter.numeric else str(only)
             continue
         chosen[parameter.name] = question.ask(trial)
         if question.name != parameter.name:
