@@ -58,6 +58,7 @@ from codesign.engine.study import (
     design_trials,
     excuse_failures,
     is_measured,
+    network_encoding,
     network_front,
     open_studies,
     representative_point,
@@ -281,11 +282,13 @@ class _Driver:
         try:
             self.storage = open_storage(self.url)
             self.designs, self.networks = open_studies(problem, self.storage)
+            self.ordinal = network_encoding(self.storage, self.networks)
             claim_study_folder(problem.output_dir, problem.name, self.url)
             _fail_stale_trials(self.networks, self.storage)
             if not self.networks.trials:
                 for params in problem.initial_networks:
-                    self.networks.enqueue_trial(dict(params))
+                    self.networks.enqueue_trial(
+                        problem.design_space.optuna_params(params, self.ordinal))
             _retry_unfinished(self.networks, problem.budget.trials)
             scales = cost_scales(self.problem, self.technology)
             self.designs.set_user_attr(COST_SCALES_ATTR, attribute_line(scales))  # for `pareto`
@@ -360,7 +363,7 @@ class _Driver:
             trial = self.networks.ask()
             _hold(trial)
             self.live[trial.number] = trial
-        network = self.problem.design_space.suggest_network(trial)
+        network = self.problem.design_space.suggest_network(trial, self.ordinal)
         key = network.key()
         trial.set_user_attr("network_key", key)  # the claim
         if competing_claim(self.networks, key, trial.number) is not None:

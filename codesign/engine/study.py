@@ -42,6 +42,7 @@ from codesign.problem.space import SamplerSpec, SearchSpace
 
 IDENTITY_ATTR = "search_identity"  # what may not change when a search is resumed
 SPACE_ATTR = "search_space"  # the space of the latest run (its budget may have grown)
+ENCODING_ATTR = "network_parameters"  # network study: how numbers are asked (`network_encoding`)
 
 SAMPLERS: dict[str, Callable[[SamplerSpec], optuna.samplers.BaseSampler]] = {
     "nsga2": lambda spec: optuna.samplers.NSGAIISampler(
@@ -95,6 +96,20 @@ def open_studies(problem: Problem, storage: BaseStorage) -> tuple[optuna.Study, 
     _set_record(storage, designs, SPACE_ATTR, problem.document)
     write_study_notes(storage, problem, designs, networks)
     return designs, networks
+
+
+def network_encoding(storage: BaseStorage, networks: optuna.Study) -> bool:
+    """Whether the network study asks numbers as ordered integers (`Ordinal`, True) or as
+    categorical choices (False): the way it was created, kept for good. A study that had
+    trials before codesign recorded this was created with categorical choices, and resumes
+    with them (its distributions cannot change under its parameters' names, and its sampler
+    keeps learning from its trials); a new one is ordinal."""
+    study_id = storage.get_study_id_from_name(networks.study_name)
+    recorded = storage.get_study_system_attrs(study_id).get(ENCODING_ATTR)
+    if recorded is None:
+        recorded = "categorical" if networks.get_trials(deepcopy=False) else "ordinal"
+        storage.set_study_system_attr(study_id, ENCODING_ATTR, recorded)
+    return recorded == "ordinal"
 
 
 def _records(storage: BaseStorage, study: optuna.Study) -> dict[str, Any]:

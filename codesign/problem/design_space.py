@@ -6,12 +6,14 @@ such as `hardware.tiles`, or a rule over several fields), the condition under wh
 how a design shows it (the column of a table it goes to, and its text there). Compiled against a
 space (`compile_design_space`), each row holds its values, and the `DesignSpace` gives:
 
-* `suggest_network`: the network a sampler proposes (define-by-run, conditional);
+* `suggest_network`: the network a sampler proposes (define-by-run, conditional; numbers as
+  ordered integers, `Ordinal`, so that samplers see their order);
 * `networks`: every network the space allows (hypervolume scales, initial networks);
 * `hardware_configurations`: every hardware configuration of a trained network, swept
   analytically (no retraining);
-* `distributions`: Optuna's distributions for both studies (numbers as numeric distributions,
-  so the dashboard orders them);
+* `distributions`: Optuna's distributions for both studies (numbers as integer distributions,
+  so that samplers and the dashboard order them);
+* `optuna_params`: a network's values as the network study's parameters (to enqueue it);
 * `network`: a chosen network as plain parameters, with the key two equal choices share;
 * `describe`: a design's parameters as the columns of a table (every row shows itself).
 
@@ -26,6 +28,7 @@ is one row (and, if it is new to the space, its field in `codesign/problem/space
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -328,10 +331,11 @@ class DesignSpace:
         """Design points of the whole space (every network, every hardware configuration)."""
         return sum(len(self.hardware_configurations(n)) for n in self.networks())
 
-    def suggest_network(self, trial: Any) -> Network:
+    def suggest_network(self, trial: Any, ordinal: bool = True) -> Network:
         """Ask an Optuna trial for the training-relevant choices (the factorized search's
-        trial)."""
-        return Network(_suggest(trial, self.network_parameters, {}))
+        trial); `ordinal=False` asks numbers as categorical choices (a network study created
+        before `Ordinal`, `codesign.engine.study.network_encoding`)."""
+        return Network(_suggest(trial, self.network_parameters, {}, ordinal))
 
     def suggest_hardware(self, trial: Any, network: Network) -> dict[str, Any]:
         """Ask the same trial for one hardware configuration of `network` too: a plain joint
@@ -341,11 +345,29 @@ class DesignSpace:
         chosen = _suggest(trial, rows, dict(network.params))
         return {row.name: chosen[row.name] for row in rows if row.name in chosen}
 
+    def optuna_params(self, params: Mapping[str, Any], ordinal: bool = True) -> dict[str, Any]:
+        """A network's values as the parameters `suggest_network` records (what
+        `study.enqueue_trial` takes: `initial_networks` are written in values)."""
+        asked: dict[str, Any] = {}
+        chosen: dict[str, Any] = {}
+        for parameter in self.network_parameters:
+            if not parameter.applies(chosen) or parameter.name not in params:
+                continue
+            question = _question(parameter, chosen, ordinal)
+            chosen[parameter.name] = params[parameter.name]
+            if question is not None:
+                asked[question.name] = question.param(params[parameter.name])
+        return asked
+
     def distributions(self, stage: Literal["network", "design"]) -> dict[str, BaseDistribution]:
-        """Optuna distributions: categorical for the sampler's network study; numeric numbers
-        in the design study, whose trials are recorded, never sampled."""
-        rows = self.network_parameters if stage == "network" else self.parameters
-        return {row.name: row.distribution(numeric=stage == "design") for row in rows}
+        """Optuna distributions: the network study's as `suggest_network` asks them (numbers
+        as `Ordinal`s, under their parameter names); the design study's (recorded, never
+        sampled) with numbers as integer distributions of their values (log scale where the
+        values allow one), under the rows' names."""
+        if stage == "design":
+            return {row.name: row.distribution(numeric=True) for row in self.parameters}
+        questions = (_question(row, {}, ordinal=True) for row in self.network_parameters)
+        return {q.name: q.distribution for q in questions if q is not None}
 
     def check_networks(self, networks: Sequence[Mapping[str, Any]],
                        field: str = "initial_networks") -> None:
@@ -395,21 +417,120 @@ def _walk(rows: Sequence[Parameter], chosen: dict[str, Any]) -> Iterator[dict[st
         del chosen[row.name]
 
 
-def _suggest(trial: Any, rows: Sequence[Parameter], chosen: dict[str, Any]) -> dict[str, Any]:
-    """Ask an Optuna trial for `rows` (define-by-run, conditional on what is chosen). A row
-    whose choices depend on earlier ones is asked under a name that lists them, since an
-    Optuna distribution may not change under one name; one choice is not asked at all."""
+@dataclass(frozen=True)
+class Ordinal:
+    """How a sampler is asked for a numeric row: as an integer, so that it sees the order.
+
+    Optuna's integer distributions hold evenly spaced values, so a sorted choice list is asked
+    as the value itself where it is evenly spaced (`[16, 32, 48]`: step 16, the parameter
+    keeps the row's name; log scale where every integer in range is a choice); as the log2
+    exponent where its values are powers of two with evenly spaced exponents
+    (`[64, 256, 1024]` is `log2_width_1` in 6..10 step 2); else as its rank in the sorted
+    list (`rank_refresh_period_s` 0..k). The value a code stands for is recorded too
+    (`_suggest`), so every output shows real values."""
+
+    row: str
+    values: tuple[int, ...]  # ascending
+    scale: Literal["value", "log2", "rank"]
+
+    @classmethod
+    def of(cls, row: str, values: Sequence[int]) -> Ordinal:
+        ordered = tuple(sorted(int(v) for v in values))
+        if _evenly_spaced(ordered):
+            return cls(row, ordered, "value")
+        powers = all(v > 0 and v & (v - 1) == 0 for v in ordered)
+        if powers and _evenly_spaced([v.bit_length() - 1 for v in ordered]):
+            return cls(row, ordered, "log2")
+        return cls(row, ordered, "rank")
+
+    @property
+    def name(self) -> str:
+        return self.row if self.scale == "value" else f"{self.scale}_{self.row}"
+
+    def code(self, value: int) -> int:
+        if self.scale == "value":
+            return int(value)
+        if self.scale == "log2":
+            return int(value).bit_length() - 1
+        return self.values.index(int(value))
+
+    def value(self, code: int) -> int:
+        if self.scale == "value":
+            return int(code)
+        return 2 ** int(code) if self.scale == "log2" else self.values[int(code)]
+
+    @property
+    def distribution(self) -> IntDistribution:
+        codes = [self.code(v) for v in self.values]
+        step = codes[1] - codes[0] if len(codes) > 1 else 1
+        log = self.scale == "value" and step == 1 and codes[0] > 0
+        return IntDistribution(codes[0], codes[-1], log=log, step=step)
+
+
+def _evenly_spaced(values: Sequence[int]) -> bool:
+    return len({b - a for a, b in itertools.pairwise(values)}) <= 1
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What a trial is asked for one row: under which name, and how its answer is read."""
+
+    name: str
+    choices: list[Any]  # the values it may take here (text for a non-numeric row)
+    ordinal: Ordinal | None  # None: a categorical choice
+
+    @property
+    def distribution(self) -> BaseDistribution:
+        if self.ordinal is not None:
+            return self.ordinal.distribution
+        return CategoricalDistribution(self.choices)
+
+    def ask(self, trial: Any) -> Any:
+        if self.ordinal is None:
+            return trial.suggest_categorical(self.name, self.choices)
+        d = self.ordinal.distribution
+        return self.ordinal.value(trial.suggest_int(self.name, d.low, d.high, step=d.step,
+                                                    log=d.log))
+
+    def param(self, value: Any) -> Any:
+        """`value` as this question's Optuna parameter."""
+        if self.ordinal is not None:
+            return self.ordinal.code(value)
+        return value if isinstance(value, int) else str(value)
+
+
+def _question(parameter: Parameter, chosen: Chosen, ordinal: bool) -> _Question | None:
+    """How a trial is asked for `parameter` given the choices before it (None: one choice,
+    not asked). A row whose choices depend on earlier ones is asked under a name that lists
+    them, since an Optuna distribution may not change under one name."""
+    values = [v if parameter.numeric else str(v) for v in parameter.values(chosen)]
+    domain = [v if parameter.numeric else str(v) for v in parameter.domain]
+    if len(values) == 1 and values != domain:
+        return None
+    encoding = Ordinal.of(parameter.name, values) if ordinal and parameter.numeric else None
+    name = encoding.name if encoding else parameter.name
+    if values != domain:
+        name = f"{name}[{'|'.join(map(str, values))}]"
+    return _Question(name, values, encoding)
+
+
+def _suggest(trial: Any, rows: Sequence[Parameter], chosen: dict[str, Any],
+             ordinal: bool = True) -> dict[str, Any]:
+    """Ask an Optuna trial for `rows` (define-by-run, conditional on what is chosen): numbers
+    as `Ordinal`s (with `ordinal`; else as categorical choices, as studies created before
+    were asked), recording the value of each code as a user attribute named after its row."""
     for parameter in rows:
         if not parameter.applies(chosen):
             continue
-        values = [v if parameter.numeric else str(v) for v in parameter.values(chosen)]
-        domain = [v if parameter.numeric else str(v) for v in parameter.domain]
-        if len(values) == 1 and values != domain:
-            chosen[parameter.name] = values[0]
+        question = _question(parameter, chosen, ordinal)
+        if question is None:  # the one value there is
+            only = parameter.values(chosen)[0]
+            chosen[parameter.name] = only if parameter.numeric else str(only)
             continue
-        name = parameter.name if values == domain else f"{parameter.name}[{'|'.join(values)}]"
-        chosen[parameter.name] = trial.suggest_categorical(name, values)
+        chosen[parameter.name] = question.ask(trial)
+        if question.name != parameter.name:
+            trial.set_user_attr(parameter.name, chosen[parameter.name])
     return chosen
 
 
-__all__ = ["DesignSpace", "Network", "Parameter", "compile_design_space"]
+__all__ = ["DesignSpace", "Network", "Ordinal", "Parameter", "compile_design_space"]

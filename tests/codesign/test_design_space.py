@@ -9,7 +9,7 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, IntDistribution
 
-from codesign.problem.design_space import DesignSpace, compile_design_space
+from codesign.problem.design_space import DesignSpace, Ordinal, compile_design_space
 from codesign.problem.space import SearchSpace
 from hwmodel import Organisation
 
@@ -110,8 +110,62 @@ def test_design_distributions_are_numeric_where_the_row_is() -> None:
     assert design["array_rows"] == IntDistribution(64, 256, log=True)
     assert isinstance(design["organisation"], CategoricalDistribution)
     network = s.distributions("network")
-    assert all(isinstance(d, CategoricalDistribution) for d in network.values())
+    assert network["width_1"] == IntDistribution(16, 32, step=16)  # evenly spaced: values
+    assert network["train_length"] == IntDistribution(4, 8, step=4)
+    assert isinstance(network["sng_kind"], CategoricalDistribution)
     assert "tiles" not in network
+
+
+@pytest.mark.parametrize(("values", "name", "codes"), [
+    ([64, 256, 1024], "log2_w", [6, 8, 10]),  # powers of two, exponents step 2
+    ([256, 512, 1024], "log2_w", [8, 9, 10]),
+    ([16, 32, 48], "w", [16, 32, 48]),  # evenly spaced: the values themselves
+    ([1, 2, 3, 4], "w", [1, 2, 3, 4]),
+    ([8], "w", [8]),
+    ([0, 3600, 86400], "rank_w", [0, 1, 2]),  # neither: the rank
+    ([16, 32, 128], "rank_w", [0, 1, 2]),
+])
+def test_an_ordinal_distribution_holds_exactly_the_ordered_codes(values, name, codes) -> None:
+    ordinal = Ordinal.of("w", list(reversed(values)))  # the order written does not matter
+    assert ordinal.name == name
+    assert [ordinal.code(v) for v in values] == codes  # ascending with the value
+    assert [ordinal.value(c) for c in codes] == values
+    d = ordinal.distribution
+    assert list(range(d.low, d.high + 1, d.step)) == codes  # every code a value, no other
+    assert d.log == (name == "w" and d.step == 1 and d.low > 0)  # log: every integer a value
+
+
+def test_a_sampler_sees_numbers_in_order_and_the_trial_records_their_values() -> None:
+    s = space(model={"widths": [64, 128, 256, 512]}, input={"train_lengths": [4, 8, 16]})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
+    seen = set()
+    for _ in range(60):
+        trial = study.ask()
+        network = s.suggest_network(trial)
+        for row in ("width_1", "width_2"):
+            assert trial.distributions[f"log2_{row}"] == IntDistribution(6, 9)
+            assert network[row] == 2 ** trial.params[f"log2_{row}"]
+            assert trial.user_attrs[row] == network[row]  # the value, for every reader
+        if "train_length" in network.params:
+            assert trial.distributions["log2_train_length"] == IntDistribution(2, 4)
+            assert trial.user_attrs["train_length"] == network["train_length"]
+        assert network.key() in {n.key() for n in s.networks()}
+        seen.add(network["width_1"])
+        study.tell(trial, 0.0)
+    assert seen == {64, 128, 256, 512}
+
+
+@pytest.mark.parametrize("ordinal", [True, False])
+def test_a_networks_optuna_params_ask_for_that_network(ordinal) -> None:
+    """What `initial_networks` (values) become when enqueued, in either encoding."""
+    s = space(model={"widths": [64, 128, 256]}, input={"train_lengths": [4, 8, 16]})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for network in s.networks()[::5]:
+        study.enqueue_trial(s.optuna_params(network.params, ordinal))
+        trial = study.ask()
+        assert s.suggest_network(trial, ordinal).key() == network.key()
+        assert set(trial.params) == set(s.optuna_params(network.params, ordinal))
+        study.tell(trial, 0.0)
 
 
 def test_a_network_is_read_back_from_a_design_points_params() -> None:
