@@ -230,8 +230,6 @@ def wait_for(url: str, timeout_s: float = 300.0) -> None:
 def study_url(args: argparse.Namespace, scratch: Path) -> str:
     if args.db is None:
         return run_search(args.space, args.work, args.name)
-    if not args.db.is_file():
-        raise SystemExit(f"--db {args.db}: no such file")
     copy = scratch / args.db.name
     shutil.copyfile(args.db, copy)
     return f"sqlite:///{copy}"
@@ -267,6 +265,8 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1100, help="screenshot width, pixels")
     parser.add_argument("--page-timeout-s", type=float, default=600.0)
     args = parser.parse_args()
+    if args.db is not None and not args.db.is_file():
+        parser.error(f"--db {args.db}: no such file")  # one line, exit status 2
 
     with tempfile.TemporaryDirectory(prefix="dashboard-shots-") as scratch:
         url = study_url(args, Path(scratch))
