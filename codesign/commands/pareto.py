@@ -24,14 +24,20 @@ if TYPE_CHECKING:
     from codesign.problem.compiled import Problem
 
 
+# a front of a 4-objective search holds hundreds of design points: a table a person reads
+# shows the trade-off spread along it (the whole front is the CSV's)
+PARETO_ROWS = 30
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("pareto", help="print and plot a study's Pareto front")
     add_study_arguments(parser)
     parser.add_argument("--out", type=Path,
                         help="folder for the plots (default runs/STUDY/; with --format csv or "
                              "json, plots only where --out says)")
-    parser.add_argument("--top", type=positive_int,
-                        help="rows of the table, spread along the front (default: all)")
+    parser.add_argument("--top", type=positive_int, default=PARETO_ROWS,
+                        help=f"rows of the table, spread along the front (default "
+                             f"{PARETO_ROWS}; --format csv lists every design point)")
     parser.add_argument("--html", action="store_true",
                         help="also write pareto.html, Optuna's interactive plot of every design "
                              "point (several MB on a large study)")
