@@ -4,7 +4,8 @@ of every point (what it writes beside the study).
 
 For the networks of search_spaces/fmnist.yaml (or --space), with accuracies at each N from the
 measured means of docs/reproduction.md (`codesign/data/fmnist_accuracy_vs_n.json`; the
-conventional accuracy for fixed-point networks): the design points of each network are costed
+conventional accuracy for fixed-point networks; at a bit-error rate, that less the rate, as
+`benchmarks/dashboard_payload.py` makes them): the design points of each network are costed
 as the search costs them, then written both ways into fresh SQLite studies, timed, and sized.
 Ratios are measured side by side in one run.
 
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import optuna
+from dashboard_payload import outcome_for  # benchmarks/: the same stand-in
 
 from codesign.engine.quiet import quiet_libraries
 from codesign.engine.study import design_trials, network_front, write_design_table
@@ -27,17 +29,6 @@ from codesign.problem.config_io import load_spec
 from codesign.problem.paper_check import load_accuracy
 from codesign.problem.space import SearchSpace
 from hwmodel import load_technology
-from trainer.config import SNGKind
-
-
-def outcome_for(network, lengths, accuracy) -> dict:
-    """A trained network's accuracies as the runner reports them, from measured means."""
-    if network.is_sc:
-        by_n = accuracy.sc[SNGKind(network["sng_kind"])]
-        values = {str(n): by_n.get(n, max(by_n.values())) for n in lengths}
-    else:
-        values = {str(n): accuracy.conventional for n in [1, *lengths]}
-    return {"val_accuracy": values, "test_accuracy": values, "checkpoint": "none.ckpt"}
 
 
 def write_study(path: Path, problem, trials) -> tuple[float, int]:
@@ -70,13 +61,14 @@ def main() -> None:
         table_bytes = 0
         for index, network in enumerate(chosen):
             points = problem.hardware_points(network, technology)
-            outcome = outcome_for(network, space.input.bitstream_lengths, accuracy)
+            rates = {p.evaluated_error_rate for p in points} - {0.0}
+            outcome = outcome_for(network, space.input.bitstream_lengths, accuracy, rates)
             costed += len(points)
             every += design_trials(problem, network, points, outcome, index)
             kept += design_trials(problem, network, network_front(problem, points, outcome),
                                   outcome, index)
             table = folder / f"network-{index:04d}.csv.gz"
-            write_design_table(table, network, points, outcome)
+            write_design_table(table, problem, network, points, outcome)
             table_bytes += table.stat().st_size
         every_s, every_bytes = write_study(folder / "every.db", problem, every)
         kept_s, kept_bytes = write_study(folder / "kept.db", problem, kept)

@@ -25,8 +25,8 @@ __all__ = ["EarlyStopRule", "Halving", "OptimisticAccuracy", "StopWhenHopeless",
 @dataclass(eq=False)  # a callback is hashed by identity
 class StopWhenHopeless(pl.Callback):
     """At each rung, stop the training if `could_matter(optimistic accuracy)` is False, or,
-    with the rule's `halving`, if the `worth` of that accuracy ranks below the top 1/eta of the
-    worths `peer_worths` holds for that rung (earlier trainings').
+    with the rule's `halving`, if the `worth` of its best validation accuracy so far ranks
+    below the top 1/eta of the worths `peer_worths` holds for that rung (earlier trainings').
 
     `could_matter` and `worth` are the caller's questions (the co-design search: could any
     design point of this network enter the current Pareto front at that accuracy, and how much
@@ -65,7 +65,10 @@ class StopWhenHopeless(pl.Callback):
         halving = self.rule.halving
         if halving is None or self.worth is None:
             return
-        self.worths[done] = self.worth(optimistic)
+        # ranked at what it has shown (its best validation accuracy so far), as successive
+        # halving ranks: optimistic bounds are not comparable between networks checked before
+        # and after the search learnt its bound (`observed_excess`)
+        self.worths[done] = self.worth(max(self.history))
         if not halving.goes_on(self.worths[done], self.peer_worths.get(done, [])):
             self._stop(trainer, done, "halving")
 

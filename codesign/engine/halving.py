@@ -8,7 +8,9 @@ and `a` only, not on the front when it was launched, so the worths of networks t
 different times rank fairly (an improvement over a growing front would rank every late network
 below the early ones). Whether a network could enter the front at all is the hopeless check's
 question (`codesign.engine.fidelity`); halving then keeps, at each rung, the networks whose
-optimistic worth ranks in the top 1/eta of those that reached the rung.
+worth at their best validation accuracy so far ranks in the top 1/eta of those that reached
+the rung (what a network has shown, as successive halving ranks: optimistic bounds are looser
+before the search has learnt them, and ranked the seeded networks above every later one).
 
 Every design point's cost is known before training, so the worth is a function of `a` alone,
 sent to the trainer as a table (plain data: a worker needs no hardware model).
