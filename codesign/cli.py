@@ -64,12 +64,20 @@ def program() -> int:
     """`python -m codesign` and the `codesign` script: `main` with SIGTERM and SIGHUP (a closed
     terminal) stopping every command as Ctrl-C does (one line, exit 130), from the first line
     of a command to its last; a signal that arrives once the command is done and reported,
-    while the interpreter closes storages and joins threads, ends it at once with exit 130. A
+    while the interpreter closes storages and joins threads, ends it at once with exit 130, and
+    one during the interpreter's last steps is ignored (its handlers are gone by then). A
     signalled command leaves without the interpreter's teardown (`leave_now` says why); its
     trainings and storages are closed by then."""
-    from codesign.engine.interrupts import exit_on_signal, install, leave_now, signalled
+    from codesign.engine.interrupts import (
+        exit_on_signal,
+        ignore_signals_after_exit_hooks,
+        install,
+        leave_now,
+        signalled,
+    )
 
     install()
+    ignore_signals_after_exit_hooks()
     code = main()
     exit_on_signal(EXIT_INTERRUPTED)
     if signalled():  # the interpreter's own exit could turn the code into death by SIGINT

@@ -20,6 +20,7 @@ late signal end the process at once (`exit_on_signal`).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -85,12 +86,28 @@ def install() -> None:
     _install()
 
 
+def ignore_signals_after_exit_hooks() -> None:
+    """For a program, called before it registers anything else at exit: once the exit hooks
+    registered after this call have run, SIGINT, SIGTERM and SIGHUP are ignored until the
+    process ends. Finalizing, CPython first stops running Python handlers, then resets every
+    handler it set back to the default (`_PySignal_Fini`), and then still frees modules and
+    runs finalizers: a signal in that last stretch would kill a program whose work is done and
+    reported (exit -2, -1). Handlers set to "ignore" are the ones it leaves in place. Exit
+    hooks run last-registered first, so this one runs after the hooks that close storages and
+    stop Ray, which `exit_on_signal` still covers."""
+
+    def ignore() -> None:
+        for signum in HELD_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    atexit.register(ignore)
+
+
 def exit_on_signal(code: int) -> None:
-    """For a program whose work is done and reported: a signal during its exit (closing
-    storages, joining threads) ends it at once with `code`, its output flushed, rather than
-    raising into the interpreter's teardown (a traceback, or death by the signal). Not in its
-    last step: finalizing, Python resets the handlers to the default, and a signal then still
-    kills the process (the open defect of tests/codesign/test_interrupts.py, `AT_EXIT`)."""
+    """For a program whose work is done and reported: a signal during its exit (joining
+    threads, the exit hooks that close storages) ends it at once with `code`, its output
+    flushed, rather than raising into the interpreter's teardown (a traceback, or death by the
+    signal). From the last exit hook on, `ignore_signals_after_exit_hooks` takes over."""
     for signum in HELD_SIGNALS:
         signal.signal(signum, lambda signum, frame: leave_now(code))
 

@@ -130,6 +130,29 @@ def test_a_signal_during_the_exit_ends_it_at_once_with_130(signum, tmp_path):
     assert seconds < 25
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_in_the_interpreters_last_steps_does_not_kill_the_done_program(
+        signum, tmp_path):
+    """A signal that lands after the exit hooks, while CPython frees modules (its Python
+    handlers gone, the defaults back), is ignored: the done command keeps its exit code rather
+    than dying by the signal. A module-level object's finalizer sends it there."""
+    done, _ = _program(f"""
+        class Late:
+            def __del__(self, kill=os.kill, pid=os.getpid(), sleep=time.sleep, write=os.write):
+                kill(pid, {int(signum)})
+                sleep(0.2)
+                write(1, b"finalized after the signal")
+        late = Late()
+        def main(argv=None):
+            print("the command's output")
+            return 0
+        cli.main = main
+    """, tmp_path)
+    assert done.returncode == 0, done
+    assert "the command's output" in done.stdout
+    assert "finalized after the signal" in done.stdout
+
+
 def test_an_interrupt_caught_inside_a_c_extension_does_not_turn_the_exit_into_sigint(
         tmp_path):
     """CPython 3.11 remembers a KeyboardInterrupt raised in code a C extension runs through
