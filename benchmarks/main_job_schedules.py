@@ -87,13 +87,16 @@ def main() -> None:
     print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})"
           f"{halving}")
     print(f"{'schedule':>8}  {'wall':>7}  {'networks':>8}  {'full':>4}  {'stopped':>7}  "
-          f"{'designs':>7}  {'HV':>7}  {'after training':>14}")
+          f"{'designs':>7}  {'HV':>7}  {'train':>6}  {'test':>6}  {'record':>6}  "
+          f"{'after training':>14}")
     for name in ("old", "new"):
         summary, wall_s = results[name]
         explored = summary.networks_trained + summary.networks_stopped
         print(f"{name:>8}  {wall_s:>6.0f}s  {explored:>8}  {summary.networks_trained:>4}  "
               f"{summary.networks_stopped:>7}  {summary.design_points:>7}  "
-              f"{summary.hypervolume:>7.4f}  {summary.time_s['after_training_share']:>13.1%}")
+              f"{summary.hypervolume:>7.4f}  {summary.time_s['training']:>5.0f}s  "
+              f"{summary.time_s['testing']:>5.0f}s  {summary.time_s['recording']:>5.0f}s  "
+              f"{summary.time_s['after_training_share']:>13.1%}")
     old, new = results["old"][0], results["new"][0]
     explored = {name: s.networks_trained + s.networks_stopped for name, s in
                 (("old", old), ("new", new))}
