@@ -7,7 +7,8 @@ trial number). Or an existing study is read (`--storage URL --study NAME`: the c
 read it, the plots go to a temporary folder; with `--index`, a copy of an SQLite study is
 indexed first, as the search now indexes what it records: `codesign.engine.design_index`).
 
-Then `status`, `pareto` (the table and its files), `export` and `evaluate` run as a user runs
+Then `status`, `pareto` (the table and its files; `pareto-csv`: the front's rows alone),
+`export` and `evaluate` run as a user runs
 them, each in a fresh process (imports included), round-robin, and their medians are printed
 side by side. `evaluate` runs on the exported knee design: with untrained weights of its
 network's shape on a small stand-in of the data for a built study, with the study's own
@@ -184,6 +185,7 @@ def commands(folder: Path, study: dict, design: Path | None, code: Path
         "status": lambda: cli(folder, "status", *common, code=code),
         "pareto": lambda: cli(folder, "pareto", *common, "--out", str(folder / "plots"),
                               code=code),
+        "pareto-csv": lambda: cli(folder, "pareto", *common, "--format", "csv", code=code),
         "export": lambda: cli(folder, "export", *common, "--pick", "knee", "-o",
                               str(folder / "again.yaml"), code=code),
     }

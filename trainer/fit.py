@@ -26,6 +26,7 @@ from trainer.evaluation_plan import (
 )
 from trainer.fidelity import StopWhenHopeless
 from trainer.module import SCBNNModule
+from trainer.weights_file import save_weights_beside
 
 
 class TrainingStoppedEarly(ValueError):
@@ -97,6 +98,9 @@ def fit(
     The kept checkpoint is evaluated on the validation split (what a search should select
     on) and on the test set (what a report quotes), at every length from one stream.
 
+    The kept checkpoint's weights alone are also written beside it
+    (`trainer.weights_file`).
+
     `eval_lengths` overrides the config's (the search evaluates every N in its range from
     one stream). With `weight_errors.eval_bers`, both evaluations also run under seeded
     weight-error maps at every rate (`trainer.bit_errors`). A training that `early_stop`
@@ -139,6 +143,8 @@ def fit(
     train_time_s = time.perf_counter() - started
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     stopped_at = early_stop.stopped_at if early_stop is not None else None
+    if stopped_at is None:  # what an export copies (`trainer.weights_file`)
+        save_weights_beside(best)
     started = time.perf_counter()
     best_module, evaluated = _evaluate(best, module, datamodule, accelerator, precision,
                                        progress, skip=stopped_at is not None, plan=plan)

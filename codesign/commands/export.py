@@ -4,6 +4,8 @@ and `evaluate`), and its trained weights beside it."""
 from __future__ import annotations
 
 import argparse
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from optuna.trial import TrialState
 
     from codesign.engine.design_index import design_trial, read_design_trials
-    from codesign.engine.export import export_document, write_weights
+    from codesign.engine.export import export_document, file_sha256
 
     study, problem, storage = open_study(args)
     number = args.trial
@@ -68,14 +70,15 @@ def run(args: argparse.Namespace) -> int:
     document = export_document(design, study, problem, storage,
                                checkpoint=weights.name if source.is_file() else None)
     _check_agreement(document, args.output)
-    trained = _read_weights(source) if source.is_file() else None
+    copy_weights = _weights_writer(source) if source.is_file() else None
     with OutputBatch(args.output.parent) as batch:  # the YAML and its weights, or neither
-        if trained is not None:
+        if copy_weights is not None:
             with batch.file(weights) as temporary:
                 try:
-                    document["checkpoint_sha256"] = write_weights(trained, temporary)
-                except RuntimeError as exc:  # torch's writer reports a full disk this way
+                    copy_weights(temporary)
+                except (OSError, RuntimeError) as exc:  # torch's writer: RuntimeError
                     raise cannot_write(weights, exc) from None
+                document["checkpoint_sha256"] = file_sha256(temporary)
         with batch.file(args.output) as temporary:
             temporary.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         batch.commit()
@@ -84,13 +87,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_weights(source: Path) -> dict:
-    from codesign.engine.export import read_weights
+def _weights_writer(source: Path) -> Callable[[Path], None]:
+    """What writes the design's weights alone: a copy of the file the training wrote beside
+    its checkpoint (no PyTorch to import), or, for a study from before such files, the
+    checkpoint stripped of its optimizer state, read here so that an unreadable checkpoint is
+    refused before anything is written. Both write the same bytes (`trainer.weights_file`)."""
+    from trainer.weights_file import read_weights, weights_beside, write_weights
 
+    ready = weights_beside(source)
+    if ready.is_file():
+        return lambda destination: shutil.copyfile(ready, destination)
     try:
-        return read_weights(source)
+        trained = read_weights(source)
     except Exception as exc:  # a truncated or foreign file: torch raises many kinds
         raise UserError(f"checkpoint {source}: cannot read ({describe_error(exc)})") from None
+    return lambda destination: write_weights(trained, destination)
 
 
 def _check_agreement(document: dict, output: Path) -> None:

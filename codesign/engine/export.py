@@ -39,8 +39,6 @@ from hwmodel import (
 
 EXPORT_FORMAT = "codesign-design/2"  # 2: relocatable (checkpoint beside the YAML)
 RETRAIN_OUTPUT_DIR = "runs/train"  # where `codesign train design.yaml` writes by default
-CHECKPOINT_KEYS = ("state_dict", "hyper_parameters", "epoch", "global_step",
-                   "pytorch-lightning_version")  # what evaluating needs; no optimizer state
 # What only a stochastic-computing design has: a conventional (fixed-point) design's export
 # leaves these out (their defaults stand in when a command reads it, and a fixed-point first
 # layer ignores them: `Architecture.effective_bitstream_length`, `deployments`). Its
@@ -150,28 +148,6 @@ def technology_description(technology: Technology, architecture: Architecture) -
             f"{cell.name} weight cells ({cell.description}) read at "
             f"{architecture.read_voltage_mv} mV; ECC {ecc.name} ({ecc.description}); "
             f"{rewritten}.")
-
-
-def read_weights(source: Path) -> dict[str, Any]:
-    """The trained weights of `source` (a Lightning checkpoint, loaded with
-    `torch.load(weights_only=True)`), without the optimizer state."""
-    import torch
-
-    checkpoint = torch.load(source, map_location="cpu", weights_only=True)
-    return {key: checkpoint[key] for key in CHECKPOINT_KEYS if key in checkpoint}
-
-
-def write_weights(weights: dict[str, Any], destination: Path) -> str:
-    """Save `read_weights`' result at `destination`; returns the file's sha256. (Reading and
-    writing are separate steps so that an error names the file that failed.) Saved through a
-    file object: given a path, torch names the archive's folder after the file, and the
-    destination is a temporary file of a random name, so the same weights would hash
-    differently at every export."""
-    import torch
-
-    with destination.open("wb") as handle:
-        torch.save(weights, handle)
-    return file_sha256(destination)
 
 
 def file_sha256(path: Path) -> str:

@@ -12,6 +12,9 @@ import yaml
 
 from codesign.cli import main
 from codesign.problem.compose import ber_key
+from trainer.weights_file import read_weights, weights_beside, write_weights
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -176,6 +179,21 @@ def test_dashboard_serves_the_study_on_loopback(finished_study):
         server.wait(timeout=30)
 
 
+def test_export_copies_the_trained_weights_without_importing_pytorch(finished_study,
+                                                                   tmp_path):
+    """A review command stays quick: the weights the training wrote alone are copied as
+    bytes (issue 22: PyTorch's import alone is over a second)."""
+    output = tmp_path / "design.yaml"
+    program = ("import sys; from codesign.cli import main; "
+               f"code = main(['export', *{finished_study['args']!r}, '--pick', 'knee', "
+               f"'-o', {str(output)!r}]); "
+               "assert 'torch' not in sys.modules, 'export imported torch'; sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert output.with_suffix(".ckpt").is_file()
+
+
 def test_an_exported_design_moves_and_evaluates_without_retraining(finished_study, tmp_path,
                                                                    capsys):
     import json
@@ -198,6 +216,14 @@ def test_an_exported_design_moves_and_evaluates_without_retraining(finished_stud
                  "-o", str(again / "design.yaml")]) == 0
     assert (again / "design.yaml").read_text() == text
     assert (again / "design.ckpt").read_bytes() == (first / "design.ckpt").read_bytes()
+    # the weights the training wrote beside its checkpoint are what the checkpoint stripped of
+    # its optimizer state gives (the way for a study from before such files)
+    source = Path(study.trials[sc].user_attrs["checkpoint"])
+    ready = weights_beside(source)
+    assert ready.read_bytes() == (first / "design.ckpt").read_bytes()
+    stripped = tmp_path / "stripped.pt"
+    write_weights(read_weights(source), stripped)
+    assert stripped.read_bytes() == ready.read_bytes()
 
     moved = shutil.move(str(first), str(tmp_path / "elsewhere"))
     result = tmp_path / "evaluated.json"
