@@ -65,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
         study_cost_scales,
     )
     from codesign.problem.paper_check import load_accuracy, reference_designs
-    from codesign.screen.plots import hypervolume_png, pareto_html, pareto_png
 
     check_writable(args.out, "--out", folder=True)
     study, problem, storage = open_study(args)
@@ -83,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "json":
         present.print_json({"study": problem.name, "hypervolume": hypervolume,
                             "front": present.front_records(front, problem)})
-    if out is None:
+    if out is None:  # the rows alone: no figures, not even matplotlib's import
         return 0
+    from codesign.screen.plots import hypervolume_png, pareto_html, pareto_png
+
     measured = load_accuracy()  # the paper's designs, beside a search on the paper's dataset
     references = (reference_designs(technology, measured)
                   if measured.dataset == problem.recipe.data.dataset else [])

@@ -1,5 +1,6 @@
 """The search CLI: schema errors as one line with exit 2, and the commands around a study."""
 
+import json
 import socket
 import subprocess
 import sys
@@ -179,19 +180,33 @@ def test_dashboard_serves_the_study_on_loopback(finished_study):
         server.wait(timeout=30)
 
 
+def _imports_of(command: list[str], cwd: Path) -> set[str]:
+    """The modules a CLI command imported, run in a fresh process."""
+    program = ("import json, sys; from codesign.cli import main; code = main(sys.argv[1:]); "
+               "print(json.dumps(sorted(sys.modules)), file=sys.stderr); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", program, *command], capture_output=True,
+                          text=True, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stderr.splitlines()[-1]))
+
+
 def test_export_copies_the_trained_weights_without_importing_pytorch(finished_study,
                                                                    tmp_path):
     """A review command stays quick: the weights the training wrote alone are copied as
     bytes (issue 22: PyTorch's import alone is over a second)."""
     output = tmp_path / "design.yaml"
-    program = ("import sys; from codesign.cli import main; "
-               f"code = main(['export', *{finished_study['args']!r}, '--pick', 'knee', "
-               f"'-o', {str(output)!r}]); "
-               "assert 'torch' not in sys.modules, 'export imported torch'; sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                          cwd=ROOT)
-    assert done.returncode == 0, done.stderr
+    imported = _imports_of(["export", *finished_study["args"], "--pick", "knee", "-o",
+                            str(output)], ROOT)
+    assert "torch" not in imported
     assert output.with_suffix(".ckpt").is_file()
+
+
+def test_the_fronts_rows_alone_import_no_plotting(finished_study, tmp_path):
+    """`pareto --format csv` without --out draws nothing, and does not import matplotlib
+    (0.6 s of a command meant to take under 2 s)."""
+    imported = _imports_of(["pareto", *finished_study["args"], "--format", "csv"], tmp_path)
+    assert "matplotlib" not in imported and "torch" not in imported
+    assert not list(tmp_path.iterdir())  # no figures written
 
 
 def test_an_exported_design_moves_and_evaluates_without_retraining(finished_study, tmp_path,
