@@ -67,8 +67,9 @@ class Halving(BaseModel):
     reached that rung, itself included; the others stop there. A training cannot be paused and
     resumed here, so one that ranks low is stopped rather than kept waiting for promotion.
 
-    What "worth" means is the caller's (the co-design search: the hypervolume a network's design
-    points would add to the current front at its optimistic accuracy); the trainer only ranks."""
+    What "worth" means is the caller's (the co-design search: the hypervolume of a network's
+    own design points at the best validation accuracy it has shown so far); the trainer only
+    ranks."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 

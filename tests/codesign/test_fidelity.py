@@ -11,7 +11,6 @@ from optuna.trial import TrialState
 
 import codesign.engine.search as search_module
 from codesign.cli import main
-from codesign.engine.execution import Finished
 from codesign.engine.fidelity import accuracy_to_beat
 from codesign.engine.search import run_search
 from codesign.engine.storage import open_storage
@@ -25,6 +24,7 @@ from codesign.problem.compiled import compile_problem
 from codesign.problem.compose import ber_key
 from codesign.problem.space import SearchSpace
 from hwmodel import load_technology
+from tests.codesign.stubs import QueueStub, full_result, stopped_result
 
 FIRST_NETWORK = {"input_mode": "fixed_point", "width_1": 16}
 OPTIMISM = 0.05  # what the stub adds to a network's accuracy for its optimistic bound
@@ -80,46 +80,18 @@ def test_accuracy_to_beat_is_where_a_plain_dominance_check_flips(tiny_space, lim
     assert accuracy_to_beat(problem, same, []) == pytest.approx(limit or 0.0, abs=1e-9)
 
 
-class RungStub:
+class RungStub(QueueStub):
     """Trains nothing: the first network is 0.9 accurate, every later one 0.3; a job with
     early stopping is stopped after 1 of 2 epochs when its optimistic accuracy (the accuracy
     plus `OPTIMISM`) does not beat the threshold it carries, and returns full numbers else."""
 
-    capacity = 1
-
-    def __init__(self, lengths):
-        self.lengths, self.pending, self.jobs = lengths, [], {}
-
-    def submit(self, key, job):
-        self.pending.append(key)
-        self.jobs[key] = job
-
-    def wait(self, timeout_s):
-        if not self.pending:
-            return []
-        key = self.pending.pop(0)
-        job = self.jobs[key]
+    def result(self, key, job):
         accuracy = 0.9 if len(self.jobs) == 1 else 0.3
-        common = {"checkpoint": f"ck{key}.ckpt", "train_time_s": 0.0, "device": "stub",
-                  "host": "stub", "pid": 0, "node_id": None, "gpu_ids": [],
-                  "evaluate_time_s": 0.0, "val_curve": [accuracy]}
         optimistic = accuracy + OPTIMISM
         if job.get("early_stop") and optimistic <= job["early_stop"]["accuracy_to_beat"]:
-            return [Finished(key, {**common, "val_accuracy": {}, "test_accuracy": {},
-                                   "epochs_run": 1, "fidelity": 0.5, "stopped_at": 1,
-                                   "optimistic_accuracy": {"1": optimistic}}, None)]
-        by_n = {str(n): accuracy for n in self.lengths}
-        bers = job["train_config"]["weight_errors"]["eval_bers"] or []
-        by_ber = {ber_key(ber): by_n for ber in bers}
-        return [Finished(key, {**common, "val_accuracy": by_n, "test_accuracy": by_n,
-                               "val_accuracy_by_ber": by_ber, "test_accuracy_by_ber": by_ber,
-                               "epochs_run": 2, "fidelity": 1.0, "stopped_at": None}, None)]
-
-    def cancel(self):
-        self.pending.clear()
-
-    def shutdown(self):
-        pass
+            return stopped_result(key, 1, 0.5, val_curve=[accuracy],
+                                  optimistic_accuracy={"1": optimistic})
+        return full_result(key, job, accuracy, self.lengths, 2, val_curve=[accuracy])
 
 
 @pytest.fixture

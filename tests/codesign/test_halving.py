@@ -11,6 +11,7 @@ from codesign.engine.study import design_trials, network_front
 from codesign.problem.compiled import compile_problem
 from codesign.problem.space import SearchSpace
 from hwmodel import load_technology
+from tests.codesign.stubs import QueueStub, full_result, stopped_result
 from tests.codesign.test_fidelity import _outcome
 
 
@@ -47,60 +48,35 @@ def test_peer_worths_gather_each_rung_over_the_networks_that_reached_it():
     assert np.isclose(sum(peers["1"]), 0.3)
 
 
-class HalvingStub:
+class HalvingStub(QueueStub):
     """Trains nothing but runs the worker's real early-stop callback (`runner._early_stop`) on
     the job the driver sent: the first network's validation accuracy is 0.5, every later one's
     0.9, checked at the rung after epoch 1 of 2."""
 
-    capacity = 1
-
     def __init__(self, lengths):
-        self.lengths, self.pending, self.jobs, self.callbacks = lengths, [], {}, {}
+        super().__init__(lengths)
+        self.callbacks = {}
 
-    def submit(self, key, job):
-        self.pending.append(key)
-        self.jobs[key] = job
-
-    def wait(self, timeout_s):
+    def result(self, key, job):
         from types import SimpleNamespace
 
         import torch
 
-        from codesign.engine.execution import Finished
         from codesign.engine.runner import _early_stop
-        from codesign.problem.compose import ber_key
 
-        if not self.pending:
-            return []
-        key = self.pending.pop(0)
-        job = self.jobs[key]
         accuracy = 0.5 if len(self.jobs) == 1 else 0.9
         stop = self.callbacks[key] = _early_stop(job["early_stop"])
         trainer = SimpleNamespace(sanity_checking=False, current_epoch=0, max_epochs=2,
                                   should_stop=False,
                                   callback_metrics={"val/acc": torch.tensor(accuracy)})
         stop.on_validation_end(trainer, None)
-        common = {"checkpoint": f"ck{key}.ckpt", "train_time_s": 0.0, "device": "stub",
-                  "host": "stub", "pid": 0, "node_id": None, "gpu_ids": [],
-                  "evaluate_time_s": 0.0, "val_curve": stop.history,
-                  "optimistic_accuracy": {str(k): v for k, v in stop.bounds.items()},
-                  "stopped_by": stop.stopped_by,
-                  "rung_worth": {str(k): v for k, v in stop.worths.items()}}
+        reported = {"val_curve": stop.history,
+                    "optimistic_accuracy": {str(k): v for k, v in stop.bounds.items()},
+                    "stopped_by": stop.stopped_by,
+                    "rung_worth": {str(k): v for k, v in stop.worths.items()}}
         if stop.stopped_at is not None:
-            return [Finished(key, {**common, "val_accuracy": {}, "test_accuracy": {},
-                                   "epochs_run": 1, "fidelity": 0.5, "stopped_at": 1}, None)]
-        by_n = {str(n): accuracy for n in self.lengths}
-        bers = job["train_config"]["weight_errors"]["eval_bers"] or []
-        by_ber = {ber_key(ber): by_n for ber in bers}
-        return [Finished(key, {**common, "val_accuracy": by_n, "test_accuracy": by_n,
-                               "val_accuracy_by_ber": by_ber, "test_accuracy_by_ber": by_ber,
-                               "epochs_run": 2, "fidelity": 1.0, "stopped_at": None}, None)]
-
-    def cancel(self):
-        self.pending.clear()
-
-    def shutdown(self):
-        pass
+            return stopped_result(key, 1, 0.5, **reported)
+        return full_result(key, job, accuracy, self.lengths, 2, **reported)
 
 
 def test_a_search_with_halving_ranks_each_network_against_the_worths_before_it(
