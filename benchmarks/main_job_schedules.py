@@ -69,6 +69,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="wall time of each search")
     parser.add_argument("--space", default="search_spaces/fmnist.yaml")
     parser.add_argument("--new-first", action="store_true", help="run the new schedule first")
+    parser.add_argument("--only", choices=("old", "new"),
+                        help="run one schedule (its row, no ratios): e.g. the new one given "
+                             "the whole wall time the old one took")
     parser.add_argument("--halving", type=int, metavar="ETA",
                         help="the new schedule with successive halving (top 1/ETA go on)")
     parser.add_argument("--keep", type=Path, help="write both studies into this (new) folder "
@@ -77,6 +80,8 @@ def main() -> None:
     quiet_libraries()
     document = read_yaml(args.space)
     order = ("new", "old") if args.new_first else ("old", "new")
+    if args.only:
+        order = (args.only,)
     results: dict[str, tuple[SearchSummary, float]] = {}
     with (contextlib.nullcontext(str(args.keep)) if args.keep
           else tempfile.TemporaryDirectory()) as folder:
@@ -89,7 +94,7 @@ def main() -> None:
     print(f"{'schedule':>8}  {'wall':>7}  {'networks':>8}  {'full':>4}  {'stopped':>7}  "
           f"{'designs':>7}  {'HV':>7}  {'train':>6}  {'test':>6}  {'record':>6}  "
           f"{'after training':>14}")
-    for name in ("old", "new"):
+    for name in [n for n in ("old", "new") if n in results]:
         summary, wall_s = results[name]
         explored = summary.networks_trained + summary.networks_stopped
         print(f"{name:>8}  {wall_s:>6.0f}s  {explored:>8}  {summary.networks_trained:>4}  "
@@ -97,6 +102,8 @@ def main() -> None:
               f"{summary.hypervolume:>7.4f}  {summary.time_s['training']:>5.0f}s  "
               f"{summary.time_s['testing']:>5.0f}s  {summary.time_s['recording']:>5.0f}s  "
               f"{summary.time_s['after_training_share']:>13.1%}")
+    if len(results) < 2:
+        return
     old, new = results["old"][0], results["new"][0]
     explored = {name: s.networks_trained + s.networks_stopped for name, s in
                 (("old", old), ("new", new))}
