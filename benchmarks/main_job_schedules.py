@@ -16,7 +16,10 @@ study's feasible front's, normalised the same way for both (`codesign.engine.par
     python benchmarks/main_job_schedules.py [--minutes 10] [--space search_spaces/fmnist.yaml]
         [--new-first] [--keep DIR]
 
-Last lines: networks_ratio (networks explored, new / old) and hypervolume_ratio (new / old).
+Then each schedule's hypervolume as its trained networks ended (seconds from its start: the two
+compared at equal wall time, not only at their ends); last lines: networks_ratio (networks
+explored, new / old) and hypervolume_ratio (new / old). `--only new` runs one schedule (e.g.
+given the whole wall time the old one took).
 Run it on an idle machine: the two searches take 2 x --minutes plus the start-up of each.
 """
 
@@ -58,6 +61,37 @@ def schedule(document: dict, folder: Path, name: str, minutes: float,
         "storage": f"sqlite:///{folder / name}.db"})
 
 
+def hypervolume_by_time(space: SearchSpace) -> list[tuple[float, float]]:
+    """(seconds from the first network's start to a trained network's end, the hypervolume of
+    the feasible design points of the networks ended so far), network by network: the two
+    schedules compared at equal wall time, not only at their ends."""
+    from codesign.engine.pareto import feasible_trials, hypervolume, study_cost_scales
+    from codesign.engine.storage import open_storage
+    from codesign.engine.study import load_design_study, load_network_study
+    from codesign.problem.compiled import compile_problem
+
+    problem = compile_problem(space)
+    storage = open_storage(space.storage_url)
+    designs = load_design_study(storage, space.name)
+    scales = study_cost_scales(designs, problem, problem.cost_technology())
+    by_network: dict[int, list] = {}
+    for trial in feasible_trials(designs):
+        by_network.setdefault(trial.user_attrs["network_trial"], []).append(trial)
+    networks = [t for t in load_network_study(storage, space.name).trials
+                if t.datetime_start is not None]
+    if not networks:
+        return []
+    start = min(t.datetime_start for t in networks)
+    seen, history = [], []
+    for trial in sorted((t for t in networks if t.datetime_complete is not None),
+                        key=lambda t: t.datetime_complete):
+        if trial.user_attrs.get("outcome") == "trained":
+            seen += by_network.get(trial.number, [])
+            history.append(((trial.datetime_complete - start).total_seconds(),
+                            hypervolume(seen, problem.goals.searched, scales)))
+    return history
+
+
 def run(space: SearchSpace) -> tuple[SearchSummary, float]:
     started = time.perf_counter()
     summary = run_search(space)
@@ -83,11 +117,13 @@ def main() -> None:
     if args.only:
         order = (args.only,)
     results: dict[str, tuple[SearchSummary, float]] = {}
+    by_time: dict[str, list[tuple[float, float]]] = {}
     with (contextlib.nullcontext(str(args.keep)) if args.keep
           else tempfile.TemporaryDirectory()) as folder:
         for name in order:
-            results[name] = run(schedule(document, Path(folder), name, args.minutes,
-                                        args.halving))
+            space = schedule(document, Path(folder), name, args.minutes, args.halving)
+            results[name] = run(space)
+            by_time[name] = hypervolume_by_time(space)
     halving = f", new with halving eta {args.halving}" if args.halving else ""
     print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})"
           f"{halving}")
@@ -102,6 +138,9 @@ def main() -> None:
               f"{summary.hypervolume:>7.4f}  {summary.time_s['training']:>5.0f}s  "
               f"{summary.time_s['testing']:>5.0f}s  {summary.time_s['recording']:>5.0f}s  "
               f"{summary.time_s['after_training_share']:>13.1%}")
+    for name, history in by_time.items():
+        print(f"{name} HV as its trained networks ended: " + ", ".join(
+            f"{seconds:.0f} s {hv:.4f}" for seconds, hv in history))
     if len(results) < 2:
         return
     old, new = results["old"][0], results["new"][0]
