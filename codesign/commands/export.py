@@ -95,7 +95,7 @@ def _weights_writer(source: Path) -> Callable[[Path], None]:
     from trainer.weights_file import read_weights, weights_beside, write_weights
 
     ready = weights_beside(source)
-    if ready.is_file():
+    if ready.is_file() and ready.stat().st_mtime >= source.stat().st_mtime:  # not stale
         return lambda destination: shutil.copyfile(ready, destination)
     try:
         trained = read_weights(source)
