@@ -10,7 +10,8 @@ their design points dominated (`codesign.engine.fidelity`).
 All use NSGA-II with the same seed, the same training settings and the same normalised
 hypervolume (1 - validation accuracy, costs divided by their largest value in the space).
 
-    python benchmarks/search_efficiency.py [--runs 24] [--epochs 4] [--subset 0.05]
+    python benchmarks/search_efficiency.py [--runs 24] [--networks 8] [--epochs 4]
+        [--subset 0.05] [--halving ETA]
 
 Lines: training_runs_ratio = factorized training runs needed to reach the plain search's
 final hypervolume / the plain search's training runs; last, training_epochs_ratio = epochs
@@ -41,7 +42,10 @@ from hwmodel import load_technology
 def benchmark_space(args, output_dir: Path, name: str, multi_fidelity: bool) -> SearchSpace:
     budget = {"trials": args.networks, "epochs": args.epochs, "subset": args.subset}
     if multi_fidelity:
-        budget |= {"early_stopping": {"enabled": True}, "record": "search_front"}
+        stopping = {"enabled": True}
+        if args.halving:
+            stopping["halving"] = {"eta": args.halving}
+        budget |= {"early_stopping": stopping, "record": "search_front"}
     return SearchSpace.model_validate({
         "name": name,
         "seed": 0,
@@ -146,6 +150,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--subset", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--halving", type=int, metavar="ETA",
+                        help="the multi-fidelity search with successive halving (as the main job)")
     parser.add_argument("--data-root", default=None, help="Fashion-MNIST folder (default: "
                         "the dataset's own)")
     args = parser.parse_args()
