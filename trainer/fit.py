@@ -115,22 +115,11 @@ def fit(
     precision = resolve_precision(config.precision, accelerator)
     pl.seed_everything(config.seed, workers=True, verbose=False)
     datamodule = datamodule or datamodule_for(config)
-    datamodule.prepare_data()
-    datamodule.setup("fit")
-    module = SCBNNModule(
-        config.model_dump(mode="json"), datamodule.input_shape, datamodule.num_classes
-    )
-    if eval_lengths is not None:
-        module.set_eval_lengths(eval_lengths)
-
+    module = _untrained_module(config, datamodule, eval_lengths)
     logger = CSVLogger(save_dir=config.output_dir, name=config.name)
-    checkpoint = ModelCheckpoint(
-        dirpath=Path(logger.log_dir) / "checkpoints",
-        filename="best-{epoch}",
-        monitor="val/acc",
-        mode="max",
-        save_last=True,
-    )
+    checkpoint = ModelCheckpoint(dirpath=Path(logger.log_dir) / "checkpoints",
+                                 filename="best-{epoch}", monitor="val/acc", mode="max",
+                                 save_last=True)
     all_callbacks: list[Callback] = [checkpoint, *callbacks]
     if early_stop is not None:
         all_callbacks.append(early_stop)
@@ -165,6 +154,20 @@ def fit(
         evaluate_time_s=time.perf_counter() - started,
         evaluated=counts(plan, evaluated) if plan is not None and stopped_at is None else None,
     )
+
+
+def _untrained_module(config: TrainConfig, datamodule: SCDataModule,
+                      eval_lengths: Sequence[int] | None) -> SCBNNModule:
+    """The network of `config`, shaped by its prepared data, evaluated at `eval_lengths` (when
+    given: the config's otherwise)."""
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    module = SCBNNModule(
+        config.model_dump(mode="json"), datamodule.input_shape, datamodule.num_classes
+    )
+    if eval_lengths is not None:
+        module.set_eval_lengths(eval_lengths)
+    return module
 
 
 def _lightning_trainer(config: TrainConfig, accelerator: str, precision: str,

@@ -104,7 +104,6 @@ def test_unknown_study_is_one_line_exit_2(finished_study, capsys):
 
 
 def test_export_round_trip_reproduces_hardware_exactly_and_accuracy(finished_study, capsys):
-    import json
 
     exported = finished_study["root"] / "design.yaml"
     assert main(["export", *finished_study["args"], "--pick", "max-accuracy",
@@ -209,9 +208,34 @@ def test_the_fronts_rows_alone_import_no_plotting(finished_study, tmp_path):
     assert not list(tmp_path.iterdir())  # no figures written
 
 
+def test_export_strips_the_checkpoint_when_the_weights_beside_it_are_older(finished_study,
+                                                                          tmp_path):
+    """A weights file older than its checkpoint (the checkpoint written again since) is not
+    copied: the export strips the checkpoint itself."""
+    import os
+
+    import optuna
+
+    study = optuna.load_study(study_name="tiny", storage=finished_study["storage"])
+    design = next(t for t in study.trials if t.state.name == "COMPLETE")
+    source = Path(design.user_attrs["checkpoint"])
+    ready = weights_beside(source)
+    kept, times = ready.read_bytes(), ready.stat()
+    try:
+        ready.write_bytes(b"stale")
+        checkpoint_time = source.stat().st_mtime
+        os.utime(ready, (checkpoint_time - 60, checkpoint_time - 60))
+        output = tmp_path / "design.yaml"
+        assert main(["export", *finished_study["args"], "--trial", str(design.number),
+                     "-o", str(output)]) == 0
+        assert output.with_suffix(".ckpt").read_bytes() == kept  # stripped: the same bytes
+    finally:
+        ready.write_bytes(kept)
+        os.utime(ready, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
 def test_an_exported_design_moves_and_evaluates_without_retraining(finished_study, tmp_path,
                                                                    capsys):
-    import json
     import shutil
 
     import optuna
@@ -260,7 +284,6 @@ def test_status_and_pareto_print_csv_and_json_and_change_nothing(finished_study,
                                                                  tmp_path, monkeypatch):
     import csv
     import hashlib
-    import json
 
     database = finished_study["storage"].removeprefix("sqlite:///")
     before = hashlib.sha256(Path(database).read_bytes()).hexdigest()
