@@ -18,6 +18,7 @@ from rich.text import Text
 
 from codesign import __version__
 from codesign.commands import COMMAND_MODULES
+from codesign.engine.interrupts import signals_as_interrupts
 from codesign.errors import UserError, printable
 
 EXIT_USER_ERROR = 2
@@ -48,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False)
     try:
         args = build_parser().parse_args(argv)
-        return int(args.handler(args) or 0)
+        with signals_as_interrupts():
+            return int(args.handler(args) or 0)
     except UserError as exc:  # the user's text: never read as markup, its controls escaped
         _report(err, Text.assemble(("error:", "bold red"), " ", printable(exc)))
         return EXIT_USER_ERROR

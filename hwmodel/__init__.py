@@ -61,6 +61,7 @@ from hwmodel.workload import (
     WorkloadSpec,
     conv_workload,
     mlp_workload,
+    parse_workload_spec,
 )
 
 __all__ = [
@@ -110,5 +111,6 @@ __all__ = [
     "evaluate_corners",
     "load_technology",
     "mlp_workload",
+    "parse_workload_spec",
     "resolve_technology_path",
 ]

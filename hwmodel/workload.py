@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, PositiveInt, Tag, model_validator
+from pydantic import Discriminator, Field, PositiveInt, Tag, TypeAdapter, model_validator
 
 from hwmodel.technology import Spec
 
@@ -214,6 +214,15 @@ WorkloadSpec = Annotated[
     ),
 ]
 
+_WORKLOAD_SPECS = TypeAdapter(WorkloadSpec)  # its validator built once, at import
+
+
+def parse_workload_spec(document: Any) -> MlpWorkloadSpec | ConvWorkloadSpec | LayersWorkloadSpec:
+    """A workload document (a mapping, or a spec already) as its spec class. The validator is
+    built once: building one costs milliseconds per call, and a signal that lands while
+    pydantic-core builds one comes out as a SchemaError rather than the interrupt."""
+    return _WORKLOAD_SPECS.validate_python(document)
+
 
 __all__ = [
     "ConvWorkloadSpec",
@@ -224,4 +233,5 @@ __all__ = [
     "WorkloadSpec",
     "conv_workload",
     "mlp_workload",
+    "parse_workload_spec",
 ]

@@ -16,10 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from codesign.engine.study import design_record
-from hwmodel import Architecture, WorkloadSpec, evaluate_corners, load_technology
+from hwmodel import Architecture, evaluate_corners, load_technology, parse_workload_spec
 from hwmodel.architecture import architectures_to_columns
 
 BANDED_METRICS = ("area_mm2", "energy_pj", "latency_ns")
@@ -44,7 +42,7 @@ def front_bands(trials: Iterable[Any], problem: Any) -> dict[int, dict[str, floa
         return bands
     technology = load_technology(problem.technology)
     for key, designs in by_network.items():
-        workload = TypeAdapter(WorkloadSpec).validate_python(
+        workload = parse_workload_spec(
             problem.recipe.workload_spec(networks[key]))
         result = evaluate_corners(workload.build(), technology,
                                   architectures_to_columns(a for _, a in designs))

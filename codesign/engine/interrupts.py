@@ -40,7 +40,7 @@ class _State:
     holding = False  # a held block is open in the main thread
     held: list[int] = []  # signals that arrived while holding, in order
     received: list[int] = []  # signals received while `interruptible` is open
-    signalled = False  # a signal reached the handler since the program started
+    signals = 0  # signals that reached the handler since the program started
 
 
 def _in_main_thread() -> bool:
@@ -52,7 +52,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     stops the main thread with KeyboardInterrupt. Holding is a flag this handler reads, not a
     swap of handlers: a signal landing between two `signal.signal` calls could otherwise leave
     a signal held for good (a Ctrl-C that never stops the search)."""
-    _State.signalled = True
+    _State.signals += 1
     if _State.holding:
         _State.held.append(signum)
         return
@@ -114,7 +114,23 @@ def exit_on_signal(code: int) -> None:
 
 def signalled() -> bool:
     """Whether a signal reached the program's handler since `install`."""
-    return _State.signalled
+    return _State.signals > 0
+
+
+@contextlib.contextmanager
+def signals_as_interrupts() -> Iterator[None]:
+    """An error that leaves the block after a signal reached the handler inside it stands for
+    that signal: it is raised as KeyboardInterrupt (from the error). Some libraries turn the
+    KeyboardInterrupt raised in their code into an error of their own: pydantic-core builds a
+    validator in Rust and reports an interrupt there as a SchemaError. The user pressed Ctrl-C
+    (or closed the terminal); the program stops as for any interrupt, in one line."""
+    start = _State.signals
+    try:
+        yield
+    except Exception as exc:
+        if _State.signals == start:
+            raise
+        raise KeyboardInterrupt("a signal, raised as " + type(exc).__name__) from exc
 
 
 def leave_now(code: int) -> NoReturn:

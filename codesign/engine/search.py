@@ -40,7 +40,12 @@ from codesign.engine.execution import (
 )
 from codesign.engine.fidelity import early_stop_job, evaluation_job
 from codesign.engine.halving import halving_job
-from codesign.engine.interrupts import held_interrupts, interruptible, raise_if_interrupted
+from codesign.engine.interrupts import (
+    held_interrupts,
+    interruptible,
+    raise_if_interrupted,
+    signals_as_interrupts,
+)
 from codesign.engine.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
 from codesign.engine.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
 from codesign.engine.storage import (
@@ -310,7 +315,8 @@ class _Driver:
             "attempted": attempts(self.networks), "budget": budget.trials,
             **self.front.summary()}))
         try:
-            self._loop()
+            with signals_as_interrupts():
+                self._loop()
         except BaseException as exc:
             with held_interrupts():
                 reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "aborted"

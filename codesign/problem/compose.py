@@ -18,13 +18,12 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter
 
 from codesign.problem.design_space import DesignSpace, Network
 from codesign.problem.kinds import SngChoice, hardware_sng, sng_source
 from codesign.problem.objectives import Objective, ValueOf
 from codesign.problem.space import Budget, ConvSpace, DataSpace, Execution, MLPSpace, SearchSpace
-from hwmodel import Architecture, BatchResult, Technology, WorkloadSpec, evaluate_batch
+from hwmodel import Architecture, BatchResult, Technology, evaluate_batch, parse_workload_spec
 from hwmodel.workload import ConvWorkloadSpec, MlpWorkloadSpec
 from trainer.config import MergePoint, TrainConfig, TrainingMode
 from trainer.dataset_table import DATASETS
@@ -151,7 +150,7 @@ class Recipe:
         names = sorted({key for design in designs for key in design})
         columns = {name: np.asarray([d.get(name, defaults[name]) for d in designs])
                    for name in names}
-        workload = TypeAdapter(WorkloadSpec).validate_python(self.workload_spec(network))
+        workload = parse_workload_spec(self.workload_spec(network))
         result = evaluate_batch(workload.build(), technology, columns)
         totals = zip(result.area_mm2.tolist(), result.energy_pj.tolist(),
                      result.latency_ns.tolist(), result.weight_error_rate.tolist(), strict=True)

@@ -9,11 +9,9 @@ what they read.
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from codesign.problem.compose import workload_of_model
 from codesign.problem.kinds import UnknownKind, deployments, sng_source
-from hwmodel import HardwareDesign, WorkloadSpec
+from hwmodel import HardwareDesign, parse_workload_spec
 from trainer.config import InputMode, TrainConfig
 
 
@@ -24,7 +22,7 @@ def _layer_shapes(workload) -> list[tuple[int, int, int, int]]:
 
 def disagreement(training: TrainConfig, design: HardwareDesign) -> str | None:
     """The first field where the hardware contradicts the training, or None."""
-    trained = TypeAdapter(WorkloadSpec).validate_python(
+    trained = parse_workload_spec(
         workload_of_model(training.model.model_dump(mode="json"), training.data.dataset))
     if _layer_shapes(trained) != _layer_shapes(design.workload):
         return ("hardware.workload: its layers are not those of training.model on "

@@ -77,6 +77,52 @@ def test_outside_interruptible_a_held_signal_reaches_the_previous_handler(handle
     assert signal.getsignal(signal.SIGTERM) is not interrupts._on_signal  # restored
 
 
+def _library_call(signum: int | None) -> None:
+    """A library call (pydantic-core building a validator, say) that turns the interrupt
+    raised inside it into an error of its own; with no signal, it fails on its own."""
+    try:
+        if signum is not None:
+            signal.raise_signal(signum)
+    except KeyboardInterrupt as exc:
+        raise ValueError(f"Error building validator: {exc!r}") from None
+    raise ValueError("a real failure")
+
+
+@pytest.mark.parametrize("signum", interrupts.HELD_SIGNALS)
+def test_an_error_a_signal_turned_into_is_the_interrupt(handlers, signum):
+    with pytest.raises(KeyboardInterrupt) as stopped, interruptible(), \
+            interrupts.signals_as_interrupts():
+        _library_call(signum)
+    assert "Error building validator" in str(stopped.value.__cause__)
+
+
+def test_an_error_with_no_signal_is_left_as_it_is(handlers):
+    interrupts.install()
+    with pytest.raises(ValueError, match="a real failure"), interrupts.signals_as_interrupts():
+        _library_call(None)
+
+
+@pytest.mark.parametrize("signum", [None, signal.SIGINT])
+def test_the_cli_reports_a_signal_a_library_turned_into_an_error_in_one_line(
+        handlers, monkeypatch, capsys, signum):
+    """What CI met in a Ctrl-C sweep: the signal landed while pydantic-core built a validator,
+    and the search ended in a SchemaError's traceback instead of "interrupted"."""
+    import argparse
+
+    import codesign.cli as cli
+
+    parser = argparse.ArgumentParser()
+    parser.set_defaults(handler=lambda args: _library_call(signum))
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    interrupts.install()
+    if signum is None:
+        with pytest.raises(ValueError, match="a real failure"):  # a bug stays a traceback
+            cli.main([])
+        return
+    assert cli.main([]) == cli.EXIT_INTERRUPTED
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+
 def _program(body: str, tmp_path: Path, timeout_s: float = 60
              ) -> tuple[subprocess.CompletedProcess, float]:
     """Run `codesign.cli.program` with `main` replaced by `body`, as `python -m codesign` runs
