@@ -32,14 +32,13 @@ import argparse
 import json
 from pathlib import Path
 
-import pytorch_lightning as pl
-
 from codesign.engine.quiet import quiet_libraries
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import resolve_accelerator
+from trainer.evaluate import evaluate_module
 from trainer.fit import datamodule_for, fit
-from trainer.module import SCBNNModule, accuracy_key
+from trainer.module import SCBNNModule
 
 LENGTHS = [1, 2, 4, 8, 16, 32, 64]
 SC_INPUT = {"mode": "sc", "length": 16, "eval_lengths": LENGTHS}
@@ -112,10 +111,7 @@ def evaluate_non_adapted(conventional: Path, config: TrainConfig, data: SCDataMo
     trained = SCBNNModule.from_checkpoint(conventional)
     module = SCBNNModule(config.model_dump(mode="json"), data.input_shape, data.num_classes)
     module.network.load_state_dict(trained.network.state_dict())
-    tester = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False,
-                        accelerator=resolve_accelerator(config.accelerator), devices=1)
-    metrics = tester.test(module, datamodule=data, verbose=False)[0]
-    return {n: float(metrics[accuracy_key(n)]) for n in module.eval_lengths}
+    return evaluate_module(module, data, "test", resolve_accelerator(config.accelerator)).accuracy
 
 
 def main() -> None:

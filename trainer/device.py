@@ -49,6 +49,11 @@ def resolve_accelerator(requested: Accelerator) -> Literal["cpu", "gpu"]:
     )
 
 
+def accelerator_device(accelerator: Literal["cpu", "gpu"]) -> torch.device:
+    """The device of a resolved accelerator."""
+    return torch.device("cuda" if accelerator == "gpu" else "cpu")
+
+
 def device_name(accelerator: Literal["cpu", "gpu"]) -> str:
     """What a report should say the run ran on: the GPU's name, or the CPU threads."""
     if accelerator == "gpu":

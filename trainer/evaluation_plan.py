@@ -15,7 +15,7 @@ measured in three steps, each only as far as the one before says it could matter
 3. the test set only at the pairs whose measured validation accuracy (the searched statistic
    over the maps) exceeds their threshold.
 
-Pairs are measured in groups of rates that share their lengths, each group one test loop. The
+Pairs are measured in groups of rates that share their lengths, each group one test pass. The
 evaluation streams are keyed (`trainer.sng.KeyedGenerators`) and the error maps seeded by map,
 so an accuracy measured here equals the one a full evaluation gives at the same pair: what is
 measured does not depend on what else is.
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from trainer.bit_errors import ErrorSweep, merged_sweep
 from trainer.data import SCDataModule
-from trainer.evaluate import accuracy_by_length
+from trainer.evaluate import evaluate_module
 from trainer.module import SCBNNModule
 
 CLEAN = 0.0  # the rate of a pair measured without error maps
@@ -87,9 +87,8 @@ class Measured:
 
 
 def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: set[Pair],
-            accelerator: str = "cpu", precision: str = "32-true", progress: bool = False
-            ) -> Measured:
-    """Accuracy at `pairs` on `split`: one test loop per group of rates that share their
+            accelerator: str = "cpu", precision: str = "32-true") -> Measured:
+    """Accuracy at `pairs` on `split`: one test pass per group of rates that share their
     lengths (a clean pair is a rate without maps). The module's lengths and rates are left
     as they were."""
     lengths_by_rate: dict[float, list[int]] = {}
@@ -105,10 +104,10 @@ def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: se
             module.set_eval_lengths(lengths)
             module.set_error_sweep([r for r in rates if r > CLEAN], module.error_maps,
                                    module.error_seed)
-            result.clean.update(accuracy_by_length(module, datamodule, split, accelerator,
-                                                   precision, progress))
-            if module.error_sweep is not None:
-                parts.append(module.error_sweep)
+            tested = evaluate_module(module, datamodule, split, accelerator, precision)
+            result.clean.update(tested.accuracy)
+            if tested.sweep is not None:
+                parts.append(tested.sweep)
     finally:
         module.set_eval_lengths(saved[0])
         module.set_error_sweep(saved[1], module.error_maps, module.error_seed)
@@ -117,11 +116,11 @@ def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: se
 
 
 def evaluate_lazily(module: SCBNNModule, datamodule: SCDataModule, plan: EvaluationPlan,
-                    accelerator: str = "cpu", precision: str = "32-true",
-                    progress: bool = False) -> dict[str, Measured]:
+                    accelerator: str = "cpu", precision: str = "32-true"
+                    ) -> dict[str, Measured]:
     """Validation and test measured as the module doc says, by split."""
     def run(split: str, pairs: set[Pair]) -> Measured:
-        return measure(module, datamodule, split, pairs, accelerator, precision, progress)
+        return measure(module, datamodule, split, pairs, accelerator, precision)
 
     val = run("val", {(n, CLEAN) for n in plan.lengths})
     sweep = run("val", plan.worth_validating(val.clean))

@@ -17,7 +17,7 @@ from trainer.bit_errors import ErrorSweep
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
 from trainer.device import device_name, resolve_accelerator, resolve_precision
-from trainer.evaluate import accuracy_by_length
+from trainer.evaluate import evaluate_module
 from trainer.evaluation_plan import (
     EvaluationPlan,
     Measured,
@@ -136,7 +136,7 @@ def fit(
         save_weights_beside(best)
     started = time.perf_counter()
     best_module, evaluated = _evaluate(best, module, datamodule, accelerator, precision,
-                                       progress, skip=stopped_at is not None, plan=plan)
+                                       skip=stopped_at is not None, plan=plan)
     return FitResult(
         module=best_module,
         test_accuracy=evaluated["test"].clean,
@@ -194,10 +194,10 @@ def _lightning_trainer(config: TrainConfig, accelerator: str, precision: str,
 
 
 def _evaluate(best: Path, module: SCBNNModule, datamodule: SCDataModule, accelerator: str,
-              precision: str, progress: bool, skip: bool, plan: EvaluationPlan | None
+              precision: str, skip: bool, plan: EvaluationPlan | None
               ) -> tuple[SCBNNModule, dict[str, Measured]]:
     """The kept checkpoint tested on validation and test: at every N (and bit-error rate) in
-    one loop each, or only where `plan` says (`trainer.evaluation_plan`); its module and what
+    one pass each, or only where `plan` says (`trainer.evaluation_plan`); its module and what
     each split measured (nothing when `skip`)."""
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)
@@ -206,10 +206,9 @@ def _evaluate(best: Path, module: SCBNNModule, datamodule: SCDataModule, acceler
         return best_module, {"val": Measured(), "test": Measured()}
     if plan is not None:
         return best_module, evaluate_lazily(best_module, datamodule, plan, accelerator,
-                                            precision, progress)
+                                            precision)
     evaluated = {}
-    for split in ("val", "test"):  # each test loop leaves its sweep behind
-        clean = accuracy_by_length(best_module, datamodule, split, accelerator, precision,
-                                   progress)
-        evaluated[split] = Measured(clean, best_module.error_sweep)
+    for split in ("val", "test"):
+        tested = evaluate_module(best_module, datamodule, split, accelerator, precision)
+        evaluated[split] = Measured(tested.accuracy, tested.sweep)
     return best_module, evaluated

@@ -9,19 +9,14 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
-from trainer.bit_errors import (
-    ErrorSweep,
-    ErrorSweepAccumulator,
-    random_error_map,
-    weights_read_with,
-)
+from trainer.bit_errors import random_error_map, weights_read_with
 from trainer.config import InputMode, TrainConfig, TrainingMode
+from trainer.deployed import ErrorSweepSpec
 from trainer.encoding import StochasticEncoding, deployed_encoding, training_encoding
 from trainer.error_structure import ErrorStructure
-from trainer.inference import class_scores, encoded_input, scores_of_encoded
+from trainer.inference import class_scores
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
 from trainer.optimizers import build_optimizer, build_scheduler
@@ -32,10 +27,6 @@ class TrainingDiverged(RuntimeError):
     """The loss stopped being finite: the run is a failure, not a result."""
 
 
-def accuracy_key(length: int) -> str:
-    return f"test/acc@N={length}"
-
-
 # A non-finite loss is checked on the host every this many steps and at each epoch's end, not
 # after every step: the check waits for the accelerator, and a diverged run loses little by
 # running a few more steps before it stops.
@@ -43,7 +34,8 @@ DIVERGENCE_CHECK_STEPS = 10
 
 
 class SCBNNModule(pl.LightningModule):
-    """Trains on the training encoding, validates and tests on the deployed encoding.
+    """Trains on the training encoding and validates on the deployed encoding; its tests at
+    every N and bit-error rate run without Lightning (`trainer.evaluate.evaluate_module`).
 
     Everything needed to rebuild the module (config as plain JSON data, input shape, number
     of classes) is saved as hyper-parameters, so checkpoints load with weights_only=True.
@@ -71,15 +63,13 @@ class SCBNNModule(pl.LightningModule):
         self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed,
                              structure=ErrorStructure.from_config(errors),
                              percentile=errors.percentile)
-        self.error_sweep: ErrorSweep | None = None  # of the latest test loop
-        self._sweep: ErrorSweepAccumulator | None = None
 
     def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int, *,
                         structure: ErrorStructure | None = None,
                         percentile: float | None = None) -> None:
-        """Bit-error rates the test loop also reports accuracy at (weights flipped by `maps`
-        seeded error maps per rate, on the same input streams as the clean evaluation), the
-        maps' structure and the low percentile over them (these two stay unless given)."""
+        """Bit-error rates a test also reports accuracy at (weights flipped by `maps` seeded
+        error maps per rate, on the same input streams as the clean evaluation), the maps'
+        structure and the low percentile over them (these two stay unless given)."""
         self.eval_bers = sorted(set(float(ber) for ber in bers))
         self.error_maps, self.error_seed = maps, seed
         if structure is not None:
@@ -88,12 +78,13 @@ class SCBNNModule(pl.LightningModule):
             self.error_percentile = percentile
 
     def set_eval_lengths(self, lengths: Sequence[int]) -> None:
-        """Bitstream lengths the test loop reports accuracy at (one stream of the largest)."""
+        """Bitstream lengths a test reports accuracy at (one stream of the largest)."""
         self.eval_lengths = sorted(set(int(n) for n in lengths))
-        self.test_accuracy = nn.ModuleList(
-            MulticlassAccuracy(self.network.num_classes, average="micro").to(self.device)
-            for _ in self.eval_lengths
-        )
+
+    def error_sweep_spec(self) -> ErrorSweepSpec:
+        """The error maps a test scores under, as `set_error_sweep` set them."""
+        return ErrorSweepSpec(tuple(self.eval_bers), self.error_maps, self.error_seed,
+                              self.error_structure, self.error_percentile)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, map_location: str = "cpu") -> SCBNNModule:
@@ -172,34 +163,6 @@ class SCBNNModule(pl.LightningModule):
         self.val_accuracy(scores, labels)
         self.log("val/loss", F.cross_entropy(scores, labels))
         self.log("val/acc", self.val_accuracy, prog_bar=True)
-
-    def on_test_epoch_start(self) -> None:
-        self._eval_generator = self._seeded_generator()
-        self._sweep = ErrorSweepAccumulator(
-            self.network, self.eval_bers, self.eval_lengths, self.error_maps, self.error_seed,
-            self.error_structure, self.error_percentile,
-        ) if self.eval_bers else None
-
-    def test_step(self, batch, batch_index):
-        pixels, labels = batch
-        encoded = encoded_input(self.deploy_encoding, pixels, self.eval_lengths,
-                                self._eval_generator)
-
-        def scores_under(error_map=None):
-            with weights_read_with(self.network, error_map):
-                return scores_of_encoded(self.network, self.deploy_encoding, encoded,
-                                         self.eval_lengths)
-
-        scores = scores_under()
-        per_length = zip(self.eval_lengths, self.test_accuracy, scores, strict=True)
-        for length, metric, length_scores in per_length:
-            metric(length_scores, labels)
-            self.log(accuracy_key(length), metric)
-        if self._sweep is not None:
-            self._sweep.add(scores_under, scores, labels)
-
-    def on_test_epoch_end(self) -> None:
-        self.error_sweep = self._sweep.result() if self._sweep is not None else None
 
     def _seeded_generator(self) -> KeyedGenerators:
         """Evaluation draws its stochastic streams from the run's seed, each block or plane of

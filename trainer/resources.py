@@ -41,6 +41,7 @@ FLOAT_BYTES = 4
 ADAM_TENSORS = 4  # latent weight, gradient, Adam's first and second moments
 PEAK_MACS_PER_S = {"cpu": 1e12, "gpu": 1e15, "auto": 1e15}  # above any machine's here
 MAX_RUN_S = 7 * 24 * 3600  # a run that needs more than a week is a typo, not a plan
+CPU_PROFILE_BYTES = 256 * 2**20  # weights up to this are profiled on the CPU (`network_profile`)
 
 
 class ResourceError(ValueError):
@@ -59,9 +60,17 @@ class NetworkProfile:
 
 def network_profile(config: TrainConfig, input_shape: tuple[int, ...],
                     num_classes: int) -> NetworkProfile:
-    """The network of `config`, built on the meta device and run on one meta image."""
+    """The network of `config`, built on the meta device and run on one image: on the CPU,
+    in memory left uninitialised (only the sizes of what comes out are read), when its
+    weights take at most `CPU_PROFILE_BYTES`; on the meta device otherwise. A network on the
+    meta device costs nothing, but its first elementwise operation imports PyTorch's
+    compiler stack (most of a second, and `evaluate` should take one or two)."""
     with torch.device("meta"):
         network = build_network(config.model, input_shape, num_classes)
+    parameters = sum(p.numel() for p in network.parameters())
+    device = "cpu" if FLOAT_BYTES * parameters <= CPU_PROFILE_BYTES else "meta"
+    if device == "cpu":
+        network = network.to_empty(device=device)
     outputs: list[int] = []
     macs: list[int] = []
 
@@ -75,14 +84,13 @@ def network_profile(config: TrainConfig, input_shape: tuple[int, ...],
     hooks = [module.register_forward_hook(count) for module in network.modules()]
     network.eval()
     with torch.no_grad():
-        network(torch.zeros((1, *input_shape), device="meta"))
+        network(torch.zeros((1, *input_shape), device=device))
     for hook in hooks:
         hook.remove()
     binary = sum(module.weight.numel() for module in network.modules()
                  if isinstance(getattr(module, "weight", None), torch.Tensor)
                  and module.weight.dim() >= 2)
-    return NetworkProfile(sum(p.numel() for p in network.parameters()), binary,
-                          sum(outputs), sum(macs))
+    return NetworkProfile(parameters, binary, sum(outputs), sum(macs))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from scipy.stats import binom
 
 from trainer.config import SNGConfig, SNGKind
 from trainer.lfsr import DEFAULT_TAPS, ScalarLFSR, lfsr_states
@@ -150,6 +149,8 @@ class _BinomialAliasTable:
     """
 
     def __init__(self, n: int):
+        from scipy.stats import binom  # half a second to import: only the ideal SNG needs it
+
         self.n = n
         probabilities = np.empty((PIXEL_LEVELS, n + 1))
         aliases = np.empty((PIXEL_LEVELS, n + 1), dtype=np.int64)

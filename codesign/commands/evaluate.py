@@ -60,34 +60,31 @@ def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from codesign.problem.compose import accuracy_over_maps
     from trainer.data import DatasetError
-    from trainer.device import AcceleratorUnavailable, resolve_accelerator
-    from trainer.error_structure import ErrorStructure
-    from trainer.evaluate import accuracy_by_length
-    from trainer.fit import datamodule_for
-    from trainer.module import SCBNNModule
+    from trainer.deployed import (
+        ErrorSweepSpec,
+        TrainedNetwork,
+        batches_of_test_set,
+        deployed_accuracy,
+    )
+    from trainer.device import AcceleratorUnavailable, accelerator_device, resolve_accelerator
 
     try:
-        module = SCBNNModule.from_checkpoint(checkpoint)
+        trained = TrainedNetwork.from_checkpoint(checkpoint)
     except Exception as exc:  # truncated, foreign, not weights only: torch raises many kinds
         why = ("torch.load with weights_only=True refuses it"  # torch's message is a page
                if isinstance(exc, pickle.UnpicklingError) else describe_error(exc))
         raise UserError(f"checkpoint {checkpoint}: cannot load: not a PyTorch checkpoint of "
                         f"weights ({why})") from None
-    _check_trained_as_designed(module.config, config, checkpoint, args.design)
+    _check_trained_as_designed(trained.config, config, checkpoint, args.design)
     try:
-        accelerator = resolve_accelerator(args.accelerator)
-        datamodule = datamodule_for(config)
-        datamodule.prepare_data()
-        datamodule.setup("test")
+        device = accelerator_device(resolve_accelerator(args.accelerator))
+        batches = batches_of_test_set(config, device)
     except (AcceleratorUnavailable, DatasetError) as exc:
         raise UserError(f"{args.design}: {exc}") from None
-    module.set_eval_lengths(config.input.lengths_to_evaluate)
-    errors = config.weight_errors  # the design's bit-error rate, on the search's error maps
-    module.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed,
-                           structure=ErrorStructure.from_config(errors),
-                           percentile=errors.percentile)
-    accuracy = accuracy_by_length(module, datamodule, "test", accelerator)
-    sweep = module.error_sweep
+    tested = deployed_accuracy(  # at the design's bit-error rate, on the search's error maps
+        trained.network, trained.encoding, batches, config.input.lengths_to_evaluate,
+        trained.config.seed, ErrorSweepSpec.of(config.weight_errors), device)
+    accuracy, sweep = tested.accuracy, tested.sweep
     present.show(present.console(), present.evaluation(config, accuracy, sweep, checkpoint))
     if args.json:
         write_json(args.json, {"design": str(args.design), "checkpoint": str(checkpoint),

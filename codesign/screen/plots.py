@@ -7,21 +7,17 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import optuna
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure  # not pyplot: no GUI state, and a third less to import
+from matplotlib.ticker import FuncFormatter
+from optuna.trial import FrozenTrial
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import optuna  # noqa: E402
-from matplotlib.artist import Artist  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-from optuna.trial import FrozenTrial  # noqa: E402
-
-from codesign.problem.compiled import Problem  # noqa: E402
-from codesign.problem.objectives import ACCURACY, hardware_objectives  # noqa: E402
-from codesign.problem.paper_check import PAPER, REFERENCE_ORGANISATION, ReferenceDesign  # noqa: E402
-from hwmodel import FirstLayerMode  # noqa: E402
+from codesign.problem.compiled import Problem
+from codesign.problem.objectives import ACCURACY, hardware_objectives
+from codesign.problem.paper_check import PAPER, REFERENCE_ORGANISATION, ReferenceDesign
+from hwmodel import FirstLayerMode
 
 DESIGN_MARKERS = ("o", "s", "^", "v", "<", ">", "p", "h")  # the front, by first-layer mode
 REFERENCE_MARKERS = ("*", "P", "X", "d", "H", "8")  # the paper's designs, by first-layer mode
@@ -93,7 +89,6 @@ def pareto_png(
     figure = pareto_figure(feasible, front, problem, title, knee, references, bands)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=130)
-    plt.close(figure)
     return path
 
 
@@ -110,8 +105,8 @@ def pareto_figure(
     references."""
     costs = tuple(dict.fromkeys([*problem.goals.costs,
                                  *(o for o in hardware_objectives() if o.drawn)]))
-    figure, axes = plt.subplots(1, len(costs), figsize=(4.6 * len(costs) + 3.2, 4.8),
-                                layout="constrained", squeeze=False)
+    figure = Figure(figsize=(4.6 * len(costs) + 3.2, 4.8), layout="constrained")
+    axes = figure.subplots(1, len(costs), squeeze=False)
     for axis, cost in zip(axes[0], costs, strict=True):
         axis.scatter(_series(feasible, cost), _series(feasible, ACCURACY), s=6, color="0.78",
                      label="feasible design points")
@@ -155,7 +150,8 @@ def pareto_figure(
 
 
 def hypervolume_png(history: Sequence[tuple[int, float]], title: str, path: Path) -> Path:
-    figure, axis = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    figure = Figure(figsize=(6, 4), layout="constrained")
+    axis = figure.subplots()
     axis.plot([n for n, _ in history], [h for _, h in history], marker="o")
     axis.set_xlabel("training runs")
     axis.set_ylabel("hypervolume (normalised objectives)")
@@ -163,7 +159,6 @@ def hypervolume_png(history: Sequence[tuple[int, float]], title: str, path: Path
     axis.grid(alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=130)
-    plt.close(figure)
     return path
 
 

@@ -200,6 +200,18 @@ def test_export_copies_the_trained_weights_without_importing_pytorch(finished_st
     assert output.with_suffix(".ckpt").is_file()
 
 
+def test_evaluate_imports_neither_lightning_nor_the_compiler(finished_study, tmp_path):
+    """`evaluate` tests the weights in plain PyTorch (`trainer.deployed`): Lightning, the
+    compiler stack a meta-device forward pulls in, and SciPy's statistics took 2 of its 6 s
+    (issue 22)."""
+    design = tmp_path / "design.yaml"
+    assert main(["export", *finished_study["args"], "--pick", "knee", "-o", str(design)]) == 0
+    imported = _imports_of(["evaluate", str(design)], tmp_path)
+    assert not {"pytorch_lightning", "lightning_fabric", "torch._dynamo",
+                "scipy.stats"} & imported
+    assert "torch" in imported  # it did evaluate
+
+
 def test_the_fronts_rows_alone_import_no_plotting(finished_study, tmp_path):
     """`pareto --format csv` without --out draws nothing, and does not import matplotlib
     (0.6 s of a command meant to take under 2 s)."""

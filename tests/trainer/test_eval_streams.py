@@ -9,11 +9,11 @@ exactly Binomial(N, x), and nested on the powers of two.
 
 import numpy as np
 import pytest
-import pytorch_lightning as pl
 import torch
 from scipy.stats import binom, chisquare
 
 from tests.trainer.test_training import _config, _datamodule
+from trainer.evaluate import evaluate_module
 from trainer.fit import fit
 from trainer.module import SCBNNModule
 from trainer.sng import IdealSNG, KeyedGenerators
@@ -97,9 +97,7 @@ def test_evaluated_accuracy_at_n_is_independent_of_the_other_lengths(tmp_path, m
     for lengths in ([1, 32], [1, 2, 4, 8, 16, 32], [1, 3, 32], [1, 8]):
         module = SCBNNModule.from_checkpoint(result.checkpoint_path)
         module.set_eval_lengths(lengths)
-        tester = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
-        metrics = tester.test(module, datamodule=datamodule, verbose=False)[0]
-        accuracies[tuple(lengths)] = {n: metrics[f"test/acc@N={n}"] for n in lengths}
+        accuracies[tuple(lengths)] = evaluate_module(module, datamodule, "test").accuracy
     for n in (1, 32):
         seen = {values[n] for values in accuracies.values() if n in values}
         assert len(seen) == 1, (n, accuracies)

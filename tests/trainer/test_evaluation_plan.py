@@ -5,7 +5,7 @@ full evaluation of the same checkpoint gives."""
 import pytest
 
 from tests.trainer.test_bit_errors import _config, _datamodule
-from trainer.evaluate import accuracy_by_length
+from trainer.evaluate import evaluate_module
 from trainer.evaluation_plan import CLEAN, EvaluationPlan
 from trainer.fit import fit
 from trainer.module import SCBNNModule
@@ -19,7 +19,7 @@ NEVER = 2.0
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """A trained network and its full evaluation, done the plain way: every N and rate of
-    both splits in one test loop each (what `fit` does without a plan)."""
+    both splits in one test pass each (what `fit` does without a plan)."""
     config = _config(tmp_path_factory.mktemp("full"), eval_bers=RATES, maps=3)
     config = config.model_copy(update={"input": config.input.model_copy(
         update={"eval_lengths": LENGTHS})})
@@ -27,9 +27,9 @@ def reference(tmp_path_factory):
     module = SCBNNModule.from_checkpoint(result.checkpoint_path)
     full = {}
     for split in ("val", "test"):
-        clean = accuracy_by_length(module, _datamodule_set_up(), split)
-        full[split] = {(n, CLEAN): a for n, a in clean.items()}
-        for rate, by_n in module.error_sweep.mean().items():
+        tested = evaluate_module(module, _datamodule_set_up(), split)
+        full[split] = {(n, CLEAN): a for n, a in tested.accuracy.items()}
+        for rate, by_n in tested.sweep.mean().items():
             full[split].update({(n, rate): a for n, a in by_n.items()})
     return config, full
 

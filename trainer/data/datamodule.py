@@ -179,6 +179,13 @@ class SCDataModule(pl.LightningDataModule):
         self._ensure_setup()
         return self._loader(self.test_dataset, self.eval_batch_size, shuffle=False)
 
+    def eval_batches(self, split: str, device: torch.device) -> TensorBatches:
+        """The "val" or "test" split's batches on `device`, in order: what a test pass
+        reads (`trainer.deployed`), with no Lightning trainer to say where they go."""
+        self._ensure_setup()
+        dataset = {"val": self.val_dataset, "test": self.test_dataset}[split]
+        return self._loader(dataset, self.eval_batch_size, shuffle=False, device=device)
+
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         """Augment training batches on their device; validation and test stay untouched."""
         trainer = self.trainer
@@ -234,10 +241,12 @@ class SCDataModule(pl.LightningDataModule):
         batch_size: int,
         shuffle: bool,
         generator: torch.Generator | None = None,
+        device: torch.device | None = None,
     ) -> TensorBatches:
-        """Batches gathered on the trainer's device; the tensors move there once."""
+        """Batches gathered on `device` (default: the trainer's); the tensors move there
+        once."""
         assert dataset is not None
-        device = self._device()
+        device = device if device is not None else self._device()
         key = (id(dataset), device)
         if key not in self._on_device:
             self._on_device[key] = tuple(t.to(device) for t in dataset.tensors)
