@@ -25,6 +25,7 @@ from trainer.config import Precision, TrainConfig, WeightErrorConfig
 from trainer.data import TensorBatches, load_dataset
 from trainer.encoding import InputEncoding, deployed_encoding
 from trainer.error_structure import ErrorStructure
+from trainer.incremental import CleanPass
 from trainer.inference import encoded_input, scores_of_encoded
 from trainer.models import SCBNN, build_network
 from trainer.sng import KeyedGenerators
@@ -78,14 +79,20 @@ def _deployed_on(network: SCBNN, device: torch.device) -> Iterator[SCBNN]:
 
 
 def deployed_accuracy(network: SCBNN, encoding: InputEncoding,
-                  batches: Iterable[tuple[torch.Tensor, torch.Tensor]], lengths: Sequence[int],
-                  seed: int, errors: ErrorSweepSpec | None = None,
-                  device: torch.device | str = "cpu", precision: Precision = "32-true"
-                  ) -> Tested:
+                      batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+                      lengths: Sequence[int], seed: int, errors: ErrorSweepSpec | None = None,
+                      device: torch.device | str = "cpu", precision: Precision = "32-true",
+                      incremental: bool = True) -> Tested:
     """Accuracy of `network` at each of `lengths` over `batches` (pixels, labels), and under
     `errors`' maps. The streams come from `seed`, each block or plane from its own keyed
-    generator, so the accuracy at one N does not depend on the other N tested beside it."""
+    generator, so the accuracy at one N does not depend on the other N tested beside it.
+    On the CPU a dense network is scored under each map from its clean pass
+    (`trainer.incremental`: the same decisions, less work at low rates); `incremental=False`
+    takes a full pass per map (what that is checked against), as a GPU does: there a full
+    pass is a few fast products, and following the changes would wait on the device at
+    every step (not measured, so not used)."""
     device = torch.device(device)
+    incremental = incremental and device.type == "cpu"
     lengths = sorted(set(int(n) for n in lengths))
     generator = KeyedGenerators(seed, device)
     correct = torch.zeros(len(lengths), dtype=torch.int64, device=device)
@@ -97,8 +104,12 @@ def deployed_accuracy(network: SCBNN, encoding: InputEncoding,
         for pixels, labels in batches:
             pixels, labels = pixels.to(device), labels.to(device)
             encoded = encoded_input(encoding, pixels, lengths, generator)
+            clean = CleanPass.of(network, encoding, encoded, lengths) if (
+                incremental and sweep is not None) else None
 
-            def scores_under(error_map=None, encoded=encoded):
+            def scores_under(error_map=None, encoded=encoded, clean=clean):
+                if clean is not None:
+                    return clean.scores if error_map is None else clean.scores_under(error_map)
                 with weights_read_with(network, error_map):
                     return scores_of_encoded(network, encoding, encoded, lengths)
 

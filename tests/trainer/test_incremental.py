@@ -1,0 +1,100 @@
+"""Scoring under an error map from the clean pass (`trainer.incremental`) gives exactly the
+class scores of a full pass with the weights read through the map: for every input encoding
+it covers, at rates from a handful of flips to most layers' inputs changing (the cap that
+sends a map to the full pass lifted), and for deeper networks; the networks it does not
+cover take the full pass."""
+
+import pytest
+import torch
+
+from tests.trainer.test_bit_errors import _trained_like
+from trainer import incremental
+from trainer.bit_errors import NestedErrorMaps, weights_read_with
+from trainer.config import InputConfig
+from trainer.deployed import ErrorSweepSpec, deployed_accuracy
+from trainer.encoding import deployed_encoding
+from trainer.error_structure import INDEPENDENT
+from trainer.incremental import CleanPass
+from trainer.inference import encoded_input, scores_of_encoded
+from trainer.models import binary_mlp, binary_vgg
+from trainer.sng import KeyedGenerators
+
+SHAPE = (1, 12, 12)
+LENGTHS = [1, 4, 16]
+RATES = [1e-4, 3e-3, 3e-2, 0.3]
+ENCODINGS = {
+    "threshold": {"mode": "threshold"},
+    "sc_first_layer": {"mode": "sc", "length": 16, "merge_point": "first_layer",
+                       "sng": {"kind": "ideal"}},
+    "sc_lfsr": {"mode": "sc", "length": 16, "merge_point": "first_layer",
+                "sng": {"kind": "lfsr", "width": 12}},
+}
+
+
+def _pixels(count: int = 64) -> torch.Tensor:
+    return torch.randint(0, 256, (count, *SHAPE), generator=torch.Generator().manual_seed(4),
+                         dtype=torch.uint8)
+
+
+def _draw(input_fields: dict, network) -> tuple:
+    encoding = deployed_encoding(InputConfig.model_validate(input_fields))
+    lengths = LENGTHS if input_fields["mode"] == "sc" else [1]
+    encoded = encoded_input(encoding, _pixels(), lengths, KeyedGenerators(7))
+    return encoding, encoded, lengths
+
+
+@pytest.fixture
+def every_rate(monkeypatch):
+    monkeypatch.setattr(incremental, "MAX_FLIPPED_SHARE", 1.0)
+
+
+@pytest.mark.parametrize("hidden", [[32], [48, 24, 16]], ids=["one_hidden", "three_hidden"])
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_scores_under_every_map_are_the_full_pass_scores(name, hidden, every_rate):
+    network = _trained_like(binary_mlp(SHAPE, hidden, 10), SHAPE).eval()
+    encoding, encoded, lengths = _draw(ENCODINGS[name], network)
+    with torch.no_grad():
+        clean = CleanPass.of(network, encoding, encoded, lengths)
+        assert clean is not None
+        assert torch.equal(clean.scores, scores_of_encoded(network, encoding, encoded, lengths))
+        maps = NestedErrorMaps(network, 3, seed=11, structure=INDEPENDENT)
+        for rate in RATES:
+            for index in range(len(maps)):
+                error_map = maps.at(index, rate)
+                with weights_read_with(network, error_map):
+                    full = scores_of_encoded(network, encoding, encoded, lengths)
+                assert torch.equal(clean.scores_under(error_map), full), (rate, index)
+
+
+def test_a_map_that_changes_no_decision_gives_the_clean_scores_object():
+    network = _trained_like(binary_mlp(SHAPE, [32], 10), SHAPE).eval()
+    encoding, encoded, lengths = _draw(ENCODINGS["sc_first_layer"], network)
+    with torch.no_grad():
+        clean = CleanPass.of(network, encoding, encoded, lengths)
+        nothing = NestedErrorMaps(network, 1, seed=1).at(0, 0.0)
+        assert clean.scores_under(nothing) is clean.scores
+
+
+def test_networks_it_does_not_cover_take_the_full_pass():
+    mlp = _trained_like(binary_mlp(SHAPE, [32], 10), SHAPE).eval()
+    encoding, encoded, lengths = _draw({"mode": "fixed_point"}, mlp)
+    assert CleanPass.of(mlp, encoding, encoded, lengths) is None  # not integer sums
+    output_merge = {**ENCODINGS["sc_first_layer"], "merge_point": "output"}
+    encoding, encoded, lengths = _draw(output_merge, mlp)
+    assert CleanPass.of(mlp, encoding, encoded, lengths) is None
+    vgg = binary_vgg(SHAPE, [8, 8], 2, [16], 10).eval()
+    encoding, encoded, lengths = _draw(ENCODINGS["threshold"], vgg)
+    assert CleanPass.of(vgg, encoding, encoded, lengths) is None
+
+
+@pytest.mark.parametrize("name", ["threshold", "sc_first_layer"])
+def test_a_test_pass_counts_the_same_with_and_without_it(name):
+    network = _trained_like(binary_mlp(SHAPE, [32, 16], 10), SHAPE)
+    encoding, _, lengths = _draw(ENCODINGS[name], network)
+    pixels, labels = _pixels(96), torch.randint(0, 10, (96,))
+    batches = [(pixels[:50], labels[:50]), (pixels[50:], labels[50:])]
+    errors = ErrorSweepSpec(tuple(RATES), 3, 5, INDEPENDENT, 10.0)
+    fast, full = (deployed_accuracy(network, encoding, batches, lengths, 3, errors,
+                                    incremental=incremental) for incremental in (True, False))
+    assert fast.accuracy == full.accuracy
+    assert (fast.sweep.correct == full.sweep.correct).all()

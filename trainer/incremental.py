@@ -1,0 +1,270 @@
+"""Scoring a network under a weight-error map from its clean pass: only what the flips change
+is computed again.
+
+A search tests every trained network under 3 error maps at each of a dozen or more bit-error
+rates, and most rates are low: at 1e-5 a map of the 1.9 million weights of the paper's MLP
+flips 19 of them. A full pass per map costs the whole network every time; this one keeps the
+clean pass of a batch layer by layer (`CleanPass`) and, under a map, follows the changes:
+
+- a flipped weight w[i, j] changes neuron i's sum by -2 w[i, j] x[:, j];
+- an input that changed sign (a neuron of the layer before that flipped its output) changes
+  every sum it feeds by (x' - x)[:, j] w[:, j];
+- a neuron's output is the sign of its batch-normed sum: +1 from an integer threshold on
+  the sum up (or down, for a negative scale), found once per batch by bisection with the
+  network's own batch norm and sign (`_Thresholds`), so only the changed sums are compared.
+
+Exactness: a binary layer adds +1/-1 products, a first layer fed stochastic sums or
+thresholded pixels adds integers, and float32 holds every integer below 2^24, so the sums
+are the same numbers in any order of addition; batch norm and sign are monotone in the sum
+(every rounding is), so one threshold per neuron (and per N, where the first layer's sum is
+divided by N) says the sign of every sum. The thresholds are found with the batch norm
+applied to whole rows, as in a full pass, and checked against every decision of the clean
+pass; a batch where one disagrees takes the full pass. The decisions, and so the class
+scores, are the full pass's exactly (tests hold them equal).
+
+It covers the dense networks (`trainer.models.binary_mlp`) fed integers (stochastic sums
+merged after the first layer, thresholded pixels), at low rates (`MAX_FLIPPED_SHARE`), where
+it is measured faster (benchmarks/ber_sweep.py). The others take the full pass per map:
+fixed-point pixels (not integers: the first layer's sums depend on the order of addition),
+convolutional networks, the output merge, half-precision autocast (`CleanPass.of` returns
+None), and a map that flips many weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from trainer.bit_errors import ErrorMap, binary_layers, weights_read_with
+from trainer.encoding import InputEncoding, StochasticEncoding
+from trainer.inference import scores_of_encoded
+from trainer.layers import BinaryLinear, SignActivation, binarize
+from trainer.models import SCBNN
+from trainer.sng import check_lengths, lengths_tensor
+
+DENSE_SHARE = 0.25  # above this share of a layer's inputs changed, its full product is cheaper
+FLIP_SHARE = 1 / 64  # and above this share of its weights flipped
+MAX_FLIPPED_SHARE = 5e-4  # above this share of the weights flipped, a full pass is cheaper
+EXACT_FLOAT32 = 2**24  # every integer below this is a float32
+
+
+def _dense_blocks(body: nn.Module) -> list[tuple[nn.Module, nn.Module, BinaryLinear]] | None:
+    """The body as (batch norm, sign, binary layer) blocks, or None if it is not that."""
+    modules = list(body.children()) if isinstance(body, nn.Sequential) else []
+    if not modules or len(modules) % 3:
+        return None
+    blocks = [tuple(modules[k:k + 3]) for k in range(0, len(modules), 3)]
+    if all(isinstance(n, nn.BatchNorm1d) and isinstance(s, SignActivation)
+           and isinstance(layer, BinaryLinear) for n, s, layer in blocks):
+        return blocks  # type: ignore[return-value]
+    return None
+
+
+@dataclass(frozen=True)
+class _Change:
+    """New values of some columns of a (rows, width) tensor: the others are as in the clean
+    pass."""
+
+    columns: torch.Tensor  # (k,) indices
+    values: torch.Tensor  # (rows, k)
+
+
+class _Thresholds:
+    """Each neuron's output from its sum, without its batch norm: +1 where
+    `direction * sum >= bound` (direction 0: a constant output). One set per row block: the
+    first layer's sums are divided by N, one block of rows per N."""
+
+    def __init__(self, activation, blocks: int, width: int, limit: float,
+                 device: torch.device):
+        def output(sums: torch.Tensor) -> torch.Tensor:  # (blocks, width) -> +1/-1
+            return activation(sums)
+
+        low = torch.full((blocks, width), -float(limit), device=device)
+        high = torch.full((blocks, width), float(limit), device=device)
+        at_low, at_high = output(low), output(high)
+        self.direction = torch.where(at_low == at_high, 0.0, torch.where(at_high > 0, 1.0, -1.0))
+        # bisect for the first integer (in the direction) whose output is +1
+        lo = torch.where(self.direction >= 0, low, -high)  # in direction * sum
+        hi = torch.where(self.direction >= 0, high, -low)
+        moving = self.direction != 0
+        while bool((moving & (hi - lo > 1)).any()):
+            middle = torch.floor((lo + hi) / 2)
+            positive = output(torch.where(self.direction >= 0, middle, -middle)) > 0
+            hi = torch.where(moving & positive, middle, hi)
+            lo = torch.where(moving & ~positive, middle, lo)
+        constant = torch.where(at_low > 0, -1.0, 1.0)  # 0 >= -1: always +1; 0 >= 1: never
+        self.bound = torch.where(moving, hi, constant)
+
+    def positive(self, sums: torch.Tensor, columns: torch.Tensor | None = None) -> torch.Tensor:
+        """Where the outputs of `sums` (blocks * rows, k) of neurons `columns` (None: all)
+        are +1."""
+        direction, bound = self.direction, self.bound
+        if columns is not None:
+            direction, bound = direction[:, columns], bound[:, columns]
+        shaped = sums.view(direction.shape[0], -1, sums.shape[-1])
+        return (direction.unsqueeze(1) * shaped >= bound.unsqueeze(1)).view_as(sums)
+
+
+class CleanPass:
+    """One batch's clean pass through a dense network, kept layer by layer: each binary
+    layer's input and its sums, each hidden layer's thresholds, and the class scores
+    (lengths, batch, classes)."""
+
+    def __init__(self, network: SCBNN, encoding: InputEncoding, encoded: torch.Tensor, blocks,
+                 first: BinaryLinear, names: Sequence[str], inputs: torch.Tensor,
+                 lengths: list[int]):
+        self.network, self.blocks, self.names = network, blocks, list(names)
+        self.encoding, self.encoded = encoding, encoded
+        self.layers = [first, *(layer for _, _, layer in blocks)]
+        self.signs = [binarize(layer.weight) for layer in self.layers]  # the stored bits
+        self.lengths = lengths
+        self.divisor = lengths_tensor(tuple(lengths), inputs.device).view(-1, 1, 1)
+        self.inputs = [inputs]  # of each binary layer, (rows, fan_in)
+        self.sums = [first(inputs)]  # of each binary layer, (rows, fan_out)
+        for index, (norm, sign, layer) in enumerate(blocks):
+            self.inputs.append(self._activation(index, self.sums[-1], norm, sign))
+            self.sums.append(layer(self.inputs[-1]))
+        self.scores = self._scores(self.sums[-1])
+        self.positive = [outputs > 0 for outputs in self.inputs[1:]]  # of each hidden layer
+        largest = float(inputs.abs().max()) * first.in_features  # of a first-layer sum
+        self.thresholds = [
+            _Thresholds(lambda sums, i=index, n=norm, s=sign: self._activation(i, sums, n, s),
+                        len(lengths) if index == 0 else 1, layer.out_features,
+                        largest if index == 0 else layer.in_features, inputs.device)
+            for index, ((norm, sign, _), layer) in enumerate(zip(blocks, self.layers,
+                                                                  strict=False))]
+
+    @classmethod
+    def of(cls, network: SCBNN, encoding: InputEncoding, encoded: torch.Tensor,
+           lengths: Sequence[int]) -> CleanPass | None:
+        """The clean pass of `encoded_input`'s draw, or None where the network takes the
+        full pass under every map (see the module doc)."""
+        blocks = _dense_blocks(network.body)
+        first = getattr(network.first, "layer", None)
+        merged_later = isinstance(encoding, StochasticEncoding) and encoding.merges_at_output
+        if (blocks is None or not isinstance(first, BinaryLinear) or merged_later
+                or torch.is_autocast_enabled(encoded.device.type)):
+            return None
+        lengths = check_lengths(lengths)
+        names = [name for name, _ in binary_layers(network)]
+        inputs = encoded.flatten(0, 1).flatten(1)
+        exact = bool(torch.equal(inputs, inputs.round())) and (
+            float(inputs.abs().max()) * first.in_features < EXACT_FLOAT32)
+        if not exact:  # fixed-point pixels
+            return None
+        clean = cls(network, encoding, encoded, blocks, first, names, inputs, lengths)
+        return clean if clean._thresholds_agree() else None
+
+    def _thresholds_agree(self) -> bool:
+        """Whether the thresholds give every decision of the clean pass."""
+        return all(torch.equal(thresholds.positive(self.sums[index]), self.positive[index])
+                   for index, thresholds in enumerate(self.thresholds))
+
+    def _activation(self, index: int, sums: torch.Tensor, norm: nn.Module,
+                    sign: nn.Module) -> torch.Tensor:
+        """The next layer's input: batch norm and sign of layer `index`'s sums (the first
+        layer's divided by N first, one block of rows per N), as the full pass computes
+        them."""
+        if index == 0:
+            shaped = sums.view(len(self.lengths), -1, sums.shape[-1]) / self.divisor
+            sums = shaped.flatten(0, 1)
+        return sign(norm(sums))
+
+    def _scores(self, sums: torch.Tensor) -> torch.Tensor:
+        return self.network.readout(sums).view(len(self.lengths), -1,
+                                               self.network.num_classes)
+
+    def scores_under(self, error_map: ErrorMap) -> torch.Tensor:
+        """The class scores the full pass gives with the weights read through `error_map`
+        (a full pass above `MAX_FLIPPED_SHARE`, where following the changes costs more)."""
+        if error_map.flipped > MAX_FLIPPED_SHARE * error_map.weights:
+            with weights_read_with(self.network, error_map):
+                return scores_of_encoded(self.network, self.encoding, self.encoded,
+                                         self.lengths)
+        change: _Change | None = None  # of the current layer's input
+        for index, name in enumerate(self.names):
+            flips = error_map.flips.get(name)
+            sums = self._sums(index, change, flips if flips is not None and bool(flips.any())
+                              else None)
+            if index + 1 == len(self.layers):
+                return self.scores if sums is None else self._scores(self._merged(index, sums))
+            change = self._outputs(index, sums)
+        raise AssertionError("a network has an output layer")
+
+    def _merged(self, index: int, change: _Change) -> torch.Tensor:
+        if change.columns.numel() == self.sums[index].shape[1]:
+            return change.values
+        merged = self.sums[index].clone()
+        merged[:, change.columns] = change.values
+        return merged
+
+    def _sums(self, index: int, change: _Change | None, flips: torch.Tensor | None
+              ) -> _Change | None:
+        """Layer `index`'s changed sums, its input changed by `change` and its weights read
+        through `flips` (None: unchanged)."""
+        if change is None and flips is None:
+            return None
+        clean_input, signs = self.inputs[index], self.signs[index]
+        fan_in = clean_input.shape[1]
+        if change is not None and change.columns.numel() > DENSE_SHARE * fan_in or (
+                flips is not None and int(flips.sum()) > FLIP_SHARE * flips.numel()):
+            weight = signs if flips is None else signs * (1.0 - 2.0 * flips.to(signs.dtype))
+            current = self._input(index, change)
+            sums = current @ weight.T  # every product is +1/-1: exact in any order
+            return _Change(torch.arange(sums.shape[1], device=sums.device), sums)
+        if change is not None:
+            delta = change.values - clean_input.index_select(1, change.columns)
+            sums = self.sums[index] + delta @ signs.index_select(1, change.columns).T
+            columns = torch.arange(sums.shape[1], device=sums.device)
+        if flips is None:
+            return _Change(columns, sums)
+        neurons, sources = flips.nonzero(as_tuple=True)
+        targets = neurons
+        if change is None:  # only the flipped neurons change
+            columns, targets = torch.unique(neurons, return_inverse=True)
+            sums = self.sums[index].index_select(1, columns)
+        current = self._input_at(index, change, sources)
+        sums = sums.index_add(1, targets, current * (-2.0 * signs[neurons, sources]))
+        return _Change(columns, sums)
+
+    def _input(self, index: int, change: _Change | None) -> torch.Tensor:
+        """Layer `index`'s input with `change` applied."""
+        if change is None:
+            return self.inputs[index]
+        if change.columns.numel() == self.inputs[index].shape[1]:
+            return change.values
+        current = self.inputs[index].clone()
+        current[:, change.columns] = change.values
+        return current
+
+    def _input_at(self, index: int, change: _Change | None, columns: torch.Tensor
+                  ) -> torch.Tensor:
+        """Layer `index`'s input at `columns` (repeats allowed) with `change` applied."""
+        current = self.inputs[index].index_select(1, columns)
+        if change is None:
+            return current
+        place = torch.full((self.inputs[index].shape[1],), -1, dtype=torch.long,
+                           device=columns.device)
+        place[change.columns] = torch.arange(change.columns.numel(), device=columns.device)
+        found = place[columns]
+        hit = found >= 0
+        current[:, hit] = change.values.index_select(1, found[hit])
+        return current
+
+    def _outputs(self, index: int, sums: _Change | None) -> _Change | None:
+        """The next layer's input where it changed: the outputs of layer `index`'s changed
+        sums (None: none changed)."""
+        if sums is None:
+            return None
+        columns = None if sums.columns.numel() == self.sums[index].shape[1] else sums.columns
+        positive = self.thresholds[index].positive(sums.values, columns)
+        clean = self.positive[index]
+        changed = (positive != (clean if columns is None else clean[:, columns])).any(0)
+        if not bool(changed.any()):
+            return None
+        every = torch.arange(clean.shape[1], device=clean.device)
+        columns = (every if columns is None else columns)[changed]
+        return _Change(columns, torch.where(positive[:, changed], 1.0, -1.0))
