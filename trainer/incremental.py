@@ -32,7 +32,7 @@ None), and a map that flips many weights.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -77,11 +77,10 @@ class _Thresholds:
     `direction * sum >= bound` (direction 0: a constant output). One set per row block: the
     first layer's sums are divided by N, one block of rows per N."""
 
-    def __init__(self, activation, blocks: int, width: int, limit: float,
-                 device: torch.device):
-        def output(sums: torch.Tensor) -> torch.Tensor:  # (blocks, width) -> +1/-1
-            return activation(sums)
-
+    def __init__(self, output: Callable[[torch.Tensor], torch.Tensor], blocks: int, width: int,
+                 limit: float, device: torch.device):
+        """`output`: the layer's +1/-1 outputs of a (blocks, width) tensor of sums, as the
+        full pass computes them; `limit`: no sum is larger in magnitude."""
         low = torch.full((blocks, width), -float(limit), device=device)
         high = torch.full((blocks, width), float(limit), device=device)
         at_low, at_high = output(low), output(high)
@@ -130,7 +129,7 @@ class CleanPass:
         self.scores = self._scores(self.sums[-1])
         self.positive = [outputs > 0 for outputs in self.inputs[1:]]  # of each hidden layer
         largest = float(inputs.abs().max()) * first.in_features  # of a first-layer sum
-        self.thresholds = [
+        self.thresholds = [  # of each hidden layer: its sums feed its block's norm and sign
             _Thresholds(lambda sums, i=index, n=norm, s=sign: self._activation(i, sums, n, s),
                         len(lengths) if index == 0 else 1, layer.out_features,
                         largest if index == 0 else layer.in_features, inputs.device)
