@@ -13,10 +13,10 @@ from trainer.module import SCBNNModule
 
 
 def evaluate_module(module: SCBNNModule, datamodule: SCDataModule, split: str,
-                accelerator: str = "cpu", precision: Precision = "32-true") -> Tested:
+                    accelerator: str = "cpu", precision: Precision = "32-true") -> Tested:
     """Accuracy of `module` at each of its `eval_lengths` on `split` ("val" or "test"), and
     under its error sweep's maps."""
     device = accelerator_device(accelerator)
     return deployed_accuracy(module.network, module.deploy_encoding,
-                         datamodule.eval_batches(split, device), module.eval_lengths,
-                         module.config.seed, module.error_sweep_spec(), device, precision)
+                             datamodule.eval_batches(split, device), module.eval_lengths,
+                             module.config.seed, module.error_sweep_spec(), device, precision)

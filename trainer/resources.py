@@ -17,7 +17,8 @@ field, what cannot fit:
   accelerator here reaches (`PEAK_MACS_PER_S`): a run whose lower bound exceeds
   `MAX_RUN_S` is refused. `optim.max_time_s` caps the training part.
 
-Layer sizes come from the network itself, built on PyTorch's `meta` device (no memory), so
+Layer sizes come from the network itself, built on PyTorch's `meta` device (no memory) and
+run on one image (on the CPU where its weights are small, `network_profile` says why), so
 nothing about a model kind is repeated here; what an encoding or an SNG kind costs is a method
 of its class (`InputEncoding.input_bytes`, `StochasticNumberGenerator.table_bytes`).
 """
