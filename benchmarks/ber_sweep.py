@@ -21,6 +21,7 @@ Both ways must count the same decisions (checked); the ratio is full / increment
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,7 @@ from trainer.deployed import (  # noqa: E402
 )
 from trainer.encoding import FixedPointEncoding, StochasticEncoding  # noqa: E402
 from trainer.error_structure import INDEPENDENT  # noqa: E402
+from trainer.inference import class_scores  # noqa: E402
 from trainer.models import binary_mlp  # noqa: E402
 from trainer.sng import IdealSNG  # noqa: E402
 
@@ -55,33 +57,24 @@ def calibrated_mlp(pixels: torch.Tensor, encoding) -> torch.nn.Module:
         if isinstance(module, torch.nn.BatchNorm1d):
             module.momentum = None  # a cumulative average over the calibration batches
     network.train()
-    from trainer.inference import class_scores
-
     with torch.no_grad():
         for start in range(0, min(len(pixels), 4 * BATCH), BATCH):
             class_scores(network, encoding, pixels[start:start + BATCH], [16])
     return network.eval()
 
 
-def sweep_runner(network, encoding, batches, lengths, errors, incremental: bool,
-                 results: dict[str, Tested]) -> Callable[[], None]:
-    key = "incremental" if incremental else "full"
-
-    def run() -> None:
-        results[key] = deployed_accuracy(network, encoding, batches, lengths, 0, errors,
-                                         incremental=incremental)
-
-    return run
-
-
 def measure(name: str, network, encoding, batches, lengths, rounds: int,
             bers: tuple[float, ...] = BERS) -> None:
     errors = ErrorSweepSpec(bers, MAPS, 0, INDEPENDENT, 10.0)
     results: dict[str, Tested] = {}
-    samples = interleaved({incremental: sweep_runner(network, encoding, batches, lengths,
-                                                     errors, incremental == "incremental",
-                                                     results)
-                           for incremental in ("full", "incremental")}, rounds=rounds)
+
+    def sweep(way: str) -> Callable[[], None]:
+        def run() -> None:
+            results[way] = deployed_accuracy(network, encoding, batches, lengths, 0, errors,
+                                             incremental=way == "incremental")
+        return run
+
+    samples = interleaved({way: sweep(way) for way in ("full", "incremental")}, rounds=rounds)
     same = (results["full"].accuracy == results["incremental"].accuracy
             and (results["full"].sweep.correct == results["incremental"].sweep.correct).all())
     images = sum(len(labels) for _, labels in batches)
@@ -118,9 +111,9 @@ def main() -> None:
         measure(f"random_{name}", network, encoding, batches, lengths, args.rounds, bers)
     for checkpoint in args.checkpoint:
         trained = TrainedNetwork.from_checkpoint(checkpoint)
-        test = list(batches_of_test_set(trained.config))
-        images = [(x, y) for x, y in test][: max(1, args.images // BATCH)]
-        measure(f"trained_{checkpoint.stem}", trained.network, trained.encoding, images,
+        test = list(itertools.islice(batches_of_test_set(trained.config),
+                                     max(1, args.images // BATCH)))
+        measure(f"trained_{checkpoint.stem}", trained.network, trained.encoding, test,
                 trained.config.input.lengths_to_evaluate, args.rounds, bers)
 
 

@@ -24,12 +24,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
-import pytorch_lightning as pl
 from accuracy_vs_n import base_config
 
 from codesign.engine.quiet import quiet_libraries
+from trainer.device import resolve_accelerator
+from trainer.evaluate import evaluate_module
 from trainer.fit import datamodule_for, fit
 
 DEPLOYED_N = 16
@@ -51,15 +53,13 @@ def run_names(train_ber: float) -> dict[str, tuple[dict, float]]:
 
 def test_sweep(module, config, bers, maps: int, seed: int):
     """The kept checkpoint on the test set at every rate (`maps` seeded maps each), in one
-    test loop (validation is not swept: nothing here is selected on it)."""
+    test pass (validation is not swept: nothing here is selected on it)."""
     data = datamodule_for(config)
     data.setup("test")
-    module.set_error_sweep(bers, maps, seed)
-    tester = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False,
-                        accelerator=config.accelerator, devices=1)
+    module.errors = replace(module.errors.at(bers), maps=maps, seed=seed)
     started = time.perf_counter()
-    tester.test(module, datamodule=data, verbose=False)
-    return module.error_sweep, time.perf_counter() - started
+    tested = evaluate_module(module, data, "test", resolve_accelerator(config.accelerator))
+    return tested.sweep, time.perf_counter() - started
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +47,12 @@ class ErrorSweepSpec:
     @classmethod
     def of(cls, errors: WeightErrorConfig) -> ErrorSweepSpec:
         """The maps a config's `weight_errors` asks for, at its `eval_bers`."""
-        return cls(tuple(sorted(set(map(float, errors.eval_bers or [])))), errors.maps,
-                   errors.seed, ErrorStructure.from_config(errors), errors.percentile)
+        return cls((), errors.maps, errors.seed, ErrorStructure.from_config(errors),
+                   errors.percentile).at(errors.eval_bers or [])
+
+    def at(self, bers: Iterable[float]) -> ErrorSweepSpec:
+        """The same maps at the rates `bers` (sorted, each once)."""
+        return replace(self, bers=tuple(sorted(set(map(float, bers)))))
 
 
 @dataclass(frozen=True)

@@ -19,4 +19,4 @@ def evaluate_module(module: SCBNNModule, datamodule: SCDataModule, split: str,
     device = accelerator_device(accelerator)
     return deployed_accuracy(module.network, module.deploy_encoding,
                              datamodule.eval_batches(split, device), module.eval_lengths,
-                             module.config.seed, module.error_sweep_spec(), device, precision)
+                             module.config.seed, module.errors, device, precision)

@@ -97,20 +97,19 @@ def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: se
     groups: dict[tuple[int, ...], list[float]] = {}
     for rate, lengths in lengths_by_rate.items():
         groups.setdefault(tuple(lengths), []).append(rate)
-    saved = (module.eval_lengths, module.eval_bers)
+    saved = (module.eval_lengths, module.errors)
     result, parts = Measured(pairs=set(pairs)), []
     try:
         for lengths, rates in groups.items():
             module.set_eval_lengths(lengths)
-            module.set_error_sweep([r for r in rates if r > CLEAN], module.error_maps,
-                                   module.error_seed)
+            module.errors = saved[1].at(r for r in rates if r > CLEAN)
             tested = evaluate_module(module, datamodule, split, accelerator, precision)
             result.clean.update(tested.accuracy)
             if tested.sweep is not None:
                 parts.append(tested.sweep)
     finally:
         module.set_eval_lengths(saved[0])
-        module.set_error_sweep(saved[1], module.error_maps, module.error_seed)
+        module.errors = saved[1]
     result.sweep = merged_sweep(parts)
     return result
 

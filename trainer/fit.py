@@ -201,7 +201,7 @@ def _evaluate(best: Path, module: SCBNNModule, datamodule: SCDataModule, acceler
     each split measured (nothing when `skip`)."""
     best_module = SCBNNModule.from_checkpoint(best)
     best_module.set_eval_lengths(module.eval_lengths)
-    best_module.set_error_sweep(module.eval_bers, module.error_maps, module.error_seed)
+    best_module.errors = module.errors
     if skip:
         return best_module, {"val": Measured(), "test": Measured()}
     if plan is not None:

@@ -15,7 +15,6 @@ from trainer.bit_errors import random_error_map, weights_read_with
 from trainer.config import InputMode, TrainConfig, TrainingMode
 from trainer.deployed import ErrorSweepSpec
 from trainer.encoding import StochasticEncoding, deployed_encoding, training_encoding
-from trainer.error_structure import ErrorStructure
 from trainer.inference import class_scores
 from trainer.layers import clip_latent_weights
 from trainer.models import build_network
@@ -59,32 +58,11 @@ class SCBNNModule(pl.LightningModule):
         self._first_nonfinite_loss: torch.Tensor | None = None
         self._nonfinite_seen: torch.Tensor | None = None
         self.set_eval_lengths(self.config.input.lengths_to_evaluate)
-        errors = self.config.weight_errors
-        self.set_error_sweep(errors.eval_bers or [], errors.maps, errors.seed,
-                             structure=ErrorStructure.from_config(errors),
-                             percentile=errors.percentile)
-
-    def set_error_sweep(self, bers: Sequence[float], maps: int, seed: int, *,
-                        structure: ErrorStructure | None = None,
-                        percentile: float | None = None) -> None:
-        """Bit-error rates a test also reports accuracy at (weights flipped by `maps` seeded
-        error maps per rate, on the same input streams as the clean evaluation), the maps'
-        structure and the low percentile over them (these two stay unless given)."""
-        self.eval_bers = sorted(set(float(ber) for ber in bers))
-        self.error_maps, self.error_seed = maps, seed
-        if structure is not None:
-            self.error_structure = structure
-        if percentile is not None:
-            self.error_percentile = percentile
+        self.errors = ErrorSweepSpec.of(self.config.weight_errors)  # what a test scores under
 
     def set_eval_lengths(self, lengths: Sequence[int]) -> None:
         """Bitstream lengths a test reports accuracy at (one stream of the largest)."""
         self.eval_lengths = sorted(set(int(n) for n in lengths))
-
-    def error_sweep_spec(self) -> ErrorSweepSpec:
-        """The error maps a test scores under, as `set_error_sweep` set them."""
-        return ErrorSweepSpec(tuple(self.eval_bers), self.error_maps, self.error_seed,
-                              self.error_structure, self.error_percentile)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, map_location: str = "cpu") -> SCBNNModule:

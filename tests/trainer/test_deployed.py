@@ -57,7 +57,7 @@ def test_the_pass_counts_what_class_scores_decide_clean_and_under_every_map(trai
     batches = datamodule.eval_batches("test", torch.device("cpu"))
     assert list(tested.accuracy.values()) == _reference_accuracy(network, encoding, batches,
                                                                  seed)
-    spec = module.error_sweep_spec()
+    spec = module.errors
     maps = NestedErrorMaps(network, spec.maps, spec.seed, spec.structure)
     for b, rate in enumerate(RATES):
         for m in range(MAPS):
