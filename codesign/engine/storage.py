@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -138,6 +139,8 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
             if str(database) not in ("", ":memory:"):
                 if mode == "create":
                     database.parent.mkdir(parents=True, exist_ok=True)
+                    if "?" not in url and not database.exists():
+                        _create_sqlite_whole(database)
                 elif not database.is_file():
                     raise StorageError(f"storage {url}: no such database (run `search` first "
                                        "or give --storage)")
@@ -152,6 +155,32 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
         why = ("not an Optuna storage, and opened read-only" if mode == "read_only"
                and "readonly database" in str(exc) else _first_line(exc))
         raise StorageError(f"storage {redacted(url)}: cannot open ({why})") from None
+
+
+def _create_sqlite_whole(database: Path) -> None:
+    """Create a new SQLite storage whole or not at all: its schema is built in a file beside it,
+    which is then linked into place.
+
+    Built in place, an interrupted creation could leave a table without its index: SQLite's
+    driver commits each CREATE on its own, and the next opening creates the tables that are
+    missing but not the indexes of those that exist. Without `studies`' unique index on the
+    name, the next search creates its study a second time, and every later opening fails
+    ("Multiple rows were found"). A link never replaces a file: where another driver created
+    the storage meanwhile, its file is kept and opened.
+    """
+    building = database.with_name(f".{database.name}.{os.getpid()}-{secrets.token_hex(4)}.new")
+    try:
+        _rdb_storage(f"{SQLITE_PREFIX}{building}").engine.dispose()  # every connection closed
+        try:
+            os.link(building, database)
+        except FileExistsError:
+            pass  # another driver's, created meanwhile
+        except OSError:  # a filesystem without hard links: renamed, unless one came meanwhile
+            if not database.exists():
+                os.rename(building, database)
+    finally:
+        for leftover in ("", "-journal"):
+            Path(f"{building}{leftover}").unlink(missing_ok=True)
 
 
 SCHEMA_RACE_RETRIES = 5

@@ -12,6 +12,7 @@ Two sweeps:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -294,3 +295,56 @@ def test_an_interrupt_inside_the_storage_logs_no_traceback(caplog, capsys, monke
     err = capsys.readouterr().err
     assert "KeyboardInterrupt" not in err and "closed database" not in err
     assert "OSError: disk" in err
+
+
+# --- a new storage: whole or none ---------------------------------------------------------
+
+
+def _creating_statements(url: str, stop_at: int | None = None) -> int:
+    """Open a new storage at `url`, counting the SQL statements it runs; with `stop_at`, an
+    interrupt (KeyboardInterrupt, what a signal raises) comes in place of that statement."""
+    import sqlalchemy
+
+    count = 0
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        nonlocal count
+        count += 1
+        if count == stop_at:
+            raise KeyboardInterrupt
+
+    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "before_cursor_execute", before)
+    try:
+        open_storage(url)
+    finally:
+        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "before_cursor_execute", before)
+    return count
+
+
+def _schema(database: Path) -> set[tuple[str, str]]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        return set(connection.execute("SELECT type, name FROM sqlite_master"))
+
+
+def test_an_interrupted_creation_leaves_no_storage_or_a_whole_one(tmp_path):
+    """Ctrl-C at any statement of a new SQLite storage's creation. Built in place, a table
+    could be left without its index, and without `studies`' unique index the next search
+    created its study twice, so that every later opening failed ("Multiple rows were found":
+    a CI run met it)."""
+    whole = tmp_path / "whole" / "tiny.db"
+    statements = _creating_statements(f"sqlite:///{whole}")
+    assert ("index", "ix_studies_study_name") in _schema(whole)
+    for stop_at in range(1, statements + 1):
+        database = tmp_path / f"at{stop_at}" / "tiny.db"
+        with pytest.raises(KeyboardInterrupt):
+            _creating_statements(f"sqlite:///{database}", stop_at)
+        assert [path.name for path in database.parent.iterdir()] in ([], ["tiny.db"])
+        if database.exists():  # interrupted while opening what was created whole
+            assert _schema(database) == _schema(whole), f"interrupted at statement {stop_at}"
+        storage = open_storage(f"sqlite:///{database}")
+        for _ in range(2):  # a search, then its rerun
+            optuna.create_study(storage=storage, study_name="tiny", load_if_exists=True)
+        optuna.load_study(storage=storage, study_name="tiny")
+        assert _schema(database) == _schema(whole)
