@@ -60,8 +60,11 @@ def check_lengths(lengths: Sequence[int]) -> list[int]:
 @lru_cache(maxsize=256)
 def lengths_tensor(lengths: tuple[int, ...], device: torch.device) -> torch.Tensor:
     """The lengths as a float32 tensor on `device`, made once: a step that built it afresh
-    would copy from the host and wait for the device every time."""
-    return torch.tensor(lengths, dtype=torch.float32, device=device)
+    would copy from the host and wait for the device every time. Made outside inference mode
+    even when first asked inside it (a test pass): an inference tensor, cached, would fail
+    every later training step that divides by it."""
+    with torch.inference_mode(False):
+        return torch.tensor(lengths, dtype=torch.float32, device=device)
 
 
 class KeyedGenerators:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from trainer.lfsr import DEFAULT_TAPS, lfsr_states
-from trainer.sng import LFSRSNG, IdealSNG, SobolSNG, pixel_values
+from trainer.sng import LFSRSNG, IdealSNG, SobolSNG, lengths_tensor, pixel_values
 
 ALL_LEVELS = torch.arange(256, dtype=torch.uint8).view(1, 256)
 
@@ -124,3 +124,15 @@ def test_sobol_refuses_more_dimensions_than_it_has():
     pixels = torch.zeros(1, SobolSNG.MAX_DIMENSIONS + 1, dtype=torch.uint8)
     with pytest.raises(ValueError, match="sharing"):
         SobolSNG().counts(pixels, [4])
+
+
+def test_lengths_first_asked_in_a_test_pass_serve_training():
+    """The cached lengths tensor, first made inside inference mode (a test pass), still
+    serves a training step after it (an inference tensor cannot be saved for backward: a
+    process that tested one network and then trained another failed)."""
+    lengths = (3, 5, 7, 11)  # a key no other test asks
+    with torch.inference_mode():
+        lengths_tensor(lengths, torch.device("cpu"))
+    x = torch.ones(4, requires_grad=True)
+    (x / lengths_tensor(lengths, torch.device("cpu"))).sum().backward()
+    assert torch.allclose(x.grad, 1 / torch.tensor(lengths, dtype=torch.float32))
