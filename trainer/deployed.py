@@ -27,6 +27,7 @@ from trainer.encoding import InputEncoding, deployed_encoding
 from trainer.error_structure import ErrorStructure
 from trainer.incremental import CleanPass
 from trainer.inference import encoded_input, scores_of_encoded
+from trainer.layers import deployed_bits
 from trainer.models import SCBNN, build_network
 from trainer.sng import KeyedGenerators
 
@@ -72,12 +73,14 @@ def _autocast(precision: Precision, device: torch.device) -> contextlib.Abstract
 
 @contextlib.contextmanager
 def _deployed_on(network: SCBNN, device: torch.device) -> Iterator[SCBNN]:
-    """`network` on `device` in eval mode for the block; its device and mode come back."""
+    """`network` on `device` in eval mode, its stored bits computed once, for the block; its
+    device and mode come back."""
     was_training = network.training
     home = next(network.parameters()).device
     network.to(device).eval()
     try:
-        yield network
+        with deployed_bits(network):
+            yield network
     finally:
         network.to(home).train(was_training)
 
@@ -165,6 +168,7 @@ def batches_of_test_set(config: TrainConfig, device: torch.device | str = "cpu")
     """`config.data`'s test set on `device`, batched as the data module batches it (the test
     set is never split or subsetted), without the Lightning data module."""
     data = config.data
-    dataset = load_dataset(data.dataset, data.root, data.download)  # type: ignore[arg-type]
+    dataset = load_dataset(data.dataset, data.root, data.download,  # type: ignore[arg-type]
+                           test_only=True)
     return TensorBatches((dataset.test_images.to(device), dataset.test_labels.to(device)),
                          data.eval_batch_size)

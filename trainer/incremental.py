@@ -41,7 +41,7 @@ from torch import nn
 from trainer.bit_errors import ErrorMap, binary_layers, weights_read_with
 from trainer.encoding import InputEncoding, StochasticEncoding
 from trainer.inference import scores_of_encoded
-from trainer.layers import BinaryLinear, SignActivation, binarize
+from trainer.layers import BinaryLinear, SignActivation
 from trainer.models import SCBNN
 from trainer.sng import check_lengths, lengths_tensor
 
@@ -118,7 +118,7 @@ class CleanPass:
         self.network, self.blocks, self.names = network, blocks, list(names)
         self.encoding, self.encoded = encoding, encoded
         self.layers = [first, *(layer for _, _, layer in blocks)]
-        self.signs = [binarize(layer.weight) for layer in self.layers]  # the stored bits
+        self.signs = [layer.stored_bits() for layer in self.layers]
         self.lengths = lengths
         self.divisor = lengths_tensor(tuple(lengths), inputs.device).view(-1, 1, 1)
         self.inputs = [inputs]  # of each binary layer, (rows, fan_in)

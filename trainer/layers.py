@@ -17,7 +17,8 @@ pixels or their stochastic sums) always computes in float32.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -51,6 +52,33 @@ class SignActivation(nn.Module):
         return binarize(x)
 
 
+class _StoredBits:
+    """What a binary layer stores: sign(w) of its latent weights, computed at every forward
+    while it trains; fixed once deployed (`deployed_bits`), so that a test pass, which runs
+    the network once per batch and error map, computes them once."""
+
+    weight: torch.Tensor
+    fixed_bits: torch.Tensor | None = None
+
+    def stored_bits(self) -> torch.Tensor:
+        return self.fixed_bits if self.fixed_bits is not None else binarize(self.weight)
+
+
+@contextlib.contextmanager
+def deployed_bits(network: nn.Module) -> Iterator[None]:
+    """Within the block, every binary layer computes with sign(w) as it was on entry: for
+    testing, never for training (the latent weights would move under fixed bits)."""
+    layers = [layer for layer in network.modules() if isinstance(layer, _StoredBits)]
+    try:
+        for layer in layers:
+            with torch.no_grad():
+                layer.fixed_bits = binarize(layer.weight)
+        yield
+    finally:
+        for layer in layers:
+            layer.fixed_bits = None
+
+
 def _exact_product(
     x: torch.Tensor,
     weight: torch.Tensor,
@@ -59,9 +87,9 @@ def _exact_product(
     product: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     signs: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """`product(x, sign(weight) * signs)` in the autocast dtype where that is exact, else
-    float32 (`signs`: the bit errors of the stored weights, +1 where a bit is read right)."""
-    weight = binarize(weight)
+    """`product(x, weight * signs)` in the autocast dtype where that is exact, else float32
+    (`weight`: the stored bits, sign(w); `signs`: their bit errors, +1 where a bit is read
+    right)."""
     if signs is not None:
         weight = weight * signs
     device_type = x.device.type
@@ -75,7 +103,7 @@ def _exact_product(
         return product(x.float(), weight.float())
 
 
-class BinaryLinear(nn.Linear):
+class BinaryLinear(_StoredBits, nn.Linear):
     """Dense layer with binary weights: an XNOR and popcount per output in hardware.
 
     `binary_input` says whether the inputs are +1/-1 (every layer but the first).
@@ -92,11 +120,11 @@ class BinaryLinear(nn.Linear):
         return self.in_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _exact_product(x, self.weight, self.fan_in, self.binary_input, F.linear,
+        return _exact_product(x, self.stored_bits(), self.fan_in, self.binary_input, F.linear,
                               self.weight_signs)
 
 
-class BinaryConv2d(nn.Conv2d):
+class BinaryConv2d(_StoredBits, nn.Conv2d):
     """3x3 (or any) convolution with binary weights, zero padding, no bias."""
 
     def __init__(
@@ -118,7 +146,7 @@ class BinaryConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _exact_product(
-            x, self.weight, self.fan_in, self.binary_input,
+            x, self.stored_bits(), self.fan_in, self.binary_input,
             lambda inputs, weight: self._conv_forward(inputs, weight, None), self.weight_signs,
         )
 

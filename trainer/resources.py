@@ -61,17 +61,19 @@ class NetworkProfile:
 
 def network_profile(config: TrainConfig, input_shape: tuple[int, ...],
                     num_classes: int) -> NetworkProfile:
-    """The network of `config`, built on the meta device and run on one image: on the CPU,
-    in memory left uninitialised (only the sizes of what comes out are read), when its
-    weights take at most `CPU_PROFILE_BYTES`; on the meta device otherwise. A network on the
-    meta device costs nothing, but its first elementwise operation imports PyTorch's
-    compiler stack (most of a second, and `evaluate` should take one or two)."""
+    """The network of `config`, run on one image: on the CPU when its weights take at most
+    `CPU_PROFILE_BYTES`, on the meta device otherwise (sized there first). A network on the
+    meta device costs nothing, but its first elementwise operation, or moving it to the CPU
+    with `to_empty`, imports PyTorch's compiler stack (most of a second, and `evaluate`
+    should take one or two). Its initial weights are drawn from a forked random generator:
+    profiling leaves the seeded runs that follow as they were."""
     with torch.device("meta"):
         network = build_network(config.model, input_shape, num_classes)
     parameters = sum(p.numel() for p in network.parameters())
     device = "cpu" if FLOAT_BYTES * parameters <= CPU_PROFILE_BYTES else "meta"
     if device == "cpu":
-        network = network.to_empty(device=device)
+        with torch.random.fork_rng(devices=[]):
+            network = build_network(config.model, input_shape, num_classes)
     outputs: list[int] = []
     macs: list[int] = []
 

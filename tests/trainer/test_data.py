@@ -153,6 +153,41 @@ def test_load_fashion_mnist_fixture(tmp_path: Path, gz: bool) -> None:
     assert data.summary()["num_train"] == 30
 
 
+def _same_test_split(whole, alone) -> None:
+    assert torch.equal(alone.test_images, whole.test_images)
+    assert torch.equal(alone.test_labels, whole.test_labels)
+    assert alone.train_images.shape == (0, *whole.input_shape) and len(alone.train_labels) == 0
+    assert (alone.num_classes, alone.input_shape, alone.class_names, alone.source) == (
+        whole.num_classes, whole.input_shape, whole.class_names, whole.source)
+    assert alone.is_jpeg_decoded_copy == whole.is_jpeg_decoded_copy
+    assert alone.file_digests.items() < whole.file_digests.items()
+
+
+def test_the_test_split_alone_is_the_test_split(tmp_path: Path) -> None:
+    """`test_only` (what `evaluate` reads) gives the full load's test split and reads no
+    training file: a corrupt one does not stop it."""
+    make_fmnist(tmp_path / "fm")
+    whole = load_dataset("fashion_mnist", root=tmp_path / "fm", download=False)
+    train = tmp_path / "fm" / (FMNIST_STEMS["train_images"] + ".gz")
+    train.write_bytes(train.read_bytes()[:40])
+    _same_test_split(whole, load_dataset("fashion_mnist", root=tmp_path / "fm",
+                                         download=False, test_only=True))
+    with pytest.raises(DatasetError):
+        load_dataset("fashion_mnist", root=tmp_path / "fm", download=False)
+
+
+def test_the_cifar_test_split_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_cifar(tmp_path)
+    for name in CIFAR_FILES:  # the project's JPEG-decoded copy, as the digests tell
+        digest = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+        monkeypatch.setitem(checksums.CIFAR10_JPEG_COPY_SHA256, name, digest)
+    whole = load_dataset("cifar10", root=tmp_path, download=False)
+    assert whole.is_jpeg_decoded_copy
+    (tmp_path / "data_batch_1.bin").write_bytes(b"not a batch")
+    _same_test_split(whole, load_dataset("cifar10", root=tmp_path, download=False,
+                                         test_only=True))
+
+
 def test_truncated_idx_payload(tmp_path: Path) -> None:
     path = write_file(tmp_path / "t", idx_bytes(np.zeros((5, 28, 28), np.uint8))[:-1])
     with pytest.raises(DatasetError, match="truncated") as exc:

@@ -97,6 +97,16 @@ def read_class_names(directory: Path) -> tuple[str, ...]:
     return names
 
 
+def is_jpeg_decoded_copy(sha256: dict[str, str]) -> bool:
+    """Whether every file read (name -> sha256) is the project's JPEG-decoded copy's."""
+    return all(digest == CIFAR10_JPEG_COPY_SHA256.get(name) for name, digest in sha256.items())
+
+
+def read_cifar10_test(directory: str | Path) -> CifarBatch:
+    """The test batch of a ``cifar-10-batches-bin`` folder alone."""
+    return read_cifar_batch(Path(directory) / TEST_FILES[0])
+
+
 def read_cifar10_dir(directory: str | Path) -> CifarData:
     """Read the six batch files of a ``cifar-10-batches-bin`` folder."""
     directory = Path(directory)
@@ -111,7 +121,7 @@ def read_cifar10_dir(directory: str | Path) -> CifarData:
                     directory / name,
                 )
     sha256 = {name: b.sha256 for name, b in batches.items()}
-    is_copy = all(sha256[name] == CIFAR10_JPEG_COPY_SHA256.get(name) for name in ALL_FILES)
+    is_copy = is_jpeg_decoded_copy(sha256)
     train = [batches[name] for name in TRAIN_FILES]
     test = batches[TEST_FILES[0]]
     return CifarData(

@@ -88,13 +88,17 @@ class ImageDataset:
         }
 
 
-def _load_fashion_mnist(located: Located) -> ImageDataset:
+def _load_fashion_mnist(located: Located, test_only: bool = False) -> ImageDataset:
     files = located.files
     n = DATASETS["fashion_mnist"].num_classes
-    train_x = read_images(files["train_images"], role="train_images")
-    train_y = read_labels(files["train_labels"], n, role="train_labels")
     test_x = read_images(files["test_images"], role="test_images")
     test_y = read_labels(files["test_labels"], n, role="test_labels")
+    if test_only:
+        return _test_split_alone(located, "fashion_mnist", test_x.array[:, None],
+                                 test_y.array, FASHION_MNIST_CLASSES,
+                                 {f.path.name: f"git-blob:{f.git_blob}" for f in (test_x, test_y)})
+    train_x = read_images(files["train_images"], role="train_images")
+    train_y = read_labels(files["train_labels"], n, role="train_labels")
     for x, y in ((train_x, train_y), (test_x, test_y)):
         if x.array.shape[1:] != (28, 28):
             raise DatasetError(
@@ -123,7 +127,13 @@ def _load_fashion_mnist(located: Located) -> ImageDataset:
     )
 
 
-def _load_cifar10(located: Located) -> ImageDataset:
+def _load_cifar10(located: Located, test_only: bool = False) -> ImageDataset:
+    if test_only:
+        data = cifar.read_cifar10_test(located.directory)
+        return _test_split_alone(located, "cifar10", data.images, data.labels,
+                                 cifar.read_class_names(located.directory),
+                                 {data.path.name: f"sha256:{data.sha256}"},
+                                 cifar.is_jpeg_decoded_copy({data.path.name: data.sha256}))
     data = cifar.read_cifar10_dir(located.directory)
     return ImageDataset(
         train_images=torch.from_numpy(data.train_images),
@@ -147,17 +157,41 @@ def load_dataset(
     *,
     cache_dir: str | Path | None = None,
     base_url: str | None = None,
+    test_only: bool = False,
 ) -> ImageDataset:
     """Find, verify and load a dataset into memory.
 
     ``root`` is an explicit folder (the only place looked at when given); otherwise the
     look-up order of :mod:`trainer.data.locate` applies, ending in a verified download into
     ``cache_dir`` from ``base_url`` when ``download`` is True. Raises :class:`DatasetError`
-    with a one-line message for anything missing, truncated or corrupt.
+    with a one-line message for anything missing, truncated or corrupt. With ``test_only``
+    the training files are neither read nor checked and the training split is empty (a test
+    of stored weights needs the test split alone, and reading the other is most of its
+    loading time).
     """
     key = canonical_name(name)
     if key == "fashion_mnist":
         located = locate_fashion_mnist(root, download, cache_dir, base_url)
-        return _load_fashion_mnist(located)
+        return _load_fashion_mnist(located, test_only)
     located = locate_cifar10(root, download, cache_dir, base_url)
-    return _load_cifar10(located)
+    return _load_cifar10(located, test_only)
+
+
+def _test_split_alone(located: Located, name: str, images, labels, class_names,
+                      digests: dict[str, str], is_jpeg_decoded_copy: bool = False
+                      ) -> ImageDataset:
+    """A dataset of its test split only: the training split empty, of the right shape."""
+    spec = DATASETS[name]
+    return ImageDataset(
+        train_images=torch.empty((0, *spec.input_shape), dtype=torch.uint8),
+        train_labels=torch.empty(0, dtype=torch.int64),
+        test_images=torch.from_numpy(images),
+        test_labels=torch.from_numpy(labels.astype("int64")),
+        num_classes=spec.num_classes,
+        input_shape=spec.input_shape,
+        class_names=tuple(class_names),
+        source=located.directory,
+        is_jpeg_decoded_copy=is_jpeg_decoded_copy,
+        name=name,
+        file_digests=digests,
+    )
