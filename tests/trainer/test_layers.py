@@ -73,3 +73,19 @@ def test_fixed_point_input_is_the_mean_of_the_bipolar_stream():
 def test_threshold_encoding_is_one_bit_at_one_half():
     pixels = torch.tensor([[0, 127, 128, 255]], dtype=torch.uint8)
     assert ThresholdEncoding().encode(pixels).tolist() == [[-1.0, -1.0, 1.0, 1.0]]
+
+
+def test_deployed_bits_are_the_signs_on_entry_and_go_with_the_block():
+    from trainer.layers import deployed_bits
+
+    torch.manual_seed(0)
+    layer = BinaryLinear(6, 4)
+    x = torch.randn(5, 6)
+    before = layer(x)
+    with deployed_bits(layer):
+        assert torch.equal(layer.fixed_bits, binarize(layer.weight))
+        with torch.no_grad():
+            layer.weight.neg_()  # the latent weights move: the stored bits do not
+        assert torch.equal(layer(x), before)
+    assert layer.fixed_bits is None
+    assert torch.equal(layer(x), -before)  # outside, the latent weights' signs again

@@ -39,3 +39,15 @@ def test_a_network_too_large_for_memory_is_profiled_without_allocating_it():
     profile = network_profile(_config({"kind": "mlp", "hidden": [100_000, 100_000]}),
                               (1, 28, 28), 10)
     assert profile.binary_weights == 784 * 100_000 + 100_000 ** 2 + 100_000 * 10
+
+
+def test_profiling_leaves_the_random_stream_as_it_was():
+    """The preflight builds the network on the CPU (initialised weights): the seeded run
+    after it must draw what it would have drawn without it."""
+    import torch
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    network_profile(_config(MODELS["mlp"]), (1, 28, 28), 10)
+    assert torch.equal(torch.rand(3), expected)
