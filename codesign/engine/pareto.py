@@ -43,7 +43,9 @@ def allows(limits: Mapping[str, float | None], trial: FrozenTrial) -> bool:
 
 def pareto_front(study: optuna.Study,
                  trials: Sequence[FrozenTrial] | None = None) -> list[FrozenTrial]:
-    """Feasible non-dominated design points, most accurate first: Optuna's `best_trials`
+    """Feasible non-dominated design points, most accurate first (ties: cheapest first, as
+    `--pick max-accuracy` breaks them, so that the first listed is the one it exports):
+    Optuna's `best_trials`
     (feasible: every constraint <= 0; ties kept), from `trials` where the caller has read
     them already, without the deep copy of every trial `best_trials` makes (a second on a
     study of 1,000 design points)."""
@@ -58,7 +60,9 @@ def pareto_front(study: optuna.Study,
     losses = np.array([t.values for t in feasible], dtype=float) * signs
     kept = moocore.is_nondominated(losses, keep_weakly=True)
     front = [t for t, keep in zip(feasible, kept, strict=True) if keep]
-    return sorted(front, key=lambda t: (-ACCURACY.value(t.user_attrs), t.number))
+    most_accurate_first = pick_orders()[ACCURACY.pick]
+    assert most_accurate_first is not None
+    return sorted(front, key=lambda t: (*_pick_key(most_accurate_first, t), t.number))
 
 
 def feasible_trials(study: optuna.Study,
@@ -215,11 +219,11 @@ def pick(study: optuna.Study, objectives: Sequence[Objective], how: str,
     order = orders[how]
     if order is None:
         return knee_point(candidates, objectives)
+    return min(candidates, key=lambda trial: _pick_key(order, trial))
 
-    def key(trial: FrozenTrial) -> tuple[float, ...]:
-        # ties go to the other objectives a design recorded (a study recorded before an
-        # objective existed lacks it)
-        return tuple(o.oriented(o.value(trial.user_attrs)) for o in order
-                     if o is order[0] or o.attribute in trial.user_attrs)
 
-    return min(candidates, key=key)
+def _pick_key(order: Sequence[Objective], trial: FrozenTrial) -> tuple[float, ...]:
+    """A trial's rank under a pick's order: its first objective, ties going to the other
+    objectives it recorded (a study recorded before an objective existed lacks it)."""
+    return tuple(o.oriented(o.value(trial.user_attrs)) for o in order
+                 if o is order[0] or o.attribute in trial.user_attrs)

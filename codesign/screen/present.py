@@ -267,8 +267,9 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
                      f"{shown(problem.technology)}'s ranges")
     if front:
         best = front[0].user_attrs
-        parts.append(f"most accurate design point: val {percent(best['val_accuracy'])}, "
-                     f"test {percent(best['test_accuracy'])}")
+        parts.append(f"most accurate design point: #{front[0].number}, val "
+                     f"{percent(best['val_accuracy'])}, test {percent(best['test_accuracy'])} "
+                     "(--pick max-accuracy)")
     parts += front_view(front, problem, "Pareto front", top, width)
     return parts
 

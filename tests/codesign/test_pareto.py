@@ -55,6 +55,16 @@ def test_picks_follow_their_rule():
         pick(study, OBJECTIVES, "max-beauty")
 
 
+def test_the_front_lists_first_the_design_max_accuracy_exports():
+    """Among designs tied at the top accuracy the front lists the cheapest first, as
+    `--pick max-accuracy` breaks the tie (they named different designs: the main job's
+    status and pareto showed one, its export took another)."""
+    study = _study([(0.90, 50.0, 1.0), (0.90, 20.0, 3.0), (0.90, 30.0, 2.0), (0.85, 5.0, 0.5)])
+    front = pareto_front(study)
+    assert [t.number for t in front] == [1, 2, 0, 3]
+    assert pick(study, OBJECTIVES, "max-accuracy").number == front[0].number == 1
+
+
 def test_knee_is_the_front_point_nearest_the_ideal():
     # two extremes and a balanced point: the balanced one is the knee
     study = _study([(0.90, 100.0, 1.0), (0.60, 1.0, 1.0), (0.88, 10.0, 1.0)])
