@@ -64,11 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # Python's cyclic garbage collector, tuned for a command that loads PyTorch: with the default
-# young-generation threshold (700) the collector runs thousands of times while ~100,000 objects
-# are imported, and at exit its last collections walk them all again (0.3 s). A command ends
-# once its outputs are written and closed, so the exit skips them (`gc.freeze`); objects still
-# die, and files close, by reference counting. `evaluate` on the main job's knee, idle 2-core
-# machine: 2.3 s -> 1.9 s (docs/benchmarks.md, `benchmarks/review_commands.py`).
+# young-generation threshold (700) the collector runs thousands of times while ~100,000
+# objects are imported, and at exit its last collections walk them all again (0.2-0.3 s).
+# A command ends once its outputs are written and closed and the exit hooks have run, so the
+# exit skips those collections (`gc.freeze`). What that gives up: objects held only by a
+# module's globals are not finalized at exit, which Python never promises (the data model's
+# `__del__`: "not guaranteed ... for objects that still exist when the interpreter exits");
+# nothing of codesign's relies on it (files are closed by `with`, storages commit as they
+# go, Ray and logging shut down in exit hooks). `evaluate` on the main job's knee, idle
+# 2-core machine: 2.3 s -> 1.8 s together (docs/benchmarks.md).
 GC_YOUNG_THRESHOLD = 10_000
 
 
@@ -95,7 +99,7 @@ def program() -> int:
     exit_on_signal(EXIT_INTERRUPTED)
     if signalled():  # the interpreter's own exit could turn the code into death by SIGINT
         leave_now(code)
-    gc.freeze()  # the interpreter's last collections skip what is left (see GC_YOUNG_THRESHOLD)
+    gc.freeze()  # the interpreter's last collections skip what is left (GC_YOUNG_THRESHOLD)
     return code
 
 
