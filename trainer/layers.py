@@ -32,7 +32,7 @@ class _SignSTE(torch.autograd.Function):
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(x)
         # sign with sign(0) = +1, so every output is a valid bit; 2 [x >= 0] - 1 is the
-        # same values as torch.where(x >= 0, 1.0, -1.0) at a third of its time on the CPU
+        # same values as torch.where(x >= 0, 1.0, -1.0) in 0.45-0.6 of its time on the CPU
         # (benchmarks/binarize.py): every forward of every layer pays it
         return (x >= 0).to(x.dtype).mul_(2).sub_(1)
 

@@ -79,9 +79,15 @@ def cost_scales(problem: Problem, technology: Technology) -> dict[str, float]:
     """The largest value of every hardware objective over every design of the space."""
     scales = {o.metric: 0.0 for o in hardware_objectives()}
     for network in problem.design_space.networks():
-        for point in problem.hardware_points(network, technology):
-            for name in scales:
-                scales[name] = max(scales[name], point.metric(name))
+        batch = problem.hardware_batch(network, technology)
+        rows = len(batch.area_mm2)
+        if rows == 0:
+            continue
+        for name in scales:
+            column = getattr(batch, name, None)
+            if not isinstance(column, np.ndarray):  # a total the batch keeps by row only
+                column = np.array([batch.row(index)[name] for index in range(rows)])
+            scales[name] = max(scales[name], float(column.max()))
     return scales
 
 

@@ -47,7 +47,12 @@ from codesign.engine.interrupts import (
     signals_as_interrupts,
 )
 from codesign.engine.liveness import HEARTBEAT_ATTR, HOLDER_ATTR, holder_record, is_stale
-from codesign.engine.pareto import COST_SCALES_ATTR, RunningFront, cost_scales, pareto_front
+from codesign.engine.pareto import (
+    COST_SCALES_ATTR,
+    RunningFront,
+    pareto_front,
+    study_cost_scales,
+)
 from codesign.engine.storage import (
     GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
@@ -295,8 +300,10 @@ class _Driver:
                     self.networks.enqueue_trial(
                         problem.design_space.optuna_params(params, self.ordinal))
             _retry_unfinished(self.networks, problem.budget.trials)
-            scales = cost_scales(self.problem, self.technology)
-            self.designs.set_user_attr(COST_SCALES_ATTR, attribute_line(scales))  # for `pareto`
+            # the space's largest costs, recorded by the study's first run (`pareto` reads
+            # them; a resumed search keeps them rather than costing the space again)
+            scales = study_cost_scales(self.designs, self.problem, self.technology)
+            self.designs.set_user_attr(COST_SCALES_ATTR, attribute_line(scales))
             self.front = RunningFront(self.problem.goals.searched, scales,
                                       pareto_front(self.designs))
         except BaseException as exc:

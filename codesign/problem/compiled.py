@@ -34,7 +34,7 @@ from codesign.problem.compose import (
 from codesign.problem.design_space import DesignSpace, Network, compile_design_space
 from codesign.problem.objectives import Goals, recorded_attributes
 from codesign.problem.space import Budget, Execution, SamplerSpec, SearchSpace
-from hwmodel import Technology, corner_technology, load_technology
+from hwmodel import BatchResult, Technology, corner_technology, load_technology
 from trainer.config import TrainConfig
 
 NETWORKS_SUFFIX = ":networks"
@@ -80,6 +80,11 @@ class Problem:
             raise ValueError(f"{self.cost_corner}: technology {technology.name!r} has no "
                              "ranges to take a corner of")
         return corner_technology(technology, self.cost_corner)
+
+    def hardware_batch(self, network: Network, technology: Technology) -> BatchResult:
+        """Every hardware configuration of `network`, costed in one batch, as columns."""
+        return self.recipe.hardware_batch(
+            network, self.design_space.hardware_configurations(network), technology)
 
     def hardware_points(self, network: Network, technology: Technology) -> list[HardwarePoint]:
         """Every hardware configuration of `network`, costed in one batch."""

@@ -108,6 +108,43 @@ def test_every_point_of_the_batch_equals_a_scalar_evaluation(tech) -> None:
             assert point.latency_ns == pytest.approx(report.latency_ns, rel=1e-12)
 
 
+def _batch_from_designs(s: Problem, chosen: Network, tech):
+    """The batch built as it was before `hardware_batch`: each design point's Architecture
+    fields as a dict, then one column per field (the reference)."""
+    from hwmodel import evaluate_batch, parse_workload_spec
+
+    configurations = s.design_space.hardware_configurations(chosen)
+    designs = [s.recipe.architecture_fields(chosen, hw) for hw in configurations]
+    defaults = {name: info.default for name, info in Architecture.model_fields.items()}
+    names = sorted({key for design in designs for key in design})
+    columns = {name: np.asarray([d.get(name, defaults[name]) for d in designs])
+               for name in names}
+    workload = parse_workload_spec(s.recipe.workload_spec(chosen))
+    return evaluate_batch(workload.build(), tech, columns)
+
+
+def test_the_batch_built_by_columns_is_the_batch_built_by_designs(tech) -> None:
+    """Every network of a space with SC (three SNGs, both merge points) and fixed-point
+    inputs: the same totals as the batch of per-design dicts, exactly."""
+    s = space()
+    for chosen in s.design_space.networks():
+        batch, reference = s.hardware_batch(chosen, tech), _batch_from_designs(s, chosen, tech)
+        for total in ("energy_pj", "area_mm2", "latency_ns", "weight_error_rate",
+                      "peak_current_a", "peak_power_mw"):
+            assert np.array_equal(getattr(batch, total), getattr(reference, total)), total
+
+
+def test_the_space_scales_are_its_largest_costs(tech) -> None:
+    """`cost_scales` from the batches' columns: the largest of every point's metric."""
+    from codesign.engine.pareto import cost_scales
+    from codesign.problem.objectives import hardware_objectives
+
+    s = space()
+    points = [p for n in s.design_space.networks() for p in s.hardware_points(n, tech)]
+    assert cost_scales(s, tech) == {o.metric: max(p.metric(o.metric) for p in points)
+                                    for o in hardware_objectives()}
+
+
 def test_objective_values_follow_the_spaces_order(tech) -> None:
     s = space(objectives=["area", "accuracy", "latency"])
     point = s.hardware_points(network(s, input_mode="fixed_point"), tech)[0]

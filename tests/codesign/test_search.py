@@ -12,6 +12,8 @@ from optuna.trial import TrialState
 
 from codesign.cli import main
 from codesign.engine import execution
+from codesign.engine import pareto as pareto_module
+from codesign.engine import search as search_module
 from codesign.engine.search import run_search
 from codesign.engine.storage import open_storage
 from codesign.engine.study import load_design_study, load_network_study
@@ -133,7 +135,12 @@ def test_interrupted_search_keeps_finished_trials_and_resumes(tiny_space, monkey
     first_key = next(t.user_attrs["network_key"] for t in networks.trials
                      if t.state == TrialState.COMPLETE)
 
-    summary = run_search(space)  # the same command again
+    def costing_the_space_again(*args):
+        raise AssertionError("a resumed search costs the space again")
+
+    for module in (pareto_module, search_module):  # where it is defined, where it was imported
+        monkeypatch.setattr(module, "cost_scales", costing_the_space_again, raising=False)
+    summary = run_search(space)  # the same command again (the scales the first run recorded)
     designs, networks = _studies(space)
     complete = [t for t in networks.trials if t.state == TrialState.COMPLETE]
     assert len(complete) == 3 and summary.networks_trained == 2
