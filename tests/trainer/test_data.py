@@ -233,6 +233,16 @@ def test_count_mismatch(tmp_path: Path) -> None:
     assert_names(exc, tmp_path / (FMNIST_STEMS["train_images"] + ".gz"))
 
 
+@pytest.mark.parametrize("test_only", [False, True])
+def test_test_split_count_mismatch(tmp_path: Path, test_only: bool) -> None:
+    """The test split is checked as strictly when it is read alone (`evaluate`)."""
+    make_fmnist(tmp_path)
+    write_file(tmp_path / (FMNIST_STEMS["test_labels"] + ".gz"), idx_bytes(np.zeros(19)), gz=True)
+    with pytest.raises(DatasetError, match="20 images but") as exc:
+        load_dataset("fashion_mnist", root=tmp_path, download=False, test_only=test_only)
+    assert_names(exc, tmp_path / (FMNIST_STEMS["test_images"] + ".gz"))
+
+
 def test_full_size_file_must_be_official(tmp_path: Path) -> None:
     # The header claims the official 60000x28x28 training images; the bytes are zeros.
     path = tmp_path / FMNIST_STEMS["train_images"]

@@ -91,15 +91,12 @@ class ImageDataset:
 def _load_fashion_mnist(located: Located, test_only: bool = False) -> ImageDataset:
     files = located.files
     n = DATASETS["fashion_mnist"].num_classes
-    test_x = read_images(files["test_images"], role="test_images")
-    test_y = read_labels(files["test_labels"], n, role="test_labels")
-    if test_only:
-        return _test_split_alone(located, "fashion_mnist", test_x.array[:, None],
-                                 test_y.array, FASHION_MNIST_CLASSES,
-                                 {f.path.name: f"git-blob:{f.git_blob}" for f in (test_x, test_y)})
-    train_x = read_images(files["train_images"], role="train_images")
-    train_y = read_labels(files["train_labels"], n, role="train_labels")
-    for x, y in ((train_x, train_y), (test_x, test_y)):
+    splits = {"test": (read_images(files["test_images"], role="test_images"),
+                       read_labels(files["test_labels"], n, role="test_labels"))}
+    if not test_only:
+        splits["train"] = (read_images(files["train_images"], role="train_images"),
+                           read_labels(files["train_labels"], n, role="train_labels"))
+    for x, y in splits.values():
         if x.array.shape[1:] != (28, 28):
             raise DatasetError(
                 f"{x.path}: images are {x.array.shape[1]}x{x.array.shape[2]}, "
@@ -111,7 +108,12 @@ def _load_fashion_mnist(located: Located, test_only: bool = False) -> ImageDatas
                 f"{x.path}: {len(x.array)} images but {y.path.name} has {len(y.array)} labels",
                 x.path,
             )
-    idx_files = (train_x, train_y, test_x, test_y)
+    test_x, test_y = splits["test"]
+    digests = {f.path.name: f"git-blob:{f.git_blob}" for pair in splits.values() for f in pair}
+    if test_only:
+        return _test_split_alone(located, "fashion_mnist", test_x.array[:, None], test_y.array,
+                                 FASHION_MNIST_CLASSES, digests)
+    train_x, train_y = splits["train"]
     return ImageDataset(
         train_images=torch.from_numpy(train_x.array).unsqueeze(1),
         train_labels=torch.from_numpy(train_y.array.astype("int64")),
@@ -123,7 +125,7 @@ def _load_fashion_mnist(located: Located, test_only: bool = False) -> ImageDatas
         source=located.directory,
         is_jpeg_decoded_copy=False,
         name="fashion_mnist",
-        file_digests={f.path.name: f"git-blob:{f.git_blob}" for f in idx_files},
+        file_digests=digests,
     )
 
 
