@@ -20,14 +20,16 @@ AFTER_TRAINING = ("testing", "recording")
 
 
 def time_breakdown(trials: Sequence[FrozenTrial]) -> dict[str, float]:
-    """Seconds by part over the finished network trials, their wall time (`wall`) and the
-    share of it after training (`after_training_share`: testing and recording)."""
+    """Seconds by part over the finished network trials, their wall time (`wall`), what the
+    parts leave of it (`rest`: 0 where parallel workers overlap the parts) and the share of
+    it after training (`after_training_share`: testing and recording)."""
     finished = [t for t in trials if t.datetime_complete is not None]
     parts = {part: sum(float(t.user_attrs.get(attr) or 0.0) for t in finished)
              for part, attr in TIME_PARTS.items()}
     if not finished:
-        return {**parts, "wall": 0.0, "after_training_share": 0.0}
+        return {**parts, "rest": 0.0, "wall": 0.0, "after_training_share": 0.0}
     start = min(t.datetime_start for t in finished if t.datetime_start is not None)
     wall = (max(t.datetime_complete for t in finished) - start).total_seconds()
     after = sum(parts[part] for part in AFTER_TRAINING)
-    return {**parts, "wall": wall, "after_training_share": after / wall if wall > 0 else 0.0}
+    return {**parts, "rest": max(0.0, wall - sum(parts.values())), "wall": wall,
+            "after_training_share": after / wall if wall > 0 else 0.0}

@@ -414,7 +414,7 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
 def time_line(time_s: Mapping[str, float]) -> str:
     """Where the time went (`codesign.engine.timing`): the parts, and the share after training."""
     parts = ", ".join(f"{part} {duration(time_s[part])}"
-                      for part in ("costing", "training", "testing", "recording"))
+                      for part in ("costing", "training", "testing", "recording", "rest"))
     return (f"time: {duration(time_s['wall'])} wall; {parts}; after training "
             f"{percent(time_s['after_training_share'])} of the wall time")
 
