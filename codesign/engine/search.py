@@ -401,7 +401,8 @@ class _Driver:
                 "ordinal": ordinal, "spent": self._spent()}))
             return
         folder = network_folder(self.problem.output_dir, self.problem.name, trial.number)
-        config = self.problem.train_config(network, str(folder), weight_error_rates(points))
+        config = self.problem.train_config(network, str(folder), weight_error_rates(
+            p.weight_error_rate for p in points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
         early_stop = early_stop_job(self.problem, points, self.front.front, self.networks)

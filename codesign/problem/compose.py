@@ -12,7 +12,7 @@ through plain specs (widths, N, merge point), so `trainer` and `hwmodel` never s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -295,10 +295,12 @@ def accuracy_over_maps(split: str, sweep) -> dict[str, Any]:
             "accuracy_percentile": sweep.percentile}
 
 
-def weight_error_rates(points: Sequence[HardwarePoint]) -> list[float]:
-    """The distinct non-zero evaluated rates of a network's design points (each point's rate
-    rounded up to the grid): the rates its training run evaluates it at."""
-    return sorted({p.evaluated_error_rate for p in points if p.evaluated_error_rate > 0})
+def weight_error_rates(rates: Iterable[float]) -> list[float]:
+    """The distinct non-zero evaluated rates of a network's design points, given their weight
+    bit-error rates (each rounded up to the grid): the rates its training run evaluates it at.
+    Each distinct rate is rounded once (a network has tens of thousands of points and a few
+    hundred distinct rates)."""
+    return sorted({evaluated_error_rate(rate) for rate in set(map(float, rates)) if rate > 0})
 
 
 def hardware_objective(point: HardwarePoint) -> ValueOf:

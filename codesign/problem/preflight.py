@@ -76,10 +76,10 @@ def check_hardware(problem: Problem, technology: Technology,
     rates = {}
     for network in networks:
         try:
-            points = problem.hardware_points(network, technology)
+            batch = problem.hardware_batch(network, technology)
         except ValueError as exc:
             raise PreflightError(f"hardware: {exc} (network {network.key()})") from None
-        rates[network.key()] = weight_error_rates(points)
+        rates[network.key()] = weight_error_rates(batch.weight_error_rate)
     return rates
 
 
