@@ -80,14 +80,9 @@ def cost_scales(problem: Problem, technology: Technology) -> dict[str, float]:
     scales = {o.metric: 0.0 for o in hardware_objectives()}
     for network in problem.design_space.networks():
         batch = problem.hardware_batch(network, technology)
-        rows = len(batch.area_mm2)
-        if rows == 0:
-            continue
-        for name in scales:
-            column = getattr(batch, name, None)
-            if not isinstance(column, np.ndarray):  # a total the batch keeps by row only
-                column = np.array([batch.row(index)[name] for index in range(rows)])
-            scales[name] = max(scales[name], float(column.max()))
+        if len(batch.area_mm2):  # every metric is a column of the batch
+            for name in scales:
+                scales[name] = max(scales[name], float(getattr(batch, name).max()))
     return scales
 
 

@@ -133,9 +133,11 @@ class Recipe:
                             ) -> dict[str, Any]:
         """The Architecture of one design point: its hardware parameters, what the space
         fixes, and what the network's source needs (its generator and its parameters)."""
-        fields = {self.architecture_names[name]: value for name, value in hardware.items()}
-        fields.update(self._network_fields(network))
-        return fields
+        return {**self._hardware_fields(hardware), **self._network_fields(network)}
+
+    def _hardware_fields(self, hardware: Mapping[str, Any]) -> dict[str, Any]:
+        """A design point's hardware parameters under their Architecture field names."""
+        return {self.architecture_names[name]: value for name, value in hardware.items()}
 
     def _network_fields(self, network: Network) -> dict[str, Any]:
         """The Architecture fields every design point of `network` shares, over its hardware
@@ -176,16 +178,17 @@ class Recipe:
                         technology: Technology) -> list[HardwarePoint]:
         """Cost every hardware configuration of `network` at once (one batch evaluation)."""
         result = self.hardware_batch(network, configurations, technology)
-        designs = [self.architecture_fields(network, hw) for hw in configurations]
         defaults = {name: info.default for name, info in Architecture.model_fields.items()}
+        shared = self._network_fields(network)  # as `architecture_fields`, made once
         totals = zip(result.area_mm2.tolist(), result.energy_pj.tolist(),
                      result.latency_ns.tolist(), result.weight_error_rate.tolist(), strict=True)
         return [
-            HardwarePoint(params=dict(hardware), architecture={**defaults, **design},
+            HardwarePoint(params=dict(hardware),
+                          architecture={**defaults, **self._hardware_fields(hardware), **shared},
                           area_mm2=area, energy_pj=energy, latency_ns=latency,
                           weight_error_rate=ber, batch=result, index=index)
-            for index, (hardware, design, (area, energy, latency, ber))
-            in enumerate(zip(configurations, designs, totals, strict=True))
+            for index, (hardware, (area, energy, latency, ber))
+            in enumerate(zip(configurations, totals, strict=True))
         ]
 
 
