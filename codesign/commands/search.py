@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     problem = load_problem(args.space, args.workers, args.accelerator)
     quiet_libraries()
     from codesign.engine.execution import ClusterUnreachable
-    from codesign.engine.search import SearchHalted, run_search
+    from codesign.engine.search import SearchHalted, SearchInterrupted, run_search
     from codesign.engine.storage import StorageError, is_new_file_storage, open_storage, redacted
     from codesign.engine.study import StudyMismatch
     from trainer.device import AcceleratorUnavailable, resolve_accelerator
@@ -146,10 +146,10 @@ def run(args: argparse.Namespace) -> int:
     except (StorageError, StudyMismatch, AcceleratorUnavailable, SearchHalted,
             ClusterUnreachable) as exc:
         raise UserError(str(exc)) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        left = exc.left_running if isinstance(exc, SearchInterrupted) else []
         with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
-            console.print("[yellow]interrupted:[/] finished trainings are kept, none is left "
-                          "running; run the same command again to resume")
+            console.print(present.search_interrupted(left), soft_wrap=True)
         return 130
 
     try:  # the search is over and recorded: a signal now only cuts the summary short

@@ -186,13 +186,15 @@ def raise_if_interrupted() -> None:
 
 
 @contextlib.contextmanager
-def held_interrupts() -> Iterator[None]:
+def held_interrupts(replay_on_error: bool = False) -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP wait until the block is done, then stop the program as they
     would have (or reach the handlers they had, outside `interruptible` and `install`).
 
     Outside the main thread (where Python never runs handlers) and inside another held block
     it does nothing. A signal held while the block raises is dropped: the block's own
-    exception already stops the search.
+    exception already stops the search. With `replay_on_error`, for a call whose errors its
+    callers catch and go on from (a storage's KeyError for a trial it does not hold), it is
+    replayed instead, so that it still stops the program (the error as its context).
     """
     if not _in_main_thread() or _State.holding:
         yield
@@ -201,12 +203,25 @@ def held_interrupts() -> Iterator[None]:
     _State.holding = True
     try:
         yield
-    finally:
-        _State.holding = False
-        held, _State.held = _State.held, []
-        _restore(previous)
+    except Exception:
+        held = _release(previous)
+        if held and replay_on_error:
+            _replay(held[0], previous[held[0]] if previous is not None else _on_signal)
+        raise
+    except BaseException:
+        _release(previous)
+        raise
+    held = _release(previous)
     if held:
         _replay(held[0], previous[held[0]] if previous is not None else _on_signal)
+
+
+def _release(previous: dict[int, Any] | None) -> list[int]:
+    """End a held block: the signals it held, its handlers restored."""
+    _State.holding = False
+    held, _State.held = _State.held, []
+    _restore(previous)
+    return held
 
 
 def _replay(signum: int, handler: Any) -> None:

@@ -215,6 +215,15 @@ def make_executor(
     return LocalExecutor(reporter)
 
 
+class SearchInterrupted(KeyboardInterrupt):
+    """A signal stopped the search, and the storage would not fail some of the trials this
+    driver held: they stay RUNNING until the next run finds their driver gone."""
+
+    def __init__(self, left_running: list[int]):
+        super().__init__(f"network trials left RUNNING: {left_running}")
+        self.left_running = left_running
+
+
 class SearchHalted(Exception):
     """Trainings fail for a reason they share (the data, the configuration, the machine):
     going on would spend the budget on failures. Raised once the driver holds no trial."""
@@ -257,8 +266,9 @@ def run_search(
     """Run (or resume) the search described by `space` (a space, compiled here, or its
     problem) until its budget is spent.
 
-    Ctrl-C, SIGTERM and SIGHUP raise KeyboardInterrupt after the trials this driver holds are failed
-    (none is left RUNNING); trainings failing for a shared reason raise `SearchHalted`.
+    Ctrl-C, SIGTERM and SIGHUP raise KeyboardInterrupt after the trials this driver holds are
+    failed (none is left RUNNING; `SearchInterrupted` names those the storage would not fail);
+    trainings failing for a shared reason raise `SearchHalted`.
     """
     problem = space if isinstance(space, Problem) else compile_problem(space)
     url = storage_url or problem.storage_url
@@ -327,10 +337,12 @@ class _Driver:
         except BaseException as exc:
             with held_interrupts():
                 reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "aborted"
-                _fail_held(self.networks, self.live, reason)
+                left_running = _fail_held(self.networks, self.live, reason)
             self.executor.cancel()
             if is_storage_failure(exc):
                 raise storage_failure(self.url, exc) from None
+            if left_running and isinstance(exc, KeyboardInterrupt):
+                raise SearchInterrupted(left_running) from exc
             raise
         finally:
             heartbeat.stopped.set()
@@ -579,12 +591,17 @@ def network_folder(output_dir: str, name: str, network_trial: int) -> Path:
     return inside_study_folder(folder, folder / "networks" / f"{network_trial:04d}")
 
 
-def _fail_held(networks, live: dict[int, Trial], reason: str) -> None:
-    """Fail every trial this driver still holds (they are retried on resume)."""
+def _fail_held(networks, live: dict[int, Trial], reason: str) -> list[int]:
+    """Fail every trial this driver still holds (they are retried on resume); the numbers of
+    those the storage would not fail (it may be what failed), which the next run finds with
+    their driver gone and fails then (`_fail_stale_trials`)."""
+    left_running = []
     for trial in list(live.values()):
-        try:
+        with contextlib.suppress(Exception):  # why it ended: a note, not worth a RUNNING trial
             trial.set_user_attr("outcome", reason)
+        try:
             networks.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
-        except Exception:  # the storage itself may be what failed; staleness covers it
-            pass
+        except Exception:
+            left_running.append(trial.number)
         live.pop(trial.number, None)
+    return left_running

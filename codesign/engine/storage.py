@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import optuna
-from optuna.storages import BaseStorage, JournalStorage, RDBStorage
+from optuna.storages import BaseStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
+
+from codesign.engine.signal_safe_storage import SignalSafeJournalStorage, SignalSafeRDBStorage
 
 # The driver records a heartbeat (a user attribute with the wall-clock time, on every storage)
 # for each trial it holds every HEARTBEAT_INTERVAL_S; a RUNNING trial without one for
@@ -133,7 +135,7 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
             elif not path.is_file():
                 raise StorageError(f"storage {url}: no such journal file (run `search` first "
                                    "or give --storage)")
-            return JournalStorage(JournalFileBackend(str(path)))
+            return SignalSafeJournalStorage(JournalFileBackend(str(path)))
         if url.startswith(SQLITE_PREFIX):
             database = Path(url[len(SQLITE_PREFIX) :])
             if str(database) not in ("", ":memory:"):
@@ -193,7 +195,7 @@ def _rdb_storage(url: str) -> RDBStorage:
 
     for attempt in range(SCHEMA_RACE_RETRIES):
         try:
-            return RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+            return SignalSafeRDBStorage(url, engine_kwargs=_engine_kwargs(url))
         except (IntegrityError, ProgrammingError):
             if attempt == SCHEMA_RACE_RETRIES - 1:
                 raise

@@ -347,6 +347,18 @@ def search_opening(name: str, storage: str) -> str:
     return f"study [bold]{shown(name)}[/] in {shown(storage)}"
 
 
+def search_interrupted(left_running: Sequence[int]) -> str:
+    """The line a signal ends a search with; `left_running`: the trials the storage would not
+    fail, which the next run fails at its start (their driver is gone) and trains again."""
+    if not left_running:
+        return ("[yellow]interrupted:[/] finished trainings are kept, none is left running; "
+                "run the same command again to resume")
+    trials = ", ".join(f"#{number}" for number in left_running)
+    return (f"[yellow]interrupted:[/] finished trainings are kept; the storage would not fail "
+            f"network trial {trials}, left RUNNING: the same command again fails it at its "
+            "start and trains the network again")
+
+
 def local_ray_exposure(auth_mode: str | None) -> str:
     """What `search --expose` opens with a local Ray (measured with `ss -ltnp`, Ray 2.60)."""
     guard = ("[bold red]with no authentication (RAY_AUTH_MODE=disabled): anyone who can reach "

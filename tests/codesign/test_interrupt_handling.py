@@ -67,6 +67,18 @@ def test_a_signal_held_while_the_block_raises_is_dropped(handlers):
         interrupts.raise_if_interrupted()
 
 
+def test_a_call_whose_error_its_caller_catches_keeps_its_signal(handlers):
+    """A storage call raises KeyError for a trial it does not hold, and its callers go on: a
+    signal held during such a call is replayed, not dropped, so Ctrl-C still stops."""
+    with (pytest.raises(KeyboardInterrupt) as stopped, interruptible(),
+          held_interrupts(replay_on_error=True)):
+        signal.raise_signal(signal.SIGINT)
+        raise KeyError("no such trial")
+    assert isinstance(stopped.value.__context__, KeyError)
+    with pytest.raises(KeyError), interruptible(), held_interrupts(replay_on_error=True):
+        raise KeyError("no such trial")  # no signal: the error as it was
+
+
 def test_outside_interruptible_a_held_signal_reaches_the_previous_handler(handlers):
     seen = []
     signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))

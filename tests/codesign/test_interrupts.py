@@ -160,6 +160,117 @@ def test_sigterm_and_sighup_stop_as_cleanly_as_sigint(stubbed_space, fast_tmp, m
                               before=call % 2 == 0, signum=signum)
 
 
+class SignalInsideRowLoading:
+    """A real SIGINT that reaches this process while SQLAlchemy builds a row of the main
+    thread's k-th result (counted over the search's storage reads), its cursor still open: the
+    case CI met, a Ctrl-C just after a training, as the next network was claimed. Unheld, it
+    leaves SQLite's read lock behind and the driver's last writes fail ("database is locked")."""
+
+    def __init__(self, monkeypatch, at_load: int | None = None):
+        from sqlalchemy.orm import loading
+
+        self.at_load, self.loads, self.claims = at_load, 0, []
+        build, claim = loading._instance_processor, search_module.competing_claim
+
+        def counted(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                self.loads += 1
+                if self.loads == self.at_load:
+                    os.kill(os.getpid(), signal.SIGINT)
+            return build(*args, **kwargs)
+
+        def claiming(*args, **kwargs):
+            self.claims.append(self.loads)  # the reads so far, as a network is claimed
+            return claim(*args, **kwargs)
+
+        monkeypatch.setattr(loading, "_instance_processor", counted)
+        monkeypatch.setattr(search_module, "competing_claim", claiming)
+
+
+def _interrupt_read_and_resume(spec, tmp: Path, monkeypatch, load: int) -> None:
+    with monkeypatch.context() as patch:
+        SignalInsideRowLoading(patch, load)
+        _run(spec, tmp, monkeypatch, None)
+    after = _state(tmp / "study.db")
+    assert after["running"] == 0, f"an interrupt in read {load} left a trial RUNNING"
+    assert not _run(spec, tmp, monkeypatch, None)  # the same command again
+    resumed = _state(tmp / "study.db")
+    assert resumed["running"] == 0
+    assert len(resumed["trained_keys"]) == resumed["attempts"] == BUDGET, load
+
+
+def _count_loads(spec, tmp: Path, monkeypatch) -> SignalInsideRowLoading:
+    with monkeypatch.context() as patch:
+        counter = SignalInsideRowLoading(patch)
+        assert not _run(spec, tmp, monkeypatch, None)
+    return counter
+
+
+def test_an_interrupt_inside_a_storage_read_leaves_no_trial_running(stubbed_space, fast_tmp,
+                                                                    monkeypatch):
+    """SIGINT in the first rows of each claim's read (where CI met it): every storage call
+    runs whole (`codesign.engine.signal_safe_storage`), so the trial is failed, not RUNNING."""
+    counter = _count_loads(stubbed_space, fast_tmp / "count", monkeypatch)
+    assert len(counter.claims) == BUDGET
+    for claim in counter.claims:
+        for load in (claim + 1, claim + 2):
+            _interrupt_read_and_resume(stubbed_space, fast_tmp / f"at{load}", monkeypatch, load)
+
+
+@pytest.mark.slow
+def test_an_interrupt_inside_any_storage_read_leaves_no_trial_running(stubbed_space, fast_tmp,
+                                                                      monkeypatch):
+    """The same in every third read of a search (~370 searches and their resumes)."""
+    total = _count_loads(stubbed_space, fast_tmp / "count", monkeypatch).loads
+    assert total > 100
+    for load in range(1, total + 1, 3):
+        _interrupt_read_and_resume(stubbed_space, fast_tmp / f"at{load}", monkeypatch, load)
+
+
+class RefusingAfterSignal:
+    """SIGINT right after the first network is claimed; from then on the storage refuses to
+    change a trial's state (as a storage whose disk just failed would)."""
+
+    def __init__(self):
+        self.signalled = False
+
+    def wrap(self, storage: BaseStorage) -> BaseStorage:
+        set_attr, set_state = storage.set_trial_user_attr, storage.set_trial_state_values
+
+        def claimed(trial_id, key, value):
+            set_attr(trial_id, key, value)
+            if key == "network_key" and not self.signalled:
+                self.signalled = True
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def refusing(*args, **kwargs):
+            if self.signalled:
+                raise optuna.exceptions.StorageInternalError("disk I/O error")
+            return set_state(*args, **kwargs)
+
+        storage.set_trial_user_attr, storage.set_trial_state_values = claimed, refusing
+        return storage
+
+
+def test_a_held_trial_the_storage_will_not_fail_is_named(stubbed_space, fast_tmp, monkeypatch):
+    """The driver does not claim what it could not do: the trial it could not fail is named
+    (the CLI says it is left RUNNING, for the next run to fail and retrain)."""
+    from codesign.engine.search import SearchInterrupted
+    from codesign.screen.present import search_interrupted
+
+    injector = RefusingAfterSignal()
+    space = SearchSpace.model_validate({**stubbed_space, "output_dir": str(fast_tmp),
+                                        "storage": f"sqlite:///{fast_tmp / 'study.db'}"})
+    monkeypatch.setattr(search_module, "open_storage",
+                        lambda url: injector.wrap(open_storage(url)))
+    with pytest.raises(SearchInterrupted) as stopped:
+        run_search(space)
+    assert stopped.value.left_running == [0]
+    assert _state(fast_tmp / "study.db")["running"] == 1  # what the message says
+    assert "#0, left RUNNING" in search_interrupted(stopped.value.left_running)
+    assert "none is left running" in search_interrupted([])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("before", [False, True])
 def test_sigint_at_every_storage_call_never_orphans_a_trial(stubbed_space, fast_tmp,
