@@ -9,7 +9,8 @@ A storage that cannot outlive the process (`sqlite://`, `sqlite:///:memory:`, an
 `mode=memory`) is refused before any work: a search would train its whole budget into it and
 lose it. Every connection to a database server has a timeout (`CONNECT_TIMEOUT_S`, and TCP
 keepalives on an open connection), so a server that accepts and never answers is one line,
-not a hang (docs/safety.md).
+not a hang (docs/safety.md). A signal never cuts one of the storage's calls in two
+(`codesign.engine.signal_safe_storage`).
 """
 
 from __future__ import annotations
