@@ -1,10 +1,12 @@
 """No trial is ever orphaned: Ctrl-C at any point of a search leaves no trial RUNNING, and
 running the same command again completes the budget without training a network twice.
 
-Two sweeps:
+Three sweeps:
 * in-process, deterministic: a real SIGINT is sent to the test process right after the k-th
   storage call of the driver, for many k (trainings are stubbed, so a run takes a fraction of
   a second); the default run takes every STRIDE-th call, `-m slow` every call, before and after;
+* inside a storage read: a real SIGINT while SQLAlchemy builds a row, its cursor open (the
+  case CI met); the default run at the reads that claim each network, `-m slow` every third;
 * end to end: `python -m codesign search` in a subprocess, SIGINT at moments of a real run
   (right after a "trained" line is printed among them); the default run interrupts one
   search twice, `-m slow` sweeps delays after three moments.
