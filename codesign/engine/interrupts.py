@@ -204,24 +204,22 @@ def held_interrupts(replay_on_error: bool = False) -> Iterator[None]:
     try:
         yield
     except Exception:
-        held = _release(previous)
-        if held and replay_on_error:
-            _replay(held[0], previous[held[0]] if previous is not None else _on_signal)
+        _end_hold(previous, replay=replay_on_error)
         raise
     except BaseException:
-        _release(previous)
+        _end_hold(previous, replay=False)
         raise
-    held = _release(previous)
-    if held:
-        _replay(held[0], previous[held[0]] if previous is not None else _on_signal)
+    _end_hold(previous, replay=True)
 
 
-def _release(previous: dict[int, Any] | None) -> list[int]:
-    """End a held block: the signals it held, its handlers restored."""
+def _end_hold(previous: dict[int, Any] | None, replay: bool) -> None:
+    """End a held block: its handlers restored, then (if `replay`) the first signal it held
+    does what it would have done."""
     _State.holding = False
     held, _State.held = _State.held, []
     _restore(previous)
-    return held
+    if held and replay:
+        _replay(held[0], previous[held[0]] if previous is not None else _on_signal)
 
 
 def _replay(signum: int, handler: Any) -> None:
