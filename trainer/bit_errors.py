@@ -25,7 +25,7 @@ every training step (`random_error_map`); the gradient flows through the flipped
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -144,6 +144,13 @@ class ErrorSweep:
                  for b, ber in enumerate(self.bers)}
         return {ber: by_n for ber, by_n in found.items() if by_n}
 
+    def unmeasured(self) -> set[tuple[int, float]]:
+        """The (N, BER) pairs the sweep holds no measurement of (a lazy evaluation's)."""
+        if self.measured is None:
+            return set()
+        return {(n, ber) for b, ber in enumerate(self.bers)
+                for i, n in enumerate(self.lengths) if not self.measured[b, i]}
+
     def mean(self) -> dict[float, dict[int, float]]:
         """BER -> N -> accuracy averaged over the maps."""
         mean = self.accuracy.mean(axis=1)
@@ -199,7 +206,7 @@ def merged_sweep(parts: Sequence[ErrorSweep]) -> ErrorSweep | None:
         columns = [lengths.index(n) for n in part.lengths]
         correct[np.ix_(rows, range(maps), columns)] = part.correct
         flipped[rows] = part.flipped
-        measured[np.ix_(rows, columns)] = True
+        measured[np.ix_(rows, columns)] = True if part.measured is None else part.measured
     first = parts[0]
     return ErrorSweep(bers=bers, lengths=lengths, maps=maps, correct=correct,
                       total=first.total, flipped=flipped, weights=first.weights,
@@ -207,14 +214,32 @@ def merged_sweep(parts: Sequence[ErrorSweep]) -> ErrorSweep | None:
                       measured=None if measured.all() else measured)
 
 
+@dataclass(frozen=True)
+class SweepCutoff:
+    """When a sweep stops scoring a rate's maps part way through the split: as soon as no pair
+    (N, rate) of that rate can end above the accuracy it must beat, even if every example
+    left were decided correctly under every map. The bound is exact (counts, not a
+    statistical guess): a rate cut is one whose full measurement would have said the same,
+    so a lazy evaluation (`trainer.evaluation_plan`) that only needs to know whether a pair
+    beats its threshold loses nothing by cutting it. A cut rate's pairs are reported as not
+    measured."""
+
+    thresholds: Mapping[tuple[int, float], float]  # (N, rate) -> the accuracy it must beat
+    statistic: str  # over the maps: "mean" or "low_percentile" (the sweep's percentile)
+    examples: int  # in the split the sweep goes through
+
+
+CUTOFF_SLACK = 1e-9  # a bound within float rounding of its threshold does not cut
+
+
 class ErrorSweepAccumulator:
     """Counts correct decisions batch by batch for every (BER, map), on the same input draw
     as the clean evaluation (so BER 0, or a map that flips nothing, gives exactly the clean
-    numbers)."""
+    numbers). With a `cutoff`, a rate that can no longer matter stops being scored."""
 
     def __init__(self, network: nn.Module, bers: Sequence[float], lengths: Sequence[int],
                  maps: int, seed: int, structure: ErrorStructure = INDEPENDENT,
-                 percentile: float = DEFAULT_PERCENTILE):
+                 percentile: float = DEFAULT_PERCENTILE, cutoff: SweepCutoff | None = None):
         self.bers = [float(ber) for ber in bers]
         self.lengths = list(lengths)
         self.percentile = percentile
@@ -222,11 +247,19 @@ class ErrorSweepAccumulator:
         self.error_maps = [[self.nested.at(m, ber) for m in range(maps)] for ber in self.bers]
         self.correct = np.zeros((len(self.bers), maps, len(self.lengths)))
         self.total = 0
+        self.cutoff = cutoff
+        self.scoring = np.ones(len(self.bers), dtype=bool)  # rates not cut
+        self.to_beat = np.full((len(self.bers), len(self.lengths)), -np.inf)
+        for (n, ber), needed in (cutoff.thresholds.items() if cutoff else ()):
+            if float(ber) in self.bers and int(n) in self.lengths:
+                self.to_beat[self.bers.index(float(ber)), self.lengths.index(int(n))] = needed
 
     def add(self, scores_under, clean_scores: torch.Tensor, labels: torch.Tensor) -> None:
         """`scores_under(error_map)` gives class scores (lengths, batch, classes)."""
         clean = (clean_scores.argmax(-1) == labels).sum(-1).cpu().numpy()
         for b, maps in enumerate(self.error_maps):
+            if not self.scoring[b]:
+                continue
             for m, error_map in enumerate(maps):
                 if error_map.flipped == 0:
                     self.correct[b, m] += clean
@@ -234,12 +267,32 @@ class ErrorSweepAccumulator:
                 scores = scores_under(error_map)
                 self.correct[b, m] += (scores.argmax(-1) == labels).sum(-1).cpu().numpy()
         self.total += int(labels.shape[0])
+        if self.cutoff is not None:
+            self.scoring &= ~self._hopeless(self.cutoff)
+
+    def _hopeless(self, cutoff: SweepCutoff) -> np.ndarray:
+        """(bers,) where every pair's best possible statistic is below its threshold: the
+        counts so far with every example left correct under every map (the statistics are
+        nondecreasing in each map's accuracy, so that bounds them)."""
+        left = cutoff.examples - self.total
+        if left < 0:
+            raise ValueError(f"the sweep saw {self.total} examples of a split of "
+                             f"{cutoff.examples}")
+        best = (self.correct + left) / cutoff.examples
+        statistic = best.mean(axis=1) if cutoff.statistic == "mean" else np.percentile(
+            best, self.percentile, axis=1)
+        return (statistic < self.to_beat - CUTOFF_SLACK).all(axis=1)
 
     def result(self) -> ErrorSweep:
+        if self.cutoff is not None and self.total != self.cutoff.examples:
+            raise ValueError(f"the sweep saw {self.total} examples of a split of "
+                             f"{self.cutoff.examples}")
         flipped = np.array([[error_map.flipped for error_map in maps]
                             for maps in self.error_maps])
         weights = self.error_maps[0][0].weights if self.error_maps else 0
+        measured = np.repeat(self.scoring[:, None], len(self.lengths), axis=1)
         return ErrorSweep(bers=self.bers, lengths=self.lengths, maps=len(self.nested),
-                          correct=self.correct, total=self.total, flipped=flipped,
-                          weights=weights, percentile=self.percentile,
-                          structure=self.nested.structure)
+                          correct=np.where(measured[:, None, :], self.correct, 0.0),
+                          total=self.total, flipped=flipped, weights=weights,
+                          percentile=self.percentile, structure=self.nested.structure,
+                          measured=None if measured.all() else measured)

@@ -20,7 +20,12 @@ from typing import Any
 
 import torch
 
-from trainer.bit_errors import ErrorSweep, ErrorSweepAccumulator, weights_read_with
+from trainer.bit_errors import (
+    ErrorSweep,
+    ErrorSweepAccumulator,
+    SweepCutoff,
+    weights_read_with,
+)
 from trainer.config import Precision, TrainConfig, WeightErrorConfig
 from trainer.data import TensorBatches, load_dataset
 from trainer.encoding import InputEncoding, deployed_encoding
@@ -37,13 +42,15 @@ NETWORK_PREFIX = "network."  # the network's entries in a checkpoint's state_dic
 @dataclass(frozen=True)
 class ErrorSweepSpec:
     """The weight-error maps a test also scores under: `maps` seeded maps per bit-error rate,
-    of the given structure, and the low percentile reported over them."""
+    of the given structure, and the low percentile reported over them; with a `cutoff`, the
+    rates to stop scoring once they cannot beat their thresholds (`SweepCutoff`)."""
 
     bers: tuple[float, ...]
     maps: int
     seed: int
     structure: ErrorStructure
     percentile: float
+    cutoff: SweepCutoff | None = None
 
     @classmethod
     def of(cls, errors: WeightErrorConfig) -> ErrorSweepSpec:
@@ -106,7 +113,7 @@ def deployed_accuracy(network: SCBNN, encoding: InputEncoding,
     total = 0
     with _deployed_on(network, device), torch.inference_mode(), _autocast(precision, device):
         sweep = ErrorSweepAccumulator(network, errors.bers, lengths, errors.maps, errors.seed,
-                                      errors.structure, errors.percentile
+                                      errors.structure, errors.percentile, errors.cutoff
                                       ) if errors is not None and errors.bers else None
         for pixels, labels in batches:
             pixels, labels = pixels.to(device), labels.to(device)

@@ -1,7 +1,10 @@
 """Input encodings: what the first binary layer sees for an image of 8-bit pixels.
 
 * `FixedPointEncoding`: the conventional BNN; layer 1 sees 2x - 1 (x = p / 255), the mean of
-  the bipolar stochastic stream, so the two encodings are directly comparable.
+  the bipolar stochastic stream, so the two encodings are directly comparable. It is fed
+  (2p - 255) / 256 and its sums divided by 255 / 256 after the layer: fed multiples of 2^-8,
+  as a fixed-point datapath adds 8-bit pixels, its sums are exact whatever order a product
+  adds in (and stay small enough for float16).
 * `ThresholdEncoding`: one bit per pixel, +1 where x >= 0.5 (the no-SC baseline).
 * `StochasticEncoding`: bitstreams of length N from an SNG, merged either at the first layer
   (layer 1 sees the accumulated bipolar sum divided by N: (2K - N) / N) or at the output
@@ -17,6 +20,7 @@ import torch
 
 from trainer.config import InputConfig, InputMode, MergePoint, TrainingMode
 from trainer.sng import (
+    PIXEL_MAX,
     RandomSource,
     StochasticNumberGenerator,
     build_sng,
@@ -35,6 +39,11 @@ class InputEncoding:
     mode: ClassVar[InputMode]
     registry: ClassVar[dict[InputMode, type[InputEncoding]]] = {}
     merges_at_output = False
+    # the first layer is fed multiples of `input_step` (a power of two: its sums are then
+    # exact in float32 in any order of addition), and its sums over N cycles are divided by
+    # N x `sum_scale` after it; both 1 but for fixed point
+    input_step: ClassVar[float] = 1.0
+    sum_scale: ClassVar[float] = 1.0
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -53,16 +62,28 @@ class InputEncoding:
     ) -> torch.Tensor:
         """First-layer input summed over each length's cycles: (len(lengths), *pixels.shape).
 
-        The first layer sees this sum divided by N. The division comes after the (linear,
-        bias-free) first layer, as in hardware where popcounts accumulate: with integer sums
-        every partial result is exact, whatever order a matrix product adds in.
+        The first layer sees this sum divided by N x `sum_scale` (`divisors`). The
+        division comes after the (linear, bias-free) first layer, as in hardware where
+        popcounts accumulate: with sums of multiples of `input_step` every partial result is
+        exact, whatever order a matrix product adds in.
         """
-        single = self.encode(pixels)
+        single = self.fed(pixels)
         n = lengths_tensor(tuple(lengths), single.device)
         return single.unsqueeze(0) * n.view(-1, *([1] * single.dim()))
 
+    def divisors(self, lengths: Sequence[int], device: torch.device) -> torch.Tensor:
+        """What each length's first-layer sums are divided by after the layer."""
+        n = lengths_tensor(tuple(lengths), device)
+        return n if self.sum_scale == 1.0 else n * self.sum_scale
+
     def encode(self, pixels: torch.Tensor) -> torch.Tensor:
+        """The value the first layer sees for each pixel."""
         raise NotImplementedError
+
+    def fed(self, pixels: torch.Tensor) -> torch.Tensor:
+        """What the first layer is fed for each pixel: `encode` / `sum_scale`, a multiple of
+        `input_step`."""
+        return self.encode(pixels)
 
     # What evaluating at `lengths` costs, known before anything is built (`trainer.resources`).
 
@@ -82,9 +103,14 @@ class InputEncoding:
 
 class FixedPointEncoding(InputEncoding):
     mode = InputMode.FIXED_POINT
+    input_step = 2.0**-8
+    sum_scale = PIXEL_MAX * 2.0**-8
 
     def encode(self, pixels):
         return 2.0 * pixel_values(pixels) - 1.0
+
+    def fed(self, pixels):
+        return (2.0 * pixels.to(torch.float32) - PIXEL_MAX) * self.input_step
 
 
 class ThresholdEncoding(InputEncoding):

@@ -11,7 +11,10 @@ measured in three steps, each only as far as the one before says it could matter
 1. the clean validation accuracy at every N (one pass: cheap);
 2. the validation error sweep only at the pairs (N, rate) where the clean accuracy at N plus
    `margin` exceeds the pair's threshold: bit errors do not lift accuracy above the clean
-   accuracy beyond noise, so the others cannot reach it;
+   accuracy beyond noise, so the others cannot reach it. A rate whose pairs can no longer
+   beat their thresholds, even with every example left decided correctly under every map,
+   stops being scored part way through the split (`trainer.bit_errors.SweepCutoff`: an
+   exact bound, so what is cut would have been measured below its threshold);
 3. the test set only at the pairs whose measured validation accuracy (the searched statistic
    over the maps) exceeds their threshold.
 
@@ -24,9 +27,9 @@ measured does not depend on what else is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from trainer.bit_errors import ErrorSweep, merged_sweep
+from trainer.bit_errors import ErrorSweep, SweepCutoff, merged_sweep
 from trainer.data import SCDataModule
 from trainer.evaluate import evaluate_module
 from trainer.module import SCBNNModule
@@ -67,6 +70,13 @@ class EvaluationPlan:
         reachable = [p for p, needed in self.thresholds.items() if needed <= 1.0]
         return {max(reachable or self.thresholds, key=lambda p: (clean[p[0]], -p[1]))}
 
+    def cutoff(self, pairs: set[Pair], clean: Mapping[int, float]) -> dict[Pair, float]:
+        """The thresholds a validation sweep of `pairs` may stop scoring at: those of the
+        pairs worth validating by the rule above (the one measured for want of any other
+        is measured whole, so that the network has a measured value)."""
+        return {(n, r): self.thresholds[(n, r)] for n, r in pairs
+                if r > CLEAN and clean[n] + self.margin > self.thresholds[(n, r)]}
+
     def worth_testing(self, clean: Mapping[int, float], sweep: ErrorSweep | None) -> set[Pair]:
         """The pairs whose validation accuracy exceeds their threshold (those measured)."""
         by_rate = {} if sweep is None else (
@@ -79,18 +89,22 @@ class EvaluationPlan:
 
 @dataclass
 class Measured:
-    """One split's measurements: clean accuracy by N, the sweep, and the pairs measured."""
+    """One split's measurements: clean accuracy by N, the sweep, the pairs measured, and
+    the pairs whose sweep was cut part way (not measured)."""
 
     clean: dict[int, float] = field(default_factory=dict)
     sweep: ErrorSweep | None = None
     pairs: set[Pair] = field(default_factory=set)
+    cut: set[Pair] = field(default_factory=set)
 
 
 def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: set[Pair],
-            accelerator: str = "cpu", precision: str = "32-true") -> Measured:
+            accelerator: str = "cpu", precision: str = "32-true",
+            cutoff: Mapping[Pair, float] | None = None, statistic: str = "mean") -> Measured:
     """Accuracy at `pairs` on `split`: one test pass per group of rates that share their
-    lengths (a clean pair is a rate without maps). The module's lengths and rates are left
-    as they were."""
+    lengths (a clean pair is a rate without maps), each rate's maps scored until its pairs
+    cannot beat their `cutoff` thresholds (`statistic` over the maps; none: to the end).
+    The module's lengths and rates are left as they were."""
     lengths_by_rate: dict[float, list[int]] = {}
     for n, rate in sorted(pairs):
         lengths_by_rate.setdefault(rate, []).append(n)
@@ -102,7 +116,9 @@ def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: se
     try:
         for lengths, rates in groups.items():
             module.set_eval_lengths(lengths)
-            module.errors = saved[1].at(r for r in rates if r > CLEAN)
+            module.errors = replace(saved[1].at(r for r in rates if r > CLEAN), cutoff=(
+                SweepCutoff(cutoff, statistic, datamodule.split_size(split)) if cutoff
+                else None))
             tested = evaluate_module(module, datamodule, split, accelerator, precision)
             result.clean.update(tested.accuracy)
             if tested.sweep is not None:
@@ -111,6 +127,9 @@ def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: se
         module.set_eval_lengths(saved[0])
         module.errors = saved[1]
     result.sweep = merged_sweep(parts)
+    if result.sweep is not None:
+        result.cut = result.sweep.unmeasured() & result.pairs
+        result.pairs -= result.cut
     return result
 
 
@@ -118,12 +137,15 @@ def evaluate_lazily(module: SCBNNModule, datamodule: SCDataModule, plan: Evaluat
                     accelerator: str = "cpu", precision: str = "32-true"
                     ) -> dict[str, Measured]:
     """Validation and test measured as the module doc says, by split."""
-    def run(split: str, pairs: set[Pair]) -> Measured:
-        return measure(module, datamodule, split, pairs, accelerator, precision)
+    def run(split: str, pairs: set[Pair], cutoff: dict[Pair, float] | None = None
+            ) -> Measured:
+        return measure(module, datamodule, split, pairs, accelerator, precision, cutoff,
+                       plan.statistic)
 
     val = run("val", {(n, CLEAN) for n in plan.lengths})
-    sweep = run("val", plan.worth_validating(val.clean))
-    val.sweep, val.pairs = sweep.sweep, val.pairs | sweep.pairs
+    worth = plan.worth_validating(val.clean)
+    sweep = run("val", worth, plan.cutoff(worth, val.clean))
+    val.sweep, val.pairs, val.cut = sweep.sweep, val.pairs | sweep.pairs, sweep.cut
     test = run("test", plan.worth_testing(val.clean, val.sweep))
     return {"val": val, "test": test}
 
@@ -135,4 +157,6 @@ def counts(plan: EvaluationPlan, measured: Mapping[str, Measured]) -> dict[str, 
         taken = len(result.pairs & set(plan.thresholds))
         found[f"{split}_pairs_measured"] = taken
         found[f"{split}_pairs_skipped"] = len(plan.thresholds) - taken
+        if result.cut:  # started, then cut: among the skipped
+            found[f"{split}_pairs_cut"] = len(result.cut & set(plan.thresholds))
     return found

@@ -14,20 +14,21 @@ clean pass of a batch layer by layer (`CleanPass`) and, under a map, follows the
   network's own batch norm and sign (`_Thresholds`), so only the changed sums are compared.
 
 Exactness: a binary layer adds +1/-1 products, a first layer fed stochastic sums or
-thresholded pixels adds integers, and float32 holds every integer below 2^24, so the sums
-are the same numbers in any order of addition; batch norm and sign are monotone in the sum
-(every rounding is), so one threshold per neuron (and per N, where the first layer's sum is
-divided by N) says the sign of every sum. The thresholds are found with the batch norm
+thresholded pixels adds integers, one fed fixed-point pixels adds multiples of 2^-8
+(`InputEncoding.input_step`), and float32 holds every such multiple below 2^24 steps, so the
+sums are the same numbers in any order of addition; batch norm and sign are monotone in the
+sum (every rounding is), so one threshold per neuron (and per N, where the first layer's sum
+is divided by N) says the sign of every sum. The thresholds are found with the batch norm
 applied to whole rows, as in a full pass, and checked against every decision of the clean
 pass; a batch where one disagrees takes the full pass. The decisions, and so the class
 scores, are the full pass's exactly (tests hold them equal).
 
 It covers the dense networks (`trainer.models.binary_mlp`) fed integers (stochastic sums
-merged after the first layer, thresholded pixels), at low rates (`MAX_FLIPPED_SHARE`), where
-it is measured faster (benchmarks/ber_sweep.py). The others take the full pass per map:
-fixed-point pixels (not integers: the first layer's sums depend on the order of addition),
-convolutional networks, the output merge, half-precision autocast (`CleanPass.of` returns
-None), and a map that flips many weights.
+merged after the first layer, thresholded or fixed-point pixels), at low rates
+(`MAX_FLIPPED_SHARE`), where it is measured faster (benchmarks/ber_sweep.py). The others take
+the full pass per map: convolutional networks, the output merge, half-precision autocast
+(`CleanPass.of` returns None), inputs that are not integers, and a map that flips many
+weights.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from trainer.encoding import InputEncoding, StochasticEncoding
 from trainer.inference import scores_of_encoded
 from trainer.layers import BinaryLinear, SignActivation
 from trainer.models import SCBNN
-from trainer.sng import check_lengths, lengths_tensor
+from trainer.sng import check_lengths
 
 DENSE_SHARE = 0.25  # above this share of a layer's inputs changed, its full product is cheaper
 FLIP_SHARE = 1 / 64  # and above this share of its weights flipped
@@ -74,24 +75,30 @@ class _Change:
 
 class _Thresholds:
     """Each neuron's output from its sum, without its batch norm: +1 where
-    `direction * sum >= bound` (direction 0: a constant output). One set per row block: the
-    first layer's sums are divided by N, one block of rows per N."""
+    `direction * sum / step >= bound` (direction 0: a constant output). One set per row
+    block: the first layer's sums are divided by N, one block of rows per N."""
 
     def __init__(self, output: Callable[[torch.Tensor], torch.Tensor], blocks: int, width: int,
-                 limit: float, device: torch.device):
+                 limit: float, device: torch.device, step: float = 1.0):
         """`output`: the layer's +1/-1 outputs of a (blocks, width) tensor of sums, as the
-        full pass computes them; `limit`: no sum is larger in magnitude."""
-        low = torch.full((blocks, width), -float(limit), device=device)
-        high = torch.full((blocks, width), float(limit), device=device)
-        at_low, at_high = output(low), output(high)
+        full pass computes them; `limit`: no sum is larger in magnitude; `step`: every sum is
+        a multiple of it (a power of two; the bounds are found in steps)."""
+        self.step = step
+
+        def output_at(steps: torch.Tensor) -> torch.Tensor:
+            return output(steps * step)  # exact: a power of two
+
+        low = torch.full((blocks, width), -float(limit) / step, device=device)
+        high = torch.full((blocks, width), float(limit) / step, device=device)
+        at_low, at_high = output_at(low), output_at(high)
         self.direction = torch.where(at_low == at_high, 0.0, torch.where(at_high > 0, 1.0, -1.0))
-        # bisect for the first integer (in the direction) whose output is +1
+        # bisect for the first whole number of steps (in the direction) whose output is +1
         lo = torch.where(self.direction >= 0, low, -high)  # in direction * sum
         hi = torch.where(self.direction >= 0, high, -low)
         moving = self.direction != 0
         while bool((moving & (hi - lo > 1)).any()):
             middle = torch.floor((lo + hi) / 2)
-            positive = output(torch.where(self.direction >= 0, middle, -middle)) > 0
+            positive = output_at(torch.where(self.direction >= 0, middle, -middle)) > 0
             hi = torch.where(moving & positive, middle, hi)
             lo = torch.where(moving & ~positive, middle, lo)
         constant = torch.where(at_low > 0, -1.0, 1.0)  # 0 >= -1: always +1; 0 >= 1: never
@@ -103,7 +110,7 @@ class _Thresholds:
         direction, bound = self.direction, self.bound
         if columns is not None:
             direction, bound = direction[:, columns], bound[:, columns]
-        shaped = sums.view(direction.shape[0], -1, sums.shape[-1])
+        shaped = sums.view(direction.shape[0], -1, sums.shape[-1]) / self.step
         return (direction.unsqueeze(1) * shaped >= bound.unsqueeze(1)).view_as(sums)
 
 
@@ -120,7 +127,7 @@ class CleanPass:
         self.layers = [first, *(layer for _, _, layer in blocks)]
         self.signs = [layer.stored_bits() for layer in self.layers]
         self.lengths = lengths
-        self.divisor = lengths_tensor(tuple(lengths), inputs.device).view(-1, 1, 1)
+        self.divisor = encoding.divisors(lengths, inputs.device).view(-1, 1, 1)
         self.inputs = [inputs]  # of each binary layer, (rows, fan_in)
         self.sums = [first(inputs)]  # of each binary layer, (rows, fan_out)
         for index, (norm, sign, layer) in enumerate(blocks):
@@ -132,7 +139,8 @@ class CleanPass:
         self.thresholds = [  # of each hidden layer: its sums feed its block's norm and sign
             _Thresholds(lambda sums, i=index, n=norm, s=sign: self._activation(i, sums, n, s),
                         len(lengths) if index == 0 else 1, layer.out_features,
-                        largest if index == 0 else layer.in_features, inputs.device)
+                        largest if index == 0 else layer.in_features, inputs.device,
+                        encoding.input_step if index == 0 else 1.0)
             for index, ((norm, sign, _), layer) in enumerate(zip(blocks, self.layers,
                                                                   strict=False))]
 
@@ -150,9 +158,10 @@ class CleanPass:
         lengths = check_lengths(lengths)
         names = [name for name, _ in binary_layers(network)]
         inputs = encoded.flatten(0, 1).flatten(1)
-        exact = bool(torch.equal(inputs, inputs.round())) and (
-            float(inputs.abs().max()) * first.in_features < EXACT_FLOAT32)
-        if not exact:  # fixed-point pixels
+        steps = inputs / encoding.input_step  # exact: a power of two
+        exact = bool(torch.equal(steps, steps.round())) and (
+            float(steps.abs().max()) * first.in_features < EXACT_FLOAT32)
+        if not exact:
             return None
         clean = cls(network, encoding, encoded, blocks, first, names, inputs, lengths)
         return clean if clean._thresholds_agree() else None

@@ -68,7 +68,7 @@ def scores_of_encoded(
     batch = encoded.shape[1]
     if not (isinstance(encoding, StochasticEncoding) and encoding.merges_at_output):
         preactivation = network.first(encoded.flatten(0, 1)).unflatten(0, (len(lengths), batch))
-        n = lengths_tensor(tuple(lengths), preactivation.device)
+        n = encoding.divisors(lengths, preactivation.device)
         mean = preactivation / n.view(-1, *([1] * (preactivation.dim() - 1)))
         scores = network.readout(network.body(mean.flatten(0, 1)))
         return scores.view(len(lengths), batch, -1)

@@ -231,10 +231,11 @@ class HardwarePoint:
     def bitstream_length(self) -> int:
         return int(self.params.get("bitstream_length", 1))
 
-    @property
+    @cached_property
     def evaluated_error_rate(self) -> float:
         """The rate the network's accuracy is evaluated at for this point: its weight
-        bit-error rate rounded up to the grid (`evaluated_error_rate`)."""
+        bit-error rate rounded up to the grid (`evaluated_error_rate`; kept: recording a
+        network reads it for each of its tens of thousands of points several times)."""
         return evaluated_error_rate(self.weight_error_rate)
 
     def metric(self, name: str) -> float:

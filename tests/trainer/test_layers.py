@@ -89,3 +89,20 @@ def test_deployed_bits_are_the_signs_on_entry_and_go_with_the_block():
         assert torch.equal(layer(x), before)
     assert layer.fixed_bits is None
     assert torch.equal(layer(x), -before)  # outside, the latent weights' signs again
+
+
+def test_fixed_point_sums_are_exact_and_the_divisor_turns_them_into_the_mean():
+    """The first layer is fed (2p - 255) / 256 and its sums divided by 255 / 256 after it:
+    what it sees is 2x - 1, and every first-layer sum is a multiple of 2^-8 (exact in any
+    order of addition, and small: float16 holds it)."""
+    pixels = torch.arange(256, dtype=torch.uint8).view(1, 256)
+    encoding = FixedPointEncoding()
+    sums = encoding.layer1_sums(pixels, [1])
+    steps = sums / encoding.input_step
+    assert torch.equal(steps, steps.round()) and float(sums.abs().max()) <= 1.0
+    seen = sums[0] / encoding.divisors([1], sums.device)[0]
+    torch.testing.assert_close(seen, encoding.encode(pixels), rtol=0.0, atol=1e-7)
+    weights = torch.where(torch.rand(8, 256, generator=torch.Generator().manual_seed(1)) < 0.5,
+                          -1.0, 1.0)
+    forward, backward = sums[0] @ weights.T, sums[0].flip(-1) @ weights.flip(-1).T
+    assert torch.equal(forward, backward)  # the same numbers whichever way it adds

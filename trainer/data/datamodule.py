@@ -179,6 +179,13 @@ class SCDataModule(pl.LightningDataModule):
         self._ensure_setup()
         return self._loader(self.test_dataset, self.eval_batch_size, shuffle=False)
 
+    def split_size(self, split: str) -> int:
+        """How many examples the "val" or "test" split holds."""
+        self._ensure_setup()
+        dataset = {"val": self.val_dataset, "test": self.test_dataset}[split]
+        assert dataset is not None
+        return len(dataset)
+
     def eval_batches(self, split: str, device: torch.device) -> TensorBatches:
         """The "val" or "test" split's batches on `device`, in order: what a test pass
         reads (`trainer.deployed`), with no Lightning trainer to say where they go."""

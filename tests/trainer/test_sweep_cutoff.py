@@ -1,0 +1,103 @@
+"""A sweep that stops scoring a rate once it cannot beat its thresholds (`SweepCutoff`): it
+cuts only rates whose full measurement ends at or below every threshold of theirs (for the
+mean and the low percentile over the maps), it does cut a hopeless rate part way through
+the split, and the rates it keeps count exactly what a sweep without a cutoff counts."""
+
+import numpy as np
+import pytest
+import torch
+
+from tests.trainer.test_bit_errors import _trained_like
+from trainer import bit_errors
+from trainer.bit_errors import SweepCutoff
+from trainer.config import InputConfig
+from trainer.deployed import ErrorSweepSpec, deployed_accuracy
+from trainer.encoding import deployed_encoding
+from trainer.error_structure import INDEPENDENT
+from trainer.inference import class_scores
+from trainer.models import binary_mlp
+from trainer.sng import KeyedGenerators
+
+SHAPE = (1, 8, 8)
+LENGTHS = [1, 4, 16]
+RATES = (1e-3, 3e-2, 0.1, 0.3)
+PERCENTILE = 10.0
+EXAMPLES, BATCH = 400, 50
+
+
+@pytest.fixture(scope="module")
+def setting():
+    network = _trained_like(binary_mlp(SHAPE, [48, 32], 10), SHAPE)
+    encoding = deployed_encoding(InputConfig.model_validate(
+        {"mode": "sc", "length": 16, "merge_point": "first_layer", "sng": {"kind": "ideal"}}))
+    generator = torch.Generator().manual_seed(3)
+    pixels = torch.randint(0, 256, (EXAMPLES, *SHAPE), generator=generator, dtype=torch.uint8)
+    # labels the network itself gives at N = 16 clean: its accuracy falls with the rate
+    with torch.no_grad():
+        labels = class_scores(network, encoding, pixels, [16], KeyedGenerators(1))[0].argmax(-1)
+    batches = [(pixels[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, EXAMPLES, BATCH)]
+    return network, encoding, batches
+
+
+def _sweep(setting, cutoff=None):
+    network, encoding, batches = setting
+    spec = ErrorSweepSpec(RATES, 3, 5, INDEPENDENT, PERCENTILE, cutoff)
+    return deployed_accuracy(network, encoding, batches, LENGTHS, seed=1, errors=spec,
+                             incremental=False).sweep
+
+
+def _statistic(sweep, statistic):
+    by_rate = sweep.mean() if statistic == "mean" else sweep.low()
+    return {(n, rate): a for rate, by_n in by_rate.items() for n, a in by_n.items()}
+
+
+@pytest.mark.parametrize("statistic", ["mean", "low_percentile"])
+def test_only_rates_that_cannot_beat_their_thresholds_are_cut(setting, statistic):
+    full = _statistic(_sweep(setting), statistic)
+    accuracy = np.array([full[(n, r)] for r in RATES for n in LENGTHS])
+    assert accuracy.max() - accuracy.min() > 0.3  # the rates do differ
+    rng = np.random.default_rng(0)
+    rates_cut = 0
+    for _ in range(4):  # thresholds scattered around what each pair measures in full
+        thresholds = {pair: a + rng.uniform(-0.15, 0.15) for pair, a in full.items()}
+        cut = _sweep(setting, SweepCutoff(thresholds, statistic, EXAMPLES))
+        measured = _statistic(cut, statistic)
+        cut_pairs = cut.unmeasured()
+        rates_cut += len(cut_pairs) // len(LENGTHS)
+        for _, rate in cut_pairs:  # cut: its full measurement beats none of them
+            assert all(full[(m, rate)] <= thresholds[(m, rate)] for m in LENGTHS)
+        for pair, value in measured.items():  # kept: exactly the full measurement
+            assert value == full[pair]
+        assert set(measured) | cut_pairs == set(full)
+        for rate in RATES:  # a rate that beats one threshold of its is never cut
+            if any(full[(n, rate)] > thresholds[(n, rate)] for n in LENGTHS):
+                assert (LENGTHS[0], rate) not in cut_pairs
+    assert 0 < rates_cut < 4 * len(RATES)  # some rates were cut, not all
+
+
+def test_a_hopeless_rate_is_cut_part_way_and_the_others_still_count(setting, monkeypatch):
+    """Thresholds no map could reach at 0.3 and 0.1; every rate scored counts as without a
+    cutoff. The scoring calls show where the cut rates stopped."""
+    full = _sweep(setting)
+    thresholds = {(n, r): (1.1 if r >= 0.1 else 0.0) for n in LENGTHS for r in RATES}
+    calls = []
+    original = bit_errors.ErrorSweepAccumulator.add
+
+    def spied(self, scores_under, clean_scores, labels):
+        calls.append(self.scoring.copy())
+        return original(self, scores_under, clean_scores, labels)
+
+    monkeypatch.setattr(bit_errors.ErrorSweepAccumulator, "add", spied)
+    cut = _sweep(setting, SweepCutoff(thresholds, "mean", EXAMPLES))
+    assert cut.unmeasured() == {(n, r) for n in LENGTHS for r in (0.1, 0.3)}
+    scored = np.array(calls)  # (batches, rates): rates scored in each batch
+    assert scored[0].all() and not scored[-1][2:].any()  # cut after the first batch
+    assert scored[:, :2].all()
+    kept = [RATES.index(r) for r in (1e-3, 3e-2)]
+    assert (cut.correct[kept] == full.correct[kept]).all()
+
+
+def test_a_cutoff_whose_split_size_is_wrong_is_an_error(setting):
+    thresholds = {(n, r): 0.0 for n in LENGTHS for r in RATES}
+    with pytest.raises(ValueError, match="examples of a split of"):
+        _sweep(setting, SweepCutoff(thresholds, "mean", EXAMPLES + 1))
