@@ -18,17 +18,17 @@ thresholded pixels adds integers, one fed fixed-point pixels adds multiples of 2
 (`InputEncoding.input_step`), and float32 holds every such multiple below 2^24 steps, so the
 sums are the same numbers in any order of addition; batch norm and sign are monotone in the
 sum (every rounding is), so one threshold per neuron (and per N, where the first layer's sum
-is divided by N) says the sign of every sum. The thresholds are found with the batch norm
-applied to whole rows, as in a full pass, and checked against every decision of the clean
-pass; a batch where one disagrees takes the full pass. The decisions, and so the class
-scores, are the full pass's exactly (tests hold them equal).
+is divided by N, times `InputEncoding.sum_scale`) says the sign of every sum. The thresholds
+are found with the batch norm applied to whole rows, as in a full pass, and checked against
+every decision of the clean pass; a batch where one disagrees takes the full pass. The
+decisions, and so the class scores, are the full pass's exactly (tests hold them equal).
 
-It covers the dense networks (`trainer.models.binary_mlp`) fed integers (stochastic sums
+It covers the dense networks (`trainer.models.binary_mlp`) fed exact sums (stochastic sums
 merged after the first layer, thresholded or fixed-point pixels), at low rates
 (`MAX_FLIPPED_SHARE`), where it is measured faster (benchmarks/ber_sweep.py). The others take
 the full pass per map: convolutional networks, the output merge, half-precision autocast
-(`CleanPass.of` returns None), inputs that are not integers, and a map that flips many
-weights.
+(`CleanPass.of` returns None), inputs that are not whole multiples of their encoding's
+`input_step`, and a map that flips many weights.
 """
 
 from __future__ import annotations
