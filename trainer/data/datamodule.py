@@ -179,19 +179,22 @@ class SCDataModule(pl.LightningDataModule):
         self._ensure_setup()
         return self._loader(self.test_dataset, self.eval_batch_size, shuffle=False)
 
-    def split_size(self, split: str) -> int:
-        """How many examples the "val" or "test" split holds."""
+    def _eval_dataset(self, split: str) -> TensorDataset:
+        """The "val" or "test" split."""
         self._ensure_setup()
         dataset = {"val": self.val_dataset, "test": self.test_dataset}[split]
         assert dataset is not None
-        return len(dataset)
+        return dataset
+
+    def split_size(self, split: str) -> int:
+        """How many examples the "val" or "test" split holds."""
+        return len(self._eval_dataset(split))
 
     def eval_batches(self, split: str, device: torch.device) -> TensorBatches:
         """The "val" or "test" split's batches on `device`, in order: what a test pass
         reads (`trainer.deployed`), with no Lightning trainer to say where they go."""
-        self._ensure_setup()
-        dataset = {"val": self.val_dataset, "test": self.test_dataset}[split]
-        return self._loader(dataset, self.eval_batch_size, shuffle=False, device=device)
+        return self._loader(self._eval_dataset(split), self.eval_batch_size, shuffle=False,
+                            device=device)
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         """Augment training batches on their device; validation and test stay untouched."""
