@@ -1,12 +1,16 @@
 """No trial is ever orphaned: Ctrl-C at any point of a search leaves no trial RUNNING, and
 running the same command again completes the budget without training a network twice.
 
-Three sweeps:
+Three sweeps, each in three tiers: the default run samples it, `-m slow` (what CI runs) samples
+it about four times as densely at other points, `-m exhaustive` takes every point (about an
+hour and a quarter on a 2-core machine; a documented command, not CI's):
 * in-process, deterministic: a real SIGINT is sent to the test process right after the k-th
-  storage call of the driver, for many k (trainings are stubbed, so a run takes a fraction of
-  a second); the default run takes every STRIDE-th call, `-m slow` every call, before and after;
+  storage call of the driver, for many k (trainings are stubbed, so a run takes seconds);
+  the default run takes every STRIDE-th call, `-m slow` every SLOW_STRIDE-th, `-m exhaustive`
+  every call, before and after;
 * inside a storage read: a real SIGINT while SQLAlchemy builds a row, its cursor open (the
-  case CI met); the default run at the reads that claim each network, `-m slow` every third;
+  case CI met); the default run at the reads that claim each network, `-m slow` every
+  SLOW_READ_STRIDE-th read, `-m exhaustive` every third;
 * end to end: `python -m codesign search` in a subprocess, SIGINT at moments of a real run
   (right after a "trained" line is printed among them); the default run interrupts one
   search twice, `-m slow` sweeps delays after three moments.
@@ -40,6 +44,9 @@ from tests.codesign.stubs import stub_trainings
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 2  # networks per search
 STRIDE = 19  # the default run interrupts after every STRIDE-th storage call (~13 points)
+# `-m slow`: strides prime to STRIDE and odd (each sweep alternates before and after a call),
+# starting where the default run does not (~40 calls and ~50 reads: about 10 minutes)
+SLOW_STRIDE, SLOW_READ_STRIDE = 7, 23
 
 
 class SignalAfterCalls:
@@ -220,6 +227,16 @@ def test_an_interrupt_inside_a_storage_read_leaves_no_trial_running(stubbed_spac
 
 
 @pytest.mark.slow
+def test_an_interrupt_inside_sampled_storage_reads_leaves_no_trial_running(
+        stubbed_space, fast_tmp, monkeypatch):
+    """The same in every SLOW_READ_STRIDE-th read of a search, wherever it falls."""
+    total = _count_loads(stubbed_space, fast_tmp / "count", monkeypatch).loads
+    assert total > 100
+    for load in range(2, total + 1, SLOW_READ_STRIDE):
+        _interrupt_read_and_resume(stubbed_space, fast_tmp / f"at{load}", monkeypatch, load)
+
+
+@pytest.mark.exhaustive
 def test_an_interrupt_inside_any_storage_read_leaves_no_trial_running(stubbed_space, fast_tmp,
                                                                       monkeypatch):
     """The same in every third read of a search (~370 searches and their resumes)."""
@@ -274,6 +291,16 @@ def test_a_held_trial_the_storage_will_not_fail_is_named(stubbed_space, fast_tmp
 
 
 @pytest.mark.slow
+def test_sigint_at_sampled_storage_calls_never_orphans_a_trial(stubbed_space, fast_tmp,
+                                                               monkeypatch):
+    """Every SLOW_STRIDE-th storage call, before the even ones and after the odd ones."""
+    total = _count_calls(stubbed_space, fast_tmp, monkeypatch)
+    for call in range(3, total + 1, SLOW_STRIDE):
+        _interrupt_and_resume(stubbed_space, fast_tmp / f"at{call}", monkeypatch, call,
+                              before=call % 2 == 0)
+
+
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("before", [False, True])
 def test_sigint_at_every_storage_call_never_orphans_a_trial(stubbed_space, fast_tmp,
                                                             monkeypatch, before):
