@@ -33,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("pareto", help="print and plot a study's Pareto front")
     add_study_arguments(parser)
     parser.add_argument("--out", type=Path,
-                        help="folder for the plots (default runs/STUDY/; with --format csv or "
-                             "json, plots only where --out says)")
+                        help="folder for the plots (default: the study's folder, "
+                             "OUTPUT_DIR/STUDY/, where its search wrote, else runs/STUDY/; "
+                             "with --format csv or json, plots only where --out says)")
     parser.add_argument("--top", type=positive_int, default=PARETO_ROWS,
                         help=f"rows of the table, spread along the front (default "
                              f"{PARETO_ROWS}; --format csv lists every design point)")
@@ -46,11 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _default_folder(problem: Problem, args: argparse.Namespace) -> Path:
-    """runs/STUDY/, if it is this study's folder (not another study's of the same name: see
-    `codesign.engine.study_folder`)."""
-    from codesign.engine.study_folder import check_study_folder
+    """The study's own folder, OUTPUT_DIR/STUDY/ (its search marked it: the design tables lie
+    there), else runs/STUDY/ if that is free or this study's (not another study's of the same
+    name: see `codesign.engine.study_folder`)."""
+    from codesign.engine.study_folder import check_study_folder, is_study_folder_of
 
-    return check_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, storage_url(args))
+    url = storage_url(args)
+    if is_study_folder_of(problem.output_dir, problem.name, url):
+        return Path(problem.output_dir) / problem.name
+    return check_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, url)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:  # the default folder is the study's: mark it so
         from codesign.engine.study_folder import claim_study_folder
 
-        claim_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, storage_url(args))
+        claim_study_folder(out.parent, problem.name, storage_url(args))
     if args.format == "table":
         console = present.console()
         present.show(console, present.pareto_report(problem, front, args.top, history, files,

@@ -66,6 +66,16 @@ def check_study_folder(output_dir: str | Path, name: str, storage_url: str) -> P
     return folder
 
 
+def is_study_folder_of(output_dir: str | Path, name: str, storage_url: str) -> bool:
+    """Whether OUTPUT_DIR/NAME is a folder marked as this study's (its search's folder, found
+    again from wherever a review command runs: a relative output_dir may name another)."""
+    try:
+        folder = check_study_folder(output_dir, name, storage_url)
+        return folder.is_dir() and _owner(folder) is not None
+    except OutputError:  # another study's, or one outside output_dir: not this one's
+        return False
+
+
 def claim_study_folder(output_dir: str | Path, name: str, storage_url: str) -> Path:
     """Check the folder (as `check_study_folder`) and mark it as this study's."""
     folder = check_study_folder(output_dir, name, storage_url)

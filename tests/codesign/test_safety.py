@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -264,6 +265,11 @@ def test_pareto_keeps_out_of_another_studys_folder(small_study, tiny_space, tmp_
     stub_trainings(monkeypatch, other)
     run_search(other)
     before = _files(tmp_path / "runs")
+    assert main(["pareto", "--study", "tiny", "--storage", other.storage_url]) == 0
+    assert (tmp_path / "elsewhere" / "tiny" / "pareto.png").is_file()  # its own folder
+    assert _files(tmp_path / "runs") == before
+    shutil.rmtree(tmp_path / "elsewhere")  # gone: the default is runs/tiny, another study's
+    capsys.readouterr()
     assert main(["pareto", "--study", "tiny", "--storage", other.storage_url]) == 2
     err = capsys.readouterr().err.strip()
     assert "holds the files of study" in err and _files(tmp_path / "runs") == before

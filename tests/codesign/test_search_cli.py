@@ -98,6 +98,19 @@ def test_pareto_writes_png_html_and_hypervolume(finished_study, capsys):
     assert (out_dir / "pareto.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_pareto_draws_in_the_studys_own_folder_from_anywhere(finished_study, tmp_path,
+                                                            monkeypatch, capsys):
+    """Without --out the plots go beside the study's design tables (OUTPUT_DIR/STUDY/, which
+    its search marked), not into a runs/ folder of whatever directory the command runs in."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["pareto", *finished_study["args"]]) == 0
+    folder = finished_study["root"] / "runs" / "tiny"
+    assert (folder / "pareto.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "hypervolume.json").is_file()
+    assert list(tmp_path.iterdir()) == []
+    assert "pareto.png" in capsys.readouterr().out
+
+
 def test_unknown_study_is_one_line_exit_2(finished_study, capsys):
     assert main(["status", "--study", "nope", "--storage", finished_study["storage"]]) == 2
     assert "study 'nope' not found" in capsys.readouterr().err
