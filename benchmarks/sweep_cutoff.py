@@ -29,11 +29,10 @@ from benchmarks._timing import interleaved, spread  # noqa: E402
 from codesign.engine.fidelity import evaluation_job, observed_error_excess  # noqa: E402
 from codesign.engine.pareto import pareto_front  # noqa: E402
 from codesign.engine.quiet import quiet_libraries  # noqa: E402
-from codesign.engine.runner import _evaluation_plan  # noqa: E402
 from codesign.engine.storage import open_storage  # noqa: E402
 from codesign.engine.study import load_network_study, problem_of  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.evaluation_plan import CLEAN, Measured, measure  # noqa: E402
+from trainer.evaluation_plan import CLEAN, EvaluationPlan, Measured, measure  # noqa: E402
 from trainer.fit import datamodule_for  # noqa: E402
 from trainer.module import SCBNNModule  # noqa: E402
 
@@ -62,7 +61,7 @@ def main() -> None:
     job = evaluation_job(problem, points, pareto_front(designs, before))
     job["margin"] = max(job["margin"], observed_error_excess(
         [t for t in networks.trials if t.number < args.network]))
-    plan = _evaluation_plan(job)
+    plan = EvaluationPlan.from_spec(job)
 
     config = TrainConfig.model_validate(trial.user_attrs["train_config"])
     module = SCBNNModule.from_checkpoint(trial.user_attrs["checkpoint"])

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from trainer.bit_errors import ErrorSweep, SweepCutoff, merged_sweep
 from trainer.data import SCDataModule
@@ -53,6 +54,15 @@ class EvaluationPlan:
         """The plain full evaluation: every pair, every split."""
         rates = [CLEAN, *bers]
         return cls({(int(n), float(r)): float("-inf") for n in lengths for r in rates}, 0.0)
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> EvaluationPlan:
+        """The plan from the plain data a training job carries (JSON: a worker may be on
+        another machine): `thresholds` by N then rate (strings), `margin`, `statistic`."""
+        return cls({(int(n), float(rate)): float(needed)
+                    for n, by_rate in spec["thresholds"].items()
+                    for rate, needed in by_rate.items()},
+                   float(spec["margin"]), str(spec["statistic"]))
 
     @property
     def lengths(self) -> list[int]:

@@ -51,8 +51,9 @@ def train_network(
     config = TrainConfig.model_validate(job["train_config"])
     callbacks = [_ReportProgress(report)] if report is not None else []
     early_stop = _early_stop(job.get("early_stop"))
+    evaluation = job.get("evaluation")  # None: every pair is measured
     result = fit(config, callbacks=callbacks, early_stop=early_stop,
-                 plan=_evaluation_plan(job.get("evaluation")))
+                 plan=EvaluationPlan.from_spec(evaluation) if evaluation else None)
     return {
         **_fidelity(result, config, early_stop),
         "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
@@ -87,15 +88,6 @@ def _early_stop(spec: dict[str, Any] | None) -> StopWhenHopeless | None:
         worth=worth,
         peer_worths={int(k): [float(w) for w in v]
                      for k, v in spec.get("peer_worths", {}).items()})
-
-
-def _evaluation_plan(spec: dict[str, Any] | None) -> EvaluationPlan | None:
-    """The lazy evaluation's plan from the job's plain data (N -> rate key -> threshold)."""
-    if spec is None:
-        return None
-    thresholds = {(int(n), float(rate)): float(needed)
-                  for n, by_rate in spec["thresholds"].items() for rate, needed in by_rate.items()}
-    return EvaluationPlan(thresholds, float(spec["margin"]), spec["statistic"])
 
 
 def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None

@@ -2,6 +2,8 @@
 are a plain dominance check's, and a search that measures only where they say records the same
 front as one that measures everything, with no unmeasured point among its design trials."""
 
+import json
+
 from codesign.engine.fidelity import (
     ERROR_NOISE_MARGIN,
     NEVER,
@@ -57,6 +59,11 @@ def test_each_pairs_threshold_is_the_least_its_points_need_by_a_plain_dominance_
                     if (p.bitstream_length, p.evaluated_error_rate) == (n, rate))
         assert job["thresholds"][str(n)][ber_key(rate)] == least
     assert job["margin"] == ERROR_NOISE_MARGIN and job["statistic"] == "mean"
+    plan = EvaluationPlan.from_spec(json.loads(json.dumps(job)))  # as a worker receives it
+    assert set(plan.thresholds) == pairs and plan.statistic == "mean"
+    for n, rate in pairs:
+        assert plan.thresholds[(n, rate)] == job["thresholds"][str(n)][ber_key(rate)]
+    assert plan.margin == ERROR_NOISE_MARGIN
     every = SearchSpace.model_validate(tiny_space(hardware={"tiles": [1, 4]}))
     assert evaluation_job(compile_problem(every), points, front) is None  # network_front
 
