@@ -1,3 +1,4 @@
+import signal
 import subprocess
 from pathlib import Path
 
@@ -7,6 +8,15 @@ import yaml
 
 from hwmodel import Technology, load_technology
 from tests.synthetic import write_cifar10_like, write_fashion_mnist_like
+
+
+def pytest_sessionstart(session):
+    """Tests send real SIGINTs and expect Python's own handler (KeyboardInterrupt). A script
+    that starts pytest as a background job (`... &`) starts it with SIGINT ignored, and
+    Python leaves an ignored SIGINT ignored: a handler restored later in the run can be that
+    "ignore", and a test's signal vanishes (seen once in a background CI run)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,9 @@
 """No trial is ever orphaned: Ctrl-C at any point of a search leaves no trial RUNNING, and
 running the same command again completes the budget without training a network twice.
 
-Three sweeps, each in three tiers: the default run samples it, `-m slow` (what CI runs) samples
-it about four times as densely at other points, `-m exhaustive` takes every point (about an
-hour and a quarter on a 2-core machine; a documented command, not CI's):
+Three sweeps, each in tiers: the default run samples it, `-m slow` (what CI runs) samples it
+more densely at other points, `-m exhaustive` takes every point (about 45 min on a 2-core
+machine: a documented command, not CI's):
 * in-process, deterministic: a real SIGINT is sent to the test process right after the k-th
   storage call of the driver, for many k (trainings are stubbed, so a run takes seconds);
   the default run takes every STRIDE-th call, `-m slow` every SLOW_STRIDE-th, `-m exhaustive`
@@ -43,9 +43,10 @@ from tests.codesign.stubs import stub_trainings
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 2  # networks per search
-STRIDE = 19  # the default run interrupts after every STRIDE-th storage call (~13 points)
+STRIDE = 19  # the default run interrupts after every STRIDE-th storage call (~38 of ~720)
 # `-m slow`: strides prime to STRIDE and odd (each sweep alternates before and after a call),
-# starting where the default run does not (~40 calls and ~50 reads: about 10 minutes)
+# mostly at calls the default run skips (~100 calls and ~48 reads: 6.4 min on the slow
+# 2-core machine of 2026-12-05, where every point would take about 45 min)
 SLOW_STRIDE, SLOW_READ_STRIDE = 7, 23
 
 
@@ -305,7 +306,7 @@ def test_sigint_at_sampled_storage_calls_never_orphans_a_trial(stubbed_space, fa
 def test_sigint_at_every_storage_call_never_orphans_a_trial(stubbed_space, fast_tmp,
                                                             monkeypatch, before):
     """Together the two halves interrupt every storage call of a search once: just after the
-    odd calls, just before the even ones (a search makes ~500 calls and each interruption
+    odd calls, just before the even ones (a search makes ~720 calls and each interruption
     costs a search and its resume, so a sweep of every call twice would take about an hour)."""
     total = _count_calls(stubbed_space, fast_tmp, monkeypatch)
     for call in range(2 if before else 1, total + 1, 2):

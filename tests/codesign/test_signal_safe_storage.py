@@ -59,6 +59,8 @@ def test_a_read_cut_by_a_signal_locks_sqlite_unless_calls_run_whole(tmp_path, mo
                 told = True
             except optuna.exceptions.StorageInternalError:
                 told = False
+    handler = signal.getsignal(signal.SIGINT)
+    assert told is not None, f"no KeyboardInterrupt reached the test; SIGINT's handler: {handler}"
     assert told is whole
     assert (study.trials[0].state == optuna.trial.TrialState.COMPLETE) is whole
 
