@@ -13,8 +13,10 @@ from tests.synthetic import write_cifar10_like, write_fashion_mnist_like
 def pytest_sessionstart(session):
     """Tests send real SIGINTs and expect Python's own handler (KeyboardInterrupt). A script
     that starts pytest as a background job (`... &`) starts it with SIGINT ignored, and
-    Python leaves an ignored SIGINT ignored: a handler restored later in the run can be that
-    "ignore", and a test's signal vanishes (seen once in a background CI run)."""
+    Python leaves an ignored SIGINT ignored; code that saves a handler and restores it later
+    would put that "ignore" back. So every run starts from Python's handler, wherever it was
+    launched (a background CI run once lost a test's SIGINT; that this was the cause is a
+    likely reading, not a proven one)."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
