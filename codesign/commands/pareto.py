@@ -50,11 +50,15 @@ def _default_folder(problem: Problem, args: argparse.Namespace) -> Path:
     """The study's own folder, OUTPUT_DIR/STUDY/ (its search marked it: the design tables lie
     there), else runs/STUDY/ if that is free or this study's (not another study's of the same
     name: see `codesign.engine.study_folder`)."""
-    from codesign.engine.study_folder import check_study_folder, is_study_folder_of
+    from codesign.engine.study_folder import (
+        check_study_folder,
+        is_study_folder_of,
+        study_folder,
+    )
 
     url = storage_url(args)
     if is_study_folder_of(problem.output_dir, problem.name, url):
-        return Path(problem.output_dir) / problem.name
+        return study_folder(problem.output_dir, problem.name)
     return check_study_folder(Path(DEFAULT_RUNS_DIR), problem.name, url)
 
 

@@ -67,13 +67,14 @@ def check_study_folder(output_dir: str | Path, name: str, storage_url: str) -> P
 
 
 def is_study_folder_of(output_dir: str | Path, name: str, storage_url: str) -> bool:
-    """Whether OUTPUT_DIR/NAME is a folder marked as this study's (its search's folder, found
-    again from wherever a review command runs: a relative output_dir may name another)."""
+    """Whether OUTPUT_DIR/NAME is marked as this study's: its search's folder, found again by
+    a review command (an output_dir relative to where the search ran may, from elsewhere,
+    name no folder or another study's)."""
     try:
         folder = check_study_folder(output_dir, name, storage_url)
-        return folder.is_dir() and _owner(folder) is not None
-    except OutputError:  # another study's, or one outside output_dir: not this one's
+    except OutputError:  # another study's, or outside output_dir
         return False
+    return _owner(folder) is not None  # unmarked or absent: no search of this study wrote it
 
 
 def claim_study_folder(output_dir: str | Path, name: str, storage_url: str) -> Path:
