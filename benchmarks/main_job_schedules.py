@@ -14,7 +14,7 @@ one in training finishes) and fresh studies in a temporary folder; the hypervolu
 study's feasible front's, normalised the same way for both (`codesign.engine.pareto`).
 
     python benchmarks/main_job_schedules.py [--minutes 10] [--space search_spaces/fmnist.yaml]
-        [--new-first] [--keep DIR]
+        [--new-first] [--keep DIR] [--storage journal|sqlite]
 
 Then each schedule's hypervolume as its trained networks ended (seconds from its start: the two
 compared at equal wall time, not only at their ends); last lines: networks_ratio (networks
@@ -39,10 +39,14 @@ from codesign.problem.space import SearchSpace
 MAX_NETWORKS = 1000  # the new schedule's budget: the wall time ends it
 
 
+# each kind of file storage, in the schedule's folder (journal: the default storage)
+STORAGES = {"journal": "journal:{folder}/{name}.log", "sqlite": "sqlite:///{folder}/{name}.db"}
+
+
 def schedule(document: dict, folder: Path, name: str, minutes: float,
-             halving: int | None = None) -> SearchSpace:
+             halving: int | None = None, storage: str = "journal") -> SearchSpace:
     """The space of one schedule: the main job's, with its budget for that schedule (the new
-    one with successive halving at `halving` = eta if given)."""
+    one with successive halving at `halving` = eta if given), recorded in a `storage` file."""
     budget = dict(document.get("budget") or {})
     budget["wall_time_s"] = minutes * 60
     stopping = dict(budget.get("early_stopping") or {})
@@ -58,7 +62,7 @@ def schedule(document: dict, folder: Path, name: str, minutes: float,
         # the new schedule is the main job itself (its name: `status --study NAME` reads it)
         **document, "name": document["name"] + ("-old" if name == "old" else ""),
         "budget": budget, "output_dir": str(folder),
-        "storage": f"sqlite:///{folder / name}.db"})
+        "storage": STORAGES[storage].format(folder=folder, name=name)})
 
 
 def hypervolume_by_time(space: SearchSpace) -> list[tuple[float, float]]:
@@ -109,7 +113,9 @@ def main() -> None:
     parser.add_argument("--halving", type=int, metavar="ETA",
                         help="the new schedule with successive halving (top 1/ETA go on)")
     parser.add_argument("--keep", type=Path, help="write both studies into this (new) folder "
-                        "and keep them (`status`/`pareto --storage sqlite:///KEEP/new.db`)")
+                        "and keep them (`status`/`pareto --storage journal:KEEP/new.log`)")
+    parser.add_argument("--storage", choices=list(STORAGES), default="journal",
+                        help="the file storage both record into (default: the search's own)")
     args = parser.parse_args()
     quiet_libraries()
     document = read_yaml(args.space)
@@ -121,12 +127,13 @@ def main() -> None:
     with (contextlib.nullcontext(str(args.keep)) if args.keep
           else tempfile.TemporaryDirectory()) as folder:
         for name in order:
-            space = schedule(document, Path(folder), name, args.minutes, args.halving)
+            space = schedule(document, Path(folder), name, args.minutes, args.halving,
+                             args.storage)
             results[name] = run(space)
             by_time[name] = hypervolume_by_time(space)
     halving = f", new with halving eta {args.halving}" if args.halving else ""
     print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})"
-          f"{halving}")
+          f"{halving}, {args.storage} storage")
     print(f"{'schedule':>8}  {'wall':>7}  {'networks':>8}  {'full':>4}  {'stopped':>7}  "
           f"{'designs':>7}  {'HV':>7}  {'train':>6}  {'test':>6}  {'record':>6}  "
           f"{'after training':>14}")

@@ -138,6 +138,13 @@ def report(plain: list[float], epochs: int, histories: dict[str, list]) -> None:
     else:
         print(f"multi-fidelity reaches {target:.4f} after {trained[0]} network(s), "
               f"{trained[1]} epochs")
+    print("by the plain search's budget (its first runs: the same search, stopped sooner):")
+    for runs_so_far in sorted({*range(24, len(plain), 24), len(plain)}):
+        target_so_far = plain[runs_so_far - 1]
+        got = reached(fidelity, target_so_far)
+        ratio = got[1] / (runs_so_far * epochs) if got else float("inf")
+        print(f"  {runs_so_far:>4} runs: HV {target_so_far:.4f}, "
+              f"multi-fidelity epochs {got[1] if got else '-'}, ratio {ratio:.3f}")
     print(f"training_epochs_ratio: "
           f"{trained[1] / plain_epochs if trained else float('inf'):.3f}")
 

@@ -11,8 +11,9 @@ pairs worth testing, and every pair the cut one measured must equal the whole on
     python benchmarks/sweep_cutoff.py --folder DIR [--name fmnist] [--network 1] [--rounds 2]
 
 DIR is a main job kept by `benchmarks/main_job_schedules.py --keep DIR` (its study in
-DIR/new.db, its checkpoints under DIR/NAME/networks/). Prints each arm's seconds by round,
-the pairs validated and cut, and last `cutoff_speedup` (whole / cut, median over rounds).
+DIR/new.log, or DIR/new.db with `--storage sqlite`; its checkpoints under DIR/NAME/networks/).
+Prints each arm's seconds by round, the pairs validated and cut, and last `cutoff_speedup`
+(whole / cut, median over rounds).
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     quiet_libraries()
-    storage = open_storage(f"sqlite:///{args.folder / 'new.db'}")
+    journal = args.folder / "new.log"  # or new.db, kept with `--storage sqlite`
+    storage = open_storage(f"journal:{journal}" if journal.exists()
+                           else f"sqlite:///{args.folder / 'new.db'}")
     designs = optuna.load_study(study_name=args.name, storage=storage)
     networks = load_network_study(storage, args.name)
     problem = problem_of(designs, storage)

@@ -81,7 +81,8 @@ def add_format_argument(parser: argparse.ArgumentParser, rows: str) -> None:
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--study", required=True, help="study name (the search space's name)")
     parser.add_argument(
-        "--storage", help=f"Optuna storage URL (default: sqlite:///{DEFAULT_RUNS_DIR}/STUDY.db)"
+        "--storage", help=f"Optuna storage URL (default: journal:{DEFAULT_RUNS_DIR}/STUDY.log, "
+        f"or sqlite:///{DEFAULT_RUNS_DIR}/STUDY.db where only that exists)"
     )
 
 

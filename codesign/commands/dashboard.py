@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "dashboard", help="open optuna-dashboard on a study (bound to 127.0.0.1)"
     )
-    parser.add_argument("--study", help="study name: its default storage runs/STUDY.db")
+    parser.add_argument("--study", help="study name: its default storage runs/STUDY.log "
+                        "(or runs/STUDY.db)")
     parser.add_argument("--storage", help="Optuna storage URL")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to bind (default 127.0.0.1; any other needs --expose)")

@@ -1,7 +1,9 @@
 """Opening the Optuna storage a search writes to: the single source of truth.
 
-SQLite by default (`sqlite:///runs/<name>.db`), any SQLAlchemy URL Optuna accepts
-(`postgresql://...`), or `journal:PATH` for Optuna's journal file on a shared filesystem.
+Optuna's journal file by default (`journal:runs/<name>.log`, on one machine or a shared
+filesystem; a torn last line is cut before the next append: `codesign.engine.journal_file`),
+SQLite (`sqlite:///runs/<name>.db`, the default before), or any SQLAlchemy URL Optuna accepts
+(`postgresql://...`).
 Every storage keeps the drivers' heartbeats, so trials of a killed driver are failed on the next
 run (`codesign.engine.search`).
 
@@ -24,8 +26,8 @@ from typing import Any, Literal
 
 import optuna
 from optuna.storages import BaseStorage, RDBStorage
-from optuna.storages.journal import JournalFileBackend
 
+from codesign.engine.journal_file import TornTailSafeJournalBackend
 from codesign.engine.signal_safe_storage import SignalSafeJournalStorage, SignalSafeRDBStorage
 
 # The driver records a heartbeat (a user attribute with the wall-clock time, on every storage)
@@ -136,7 +138,7 @@ def open_storage(url: str, mode: StorageMode = "create") -> BaseStorage:
             elif not path.is_file():
                 raise StorageError(f"storage {url}: no such journal file (run `search` first "
                                    "or give --storage)")
-            return SignalSafeJournalStorage(JournalFileBackend(str(path)))
+            return SignalSafeJournalStorage(TornTailSafeJournalBackend(str(path)))
         if url.startswith(SQLITE_PREFIX):
             database = Path(url[len(SQLITE_PREFIX) :])
             if str(database) not in ("", ":memory:"):

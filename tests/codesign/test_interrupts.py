@@ -7,7 +7,9 @@ machine: a documented command, not CI's):
 * in-process, deterministic: a real SIGINT is sent to the test process right after the k-th
   storage call of the driver, for many k (trainings are stubbed, so a run takes seconds);
   the default run takes every STRIDE-th call, `-m slow` every SLOW_STRIDE-th, `-m exhaustive`
-  every call, before and after;
+  every call, before and after; on SQLite, and on Optuna's journal file (the default storage,
+  whose ~310 calls are cheap: every SLOW_STRIDE-th in the default run, every one with
+  `-m slow`);
 * inside a storage read: a real SIGINT while SQLAlchemy builds a row, its cursor open (the
   case CI met); the default run at the reads that claim each network, `-m slow` every
   SLOW_READ_STRIDE-th read, `-m exhaustive` every third;
@@ -102,10 +104,19 @@ def stubbed_space(tiny_space, monkeypatch):
     return spec
 
 
-def _run(spec: dict, tmp: Path, monkeypatch, injector: SignalAfterCalls | None) -> bool:
-    """One search on `tmp`'s storage; True if it was interrupted."""
+# the storages swept: SQLite, and Optuna's journal file (the default storage)
+STORAGES = {"sqlite": "sqlite:///{folder}/study.db", "journal": "journal:{folder}/study.log"}
+
+
+def _url(tmp: Path, kind: str) -> str:
+    return STORAGES[kind].format(folder=tmp)
+
+
+def _run(spec: dict, tmp: Path, monkeypatch, injector: SignalAfterCalls | None,
+         kind: str = "sqlite") -> bool:
+    """One search on `tmp`'s storage of `kind`; True if it was interrupted."""
     space = SearchSpace.model_validate({**spec, "output_dir": str(tmp),
-                                        "storage": f"sqlite:///{tmp / 'study.db'}"})
+                                        "storage": _url(tmp, kind)})
     opener = open_storage if injector is None else (lambda url: injector.wrap(open_storage(url)))
     monkeypatch.setattr(search_module, "open_storage", opener)
     try:
@@ -115,8 +126,8 @@ def _run(spec: dict, tmp: Path, monkeypatch, injector: SignalAfterCalls | None) 
     return False
 
 
-def _state(database: Path) -> dict:
-    storage = open_storage(f"sqlite:///{database}")
+def _state(url: str) -> dict:
+    storage = open_storage(url)
     names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
     if "tiny:networks" not in names:
         return {"running": 0, "trained_keys": [], "attempts": 0}
@@ -133,31 +144,34 @@ def _state(database: Path) -> dict:
     }
 
 
-def _count_calls(spec, tmp_path, monkeypatch) -> int:
+def _count_calls(spec, tmp_path, monkeypatch, kind: str = "sqlite") -> int:
     counter = SignalAfterCalls(None)
-    assert not _run(spec, tmp_path / "count", monkeypatch, counter)
+    assert not _run(spec, tmp_path / "count", monkeypatch, counter, kind)
     return counter.calls
 
 
 def _interrupt_and_resume(spec, tmp: Path, monkeypatch, call: int, before: bool,
-                          signum: int = signal.SIGINT) -> None:
-    interrupted = _run(spec, tmp, monkeypatch, SignalAfterCalls(call, before, signum))
-    after = _state(tmp / "study.db")
+                          signum: int = signal.SIGINT, kind: str = "sqlite") -> None:
+    interrupted = _run(spec, tmp, monkeypatch, SignalAfterCalls(call, before, signum), kind)
+    after = _state(_url(tmp, kind))
     assert after["running"] == 0, f"call {call}: a trial was left RUNNING"
     assert not after.get("unlinked"), f"call {call}: design points without their network"
-    assert not _run(spec, tmp, monkeypatch, None)  # the same command again
-    resumed = _state(tmp / "study.db")
+    assert not _run(spec, tmp, monkeypatch, None, kind)  # the same command again
+    resumed = _state(_url(tmp, kind))
     assert resumed["running"] == 0
     assert len(resumed["trained_keys"]) == resumed["attempts"] == BUDGET, (call, interrupted)
     assert len(set(resumed["trained_keys"])) == BUDGET, f"call {call}: a network trained twice"
 
 
-def test_sigint_after_storage_calls_never_orphans_a_trial(stubbed_space, fast_tmp, monkeypatch):
-    total = _count_calls(stubbed_space, fast_tmp, monkeypatch)
+# a journal's calls are cheap (~310 of them, a few ms each): it is swept more densely
+@pytest.mark.parametrize(("kind", "stride"), [("sqlite", STRIDE), ("journal", SLOW_STRIDE)])
+def test_sigint_after_storage_calls_never_orphans_a_trial(stubbed_space, fast_tmp, monkeypatch,
+                                                          kind, stride):
+    total = _count_calls(stubbed_space, fast_tmp, monkeypatch, kind)
     assert total > 100  # the sweep below covers the whole run
-    for call in range(1, total + 1, STRIDE):
+    for call in range(1, total + 1, stride):
         _interrupt_and_resume(stubbed_space, fast_tmp / f"at{call}", monkeypatch, call,
-                              before=call % 2 == 0)
+                              before=call % 2 == 0, kind=kind)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
@@ -201,10 +215,10 @@ def _interrupt_read_and_resume(spec, tmp: Path, monkeypatch, load: int) -> None:
     with monkeypatch.context() as patch:
         SignalInsideRowLoading(patch, load)
         _run(spec, tmp, monkeypatch, None)
-    after = _state(tmp / "study.db")
+    after = _state(_url(tmp, "sqlite"))
     assert after["running"] == 0, f"an interrupt in read {load} left a trial RUNNING"
     assert not _run(spec, tmp, monkeypatch, None)  # the same command again
-    resumed = _state(tmp / "study.db")
+    resumed = _state(_url(tmp, "sqlite"))
     assert resumed["running"] == 0
     assert len(resumed["trained_keys"]) == resumed["attempts"] == BUDGET, load
 
@@ -286,19 +300,21 @@ def test_a_held_trial_the_storage_will_not_fail_is_named(stubbed_space, fast_tmp
     with pytest.raises(SearchInterrupted) as stopped:
         run_search(space)
     assert stopped.value.left_running == [0]
-    assert _state(fast_tmp / "study.db")["running"] == 1  # what the message says
+    assert _state(_url(fast_tmp, "sqlite"))["running"] == 1  # what the message says
     assert "#0, left RUNNING" in search_interrupted(stopped.value.left_running)
     assert "none is left running" in search_interrupted([])
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("kind", "stride"), [("sqlite", SLOW_STRIDE), ("journal", 1)])
 def test_sigint_at_sampled_storage_calls_never_orphans_a_trial(stubbed_space, fast_tmp,
-                                                               monkeypatch):
-    """Every SLOW_STRIDE-th storage call, before the even ones and after the odd ones."""
-    total = _count_calls(stubbed_space, fast_tmp, monkeypatch)
-    for call in range(3, total + 1, SLOW_STRIDE):
+                                                               monkeypatch, kind, stride):
+    """Every SLOW_STRIDE-th storage call on SQLite, every call on a journal; before the even
+    ones and after the odd ones."""
+    total = _count_calls(stubbed_space, fast_tmp, monkeypatch, kind)
+    for call in range(3 if stride > 1 else 1, total + 1, stride):
         _interrupt_and_resume(stubbed_space, fast_tmp / f"at{call}", monkeypatch, call,
-                              before=call % 2 == 0)
+                              before=call % 2 == 0, kind=kind)
 
 
 @pytest.mark.exhaustive
@@ -348,11 +364,11 @@ def _sweep(space_file: Path, runs: Path, moments: list[tuple[str, float]],
         code, output = _search(space_file, trigger, delay_s, signum=signum)
         assert "Traceback" not in output, output
         assert code in (0, 130), output
-        state = _state(runs / "tiny.db")
+        state = _state(f"sqlite:///{runs / 'tiny.db'}")
         assert state["running"] == 0, f"{trigger!r} + {delay_s} s left a trial RUNNING:\n{output}"
     code, output = _search(space_file, None, 0.0)
     assert code == 0, output
-    state = _state(runs / "tiny.db")
+    state = _state(f"sqlite:///{runs / 'tiny.db'}")
     assert state["running"] == 0
     assert len(state["trained_keys"]) == state["attempts"] == BUDGET, output
     assert len(set(state["trained_keys"])) == BUDGET

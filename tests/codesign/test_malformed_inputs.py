@@ -142,6 +142,7 @@ def world(tmp_path_factory, tiny_fmnist_dir) -> Path:
             (root / name).write_bytes(content)
     (root / "afile").write_text("a file where a folder is expected\n")
     (root / "empty.db").write_bytes(b"")
+    (root / "notes.log").write_text("a text file,\nnot an Optuna journal\n")
     corrupt = shutil.copytree(tiny_fmnist_dir, root / "corrupt-data")
     (corrupt / FMNIST_FILES["train_labels"]).write_bytes(b"\x1f\x8bnot really gzip")
     return root
@@ -266,6 +267,8 @@ CASES = [
                  ["no such database"], id="status-no-db"),
     pytest.param(["status", "--study", "tiny", "--storage", "journal:{w}/none.log"],
                  ["no such journal file"], id="status-no-journal"),
+    pytest.param(["status", "--study", "tiny", "--storage", "journal:{w}/notes.log"],
+                 ["journal:{w}/notes.log"], id="status-foreign-journal"),
     pytest.param(["status", "--study", "tiny", "--storage", "sqlite:///{w}/empty.db"],
                  ["not an Optuna storage"], id="status-foreign-db"),
     pytest.param(["status", "--storage", "sqlite:///{w}/tiny.db"], ["--study"],

@@ -95,6 +95,35 @@ def test_full_disk_is_a_clear_error_and_keeps_what_was_stored(scaleout_space, sm
         assert len(by_network[network.number]) == network.user_attrs["design_points"]
 
 
+def test_a_journal_on_a_full_disk_stops_cleanly_and_resumes_once_there_is_room(
+        scaleout_space, small_disk):
+    """The default storage: the search stops with one line; with room again (the tmpfs
+    remounted larger), the same command reads what was kept, appends after whatever the
+    full disk left half-written (`codesign.engine.journal_file`) and finishes its budget."""
+    url = f"journal:{small_disk / 'study.log'}"
+    widths = {"family": "mlp", "hidden_layers": 1, "widths": list(range(4, 68, 4))}
+    space = scaleout_space(name="full", trials=48, epochs=1, model=widths)
+    code, _, err = finish(start_search(space, "--storage", url))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "kept" in err
+    designs, networks = _studies(url, "full")
+    stored = {t.number for t in networks.trials if t.state == TrialState.COMPLETE}
+    assert stored  # something was stored before the disk filled up
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    code, _, err = finish(start_search(space, "--storage", url))
+    assert code == 0, err
+    designs, networks = _studies(url, "full")
+    trained = [t for t in networks.trials if t.state == TrialState.COMPLETE]
+    assert stored <= {t.number for t in trained}
+    assert not [t for t in networks.trials if t.state == TrialState.RUNNING]
+    by_network = {}
+    for design in designs.trials:
+        by_network.setdefault(design.user_attrs["network_trial"], []).append(design)
+    for network in trained:  # every finished network has all its design points
+        assert len(by_network.get(network.number, [])) == network.user_attrs["design_points"]
+
+
 def test_read_only_storage_is_a_clear_error_and_changes_nothing(scaleout_space, small_disk):
     database = small_disk / "study.db"
     url = f"sqlite:///{database}"
