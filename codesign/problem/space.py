@@ -408,9 +408,9 @@ def default_storage_url(name: str, output_dir: str | Path = DEFAULT_RUNS_DIR) ->
     """The one default-storage rule: Optuna's journal file named after the study in the runs
     folder, `journal:runs/NAME.log`.
 
-    A journal records a design trial as one appended line, where SQLite makes some fifty
-    statements through SQLAlchemy's ORM (a row per parameter and attribute, each with its
-    checks): 50x as fast to record on the project's machine, and faster to read back
+    A journal records a design trial as one appended line, where SQLite writes some fifty rows
+    (a parameter, an attribute each), every one a few statements through SQLAlchemy's ORM:
+    ~47x as fast to record on the project's machine, and as fast to read back
     (`benchmarks/storage_kinds.py`, docs/benchmarks.md). A study recorded before in SQLite
     (`runs/NAME.db`, and no journal beside it) keeps its file."""
     folder = Path(output_dir)
