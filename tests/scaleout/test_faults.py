@@ -72,16 +72,22 @@ def _integrity(database) -> str:
         return connection.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-def test_full_disk_is_a_clear_error_and_keeps_what_was_stored(scaleout_space, small_disk,
-                                                                tmp_path):
-    database = small_disk / "study.db"
-    url = f"sqlite:///{database}"
+def _fill_the_disk(scaleout_space, url):
+    """A search whose storage's disk fills up: one line, exit 2; its space and that line."""
     widths = {"family": "mlp", "hidden_layers": 1, "widths": list(range(4, 68, 4))}
     space = scaleout_space(name="full", trials=48, epochs=1, model=widths)
     code, _, err = finish(start_search(space, "--storage", url))
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert "full" in err and "kept" in err
+    assert "kept" in err
+    return space, err
+
+
+def test_full_disk_is_a_clear_error_and_keeps_what_was_stored(scaleout_space, small_disk,
+                                                                tmp_path):
+    database = small_disk / "study.db"
+    _, err = _fill_the_disk(scaleout_space, f"sqlite:///{database}")
+    assert "full" in err
     copy = tmp_path / "copy.db"
     shutil.copy(database, copy)
     assert _integrity(copy) == "ok"
@@ -101,12 +107,7 @@ def test_a_journal_on_a_full_disk_stops_cleanly_and_resumes_once_there_is_room(
     remounted larger), the same command reads what was kept, appends after whatever the
     full disk left half-written (`codesign.engine.journal_file`) and finishes its budget."""
     url = f"journal:{small_disk / 'study.log'}"
-    widths = {"family": "mlp", "hidden_layers": 1, "widths": list(range(4, 68, 4))}
-    space = scaleout_space(name="full", trials=48, epochs=1, model=widths)
-    code, _, err = finish(start_search(space, "--storage", url))
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert "kept" in err
+    space, _ = _fill_the_disk(scaleout_space, url)
     designs, networks = _studies(url, "full")
     stored = {t.number for t in networks.trials if t.state == TrialState.COMPLETE}
     assert stored  # something was stored before the disk filled up
