@@ -11,7 +11,7 @@ All use NSGA-II with the same seed, the same training settings and the same norm
 hypervolume (1 - validation accuracy, costs divided by their largest value in the space).
 
     python benchmarks/search_efficiency.py [--runs 24] [--networks 8] [--epochs 4]
-        [--subset 0.05] [--halving ETA]
+        [--subset 0.05] [--halving ETA] [--keep DIR]
 
 Lines: training_runs_ratio = factorized training runs needed to reach the plain search's
 final hypervolume / the plain search's training runs; last, training_epochs_ratio = epochs
@@ -161,10 +161,16 @@ def main() -> None:
                         help="the multi-fidelity search with successive halving (as the main job)")
     parser.add_argument("--data-root", default=None, help="Fashion-MNIST folder (default: "
                         "the dataset's own)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="record the searches' studies in DIR (a new folder) and keep them, "
+                             "to read which network each rule stopped")
     args = parser.parse_args()
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep: {args.keep} already exists (give a new folder)")
     quiet_libraries()
     with tempfile.TemporaryDirectory() as folder:
-        output_dir = Path(folder)
+        output_dir = Path(folder) if args.keep is None else args.keep
+        output_dir.mkdir(parents=True, exist_ok=True)
         problem = compile_problem(benchmark_space(args, output_dir, "plain", False))
         scales = cost_scales(problem, load_technology(problem.technology))
         started = time.perf_counter()

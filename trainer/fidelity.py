@@ -25,24 +25,23 @@ __all__ = ["EarlyStopRule", "Halving", "OptimisticAccuracy", "StopWhenHopeless",
 @dataclass(eq=False)  # a callback is hashed by identity
 class StopWhenHopeless(pl.Callback):
     """At each rung, stop the training if `could_matter(optimistic accuracy)` is False, or,
-    with the rule's `halving`, if the `worth` of its best validation accuracy so far ranks
-    below the top 1/eta of the worths `peer_worths` holds for that rung (earlier trainings').
+    with the rule's `halving`, if its best validation accuracy so far is below `goes_on_at`
+    for that rung: the least accuracy with which it ranks in the top 1/eta of the trainings
+    that reached the rung.
 
-    `could_matter` and `worth` are the caller's questions (the co-design search: could any
-    design point of this network enter the current Pareto front at that accuracy, and how much
-    would they add?). After `fit`, `stopped_at` is the epoch count it stopped after (None: it
-    ran to its end) and `stopped_by` why ("hopeless" or "halving"), `history` the validation
-    accuracies seen, `bounds` the optimistic accuracies checked and `worths` their worth, by
-    rung."""
+    `could_matter` and `goes_on_at` are the caller's answers (the co-design search: could any
+    design point of this network enter the current Pareto front at that accuracy, and what
+    accuracy ranks it among the networks at the rung, `codesign.engine.halving`). After `fit`,
+    `stopped_at` is the epoch count it stopped after (None: it ran to its end) and
+    `stopped_by` why ("hopeless" or "halving"), `history` the validation accuracies seen and
+    `bounds` the optimistic accuracies checked, by rung."""
 
     could_matter: Callable[[float], bool]
     rule: EarlyStopRule = field(default_factory=EarlyStopRule)
     observed_excess: dict[int, float] = field(default_factory=dict)  # by rung (see bound)
-    worth: Callable[[float], float] | None = None
-    peer_worths: dict[int, list[float]] = field(default_factory=dict)  # by rung
+    goes_on_at: dict[int, float] = field(default_factory=dict)  # by rung (halving)
     history: list[float] = field(default_factory=list)
     bounds: dict[int, float] = field(default_factory=dict)
-    worths: dict[int, float] = field(default_factory=dict)
     stopped_at: int | None = None
     stopped_by: str | None = None
 
@@ -62,14 +61,10 @@ class StopWhenHopeless(pl.Callback):
         if not self.could_matter(optimistic):
             self._stop(trainer, done, "hopeless")
             return
-        halving = self.rule.halving
-        if halving is None or self.worth is None:
-            return
         # ranked at what it has shown (its best validation accuracy so far), as successive
         # halving ranks: optimistic bounds are not comparable between networks checked before
         # and after the search learnt its bound (`observed_excess`)
-        self.worths[done] = self.worth(max(self.history))
-        if not halving.goes_on(self.worths[done], self.peer_worths.get(done, [])):
+        if self.rule.halving is not None and max(self.history) < self.goes_on_at.get(done, 0.0):
             self._stop(trainer, done, "halving")
 
     def _stop(self, trainer: pl.Trainer, done: int, reason: str) -> None:

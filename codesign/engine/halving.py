@@ -1,80 +1,170 @@
-"""Successive halving across networks (`budget.early_stopping.halving`): what a network is worth
-at an epoch rung, in terms the trainer can rank (`trainer.stop_rule.Halving`).
+"""Successive halving across networks (`budget.early_stopping.halving`): which networks go on
+at an epoch rung, ranked by where each stands in the front the rung's networks make together.
 
-A network's worth at accuracy `a` is the hypervolume of its own design points, every one given
-accuracy `a`, in the same normalised box as the search's front (`codesign.engine.pareto`): how
-good a trade-off the network alone would offer were it to end at `a`. It depends on the network
-and `a` only, not on the front when it was launched, so the worths of networks trained at
-different times rank fairly (an improvement over a growing front would rank every late network
-below the early ones). Whether a network could enter the front at all is the hopeless check's
-question (`codesign.engine.fidelity`); halving then keeps, at each rung, the networks whose
-worth at their best validation accuracy so far ranks in the top 1/eta of those that reached
-the rung (what a network has shown, as successive halving ranks: optimistic bounds are looser
-before the search has learnt them, and ranked the seeded networks above every later one).
+A network is many design points whose costs are known before training and whose accuracy is
+one unknown number; at a rung, the best validation accuracy it has shown so far. The networks
+that reached a rung (the earlier ones, each at the accuracy it showed there, and the one being
+checked) pool their points, and a network's level is the Pareto rank (non-dominated sorting)
+of its best point in the pool. MO-ASHA (Schmucker et al., 2021) ranks a rung's candidates, one
+point each, by non-dominated sorting; here a candidate is a set of points. A network goes on
+if fewer than the top 1/eta of the rung have a strictly lower level, so every network on the
+rung's front goes on and a shared level goes on together. Every network is compared at the
+same fidelity (what it showed by the same epoch) and against the same networks, so early and
+late ones rank fairly, and a network that offers the front's most accurate or cheapest corner
+goes on even where its own hypervolume is small. A first version ranked each network's own
+hypervolume and stopped, after epoch 3 of 4, the fixed-point 256 network whose most accurate
+points lifted the benchmark's front (docs/benchmarks.md).
 
-Every design point's cost is known before training, so the worth is a function of `a` alone,
-sent to the trainer as a table (plain data: a worker needs no hardware model).
+A point's rank is the longest chain of points dominating it. Those above a point of the
+checked network are all the others' (its own points share one accuracy and do not dominate
+each other), and fewer of them dominate it as its accuracy rises, while its points can only
+lengthen the chains above the others'. So whether it goes on turns at one accuracy: the
+driver sends, by rung, the least accuracy with which it goes on (`goes_on_at`, found by
+bisection), and the trainer compares (plain numbers: a worker needs neither the hardware model
+nor the peers). Each network trial records its cost front (`COST_FRONT_ATTR`) for the networks
+ranked after it, on any driver.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import moocore
 import numpy as np
 from optuna.trial import FrozenTrial
 
+from codesign.engine.fidelity import NEVER
 from codesign.engine.pareto import objective_scale
 from codesign.problem.compiled import Problem
 from codesign.problem.compose import HardwarePoint
-from codesign.problem.objectives import ACCURACY
+from codesign.problem.objectives import ACCURACY, Objective
+from trainer.stop_rule import Halving
 
-WORTH_ACCURACIES = np.linspace(0.0, 1.0, 101)  # the table's accuracies (one point apart)
-WORTH_ATTR = "rung_worth"  # a network trial's worth at each rung it reached
+COST_FRONT_ATTR = "cost_front"  # a network's non-dominated fitting costs, by metric
+GOES_ON_AT_ATTR = "halving_goes_on_at"  # by rung: the least accuracy with which it went on
+ACCURACY_RESOLUTION = 1e-4  # of the bisection: a tenth of a 1,000-example split's step
 
 
-def worth_table(problem: Problem, points: Sequence[HardwarePoint],
-                scales: Mapping[str, float]) -> list[list[float]]:
-    """[accuracy, worth] rows over `WORTH_ACCURACIES` (see the module doc; every search has
-    the accuracy objective). Points that fit no hardware budget, and accuracies below the
-    space's accuracy bound, are worth nothing (infeasible)."""
-    searched = problem.goals.searched
+def _costs(problem: Problem) -> list[Objective]:
+    return [o for o in problem.goals.searched if o is not ACCURACY]
+
+
+def cost_front(problem: Problem, points: Sequence[HardwarePoint]) -> dict[str, list[float]]:
+    """By searched cost metric, the values of the network's points that fit every hardware
+    budget and that no other such point dominates in cost: all of the network a front can
+    hold, whatever its accuracy (every point of a network shares it)."""
+    costs = _costs(problem)
     fitting = [p for p in points if problem.fits_hardware_budget(p)]
-    costs = [o for o in searched if o is not ACCURACY]
-    column = searched.index(ACCURACY)
-    losses = np.array([[o.loss(p.metric(o.metric), objective_scale(o, scales)) for o in costs]
-                       for p in fitting], dtype=float).reshape(len(fitting), len(costs))
-    if len(losses):
-        losses = losses[moocore.is_nondominated(losses, keep_weakly=False)]
-    bound = problem.goals.bound_on(ACCURACY)
-    scale = objective_scale(ACCURACY, scales)
-    rows = []
-    for accuracy in WORTH_ACCURACIES:
-        worth = 0.0
-        if len(losses) and (bound is None or accuracy >= bound.limit):
-            box = np.insert(losses, column, ACCURACY.loss(float(accuracy), scale), axis=1)
-            inside = box[(box < 1.0).all(axis=1)]
-            if len(inside):
-                worth = float(moocore.hypervolume(inside, ref=np.ones(box.shape[1])))
-        rows.append([float(accuracy), worth])
-    return rows
+    values = np.array([[p.metric(o.metric) for o in costs] for p in fitting],
+                      dtype=float).reshape(len(fitting), len(costs))
+    if len(values):
+        oriented = np.array([[o.oriented(v) for o, v in zip(costs, row, strict=True)]
+                             for row in values]).reshape(values.shape)
+        values = values[moocore.is_nondominated(oriented, keep_weakly=False)]
+    return {o.metric: values[:, column].tolist() for column, o in enumerate(costs)}
 
 
-def peer_worths(networks: Sequence[FrozenTrial]) -> dict[str, list[float]]:
-    """By rung: the worths the search's earlier networks had when they reached it (trained in
-    full or stopped; a network interrupted before a rung has none there)."""
-    by_rung: dict[str, list[float]] = {}
+@dataclass(frozen=True)
+class RungEntry:
+    """One network at a rung: its cost front as normalised losses (points x costs) and the
+    accuracy it had shown by then."""
+
+    losses: np.ndarray
+    accuracy: float
+
+
+def cost_losses(problem: Problem, front: Mapping[str, Sequence[float]],
+                scales: Mapping[str, float]) -> np.ndarray | None:
+    """A recorded `cost_front` as normalised losses (None: it lacks a searched cost, as one
+    recorded before the space's objectives changed)."""
+    costs = _costs(problem)
+    if any(o.metric not in front for o in costs):
+        return None
+    columns = [[o.loss(float(v), objective_scale(o, scales)) for v in front[o.metric]]
+               for o in costs]
+    count = len(columns[0]) if columns else 0
+    return np.array(columns, dtype=float).T.reshape(count, len(costs))
+
+
+def rung_entries(problem: Problem, networks: Sequence[FrozenTrial], rung: int,
+                 scales: Mapping[str, float]) -> list[RungEntry]:
+    """The earlier networks that reached `rung` (trained in full or stopped there or later;
+    one interrupted before it did not), each at its best validation accuracy up to it. A
+    network without a recorded cost front (trained before halving ranked this way, or without
+    early stopping) is left out: it cannot be placed."""
+    entries = []
     for trial in networks:
-        for rung, worth in (trial.user_attrs.get(WORTH_ATTR) or {}).items():
-            by_rung.setdefault(str(rung), []).append(float(worth))
-    return by_rung
+        attrs = trial.user_attrs
+        curve, front = attrs.get("val_curve") or [], attrs.get(COST_FRONT_ATTR)
+        if attrs.get("outcome") not in ("trained", "stopped") or len(curve) < rung or not front:
+            continue
+        losses = cost_losses(problem, front, scales)
+        if losses is not None:
+            entries.append(RungEntry(losses, float(max(curve[:rung]))))
+    return entries
+
+
+def front_levels(problem: Problem, entries: Sequence[RungEntry],
+                 scales: Mapping[str, float]) -> np.ndarray:
+    """By entry: the Pareto rank (non-dominated sorting, 0 = on the front) of its best point
+    in the union of the entries' points, each at its entry's accuracy, in the search's
+    normalised box (`codesign.engine.pareto`); `inf` for an entry with no point in the box
+    or below the space's accuracy bound (infeasible)."""
+    column = problem.goals.searched.index(ACCURACY)
+    scale = objective_scale(ACCURACY, scales)
+    bound = problem.goals.bound_on(ACCURACY)
+    dimensions = len(problem.goals.searched)
+    boxes = []
+    for entry in entries:
+        box = np.insert(entry.losses, column, ACCURACY.loss(entry.accuracy, scale), axis=1)
+        feasible = bound is None or entry.accuracy >= bound.limit
+        boxes.append(box[(box < 1.0).all(axis=1)] if feasible else np.empty((0, dimensions)))
+    levels = np.full(len(entries), np.inf)
+    union = np.concatenate([np.empty((0, dimensions)), *boxes])
+    if len(union):
+        owner = np.concatenate([np.full(len(box), index) for index, box in enumerate(boxes)])
+        np.minimum.at(levels, owner, moocore.pareto_rank(union).astype(float))
+    return levels
+
+
+def goes_on_at(problem: Problem, losses: np.ndarray, peers: Sequence[RungEntry],
+               rule: Halving, scales: Mapping[str, float]) -> float:
+    """The least accuracy with which a network of cost front `losses` ranks in the top
+    1/eta at a rung among `peers` (`Halving.goes_on` on `front_levels`, negated: a lower
+    level ranks higher, and a level shared goes on together); 0 with fewer than `min_peers`
+    peers, `NEVER` where even accuracy 1 ranks below."""
+    if len(peers) < rule.min_peers:
+        return 0.0
+
+    def goes_on(accuracy: float) -> bool:
+        levels = front_levels(problem, [*peers, RungEntry(losses, accuracy)], scales)
+        return rule.goes_on(-levels[-1], (-levels[:-1]).tolist())
+
+    if goes_on(0.0):
+        return 0.0
+    if not goes_on(1.0):
+        return NEVER
+    stops, goes = 0.0, 1.0
+    while goes - stops > ACCURACY_RESOLUTION:
+        middle = (stops + goes) / 2
+        stops, goes = (stops, middle) if goes_on(middle) else (middle, goes)
+    return goes
 
 
 def halving_job(problem: Problem, points: Sequence[HardwarePoint], scales: Mapping[str, float],
                 networks: Sequence[FrozenTrial]) -> dict[str, Any] | None:
-    """What a training job carries for halving (None: the space does not ask for it)."""
-    if problem.budget.early_stopping.halving is None:
+    """What halving needs of a network about to train (None: the space does not ask for it):
+    its `cost_front`, which its trial records, and by rung the least accuracy shown with which
+    it goes on against the networks before it (`goes_on_at`), which its job carries."""
+    rule = problem.budget.early_stopping.halving
+    if rule is None:
         return None
-    return {"worth_table": worth_table(problem, points, scales),
-            "peer_worths": peer_worths(networks)}
+    front = cost_front(problem, points)
+    mine = cost_losses(problem, front, scales)
+    assert mine is not None  # built from the space's own objectives
+    rungs = problem.budget.early_stopping.rungs_for(problem.budget.epochs)
+    return {"cost_front": front, "goes_on_at": {str(rung): goes_on_at(
+        problem, mine, rung_entries(problem, networks, rung, scales), rule, scales)
+        for rung in rungs}}

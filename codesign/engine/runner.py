@@ -12,7 +12,6 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytorch_lightning as pl
 import torch
 
@@ -73,21 +72,16 @@ def train_network(
 
 def _early_stop(spec: dict[str, Any] | None) -> StopWhenHopeless | None:
     """The callback that stops a training whose optimistic accuracy cannot beat the threshold
-    the driver computed (`codesign.engine.fidelity.accuracy_to_beat`)."""
+    the driver computed (`codesign.engine.fidelity.accuracy_to_beat`), or, with successive
+    halving, whose accuracy shown at a rung ranks low (`codesign.engine.halving`)."""
     if spec is None:
         return None
     threshold = float(spec["accuracy_to_beat"])
-    worth = None
-    if spec.get("worth_table"):  # successive halving (`codesign.engine.halving`)
-        accuracies, worths = np.asarray(spec["worth_table"], dtype=float).T
-        worth = lambda accuracy: float(np.interp(accuracy, accuracies, worths))  # noqa: E731
     return StopWhenHopeless(
         could_matter=lambda accuracy: accuracy > threshold,
         rule=EarlyStopRule.model_validate(spec["rule"]),
         observed_excess={int(k): float(v) for k, v in spec.get("observed_excess", {}).items()},
-        worth=worth,
-        peer_worths={int(k): [float(w) for w in v]
-                     for k, v in spec.get("peer_worths", {}).items()})
+        goes_on_at={int(k): float(v) for k, v in spec.get("goes_on_at", {}).items()})
 
 
 def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None
@@ -102,8 +96,6 @@ def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None
         recorded.update(val_curve=early_stop.history,
                         optimistic_accuracy={str(k): v for k, v in early_stop.bounds.items()},
                         stopped_by=early_stop.stopped_by)
-        if early_stop.worths:
-            recorded["rung_worth"] = {str(k): v for k, v in early_stop.worths.items()}
     return recorded
 
 

@@ -39,7 +39,7 @@ from codesign.engine.execution import (
     RayExecutor,
 )
 from codesign.engine.fidelity import early_stop_job, evaluation_job
-from codesign.engine.halving import halving_job
+from codesign.engine.halving import COST_FRONT_ATTR, GOES_ON_AT_ATTR, halving_job
 from codesign.engine.interrupts import (
     held_interrupts,
     interruptible,
@@ -132,6 +132,7 @@ class _InFlight:
     points: list[HardwarePoint]
     ordinal: int  # which network of the budget this is (1 = the first)
     accuracy_to_beat: float | None = None  # early stopping's threshold (`codesign.engine.fidelity`)
+    goes_on_at: dict[str, float] | None = None  # halving's, by rung (`codesign.engine.halving`)
 
 
 def _beat(trial: Trial) -> None:
@@ -404,9 +405,9 @@ class _Driver:
         started = time.perf_counter()
         points = self.problem.hardware_points(network, self.technology)
         self.summary.design_points_costed += len(points)
-        trial.set_user_attr("cost_time_s", time.perf_counter() - started)
         if not any(self.problem.fits_hardware_budget(p) for p in points):
-            self._settle(trial, {"outcome": "over_budget", "design_points_costed": len(points)},
+            self._settle(trial, {"outcome": "over_budget", "design_points_costed": len(points),
+                                 "cost_time_s": time.perf_counter() - started},
                          state=TrialState.PRUNED)
             self.summary.networks_rejected += 1
             self.on_event(SearchEvent("rejected", trial.number, network.key(), data={
@@ -421,17 +422,21 @@ class _Driver:
         halving = halving_job(self.problem, points, self.front.scales,
                               self.networks.get_trials(deepcopy=False))
         if early_stop is not None and halving is not None:
-            early_stop |= halving
+            trial.set_user_attr(COST_FRONT_ATTR, halving["cost_front"])
+            trial.set_user_attr(GOES_ON_AT_ATTR, halving["goes_on_at"])
+            early_stop["goes_on_at"] = halving["goes_on_at"]
         if early_stop is not None:
             trial.set_user_attr("accuracy_to_beat", early_stop["accuracy_to_beat"])
             job["early_stop"] = early_stop
         evaluation = evaluation_job(self.problem, points, self.front.front, self.networks)
         if evaluation is not None:  # test only where a point could enter the front
             job["evaluation"] = evaluation
+        trial.set_user_attr("cost_time_s", time.perf_counter() - started)  # and the job's ranks
         self.executor.submit(trial.number, job)
         self.in_flight[trial.number] = _InFlight(
             trial, network, points, ordinal,
-            early_stop["accuracy_to_beat"] if early_stop is not None else None)
+            early_stop["accuracy_to_beat"] if early_stop is not None else None,
+            early_stop.get("goes_on_at") if early_stop is not None else None)
         self.on_event(SearchEvent("training", trial.number, network.key(),
                                   data={"ordinal": ordinal}))
 
@@ -456,7 +461,8 @@ class _Driver:
             self.summary.networks_stopped += 1
             self.on_event(SearchEvent("stopped", finished.key, entry.network.key(), data={
                 "ordinal": entry.ordinal, "spent": self._spent(), **self.front.summary(),
-                "accuracy_to_beat": entry.accuracy_to_beat, **finished.result}))
+                "accuracy_to_beat": entry.accuracy_to_beat, "goes_on_at": entry.goes_on_at,
+                **finished.result}))
             return
         self.front.add(kept)
         self.summary.networks_trained += 1
@@ -558,7 +564,7 @@ RECORDED_OUTCOME = ("val_accuracy", "test_accuracy", "val_accuracy_by_ber",
                     "device")
 # how much training it got and what early stopping saw (`codesign.engine.fidelity`)
 FIDELITY_OUTCOME = ("fidelity", "stopped_at", "stopped_by", "val_curve", "optimistic_accuracy",
-                    "rung_worth", "evaluate_time_s", "evaluated")
+                    "evaluate_time_s", "evaluated")
 
 
 def _running_elsewhere(networks: optuna.Study) -> bool:

@@ -1,7 +1,8 @@
 """Where a search's time goes, from what its network trials record.
 
 Each network trial keeps the seconds of its parts: costing every hardware point before training
-(`cost_time_s`, the driver), training (`train_time_s`, the worker), testing the kept checkpoint
+and deriving its job's thresholds from those costs (early stopping, halving, lazy testing:
+`cost_time_s`, the driver), training (`train_time_s`, the worker), testing the kept checkpoint
 at every N and bit-error rate (`evaluate_time_s`, the worker; none for a network stopped
 early) and recording its design points (`record_time_s`, the driver). The study's wall time
 is from the first network's proposal to the last one's end; what the parts leave of it is the

@@ -413,14 +413,21 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
     if event.kind == "failed":
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
     if event.kind == "stopped":
-        why = ("its designs' worth ranked below the top 1/eta of the networks at that rung "
-               "(successive halving)" if data.get("stopped_by") == "halving" else
+        why = (halving_reason(data) if data.get("stopped_by") == "halving" else
                f"none of its designs could reach the front (needs > "
                f"{percent(data.get('accuracy_to_beat', 0.0))})")
         return (f"{label} stopped after {data['stopped_at']} epoch(s){took}: at best val acc "
                 f"{percent(max(data['val_curve']))}, {why}; not recorded")
     return (f"{label} rejected before training: no hardware configuration fits the "
             "budgets")
+
+
+def halving_reason(data: Mapping[str, Any]) -> str:
+    """Why successive halving stopped a network, with the accuracy it needed at its rung."""
+    needed = (data.get("goes_on_at") or {}).get(str(data["stopped_at"]))
+    need = ("" if needed is None else f"needs >= {percent(needed)}; " if needed <= 1.0
+            else "no accuracy would do; ")
+    return f"it ranked below the top 1/eta of the networks at that rung ({need}successive halving)"
 
 
 def time_line(time_s: Mapping[str, float]) -> str:
