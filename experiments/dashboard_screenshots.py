@@ -9,11 +9,12 @@ studies, readable attributes, the figure), and writes a screenshot (256 colours,
 
     apt-get install -y chromium          # Debian; not needed by the tests or CI
     PYTHONPATH=. python experiments/dashboard_screenshots.py \\
-        --db runs/fmnist.db --name fmnist --out docs/dashboard
+        --study runs/fmnist.log --name fmnist --out docs/dashboard
 
-`--db` names a SQLite study file; it is copied to a temporary folder first, because
-`codesign dashboard` redraws the Pareto figure into the study it serves (the original is never
-written). Without `--db`, the script runs (or resumes) `search_spaces/quick.yaml` renamed
+`--study` names a study file, a journal (`.log`, the default storage) or SQLite (`.db`; `--db`
+is the older spelling); it is copied to a temporary folder first, because `codesign
+dashboard` redraws the Pareto figure into the study it serves (the original is never
+written). Without `--study`, the script runs (or resumes) `search_spaces/quick.yaml` renamed
 `dashboard_demo` with the budgets `min_accuracy: 0.83` and `max_area_mm2: 1.0`, a few minutes
 on 2 cores, so that the dashboard has infeasible design points to show.
 
@@ -45,6 +46,7 @@ from PIL import Image
 from codesign.engine.pareto import knee_point, pareto_front
 from codesign.engine.storage import open_storage
 from codesign.engine.study import load_design_study, load_network_study, problem_of
+from codesign.problem.space import default_storage_url
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"min_accuracy": 0.83, "max_area_mm2": 1.0}
@@ -68,13 +70,13 @@ class Page:
 def run_search(space_file: Path, work: Path, name: str) -> str:
     """The storage URL of a small search with budgets, run (or resumed) in `work`."""
     space = yaml.safe_load(space_file.read_text())
-    space.update(name=name, output_dir=str(work), storage=f"sqlite:///{work / name}.db",
-                 constraints=BUDGETS)
+    url = default_storage_url(name, work)
+    space.update(name=name, output_dir=str(work), storage=url, constraints=BUDGETS)
     work.mkdir(parents=True, exist_ok=True)
     path = work / "space.yaml"
     path.write_text(yaml.safe_dump(space, sort_keys=False))
     subprocess.run([sys.executable, "-m", "codesign", "search", str(path)], check=True)
-    return f"sqlite:///{work / name}.db"
+    return url
 
 
 def pages(url: str, name: str) -> list[Page]:
@@ -227,12 +229,15 @@ def wait_for(url: str, timeout_s: float = 300.0) -> None:
             time.sleep(1.0)
 
 
+STUDY_FILES = {".log": "journal:{}", ".db": "sqlite:///{}"}  # suffix: storage URL
+
+
 def study_url(args: argparse.Namespace, scratch: Path) -> str:
-    if args.db is None:
+    if args.study is None:
         return run_search(args.space, args.work, args.name)
-    copy = scratch / args.db.name
-    shutil.copyfile(args.db, copy)
-    return f"sqlite:///{copy}"
+    copy = scratch / args.study.name
+    shutil.copyfile(args.study, copy)
+    return STUDY_FILES[args.study.suffix].format(copy)
 
 
 def take(browser: Browser, base: str, page: Page, args: argparse.Namespace) -> list[str]:
@@ -254,7 +259,8 @@ def take(browser: Browser, base: str, page: Page, args: argparse.Namespace) -> l
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="a SQLite study file (copied, never written)")
+    parser.add_argument("--study", "--db", type=Path, help="a study file: a journal (.log) or "
+                        "SQLite (.db); copied, never written")
     parser.add_argument("--name", default="dashboard_demo", help="the search's name")
     parser.add_argument("--space", type=Path, default=ROOT / "search_spaces" / "quick.yaml")
     parser.add_argument("--work", type=Path, default=Path("runs/dashboard_demo"))
@@ -265,8 +271,10 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1100, help="screenshot width, pixels")
     parser.add_argument("--page-timeout-s", type=float, default=600.0)
     args = parser.parse_args()
-    if args.db is not None and not args.db.is_file():
-        parser.error(f"--db {args.db}: no such file")  # one line, exit status 2
+    if args.study is not None and not args.study.is_file():
+        parser.error(f"--study {args.study}: no such file")  # one line, exit status 2
+    if args.study is not None and args.study.suffix not in STUDY_FILES:
+        parser.error(f"--study {args.study}: neither a journal (.log) nor SQLite (.db) file")
 
     with tempfile.TemporaryDirectory(prefix="dashboard-shots-") as scratch:
         url = study_url(args, Path(scratch))
