@@ -217,6 +217,8 @@ class HalvingStub(QueueStub):
 
 def test_a_search_with_halving_ranks_each_network_against_the_networks_before_it(
         tiny_space, monkeypatch):
+    """Run in two parts (the second resumes the study), so that the networks of the second
+    are ranked against those the first recorded too."""
     import codesign.engine.search as search_module
     from codesign.engine.search import run_search
     from codesign.engine.storage import open_storage
@@ -229,7 +231,11 @@ def test_a_search_with_halving_ranks_each_network_against_the_networks_before_it
         initial_networks=[{"input_mode": "fixed_point", "width_1": 32}]))
     stub = HalvingStub(sorted({1, *space.input.bitstream_lengths}))
     monkeypatch.setattr(search_module, "make_executor", lambda *args: stub)
+    first = run_search(space.model_copy(update={
+        "budget": space.budget.model_copy(update={"trials": 3})}))
     summary = run_search(space)
+    assert first.networks_trained + first.networks_stopped == 3
+    assert summary.networks_trained + summary.networks_stopped > 0  # it went on
     problem = compile_problem(space)
     scales = cost_scales(problem, load_technology(problem.technology))
     storage = open_storage(space.storage_url)
@@ -253,7 +259,7 @@ def test_a_search_with_halving_ranks_each_network_against_the_networks_before_it
             assert went_on == _goes_on(problem, mine, shown, peers, rule)
         decisions.append(went_on)
     assert True in decisions and False in decisions  # some went on, some were halved
-    assert summary.networks_stopped >= decisions.count(False)
+    assert first.networks_stopped + summary.networks_stopped >= decisions.count(False)
     stopped = {t.number for t in networks if t.user_attrs.get("outcome") == "stopped"}
     assert not {d.user_attrs["network_trial"] for d in designs} & stopped  # never on the front
 
