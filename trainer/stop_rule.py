@@ -67,8 +67,8 @@ class Halving(BaseModel):
     reached that rung, itself included; the others stop there. A training cannot be paused and
     resumed here, so one that ranks low is stopped rather than kept waiting for promotion.
 
-    What "worth" means is the caller's (the co-design search: what a network's design points
-    at the accuracy it has shown add to the front of the networks at the rung); the caller
+    What "worth" means is the caller's (the co-design search: where a network's design points,
+    at the accuracy it has shown, stand in the front of the networks at the rung); the caller
     ranks with `goes_on` and hands the training the least accuracy that ranks
     (`trainer.fidelity.StopWhenHopeless.goes_on_at`)."""
 

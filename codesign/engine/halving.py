@@ -106,27 +106,34 @@ def rung_entries(problem: Problem, networks: Sequence[FrozenTrial], rung: int,
     return entries
 
 
-def front_levels(problem: Problem, entries: Sequence[RungEntry],
-                 scales: Mapping[str, float]) -> np.ndarray:
-    """By entry: the Pareto rank (non-dominated sorting, 0 = on the front) of its best point
-    in the union of the entries' points, each at its entry's accuracy, in the search's
-    normalised box (`codesign.engine.pareto`); `inf` for an entry with no point in the box
-    or below the space's accuracy bound (infeasible)."""
-    column = problem.goals.searched.index(ACCURACY)
-    scale = objective_scale(ACCURACY, scales)
+def _box(problem: Problem, entry: RungEntry, scales: Mapping[str, float]) -> np.ndarray:
+    """An entry's points as losses with its accuracy, those inside the search's normalised
+    box (`codesign.engine.pareto`); none below the space's accuracy bound (infeasible)."""
     bound = problem.goals.bound_on(ACCURACY)
-    dimensions = len(problem.goals.searched)
-    boxes = []
-    for entry in entries:
-        box = np.insert(entry.losses, column, ACCURACY.loss(entry.accuracy, scale), axis=1)
-        feasible = bound is None or entry.accuracy >= bound.limit
-        boxes.append(box[(box < 1.0).all(axis=1)] if feasible else np.empty((0, dimensions)))
-    levels = np.full(len(entries), np.inf)
+    if bound is not None and entry.accuracy < bound.limit:
+        return np.empty((0, len(problem.goals.searched)))
+    accuracy_loss = ACCURACY.loss(entry.accuracy, objective_scale(ACCURACY, scales))
+    box = np.insert(entry.losses, problem.goals.searched.index(ACCURACY), accuracy_loss, axis=1)
+    return box[(box < 1.0).all(axis=1)]
+
+
+def _levels(boxes: Sequence[np.ndarray], dimensions: int) -> np.ndarray:
+    levels = np.full(len(boxes), np.inf)
     union = np.concatenate([np.empty((0, dimensions)), *boxes])
     if len(union):
         owner = np.concatenate([np.full(len(box), index) for index, box in enumerate(boxes)])
         np.minimum.at(levels, owner, moocore.pareto_rank(union).astype(float))
     return levels
+
+
+def front_levels(problem: Problem, entries: Sequence[RungEntry],
+                 scales: Mapping[str, float]) -> np.ndarray:
+    """By entry: the Pareto rank (non-dominated sorting, 0 = on the front) of its best point
+    in the union of the entries' points, each at its entry's accuracy, in the search's
+    normalised box; `inf` for an entry with no point in the box or below the space's accuracy
+    bound (infeasible)."""
+    return _levels([_box(problem, entry, scales) for entry in entries],
+                   len(problem.goals.searched))
 
 
 def goes_on_at(problem: Problem, losses: np.ndarray, peers: Sequence[RungEntry],
@@ -137,9 +144,11 @@ def goes_on_at(problem: Problem, losses: np.ndarray, peers: Sequence[RungEntry],
     peers, `NEVER` where even accuracy 1 ranks below."""
     if len(peers) < rule.min_peers:
         return 0.0
+    theirs = [_box(problem, peer, scales) for peer in peers]  # the same at every step
 
     def goes_on(accuracy: float) -> bool:
-        levels = front_levels(problem, [*peers, RungEntry(losses, accuracy)], scales)
+        levels = _levels([*theirs, _box(problem, RungEntry(losses, accuracy), scales)],
+                         len(problem.goals.searched))
         return rule.goes_on(-levels[-1], (-levels[:-1]).tolist())
 
     if goes_on(0.0):
@@ -159,7 +168,7 @@ def halving_job(problem: Problem, points: Sequence[HardwarePoint], scales: Mappi
     its `cost_front`, which its trial records, and by rung the least accuracy shown with which
     it goes on against the networks before it (`goes_on_at`), which its job carries."""
     rule = problem.budget.early_stopping.halving
-    if rule is None:
+    if rule is None or not problem.budget.early_stopping.enabled:  # halving rides on it
         return None
     front = cost_front(problem, points)
     mine = cost_losses(problem, front, scales)

@@ -291,3 +291,21 @@ def test_the_progress_line_says_what_a_network_stopped_by_halving_needed(needed,
     line = search_event_line(event, budget=24, took_s=None)
     assert "stopped after 3 epoch(s)" in line and "76.00%" in line
     assert said in line and "successive halving" in line
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_halving_is_prepared_only_where_early_stopping_is_on(tiny_space, enabled):
+    """Halving rides on early stopping's callback: without it, nothing is ranked for nothing."""
+    from codesign.engine.halving import halving_job
+
+    space = SearchSpace.model_validate(tiny_space(budget={"epochs": 4, "early_stopping": {
+        "enabled": enabled, "halving": {"eta": 3}}}))
+    problem = compile_problem(space)
+    technology = load_technology(problem.technology)
+    points = problem.hardware_points(problem.design_space.networks()[0], technology)
+    job = halving_job(problem, points, cost_scales(problem, technology), [])
+    if not enabled:
+        assert job is None
+    else:
+        assert job["goes_on_at"] == {"1": 0.0, "3": 0.0}  # no peers yet: it goes on
+        assert job["cost_front"] == cost_front(problem, points)
