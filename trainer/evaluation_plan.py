@@ -70,21 +70,35 @@ class EvaluationPlan:
 
     def worth_validating(self, clean: Mapping[int, float]) -> set[Pair]:
         """The pairs with errors whose threshold the clean accuracy at their N (plus the
-        margin) exceeds; if no pair at all could be measured, the one most likely to be the
-        network's most accurate (its best clean N, lowest rate, preferring pairs that fit the
-        hardware budgets): the network's value for the sampler is a measured one."""
-        worth = {(n, r) for (n, r), needed in self.thresholds.items()
-                 if r > CLEAN and clean[n] + self.margin > needed}
-        if worth or any(r == CLEAN for _, r in self.thresholds):
-            return worth
+        margin) exceeds, and the `anchor` if there is one."""
+        worth = self._could_matter(self.thresholds, clean)
+        anchor = self.anchor(clean, worth)
+        return worth | ({anchor} if anchor is not None else set())
+
+    def anchor(self, clean: Mapping[int, float], worth: set[Pair]) -> Pair | None:
+        """Where no pair is clean (every design point has bit errors), the pair measured
+        whole whatever its threshold, so that the network has a measured value for the
+        sampler: the one most likely to be its most accurate (best clean N, lowest rate),
+        among those worth validating, else those any accuracy could make matter, else all.
+        Measured whole: a sweep that cut every pair worth validating would leave the
+        network no measured design point at all."""
+        if any(r == CLEAN for _, r in self.thresholds):
+            return None
         reachable = [p for p, needed in self.thresholds.items() if needed <= 1.0]
-        return {max(reachable or self.thresholds, key=lambda p: (clean[p[0]], -p[1]))}
+        return max(worth or reachable or self.thresholds, key=lambda p: (clean[p[0]], -p[1]))
 
     def cutoff(self, pairs: set[Pair], clean: Mapping[int, float]) -> dict[Pair, float]:
         """The thresholds a validation sweep of `pairs` may stop scoring at: those of the
-        pairs worth validating by the rule above (the one measured for want of any other
-        is measured whole, so that the network has a measured value)."""
-        return {(n, r): self.thresholds[(n, r)] for n, r in pairs
+        pairs worth validating by the rule above, but the anchor's (a rate is cut only when
+        every pair of it is hopeless, so the anchor's rate is measured whole)."""
+        worth = self._could_matter(pairs, clean)
+        anchor = self.anchor(clean, worth)
+        return {pair: self.thresholds[pair] for pair in worth if pair != anchor}
+
+    def _could_matter(self, pairs: Iterable[Pair], clean: Mapping[int, float]) -> set[Pair]:
+        """The pairs with errors whose threshold the clean accuracy at their N, plus the
+        margin, exceeds."""
+        return {(n, r) for n, r in pairs
                 if r > CLEAN and clean[n] + self.margin > self.thresholds[(n, r)]}
 
     def worth_testing(self, clean: Mapping[int, float], sweep: ErrorSweep | None) -> set[Pair]:

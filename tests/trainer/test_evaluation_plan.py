@@ -97,3 +97,33 @@ def test_a_plan_that_nothing_could_beat_still_measures_the_most_promising_pair()
     assert beaten.worth_validating(clean) == {(1, 0.1)}
     with_clean = EvaluationPlan({(1, CLEAN): 0.95, (8, 0.1): 0.95}, MARGIN)
     assert with_clean.worth_validating(clean) == set()  # the clean pairs are measured anyway
+
+
+def test_where_no_pair_is_clean_the_anchor_is_never_cut():
+    clean = {1: 0.5, 8: 0.8}
+    plan = EvaluationPlan({(1, 0.1): 0.4, (8, 0.1): 0.5, (8, 0.3): 0.5}, MARGIN)
+    worth = plan.worth_validating(clean)
+    assert worth == {(1, 0.1), (8, 0.1), (8, 0.3)}
+    assert set(plan.cutoff(worth, clean)) == {(1, 0.1), (8, 0.3)}  # not (8, 0.1): best N
+    with_clean = EvaluationPlan({(8, CLEAN): 0.5, (8, 0.1): 0.5}, MARGIN)
+    assert set(with_clean.cutoff({(8, 0.1)}, clean)) == {(8, 0.1)}  # clean pairs anchor it
+
+
+def test_a_network_whose_every_pair_has_errors_keeps_a_measured_pair_though_the_rest_is_cut(
+        reference, tmp_path):
+    """Every design point with bit errors, and the pairs worth validating hopeless under their
+    maps: cut part way, they would leave the network no measured pair, and a search nothing
+    to record of it (found by `benchmarks/search_efficiency.py`, sampler seed 1). The anchor
+    (best N, lowest rate) is measured whole and equals the plain evaluation; the rest is cut."""
+    config, full = reference
+    val = full["val"]
+    threshold = val[(8, CLEAN)] + MARGIN - 1e-6  # clean + margin just beats it
+    assert max(val[(8, 0.1)], val[(8, 0.3)]) < threshold - 0.05  # so a sweep can cut both
+    plan = EvaluationPlan({(8, 0.1): threshold, (8, 0.3): threshold, (1, 0.3): NEVER}, MARGIN)
+    result = fit(config.model_copy(update={"output_dir": str(tmp_path)}), _datamodule(),
+                 plan=plan)
+    measured = {(n, r): a for r, by_n in result.val_error_sweep.mean().items()
+                for n, a in by_n.items()}
+    assert measured == {(8, 0.1): pytest.approx(val[(8, 0.1)], abs=1e-12)}
+    assert result.evaluated["val_pairs_measured"] == 1
+    assert result.evaluated["val_pairs_cut"] == 1  # (8, 0.3), hopeless part way
