@@ -14,7 +14,8 @@ one in training finishes) and fresh studies in a temporary folder; the hypervolu
 study's feasible front's, normalised the same way for both (`codesign.engine.pareto`).
 
     python benchmarks/main_job_schedules.py [--minutes 10] [--space search_spaces/fmnist.yaml]
-        [--new-first] [--keep DIR] [--storage journal|sqlite]
+        [--new-first] [--halving ETA [--ties together|hypervolume]] [--keep DIR]
+        [--storage journal|sqlite]
 
 Then each schedule's hypervolume as its trained networks ended (seconds from its start: the two
 compared at equal wall time, not only at their ends); last lines: networks_ratio (networks
@@ -44,9 +45,11 @@ STORAGES = {"journal": "journal:{folder}/{name}.log", "sqlite": "sqlite:///{fold
 
 
 def schedule(document: dict, folder: Path, name: str, minutes: float,
-             halving: int | None = None, storage: str = "journal") -> SearchSpace:
+             halving: int | None = None, storage: str = "journal",
+             ties: str = "together") -> SearchSpace:
     """The space of one schedule: the main job's, with its budget for that schedule (the new
-    one with successive halving at `halving` = eta if given), recorded in a `storage` file."""
+    one with successive halving at `halving` = eta if given, its `ties` told apart or not),
+    recorded in a `storage` file."""
     budget = dict(document.get("budget") or {})
     budget["wall_time_s"] = minutes * 60
     stopping = dict(budget.get("early_stopping") or {})
@@ -55,7 +58,7 @@ def schedule(document: dict, folder: Path, name: str, minutes: float,
                       early_stopping={**stopping, "enabled": False})
     else:
         if halving is not None:
-            stopping["halving"] = {"eta": halving}
+            stopping["halving"] = {"eta": halving, "ties": ties}
         budget.update(trials=MAX_NETWORKS, record="search_front",
                       early_stopping={**stopping, "enabled": True})
     return SearchSpace.model_validate({
@@ -112,6 +115,9 @@ def main() -> None:
                              "the whole wall time the old one took")
     parser.add_argument("--halving", type=int, metavar="ETA",
                         help="the new schedule with successive halving (top 1/ETA go on)")
+    parser.add_argument("--ties", choices=("together", "hypervolume"), default="together",
+                        help="with --halving: a level shared goes on together (default) or is "
+                             "told apart by hypervolume")
     parser.add_argument("--keep", type=Path, help="write both studies into this (new) folder "
                         "and keep them (`status`/`pareto --storage journal:KEEP/new.log`)")
     parser.add_argument("--storage", choices=list(STORAGES), default="journal",
@@ -128,10 +134,11 @@ def main() -> None:
           else tempfile.TemporaryDirectory()) as folder:
         for name in order:
             space = schedule(document, Path(folder), name, args.minutes, args.halving,
-                             args.storage)
+                             args.storage, args.ties)
             results[name] = run(space)
             by_time[name] = hypervolume_by_time(space)
-    halving = f", new with halving eta {args.halving}" if args.halving else ""
+    halving = (f", new with halving eta {args.halving}, ties {args.ties}" if args.halving
+               else "")
     print(f"{args.space}, {args.minutes:g} min each, run back to back ({' then '.join(order)})"
           f"{halving}, {args.storage} storage")
     print(f"{'schedule':>8}  {'wall':>7}  {'networks':>8}  {'full':>4}  {'stopped':>7}  "

@@ -11,7 +11,8 @@ All use NSGA-II with the same seed, the same training settings and the same norm
 hypervolume (1 - validation accuracy, costs divided by their largest value in the space).
 
     python benchmarks/search_efficiency.py [--runs 24] [--networks 8] [--epochs 4]
-        [--subset 0.05] [--halving ETA] [--keep DIR]
+        [--subset 0.05] [--seed 0] [--training-seed 0] [--halving ETA [--ties together]]
+        [--keep DIR]
 
 Lines: training_runs_ratio = factorized training runs needed to reach the plain search's
 final hypervolume / the plain search's training runs; last, training_epochs_ratio = epochs
@@ -44,11 +45,11 @@ def benchmark_space(args, output_dir: Path, name: str, multi_fidelity: bool) -> 
     if multi_fidelity:
         stopping = {"enabled": True}
         if args.halving:
-            stopping["halving"] = {"eta": args.halving}
+            stopping["halving"] = {"eta": args.halving, "ties": args.ties}
         budget |= {"early_stopping": stopping, "record": "search_front"}
     return SearchSpace.model_validate({
         "name": name,
-        "seed": 0,
+        "seed": args.training_seed,
         "data": {"dataset": "fashion_mnist", "batch_size": 128, "root": args.data_root},
         "model": {"family": "mlp", "hidden_layers": 1, "widths": [32, 64, 128, 256]},
         "input": {"modes": ["sc", "fixed_point"], "bitstream_lengths": {"min": 1, "max": 32},
@@ -156,9 +157,13 @@ def main() -> None:
                         help="networks of each factorized search")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--subset", type=float, default=0.05)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the samplers' seed")
     parser.add_argument("--halving", type=int, metavar="ETA",
                         help="the multi-fidelity search with successive halving (as the main job)")
+    parser.add_argument("--ties", choices=("together", "hypervolume"), default="together",
+                        help="with --halving: how a level shared is ranked (`Halving.ties`)")
+    parser.add_argument("--training-seed", type=int, default=0,
+                        help="the space's seed: weights, data order, streams")
     parser.add_argument("--data-root", default=None, help="Fashion-MNIST folder (default: "
                         "the dataset's own)")
     parser.add_argument("--keep", type=Path, metavar="DIR",

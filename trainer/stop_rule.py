@@ -5,8 +5,11 @@ applies it (`trainer.fidelity.StopWhenHopeless`) so that reading a space imports
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+Worth = float | tuple[float, ...]  # what `Halving.goes_on` ranks
 
 
 class OptimisticAccuracy(BaseModel):
@@ -77,10 +80,14 @@ class Halving(BaseModel):
     eta: int = Field(3, ge=2, description="the top 1/eta at a rung go on")
     min_peers: PositiveInt = Field(
         2, description="earlier trainings seen at a rung before it ranks (fewer: all go on)")
+    ties: Literal["together", "hypervolume"] = Field(
+        "together", description="trainings the caller's rank cannot tell apart: go on "
+                                "together, or are told apart by exclusive hypervolume")
 
-    def goes_on(self, worth: float, peers: Sequence[float]) -> bool:
+    def goes_on(self, worth: Worth, peers: Sequence[Worth]) -> bool:
         """Whether `worth` ranks in the top ceil(n / eta) of the n = len(peers) + 1 trainings
-        at the rung (ties go on)."""
+        at the rung (ties go on). A worth is a number or a tuple of them, compared in order
+        (a rank, then its tie-breaks)."""
         if len(peers) < self.min_peers:
             return True
         better = sum(1 for peer in peers if peer > worth)

@@ -1,7 +1,9 @@
-"""Successive halving across networks (`codesign.engine.halving`): a network's level in the
-front of the networks at a rung, against plain references (pairwise dominance, peeling, a
-sorted ranking), and a search whose every decision is checked against them."""
+"""Successive halving across networks (`codesign.engine.halving`): a network's standing in
+the front of the networks at a rung, against plain references (pairwise dominance, peeling,
+hypervolume by cells, a sorted ranking), and a search whose every decision is checked against
+them."""
 
+import itertools
 import random
 
 import numpy as np
@@ -16,7 +18,7 @@ from codesign.engine.halving import (
     RungEntry,
     cost_front,
     cost_losses,
-    front_levels,
+    front_standings,
     goes_on_at,
     rung_entries,
 )
@@ -41,10 +43,9 @@ def _problem(tiny_space, limit=None):
     return problem, cost_scales(problem, load_technology("stt_mram_28nm"))
 
 
-def _levels_by_peeling(problem, entries) -> list[float]:
-    """Plain reference: every entry's points with its accuracy as a loss (1 - a), those inside
-    the unit box of a feasible entry kept; peel non-dominated layers off pairwise; an entry's
-    level is its best point's layer."""
+def _points_by_entry(problem, entries) -> list[tuple[int, list[float]]]:
+    """Every entry's points with its accuracy as a loss (1 - a), those inside the unit box of
+    a feasible entry kept, each with its entry's index."""
     column = problem.goals.searched.index(ACCURACY)
     bound = problem.goals.bound_on(ACCURACY)
     points = []
@@ -55,22 +56,67 @@ def _levels_by_peeling(problem, entries) -> list[float]:
             point = [*row[:column], 1.0 - entry.accuracy, *row[column:]]
             if all(v < 1.0 for v in point):
                 points.append((index, point))
-    levels, remaining, layer = [float("inf")] * len(entries), list(range(len(points))), 0
+    return points
+
+
+def _layers_by_peeling(points) -> list[int]:
+    """By point, its non-dominated layer, peeled off pairwise."""
+    layers, remaining, layer = [0] * len(points), list(range(len(points))), 0
     while remaining:
         front = [a for a in remaining
                  if not any(_dominates(points[b][1], points[a][1]) for b in remaining)]
         for a in front:
-            levels[points[a][0]] = min(levels[points[a][0]], layer)
+            layers[a] = layer
         remaining, layer = [a for a in remaining if a not in front], layer + 1
+    return layers
+
+
+def _levels_by_peeling(problem, entries) -> list[float]:
+    """Plain reference: an entry's level is its best point's layer."""
+    points = _points_by_entry(problem, entries)
+    levels = [float("inf")] * len(entries)
+    for (index, _), layer in zip(points, _layers_by_peeling(points), strict=True):
+        levels[index] = min(levels[index], layer)
     return levels
 
 
+def _hypervolume_by_cells(points) -> float:
+    """Plain reference: the unit box cut into cells at every point's coordinates; a cell
+    counts if a point is at or below its lower corner in every dimension."""
+    if not points:
+        return 0.0
+    cuts = [sorted({p[d] for p in points} | {1.0}) for d in range(len(points[0]))]
+    volume = 0.0
+    for cell in itertools.product(*(zip(c[:-1], c[1:], strict=True) for c in cuts)):
+        lower = [low for low, _ in cell]
+        if any(all(p[d] <= lower[d] for d in range(len(lower))) for p in points):
+            volume += float(np.prod([high - low for low, high in cell]))
+    return volume
+
+
+def _keys_by_peeling(problem, entries, rule) -> list[tuple]:
+    """Plain reference of `Standing.key`: (minus the level, with `ties: hypervolume` the
+    hypervolume the level's layer loses without the entry's points in it, else 0)."""
+    points = _points_by_entry(problem, entries)
+    layers = _layers_by_peeling(points)
+    keys = []
+    for index, level in enumerate(_levels_by_peeling(problem, entries)):
+        if level == float("inf") or rule.ties == "together":
+            keys.append((-level, 0.0))
+            continue
+        layer = [(i, p) for (i, p), at in zip(points, layers, strict=True) if at == level]
+        keys.append((-level, _hypervolume_by_cells([p for _, p in layer])
+                     - _hypervolume_by_cells([p for i, p in layer if i != index])))
+    return keys
+
+
 def _goes_on(problem, mine, accuracy, peers, rule) -> bool:
-    """Plain reference: sort the rung's levels, keep the first ceil(n / eta); a level equal to
-    a kept one goes on too."""
-    levels = _levels_by_peeling(problem, [*peers, RungEntry(mine, accuracy)])
-    kept = sorted(levels)[: -(-len(levels) // rule.eta)]
-    return levels[-1] <= kept[-1]
+    """Plain reference: sort the rung's keys, keep the first ceil(n / eta); a key equal to a
+    kept one goes on too (volumes equal to 1e-9 are equal)."""
+    keys = [(level, round(volume, 9)) for level, volume in
+            _keys_by_peeling(problem, [*peers, RungEntry(mine, accuracy)], rule)]
+    kept = sorted(keys, reverse=True)[: -(-len(keys) // rule.eta)]
+    return keys[-1] >= kept[-1]
 
 
 def _random_entry(rng, costs: int) -> RungEntry:
@@ -98,28 +144,39 @@ def test_a_cost_front_is_the_fitting_points_no_other_dominates_in_cost(tiny_spac
     assert checked_a_budget  # the budget left some points out
 
 
+@pytest.mark.parametrize("ties", ["together", "hypervolume"])
 @pytest.mark.parametrize("limit", [None, 0.7])
-def test_front_levels_are_the_best_points_layer_as_peeling_finds_it(tiny_space, limit):
+def test_front_standings_are_levels_and_tie_breaks_as_the_references_find_them(
+        tiny_space, limit, ties):
     problem, _ = _problem(tiny_space, limit)
+    rule = Halving(ties=ties)
     costs = len(problem.goals.searched) - 1
-    rng = random.Random(1)
+    rng, ties_broken = random.Random(1), 0
     for _ in range(300):
         entries = [_random_entry(rng, costs) for _ in range(rng.randint(1, 6))]
-        if rng.random() < 0.3 and entries:  # a network seen twice: the same level
+        if rng.random() < 0.3 and entries:  # a network seen twice: the same standing
             entries.append(RungEntry(entries[0].losses.copy(), entries[0].accuracy))
-        levels = front_levels(problem, entries, {})  # entries are losses: no cost scale
-        assert levels.tolist() == _levels_by_peeling(problem, entries)
+        standings = front_standings(problem, entries, {}, rule)  # losses: no cost scale
+        levels = [s.level for s in standings]
+        assert levels == _levels_by_peeling(problem, entries)
+        for found, expected in zip(standings, _keys_by_peeling(problem, entries, rule),
+                                   strict=True):
+            assert found.key == (expected[0], pytest.approx(expected[1], abs=1e-9))
+        ties_broken += any(levels.count(s.level) > 1 and s.contribution > 0 for s in standings)
+    assert (ties_broken > 30) == (ties == "hypervolume")  # exercised, where asked for
 
 
 def test_goes_on_at_is_where_the_plain_ranking_turns(tiny_space):
-    """The least accuracy the bisection sends goes on by the plain reference, and one step
-    (the resolution) below it does not; 0 and NEVER where nothing turns."""
+    """The least accuracy the bisection sends goes on by the plain reference (levels by
+    peeling, tie-breaks by hypervolume by cells), and one step (the resolution) below it does
+    not; 0 and NEVER where nothing turns."""
     problem, _ = _problem(tiny_space)
     scales = {"energy_pj": 1.0, "area_mm2": 1.0}
     costs = len(problem.goals.searched) - 1
     rng, seen = random.Random(2), set()
-    for _ in range(150):
-        rule = Halving(eta=rng.choice([2, 3]), min_peers=rng.choice([1, 2]))
+    for _ in range(200):
+        rule = Halving(eta=rng.choice([2, 3]), min_peers=rng.choice([1, 2]),
+                       ties=rng.choice(["together", "hypervolume"]))
         peers = [_random_entry(rng, costs) for _ in range(rng.randint(0, 6))]
         mine = _random_entry(rng, costs).losses
         least = goes_on_at(problem, mine, peers, rule, scales)
@@ -159,6 +216,49 @@ def test_the_most_accurate_corner_goes_on_where_its_own_hypervolume_ranks_last(t
                                                own_hypervolume(other.losses, 0.70))
     perfect = RungEntry(np.array([[0.2, 0.2]]), 1.0)
     assert goes_on_at(problem, costly, [perfect, other], Halving(eta=3), scales) == NEVER
+
+
+def test_whether_a_network_goes_on_turns_once_as_its_accuracy_rises(tiny_space):
+    """The bisection's premise, on the plain reference: over a fine grid of accuracies (and
+    just around every peer's), a network that goes on at one accuracy goes on at every higher
+    one."""
+    problem, _ = _problem(tiny_space)
+    costs = len(problem.goals.searched) - 1
+    rng, turned = random.Random(3), 0
+    for _ in range(60):
+        rule = Halving(eta=rng.choice([2, 3]), min_peers=1, ties="hypervolume")
+        peers = [_random_entry(rng, costs) for _ in range(rng.randint(1, 5))]
+        mine = _random_entry(rng, costs).losses
+        grid = sorted({*np.linspace(0.0, 1.0, 21).tolist(),
+                       *(p.accuracy + d for p in peers for d in (-1e-3, 0.0, 1e-3)
+                         if 0.0 <= p.accuracy + d <= 1.0)})
+        decisions = [_goes_on(problem, mine, a, peers, rule) for a in grid]
+        assert decisions == sorted(decisions)  # False ... False True ... True
+        turned += decisions[0] != decisions[-1]
+    assert turned > 10
+
+
+def test_a_network_on_the_front_by_cost_alone_goes_on_unless_ties_are_told_apart(tiny_space):
+    """With three costs, a new network is often on the rung's front by cost alone, whatever
+    its accuracy: a level shared by every network lets them all on. Told apart by
+    hypervolume, it goes on only once its points add more to the front than a peer's do."""
+    problem, _ = _problem(tiny_space)
+    scales = {"energy_pj": 1.0, "area_mm2": 1.0}
+    accurate = RungEntry(np.array([[0.5, 0.5]]), 0.85)
+    cheap = RungEntry(np.array([[0.2, 0.2]]), 0.80)
+    odd = np.array([[0.15, 0.35]])  # the cheapest in energy: on the front at any accuracy
+    peers, apart = [accurate, cheap], Halving(eta=2, ties="hypervolume")
+    standings = front_standings(problem, [*peers, RungEntry(odd, 0.3)], scales, apart)
+    assert [s.level for s in standings] == [0, 0, 0]
+    assert standings[1].contribution > standings[0].contribution > standings[2].contribution
+
+    together = goes_on_at(problem, odd, peers, Halving(eta=2), scales)
+    assert 0.0 < together <= ACCURACY_RESOLUTION  # any accuracy shown (0: outside the box)
+    least = goes_on_at(problem, odd, peers, apart, scales)
+    assert 0.3 < least < 0.85
+    for accuracy, second in ((least, True), (least - ACCURACY_RESOLUTION, False)):
+        found = front_standings(problem, [*peers, RungEntry(odd, accuracy)], scales, apart)
+        assert (found[2].key >= sorted(s.key for s in found)[1]) == second
 
 
 def test_rung_entries_are_the_networks_that_reached_the_rung_at_their_best_so_far(tiny_space):
@@ -277,6 +377,10 @@ def test_the_peeling_reference_itself_sees_layers():
     entries = [RungEntry(np.array([[0.1]]), 0.9), RungEntry(np.array([[0.2]]), 0.8),
                RungEntry(np.array([[0.3]]), 0.7), RungEntry(np.array([[0.05]]), 0.5)]
     assert _levels_by_peeling(Flat, entries) == [0, 1, 2, 0]
+    assert _hypervolume_by_cells([[0.5, 0.5]]) == pytest.approx(0.25)
+    assert _hypervolume_by_cells([[0.2, 0.6], [0.6, 0.2], [0.7, 0.7]]) == pytest.approx(
+        0.8 * 0.4 + 0.4 * 0.8 - 0.4 * 0.4)
+    assert _hypervolume_by_cells([[0.5, 0.5, 0.5]]) == pytest.approx(0.125)
 
 
 @pytest.mark.parametrize(("needed", "said"), [(0.7834, "needs >= 78.34%"),
