@@ -1,17 +1,14 @@
 """A lazy evaluation's validation error sweep with and without cutting hopeless rates part
 way (`trainer.bit_errors.SweepCutoff`), side by side on a network a main job trained.
 
-The network's plan is rebuilt as the search sent it: each (N, rate) pair's accuracy to beat
-against the front of the design points the networks before it recorded
-(`codesign.engine.fidelity.evaluation_job`), the margin raised to what those networks showed.
+The network's plan is rebuilt as the search sent it (`benchmarks/_kept_network.py`).
 Its clean validation accuracy is measured once; then, round-robin, the validation sweep of
 the pairs worth validating is measured whole and with the cut. Both must leave the same
 pairs worth testing, and every pair the cut one measured must equal the whole one (checked).
 
     python benchmarks/sweep_cutoff.py --folder DIR [--name fmnist] [--network 1] [--rounds 2]
 
-DIR is a main job kept by `benchmarks/main_job_schedules.py --keep DIR` (its study in
-DIR/new.log, or DIR/new.db with `--storage sqlite`; its checkpoints under DIR/NAME/networks/).
+DIR is a main job kept by `benchmarks/main_job_schedules.py --keep DIR`.
 Prints each arm's seconds by round, the pairs validated and cut, and last `cutoff_speedup`
 (whole / cut, median over rounds).
 """
@@ -22,20 +19,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import optuna
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._kept_network import kept_network  # noqa: E402
 from benchmarks._timing import interleaved, spread  # noqa: E402
-from codesign.engine.fidelity import evaluation_job, observed_error_excess  # noqa: E402
-from codesign.engine.pareto import pareto_front  # noqa: E402
 from codesign.engine.quiet import quiet_libraries  # noqa: E402
-from codesign.engine.storage import open_storage  # noqa: E402
-from codesign.engine.study import load_network_study, problem_of  # noqa: E402
-from trainer.config import TrainConfig  # noqa: E402
-from trainer.evaluation_plan import CLEAN, EvaluationPlan, Measured, measure  # noqa: E402
-from trainer.fit import datamodule_for  # noqa: E402
-from trainer.module import SCBNNModule  # noqa: E402
+from trainer.evaluation_plan import CLEAN, Measured, measure  # noqa: E402
 
 
 def main() -> None:
@@ -46,29 +35,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     quiet_libraries()
-    journal = args.folder / "new.log"  # or new.db, kept with `--storage sqlite`
-    storage = open_storage(f"journal:{journal}" if journal.exists()
-                           else f"sqlite:///{args.folder / 'new.db'}")
-    designs = optuna.load_study(study_name=args.name, storage=storage)
-    networks = load_network_study(storage, args.name)
-    problem = problem_of(designs, storage)
-    trial = networks.trials[args.network]
-    recorded = designs.get_trials(deepcopy=False)
-    before = [t for t in recorded if t.user_attrs["network_trial"] < args.network]
-    mine = [t for t in recorded if t.user_attrs["network_trial"] == args.network]
-    if problem is None or not mine or trial.user_attrs.get("outcome") != "trained":
-        raise SystemExit(f"network trial {args.network} of {args.folder}: not a trained "
-                         f"network with design points recorded")
-    network = problem.design_space.network(mine[0].params)
-    points = problem.hardware_points(network, problem.cost_technology())
-    job = evaluation_job(problem, points, pareto_front(designs, before))
-    job["margin"] = max(job["margin"], observed_error_excess(
-        [t for t in networks.trials if t.number < args.network]))
-    plan = EvaluationPlan.from_spec(job)
-
-    config = TrainConfig.model_validate(trial.user_attrs["train_config"])
-    module = SCBNNModule.from_checkpoint(trial.user_attrs["checkpoint"])
-    datamodule = datamodule_for(config)
+    kept = kept_network(args.folder, args.name, args.network)
+    plan, module, datamodule = kept.plan, kept.module, kept.datamodule
     clean = measure(module, datamodule, "val", {(n, CLEAN) for n in plan.lengths}).clean
     worth = plan.worth_validating(clean)
     cutoff = plan.cutoff(worth, clean)
@@ -84,12 +52,13 @@ def main() -> None:
     samples = interleaved({name: arm(name) for name in ("whole", "cut")},
                           rounds=args.rounds, warmup=0)
     whole, cut = results["whole"], results["cut"]
-    same_tests = (plan.worth_testing(clean, whole.sweep) == plan.worth_testing(clean, cut.sweep))
+    same_tests = (plan.worth_testing(plan.accuracies(clean, whole.sweep))
+                  == plan.worth_testing(plan.accuracies(clean, cut.sweep)))
     by_pair = {name: {(n, r): a for r, by_n in getattr(results[name].sweep, "mean" if
                       plan.statistic == "mean" else "low")().items() for n, a in by_n.items()}
                for name in results}
     same_values = all(by_pair["whole"][pair] == value for pair, value in by_pair["cut"].items())
-    print(f"network {args.network} ({network.key()}), validation split, "
+    print(f"network {args.network} ({kept.key}), validation split, "
           f"{len(worth)} pairs worth validating of {len(plan.thresholds)}")
     for name in ("whole", "cut"):
         seconds = ", ".join(f"{s:.1f}" for s in samples.seconds[name])

@@ -16,7 +16,11 @@ measured in three steps, each only as far as the one before says it could matter
    stops being scored part way through the split (`trainer.bit_errors.SweepCutoff`: an
    exact bound, so what is cut would have been measured below its threshold);
 3. the test set only at the pairs whose measured validation accuracy (the searched statistic
-   over the maps) exceeds their threshold.
+   over the maps) exceeds their threshold and, where the plan has the pairs' design points
+   (`EvaluationPlan.points`), one of whose points exceeds its own threshold and is on the
+   network's front at the validation accuracies: the search records only those points
+   (the test accuracy is what a report quotes; the front is chosen on validation), so a pair
+   beaten within the network, by a cheaper pair at least as accurate, is not tested.
 
 Pairs are measured in groups of rates that share their lengths, each group one test pass. The
 evaluation streams are keyed (`trainer.sng.KeyedGenerators`) and the error maps seeded by map,
@@ -30,6 +34,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import moocore
+import numpy as np
+
 from trainer.bit_errors import ErrorSweep, SweepCutoff, merged_sweep
 from trainer.data import SCDataModule
 from trainer.evaluate import evaluate_module
@@ -42,12 +49,16 @@ Pair = tuple[int, float]  # (N, bit-error rate)
 @dataclass(frozen=True)
 class EvaluationPlan:
     """What a lazy evaluation needs: every pair's threshold (rate 0: clean), the margin by
-    which bit errors may lift accuracy above the clean one, and the statistic over the maps
-    the threshold is for ("mean" or "low_percentile")."""
+    which bit errors may lift accuracy above the clean one, the statistic over the maps
+    the threshold is for ("mean" or "low_percentile"), and optionally by pair its design
+    points that fit the budgets, one row each: the accuracy the point needs to enter the
+    search's front (the pair's threshold is the least of these), then its costs oriented to
+    be minimised (none: every pair beating its threshold is tested)."""
 
     thresholds: Mapping[Pair, float]
     margin: float
     statistic: str = "mean"
+    points: Mapping[Pair, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def everything(cls, lengths: Iterable[int], bers: Iterable[float]) -> EvaluationPlan:
@@ -58,11 +69,15 @@ class EvaluationPlan:
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> EvaluationPlan:
         """The plan from the plain data a training job carries (JSON: a worker may be on
-        another machine): `thresholds` by N then rate (strings), `margin`, `statistic`."""
+        another machine): `thresholds` by N then rate (strings), `margin`, `statistic`, and
+        optionally `points` by N then rate."""
         return cls({(int(n), float(rate)): float(needed)
                     for n, by_rate in spec["thresholds"].items()
                     for rate, needed in by_rate.items()},
-                   float(spec["margin"]), str(spec["statistic"]))
+                   float(spec["margin"]), str(spec["statistic"]),
+                   {(int(n), float(rate)): np.asarray(rows, dtype=float)
+                    for n, by_rate in spec.get("points", {}).items()
+                    for rate, rows in by_rate.items()})
 
     @property
     def lengths(self) -> list[int]:
@@ -101,14 +116,37 @@ class EvaluationPlan:
         return {(n, r) for n, r in pairs
                 if r > CLEAN and clean[n] + self.margin > self.thresholds[(n, r)]}
 
-    def worth_testing(self, clean: Mapping[int, float], sweep: ErrorSweep | None) -> set[Pair]:
-        """The pairs whose validation accuracy exceeds their threshold (those measured)."""
+    def accuracies(self, clean: Mapping[int, float], sweep: ErrorSweep | None
+                   ) -> dict[Pair, float]:
+        """The validation accuracy of every pair measured: clean by N, and the plan's
+        statistic over the maps of each rate swept."""
         by_rate = {} if sweep is None else (
             sweep.low() if self.statistic == "low_percentile" else sweep.mean())
         measured = {(n, CLEAN): a for n, a in clean.items()}
         measured.update({(n, r): a for r, by_n in by_rate.items() for n, a in by_n.items()})
-        return {p for p, a in measured.items()
-                if p in self.thresholds and a > self.thresholds[p]}
+        return measured
+
+    def worth_testing(self, measured: Mapping[Pair, float]) -> set[Pair]:
+        """Of the pairs `measured` on validation (`accuracies`), those whose accuracy exceeds
+        their threshold and, where the plan has their `points`, one of whose points is
+        recorded: it exceeds its own threshold and is on the network's front, every measured
+        point at its pair's accuracy."""
+        beaten = {p for p, a in measured.items()
+                  if p in self.thresholds and a > self.thresholds[p]}
+        return beaten & self._recorded(measured) if self.points else beaten
+
+    def _recorded(self, measured: Mapping[Pair, float]) -> set[Pair]:
+        """The measured pairs with a point above its threshold on the network's front
+        (equal points both kept, as the search's `network_front` keeps them)."""
+        pairs = [p for p in measured if len(self.points.get(p, ()))]
+        if not pairs:
+            return set()
+        losses = np.vstack([np.column_stack([np.full(len(self.points[p]), -measured[p]),
+                                             self.points[p][:, 1:]]) for p in pairs])
+        above = np.concatenate([self.points[p][:, 0] < measured[p] for p in pairs])
+        owners = np.repeat(np.arange(len(pairs)), [len(self.points[p]) for p in pairs])
+        on_front = moocore.is_nondominated(losses, keep_weakly=True) & above
+        return {pairs[index] for index in np.unique(owners[on_front])}
 
 
 @dataclass
@@ -170,7 +208,7 @@ def evaluate_lazily(module: SCBNNModule, datamodule: SCDataModule, plan: Evaluat
     worth = plan.worth_validating(val.clean)
     sweep = run("val", worth, plan.cutoff(worth, val.clean))
     val.sweep, val.pairs, val.cut = sweep.sweep, val.pairs | sweep.pairs, sweep.cut
-    test = run("test", plan.worth_testing(val.clean, val.sweep))
+    test = run("test", plan.worth_testing(plan.accuracies(val.clean, val.sweep)))
     return {"val": val, "test": test}
 
 

@@ -24,30 +24,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import moocore
 import numpy as np
 import optuna
 from optuna.trial import FrozenTrial
 
 from codesign.problem.compiled import Problem
 from codesign.problem.compose import HardwarePoint, ber_key
-from codesign.problem.objectives import ACCURACY
+from codesign.problem.objectives import ACCURACY, Objective
 from trainer.fidelity import EarlyStopRule
 
 NEVER = 2.0  # an accuracy no network reaches: the point can never enter the front
 SAME_ACCURACY = 1e-12  # an accuracy equal to a limit meets it
 
 
+def _cost_objectives(problem: Problem) -> list[Objective]:
+    return [o for o in problem.goals.searched if o.source == "hardware"]
+
+
+def oriented_costs(problem: Problem, points: Sequence[HardwarePoint]) -> np.ndarray:
+    """By point, its searched costs, each oriented to be minimised (point x cost)."""
+    costs = _cost_objectives(problem)
+    return np.array([[o.oriented(p.metric(o.metric)) for o in costs] for p in points],
+                    dtype=float).reshape(len(points), len(costs))
+
+
 def accuracy_needed(problem: Problem, points: Sequence[HardwarePoint],
                     front: Sequence[FrozenTrial]) -> np.ndarray:
     """By point: the accuracy it must exceed to enter `front` (a feasible front of design
     trials), as the module doc says; `NEVER` for a point that fits no hardware budget."""
-    costs = [o for o in problem.goals.searched if o.source == "hardware"]
     fits = np.array([problem.fits_hardware_budget(p) for p in points], dtype=bool)
     bound = problem.goals.bound_on(ACCURACY)
     floor = bound.limit - SAME_ACCURACY if bound is not None else 0.0
     needed = np.full(len(points), floor)
     if front and ACCURACY in problem.goals.searched and len(points):
-        mine = np.array([[o.oriented(p.metric(o.metric)) for o in costs] for p in points])
+        costs = _cost_objectives(problem)
+        mine = oriented_costs(problem, points)
         theirs = np.array([[o.oriented(o.value(t.user_attrs)) for o in costs] for t in front])
         accuracies = np.array([ACCURACY.value(t.user_attrs) for t in front])
         covers = np.all(theirs[None, :, :] <= mine[:, None, :], axis=2)  # point x front point
@@ -128,8 +140,10 @@ def evaluation_job(problem: Problem, points: Sequence[HardwarePoint],
     """What a training job carries to test its network only where a design point could enter
     the front (`trainer.evaluation_plan`), as plain data: by N and evaluated bit-error rate
     (rate 0: clean), the least accuracy any of the pair's points needs (`accuracy_needed`),
-    the margin, and the statistic over the maps the search reads. None when the space records
-    every network's own front (`budget.record: network_front`): then every point is needed."""
+    the margin, the statistic over the maps the search reads, and each pair's design points
+    (`pair_points`: the test split is measured only where one of them would be recorded).
+    None when the space records every network's own front (`budget.record: network_front`):
+    then every point is needed."""
     if problem.budget.record != "search_front":
         return None
     needed = accuracy_needed(problem, points, front)
@@ -141,4 +155,29 @@ def evaluation_job(problem: Problem, points: Sequence[HardwarePoint],
     seen = (observed_error_excess(networks.get_trials(deepcopy=False))
             if networks is not None else 0.0)
     return {"thresholds": thresholds, "margin": max(ERROR_NOISE_MARGIN, seen),
-            "statistic": problem.budget.accuracy_over_maps}
+            "statistic": problem.budget.accuracy_over_maps,
+            "points": pair_points(problem, points, needed)}
+
+
+def pair_points(problem: Problem, points: Sequence[HardwarePoint], needed: np.ndarray
+                ) -> dict[str, dict[str, list[list[float]]]]:
+    """By N then rate, the design points of the pair that fit the budgets, each as the
+    accuracy it `needed` then its searched costs oriented to be minimised: what a worker needs
+    to tell which pairs have a point on the network's own front (`network_front`, the points
+    the search records). A pair keeps only its front in cost: at the pair's one accuracy, a
+    point another of its points beats in every cost is never on the network's front; of
+    points equal in every cost, the one that needs least (it enters wherever the others
+    would)."""
+    rows = np.column_stack([needed, oriented_costs(problem, points)])
+    by_pair: dict[tuple[int, str], list[int]] = {}
+    for index, point in enumerate(points):
+        if needed[index] < NEVER:  # fits the budgets
+            pair = (point.bitstream_length, ber_key(point.evaluated_error_rate))
+            by_pair.setdefault(pair, []).append(index)
+    found: dict[str, dict[str, list[list[float]]]] = {}
+    for (n, rate), indices in by_pair.items():
+        mine = rows[indices]
+        cheapest = mine[moocore.is_nondominated(mine[:, 1:], keep_weakly=True)]
+        kept = cheapest[moocore.is_nondominated(cheapest, keep_weakly=False)]
+        found.setdefault(str(n), {})[rate] = kept.tolist()
+    return found

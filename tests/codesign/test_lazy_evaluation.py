@@ -3,6 +3,10 @@ are a plain dominance check's, and a search that measures only where they say re
 front as one that measures everything, with no unmeasured point among its design trials."""
 
 import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
 
 from codesign.engine.fidelity import (
     ERROR_NOISE_MARGIN,
@@ -68,6 +72,63 @@ def test_each_pairs_threshold_is_the_least_its_points_need_by_a_plain_dominance_
     assert evaluation_job(compile_problem(every), points, front) is None  # network_front
 
 
+def _by_pair(points, accuracy) -> dict:
+    """A trained network's validation numbers: `accuracy` by (N, rate)."""
+    result = {"val_accuracy": {}, "val_accuracy_by_ber": {}}
+    for (n, rate), a in accuracy.items():
+        if rate == 0:
+            result["val_accuracy"][str(n)] = a
+        else:
+            result["val_accuracy_by_ber"].setdefault(ber_key(rate), {})[str(n)] = a
+    return result
+
+
+def _pairs(points) -> list:
+    return sorted({(p.bitstream_length, p.evaluated_error_rate) for p in points})
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_pairs_tested_are_those_of_the_points_the_search_records(tiny_space, seed):
+    """The job's design points by pair (`pair_points`, reduced within each pair) and the
+    worker's rule give exactly the pairs of the points the driver records: on the network's
+    front at the validation accuracies (`network_front`, every point) and able to enter the
+    search's front (a plain dominance check), for random accuracies by pair, behind a front
+    of random accuracies, with a budget on a cost not searched (peak power) that half the
+    points miss: some of them cheaper in every searched cost, they must not count as
+    dominating the others."""
+    rng = np.random.default_rng(seed)
+    levels = [0.6, 0.75, 0.8, 0.85, 0.9]
+    hardware = {"tiles": [1, 4], "read_voltages_mv": [60, 100]}
+    technology = load_technology("stt_mram_28nm")
+    problem = compile_problem(SearchSpace.model_validate(tiny_space(budget=RECORD,
+                                                                    hardware=hardware)))
+    networks = list(problem.design_space.networks())
+    network = max(networks[1:], key=lambda network: len(_pairs(
+        problem.hardware_points(network, technology))))  # the most pairs
+    powers = [p.metric("peak_power_mw") for p in problem.hardware_points(network, technology)]
+    problem = compile_problem(SearchSpace.model_validate(tiny_space(
+        budget=RECORD, hardware=hardware,
+        constraints={"max_peak_power_mw": float(np.quantile(powers, 0.5))})))
+    front_points = problem.hardware_points(networks[0], technology)
+    accuracy = {pair: float(rng.choice(levels)) for pair in _pairs(front_points)}
+    outcome = _by_pair(front_points, accuracy)
+    outcome.update(test_accuracy=outcome["val_accuracy"], checkpoint="ck.ckpt",
+                   test_accuracy_by_ber=outcome["val_accuracy_by_ber"])
+    front = design_trials(problem, networks[0], network_front(problem, front_points, outcome),
+                          outcome, 0)
+    points = problem.hardware_points(network, technology)
+    assert not all(problem.fits_hardware_budget(p) for p in points)
+    plan = EvaluationPlan.from_spec(json.loads(json.dumps(evaluation_job(problem, points,
+                                                                         front))))
+    accuracy = {pair: float(rng.choice(levels)) for pair in _pairs(points)}
+    recorded = {(p.bitstream_length, p.evaluated_error_rate)
+                for p in network_front(problem, points, _by_pair(points, accuracy))
+                if _could_enter(problem, [p], front, accuracy[(p.bitstream_length,
+                                                               p.evaluated_error_rate)])}
+    assert plan.worth_testing(accuracy) == recorded
+    assert recorded < replace(plan, points={}).worth_testing(accuracy)
+
+
 class LazyStub(StubExecutor):
     """The stub's numbers (clean accuracy from the trial, less the rate under errors), left
     out where the job's plan says a lazy evaluation would not measure them."""
@@ -87,20 +148,22 @@ class LazyStub(StubExecutor):
 
 
 def _measure_lazily(result, spec):
-    plan = EvaluationPlan({(int(n), float(r)): a for n, by in spec["thresholds"].items()
-                           for r, a in by.items()}, spec["margin"], spec["statistic"])
+    plan = EvaluationPlan.from_spec(json.loads(json.dumps(spec)))  # as a worker receives it
     clean = {int(n): a for n, a in result["val_accuracy"].items()}
     validated = plan.worth_validating(clean)
     by_ber = {float(r): {int(n): a for n, a in by.items()}
               for r, by in result["val_accuracy_by_ber"].items()}
-    tested = plan.worth_testing(clean, None) | {
-        (n, r) for n, r in validated if by_ber[r][n] > plan.thresholds[(n, r)]}
+    measured = {**{(n, 0.0): a for n, a in clean.items()},
+                **{(n, r): by_ber[r][n] for n, r in validated}}
+    tested = plan.worth_testing(measured)
+    beaten = replace(plan, points={}).worth_testing(measured)
     for split, keep in (("val", validated), ("test", tested)):
         result[f"{split}_accuracy_by_ber"] = {
             ber_key(r): {str(n): a for n, a in by.items() if (n, r) in keep}
             for r, by in by_ber.items()}
     result["test_accuracy"] = {str(n): a for n, a in clean.items() if (n, 0.0) in tested}
-    result["evaluated"] = {"val_pairs_skipped": len(plan.thresholds) - len(validated)}
+    result["evaluated"] = {"val_pairs_skipped": len(plan.thresholds) - len(validated),
+                           "beaten_not_tested": len(beaten - tested)}
 
 
 def test_a_lazy_search_records_the_same_front_and_no_unmeasured_point(
@@ -132,6 +195,8 @@ def test_a_lazy_search_records_the_same_front_and_no_unmeasured_point(
     trained = [t for t in networks.trials if t.user_attrs.get("outcome") == "trained"]
     skipped = sum(t.user_attrs["evaluated"]["val_pairs_skipped"] for t in trained)
     assert skipped > 0  # the lazy search did skip pairs
+    # and left untested pairs beating their thresholds: beaten within their network
+    assert sum(t.user_attrs["evaluated"]["beaten_not_tested"] for t in trained) > 0
     assert all(t.user_attrs["design_points_measured"] <= t.user_attrs["design_points_costed"]
                for t in trained)
     assert sum(t.user_attrs["design_points_measured"] < t.user_attrs["design_points_costed"]

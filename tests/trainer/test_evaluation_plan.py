@@ -2,6 +2,7 @@
 whose threshold the accuracy could beat, and where it measures, it gives the numbers a plain
 full evaluation of the same checkpoint gives."""
 
+import numpy as np
 import pytest
 
 from tests.trainer.test_bit_errors import _config, _datamodule
@@ -127,3 +128,64 @@ def test_a_network_whose_every_pair_has_errors_keeps_a_measured_pair_though_the_
     assert measured == {(8, 0.1): pytest.approx(val[(8, 0.1)], abs=1e-12)}
     assert result.evaluated["val_pairs_measured"] == 1
     assert result.evaluated["val_pairs_cut"] == 1  # (8, 0.3), hopeless part way
+
+
+def _recorded_by_reference(plan, measured):
+    """Plain reference of the test rule with design points: a pair is tested when it beats its
+    threshold and one of its points beats its own and is dominated by no measured point (at
+    least as accurate and as cheap in every cost, better in one)."""
+    def dominated(accuracy, costs):
+        return any(measured[q] >= accuracy and all(c <= m for c, m in zip(row[1:], costs,
+                                                                            strict=True))
+                   and (measured[q] > accuracy or any(c < m for c, m in zip(row[1:], costs,
+                                                                           strict=True)))
+                   for q in measured for row in plan.points.get(q, ()))
+    return {p for p, a in measured.items() if a > plan.thresholds[p] and any(
+        row[0] < a and not dominated(a, row[1:]) for row in plan.points.get(p, ()))}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_with_design_points_a_pair_is_tested_only_where_a_point_is_on_the_networks_front(seed):
+    rng = np.random.default_rng(seed)
+    lengths, rates = [1, 2, 4, 8], [CLEAN, 1e-3, 1e-2, 0.1]
+    pairs = [(n, r) for n in lengths for r in rates]
+    # coarse values: ties in accuracy and in costs are common, as in a search's grid
+    points = {p: rng.integers(0, 4, size=(int(rng.integers(0, 4)), 4)).astype(float) / 4
+              for p in pairs}
+    for rows in points.values():
+        rows[:, 0] = rows[:, 0] / 2 + 0.5  # the accuracy each point needs
+    thresholds = {p: float(rows[:, 0].min()) if len(rows) else NEVER
+                  for p, rows in points.items()}
+    plan = EvaluationPlan(thresholds, MARGIN, points=points)
+    measured = {p: float(rng.integers(0, 8)) / 8 for p in pairs if rng.random() < 0.8}
+    tested = plan.worth_testing(measured)
+    assert tested == _recorded_by_reference(plan, measured)
+    without_points = EvaluationPlan(thresholds, MARGIN)
+    assert tested <= without_points.worth_testing(measured)
+
+
+def test_a_pair_beaten_within_the_network_is_not_tested_and_the_rest_equal_the_reference(
+        reference, tmp_path):
+    """The plan of the first test with design points: (1, 0.1) costs more than (8, clean) in
+    every cost and is no more accurate, so only it is left out; each other pair is alone the
+    cheapest in a cost of its own and stays on the network's front."""
+    config, full = reference
+    plan, _, tested = _plan(full["val"])
+    dominator, dominated = (8, CLEAN), (1, 0.1)
+    assert dominated in tested and full["val"][dominator] >= full["val"][dominated]
+    reachable = sorted(p for p, needed in plan.thresholds.items() if needed < NEVER)
+    points = {p: np.array([[plan.thresholds[p], *np.eye(len(reachable))[k] * -1 + 1]])
+              for k, p in enumerate(reachable)}
+    points[dominated][0, 1:] = 2.0
+    with_points = EvaluationPlan(plan.thresholds, plan.margin, points=points)
+    result = fit(config.model_copy(update={"output_dir": str(tmp_path)}), _datamodule(),
+                 plan=with_points)
+    test_pairs = {(n, CLEAN) for n in result.test_accuracy} | {
+        (n, r) for r, by_n in (result.test_error_sweep.mean().items()
+                               if result.test_error_sweep else ()) for n in by_n}
+    assert dominated not in test_pairs
+    assert result.evaluated["test_pairs_measured"] == len(tested) - 1
+    for pair in test_pairs:
+        accuracy = (result.test_accuracy[pair[0]] if pair[1] == CLEAN else
+                    result.test_error_sweep.mean()[pair[1]][pair[0]])
+        assert accuracy == pytest.approx(full["test"][pair], abs=1e-12), pair

@@ -1,0 +1,72 @@
+"""A network a kept main job trained, with the lazy-evaluation plan the search sent it
+rebuilt: for benchmarks of the work after training on real checkpoints
+(`sweep_cutoff.py`, `test_selection.py`).
+
+DIR is a main job kept by `benchmarks/main_job_schedules.py --keep DIR` (its study in
+DIR/new.log, or DIR/new.db with `--storage sqlite`; its checkpoints under DIR/NAME/networks/).
+The plan is each (N, rate) pair's accuracy to beat against the front of the design points the
+networks before it recorded, with the pairs' design points
+(`codesign.engine.fidelity.evaluation_job`), the margin raised to what those networks showed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+
+from codesign.engine.fidelity import evaluation_job, observed_error_excess
+from codesign.engine.pareto import pareto_front
+from codesign.engine.storage import open_storage
+from codesign.engine.study import load_network_study, problem_of
+from codesign.problem.compose import ber_key
+from trainer.config import TrainConfig
+from trainer.data import SCDataModule
+from trainer.evaluation_plan import EvaluationPlan, Pair
+from trainer.fit import datamodule_for
+from trainer.module import SCBNNModule
+
+
+@dataclass
+class KeptNetwork:
+    plan: EvaluationPlan
+    module: SCBNNModule
+    datamodule: SCDataModule
+    key: str  # the network's
+    recorded: set[Pair]  # the pairs of its design points the search recorded
+
+
+def kept_network(folder: Path, name: str, number: int) -> KeptNetwork:
+    """Network trial `number` of the main job kept in `folder` (SystemExit if it is not a
+    trained network with design points recorded)."""
+    journal = folder / "new.log"
+    storage = open_storage(f"journal:{journal}" if journal.exists()
+                           else f"sqlite:///{folder / 'new.db'}")
+    designs = optuna.load_study(study_name=name, storage=storage)
+    networks = load_network_study(storage, name)
+    problem = problem_of(designs, storage)
+    trial = networks.trials[number]
+    recorded = designs.get_trials(deepcopy=False)
+    before = [t for t in recorded if t.user_attrs["network_trial"] < number]
+    mine = [t for t in recorded if t.user_attrs["network_trial"] == number]
+    if problem is None or not mine or trial.user_attrs.get("outcome") != "trained":
+        raise SystemExit(f"network trial {number} of {folder}: not a trained network with "
+                         "design points recorded")
+    network = problem.design_space.network(mine[0].params)
+    points = problem.hardware_points(network, problem.cost_technology())
+    job = evaluation_job(problem, points, pareto_front(designs, before))
+    job["margin"] = max(job["margin"], observed_error_excess(
+        [t for t in networks.trials if t.number < number]))
+    plan = EvaluationPlan.from_spec(job)
+    config = TrainConfig.model_validate(trial.user_attrs["train_config"])
+    return KeptNetwork(plan, SCBNNModule.from_checkpoint(trial.user_attrs["checkpoint"]),
+                       datamodule_for(config), network.key(),
+                       {_pair(design, plan) for design in mine})
+
+
+def _pair(design: optuna.trial.FrozenTrial, plan: EvaluationPlan) -> Pair:
+    """A recorded design point's (N, rate) as the plan keys it (a network without N, fixed
+    point, has one length in its plan)."""
+    n = design.params.get("bitstream_length", plan.lengths[0])
+    return int(n), float(ber_key(design.user_attrs["evaluated_error_rate"]))
