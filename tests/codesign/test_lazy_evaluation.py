@@ -1,6 +1,7 @@
 """The lazy evaluation after training, seen from the search: the thresholds the driver sends
-are a plain dominance check's, and a search that measures only where they say records the same
-front as one that measures everything, with no unmeasured point among its design trials."""
+are a plain dominance check's, the pairs it tests are those of the points the driver records,
+and a search that measures only where they say records the same front as one that measures
+everything, with no unmeasured point among its design trials."""
 
 import json
 from dataclasses import replace
@@ -72,7 +73,7 @@ def test_each_pairs_threshold_is_the_least_its_points_need_by_a_plain_dominance_
     assert evaluation_job(compile_problem(every), points, front) is None  # network_front
 
 
-def _by_pair(points, accuracy) -> dict:
+def _by_pair(accuracy) -> dict:
     """A trained network's validation numbers: `accuracy` by (N, rate)."""
     result = {"val_accuracy": {}, "val_accuracy_by_ber": {}}
     for (n, rate), a in accuracy.items():
@@ -111,7 +112,7 @@ def test_the_pairs_tested_are_those_of_the_points_the_search_records(tiny_space,
         constraints={"max_peak_power_mw": float(np.quantile(powers, 0.5))})))
     front_points = problem.hardware_points(networks[0], technology)
     accuracy = {pair: float(rng.choice(levels)) for pair in _pairs(front_points)}
-    outcome = _by_pair(front_points, accuracy)
+    outcome = _by_pair(accuracy)
     outcome.update(test_accuracy=outcome["val_accuracy"], checkpoint="ck.ckpt",
                    test_accuracy_by_ber=outcome["val_accuracy_by_ber"])
     front = design_trials(problem, networks[0], network_front(problem, front_points, outcome),
@@ -122,7 +123,7 @@ def test_the_pairs_tested_are_those_of_the_points_the_search_records(tiny_space,
                                                                          front))))
     accuracy = {pair: float(rng.choice(levels)) for pair in _pairs(points)}
     recorded = {(p.bitstream_length, p.evaluated_error_rate)
-                for p in network_front(problem, points, _by_pair(points, accuracy))
+                for p in network_front(problem, points, _by_pair(accuracy))
                 if _could_enter(problem, [p], front, accuracy[(p.bitstream_length,
                                                                p.evaluated_error_rate)])}
     assert plan.worth_testing(accuracy) == recorded
