@@ -31,35 +31,24 @@ from optuna.trial import FrozenTrial
 
 from codesign.problem.compiled import Problem
 from codesign.problem.compose import HardwarePoint, ber_key
-from codesign.problem.objectives import ACCURACY, Objective
+from codesign.problem.objectives import ACCURACY
 from trainer.fidelity import EarlyStopRule
 
 NEVER = 2.0  # an accuracy no network reaches: the point can never enter the front
 SAME_ACCURACY = 1e-12  # an accuracy equal to a limit meets it
 
 
-def _cost_objectives(problem: Problem) -> list[Objective]:
-    return [o for o in problem.goals.searched if o.source == "hardware"]
-
-
-def oriented_costs(problem: Problem, points: Sequence[HardwarePoint]) -> np.ndarray:
-    """By point, its searched costs, each oriented to be minimised (point x cost)."""
-    costs = _cost_objectives(problem)
-    return np.array([[o.oriented(p.metric(o.metric)) for o in costs] for p in points],
-                    dtype=float).reshape(len(points), len(costs))
-
-
 def accuracy_needed(problem: Problem, points: Sequence[HardwarePoint],
                     front: Sequence[FrozenTrial]) -> np.ndarray:
     """By point: the accuracy it must exceed to enter `front` (a feasible front of design
     trials), as the module doc says; `NEVER` for a point that fits no hardware budget."""
-    fits = np.array([problem.fits_hardware_budget(p) for p in points], dtype=bool)
+    fits = problem.fits_hardware_budgets(points)
     bound = problem.goals.bound_on(ACCURACY)
     floor = bound.limit - SAME_ACCURACY if bound is not None else 0.0
     needed = np.full(len(points), floor)
     if front and ACCURACY in problem.goals.searched and len(points):
-        costs = _cost_objectives(problem)
-        mine = oriented_costs(problem, points)
+        costs = problem.goals.costs
+        mine = problem.oriented_costs(points)
         theirs = np.array([[o.oriented(o.value(t.user_attrs)) for o in costs] for t in front])
         accuracies = np.array([ACCURACY.value(t.user_attrs) for t in front])
         covers = np.all(theirs[None, :, :] <= mine[:, None, :], axis=2)  # point x front point
@@ -168,7 +157,7 @@ def pair_points(problem: Problem, points: Sequence[HardwarePoint], needed: np.nd
     point another of its points beats in every cost is never on the network's front; of
     points equal in every cost, the one that needs least (it enters wherever the others
     would)."""
-    rows = np.column_stack([needed, oriented_costs(problem, points)])
+    rows = np.column_stack([needed, problem.oriented_costs(points)])
     by_pair: dict[tuple[int, str], list[int]] = {}
     for index, point in enumerate(points):
         if needed[index] < NEVER:  # fits the budgets

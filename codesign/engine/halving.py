@@ -48,7 +48,7 @@ from codesign.engine.fidelity import NEVER
 from codesign.engine.pareto import objective_scale
 from codesign.problem.compiled import Problem
 from codesign.problem.compose import HardwarePoint
-from codesign.problem.objectives import ACCURACY, Objective
+from codesign.problem.objectives import ACCURACY
 from trainer.stop_rule import Halving
 
 COST_FRONT_ATTR = "cost_front"  # a network's non-dominated fitting costs, by metric
@@ -56,23 +56,17 @@ GOES_ON_AT_ATTR = "halving_goes_on_at"  # by rung: the least accuracy with which
 ACCURACY_RESOLUTION = 1e-4  # of the bisection: a tenth of a 1,000-example split's step
 
 
-def _costs(problem: Problem) -> list[Objective]:
-    return [o for o in problem.goals.searched if o is not ACCURACY]
-
-
 def cost_front(problem: Problem, points: Sequence[HardwarePoint]) -> dict[str, list[float]]:
     """By searched cost metric, the values of the network's points that fit every hardware
     budget and that no other such point dominates in cost: all of the network a front can
     hold, whatever its accuracy (every point of a network shares it)."""
-    costs = _costs(problem)
-    fitting = [p for p in points if problem.fits_hardware_budget(p)]
-    values = np.array([[p.metric(o.metric) for o in costs] for p in fitting],
-                      dtype=float).reshape(len(fitting), len(costs))
-    if len(values):
-        oriented = np.array([[o.oriented(v) for o, v in zip(costs, row, strict=True)]
-                             for row in values]).reshape(values.shape)
-        values = values[moocore.is_nondominated(oriented, keep_weakly=False)]
-    return {o.metric: values[:, column].tolist() for column, o in enumerate(costs)}
+    fitting = [p for p, fits in zip(points, problem.fits_hardware_budgets(points),
+                                    strict=True) if fits]
+    oriented = problem.oriented_costs(fitting)
+    if len(oriented):
+        oriented = oriented[moocore.is_nondominated(oriented, keep_weakly=False)]
+    return {o.metric: o.oriented(oriented[:, column]).tolist()
+            for column, o in enumerate(problem.goals.costs)}
 
 
 @dataclass(frozen=True)
@@ -88,7 +82,7 @@ def cost_losses(problem: Problem, front: Mapping[str, Sequence[float]],
                 scales: Mapping[str, float]) -> np.ndarray | None:
     """A recorded `cost_front` as normalised losses (None: it lacks a searched cost, as one
     recorded before the space's objectives changed)."""
-    costs = _costs(problem)
+    costs = problem.goals.costs
     if any(o.metric not in front for o in costs):
         return None
     columns = [[o.loss(float(v), objective_scale(o, scales)) for v in front[o.metric]]

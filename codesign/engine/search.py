@@ -405,7 +405,7 @@ class _Driver:
         started = time.perf_counter()
         points = self.problem.hardware_points(network, self.technology)
         self.summary.design_points_costed += len(points)
-        if not any(self.problem.fits_hardware_budget(p) for p in points):
+        if not self.problem.fits_hardware_budgets(points).any():
             self._settle(trial, {"outcome": "over_budget", "design_points_costed": len(points),
                                  "cost_time_s": time.perf_counter() - started},
                          state=TrialState.PRUNED)

@@ -24,12 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from codesign.problem.compose import (
     HardwarePoint,
+    PointColumns,
     Recipe,
     compile_recipe,
     design_objective,
-    hardware_objective,
 )
 from codesign.problem.design_space import DesignSpace, Network, compile_design_space
 from codesign.problem.objectives import Goals, recorded_attributes
@@ -108,8 +110,23 @@ class Problem:
 
     def fits_hardware_budget(self, point: HardwarePoint) -> bool:
         """The point meets every bound known before training (its costs)."""
-        found = self.goals.violations(hardware_objective(point), sources=("hardware",))
-        return all(value <= 0 for value in found.values())
+        return bool(self.fits_hardware_budgets([point])[0])
+
+    def fits_hardware_budgets(self, points: Sequence[HardwarePoint]) -> np.ndarray:
+        """By point, whether it meets every bound known before training, bound by bound on
+        the points' columns (`PointColumns`)."""
+        fits, column = np.ones(len(points), dtype=bool), PointColumns(points)
+        for bound in self.goals.bounds:
+            if bound.objective.source == "hardware":
+                fits &= bound.violation(column(bound.objective.metric)) <= 0
+        return fits
+
+    def oriented_costs(self, points: Sequence[HardwarePoint]) -> np.ndarray:
+        """The points' searched costs, each oriented to be minimised (points x costs, in
+        `goals.costs` order): what dominance between design points of equal accuracy reads."""
+        costs, column = self.goals.costs, PointColumns(points)
+        return np.array([o.oriented(column(o.metric)) for o in costs],
+                        dtype=float).reshape(len(costs), len(points)).T
 
 
 def search_identity(space: SearchSpace) -> str:

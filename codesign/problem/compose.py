@@ -307,9 +307,29 @@ def weight_error_rates(rates: Iterable[float]) -> list[float]:
     return sorted({evaluated_error_rate(rate) for rate in set(map(float, rates)) if rate > 0})
 
 
-def hardware_objective(point: HardwarePoint) -> ValueOf:
-    """A design point's value of a hardware objective (none of a training one yet)."""
-    return lambda objective: point.metric(objective.metric)
+class PointColumns:
+    """Any metric of many design points at once (`HardwarePoint.metric` of each), read from
+    their batches' columns: a network's points share one batch, and a bound or a cost is
+    checked on its tens of thousands of points at every launch, which one call per point made
+    seconds (`benchmarks/launch_costing.py`). The points are grouped by batch once."""
+
+    def __init__(self, points: Sequence[HardwarePoint]):
+        self.points = points
+        by_batch: dict[int, tuple[BatchResult, list[int], list[int]]] = {}
+        for position, point in enumerate(points):
+            _, positions, rows = by_batch.setdefault(id(point.batch), (point.batch, [], []))
+            positions.append(position)
+            rows.append(point.index)
+        self.groups = [(batch, np.array(positions, dtype=np.intp), np.array(rows, dtype=np.intp))
+                       for batch, positions, rows in by_batch.values()]
+
+    def __call__(self, name: str) -> np.ndarray:
+        values = np.empty(len(self.points))
+        for batch, positions, rows in self.groups:
+            column = getattr(batch, name, None)
+            values[positions] = (column[rows] if isinstance(column, np.ndarray) else
+                                 [self.points[position].metric(name) for position in positions])
+        return values
 
 
 def design_objective(point: HardwarePoint, accuracy: float) -> ValueOf:

@@ -187,3 +187,27 @@ def test_error_rates_round_up_to_the_grid():
     grid = np.array([evaluated_error_rate(r) for r in rates])
     assert np.all(grid >= rates) and np.all(grid <= np.maximum(2 * rates, ERROR_RATE_FLOOR))
     assert len(set(grid)) <= 4 * 9 + 1  # 4 a decade from 1e-9 to 0.5
+
+
+def test_budgets_and_costs_by_column_equal_the_points_one_by_one(tech) -> None:
+    """`fits_hardware_budgets` and `oriented_costs` read the batches' columns; the plain
+    reference reads each point's `metric` through the bounds' own violations. Points of two
+    networks (two batches), interleaved, with bounds on costs searched and not searched."""
+    s = space()
+    first = s.hardware_points(network(s, input_mode="sc", sng_kind="ideal"), tech)
+    second = s.hardware_points(network(s, input_mode="fixed_point"), tech)
+    points = [p for pair in zip(first, second, strict=False) for p in pair]
+    middle = {name: float(np.median([p.metric(name) for p in points]))
+              for name in ("area_mm2", "latency_ns", "peak_power_mw")}
+    bounded = space(objectives=["accuracy", "energy", "area", "latency"],
+                    constraints={"max_area_mm2": middle["area_mm2"],
+                                 "max_latency_ns": middle["latency_ns"],
+                                 "max_peak_power_mw": middle["peak_power_mw"]})
+    fits = bounded.fits_hardware_budgets(points)
+    reference = [all(v <= 0 for v in bounded.goals.violations(
+        lambda o, p=p: p.metric(o.metric), sources=("hardware",)).values()) for p in points]
+    assert fits.tolist() == reference and 0 < fits.sum() < len(points)
+    assert [bounded.fits_hardware_budget(p) for p in points] == reference
+    assert bounded.oriented_costs(points).tolist() == [
+        [o.oriented(p.metric(o.metric)) for o in bounded.goals.costs] for p in points]
+    assert bounded.oriented_costs([]).shape == (0, 3)
