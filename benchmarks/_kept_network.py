@@ -16,7 +16,7 @@ from pathlib import Path
 
 import optuna
 
-from codesign.engine.fidelity import evaluation_job, observed_error_excess
+from codesign.engine.fidelity import accuracy_needed, evaluation_job, observed_error_excess
 from codesign.engine.pareto import pareto_front
 from codesign.engine.storage import open_storage
 from codesign.engine.study import load_network_study, problem_of
@@ -55,7 +55,8 @@ def kept_network(folder: Path, name: str, number: int) -> KeptNetwork:
                          "design points recorded")
     network = problem.design_space.network(mine[0].params)
     points = problem.hardware_points(network, problem.cost_technology())
-    job = evaluation_job(problem, points, pareto_front(designs, before))
+    job = evaluation_job(problem, points, accuracy_needed(problem, points,
+                                                         pareto_front(designs, before)))
     job["margin"] = max(job["margin"], observed_error_excess(
         [t for t in networks.trials if t.number < number]))
     plan = EvaluationPlan.from_spec(job)

@@ -56,11 +56,9 @@ def accuracy_needed(problem: Problem, points: Sequence[HardwarePoint],
     return np.where(fits, needed, NEVER)
 
 
-def accuracy_to_beat(problem: Problem, points: Sequence[HardwarePoint],
-                     front: Sequence[FrozenTrial]) -> float:
-    """The accuracy a network must exceed for one of its `points` to enter `front`: the
-    least any of its points needs (`accuracy_needed`)."""
-    needed = accuracy_needed(problem, points, front)
+def accuracy_to_beat(needed: np.ndarray) -> float:
+    """The accuracy a network must exceed for one of its points to enter the front: the
+    least any of them needs (`needed`, from `accuracy_needed`)."""
     return float(needed.min()) if len(needed) else NEVER
 
 
@@ -84,18 +82,18 @@ def observed_excess(networks: Sequence[FrozenTrial]) -> dict[int, float]:
     return {epoch: max(0.0, *gaps) for epoch, gaps in excess.items() if len(gaps) >= MIN_CURVES}
 
 
-def early_stop_job(problem: Problem, points: Sequence[HardwarePoint],
-                   front: Sequence[FrozenTrial], networks: optuna.Study | None = None
+def early_stop_job(problem: Problem, needed: np.ndarray, networks: optuna.Study | None = None
                    ) -> dict[str, Any] | None:
     """What a training job carries to stop itself early (None: the space does not ask for it):
-    the threshold, the rule (rungs, optimism) and what the search's `networks` study so far
-    showed (`observed_excess`), as plain data."""
+    the threshold (`accuracy_to_beat` of the accuracies its points `needed`), the rule (rungs,
+    optimism) and what the search's `networks` study so far showed (`observed_excess`), as
+    plain data."""
     spec = problem.budget.early_stopping
     if not spec.enabled:
         return None
     rule = EarlyStopRule(rungs=spec.rungs, optimism=spec.optimism, halving=spec.halving)
     seen = observed_excess(networks.get_trials(deepcopy=False)) if networks is not None else {}
-    return {"accuracy_to_beat": accuracy_to_beat(problem, points, front),
+    return {"accuracy_to_beat": accuracy_to_beat(needed),
             "rule": rule.model_dump(mode="json"),
             "observed_excess": {str(k): v for k, v in seen.items()}}
 
@@ -123,19 +121,18 @@ def observed_error_excess(networks: Sequence[FrozenTrial]) -> float:
     return excess
 
 
-def evaluation_job(problem: Problem, points: Sequence[HardwarePoint],
-                   front: Sequence[FrozenTrial], networks: optuna.Study | None = None
-                   ) -> dict[str, Any] | None:
+def evaluation_job(problem: Problem, points: Sequence[HardwarePoint], needed: np.ndarray,
+                   networks: optuna.Study | None = None) -> dict[str, Any] | None:
     """What a training job carries to test its network only where a design point could enter
     the front (`trainer.evaluation_plan`), as plain data: by N and evaluated bit-error rate
-    (rate 0: clean), the least accuracy any of the pair's points needs (`accuracy_needed`),
+    (rate 0: clean), the least accuracy any of the pair's `points` `needed`
+    (`accuracy_needed`),
     the margin, the statistic over the maps the search reads, and each pair's design points
     (`pair_points`: the test split is measured only where one of them would be recorded).
     None when the space records every network's own front (`budget.record: network_front`):
     then every point is needed."""
     if problem.budget.record != "search_front":
         return None
-    needed = accuracy_needed(problem, points, front)
     thresholds: dict[str, dict[str, float]] = {}
     for point, accuracy in zip(points, needed.tolist(), strict=True):
         by_rate = thresholds.setdefault(str(point.bitstream_length), {})

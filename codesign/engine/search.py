@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, Trial, TrialState
@@ -38,7 +39,7 @@ from codesign.engine.execution import (
     ProcessExecutor,
     RayExecutor,
 )
-from codesign.engine.fidelity import early_stop_job, evaluation_job
+from codesign.engine.fidelity import accuracy_needed, early_stop_job, evaluation_job
 from codesign.engine.halving import COST_FRONT_ATTR, GOES_ON_AT_ATTR, halving_job
 from codesign.engine.interrupts import (
     held_interrupts,
@@ -418,7 +419,11 @@ class _Driver:
             p.weight_error_rate for p in points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
-        early_stop = early_stop_job(self.problem, points, self.front.front, self.networks)
+        budget = self.problem.budget  # by point, the accuracy it needs to enter the front:
+        needed = (accuracy_needed(self.problem, points, self.front.front)  # early stopping's
+                  if budget.early_stopping.enabled or budget.record == "search_front"
+                  else np.empty(0))  # threshold and the lazy plan read it; else neither job
+        early_stop = early_stop_job(self.problem, needed, self.networks)
         halving = halving_job(self.problem, points, self.front.scales,
                               self.networks.get_trials(deepcopy=False))
         if early_stop is not None and halving is not None:
@@ -428,7 +433,7 @@ class _Driver:
         if early_stop is not None:
             trial.set_user_attr("accuracy_to_beat", early_stop["accuracy_to_beat"])
             job["early_stop"] = early_stop
-        evaluation = evaluation_job(self.problem, points, self.front.front, self.networks)
+        evaluation = evaluation_job(self.problem, points, needed, self.networks)
         if evaluation is not None:  # test only where a point could enter the front
             job["evaluation"] = evaluation
         trial.set_user_attr("cost_time_s", time.perf_counter() - started)  # and the job's ranks

@@ -55,7 +55,7 @@ def test_each_pairs_threshold_is_the_least_its_points_need_by_a_plain_dominance_
         if accuracy > 0:
             assert not _could_enter(problem, [point], front, accuracy)
         assert _could_enter(problem, [point], front, accuracy + 1e-9)
-    job = evaluation_job(problem, points, front)
+    job = evaluation_job(problem, points, needed)
     pairs = {(p.bitstream_length, p.evaluated_error_rate) for p in points}
     assert len({r for _, r in pairs}) > 1  # the space has rates to skip
     assert {(int(n), float(r)) for n, by in job["thresholds"].items() for r in by} == pairs
@@ -70,7 +70,7 @@ def test_each_pairs_threshold_is_the_least_its_points_need_by_a_plain_dominance_
         assert plan.thresholds[(n, rate)] == job["thresholds"][str(n)][ber_key(rate)]
     assert plan.margin == ERROR_NOISE_MARGIN
     every = SearchSpace.model_validate(tiny_space(hardware={"tiles": [1, 4]}))
-    assert evaluation_job(compile_problem(every), points, front) is None  # network_front
+    assert evaluation_job(compile_problem(every), points, needed) is None  # network_front
 
 
 def _by_pair(accuracy) -> dict:
@@ -119,8 +119,8 @@ def test_the_pairs_tested_are_those_of_the_points_the_search_records(tiny_space,
                           outcome, 0)
     points = problem.hardware_points(network, technology)
     assert not all(problem.fits_hardware_budget(p) for p in points)
-    plan = EvaluationPlan.from_spec(json.loads(json.dumps(evaluation_job(problem, points,
-                                                                         front))))
+    plan = EvaluationPlan.from_spec(json.loads(json.dumps(evaluation_job(
+        problem, points, accuracy_needed(problem, points, front)))))
     accuracy = {pair: float(rng.choice(levels)) for pair in _pairs(points)}
     recorded = {(p.bitstream_length, p.evaluated_error_rate)
                 for p in network_front(problem, points, _by_pair(accuracy))
