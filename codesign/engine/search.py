@@ -419,10 +419,12 @@ class _Driver:
             p.weight_error_rate for p in points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
-        budget = self.problem.budget  # by point, the accuracy it needs to enter the front:
-        needed = (accuracy_needed(self.problem, points, self.front.front)  # early stopping's
+        # by point, the accuracy it needs to enter the front: early stopping's threshold and
+        # the lazy plan read it (a space that asks for neither gets neither job)
+        budget = self.problem.budget
+        needed = (accuracy_needed(self.problem, points, self.front.front)
                   if budget.early_stopping.enabled or budget.record == "search_front"
-                  else np.empty(0))  # threshold and the lazy plan read it; else neither job
+                  else np.empty(0))
         early_stop = early_stop_job(self.problem, needed, self.networks)
         halving = halving_job(self.problem, points, self.front.scales,
                               self.networks.get_trials(deepcopy=False))
