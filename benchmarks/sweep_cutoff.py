@@ -54,9 +54,7 @@ def main() -> None:
     whole, cut = results["whole"], results["cut"]
     same_tests = (plan.worth_testing(plan.accuracies(clean, whole.sweep))
                   == plan.worth_testing(plan.accuracies(clean, cut.sweep)))
-    by_pair = {name: {(n, r): a for r, by_n in getattr(results[name].sweep, "mean" if
-                      plan.statistic == "mean" else "low")().items() for n, a in by_n.items()}
-               for name in results}
+    by_pair = {name: plan.accuracies({}, results[name].sweep) for name in results}
     same_values = all(by_pair["whole"][pair] == value for pair, value in by_pair["cut"].items())
     print(f"network {args.network} ({kept.key}), validation split, "
           f"{len(worth)} pairs worth validating of {len(plan.thresholds)}")

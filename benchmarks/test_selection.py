@@ -30,14 +30,6 @@ from codesign.engine.quiet import quiet_libraries  # noqa: E402
 from trainer.evaluation_plan import CLEAN, Measured, Pair, measure  # noqa: E402
 
 
-def accuracies(measured: Measured) -> dict[Pair, float]:
-    found = {(n, CLEAN): a for n, a in measured.clean.items()}
-    if measured.sweep is not None:
-        found.update({(n, r): a for r, by_n in measured.sweep.mean().items()
-                      for n, a in by_n.items()})
-    return found
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, required=True)
@@ -67,7 +59,8 @@ def main() -> None:
         return test
 
     samples = interleaved({name: arm(name) for name in picked}, rounds=args.rounds, warmup=0)
-    tested = {name: accuracies(results[name]) for name in picked}
+    tested = {name: plan.accuracies(results[name].clean, results[name].sweep)
+              for name in picked}
     same_values = all(tested["thresholds"][pair] == value
                       for pair, value in tested["own_front"].items())
     covers = kept.recorded <= picked["own_front"]
