@@ -122,7 +122,7 @@ def sweep_case(module, batches, structures, maps: int, seed: int) -> dict:
                                       structure)
         with torch.no_grad():
             for encoded, labels, clean in batches:
-                sweep.add(lambda error_map, encoded=encoded: under(error_map, encoded),
+                sweep.add(lambda error_map, _, encoded=encoded: under(error_map, encoded),
                           clean, labels)
         result = sweep.result()
         correct.append(result.correct[0, :, -1].astype(int).tolist())

@@ -188,32 +188,6 @@ def _floats(by_pair: dict[float, dict]) -> dict[float, dict[int, float]]:
     return {ber: {n: float(v) for n, v in by_n.items()} for ber, by_n in by_pair.items()}
 
 
-def merged_sweep(parts: Sequence[ErrorSweep]) -> ErrorSweep | None:
-    """One sweep of the same network and split from sweeps each measuring some rates at some
-    lengths (the groups of a lazy evaluation): the union, with `measured` saying which
-    (rate, N) pairs it holds. Every part counted the same examples; a rate's maps flip the
-    same weights in every part (they are seeded by the map, not by what else is evaluated)."""
-    if not parts:
-        return None
-    bers = sorted({ber for part in parts for ber in part.bers})
-    lengths = sorted({n for part in parts for n in part.lengths})
-    maps = parts[0].maps
-    correct = np.zeros((len(bers), maps, len(lengths)))
-    flipped = np.zeros((len(bers), maps))
-    measured = np.zeros((len(bers), len(lengths)), dtype=bool)
-    for part in parts:
-        rows = [bers.index(ber) for ber in part.bers]
-        columns = [lengths.index(n) for n in part.lengths]
-        correct[np.ix_(rows, range(maps), columns)] = part.correct
-        flipped[rows] = part.flipped
-        measured[np.ix_(rows, columns)] = True if part.measured is None else part.measured
-    first = parts[0]
-    return ErrorSweep(bers=bers, lengths=lengths, maps=maps, correct=correct,
-                      total=first.total, flipped=flipped, weights=first.weights,
-                      percentile=first.percentile, structure=first.structure,
-                      measured=None if measured.all() else measured)
-
-
 @dataclass(frozen=True)
 class SweepCutoff:
     """When a sweep stops scoring a rate's maps part way through the split: as soon as no pair
@@ -239,7 +213,8 @@ class ErrorSweepAccumulator:
 
     def __init__(self, network: nn.Module, bers: Sequence[float], lengths: Sequence[int],
                  maps: int, seed: int, structure: ErrorStructure = INDEPENDENT,
-                 percentile: float = DEFAULT_PERCENTILE, cutoff: SweepCutoff | None = None):
+                 percentile: float = DEFAULT_PERCENTILE, cutoff: SweepCutoff | None = None,
+                 lengths_by_ber: Mapping[float, Sequence[int]] | None = None):
         self.bers = [float(ber) for ber in bers]
         self.lengths = list(lengths)
         self.percentile = percentile
@@ -249,23 +224,33 @@ class ErrorSweepAccumulator:
         self.total = 0
         self.cutoff = cutoff
         self.scoring = np.ones(len(self.bers), dtype=bool)  # rates not cut
+        # (bers, lengths): the pairs asked for; a rate is scored at its own lengths only
+        self.asked = np.ones((len(self.bers), len(self.lengths)), dtype=bool)
+        for ber, wanted in (lengths_by_ber or {}).items():
+            if float(ber) in self.bers:
+                self.asked[self.bers.index(float(ber))] = np.isin(self.lengths, list(wanted))
+        self.columns = [None if asked.all() else [int(i) for i in np.flatnonzero(asked)]
+                        for asked in self.asked]  # by rate: the length indices (None: all)
         self.to_beat = np.full((len(self.bers), len(self.lengths)), -np.inf)
         for (n, ber), needed in (cutoff.thresholds.items() if cutoff else ()):
             if float(ber) in self.bers and int(n) in self.lengths:
                 self.to_beat[self.bers.index(float(ber)), self.lengths.index(int(n))] = needed
 
     def add(self, scores_under, clean_scores: torch.Tensor, labels: torch.Tensor) -> None:
-        """`scores_under(error_map)` gives class scores (lengths, batch, classes)."""
+        """`scores_under(error_map, columns)` gives class scores (len(columns), batch,
+        classes) at the lengths of indices `columns` (None: every length)."""
         clean = (clean_scores.argmax(-1) == labels).sum(-1).cpu().numpy()
         for b, maps in enumerate(self.error_maps):
             if not self.scoring[b]:
                 continue
+            columns = self.columns[b]
+            taken = slice(None) if columns is None else columns
             for m, error_map in enumerate(maps):
                 if error_map.flipped == 0:
-                    self.correct[b, m] += clean
+                    self.correct[b, m, taken] += clean[taken]
                     continue
-                scores = scores_under(error_map)
-                self.correct[b, m] += (scores.argmax(-1) == labels).sum(-1).cpu().numpy()
+                scores = scores_under(error_map, columns)
+                self.correct[b, m, taken] += (scores.argmax(-1) == labels).sum(-1).cpu().numpy()
         self.total += int(labels.shape[0])
         if self.cutoff is not None:
             self.scoring &= ~self._hopeless(self.cutoff)
@@ -281,7 +266,7 @@ class ErrorSweepAccumulator:
         best = (self.correct + left) / cutoff.examples
         statistic = best.mean(axis=1) if cutoff.statistic == "mean" else np.percentile(
             best, self.percentile, axis=1)
-        return (statistic < self.to_beat - CUTOFF_SLACK).all(axis=1)
+        return ((statistic < self.to_beat - CUTOFF_SLACK) | ~self.asked).all(axis=1)
 
     def result(self) -> ErrorSweep:
         if self.cutoff is not None and self.total != self.cutoff.examples:
@@ -290,7 +275,7 @@ class ErrorSweepAccumulator:
         flipped = np.array([[error_map.flipped for error_map in maps]
                             for maps in self.error_maps])
         weights = self.error_maps[0][0].weights if self.error_maps else 0
-        measured = np.repeat(self.scoring[:, None], len(self.lengths), axis=1)
+        measured = self.scoring[:, None] & self.asked
         return ErrorSweep(bers=self.bers, lengths=self.lengths, maps=len(self.nested),
                           correct=np.where(measured[:, None, :], self.correct, 0.0),
                           total=self.total, flipped=flipped, weights=weights,

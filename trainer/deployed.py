@@ -13,7 +13,7 @@ one or two).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from trainer.data import TensorBatches, load_dataset
 from trainer.encoding import InputEncoding, deployed_encoding
 from trainer.error_structure import ErrorStructure
 from trainer.incremental import CleanPass
-from trainer.inference import encoded_input, scores_of_encoded
+from trainer.inference import encoded_at, encoded_input, scores_of_encoded
 from trainer.layers import deployed_bits
 from trainer.models import SCBNN, build_network
 from trainer.sng import KeyedGenerators
@@ -43,7 +43,9 @@ NETWORK_PREFIX = "network."  # the network's entries in a checkpoint's state_dic
 class ErrorSweepSpec:
     """The weight-error maps a test also scores under: `maps` seeded maps per bit-error rate,
     of the given structure, and the low percentile reported over them; with a `cutoff`, the
-    rates to stop scoring once they cannot beat their thresholds (`SweepCutoff`)."""
+    rates to stop scoring once they cannot beat their thresholds (`SweepCutoff`); with
+    `lengths_by_ber`, the lengths each rate is scored at (the others: every length tested),
+    so rates wanted at different lengths share one pass (one draw, one clean pass)."""
 
     bers: tuple[float, ...]
     maps: int
@@ -51,6 +53,7 @@ class ErrorSweepSpec:
     structure: ErrorStructure
     percentile: float
     cutoff: SweepCutoff | None = None
+    lengths_by_ber: Mapping[float, tuple[int, ...]] | None = None
 
     @classmethod
     def of(cls, errors: WeightErrorConfig) -> ErrorSweepSpec:
@@ -113,7 +116,8 @@ def deployed_accuracy(network: SCBNN, encoding: InputEncoding,
     total = 0
     with _deployed_on(network, device), torch.inference_mode(), _autocast(precision, device):
         sweep = ErrorSweepAccumulator(network, errors.bers, lengths, errors.maps, errors.seed,
-                                      errors.structure, errors.percentile, errors.cutoff
+                                      errors.structure, errors.percentile, errors.cutoff,
+                                      errors.lengths_by_ber
                                       ) if errors is not None and errors.bers else None
         for pixels, labels in batches:
             pixels, labels = pixels.to(device), labels.to(device)
@@ -121,11 +125,13 @@ def deployed_accuracy(network: SCBNN, encoding: InputEncoding,
             clean = CleanPass.of(network, encoding, encoded, lengths) if (
                 incremental and sweep is not None) else None
 
-            def scores_under(error_map=None, encoded=encoded, clean=clean):
+            def scores_under(error_map=None, columns=None, encoded=encoded, clean=clean):
                 if clean is not None:
-                    return clean.scores if error_map is None else clean.scores_under(error_map)
+                    return clean.scores if error_map is None else clean.scores_under(
+                        error_map, columns)
+                some, at = encoded_at(encoding, encoded, lengths, columns)
                 with weights_read_with(network, error_map):
-                    return scores_of_encoded(network, encoding, encoded, lengths)
+                    return scores_of_encoded(network, encoding, some, at)
 
             scores = scores_under()
             correct += (scores.argmax(-1) == labels).sum(-1)

@@ -22,10 +22,11 @@ measured in three steps, each only as far as the one before says it could matter
    (the test accuracy is what a report quotes; the front is chosen on validation), so a pair
    beaten within the network, by a cheaper pair at least as accurate, is not tested.
 
-Pairs are measured in groups of rates that share their lengths, each group one test pass. The
-evaluation streams are keyed (`trainer.sng.KeyedGenerators`) and the error maps seeded by map,
-so an accuracy measured here equals the one a full evaluation gives at the same pair: what is
-measured does not depend on what else is.
+A split's pairs are measured in one test pass (one stream drawn at the longest N they ask for,
+one clean pass), each rate scored only at its own pairs' lengths. The evaluation streams are
+keyed (`trainer.sng.KeyedGenerators`) and the error maps seeded by map, so an accuracy
+measured here equals the one a full evaluation gives at the same pair: what is measured does
+not depend on what else is.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 import moocore
 import numpy as np
 
-from trainer.bit_errors import ErrorSweep, SweepCutoff, merged_sweep
+from trainer.bit_errors import ErrorSweep, SweepCutoff
 from trainer.data import SCDataModule
 from trainer.evaluate import evaluate_module
 from trainer.module import SCBNNModule
@@ -163,32 +164,30 @@ class Measured:
 def measure(module: SCBNNModule, datamodule: SCDataModule, split: str, pairs: set[Pair],
             accelerator: str = "cpu", precision: str = "32-true",
             cutoff: Mapping[Pair, float] | None = None, statistic: str = "mean") -> Measured:
-    """Accuracy at `pairs` on `split`: one test pass per group of rates that share their
-    lengths (a clean pair is a rate without maps), each rate's maps scored until its pairs
-    cannot beat their `cutoff` thresholds (`statistic` over the maps; none: to the end).
-    The module's lengths and rates are left as they were."""
-    lengths_by_rate: dict[float, list[int]] = {}
+    """Accuracy at `pairs` on `split`: one test pass at every length a pair asks for (one
+    stream drawn, one clean pass), each rate's maps scored at its own pairs' lengths until
+    they cannot beat their `cutoff` thresholds (`statistic` over the maps; none: to the end).
+    The clean accuracy comes at every length of the pass. The module's lengths and rates
+    are left as they were."""
+    lengths_by_rate: dict[float, tuple[int, ...]] = {}
     for n, rate in sorted(pairs):
-        lengths_by_rate.setdefault(rate, []).append(n)
-    groups: dict[tuple[int, ...], list[float]] = {}
-    for rate, lengths in lengths_by_rate.items():
-        groups.setdefault(tuple(lengths), []).append(rate)
+        lengths_by_rate[rate] = (*lengths_by_rate.get(rate, ()), n)
+    rates = [rate for rate in lengths_by_rate if rate > CLEAN]
     saved = (module.eval_lengths, module.errors)
-    result, parts = Measured(pairs=set(pairs)), []
+    result = Measured(pairs=set(pairs))
+    if not pairs:
+        return result
     try:
-        for lengths, rates in groups.items():
-            module.set_eval_lengths(lengths)
-            module.errors = replace(saved[1].at(r for r in rates if r > CLEAN), cutoff=(
+        module.set_eval_lengths(sorted({n for n, _ in pairs}))
+        module.errors = replace(saved[1].at(rates), lengths_by_ber={
+            rate: lengths_by_rate[rate] for rate in rates}, cutoff=(
                 SweepCutoff(cutoff, statistic, datamodule.split_size(split)) if cutoff
                 else None))
-            tested = evaluate_module(module, datamodule, split, accelerator, precision)
-            result.clean.update(tested.accuracy)
-            if tested.sweep is not None:
-                parts.append(tested.sweep)
+        tested = evaluate_module(module, datamodule, split, accelerator, precision)
     finally:
         module.set_eval_lengths(saved[0])
         module.errors = saved[1]
-    result.sweep = merged_sweep(parts)
+    result.clean, result.sweep = tested.accuracy, tested.sweep
     if result.sweep is not None:
         result.cut = result.sweep.unmeasured() & result.pairs
         result.pairs -= result.cut

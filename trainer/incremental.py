@@ -41,7 +41,7 @@ from torch import nn
 
 from trainer.bit_errors import ErrorMap, binary_layers, weights_read_with
 from trainer.encoding import InputEncoding, StochasticEncoding
-from trainer.inference import scores_of_encoded
+from trainer.inference import encoded_at, scores_of_encoded
 from trainer.layers import BinaryLinear, SignActivation
 from trainer.models import SCBNN
 from trainer.sng import check_lengths
@@ -185,20 +185,25 @@ class CleanPass:
         return self.network.readout(sums).view(len(self.lengths), -1,
                                                self.network.num_classes)
 
-    def scores_under(self, error_map: ErrorMap) -> torch.Tensor:
+    def scores_under(self, error_map: ErrorMap, columns: Sequence[int] | None = None
+                     ) -> torch.Tensor:
         """The class scores the full pass gives with the weights read through `error_map`
-        (a full pass above `MAX_FLIPPED_SHARE`, where following the changes costs more)."""
+        (a full pass above `MAX_FLIPPED_SHARE`, where following the changes costs more), at
+        the lengths of indices `columns` (None: all). Following the changes goes through
+        every length (cheap where little changes); a full pass only through those asked."""
         if error_map.flipped > MAX_FLIPPED_SHARE * error_map.weights:
+            encoded, lengths = encoded_at(self.encoding, self.encoded, self.lengths, columns)
             with weights_read_with(self.network, error_map):
-                return scores_of_encoded(self.network, self.encoding, self.encoded,
-                                         self.lengths)
+                return scores_of_encoded(self.network, self.encoding, encoded, lengths)
         change: _Change | None = None  # of the current layer's input
         for index, name in enumerate(self.names):
             flips = error_map.flips.get(name)
             sums = self._sums(index, change, flips if flips is not None and bool(flips.any())
                               else None)
             if index + 1 == len(self.layers):
-                return self.scores if sums is None else self._scores(self._merged(index, sums))
+                scores = self.scores if sums is None else self._scores(
+                    self._merged(index, sums))
+                return scores if columns is None else scores[list(columns)]
             change = self._outputs(index, sums)
         raise AssertionError("a network has an output layer")
 

@@ -56,6 +56,21 @@ def encoded_input(
     return encoding.layer1_sums(pixels, lengths, generator)
 
 
+def encoded_at(encoding: InputEncoding, encoded: torch.Tensor, lengths: Sequence[int],
+               columns: Sequence[int] | None) -> tuple[torch.Tensor, list[int]]:
+    """`encoded_input`'s draw at `lengths` cut down to the lengths of indices `columns`
+    (None: all), with those lengths: the layer-1 sums of those lengths, or with the output
+    merge the planes up to the longest of them. Scoring the cut draw gives what scoring the
+    whole draw gives at those lengths."""
+    lengths = list(lengths)
+    if columns is None:
+        return encoded, lengths
+    at = [lengths[i] for i in columns]
+    if isinstance(encoding, StochasticEncoding) and encoding.merges_at_output:
+        return encoded[:max(at)], at
+    return encoded[list(columns)], at
+
+
 def scores_of_encoded(
     network: SCBNN,
     encoding: InputEncoding,

@@ -159,7 +159,7 @@ def test_the_sweep_equals_a_plain_loop_over_flipped_copies(mlp):
         for pixels, labels in batches:
             encoded = encoded_input(encoding, pixels, lengths, generator)
 
-            def under(error_map=None, encoded=encoded):
+            def under(error_map=None, columns=None, encoded=encoded):
                 with weights_read_with(mlp, error_map):
                     return scores_of_encoded(mlp, encoding, encoded, lengths)
 

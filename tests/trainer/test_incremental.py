@@ -4,6 +4,8 @@ it covers (fixed point included: its pixels enter as multiples of 2^-8), at rate
 handful of flips to most layers' inputs changing (the cap that sends a map to the full pass
 lifted), and for deeper networks; the networks it does not cover take the full pass."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -99,3 +101,34 @@ def test_a_test_pass_counts_the_same_with_and_without_it(name):
                                     incremental=incremental) for incremental in (True, False))
     assert fast.accuracy == full.accuracy
     assert (fast.sweep.correct == full.sweep.correct).all()
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["from_clean_pass", "full_pass"])
+@pytest.mark.parametrize("name", ["fixed_point", "sc_first_layer", "sc_output"])
+def test_rates_at_their_own_lengths_in_one_pass_count_what_a_pass_each_counts(name,
+                                                                           incremental):
+    """`lengths_by_ber`: one draw and one clean pass for rates asked at different lengths;
+    each rate counts, at its lengths, what a pass of its own at only those lengths counts,
+    from the clean pass (a few flips) or a full pass (above the cap), and says that it
+    measured only those."""
+    fields = ENCODINGS.get(name, {**ENCODINGS["sc_first_layer"], "merge_point": "output"})
+    network = _trained_like(binary_mlp(SHAPE, [32, 16], 10), SHAPE)
+    encoding, _, lengths = _draw(fields, network)
+    pixels, labels = _pixels(96), torch.randint(0, 10, (96,))
+    batches = [(pixels[:50], labels[:50]), (pixels[50:], labels[50:])]
+    wanted = dict(zip((3e-4, 3e-3, 3e-2, 0.3), ((1, 16), (4,), (1, 4, 16), (16,)),
+                      strict=True)) if len(lengths) > 1 else {rate: (1,) for rate in RATES}
+    spec = ErrorSweepSpec(tuple(wanted), 3, 5, INDEPENDENT, 10.0)
+    together = deployed_accuracy(network, encoding, batches, lengths, 3, replace(
+        spec, lengths_by_ber=wanted), incremental=incremental)
+    alone = deployed_accuracy(network, encoding, batches, lengths, 3, incremental=incremental)
+    assert together.accuracy == alone.accuracy  # clean, at every length of the pass
+    sweep = together.sweep
+    assert sweep.unmeasured() == {(n, rate) for rate, at in wanted.items() for n in lengths
+                                  if n not in at}
+    for b, rate in enumerate(sweep.bers):
+        own = deployed_accuracy(network, encoding, batches, wanted[rate], 3,
+                                spec.at([rate]), incremental=incremental).sweep
+        columns = [lengths.index(n) for n in wanted[rate]]
+        assert own.flipped[0].tolist() == sweep.flipped[b].tolist()
+        assert (sweep.correct[b][:, columns] == own.correct[0]).all(), rate

@@ -39,9 +39,9 @@ def setting():
     return network, encoding, batches
 
 
-def _sweep(setting, cutoff=None):
+def _sweep(setting, cutoff=None, lengths_by_ber=None):
     network, encoding, batches = setting
-    spec = ErrorSweepSpec(RATES, 3, 5, INDEPENDENT, PERCENTILE, cutoff)
+    spec = ErrorSweepSpec(RATES, 3, 5, INDEPENDENT, PERCENTILE, cutoff, lengths_by_ber)
     return deployed_accuracy(network, encoding, batches, LENGTHS, seed=1, errors=spec,
                              incremental=False).sweep
 
@@ -95,6 +95,19 @@ def test_a_hopeless_rate_is_cut_part_way_and_the_others_still_count(setting, mon
     assert scored[:, :2].all()
     kept = [RATES.index(r) for r in (1e-3, 3e-2)]
     assert (cut.correct[kept] == full.correct[kept]).all()
+
+
+def test_a_rate_asked_at_some_lengths_is_cut_on_their_thresholds_alone(setting):
+    """The lengths a rate is not asked at have no threshold: they neither keep it scored
+    nor count as measured."""
+    asked = {1e-3: (1,), 3e-2: (4, 16), 0.1: (1, 4), 0.3: (16,)}
+    thresholds = {(n, r): (1.1 if r >= 0.1 else 0.0) for r, at in asked.items() for n in at}
+    cut = _sweep(setting, SweepCutoff(thresholds, "mean", EXAMPLES), asked)
+    assert cut.unmeasured() == {(n, r) for r in RATES for n in LENGTHS} - {
+        (1, 1e-3), (4, 3e-2), (16, 3e-2)}
+    full = _sweep(setting)
+    assert (cut.correct[0, :, 0] == full.correct[0, :, 0]).all()
+    assert (cut.correct[1, :, 1:] == full.correct[1, :, 1:]).all()
 
 
 def test_a_cutoff_whose_split_size_is_wrong_is_an_error(setting):
