@@ -187,6 +187,26 @@ def test_error_rates_round_up_to_the_grid():
     grid = np.array([evaluated_error_rate(r) for r in rates])
     assert np.all(grid >= rates) and np.all(grid <= np.maximum(2 * rates, ERROR_RATE_FLOOR))
     assert len(set(grid)) <= 4 * 9 + 1  # 4 a decade from 1e-9 to 0.5
+    # the bisection against a plain search of the grid, decade by decade, on rates at, just
+    # around and between grid values
+    on_grid = np.array([float(f"{m}e{p}") for m in (1, 2, 3, 5) for p in range(-10, 1)])
+    near = np.concatenate([on_grid * (1 + e) for e in (-1e-11, -1e-13, 0.0, 1e-13, 1e-11)])
+    for rate in [*rates, *near, *10.0 ** rng.uniform(-9, 0.5, 2000), 2.0, 7.0, 30.0]:
+        assert evaluated_error_rate(rate) == _rounded_up_decade_by_decade(rate), rate
+
+
+def _rounded_up_decade_by_decade(rate: float) -> float:
+    """The grid rate the first value of 1, 2, 3, 5 x 10^k from the decade below the rate's
+    up reaches (within a relative 1e-12), at least 1e-9 and at most 0.5."""
+    import math
+
+    rate = max(float(rate), 1e-9)
+    decade = math.floor(math.log10(rate))
+    for power in (decade - 1, decade, decade + 1):
+        for mantissa in (1, 2, 3, 5):
+            if float(f"{mantissa}e{power}") >= rate * (1 - 1e-12):
+                return min(float(f"{mantissa}e{power}"), 0.5)
+    raise AssertionError(rate)
 
 
 def test_budgets_and_costs_by_column_equal_the_points_one_by_one(tech) -> None:
