@@ -12,6 +12,7 @@ last, to its full epochs (it is "promoted").
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +20,8 @@ import pytorch_lightning as pl
 
 from trainer.stop_rule import EarlyStopRule, Halving, OptimisticAccuracy, default_rungs
 
-__all__ = ["EarlyStopRule", "Halving", "OptimisticAccuracy", "StopWhenHopeless", "default_rungs"]
+__all__ = ["EarlyStopRule", "Halving", "OptimisticAccuracy", "StopAtDeadline", "StopWhenHopeless",
+           "default_rungs"]
 
 
 @dataclass(eq=False)  # a callback is hashed by identity
@@ -70,3 +72,28 @@ class StopWhenHopeless(pl.Callback):
     def _stop(self, trainer: pl.Trainer, done: int, reason: str) -> None:
         self.stopped_at, self.stopped_by = done, reason
         trainer.should_stop = True
+
+
+@dataclass(eq=False)  # a callback is hashed by identity
+class StopAtDeadline(pl.Callback):
+    """Stop the training after the first epoch that ends at or past `deadline` (a
+    `time.monotonic()` time): the search's wall time is spent, and a training that would run
+    on for many epochs, then be tested, is cut rather than keep the search going long past
+    its budget. `stopped_at` and `stopped_by` ("wall_time") as `StopWhenHopeless`'s; an epoch
+    where another callback already stopped the training keeps that callback's reason (put
+    this one after it), and the last epoch is never cut (nothing would be saved)."""
+
+    deadline: float
+    stopped_at: int | None = None
+    stopped_by: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking or trainer.should_stop or self.stopped_at is not None:
+            return
+        done, epochs = trainer.current_epoch + 1, int(trainer.max_epochs or 0)
+        if done < epochs and time.monotonic() >= self.deadline:
+            self.stopped_at, self.stopped_by = done, "wall_time"
+            trainer.should_stop = True

@@ -24,7 +24,7 @@ from trainer.evaluation_plan import (
     counts,
     evaluate_lazily,
 )
-from trainer.fidelity import StopWhenHopeless
+from trainer.fidelity import StopAtDeadline, StopWhenHopeless
 from trainer.module import SCBNNModule
 from trainer.weights_file import save_weights_beside
 
@@ -48,6 +48,7 @@ class FitResult:
     val_error_sweep: ErrorSweep | None = None  # weight_errors.eval_bers: every (BER, map, N)
     test_error_sweep: ErrorSweep | None = None
     stopped_at: int | None = None  # early stopping ended it after this many epochs: no tests
+    stopped_by: str | None = None  # why: "hopeless", "halving" or "wall_time"
     evaluate_time_s: float = 0.0  # testing the kept checkpoint at every N and bit-error rate
     evaluated: dict[str, int] | None = None  # with a plan: pairs measured and skipped by split
 
@@ -91,6 +92,7 @@ def fit(
     progress: bool = False,
     callbacks: Sequence[Callback] = (),
     early_stop: StopWhenHopeless | None = None,
+    deadline: StopAtDeadline | None = None,
     plan: EvaluationPlan | None = None,
 ) -> FitResult:
     """Train, keep the best validation checkpoint, and evaluate it at `eval_lengths`.
@@ -104,8 +106,8 @@ def fit(
     `eval_lengths` overrides the config's (the search evaluates every N in its range from
     one stream). With `weight_errors.eval_bers`, both evaluations also run under seeded
     weight-error maps at every rate (`trainer.bit_errors`). A training that `early_stop`
-    stops (`trainer.fidelity`) is not tested at all (`stopped_at` says when it stopped:
-    nobody needs its accuracies at every N). With a `plan`
+    or `deadline` stops (`trainer.fidelity`) is not tested at all (`stopped_at` says when it
+    stopped and `stopped_by` why: nobody needs its accuracies at every N). With a `plan`
     (`trainer.evaluation_plan`) the kept checkpoint is measured only at the (N, rate) pairs
     that could matter to a search; `evaluated` counts them. Seeds everything from
     `config.seed`. Raises `AcceleratorUnavailable` before any work when the config asks for
@@ -120,9 +122,8 @@ def fit(
     checkpoint = ModelCheckpoint(dirpath=Path(logger.log_dir) / "checkpoints",
                                  filename="best-{epoch}", monitor="val/acc", mode="max",
                                  save_last=True)
-    all_callbacks: list[Callback] = [checkpoint, *callbacks]
-    if early_stop is not None:
-        all_callbacks.append(early_stop)
+    stops = [stop for stop in (early_stop, deadline) if stop is not None]  # in this order
+    all_callbacks: list[Callback] = [checkpoint, *callbacks, *stops]
     if progress:
         all_callbacks.append(RichProgressBar())
     trainer = _lightning_trainer(config, accelerator, precision, logger, all_callbacks,
@@ -131,7 +132,8 @@ def fit(
     _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir))
     train_time_s = time.perf_counter() - started
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
-    stopped_at = early_stop.stopped_at if early_stop is not None else None
+    stopped = next((stop for stop in stops if stop.stopped_at is not None), None)
+    stopped_at = stopped.stopped_at if stopped is not None else None
     if stopped_at is None:  # what an export copies (`trainer.weights_file`)
         save_weights_beside(best)
     started = time.perf_counter()
@@ -151,6 +153,7 @@ def fit(
         val_error_sweep=evaluated["val"].sweep,
         test_error_sweep=evaluated["test"].sweep,
         stopped_at=stopped_at,
+        stopped_by=stopped.stopped_by if stopped is not None else None,
         evaluate_time_s=time.perf_counter() - started,
         evaluated=counts(plan, evaluated) if plan is not None and stopped_at is None else None,
     )

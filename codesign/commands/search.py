@@ -219,7 +219,7 @@ class SearchProgress:
             self.live.update(self.trainings[event.network_trial][0], total=total,
                              completed=data["epoch"] * data["batches"] + data["batch"],
                              note=f"epoch {data['epoch'] + 1}/{data['epochs']}")
-        elif event.kind in ("trained", "stopped", "failed", "rejected"):
+        elif event.kind in ("trained", "stopped", "out_of_time", "failed", "rejected"):
             task, started = self.trainings.pop(event.network_trial, (None, None))
             if task is not None:
                 self.live.remove_task(task)

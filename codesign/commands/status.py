@@ -32,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
     from codesign.engine.design_index import read_design_trials
     from codesign.engine.pareto import pareto_front
     from codesign.engine.study import (
+        INTERRUPTED_OUTCOMES,
         LAST_STOP_ATTR,
-        UNFINISHED_OUTCOMES,
+        OUT_OF_TIME,
         attempts,
         load_network_study,
     )
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
                      "failed": outcomes["failed"],
                      "rejected_by_budgets": outcomes["over_budget"],
                      "running": outcomes["running"],
-                     "interrupted": sum(outcomes[name] for name in UNFINISHED_OUTCOMES)},
+                     "interrupted": sum(outcomes[name] for name in INTERRUPTED_OUTCOMES),
+                     "cut_by_wall_time": outcomes[OUT_OF_TIME]},
         "design_points_costed": sum(t.user_attrs.get("design_points_costed", 0)
                                     for t in networks),
         "design_points": len(designs),

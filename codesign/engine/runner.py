@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ import torch
 from codesign.problem.compose import accuracy_over_maps
 from trainer.config import TrainConfig
 from trainer.evaluation_plan import EvaluationPlan
-from trainer.fidelity import EarlyStopRule, StopWhenHopeless
+from trainer.fidelity import EarlyStopRule, StopAtDeadline, StopWhenHopeless
 
 ProgressFn = Callable[[int, int, int, int], None]  # epoch, epochs, batch, batches
 
@@ -39,8 +40,9 @@ def train_network(
     """Train `job["train_config"]`; accuracies at every N on validation and test (with
     `job["evaluation"]`, `codesign.engine.fidelity.evaluation_job`, only at the pairs of N and
     bit-error rate that could enter the front, and how many were measured and skipped), or,
-    when `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, only how
-    far it got."""
+    when `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, or the
+    search's wall time left (`job["wall_time_left_s"]`) runs out before its last epoch, only
+    how far it got."""
     from codesign.engine.quiet import quiet_libraries
     from trainer.fit import fit
 
@@ -50,8 +52,11 @@ def train_network(
     config = TrainConfig.model_validate(job["train_config"])
     callbacks = [_ReportProgress(report)] if report is not None else []
     early_stop = _early_stop(job.get("early_stop"))
+    # the search's wall time left when the job was sent (`budget.wall_time_s`)
+    deadline = (StopAtDeadline(time.monotonic() + float(job["wall_time_left_s"]))
+                if job.get("wall_time_left_s") is not None else None)
     evaluation = job.get("evaluation")  # None: every pair is measured
-    result = fit(config, callbacks=callbacks, early_stop=early_stop,
+    result = fit(config, callbacks=callbacks, early_stop=early_stop, deadline=deadline,
                  plan=EvaluationPlan.from_spec(evaluation) if evaluation else None)
     return {
         **_fidelity(result, config, early_stop),
@@ -91,11 +96,11 @@ def _fidelity(result, config: TrainConfig, early_stop: StopWhenHopeless | None
     when it stopped (None: promoted to its full epochs)."""
     recorded: dict[str, Any] = {"fidelity": result.epochs_run / config.optim.epochs,
                                 "evaluate_time_s": result.evaluate_time_s,
-                                "stopped_at": result.stopped_at}
+                                "stopped_at": result.stopped_at,
+                                "stopped_by": result.stopped_by}
     if early_stop is not None:
         recorded.update(val_curve=early_stop.history,
-                        optimistic_accuracy={str(k): v for k, v in early_stop.bounds.items()},
-                        stopped_by=early_stop.stopped_by)
+                        optimistic_accuracy={str(k): v for k, v in early_stop.bounds.items()})
     return recorded
 
 

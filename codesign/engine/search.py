@@ -63,6 +63,7 @@ from codesign.engine.storage import (
 )
 from codesign.engine.study import (
     LAST_STOP_ATTR,
+    OUT_OF_TIME,
     UNFINISHED_OUTCOMES,
     attempts,
     competing_claim,
@@ -113,6 +114,7 @@ class SearchSummary:
     networks_failed: int = 0
     networks_rejected: int = 0
     networks_stopped: int = 0  # early stopping ended their training (`codesign.engine.fidelity`)
+    networks_out_of_time: int = 0  # the wall time cut their training (trained again next run)
     design_points: int = 0  # design points recorded (trials of the design study)
     design_points_costed: int = 0  # by this run, of every network it trained or rejected
     stopped_because: str = ""
@@ -438,6 +440,8 @@ class _Driver:
         evaluation = evaluation_job(self.problem, points, needed, self.networks)
         if evaluation is not None:  # test only where a point could enter the front
             job["evaluation"] = evaluation
+        if self.deadline is not None:  # a training running when it is spent stops
+            job["wall_time_left_s"] = max(0.0, self.deadline - time.monotonic())
         trial.set_user_attr("cost_time_s", time.perf_counter() - started)  # and the job's ranks
         self.executor.submit(trial.number, job)
         self.in_flight[trial.number] = _InFlight(
@@ -453,7 +457,10 @@ class _Driver:
         with held_interrupts():  # a finished training is recorded whole or not at all
             entry = self.in_flight.pop(finished.key)
             stopped = finished.error is None and finished.result.get("stopped_at") is not None
-            if stopped:
+            out_of_time = stopped and finished.result.get("stopped_by") == "wall_time"
+            if out_of_time:
+                self._record_out_of_time(entry, finished.result)
+            elif stopped:
                 self._record_stopped(entry, finished.result)
             elif finished.error is None:
                 kept = self._record(entry, finished.result)
@@ -464,6 +471,11 @@ class _Driver:
             self._fail(entry, finished)
             return
         self.failures.success()
+        if out_of_time:
+            self.summary.networks_out_of_time += 1
+            self.on_event(SearchEvent("out_of_time", finished.key, entry.network.key(), data={
+                "ordinal": entry.ordinal, "spent": self._spent(), **finished.result}))
+            return
         if stopped:
             self.summary.networks_stopped += 1
             self.on_event(SearchEvent("stopped", finished.key, entry.network.key(), data={
@@ -524,6 +536,18 @@ class _Driver:
                 trial.set_user_attr(name, result[name])
         trial.set_user_attr("design_points_costed", len(entry.points))
         self._settle(trial, {"outcome": "stopped"}, state=TrialState.PRUNED)
+
+    def _record_out_of_time(self, entry: _InFlight, result: dict[str, Any]) -> None:
+        """A training the wall time cut (`budget.wall_time_s`): how far it got is kept, and
+        the trial FAILs as an interrupted one does, so that it neither counts against the
+        budget nor holds its network, and the next run trains the network again first."""
+        trial = entry.trial
+        for name in FIDELITY_OUTCOME:
+            if name in result:
+                trial.set_user_attr(name, result[name])
+        trial.set_user_attr("train_time_s", result.get("train_time_s"))
+        trial.set_user_attr("design_points_costed", len(entry.points))
+        self._settle(trial, {"outcome": OUT_OF_TIME}, state=TrialState.FAIL)
 
     def _fail(self, entry: _InFlight, finished: Finished) -> None:
         """A failed training: counted, reported, and the search halted if the failures so far

@@ -361,7 +361,9 @@ def failures_of_their_own(study: optuna.Study, trials: list[FrozenTrial]) -> set
             and t.number < last_trained and t.number not in excused}
 
 
-UNFINISHED_OUTCOMES = ("interrupted", "aborted", "abandoned")  # retried on the next run
+INTERRUPTED_OUTCOMES = ("interrupted", "aborted", "abandoned")  # the run ended under them
+OUT_OF_TIME = "out_of_time"  # the wall time cut the training (`budget.wall_time_s`)
+UNFINISHED_OUTCOMES = (*INTERRUPTED_OUTCOMES, OUT_OF_TIME)  # retried on the next run
 LAST_STOP_ATTR = "last_stop"  # the network study's record of why the last run stopped
 STOPS = ("trials", "wall_time", "exhausted")  # what can stop a run that is not interrupted
 

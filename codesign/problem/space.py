@@ -342,7 +342,9 @@ class EarlyStopping(EarlyStopRule):
 
 class Budget(StrictModel):
     trials: PositiveInt = Field(8, description="networks to train (each yields many designs)")
-    wall_time_s: float | None = Field(None, gt=0.0, description="stop asking for new networks")
+    wall_time_s: float | None = Field(
+        None, gt=0.0, description="stop asking for new networks, and cut the trainings still "
+                                  "running after their epoch (trained again by the next run)")
     epochs: PositiveInt = 5
     subset: float = Field(1.0, gt=0.0, le=1.0, description="class-balanced training fraction")
     error_maps: PositiveInt = Field(

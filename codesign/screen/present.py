@@ -253,7 +253,8 @@ def status_report(progress: Mapping[str, Any], front: Sequence, problem: Problem
               f"networks: {networks['trained']} trained, "
               f"{networks['stopped_early']} stopped early, {networks['failed']} failed, "
               f"{networks['rejected_by_budgets']} rejected by the limits, "
-              f"{networks['running']} running, {networks['interrupted']} interrupted; "
+              f"{networks['running']} running, {networks['interrupted']} interrupted"
+              f"{cut_by_wall_time(networks.get('cut_by_wall_time', 0))}; "
               f"design points: {progress['design_points_costed']:,} costed, "
               f"{progress['design_points']:,} recorded, {len(front):,} on the front")
     if progress.get("time_s"):
@@ -401,7 +402,8 @@ def search_resumed_line(done: int, budget: int, front: Mapping[str, float]) -> s
 
 
 def search_event_line(event, budget: int, took_s: float | None) -> str:
-    """One line per network the search finishes: trained, failed or rejected."""
+    """One line per network the search finishes: trained, stopped, cut by the wall time,
+    failed or rejected."""
     data = event.data
     label = network_label(event.network_trial, data["ordinal"], budget)
     took = f" in {duration(took_s)}" if took_s is not None else ""
@@ -412,6 +414,9 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
                 f"{data['front_size']} design points, HV {data['hypervolume']:.4f}")
     if event.kind == "failed":
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
+    if event.kind == "out_of_time":
+        return (f"{label} cut after {data['stopped_at']} epoch(s){took} by the wall time; "
+                "not recorded, trained again by the next run")
     if event.kind == "stopped":
         why = (halving_reason(data) if data.get("stopped_by") == "halving" else
                f"none of its designs could reach the front (needs > "
@@ -420,6 +425,11 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
                 f"{percent(max(data['val_curve']))}, {why}; not recorded")
     return (f"{label} rejected before training: no hardware configuration fits the "
             "budgets")
+
+
+def cut_by_wall_time(count: int) -> str:
+    """The trainings the wall time cut, for a line of counts (nothing when none)."""
+    return f", {count} cut by the wall time (trained again by the next run)" if count else ""
 
 
 def halving_reason(data: Mapping[str, Any]) -> str:
@@ -464,7 +474,8 @@ def search_summary(summary, front: Sequence, problem: Problem, flags: str, rerun
     counts = (f"{state}\nthis run: {summary.networks_trained} networks trained, "
               f"{summary.networks_stopped} stopped early, {summary.networks_failed} failed, "
               f"{summary.networks_rejected} rejected by the "
-              f"limits; {summary.design_points_costed:,} design points costed, "
+              f"limits{cut_by_wall_time(summary.networks_out_of_time)}; "
+              f"{summary.design_points_costed:,} design points costed, "
               f"{summary.design_points:,} recorded")
     if summary.time_s:
         counts += "\n" + time_line(summary.time_s)

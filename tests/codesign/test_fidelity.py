@@ -3,6 +3,7 @@ plain dominance check, stopped and promoted networks, and no low-fidelity point 
 
 import csv
 import json
+import time
 
 import numpy as np
 import pytest
@@ -214,3 +215,62 @@ def test_observed_excess_is_the_largest_rise_after_each_epoch_of_networks_traine
     excess = observed_excess([one, two, stopped])
     # epoch 1: 0.75 - 0.6 and 0.82 - 0.5 (its best at any bit-error rate); epoch 2: 0.05, 0.02
     assert excess == pytest.approx({1: 0.32, 2: 0.05})
+
+
+class DeadlineStub(QueueStub):
+    """Each training takes TRAIN_S; one sent with less wall time left than that is cut after
+    its first of 2 epochs, when its time is up, as `trainer.fidelity.StopAtDeadline` cuts it."""
+
+    TRAIN_S = 2.0
+
+    def result(self, key, job):
+        left = job["wall_time_left_s"]
+        if left < self.TRAIN_S:
+            time.sleep(left)
+            return stopped_result(key, 1, 0.5, stopped_by="wall_time")
+        time.sleep(self.TRAIN_S)
+        return full_result(key, job, 0.8, self.lengths, 2)
+
+
+def test_a_training_the_wall_time_cuts_is_not_recorded_and_the_next_run_trains_it(
+        tiny_space, monkeypatch, capsys):
+    """Wall time 3 s, trainings of 2 s: the first network is trained, the second is sent with
+    1 s left and cut. It costs no budget and holds no claim; it is not on the front, `status`
+    counts it, and the next run (a fresh wall time) trains that network first."""
+    spec = tiny_space(budget={"trials": 4, "epochs": 2, "wall_time_s": 3.0},
+                      initial_networks=[FIRST_NETWORK])
+    space = SearchSpace.model_validate(spec)
+    stub = DeadlineStub(sorted({1, *space.input.bitstream_lengths}))
+    monkeypatch.setattr(search_module, "make_executor", lambda *args: stub)
+    summary = run_search(space)
+    storage = open_storage(space.storage_url)
+    networks = load_network_study(storage, space.name).trials
+    assert [t.user_attrs.get("outcome") for t in networks] == ["trained", "out_of_time"]
+    cut = networks[1]
+    assert cut.state == TrialState.FAIL and stub.jobs[1]["wall_time_left_s"] < 1.5
+    assert (cut.user_attrs["stopped_at"], cut.user_attrs["fidelity"]) == (1, 0.5)
+    assert summary.networks_trained == 1 and summary.networks_out_of_time == 1
+    assert summary.networks_counted == 1 and summary.stopped_by == "wall_time"
+    designs = load_design_study(storage, space.name).trials
+    assert designs and {d.user_attrs["network_trial"] for d in designs} == {0}
+    assert main(["status", "--study", "tiny", "--storage", space.storage_url]) == 0
+    assert "1 cut by the wall time" in " ".join(capsys.readouterr().out.split())
+    run_search(space)  # a fresh wall time: the cut network first
+    again = load_network_study(storage, space.name).trials[2]
+    assert again.params == cut.params and again.user_attrs["outcome"] == "trained"
+
+
+def test_a_worker_sent_no_wall_time_left_stops_after_its_first_epoch(tmp_path,
+                                                                      tiny_fmnist_dir):
+    """The job's `wall_time_left_s` reaches the training (`trainer.fidelity.StopAtDeadline`):
+    with none left, a 3-epoch training stops after its first and says why; with plenty, it
+    runs in full."""
+    from codesign.engine.runner import train_network
+    from tests.trainer.test_error_structure import _tiny_model
+
+    config = {**_tiny_model(tiny_fmnist_dir, tmp_path / "runs"), "optim": {"epochs": 3}}
+    cut = train_network({"train_config": config, "wall_time_left_s": 0.0})
+    assert (cut["stopped_at"], cut["stopped_by"], cut["epochs_run"]) == (1, "wall_time", 1)
+    assert cut["test_accuracy"] == {} and cut["fidelity"] == pytest.approx(1 / 3)
+    full = train_network({"train_config": config, "wall_time_left_s": 3600.0})
+    assert full["stopped_at"] is None and full["epochs_run"] == 3 and full["test_accuracy"]

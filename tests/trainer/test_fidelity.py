@@ -7,6 +7,7 @@ from trainer.fidelity import (
     EarlyStopRule,
     Halving,
     OptimisticAccuracy,
+    StopAtDeadline,
     StopWhenHopeless,
     default_rungs,
 )
@@ -92,3 +93,42 @@ def test_halving_stops_a_training_below_the_accuracy_that_ranks_at_a_rung(tmp_pa
     assert 0.0 < max(stop.history[:1]) < 1.0  # shown by rung 1, between the two limits
     assert (result.stopped_at == 1) == stopped
     assert stop.stopped_by == ("halving" if stopped else None)
+
+
+def test_a_training_running_past_its_deadline_stops_after_that_epoch_and_is_not_tested(
+        tmp_path, monkeypatch):
+    """The clock passes the deadline during epoch 2: the training stops after it, says why,
+    and nothing is tested; one passed only as the last epoch ends leaves a full training."""
+    from trainer import fidelity
+
+    epochs_seen = []
+
+    class Clock:
+        def monotonic(self):  # the deadline is 2.0: passed once epoch 2 has ended
+            return float(len(epochs_seen))
+
+    class Count(StopAtDeadline):
+        def on_validation_end(self, trainer, pl_module):
+            epochs_seen.append(trainer.current_epoch + 1)
+            super().on_validation_end(trainer, pl_module)
+
+    monkeypatch.setattr(fidelity, "time", Clock())
+    config = _config(tmp_path, mode="fixed_point")
+    assert config.optim.epochs > 2
+    result = fit(config, _datamodule(), deadline=Count(2.0))
+    assert (result.stopped_at, result.stopped_by, result.epochs_run) == (2, "wall_time", 2)
+    assert result.test_accuracy == {} and result.val_accuracy_by_length == {}
+    epochs_seen.clear()  # passed only as the last epoch ends: nothing left to save
+    full = fit(config.model_copy(update={"output_dir": str(tmp_path / "full")}),
+               _datamodule(), deadline=Count(float(config.optim.epochs)))
+    assert full.stopped_at is None and full.epochs_run == config.optim.epochs
+    assert full.test_accuracy
+
+
+def test_an_epoch_early_stopping_ends_keeps_its_reason_past_the_deadline(tmp_path):
+    stop = StopWhenHopeless(lambda accuracy: False, EarlyStopRule(rungs=[1]))
+    deadline = StopAtDeadline(0.0)  # long past
+    result = fit(_config(tmp_path, mode="fixed_point"), _datamodule(), early_stop=stop,
+                 deadline=deadline)
+    assert (result.stopped_at, result.stopped_by) == (1, "hopeless")
+    assert deadline.stopped_at is None
