@@ -11,6 +11,7 @@ networks before it recorded, with the pairs' design points
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +19,13 @@ import optuna
 
 from codesign.engine.fidelity import accuracy_needed, evaluation_job, observed_error_excess
 from codesign.engine.pareto import pareto_front
+from codesign.engine.quiet import quiet_libraries
 from codesign.engine.storage import open_storage
 from codesign.engine.study import load_network_study, problem_of
 from codesign.problem.compose import ber_key
 from trainer.config import TrainConfig
 from trainer.data import SCDataModule
-from trainer.evaluation_plan import EvaluationPlan, Pair
+from trainer.evaluation_plan import CLEAN, EvaluationPlan, Measured, Pair, measure
 from trainer.fit import datamodule_for
 from trainer.module import SCBNNModule
 
@@ -35,6 +37,32 @@ class KeptNetwork:
     datamodule: SCDataModule
     key: str  # the network's
     recorded: set[Pair]  # the pairs of its design points the search recorded
+
+    def measure(self, split: str, pairs: set[Pair],
+                cutoff: dict[Pair, float] | None = None) -> Measured:
+        """`trainer.evaluation_plan.measure` of the kept checkpoint, the plan's statistic."""
+        return measure(self.module, self.datamodule, split, pairs, cutoff=cutoff,
+                       statistic=self.plan.statistic)
+
+    def validation_start(self) -> tuple[dict[int, float], set[Pair], dict[Pair, float]]:
+        """What the search's first validation steps give: the clean accuracy by N, the pairs
+        worth validating under errors, and their cutoff thresholds."""
+        clean = self.measure("val", {(n, CLEAN) for n in self.plan.lengths}).clean
+        worth = self.plan.worth_validating(clean)
+        return clean, worth, self.plan.cutoff(worth, clean)
+
+
+def kept_network_from_command_line(doc: str) -> tuple[KeptNetwork, argparse.Namespace]:
+    """The options every benchmark on a kept network takes (`--folder`, `--name`,
+    `--network`, `--rounds`), parsed, and that network loaded."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--name", default="fmnist")
+    parser.add_argument("--network", type=int, default=1, help="network trial number")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    quiet_libraries()
+    return kept_network(args.folder, args.name, args.network), args
 
 
 def kept_network(folder: Path, name: str, number: int) -> KeptNetwork:

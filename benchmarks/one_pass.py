@@ -18,16 +18,14 @@ a pass per group, median over rounds).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._kept_network import kept_network  # noqa: E402
+from benchmarks._kept_network import kept_network_from_command_line  # noqa: E402
 from benchmarks._timing import interleaved, spread  # noqa: E402
-from codesign.engine.quiet import quiet_libraries  # noqa: E402
-from trainer.evaluation_plan import CLEAN, Measured, Pair, measure  # noqa: E402
+from trainer.evaluation_plan import Measured, Pair  # noqa: E402
 
 
 def groups(pairs: set[Pair]) -> list[set[Pair]]:
@@ -42,23 +40,9 @@ def groups(pairs: set[Pair]) -> list[set[Pair]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folder", type=Path, required=True)
-    parser.add_argument("--name", default="fmnist")
-    parser.add_argument("--network", type=int, default=1, help="network trial number")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    quiet_libraries()
-    kept = kept_network(args.folder, args.name, args.network)
-    plan, module, datamodule = kept.plan, kept.module, kept.datamodule
-
-    def run(split: str, pairs: set[Pair], cutoff=None) -> Measured:
-        return measure(module, datamodule, split, pairs, cutoff=cutoff,
-                       statistic=plan.statistic)
-
-    clean = run("val", {(n, CLEAN) for n in plan.lengths}).clean
-    worth = plan.worth_validating(clean)
-    cutoff = plan.cutoff(worth, clean)
+    kept, args = kept_network_from_command_line(__doc__)
+    plan, run = kept.plan, kept.measure
+    clean, worth, cutoff = kept.validation_start()
     tested = plan.worth_testing(plan.accuracies(clean, run("val", worth, cutoff).sweep))
     splits = {"val": (worth, cutoff), "test": (tested, None)}
     results: dict[str, dict[str, list[Measured]]] = {}

@@ -15,38 +15,25 @@ Prints each arm's seconds by round, the pairs validated and cut, and last `cutof
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._kept_network import kept_network  # noqa: E402
+from benchmarks._kept_network import kept_network_from_command_line  # noqa: E402
 from benchmarks._timing import interleaved, spread  # noqa: E402
-from codesign.engine.quiet import quiet_libraries  # noqa: E402
-from trainer.evaluation_plan import CLEAN, Measured, measure  # noqa: E402
+from trainer.evaluation_plan import Measured  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folder", type=Path, required=True)
-    parser.add_argument("--name", default="fmnist")
-    parser.add_argument("--network", type=int, default=1, help="network trial number")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    quiet_libraries()
-    kept = kept_network(args.folder, args.name, args.network)
-    plan, module, datamodule = kept.plan, kept.module, kept.datamodule
-    clean = measure(module, datamodule, "val", {(n, CLEAN) for n in plan.lengths}).clean
-    worth = plan.worth_validating(clean)
-    cutoff = plan.cutoff(worth, clean)
+    kept, args = kept_network_from_command_line(__doc__)
+    plan = kept.plan
+    clean, worth, cutoff = kept.validation_start()
     results: dict[str, Measured] = {}
 
     def arm(name: str):
         def run() -> None:
-            results[name] = measure(module, datamodule, "val", worth,
-                                    cutoff=cutoff if name == "cut" else None,
-                                    statistic=plan.statistic)
+            results[name] = kept.measure("val", worth, cutoff if name == "cut" else None)
         return run
 
     samples = interleaved({name: arm(name) for name in ("whole", "cut")},

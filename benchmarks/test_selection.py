@@ -19,37 +19,22 @@ thresholds, median over rounds).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._kept_network import kept_network  # noqa: E402
+from benchmarks._kept_network import kept_network_from_command_line  # noqa: E402
 from benchmarks._timing import interleaved, spread  # noqa: E402
-from codesign.engine.quiet import quiet_libraries  # noqa: E402
-from trainer.evaluation_plan import CLEAN, Measured, Pair, measure  # noqa: E402
+from trainer.evaluation_plan import Measured  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folder", type=Path, required=True)
-    parser.add_argument("--name", default="fmnist")
-    parser.add_argument("--network", type=int, default=1, help="network trial number")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    quiet_libraries()
-    kept = kept_network(args.folder, args.name, args.network)
-    plan, module, datamodule = kept.plan, kept.module, kept.datamodule
-
-    def run(split: str, pairs: set[Pair], cutoff=None) -> Measured:
-        return measure(module, datamodule, split, pairs, cutoff=cutoff,
-                       statistic=plan.statistic)
-
-    clean = run("val", {(n, CLEAN) for n in plan.lengths}).clean
-    worth = plan.worth_validating(clean)
-    swept = run("val", worth, plan.cutoff(worth, clean))
+    kept, args = kept_network_from_command_line(__doc__)
+    plan, run = kept.plan, kept.measure
+    clean, worth, cutoff = kept.validation_start()
+    swept = run("val", worth, cutoff)
     validated = plan.accuracies(clean, swept.sweep)
     picked = {"thresholds": replace(plan, points={}).worth_testing(validated),
               "own_front": plan.worth_testing(validated)}
