@@ -7,11 +7,19 @@ flips 19 of them. A full pass per map costs the whole network every time; this o
 clean pass of a batch layer by layer (`CleanPass`) and, under a map, follows the changes:
 
 - a flipped weight w[i, j] changes neuron i's sum by -2 w[i, j] x[:, j];
-- an input that changed sign (a neuron of the layer before that flipped its output) changes
-  every sum it feeds by (x' - x)[:, j] w[:, j];
+- a +1/-1 input that turned (a neuron of the layer before that flipped its output, in one
+  row) changes every sum it feeds, in that row, by -2 x[r, j] w[:, j];
 - a neuron's output is the sign of its batch-normed sum: +1 from an integer threshold on
   the sum up (or down, for a negative scale), found once per batch by bisection with the
   network's own batch norm and sign (`_Thresholds`), so only the changed sums are compared.
+
+Few flips in a layer whose input did not change are added one by one, to the flipped
+neurons' sums only. Otherwise the turned inputs and the flipped weights are sparse matrices
+(compressed rows) and their products with the weights and the inputs cost their entries: at
+1e-2 of the weights flipped, 7% of the second layer's inputs turn in a trained 1024-1024
+network, one row at a time, though most neurons turn in some row. A layer with most inputs
+turned or many weights flipped, or with few outputs, takes its full product. Asked at some
+lengths only, a map goes through the rows of those lengths only (`_at_lengths`).
 
 Exactness: a binary layer adds +1/-1 products, a first layer fed stochastic sums or
 thresholded pixels adds integers, one fed fixed-point pixels adds multiples of 2^-8
@@ -24,15 +32,17 @@ every decision of the clean pass; a batch where one disagrees takes the full pas
 decisions, and so the class scores, are the full pass's exactly (tests hold them equal).
 
 It covers the dense networks (`trainer.models.binary_mlp`) fed exact sums (stochastic sums
-merged after the first layer, thresholded or fixed-point pixels), at low rates
-(`MAX_FLIPPED_SHARE`), where it is measured faster (benchmarks/ber_sweep.py). The others take
+merged after the first layer, thresholded or fixed-point pixels), up to `MAX_FLIPPED_SHARE`
+of the weights flipped, where it is measured faster (benchmarks/ber_sweep.py). The others take
 the full pass per map: convolutional networks, the output merge, half-precision autocast
 (`CleanPass.of` returns None), inputs that are not whole multiples of their encoding's
-`input_step`, and a map that flips many weights.
+`input_step`, and a map that flips more weights.
 """
 
 from __future__ import annotations
 
+import copy
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -46,9 +56,12 @@ from trainer.layers import BinaryLinear, SignActivation
 from trainer.models import SCBNN
 from trainer.sng import check_lengths
 
-DENSE_SHARE = 0.25  # above this share of a layer's inputs changed, its full product is cheaper
-FLIP_SHARE = 1 / 64  # and above this share of its weights flipped
-MAX_FLIPPED_SHARE = 5e-4  # above this share of the weights flipped, a full pass is cheaper
+# where following the changes stops paying (benchmarks/ber_sweep.py, docs/benchmarks.md)
+DENSE_INPUT_SHARE = 0.15  # above this share of a layer's inputs changed, its full product
+DENSE_FLIP_SHARE = 0.08  # and above this share of its weights flipped
+FEW_FLIPS = 1024  # up to this many flips in a layer whose input is unchanged: added one by one
+NARROW = 64  # a layer with fewer outputs (the class scores) takes its full product
+MAX_FLIPPED_SHARE = 0.05  # above this share of the weights flipped, a full pass is cheaper
 EXACT_FLOAT32 = 2**24  # every integer below this is a float32
 
 
@@ -62,6 +75,19 @@ def _dense_blocks(body: nn.Module) -> list[tuple[nn.Module, nn.Module, BinaryLin
            and isinstance(layer, BinaryLinear) for n, s, layer in blocks):
         return blocks  # type: ignore[return-value]
     return None
+
+
+def _sparse_rows(rows: torch.Tensor, columns: torch.Tensor, values: torch.Tensor,
+                 shape: torch.Size) -> torch.Tensor:
+    """A matrix of `shape` with `values` at (`rows`, `columns`) (row-major order, as
+    `nonzero` gives them) and zeros elsewhere, in compressed sparse rows: its product with a
+    dense matrix costs its entries, not its size. (PyTorch's CSR support calls itself beta,
+    and says so every time.)"""
+    starts = torch.zeros(shape[0] + 1, dtype=torch.int64, device=rows.device)
+    starts[1:] = torch.bincount(rows, minlength=shape[0]).cumsum(0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
+        return torch.sparse_csr_tensor(starts, columns, values, shape, check_invariants=False)
 
 
 @dataclass(frozen=True)
@@ -104,6 +130,15 @@ class _Thresholds:
         constant = torch.where(at_low > 0, -1.0, 1.0)  # 0 >= -1: always +1; 0 >= 1: never
         self.bound = torch.where(moving, hi, constant)
 
+    def at_blocks(self, blocks: list[int]) -> _Thresholds:
+        """These thresholds for the row blocks `blocks` only (one set for every block: the
+        same)."""
+        if self.direction.shape[0] == 1:
+            return self
+        cut = copy.copy(self)
+        cut.direction, cut.bound = self.direction[blocks], self.bound[blocks]
+        return cut
+
     def positive(self, sums: torch.Tensor, columns: torch.Tensor | None = None) -> torch.Tensor:
         """Where the outputs of `sums` (blocks * rows, k) of neurons `columns` (None: all)
         are +1."""
@@ -135,6 +170,8 @@ class CleanPass:
             self.sums.append(layer(self.inputs[-1]))
         self.scores = self._scores(self.sums[-1])
         self.positive = [outputs > 0 for outputs in self.inputs[1:]]  # of each hidden layer
+        self._transposed: dict[int, torch.Tensor] = {}  # see _transposed_input
+        self._cut: dict[tuple[int, ...], CleanPass] = {}  # see _at_lengths
         largest = float(inputs.abs().max()) * first.in_features  # of a first-layer sum
         self.thresholds = [  # of each hidden layer: its sums feed its block's norm and sign
             _Thresholds(lambda sums, i=index, n=norm, s=sign: self._activation(i, sums, n, s),
@@ -189,23 +226,46 @@ class CleanPass:
                      ) -> torch.Tensor:
         """The class scores the full pass gives with the weights read through `error_map`
         (a full pass above `MAX_FLIPPED_SHARE`, where following the changes costs more), at
-        the lengths of indices `columns` (None: all). Following the changes goes through
-        every length (cheap where little changes); a full pass only through those asked."""
+        the lengths of indices `columns` (None: all), through those lengths only."""
         if error_map.flipped > MAX_FLIPPED_SHARE * error_map.weights:
             encoded, lengths = encoded_at(self.encoding, self.encoded, self.lengths, columns)
             with weights_read_with(self.network, error_map):
                 return scores_of_encoded(self.network, self.encoding, encoded, lengths)
-        change: _Change | None = None  # of the current layer's input
+        if columns is not None and len(columns) < len(self.lengths):
+            return self._at_lengths(tuple(columns)).scores_under(error_map)
+        turned: torch.Tensor | None = None  # where the current layer's +1/-1 input turned
         for index, name in enumerate(self.names):
             flips = error_map.flips.get(name)
-            sums = self._sums(index, change, flips if flips is not None and bool(flips.any())
+            sums = self._sums(index, turned, flips if flips is not None and bool(flips.any())
                               else None)
             if index + 1 == len(self.layers):
                 scores = self.scores if sums is None else self._scores(
                     self._merged(index, sums))
                 return scores if columns is None else scores[list(columns)]
-            change = self._outputs(index, sums)
+            turned = self._turned(index, sums)
         raise AssertionError("a network has an output layer")
+
+    def _at_lengths(self, columns: tuple[int, ...]) -> CleanPass:
+        """This clean pass at the lengths of indices `columns` only: its rows of those
+        lengths, their thresholds and scores (made once per batch and lengths asked), so
+        that a map followed costs those lengths, not all."""
+        if columns not in self._cut:
+            batch = self.scores.shape[1]
+            rows = torch.cat([torch.arange(c * batch, (c + 1) * batch) for c in columns]
+                             ).to(self.scores.device)
+            cut = copy.copy(self)
+            cut.encoded, cut.lengths = encoded_at(self.encoding, self.encoded, self.lengths,
+                                                  columns)
+            cut.inputs = [tensor.index_select(0, rows) for tensor in self.inputs]
+            cut.sums = [tensor.index_select(0, rows) for tensor in self.sums]
+            cut.positive = [tensor.index_select(0, rows) for tensor in self.positive]
+            cut.scores = self.scores[list(columns)]
+            cut.thresholds = [self.thresholds[0].at_blocks(list(columns)),
+                              *self.thresholds[1:]]
+            cut.divisor = self.divisor[list(columns)]
+            cut._transposed, cut._cut = {}, {}
+            self._cut[columns] = cut
+        return self._cut[columns]
 
     def _merged(self, index: int, change: _Change) -> torch.Tensor:
         if change.columns.numel() == self.sums[index].shape[1]:
@@ -214,70 +274,67 @@ class CleanPass:
         merged[:, change.columns] = change.values
         return merged
 
-    def _sums(self, index: int, change: _Change | None, flips: torch.Tensor | None
+    def _sums(self, index: int, turned: torch.Tensor | None, flips: torch.Tensor | None
               ) -> _Change | None:
-        """Layer `index`'s changed sums, its input changed by `change` and its weights read
-        through `flips` (None: unchanged)."""
-        if change is None and flips is None:
+        """Layer `index`'s changed sums, its +1/-1 inputs turned where `turned` says and its
+        weights read through `flips` (None: unchanged): the clean sums plus what the turned
+        inputs and the flipped weights add, or the full product where that is cheaper."""
+        if turned is None and flips is None:
             return None
         clean_input, signs = self.inputs[index], self.signs[index]
-        fan_in = clean_input.shape[1]
-        if change is not None and change.columns.numel() > DENSE_SHARE * fan_in or (
-                flips is not None and int(flips.sum()) > FLIP_SHARE * flips.numel()):
+        flipped = 0 if flips is None else int(flips.count_nonzero())
+        inputs_turned = 0 if turned is None else int(turned.count_nonzero())
+        if (flipped > DENSE_FLIP_SHARE * signs.numel()
+                or inputs_turned > DENSE_INPUT_SHARE * clean_input.numel()
+                or signs.shape[0] < NARROW):
             weight = signs if flips is None else signs * (1.0 - 2.0 * flips.to(signs.dtype))
-            current = self._input(index, change)
-            sums = current @ weight.T  # every product is +1/-1: exact in any order
-            return _Change(torch.arange(sums.shape[1], device=sums.device), sums)
-        if change is not None:
-            delta = change.values - clean_input.index_select(1, change.columns)
-            sums = self.sums[index] + delta @ signs.index_select(1, change.columns).T
-            columns = torch.arange(sums.shape[1], device=sums.device)
-        if flips is None:
-            return _Change(columns, sums)
-        neurons, sources = flips.nonzero(as_tuple=True)
-        targets = neurons
-        if change is None:  # only the flipped neurons change
+            current = clean_input if turned is None else torch.where(turned, -clean_input,
+                                                                     clean_input)
+            sums = current @ weight.T  # +1/-1 products: exact in any order of addition
+            return _Change(self._every_column(index), sums)
+        if turned is None and flipped <= FEW_FLIPS:  # only the flipped neurons' sums move
+            neurons, sources = flips.nonzero(as_tuple=True)  # type: ignore[union-attr]
             columns, targets = torch.unique(neurons, return_inverse=True)
             sums = self.sums[index].index_select(1, columns)
-        current = self._input_at(index, change, sources)
-        sums = sums.index_add(1, targets, current * (-2.0 * signs[neurons, sources]))
-        return _Change(columns, sums)
+            added = clean_input.index_select(1, sources) * (-2.0 * signs[neurons, sources])
+            return _Change(columns, sums.index_add(1, targets, added))
+        sums = self.sums[index]
+        if turned is not None:  # an input x turned to -x moves every sum it feeds by -2x w
+            rows, sources = turned.nonzero(as_tuple=True)
+            moved = _sparse_rows(rows, sources, -2.0 * clean_input[rows, sources],
+                                 turned.shape)
+            sums = sums + moved @ signs.T
+        if flips is not None:  # a flipped weight w moves its neuron's sum by -2 w x
+            neurons, sources = flips.nonzero(as_tuple=True)
+            moved = _sparse_rows(neurons, sources, -2.0 * signs[neurons, sources], flips.shape)
+            current = self._transposed_input(index)
+            if turned is not None:
+                current = torch.where(turned.T.contiguous(), -current, current)
+            sums = sums + (moved @ current).T
+        return _Change(self._every_column(index), sums.contiguous())
 
-    def _input(self, index: int, change: _Change | None) -> torch.Tensor:
-        """Layer `index`'s input with `change` applied."""
-        if change is None:
-            return self.inputs[index]
-        if change.columns.numel() == self.inputs[index].shape[1]:
-            return change.values
-        current = self.inputs[index].clone()
-        current[:, change.columns] = change.values
-        return current
+    def _every_column(self, index: int) -> torch.Tensor:
+        return torch.arange(self.sums[index].shape[1], device=self.sums[index].device)
 
-    def _input_at(self, index: int, change: _Change | None, columns: torch.Tensor
-                  ) -> torch.Tensor:
-        """Layer `index`'s input at `columns` (repeats allowed) with `change` applied."""
-        current = self.inputs[index].index_select(1, columns)
-        if change is None:
-            return current
-        place = torch.full((self.inputs[index].shape[1],), -1, dtype=torch.long,
-                           device=columns.device)
-        place[change.columns] = torch.arange(change.columns.numel(), device=columns.device)
-        found = place[columns]
-        hit = found >= 0
-        current[:, hit] = change.values.index_select(1, found[hit])
-        return current
+    def _transposed_input(self, index: int) -> torch.Tensor:
+        """Layer `index`'s clean input, (fan_in, rows), contiguous: made once per batch for
+        the products of its flipped weights under every map."""
+        if index not in self._transposed:
+            self._transposed[index] = self.inputs[index].T.contiguous()
+        return self._transposed[index]
 
-    def _outputs(self, index: int, sums: _Change | None) -> _Change | None:
-        """The next layer's input where it changed: the outputs of layer `index`'s changed
-        sums (None: none changed)."""
+    def _turned(self, index: int, sums: _Change | None) -> torch.Tensor | None:
+        """Where the next layer's input turned, (rows, width): the outputs of layer `index`'s
+        changed sums against the clean pass's (None: nowhere)."""
         if sums is None:
             return None
-        columns = None if sums.columns.numel() == self.sums[index].shape[1] else sums.columns
-        positive = self.thresholds[index].positive(sums.values, columns)
         clean = self.positive[index]
-        changed = (positive != (clean if columns is None else clean[:, columns])).any(0)
-        if not bool(changed.any()):
+        if sums.columns.numel() == clean.shape[1]:
+            turned = self.thresholds[index].positive(sums.values) != clean
+            return turned if bool(turned.any()) else None
+        some = self.thresholds[index].positive(sums.values, sums.columns) != clean[:, sums.columns]
+        if not bool(some.any()):
             return None
-        every = torch.arange(clean.shape[1], device=clean.device)
-        columns = (every if columns is None else columns)[changed]
-        return _Change(columns, torch.where(positive[:, changed], 1.0, -1.0))
+        turned = torch.zeros_like(clean)
+        turned[:, sums.columns] = some
+        return turned

@@ -17,7 +17,7 @@ from trainer.deployed import ErrorSweepSpec, deployed_accuracy
 from trainer.encoding import deployed_encoding
 from trainer.error_structure import INDEPENDENT
 from trainer.incremental import CleanPass
-from trainer.inference import encoded_input, scores_of_encoded
+from trainer.inference import encoded_at, encoded_input, scores_of_encoded
 from trainer.models import binary_mlp, binary_vgg
 from trainer.sng import KeyedGenerators
 
@@ -48,7 +48,10 @@ def _draw(input_fields: dict, network) -> tuple:
 
 @pytest.fixture
 def every_rate(monkeypatch):
+    """Every map followed from the clean pass, and these narrow layers' changes followed as
+    a wide layer's are (below `NARROW` outputs a layer takes its full product)."""
     monkeypatch.setattr(incremental, "MAX_FLIPPED_SHARE", 1.0)
+    monkeypatch.setattr(incremental, "NARROW", 0)
 
 
 @pytest.mark.parametrize("hidden", [[32], [48, 24, 16]], ids=["one_hidden", "three_hidden"])
@@ -67,6 +70,61 @@ def test_scores_under_every_map_are_the_full_pass_scores(name, hidden, every_rat
                 with weights_read_with(network, error_map):
                     full = scores_of_encoded(network, encoding, encoded, lengths)
                 assert torch.equal(clean.scores_under(error_map), full), (rate, index)
+
+
+WAYS = {  # each way of following a layer's changes, forced at every rate
+    "flips_one_by_one": {"FEW_FLIPS": 10**9, "DENSE_FLIP_SHARE": 1.0,
+                         "DENSE_INPUT_SHARE": 1.0},
+    "sparse_products": {"FEW_FLIPS": 0, "DENSE_FLIP_SHARE": 1.0, "DENSE_INPUT_SHARE": 1.0},
+    "full_products": {"DENSE_FLIP_SHARE": 0.0, "DENSE_INPUT_SHARE": 0.0},
+}
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("name", ["fixed_point", "sc_first_layer"])
+def test_every_way_of_following_the_changes_gives_the_full_pass_scores(name, way, every_rate,
+                                                                       monkeypatch):
+    """The flips added one by one, the turned inputs and flipped weights as sparse products,
+    and the full products of a layer each give the full pass's scores, so the choice between
+    them (by cost) changes no decision."""
+    for constant, value in WAYS[way].items():
+        monkeypatch.setattr(incremental, constant, value)
+    network = _trained_like(binary_mlp(SHAPE, [48, 24, 16], 10), SHAPE).eval()
+    encoding, encoded, lengths = _draw(ENCODINGS[name], network)
+    with torch.no_grad():
+        clean = CleanPass.of(network, encoding, encoded, lengths)
+        maps = NestedErrorMaps(network, 2, seed=13, structure=INDEPENDENT)
+        for rate in (1e-3, *RATES):
+            for index in range(len(maps)):
+                error_map = maps.at(index, rate)
+                with weights_read_with(network, error_map):
+                    full = scores_of_encoded(network, encoding, encoded, lengths)
+                assert torch.equal(clean.scores_under(error_map), full), (rate, index)
+
+
+@pytest.mark.parametrize("columns", [[0], [1, 2], [0, 2]], ids=str)
+@pytest.mark.parametrize("cap", [1.0, 0.0], ids=["followed", "full_pass"])
+def test_scores_at_some_lengths_are_the_full_pass_at_those_lengths(columns, cap, monkeypatch):
+    """A map asked at some lengths is followed (or passed in full) through those lengths
+    only: the scores are a full pass's of the draw cut down to them, map after map on the
+    same cut clean pass, and the whole clean pass still gives every length's."""
+    monkeypatch.setattr(incremental, "MAX_FLIPPED_SHARE", cap)
+    monkeypatch.setattr(incremental, "NARROW", 0)
+    network = _trained_like(binary_mlp(SHAPE, [32, 16], 10), SHAPE).eval()
+    encoding, encoded, lengths = _draw(ENCODINGS["sc_first_layer"], network)
+    some, at = encoded_at(encoding, encoded, lengths, columns)
+    with torch.no_grad():
+        clean = CleanPass.of(network, encoding, encoded, lengths)
+        maps = NestedErrorMaps(network, 2, seed=3, structure=INDEPENDENT)
+        for rate in RATES:
+            for index in range(len(maps)):
+                error_map = maps.at(index, rate)
+                with weights_read_with(network, error_map):
+                    full = scores_of_encoded(network, encoding, some, at)
+                    whole = scores_of_encoded(network, encoding, encoded, lengths)
+                assert torch.equal(clean.scores_under(error_map, columns), full), rate
+                assert torch.equal(clean.scores_under(error_map), whole), rate  # uncut
+        assert torch.equal(clean.scores_under(maps.at(0, 0.0), columns), clean.scores[columns])
 
 
 def test_a_map_that_changes_no_decision_gives_the_clean_scores_object():
