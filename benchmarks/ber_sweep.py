@@ -15,7 +15,7 @@ weight reuses the clean decisions. Measured, in one run, round-robin, on:
 Both ways must count the same decisions (checked); the ratio is full / incremental.
 
     python benchmarks/ber_sweep.py [--images 10000] [--rounds 3] [--checkpoint CKPT ...]
-        [--bers RATE ...] [--trained-only]
+        [--bers RATE ...] [--trained-only] [--by-rate]
 """
 
 from __future__ import annotations
@@ -97,23 +97,28 @@ def main() -> None:
                         help="the non-zero bit-error rates (default: the reproduction's grid)")
     parser.add_argument("--trained-only", action="store_true",
                         help="only the --checkpoint networks")
+    parser.add_argument("--by-rate", action="store_true",
+                        help="each rate measured on its own (where following a map stops "
+                             "paying: `trainer.incremental.MAX_FLIPPED_SHARE`)")
     args = parser.parse_args()
     generator = torch.Generator().manual_seed(1)
     pixels = torch.randint(0, 256, (args.images, 1, 28, 28), dtype=torch.uint8,
                            generator=generator)
     labels = torch.randint(0, 10, (args.images,), generator=generator)
     batches = [(pixels[s:s + BATCH], labels[s:s + BATCH]) for s in range(0, len(pixels), BATCH)]
-    bers = tuple(args.bers)
-    for name, encoding, lengths in () if args.trained_only else (
-            ("sc_first_layer", StochasticEncoding(IdealSNG(), "first_layer"), LENGTHS),
-            ("conventional", FixedPointEncoding(), [1])):
+    sweeps = [(f"@{rate:g}", (rate,)) for rate in args.bers] if args.by_rate else [
+        ("", tuple(args.bers))]
+    random_networks = () if args.trained_only else (
+        ("sc_first_layer", StochasticEncoding(IdealSNG(), "first_layer"), LENGTHS),
+        ("conventional", FixedPointEncoding(), [1]))
+    for (name, encoding, lengths), (at, bers) in itertools.product(random_networks, sweeps):
         network = calibrated_mlp(pixels, encoding)
-        measure(f"random_{name}", network, encoding, batches, lengths, args.rounds, bers)
-    for checkpoint in args.checkpoint:
+        measure(f"random_{name}{at}", network, encoding, batches, lengths, args.rounds, bers)
+    for checkpoint, (at, bers) in itertools.product(args.checkpoint, sweeps):
         trained = TrainedNetwork.from_checkpoint(checkpoint)
         test = list(itertools.islice(batches_of_test_set(trained.config),
                                      max(1, args.images // BATCH)))
-        measure(f"trained_{checkpoint.stem}", trained.network, trained.encoding, test,
+        measure(f"trained_{checkpoint.stem}{at}", trained.network, trained.encoding, test,
                 trained.config.input.lengths_to_evaluate, args.rounds, bers)
 
 

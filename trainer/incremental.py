@@ -17,9 +17,10 @@ Few flips in a layer whose input did not change are added one by one, to the fli
 neurons' sums only. Otherwise the turned inputs and the flipped weights are sparse matrices
 (compressed rows) and their products with the weights and the inputs cost their entries: at
 1e-2 of the weights flipped, 7% of the second layer's inputs turn in a trained 1024-1024
-network, one row at a time, though most neurons turn in some row. A layer with most inputs
-turned or many weights flipped, or with few outputs, takes its full product. Asked at some
-lengths only, a map goes through the rows of those lengths only (`_at_lengths`).
+network, one row at a time, though most neurons turn in some row. A layer with more of its
+inputs turned or weights flipped than `DENSE_INPUT_SHARE` and `DENSE_FLIP_SHARE`, or with
+fewer outputs than `NARROW`, takes its full product. Asked at some lengths only, a map goes
+through the rows of those lengths only (`_at_lengths`).
 
 Exactness: a binary layer adds +1/-1 products, a first layer fed stochastic sums or
 thresholded pixels adds integers, one fed fixed-point pixels adds multiples of 2^-8
