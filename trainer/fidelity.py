@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytorch_lightning as pl
 
@@ -72,6 +73,17 @@ class StopWhenHopeless(pl.Callback):
     def _stop(self, trainer: pl.Trainer, done: int, reason: str) -> None:
         self.stopped_at, self.stopped_by = done, reason
         trainer.should_stop = True
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a resumed training needs (`trainer.fit.fit(resume_from=)`): the validation
+        curve so far and the bounds checked (the thresholds are the new job's)."""
+        return {"history": list(self.history),
+                "bounds": {str(rung): bound for rung, bound in self.bounds.items()}}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.history = [float(accuracy) for accuracy in state_dict.get("history", [])]
+        self.bounds = {int(rung): float(bound)
+                       for rung, bound in state_dict.get("bounds", {}).items()}
 
 
 @dataclass(eq=False)  # a callback is hashed by identity

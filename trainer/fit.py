@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +30,8 @@ from trainer.evaluation_plan import (
 from trainer.fidelity import StopAtDeadline, StopWhenHopeless
 from trainer.module import SCBNNModule
 from trainer.weights_file import save_weights_beside
+
+CSV_METRICS = "metrics.csv"  # what Lightning's CSV logger writes in a run folder
 
 
 class TrainingStoppedEarly(ValueError):
@@ -51,6 +56,7 @@ class FitResult:
     stopped_by: str | None = None  # why: "hopeless", "halving" or "wall_time"
     evaluate_time_s: float = 0.0  # testing the kept checkpoint at every N and bit-error rate
     evaluated: dict[str, int] | None = None  # with a plan: pairs measured and skipped by split
+    last_checkpoint_path: Path | None = None  # the last epoch's, with the optimizer: to resume
 
 
 def datamodule_for(config: TrainConfig) -> SCDataModule:
@@ -69,18 +75,22 @@ def datamodule_for(config: TrainConfig) -> SCDataModule:
 
 
 def _train(trainer: pl.Trainer, module: SCBNNModule, datamodule: SCDataModule,
-           checkpoint: ModelCheckpoint, config: TrainConfig, run_dir: Path) -> None:
+           checkpoint: ModelCheckpoint, config: TrainConfig, run_dir: Path,
+           resume_from: Path | None) -> None:
     """`trainer.fit`, which must keep a checkpoint; a failed run (a full disk, a time limit
-    that ends it before its first epoch) leaves no partial run folder behind."""
+    that ends it before its first epoch) leaves no partial run folder behind (a resumed one
+    keeps the folder it resumed in)."""
     try:
-        trainer.fit(module, datamodule=datamodule)
+        trainer.fit(module, datamodule=datamodule,
+                    ckpt_path=str(resume_from) if resume_from is not None else None)
         if not (checkpoint.best_model_path or checkpoint.last_model_path):
             raise TrainingStoppedEarly(
                 f"optim.max_time_s ({config.optim.max_time_s:g} s) ended the training before "
                 "its first epoch did: no checkpoint to evaluate (give it more time)"
                 if config.optim.max_time_s else "the training ended before its first epoch")
     except Exception:
-        shutil.rmtree(run_dir, ignore_errors=True)
+        if resume_from is None:
+            shutil.rmtree(run_dir, ignore_errors=True)
         raise
 
 
@@ -94,6 +104,7 @@ def fit(
     early_stop: StopWhenHopeless | None = None,
     deadline: StopAtDeadline | None = None,
     plan: EvaluationPlan | None = None,
+    resume_from: Path | None = None,
 ) -> FitResult:
     """Train, keep the best validation checkpoint, and evaluate it at `eval_lengths`.
 
@@ -109,16 +120,20 @@ def fit(
     or `deadline` stops (`trainer.fidelity`) is not tested at all (`stopped_at` says when it
     stopped and `stopped_by` why: nobody needs its accuracies at every N). With a `plan`
     (`trainer.evaluation_plan`) the kept checkpoint is measured only at the (N, rate) pairs
-    that could matter to a search; `evaluated` counts them. Seeds everything from
-    `config.seed`. Raises `AcceleratorUnavailable` before any work when the config asks for
-    a GPU this machine does not have.
+    that could matter to a search; `evaluated` counts them. With `resume_from`, a training's
+    `last.ckpt` (one the `deadline` cut: `FitResult.last_checkpoint_path`), the training
+    goes on from there in the same run folder: weights, optimizer, schedule, epochs done,
+    the best checkpoint so far and the early-stopping curve; the data order and streams of
+    the epochs left are drawn afresh from the seed. Seeds everything from `config.seed`.
+    Raises `AcceleratorUnavailable` before any work when the config asks for a GPU this
+    machine does not have.
     """
     accelerator = resolve_accelerator(config.accelerator)
     precision = resolve_precision(config.precision, accelerator)
     pl.seed_everything(config.seed, workers=True, verbose=False)
     datamodule = datamodule or datamodule_for(config)
     module = _untrained_module(config, datamodule, eval_lengths)
-    logger = CSVLogger(save_dir=config.output_dir, name=config.name)
+    logger = _logger(config, resume_from)
     checkpoint = ModelCheckpoint(dirpath=Path(logger.log_dir) / "checkpoints",
                                  filename="best-{epoch}", monitor="val/acc", mode="max",
                                  save_last=True)
@@ -129,7 +144,9 @@ def fit(
     trainer = _lightning_trainer(config, accelerator, precision, logger, all_callbacks,
                                  progress)
     started = time.perf_counter()
-    _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir))
+    with _resumed_in_place(resume_from):
+        _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir),
+               resume_from)
     train_time_s = time.perf_counter() - started
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     stopped = next((stop for stop in stops if stop.stopped_at is not None), None)
@@ -156,7 +173,49 @@ def fit(
         stopped_by=stopped.stopped_by if stopped is not None else None,
         evaluate_time_s=time.perf_counter() - started,
         evaluated=counts(plan, evaluated) if plan is not None and stopped_at is None else None,
+        last_checkpoint_path=(Path(checkpoint.last_model_path)
+                              if checkpoint.last_model_path else None),
     )
+
+
+def _logger(config: TrainConfig, resume_from: Path | None) -> CSVLogger:
+    """The run's logger: a new version folder, or the folder of the run `resume_from`
+    (RUN/checkpoints/last.ckpt) continues, so that its checkpoints keep their best score."""
+    if resume_from is None:
+        return CSVLogger(save_dir=config.output_dir, name=config.name)
+    run = Path(resume_from).parent.parent
+    return CSVLogger(save_dir=run.parent.parent, name=run.parent.name, version=run.name)
+
+
+@contextmanager
+def _resumed_in_place(resume_from: Path | None) -> Iterator[None]:
+    """A training resumed in its own run folder: the epochs it logged before its cut stay at
+    the head of its metrics.csv, which Lightning's CSV logger starts afresh in a folder it
+    finds in use (and warns that it does so, as its checkpoint callback warns of the
+    checkpoints there: both expected here)."""
+    if resume_from is None:
+        yield
+        return
+    metrics = Path(resume_from).parent.parent / CSV_METRICS
+    earlier = _rows(metrics)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".* exists and is not empty")
+            yield
+    finally:
+        later = _rows(metrics)
+        fields = list(dict.fromkeys(name for row in earlier + later for name in row))
+        with metrics.open("w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(earlier + later)
+
+
+def _rows(metrics: Path) -> list[dict[str, str]]:
+    if not metrics.is_file():
+        return []
+    with metrics.open(newline="") as file:
+        return list(csv.DictReader(file))
 
 
 def _untrained_module(config: TrainConfig, datamodule: SCDataModule,

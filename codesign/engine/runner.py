@@ -11,6 +11,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -42,7 +43,8 @@ def train_network(
     bit-error rate that could enter the front, and how many were measured and skipped), or,
     when `job["early_stop"]` (`codesign.engine.fidelity.early_stop_job`) stops it, or the
     search's wall time left (`job["wall_time_left_s"]`) runs out before its last epoch, only
-    how far it got."""
+    how far it got, and for a cut one the checkpoint to resume it from
+    (`resume_checkpoint`), which `job["resume_from"]` passes back."""
     from codesign.engine.quiet import quiet_libraries
     from trainer.fit import fit
 
@@ -56,8 +58,14 @@ def train_network(
     deadline = (StopAtDeadline(time.monotonic() + float(job["wall_time_left_s"]))
                 if job.get("wall_time_left_s") is not None else None)
     evaluation = job.get("evaluation")  # None: every pair is measured
+    # a cut training goes on where it stopped, if this worker's disk has its checkpoint
+    resume_from = Path(job["resume_from"]) if job.get("resume_from") else None
+    if resume_from is not None and not resume_from.is_file():
+        resume_from = None
     result = fit(config, callbacks=callbacks, early_stop=early_stop, deadline=deadline,
-                 plan=EvaluationPlan.from_spec(evaluation) if evaluation else None)
+                 plan=EvaluationPlan.from_spec(evaluation) if evaluation else None,
+                 resume_from=resume_from)
+    cut = result.stopped_by == "wall_time" and result.last_checkpoint_path is not None
     return {
         **_fidelity(result, config, early_stop),
         "val_accuracy": {str(n): a for n, a in result.val_accuracy_by_length.items()},
@@ -67,6 +75,7 @@ def train_network(
         "checkpoint": str(result.checkpoint_path.resolve()),
         "train_time_s": result.train_time_s,
         **({"evaluated": result.evaluated} if result.evaluated is not None else {}),
+        **({"resume_checkpoint": str(result.last_checkpoint_path.resolve())} if cut else {}),
         "epochs_run": result.epochs_run,
         "device": result.device_name,
         "host": socket.gethostname(),

@@ -114,7 +114,7 @@ class SearchSummary:
     networks_failed: int = 0
     networks_rejected: int = 0
     networks_stopped: int = 0  # early stopping ended their training (`codesign.engine.fidelity`)
-    networks_out_of_time: int = 0  # the wall time cut their training (trained again next run)
+    networks_out_of_time: int = 0  # the wall time cut their training (resumed next run)
     design_points: int = 0  # design points recorded (trials of the design study)
     design_points_costed: int = 0  # by this run, of every network it trained or rejected
     stopped_because: str = ""
@@ -176,6 +176,25 @@ def _fail_stale_trials(networks: optuna.Study, storage: BaseStorage) -> None:
                 storage.set_trial_user_attr(trial_id, "outcome", "abandoned")
                 networks.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
 
+
+
+def resumable_checkpoint(networks: optuna.Study, key: str, train_config: dict[str, Any]
+                         ) -> str | None:
+    """The checkpoint to resume network `key`'s training from: the last one of its latest
+    training the wall time cut (`budget.wall_time_s`), if that is still on disk and ran the
+    same training (its output folder aside); None: train it from its start."""
+    def training(config: dict[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in config.items()
+                if name not in ("output_dir", "name")}
+
+    for trial in reversed(networks.get_trials(deepcopy=False, states=(TrialState.FAIL,))):
+        attrs = trial.user_attrs
+        if attrs.get("network_key") != key or attrs.get("outcome") != OUT_OF_TIME:
+            continue
+        path = attrs.get("resume_checkpoint")
+        same = training(attrs.get("train_config", {})) == training(train_config)
+        return path if path and same and Path(path).is_file() else None
+    return None
 
 
 def _retry_unfinished(networks: optuna.Study, budget: int) -> None:
@@ -421,6 +440,10 @@ class _Driver:
             p.weight_error_rate for p in points))
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
+        resume = resumable_checkpoint(self.networks, network.key(), job["train_config"])
+        if resume is not None:  # the wall time cut its training: it goes on from there
+            trial.set_user_attr("resumed_from", resume)
+            job["resume_from"] = resume
         # by point, the accuracy it needs to enter the front: early stopping's threshold and
         # the lazy plan read it (a space that asks for neither gets neither job)
         budget = self.problem.budget
@@ -547,6 +570,8 @@ class _Driver:
                 trial.set_user_attr(name, result[name])
         trial.set_user_attr("train_time_s", result.get("train_time_s"))
         trial.set_user_attr("design_points_costed", len(entry.points))
+        if result.get("resume_checkpoint"):  # where the next run's training goes on
+            trial.set_user_attr("resume_checkpoint", result["resume_checkpoint"])
         self._settle(trial, {"outcome": OUT_OF_TIME}, state=TrialState.FAIL)
 
     def _fail(self, entry: _InFlight, finished: Finished) -> None:

@@ -344,7 +344,8 @@ class Budget(StrictModel):
     trials: PositiveInt = Field(8, description="networks to train (each yields many designs)")
     wall_time_s: float | None = Field(
         None, gt=0.0, description="stop asking for new networks, and cut the trainings still "
-                                  "running after their epoch (trained again by the next run)")
+                                  "running after their epoch (the next run goes on from "
+                                  "there)")
     epochs: PositiveInt = 5
     subset: float = Field(1.0, gt=0.0, le=1.0, description="class-balanced training fraction")
     error_maps: PositiveInt = Field(

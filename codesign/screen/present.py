@@ -416,7 +416,7 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
         return f"[red]{label} failed{took}:[/] {shown(event.message)}"
     if event.kind == "out_of_time":
         return (f"{label} cut after {data['stopped_at']} epoch(s){took} by the wall time; "
-                "not recorded, trained again by the next run")
+                "not recorded, the next run goes on from its last epoch")
     if event.kind == "stopped":
         why = (halving_reason(data) if data.get("stopped_by") == "halving" else
                f"none of its designs could reach the front (needs > "
@@ -429,7 +429,8 @@ def search_event_line(event, budget: int, took_s: float | None) -> str:
 
 def cut_by_wall_time(count: int) -> str:
     """The trainings the wall time cut, for a line of counts (nothing when none)."""
-    return f", {count} cut by the wall time (trained again by the next run)" if count else ""
+    return (f", {count} cut by the wall time (the next run goes on from their last epoch)"
+            if count else "")
 
 
 def halving_reason(data: Mapping[str, Any]) -> str:

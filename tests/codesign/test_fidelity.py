@@ -4,8 +4,10 @@ plain dominance check, stopped and promoted networks, and no low-fidelity point 
 import csv
 import json
 import time
+from pathlib import Path
 
 import numpy as np
+import optuna
 import pytest
 import yaml
 from optuna.trial import TrialState
@@ -13,7 +15,7 @@ from optuna.trial import TrialState
 import codesign.engine.search as search_module
 from codesign.cli import main
 from codesign.engine.fidelity import accuracy_needed, accuracy_to_beat
-from codesign.engine.search import run_search
+from codesign.engine.search import resumable_checkpoint, run_search
 from codesign.engine.storage import open_storage
 from codesign.engine.study import (
     design_trials,
@@ -219,15 +221,18 @@ def test_observed_excess_is_the_largest_rise_after_each_epoch_of_networks_traine
 
 class DeadlineStub(QueueStub):
     """Each training takes TRAIN_S; one sent with less wall time left than that is cut after
-    its first of 2 epochs, when its time is up, as `trainer.fidelity.StopAtDeadline` cuts it."""
+    its first of 2 epochs, when its time is up, as `trainer.fidelity.StopAtDeadline` cuts it,
+    and reports `resume_checkpoint` (if set) to go on from."""
 
     TRAIN_S = 2.0
+    resume_checkpoint: str | None = None
 
     def result(self, key, job):
         left = job["wall_time_left_s"]
         if left < self.TRAIN_S:
             time.sleep(left)
-            return stopped_result(key, 1, 0.5, stopped_by="wall_time")
+            resume = {"resume_checkpoint": self.resume_checkpoint} if self.resume_checkpoint else {}
+            return stopped_result(key, 1, 0.5, stopped_by="wall_time", **resume)
         time.sleep(self.TRAIN_S)
         return full_result(key, job, 0.8, self.lengths, 2)
 
@@ -260,6 +265,54 @@ def test_a_training_the_wall_time_cuts_is_not_recorded_and_the_next_run_trains_i
     assert again.params == cut.params and again.user_attrs["outcome"] == "trained"
 
 
+def test_the_next_run_sends_a_cut_network_with_the_checkpoint_to_go_on_from(
+        tiny_space, monkeypatch, tmp_path):
+    """The cut trial keeps the checkpoint its worker reported; the next run sends that network
+    with it (`resume_from`) and says so on its trial."""
+    spec = tiny_space(budget={"trials": 4, "epochs": 2, "wall_time_s": 3.0},
+                      initial_networks=[FIRST_NETWORK])
+    space = SearchSpace.model_validate(spec)
+    last = tmp_path / "last.ckpt"
+    last.write_bytes(b"the cut training's last epoch")
+    stub = DeadlineStub(sorted({1, *space.input.bitstream_lengths}))
+    stub.resume_checkpoint = str(last)
+    monkeypatch.setattr(search_module, "make_executor", lambda *args: stub)
+    run_search(space)
+    storage = open_storage(space.storage_url)
+    cut = load_network_study(storage, space.name).trials[1]
+    assert cut.user_attrs["outcome"] == "out_of_time"
+    assert cut.user_attrs["resume_checkpoint"] == str(last)
+    assert "resume_from" not in stub.jobs[0] and "resume_from" not in stub.jobs[1]
+    run_search(space)
+    again = load_network_study(storage, space.name).trials[2]
+    assert again.params == cut.params and again.user_attrs["outcome"] == "trained"
+    assert stub.jobs[2]["resume_from"] == str(last) == again.user_attrs["resumed_from"]
+
+
+def test_only_the_latest_cut_of_the_same_training_with_its_checkpoint_is_resumed(tmp_path):
+    last = tmp_path / "last.ckpt"
+    last.write_bytes(b"a checkpoint")
+    config = {"name": "a", "output_dir": "/runs/1", "optim": {"epochs": 2}}
+    study = optuna.create_study()
+
+    def cut(key, checkpoint, outcome="out_of_time"):
+        study.add_trial(optuna.trial.create_trial(state=TrialState.FAIL, user_attrs={
+            "network_key": key, "outcome": outcome, "resume_checkpoint": str(checkpoint),
+            "train_config": config}))
+
+    cut("net", tmp_path / "gone.ckpt")
+    cut("net", last)
+    cut("other", tmp_path / "gone.ckpt")
+    cut("net", tmp_path / "gone.ckpt", outcome="interrupted")  # not a cut: not resumed
+    elsewhere = {**config, "name": "b", "output_dir": "/runs/9"}  # its own output folder
+    assert resumable_checkpoint(study, "net", elsewhere) == str(last)
+    assert resumable_checkpoint(study, "net", {**config, "optim": {"epochs": 3}}) is None
+    assert resumable_checkpoint(study, "other", config) is None  # gone from disk
+    assert resumable_checkpoint(study, "new", config) is None
+    cut("net", tmp_path / "gone.ckpt")  # the latest cut's checkpoint is gone: start afresh
+    assert resumable_checkpoint(study, "net", config) is None
+
+
 def test_a_worker_sent_no_wall_time_left_stops_after_its_first_epoch(tmp_path,
                                                                       tiny_fmnist_dir):
     """The job's `wall_time_left_s` reaches the training (`trainer.fidelity.StopAtDeadline`):
@@ -274,3 +327,11 @@ def test_a_worker_sent_no_wall_time_left_stops_after_its_first_epoch(tmp_path,
     assert cut["test_accuracy"] == {} and cut["fidelity"] == pytest.approx(1 / 3)
     full = train_network({"train_config": config, "wall_time_left_s": 3600.0})
     assert full["stopped_at"] is None and full["epochs_run"] == 3 and full["test_accuracy"]
+    # the cut one goes on from its last checkpoint, in its own run folder
+    assert "resume_checkpoint" not in full
+    resumed = train_network({"train_config": config, "resume_from": cut["resume_checkpoint"]})
+    assert resumed["stopped_at"] is None and resumed["epochs_run"] == 3
+    run = Path(cut["resume_checkpoint"]).parent
+    assert Path(resumed["checkpoint"]).parent == run and resumed["test_accuracy"]
+    gone = train_network({"train_config": config, "resume_from": str(run / "gone.ckpt")})
+    assert gone["epochs_run"] == 3 and Path(gone["checkpoint"]).parent != run  # afresh

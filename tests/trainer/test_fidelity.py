@@ -1,5 +1,7 @@
 """Early stopping at epoch rungs from an optimistic accuracy (`trainer.fidelity`)."""
 
+import csv
+
 import pytest
 
 from tests.trainer.test_training import _config, _datamodule
@@ -132,3 +134,49 @@ def test_an_epoch_early_stopping_ends_keeps_its_reason_past_the_deadline(tmp_pat
                  deadline=deadline)
     assert (result.stopped_at, result.stopped_by) == (1, "hopeless")
     assert deadline.stopped_at is None
+
+
+def test_a_training_the_deadline_cut_goes_on_from_its_last_checkpoint(tmp_path, monkeypatch):
+    """Cut after epoch 2 of 4, then resumed: it trains the 2 epochs left, not 4, in the same
+    run folder; the early-stopping curve goes on from the 2 epochs before the cut; the kept
+    checkpoint is the best of all 4 epochs; and it is tested as a full training is."""
+    from pytorch_lightning.callbacks import Callback
+
+    from trainer import fidelity
+
+    epochs_ended = []
+
+    class Clock:
+        def monotonic(self):  # the deadline is 2.0: passed once epoch 2 has ended
+            return float(len(epochs_ended))
+
+    class CountEpochs(Callback):  # before the deadline's callback
+        def on_validation_end(self, trainer, pl_module):
+            epochs_ended.append(trainer.current_epoch + 1)
+
+    monkeypatch.setattr(fidelity, "time", Clock())
+    config = _config(tmp_path, mode="fixed_point")
+    assert config.optim.epochs == 4
+    before = StopWhenHopeless(lambda accuracy: True, EarlyStopRule(rungs=[1, 3]))
+    cut = fit(config, _datamodule(), callbacks=[CountEpochs()], early_stop=before,
+              deadline=StopAtDeadline(2.0))
+    assert (cut.stopped_by, cut.epochs_run) == ("wall_time", 2)
+    assert cut.last_checkpoint_path is not None and cut.last_checkpoint_path.is_file()
+    epochs_ended.clear()
+    after = StopWhenHopeless(lambda accuracy: True, EarlyStopRule(rungs=[1, 3]))
+    resumed = fit(config, _datamodule(), callbacks=[CountEpochs()], early_stop=after,
+                  resume_from=cut.last_checkpoint_path)
+    assert epochs_ended == [3, 4]  # the epochs left only
+    assert resumed.stopped_at is None and resumed.epochs_run == 4
+    assert resumed.log_dir == cut.log_dir  # no second run folder
+    assert len(list(tmp_path.glob("tiny/version_*"))) == 1
+    assert after.history[:2] == before.history and len(after.history) == 4
+    assert sorted(after.bounds) == [1, 3] and after.bounds[1] == before.bounds[1]
+    best_epoch = max(range(4), key=lambda epoch: after.history[epoch])
+    assert resumed.checkpoint_path.name == f"best-epoch={best_epoch}.ckpt"
+    assert resumed.val_accuracy == pytest.approx(max(after.history))
+    assert resumed.test_accuracy
+    with (resumed.log_dir / "metrics.csv").open() as file:  # the epochs before the cut kept
+        logged = [row for row in csv.DictReader(file) if row.get("val/acc")]
+    assert [int(row["epoch"]) for row in logged] == [0, 1, 2, 3]
+    assert [float(row["val/acc"]) for row in logged] == pytest.approx(after.history)
