@@ -133,21 +133,10 @@ def fit(
     pl.seed_everything(config.seed, workers=True, verbose=False)
     datamodule = datamodule or datamodule_for(config)
     module = _untrained_module(config, datamodule, eval_lengths)
-    logger = _logger(config, resume_from)
-    checkpoint = ModelCheckpoint(dirpath=Path(logger.log_dir) / "checkpoints",
-                                 filename="best-{epoch}", monitor="val/acc", mode="max",
-                                 save_last=True)
     stops = [stop for stop in (early_stop, deadline) if stop is not None]  # in this order
-    all_callbacks: list[Callback] = [checkpoint, *callbacks, *stops]
-    if progress:
-        all_callbacks.append(RichProgressBar())
-    trainer = _lightning_trainer(config, accelerator, precision, logger, all_callbacks,
-                                 progress)
-    started = time.perf_counter()
-    with _resumed_in_place(resume_from):
-        _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir),
-               resume_from)
-    train_time_s = time.perf_counter() - started
+    trainer, checkpoint, train_time_s = _trained(config, module, datamodule, accelerator,
+                                                 precision, [*callbacks, *stops], progress,
+                                                 resume_from)
     best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
     stopped = next((stop for stop in stops if stop.stopped_at is not None), None)
     stopped_at = stopped.stopped_at if stopped is not None else None
@@ -162,7 +151,7 @@ def fit(
         val_accuracy=float(checkpoint.best_model_score or 0.0),
         val_accuracy_by_length=evaluated["val"].clean,
         checkpoint_path=best,
-        log_dir=Path(logger.log_dir),
+        log_dir=Path(trainer.logger.log_dir),
         epochs_run=trainer.current_epoch,
         train_time_s=train_time_s,
         accelerator=accelerator,
@@ -176,6 +165,27 @@ def fit(
         last_checkpoint_path=(Path(checkpoint.last_model_path)
                               if checkpoint.last_model_path else None),
     )
+
+
+def _trained(config: TrainConfig, module: SCBNNModule, datamodule: SCDataModule,
+             accelerator: str, precision: str, callbacks: list[Callback], progress: bool,
+             resume_from: Path | None) -> tuple[pl.Trainer, ModelCheckpoint, float]:
+    """`module` trained (from `resume_from`, if given) with a checkpoint of its best and last
+    epochs and `callbacks` after it: the Lightning trainer, that checkpoint callback and the
+    seconds the training took."""
+    logger = _logger(config, resume_from)
+    checkpoint = ModelCheckpoint(dirpath=Path(logger.log_dir) / "checkpoints",
+                                 filename="best-{epoch}", monitor="val/acc", mode="max",
+                                 save_last=True)
+    every: list[Callback] = [checkpoint, *callbacks]
+    if progress:
+        every.append(RichProgressBar())
+    trainer = _lightning_trainer(config, accelerator, precision, logger, every, progress)
+    started = time.perf_counter()
+    with _resumed_in_place(resume_from):
+        _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir),
+               resume_from)
+    return trainer, checkpoint, time.perf_counter() - started
 
 
 def _logger(config: TrainConfig, resume_from: Path | None) -> CSVLogger:

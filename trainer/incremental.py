@@ -236,9 +236,7 @@ class CleanPass:
             return self._at_lengths(tuple(columns)).scores_under(error_map)
         turned: torch.Tensor | None = None  # where the current layer's +1/-1 input turned
         for index, name in enumerate(self.names):
-            flips = error_map.flips.get(name)
-            sums = self._sums(index, turned, flips if flips is not None and bool(flips.any())
-                              else None)
+            sums = self._sums(index, turned, error_map.flips.get(name))
             if index + 1 == len(self.layers):
                 scores = self.scores if sums is None else self._scores(
                     self._merged(index, sums))
@@ -278,12 +276,15 @@ class CleanPass:
     def _sums(self, index: int, turned: torch.Tensor | None, flips: torch.Tensor | None
               ) -> _Change | None:
         """Layer `index`'s changed sums, its +1/-1 inputs turned where `turned` says and its
-        weights read through `flips` (None: unchanged): the clean sums plus what the turned
-        inputs and the flipped weights add, or the full product where that is cheaper."""
+        weights read through `flips` (None, or none flipped: unchanged): the clean sums plus
+        what the turned inputs and the flipped weights add, or the full product where that
+        is cheaper."""
+        flipped = 0 if flips is None else int(flips.count_nonzero())
+        if not flipped:
+            flips = None
         if turned is None and flips is None:
             return None
         clean_input, signs = self.inputs[index], self.signs[index]
-        flipped = 0 if flips is None else int(flips.count_nonzero())
         inputs_turned = 0 if turned is None else int(turned.count_nonzero())
         if (flipped > DENSE_FLIP_SHARE * signs.numel()
                 or inputs_turned > DENSE_INPUT_SHARE * clean_input.numel()

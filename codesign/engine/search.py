@@ -563,7 +563,8 @@ class _Driver:
     def _record_out_of_time(self, entry: _InFlight, result: dict[str, Any]) -> None:
         """A training the wall time cut (`budget.wall_time_s`): how far it got is kept, and
         the trial FAILs as an interrupted one does, so that it neither counts against the
-        budget nor holds its network, and the next run trains the network again first."""
+        budget nor holds its network; the next run asks for the network first and goes on
+        from the checkpoint the worker reported (`resumable_checkpoint`)."""
         trial = entry.trial
         for name in FIDELITY_OUTCOME:
             if name in result:

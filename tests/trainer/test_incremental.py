@@ -63,13 +63,20 @@ def test_scores_under_every_map_are_the_full_pass_scores(name, hidden, every_rat
         clean = CleanPass.of(network, encoding, encoded, lengths)
         assert clean is not None
         assert torch.equal(clean.scores, scores_of_encoded(network, encoding, encoded, lengths))
-        maps = NestedErrorMaps(network, 3, seed=11, structure=INDEPENDENT)
-        for rate in RATES:
-            for index in range(len(maps)):
-                error_map = maps.at(index, rate)
-                with weights_read_with(network, error_map):
-                    full = scores_of_encoded(network, encoding, encoded, lengths)
-                assert torch.equal(clean.scores_under(error_map), full), (rate, index)
+        _assert_scores_are_the_full_pass_scores(
+            clean, NestedErrorMaps(network, 3, seed=11, structure=INDEPENDENT), RATES)
+
+
+def _assert_scores_are_the_full_pass_scores(clean, maps, rates):
+    """Under every map at every rate, the clean pass's scores are a full pass's."""
+    network, encoding = clean.network, clean.encoding
+    encoded, lengths = clean.encoded, clean.lengths
+    for rate in rates:
+        for index in range(len(maps)):
+            error_map = maps.at(index, rate)
+            with weights_read_with(network, error_map):
+                full = scores_of_encoded(network, encoding, encoded, lengths)
+            assert torch.equal(clean.scores_under(error_map), full), (rate, index)
 
 
 WAYS = {  # each way of following a layer's changes, forced at every rate
@@ -93,13 +100,8 @@ def test_every_way_of_following_the_changes_gives_the_full_pass_scores(name, way
     encoding, encoded, lengths = _draw(ENCODINGS[name], network)
     with torch.no_grad():
         clean = CleanPass.of(network, encoding, encoded, lengths)
-        maps = NestedErrorMaps(network, 2, seed=13, structure=INDEPENDENT)
-        for rate in (1e-3, *RATES):
-            for index in range(len(maps)):
-                error_map = maps.at(index, rate)
-                with weights_read_with(network, error_map):
-                    full = scores_of_encoded(network, encoding, encoded, lengths)
-                assert torch.equal(clean.scores_under(error_map), full), (rate, index)
+        _assert_scores_are_the_full_pass_scores(
+            clean, NestedErrorMaps(network, 2, seed=13, structure=INDEPENDENT), (1e-3, *RATES))
 
 
 @pytest.mark.parametrize("columns", [[0], [1, 2], [0, 2]], ids=str)
