@@ -6,9 +6,10 @@ rates, and most rates are low: at 1e-5 a map of the 1.9 million weights of the p
 flips 19 of them. A full pass per map costs the whole network every time; this one keeps the
 clean pass of a batch layer by layer (`CleanPass`) and, under a map, follows the changes:
 
-- a flipped weight w[i, j] changes neuron i's sum by -2 w[i, j] x[:, j];
+- a flipped weight w[i, j] changes neuron i's sum by -2 w[i, j] x[:, j], x the clean input;
 - a +1/-1 input that turned (a neuron of the layer before that flipped its output, in one
-  row) changes every sum it feeds, in that row, by -2 x[r, j] w[:, j];
+  row) changes every sum it feeds, in that row, by -2 x[r, j] w'[:, j], w' the weights as
+  the map reads them (so the turned input itself is never formed);
 - a neuron's output is the sign of its batch-normed sum: +1 from an integer threshold on
   the sum up (or down, for a negative scale), found once per batch by bisection with the
   network's own batch norm and sign (`_Thresholds`), so only the changed sums are compared.
@@ -92,6 +93,15 @@ def _sparse_rows(rows: torch.Tensor, columns: torch.Tensor, values: torch.Tensor
 
 
 @dataclass(frozen=True)
+class _Turned:
+    """Where a layer's +1/-1 inputs turned, (rows, width), and how many did (counted once:
+    whether to follow them or take the full product turns on it)."""
+
+    mask: torch.Tensor
+    count: int
+
+
+@dataclass(frozen=True)
 class _Change:
     """New values of some columns of a (rows, width) tensor: the others are as in the clean
     pass."""
@@ -102,16 +112,14 @@ class _Change:
 
 class _Thresholds:
     """Each neuron's output from its sum, without its batch norm: +1 where
-    `direction * sum / step >= bound` (direction 0: a constant output). One set per row
-    block: the first layer's sums are divided by N, one block of rows per N."""
+    `direction * sum >= bound` (direction 0: a constant output). One set per row block: the
+    first layer's sums are divided by N, one block of rows per N."""
 
     def __init__(self, output: Callable[[torch.Tensor], torch.Tensor], blocks: int, width: int,
                  limit: float, device: torch.device, step: float = 1.0):
         """`output`: the layer's +1/-1 outputs of a (blocks, width) tensor of sums, as the
         full pass computes them; `limit`: no sum is larger in magnitude; `step`: every sum is
         a multiple of it (a power of two; the bounds are found in steps)."""
-        self.step = step
-
         def output_at(steps: torch.Tensor) -> torch.Tensor:
             return output(steps * step)  # exact: a power of two
 
@@ -129,7 +137,8 @@ class _Thresholds:
             hi = torch.where(moving & positive, middle, hi)
             lo = torch.where(moving & ~positive, middle, lo)
         constant = torch.where(at_low > 0, -1.0, 1.0)  # 0 >= -1: always +1; 0 >= 1: never
-        self.bound = torch.where(moving, hi, constant)
+        # in the sums' own unit, so that they are compared undivided (exact: a power of two)
+        self.bound = torch.where(moving, hi * step, constant)
 
     def at_blocks(self, blocks: list[int]) -> _Thresholds:
         """These thresholds for the row blocks `blocks` only (one set for every block: the
@@ -146,7 +155,7 @@ class _Thresholds:
         direction, bound = self.direction, self.bound
         if columns is not None:
             direction, bound = direction[:, columns], bound[:, columns]
-        shaped = sums.view(direction.shape[0], -1, sums.shape[-1]) / self.step
+        shaped = sums.view(direction.shape[0], -1, sums.shape[-1])
         return (direction.unsqueeze(1) * shaped >= bound.unsqueeze(1)).view_as(sums)
 
 
@@ -234,7 +243,7 @@ class CleanPass:
                 return scores_of_encoded(self.network, self.encoding, encoded, lengths)
         if columns is not None and len(columns) < len(self.lengths):
             return self._at_lengths(tuple(columns)).scores_under(error_map)
-        turned: torch.Tensor | None = None  # where the current layer's +1/-1 input turned
+        turned: _Turned | None = None  # where the current layer's +1/-1 input turned
         for index, name in enumerate(self.names):
             sums = self._sums(index, turned, error_map.flips.get(name))
             if index + 1 == len(self.layers):
@@ -273,46 +282,48 @@ class CleanPass:
         merged[:, change.columns] = change.values
         return merged
 
-    def _sums(self, index: int, turned: torch.Tensor | None, flips: torch.Tensor | None
+    def _sums(self, index: int, turned: _Turned | None, flips: torch.Tensor | None
               ) -> _Change | None:
         """Layer `index`'s changed sums, its +1/-1 inputs turned where `turned` says and its
         weights read through `flips` (None, or none flipped: unchanged): the clean sums plus
-        what the turned inputs and the flipped weights add, or the full product where that
-        is cheaper."""
+        what the flipped weights add with the clean inputs and what the turned inputs add
+        with the weights as read, or the full product where that is cheaper."""
         flipped = 0 if flips is None else int(flips.count_nonzero())
         if not flipped:
             flips = None
         if turned is None and flips is None:
             return None
         clean_input, signs = self.inputs[index], self.signs[index]
-        inputs_turned = 0 if turned is None else int(turned.count_nonzero())
         if (flipped > DENSE_FLIP_SHARE * signs.numel()
-                or inputs_turned > DENSE_INPUT_SHARE * clean_input.numel()
+                or (turned is not None and turned.count > DENSE_INPUT_SHARE * clean_input.numel())
                 or signs.shape[0] < NARROW):
             weight = signs if flips is None else signs * (1.0 - 2.0 * flips.to(signs.dtype))
-            current = clean_input if turned is None else torch.where(turned, -clean_input,
+            current = clean_input if turned is None else torch.where(turned.mask, -clean_input,
                                                                      clean_input)
             sums = current @ weight.T  # +1/-1 products: exact in any order of addition
             return _Change(self._every_column(index), sums)
-        if turned is None and flipped <= FEW_FLIPS:  # only the flipped neurons' sums move
-            neurons, sources = flips.nonzero(as_tuple=True)  # type: ignore[union-attr]
-            columns, targets = torch.unique(neurons, return_inverse=True)
-            sums = self.sums[index].index_select(1, columns)
-            added = clean_input.index_select(1, sources) * (-2.0 * signs[neurons, sources])
-            return _Change(columns, sums.index_add(1, targets, added))
-        sums = self.sums[index]
-        if turned is not None:  # an input x turned to -x moves every sum it feeds by -2x w
-            rows, sources = turned.nonzero(as_tuple=True)
-            moved = _sparse_rows(rows, sources, -2.0 * clean_input[rows, sources],
-                                 turned.shape)
-            sums = sums + moved @ signs.T
-        if flips is not None:  # a flipped weight w moves its neuron's sum by -2 w x
+        if flips is not None:
             neurons, sources = flips.nonzero(as_tuple=True)
-            moved = _sparse_rows(neurons, sources, -2.0 * signs[neurons, sources], flips.shape)
-            current = self._transposed_input(index)
-            if turned is not None:
-                current = torch.where(turned.T.contiguous(), -current, current)
-            sums = sums + (moved @ current).T
+            read = signs[neurons, sources]
+            if turned is None and flipped <= FEW_FLIPS:  # only the flipped neurons' sums move
+                columns, targets = torch.unique(neurons, return_inverse=True)
+                sums = self.sums[index].index_select(1, columns)
+                added = clean_input.index_select(1, sources) * (-2.0 * read)
+                return _Change(columns, sums.index_add(1, targets, added))
+        # sum = w' . x' = w . x + (w' - w) . x + w' . (x' - x): the clean sum, the flipped
+        # weights' change on the clean inputs, the turned inputs' change through the weights
+        # as read (no input is formed turned: the clean one is transposed once per batch)
+        sums = self.sums[index]
+        weight = signs
+        if flips is not None:  # a flipped weight w moves its neuron's sum by -2 w x
+            moved = _sparse_rows(neurons, sources, -2.0 * read, flips.shape)
+            sums = sums + (moved @ self._transposed_input(index)).T
+            weight = signs.index_put((neurons, sources), -read)
+        if turned is not None:  # an input x turned to -x moves every sum it feeds by -2 x w'
+            rows, sources = turned.mask.nonzero(as_tuple=True)
+            moved = _sparse_rows(rows, sources, -2.0 * clean_input[rows, sources],
+                                 turned.mask.shape)
+            sums = sums + moved @ weight.T
         return _Change(self._every_column(index), sums.contiguous())
 
     def _every_column(self, index: int) -> torch.Tensor:
@@ -325,18 +336,21 @@ class CleanPass:
             self._transposed[index] = self.inputs[index].T.contiguous()
         return self._transposed[index]
 
-    def _turned(self, index: int, sums: _Change | None) -> torch.Tensor | None:
-        """Where the next layer's input turned, (rows, width): the outputs of layer `index`'s
-        changed sums against the clean pass's (None: nowhere)."""
+    def _turned(self, index: int, sums: _Change | None) -> _Turned | None:
+        """Where the next layer's input turned: the outputs of layer `index`'s changed sums
+        against the clean pass's (None: nowhere)."""
         if sums is None:
             return None
         clean = self.positive[index]
         if sums.columns.numel() == clean.shape[1]:
             turned = self.thresholds[index].positive(sums.values) != clean
-            return turned if bool(turned.any()) else None
-        some = self.thresholds[index].positive(sums.values, sums.columns) != clean[:, sums.columns]
-        if not bool(some.any()):
+            count = int(turned.count_nonzero())
+            return _Turned(turned, count) if count else None
+        some = self.thresholds[index].positive(sums.values, sums.columns) != clean[
+            :, sums.columns]
+        count = int(some.count_nonzero())
+        if not count:
             return None
         turned = torch.zeros_like(clean)
         turned[:, sums.columns] = some
-        return turned
+        return _Turned(turned, count)
