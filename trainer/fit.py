@@ -29,6 +29,7 @@ from trainer.evaluation_plan import (
 )
 from trainer.fidelity import StopAtDeadline, StopWhenHopeless
 from trainer.module import SCBNNModule
+from trainer.run_folders import LAST, checkpoint_folder, run_of
 from trainer.weights_file import save_weights_beside
 
 CSV_METRICS = "metrics.csv"  # what Lightning's CSV logger writes in a run folder
@@ -83,7 +84,7 @@ def _train(trainer: pl.Trainer, module: SCBNNModule, datamodule: SCDataModule,
     try:
         trainer.fit(module, datamodule=datamodule,
                     ckpt_path=str(resume_from) if resume_from is not None else None)
-        if not (checkpoint.best_model_path or checkpoint.last_model_path):
+        if not checkpoint.best_model_path:
             raise TrainingStoppedEarly(
                 f"optim.max_time_s ({config.optim.max_time_s:g} s) ended the training before "
                 "its first epoch did: no checkpoint to evaluate (give it more time)"
@@ -121,10 +122,12 @@ def fit(
     stopped and `stopped_by` why: nobody needs its accuracies at every N). With a `plan`
     (`trainer.evaluation_plan`) the kept checkpoint is measured only at the (N, rate) pairs
     that could matter to a search; `evaluated` counts them. With `resume_from`, a training's
-    `last.ckpt` (one the `deadline` cut: `FitResult.last_checkpoint_path`), the training
-    goes on from there in the same run folder: weights, optimizer, schedule, epochs done,
-    the best checkpoint so far and the early-stopping curve; the data order and streams of
-    the epochs left are drawn afresh from the seed. Seeds everything from `config.seed`.
+    `last.ckpt` (one the `deadline` cut, `FitResult.last_checkpoint_path`, or one a killed
+    run left, `trainer.run_folders.last_checkpoint`), the training goes on from there in the
+    same run folder: weights, optimizer, schedule, epochs done, the best checkpoint so far
+    and the early-stopping curve; the data order and streams of the epochs left are drawn
+    afresh from the seed. One whose epochs were all done (killed while testing) is only
+    tested. Seeds everything from `config.seed`.
     Raises `AcceleratorUnavailable` before any work when the config asks for a GPU this
     machine does not have.
     """
@@ -134,10 +137,10 @@ def fit(
     datamodule = datamodule or datamodule_for(config)
     module = _untrained_module(config, datamodule, eval_lengths)
     stops = [stop for stop in (early_stop, deadline) if stop is not None]  # in this order
-    trainer, checkpoint, train_time_s = _trained(config, module, datamodule, accelerator,
-                                                 precision, [*callbacks, *stops], progress,
-                                                 resume_from)
-    best = Path(checkpoint.best_model_path or checkpoint.last_model_path)
+    trainer, checkpoint, last, train_time_s = _trained(
+        config, module, datamodule, accelerator, precision, [*callbacks, *stops], progress,
+        resume_from)
+    best = Path(checkpoint.best_model_path or last.best_model_path)
     stopped = next((stop for stop in stops if stop.stopped_at is not None), None)
     stopped_at = stopped.stopped_at if stopped is not None else None
     if stopped_at is None:  # what an export copies (`trainer.weights_file`)
@@ -162,30 +165,33 @@ def fit(
         stopped_by=stopped.stopped_by if stopped is not None else None,
         evaluate_time_s=time.perf_counter() - started,
         evaluated=counts(plan, evaluated) if plan is not None and stopped_at is None else None,
-        last_checkpoint_path=(Path(checkpoint.last_model_path)
-                              if checkpoint.last_model_path else None),
+        last_checkpoint_path=Path(last.best_model_path) if last.best_model_path else None,
     )
 
 
 def _trained(config: TrainConfig, module: SCBNNModule, datamodule: SCDataModule,
              accelerator: str, precision: str, callbacks: list[Callback], progress: bool,
-             resume_from: Path | None) -> tuple[pl.Trainer, ModelCheckpoint, float]:
-    """`module` trained (from `resume_from`, if given) with a checkpoint of its best and last
-    epochs and `callbacks` after it: the Lightning trainer, that checkpoint callback and the
+             resume_from: Path | None
+             ) -> tuple[pl.Trainer, ModelCheckpoint, ModelCheckpoint, float]:
+    """`module` trained (from `resume_from`, if given) with a checkpoint of its best epoch,
+    one of its last (`last.ckpt`, every epoch: Lightning's own `save_last` rewrites it only
+    with a new best, and a training resumed from it would do again the epochs since) and
+    `callbacks` after them: the Lightning trainer, the two checkpoint callbacks and the
     seconds the training took."""
     logger = _logger(config, resume_from)
-    checkpoint = ModelCheckpoint(dirpath=Path(logger.log_dir) / "checkpoints",
-                                 filename="best-{epoch}", monitor="val/acc", mode="max",
-                                 save_last=True)
-    every: list[Callback] = [checkpoint, *callbacks]
+    folder = checkpoint_folder(Path(logger.log_dir))
+    checkpoint = ModelCheckpoint(dirpath=folder, filename="best-{epoch}", monitor="val/acc",
+                                 mode="max")
+    last = ModelCheckpoint(dirpath=folder, filename=Path(LAST).stem, monitor=None,
+                           save_top_k=1, enable_version_counter=False)
+    every: list[Callback] = [checkpoint, last, *callbacks]
     if progress:
         every.append(RichProgressBar())
     trainer = _lightning_trainer(config, accelerator, precision, logger, every, progress)
     started = time.perf_counter()
     with _resumed_in_place(resume_from):
-        _train(trainer, module, datamodule, checkpoint, config, Path(logger.log_dir),
-               resume_from)
-    return trainer, checkpoint, time.perf_counter() - started
+        _train(trainer, module, datamodule, last, config, Path(logger.log_dir), resume_from)
+    return trainer, checkpoint, last, time.perf_counter() - started
 
 
 def _logger(config: TrainConfig, resume_from: Path | None) -> CSVLogger:
@@ -193,7 +199,7 @@ def _logger(config: TrainConfig, resume_from: Path | None) -> CSVLogger:
     (RUN/checkpoints/last.ckpt) continues, so that its checkpoints keep their best score."""
     if resume_from is None:
         return CSVLogger(save_dir=config.output_dir, name=config.name)
-    run = Path(resume_from).parent.parent
+    run = run_of(resume_from)
     return CSVLogger(save_dir=run.parent.parent, name=run.parent.name, version=run.name)
 
 
@@ -206,7 +212,7 @@ def _resumed_in_place(resume_from: Path | None) -> Iterator[None]:
     if resume_from is None:
         yield
         return
-    metrics = Path(resume_from).parent.parent / CSV_METRICS
+    metrics = run_of(resume_from) / CSV_METRICS
     earlier = _rows(metrics)
     try:
         with warnings.catch_warnings():

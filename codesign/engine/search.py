@@ -89,6 +89,7 @@ from codesign.problem.compose import HardwarePoint, weight_error_rates
 from codesign.problem.design_space import Network
 from codesign.problem.space import Budget, Execution, SearchSpace
 from trainer.device import resolve_accelerator
+from trainer.run_folders import last_checkpoint
 
 MAX_CONSECUTIVE_DUPLICATES = 50  # the sampler keeps proposing trained networks: space exhausted
 
@@ -181,20 +182,35 @@ def _fail_stale_trials(networks: optuna.Study, storage: BaseStorage) -> None:
 def resumable_checkpoint(networks: optuna.Study, key: str, train_config: dict[str, Any]
                          ) -> str | None:
     """The checkpoint to resume network `key`'s training from: the last one of its latest
-    training the wall time cut (`budget.wall_time_s`), if that is still on disk and ran the
-    same training (its output folder aside); None: train it from its start."""
+    unfinished training (cut by the wall time, `budget.wall_time_s`, or by an interrupt or a
+    dead driver: `UNFINISHED_OUTCOMES`), if that is on disk and ran the same training (its
+    output folder aside); None: train it from its start."""
     def training(config: dict[str, Any]) -> dict[str, Any]:
         return {name: value for name, value in config.items()
                 if name not in ("output_dir", "name")}
 
     for trial in reversed(networks.get_trials(deepcopy=False, states=(TrialState.FAIL,))):
         attrs = trial.user_attrs
-        if attrs.get("network_key") != key or attrs.get("outcome") != OUT_OF_TIME:
+        if attrs.get("network_key") != key or attrs.get("outcome") not in UNFINISHED_OUTCOMES:
             continue
-        path = attrs.get("resume_checkpoint")
+        path = _checkpoint_left(attrs)
         same = training(attrs.get("train_config", {})) == training(train_config)
-        return path if path and same and Path(path).is_file() else None
+        return str(path) if path is not None and same and path.is_file() else None
     return None
+
+
+def _checkpoint_left(attrs: dict[str, Any]) -> Path | None:
+    """The last checkpoint an unfinished training left: the one its worker reported at a
+    wall-time cut, else (an interrupt or a dead driver: no report) the `last.ckpt` of the run
+    it went on in: the one it resumed (in place), or its own newest."""
+    if attrs.get("resume_checkpoint"):
+        return Path(attrs["resume_checkpoint"])
+    if attrs.get("resumed_from"):
+        return Path(attrs["resumed_from"])
+    config = attrs.get("train_config") or {}
+    if not (config.get("output_dir") and config.get("name")):
+        return None
+    return last_checkpoint(config["output_dir"], config["name"])
 
 
 def _retry_unfinished(networks: optuna.Study, budget: int) -> None:
@@ -441,7 +457,7 @@ class _Driver:
         trial.set_user_attr("train_config", config.model_dump(mode="json"))
         job = {"train_config": config.model_dump(mode="json")}
         resume = resumable_checkpoint(self.networks, network.key(), job["train_config"])
-        if resume is not None:  # the wall time cut its training: it goes on from there
+        if resume is not None:  # its training was cut (wall time, interrupt): it goes on
             trial.set_user_attr("resumed_from", resume)
             job["resume_from"] = resume
         # by point, the accuracy it needs to enter the front: early stopping's threshold and

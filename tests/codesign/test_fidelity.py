@@ -3,6 +3,7 @@ plain dominance check, stopped and promoted networks, and no low-fidelity point 
 
 import csv
 import json
+import os
 import time
 from pathlib import Path
 
@@ -303,7 +304,7 @@ def test_only_the_latest_cut_of_the_same_training_with_its_checkpoint_is_resumed
     cut("net", tmp_path / "gone.ckpt")
     cut("net", last)
     cut("other", tmp_path / "gone.ckpt")
-    cut("net", tmp_path / "gone.ckpt", outcome="interrupted")  # not a cut: not resumed
+    cut("net", tmp_path / "gone.ckpt", outcome="failed")  # of its own accord: not resumed
     elsewhere = {**config, "name": "b", "output_dir": "/runs/9"}  # its own output folder
     assert resumable_checkpoint(study, "net", elsewhere) == str(last)
     assert resumable_checkpoint(study, "net", {**config, "optim": {"epochs": 3}}) is None
@@ -311,6 +312,71 @@ def test_only_the_latest_cut_of_the_same_training_with_its_checkpoint_is_resumed
     assert resumable_checkpoint(study, "new", config) is None
     cut("net", tmp_path / "gone.ckpt")  # the latest cut's checkpoint is gone: start afresh
     assert resumable_checkpoint(study, "net", config) is None
+
+
+def test_an_interrupted_training_goes_on_from_the_last_epoch_its_run_left(tmp_path):
+    """Ctrl-C or a dead driver leaves no reported checkpoint: the `last.ckpt` of the run the
+    trial went on in counts, its own newest run's, or the one it had resumed in place; a run
+    interrupted in its first epoch left none."""
+    config = {"name": "network", "output_dir": str(tmp_path / "0001"), "optim": {"epochs": 2}}
+    study = optuna.create_study()
+
+    def unfinished(outcome, **attrs):
+        study.add_trial(optuna.trial.create_trial(state=TrialState.FAIL, user_attrs={
+            "network_key": "net", "outcome": outcome, "train_config": config, **attrs}))
+
+    unfinished("interrupted")
+    assert resumable_checkpoint(study, "net", config) is None  # no epoch had ended
+    runs = tmp_path / "0001" / "network"
+    for version, written in (("version_0", 1.0), ("version_1", 2.0)):
+        last = runs / version / "checkpoints" / "last.ckpt"
+        last.parent.mkdir(parents=True)
+        last.write_bytes(b"an epoch")
+        os.utime(last, (written, written))
+    assert resumable_checkpoint(study, "net", config) == str(last)  # the newest run's
+    earlier = tmp_path / "0000" / "network" / "version_0" / "checkpoints" / "last.ckpt"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"the run it went on in")
+    unfinished("abandoned", resumed_from=str(earlier))
+    assert resumable_checkpoint(study, "net", config) == str(earlier)
+
+
+class InterruptedStub(QueueStub):
+    """The first network trains; Ctrl-C comes while the second is in training, after its run
+    wrote the `last.ckpt` of an epoch where `trainer.fit` writes it."""
+
+    interrupted: Path | None = None
+
+    def wait(self, timeout_s):
+        if self.interrupted is None and len(self.jobs) == 2:
+            config = self.jobs[max(self.jobs)]["train_config"]
+            self.interrupted = Path(config["output_dir"], config["name"], "version_0",
+                                    "checkpoints", "last.ckpt")
+            self.interrupted.parent.mkdir(parents=True)
+            self.interrupted.write_bytes(b"the interrupted run's first epoch")
+            raise KeyboardInterrupt
+        return super().wait(timeout_s)
+
+    def result(self, key, job):
+        return full_result(key, job, 0.8, self.lengths, 2)
+
+
+def test_the_next_run_sends_an_interrupted_network_with_its_last_epoch(tiny_space, monkeypatch):
+    space = SearchSpace.model_validate(tiny_space(budget={"trials": 3, "epochs": 2},
+                                                  initial_networks=[FIRST_NETWORK]))
+    stub = InterruptedStub(sorted({1, *space.input.bitstream_lengths}))
+    monkeypatch.setattr(search_module, "make_executor", lambda *args: stub)
+    with pytest.raises(KeyboardInterrupt):
+        run_search(space)
+    storage = open_storage(space.storage_url)
+    cut = load_network_study(storage, space.name).trials[1]
+    assert cut.user_attrs["outcome"] == "interrupted"
+    assert "resume_from" not in stub.jobs[cut.number]
+    run_search(space)
+    again = load_network_study(storage, space.name).trials[2]
+    assert again.params == cut.params and again.user_attrs["outcome"] == "trained"
+    assert stub.jobs[again.number]["resume_from"] == str(stub.interrupted)
+    assert again.user_attrs["resumed_from"] == str(stub.interrupted)
 
 
 def test_a_worker_sent_no_wall_time_left_stops_after_its_first_epoch(tmp_path,

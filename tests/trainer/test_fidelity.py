@@ -14,6 +14,7 @@ from trainer.fidelity import (
     default_rungs,
 )
 from trainer.fit import fit
+from trainer.run_folders import last_checkpoint
 
 
 def test_optimistic_accuracy_is_best_plus_margin_plus_the_steeper_slope_per_epoch_left():
@@ -180,3 +181,30 @@ def test_a_training_the_deadline_cut_goes_on_from_its_last_checkpoint(tmp_path, 
         logged = [row for row in csv.DictReader(file) if row.get("val/acc")]
     assert [int(row["epoch"]) for row in logged] == [0, 1, 2, 3]
     assert [float(row["val/acc"]) for row in logged] == pytest.approx(after.history)
+
+
+def test_a_run_killed_after_its_last_epoch_is_only_tested_when_resumed(tmp_path):
+    """A run killed while testing left the `last.ckpt` of its last epoch, which
+    `last_checkpoint` finds from its config; resumed from it, no epoch is trained again, and
+    the kept checkpoint and its accuracies are the run's."""
+    from pytorch_lightning.callbacks import Callback
+
+    epochs_ended = []
+
+    class CountEpochs(Callback):
+        def on_validation_end(self, trainer, pl_module):
+            epochs_ended.append(trainer.current_epoch + 1)
+
+    config = _config(tmp_path, mode="fixed_point")
+    assert last_checkpoint(config.output_dir, config.name) is None  # no run yet
+    whole = fit(config, _datamodule(), callbacks=[CountEpochs()])
+    left = last_checkpoint(config.output_dir, config.name)
+    assert left is not None and left == whole.last_checkpoint_path
+    assert epochs_ended == [1, 2, 3, 4]
+    epochs_ended.clear()
+    resumed = fit(config, _datamodule(), callbacks=[CountEpochs()], resume_from=left)
+    assert epochs_ended == [] and resumed.epochs_run == config.optim.epochs
+    assert resumed.log_dir == whole.log_dir
+    assert resumed.checkpoint_path == whole.checkpoint_path
+    assert resumed.val_accuracy_by_length == whole.val_accuracy_by_length
+    assert resumed.test_accuracy == whole.test_accuracy
