@@ -208,7 +208,8 @@ def _resumed_in_place(resume_from: Path | None) -> Iterator[None]:
     """A training resumed in its own run folder: the epochs it logged before its cut stay at
     the head of its metrics.csv, which Lightning's CSV logger starts afresh in a folder it
     finds in use (and warns that it does so, as its checkpoint callback warns of the
-    checkpoints there: both expected here)."""
+    checkpoints there: both expected here). The rows of an epoch a killed run had begun and
+    the resumed one did again are kept once, the resumed run's."""
     if resume_from is None:
         yield
         return
@@ -220,6 +221,9 @@ def _resumed_in_place(resume_from: Path | None) -> Iterator[None]:
             yield
     finally:
         later = _rows(metrics)
+        if later:  # the epochs it trained again (none: its last epoch was done)
+            again = min(int(row["epoch"]) for row in later)
+            earlier = [row for row in earlier if int(row["epoch"]) < again]
         fields = list(dict.fromkeys(name for row in earlier + later for name in row))
         with metrics.open("w", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=fields)

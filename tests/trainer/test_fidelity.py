@@ -163,6 +163,13 @@ def test_a_training_the_deadline_cut_goes_on_from_its_last_checkpoint(tmp_path, 
               deadline=StopAtDeadline(2.0))
     assert (cut.stopped_by, cut.epochs_run) == ("wall_time", 2)
     assert cut.last_checkpoint_path is not None and cut.last_checkpoint_path.is_file()
+    metrics = cut.log_dir / "metrics.csv"
+    with metrics.open() as file:
+        before_rows = list(csv.DictReader(file))
+    with metrics.open("a", newline="") as file:  # as a run killed in epoch 3 leaves it
+        csv.DictWriter(file, fieldnames=list(before_rows[0])).writerow(
+            {**{name: "" for name in before_rows[0]}, "epoch": "2", "step": "17",
+             "train/loss": "9.9"})
     epochs_ended.clear()
     after = StopWhenHopeless(lambda accuracy: True, EarlyStopRule(rungs=[1, 3]))
     resumed = fit(config, _datamodule(), callbacks=[CountEpochs()], early_stop=after,
@@ -181,6 +188,10 @@ def test_a_training_the_deadline_cut_goes_on_from_its_last_checkpoint(tmp_path, 
         logged = [row for row in csv.DictReader(file) if row.get("val/acc")]
     assert [int(row["epoch"]) for row in logged] == [0, 1, 2, 3]
     assert [float(row["val/acc"]) for row in logged] == pytest.approx(after.history)
+    with (resumed.log_dir / "metrics.csv").open() as file:  # the killed epoch's rows: once
+        rows = list(csv.DictReader(file))
+    assert "9.9" not in [row["train/loss"] for row in rows]
+    assert rows[:len(before_rows)] == before_rows
 
 
 def test_a_run_killed_after_its_last_epoch_is_only_tested_when_resumed(tmp_path):
