@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,9 @@ from codesign.engine.dashboard_view import (
     write_study_notes,
 )
 from codesign.problem.compiled import NETWORKS_SUFFIX, Problem, compile_problem, search_identity
-from codesign.problem.compose import HardwarePoint, ber_key
+from codesign.problem.compose import HardwarePoint, PointColumns, ber_key
 from codesign.problem.design_space import Network
-from codesign.problem.objectives import EXTRA_HARDWARE_METRICS, hardware_objectives
+from codesign.problem.objectives import EXTRA_HARDWARE_METRICS, Objective, hardware_objectives
 from codesign.problem.space import SamplerSpec, SearchSpace
 
 IDENTITY_ATTR = "search_identity"  # what may not change when a search is resumed
@@ -176,6 +176,20 @@ def searched_accuracy(problem: Problem, outcome: dict[str, Any], point: Hardware
     return accuracy_at(outcome, point, split, problem.recipe.budget.accuracy_over_maps)
 
 
+def searched_accuracies(problem: Problem, outcome: dict[str, Any],
+                        points: Sequence[HardwarePoint]) -> np.ndarray:
+    """`searched_accuracy` of every point, looked up once per pair of N and evaluated rate
+    (all it depends on)."""
+    by_pair: dict[tuple[int, float], float] = {}
+    found = np.empty(len(points))
+    for index, point in enumerate(points):
+        pair = (point.bitstream_length, point.evaluated_error_rate)
+        if pair not in by_pair:
+            by_pair[pair] = searched_accuracy(problem, outcome, point)
+        found[index] = by_pair[pair]
+    return found
+
+
 def accuracies_over_maps(outcome: dict[str, Any], point: HardwarePoint
                          ) -> dict[str, float | None]:
     """Both statistics over the maps, both splits (what every design point records; None
@@ -193,12 +207,20 @@ def accuracies_over_maps(outcome: dict[str, Any], point: HardwarePoint
 
 def network_front(problem: Problem, points: list[HardwarePoint],
                   outcome: dict[str, Any]) -> list[HardwarePoint]:
-    """The points not dominated within the network, among the feasible ones if any is."""
-    signs = np.array([-1.0 if o.maximize else 1.0 for o in problem.goals.searched])
-    losses = np.array([problem.values(p, searched_accuracy(problem, outcome, p))
-                       for p in points]) * signs
-    feasible = np.array([problem.feasible(p, searched_accuracy(problem, outcome, p))
-                         for p in points])
+    """The points not dominated within the network, among the feasible ones if any is: each
+    objective and bound on the points' columns (`problem.values` and `problem.feasible` of
+    every point, a network's tens of thousands, took a second of its recording)."""
+    accuracy, column = searched_accuracies(problem, outcome, points), PointColumns(points)
+
+    def values(objective: Objective) -> np.ndarray:
+        return accuracy if objective.source == "training" else column(objective.metric)
+
+    goals = problem.goals
+    losses = np.column_stack([o.oriented(values(o)) for o in goals.searched]
+                             ).reshape(len(points), len(goals.searched))
+    feasible = np.ones(len(points), dtype=bool)
+    for bound in goals.bounds:
+        feasible &= bound.violation(values(bound.objective)) <= 0
     candidates = np.flatnonzero(feasible) if feasible.any() else np.arange(len(points))
     if not len(candidates):
         return []
@@ -290,31 +312,49 @@ def design_trials(
 def write_design_table(path: Path, problem: Problem, network: Network,
                        points: list[HardwarePoint], outcome: dict[str, Any]) -> None:
     """Every hardware point of a network as a gzipped CSV (kept or not as a trial): the
-    searched accuracy and each statistic over the maps (empty where not measured)."""
+    searched accuracy and each statistic over the maps (empty where not measured).
 
-    def searched(point: HardwarePoint, split: str) -> float | str:
-        measured = is_measured(outcome, point, split)
-        return searched_accuracy(problem, outcome, point, split) if measured else ""
-
+    A point's accuracies depend on its N and evaluated bit-error rate only, so they are
+    looked up once a pair (a network's tens of thousands of points share a few hundred
+    pairs), and its costs are read by column (`PointColumns`): per point, the lookups were
+    most of recording a network (docs/benchmarks.md)."""
     hardware_names = sorted({name for point in points for name in point.params})
-    costs = [o.attribute for o in hardware_objectives()]
+    objectives = hardware_objectives()
     statistics = ["val_accuracy_mean", "val_accuracy_low", "test_accuracy_mean",
                   "test_accuracy_low"]
     columns = [*network.params, *hardware_names, "weight_error_rate", "evaluated_error_rate",
-               "val_accuracy", "test_accuracy", *statistics, *costs]
+               "val_accuracy", "test_accuracy", *statistics, *(o.attribute for o in objectives)]
+    by_pair: dict[tuple[Any, float], dict[str, Any]] = {}
+    column = PointColumns(points)
+    costs = {o.attribute: column(o.metric).tolist() for o in objectives}
     path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt", newline="") as handle:
+    with gzip.open(path, "wt", newline="", compresslevel=TABLE_COMPRESSION) as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        for point in points:
+        for index, point in enumerate(points):
+            pair = (point.bitstream_length, point.evaluated_error_rate)
+            if pair not in by_pair:
+                by_pair[pair] = _accuracy_columns(problem, outcome, point)
             row = {**network.params, **point.params,
                    "weight_error_rate": point.weight_error_rate,
-                   "evaluated_error_rate": point.evaluated_error_rate,
-                   "val_accuracy": searched(point, "val"),
-                   "test_accuracy": searched(point, "test"),
-                   **accuracies_over_maps(outcome, point),
-                   **{o.attribute: point.metric(o.metric) for o in hardware_objectives()}}
+                   "evaluated_error_rate": point.evaluated_error_rate, **by_pair[pair],
+                   **{attribute: values[index] for attribute, values in costs.items()}}
             writer.writerow([row.get(name, "") for name in columns])
+
+
+# gzip's fastest: the 27 MB table of a 73,872-point SC network took 0.18 s to 6.5 MB, where
+# the default 9 took 0.93 s to 5.4 MB (once, by hand, 2026-12-06): written once, read rarely
+TABLE_COMPRESSION = 1
+
+
+def _accuracy_columns(problem: Problem, outcome: dict[str, Any], point: HardwarePoint
+                      ) -> dict[str, Any]:
+    """A design table's accuracy columns at the point's pair: the searched accuracy by
+    split (empty where not measured) and each statistic over the maps."""
+    searched = {f"{split}_accuracy": (searched_accuracy(problem, outcome, point, split)
+                                      if is_measured(outcome, point, split) else "")
+                for split in ("val", "test")}
+    return {**searched, **accuracies_over_maps(outcome, point)}
 
 
 def representative_point(

@@ -1,0 +1,111 @@
+"""How long recording a trained network takes, this code against another revision, run
+alternately: the steps of the search's `_record` before the storage, on the networks of a
+kept main job.
+
+For each network, each revision's code (a git worktree for the other) rebuilds the network's
+design points and takes its outcome from its network trial (the accuracies the search
+recorded), then writes its design table (`write_design_table`), finds the network's front
+among its measured points (`network_front`) and builds its design trials (`design_trials`),
+in a process of its own. The script checks that both revisions wrote the same table (its
+decompressed text) and kept the same design points, and prints the seconds of each and
+their ratio, round by round.
+
+    python benchmarks/recording_revisions.py --folder DIR --against REV [--network 1 6 0]
+        [--rounds 2]
+
+DIR is a main job kept by `benchmarks/main_job_schedules.py --keep DIR`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks._timing import spread  # noqa: E402
+from benchmarks.review_commands import checkout  # noqa: E402
+
+# what each revision runs: only names both revisions have
+ONE_NETWORK = """
+import gzip, hashlib, json, sys, tempfile, time
+from pathlib import Path
+import optuna
+from codesign.engine.quiet import quiet_libraries
+from codesign.engine.storage import open_storage
+from codesign.engine.study import (design_trials, is_measured, load_network_study,
+                                   network_front, problem_of, write_design_table)
+quiet_libraries()
+folder, name, number = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+journal = folder / "new.log"
+storage = open_storage(f"journal:{journal}" if journal.exists()
+                       else f"sqlite:///{folder / 'new.db'}")
+problem = problem_of(optuna.load_study(study_name=name, storage=storage), storage)
+trial = load_network_study(storage, name).trials[number]
+key = trial.user_attrs["network_key"]
+network = next(n for n in problem.design_space.networks() if n.key() == key)
+points = problem.hardware_points(network, problem.cost_technology())
+outcome = dict(trial.user_attrs)
+with tempfile.TemporaryDirectory() as temporary:
+    table = Path(temporary) / "network.csv.gz"
+    started = time.perf_counter()
+    write_design_table(table, problem, network, points, outcome)
+    measured = [p for p in points if is_measured(outcome, p)]
+    kept = [p for p in network_front(problem, measured, outcome)
+            if is_measured(outcome, p, "test")]
+    trials = design_trials(problem, network, kept, outcome, number)
+    seconds = time.perf_counter() - started
+    with gzip.open(table, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+print(json.dumps({"seconds": seconds, "points": len(points), "table": digest,
+                  "kept": sorted(json.dumps(t.params, sort_keys=True) for t in trials)}))
+"""
+
+
+def recorded(code: Path, folder: Path, name: str, network: int) -> dict:
+    """One network's recording with the codesign of `code`: seconds and what it wrote."""
+    done = subprocess.run([sys.executable, "-c", ONE_NETWORK, str(folder), name, str(network)],
+                          cwd=code, env={**os.environ, "PYTHONPATH": str(code)},
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--name", default="fmnist")
+    parser.add_argument("--against", required=True, help="the revision to compare with")
+    parser.add_argument("--network", type=int, nargs="+", default=[1, 6, 0],
+                        help="network trial numbers (trained ones)")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    folder = args.folder.resolve()
+    with checkout(args.against) as other:
+        for network in args.network:
+            seconds: dict[str, list[float]] = {"this": [], args.against: []}
+            for round_ in range(args.rounds):
+                runs = {name: recorded(code, folder, args.name, network)
+                        for name, code in (("this", ROOT), (args.against, other))}
+                this, that = runs["this"], runs[args.against]
+                if (this["table"], this["kept"]) != (that["table"], that["kept"]):
+                    raise SystemExit(f"network {network}: the revisions wrote different "
+                                     "tables or kept different design points")
+                for name, run in runs.items():
+                    seconds[name].append(run["seconds"])
+                print(f"network {network} ({this['points']} points), round {round_ + 1}: "
+                      f"this {seconds['this'][-1]:.2f} s, {args.against} "
+                      f"{seconds[args.against][-1]:.2f} s; same table and design points",
+                      flush=True)
+            ratios = [old / new for old, new in zip(seconds[args.against], seconds["this"],
+                                                     strict=True)]
+            print(f"network {network}: this {spread(seconds['this'], 2)} s, {args.against} "
+                  f"{spread(seconds[args.against], 2)} s; recording_speedup {spread(ratios)}",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
