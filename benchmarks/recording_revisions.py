@@ -19,16 +19,11 @@ DIR is a main job kept by `benchmarks/main_job_schedules.py --keep DIR`.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from benchmarks._timing import spread  # noqa: E402
-from benchmarks.review_commands import checkout  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._revisions import alternate  # noqa: E402
 
 # what each revision runs: only names both revisions have
 ONE_NETWORK = """
@@ -66,14 +61,6 @@ print(json.dumps({"seconds": seconds, "points": len(points), "table": digest,
 """
 
 
-def recorded(code: Path, folder: Path, name: str, network: int) -> dict:
-    """One network's recording with the codesign of `code`: seconds and what it wrote."""
-    done = subprocess.run([sys.executable, "-c", ONE_NETWORK, str(folder), name, str(network)],
-                          cwd=code, env={**os.environ, "PYTHONPATH": str(code)},
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, required=True)
@@ -83,28 +70,9 @@ def main() -> None:
                         help="network trial numbers (trained ones)")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    folder = args.folder.resolve()
-    with checkout(args.against) as other:
-        for network in args.network:
-            seconds: dict[str, list[float]] = {"this": [], args.against: []}
-            for round_ in range(args.rounds):
-                runs = {name: recorded(code, folder, args.name, network)
-                        for name, code in (("this", ROOT), (args.against, other))}
-                this, that = runs["this"], runs[args.against]
-                if (this["table"], this["kept"]) != (that["table"], that["kept"]):
-                    raise SystemExit(f"network {network}: the revisions wrote different "
-                                     "tables or kept different design points")
-                for name, run in runs.items():
-                    seconds[name].append(run["seconds"])
-                print(f"network {network} ({this['points']} points), round {round_ + 1}: "
-                      f"this {seconds['this'][-1]:.2f} s, {args.against} "
-                      f"{seconds[args.against][-1]:.2f} s; same table and design points",
-                      flush=True)
-            ratios = [old / new for old, new in zip(seconds[args.against], seconds["this"],
-                                                     strict=True)]
-            print(f"network {network}: this {spread(seconds['this'], 2)} s, {args.against} "
-                  f"{spread(seconds[args.against], 2)} s; recording_speedup {spread(ratios)}",
-                  flush=True)
+    alternate(ONE_NETWORK, args.folder.resolve(), args.name, args.against, args.network,
+              args.rounds, compared=["table", "kept"],
+              agreement="same table and design points", speedup="recording_speedup")
 
 
 if __name__ == "__main__":
