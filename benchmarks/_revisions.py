@@ -8,6 +8,7 @@ machine drift cancels.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -55,3 +56,19 @@ def alternate(script: str, folder: Path, name: str, against: str, networks: Sequ
                                                      strict=True)]
             print(f"network {network}: this {spread(seconds['this'], 2)} s, {against} "
                   f"{spread(seconds[against], 2)} s; {speedup} {spread(ratios)}", flush=True)
+
+
+def alternate_from_command_line(doc: str, script: str, networks: Sequence[int],
+                                compared: Sequence[str], agreement: str, speedup: str) -> None:
+    """`alternate` with the options both scripts take (`--folder`, `--name`, `--against`,
+    `--network`, defaulting to `networks`, and `--rounds`)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--name", default="fmnist")
+    parser.add_argument("--against", required=True, help="the revision to compare with")
+    parser.add_argument("--network", type=int, nargs="+", default=list(networks),
+                        help="network trial numbers (trained ones)")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    alternate(script, args.folder.resolve(), args.name, args.against, args.network,
+              args.rounds, compared, agreement, speedup)

@@ -18,12 +18,11 @@ DIR is a main job kept by `benchmarks/main_job_schedules.py --keep DIR`.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._revisions import alternate  # noqa: E402
+from benchmarks._revisions import alternate_from_command_line  # noqa: E402
 
 # what each revision runs: only names both revisions have
 ONE_NETWORK = """
@@ -62,17 +61,9 @@ print(json.dumps({"seconds": seconds, "points": len(points), "table": digest,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folder", type=Path, required=True)
-    parser.add_argument("--name", default="fmnist")
-    parser.add_argument("--against", required=True, help="the revision to compare with")
-    parser.add_argument("--network", type=int, nargs="+", default=[1, 6, 0],
-                        help="network trial numbers (trained ones)")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    alternate(ONE_NETWORK, args.folder.resolve(), args.name, args.against, args.network,
-              args.rounds, compared=["table", "kept"],
-              agreement="same table and design points", speedup="recording_speedup")
+    alternate_from_command_line(__doc__, ONE_NETWORK, [1, 6, 0], compared=["table", "kept"],
+                                agreement="same table and design points",
+                                speedup="recording_speedup")
 
 
 if __name__ == "__main__":

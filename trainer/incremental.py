@@ -320,8 +320,8 @@ class CleanPass:
             sums = sums + (moved @ self._transposed_input(index)).T
             weight = signs.index_put((neurons, sources), -read)
         if turned is not None:  # an input x turned to -x moves every sum it feeds by -2 x w'
-            rows, sources = turned.mask.nonzero(as_tuple=True)
-            moved = _sparse_rows(rows, sources, -2.0 * clean_input[rows, sources],
+            rows, turned_inputs = turned.mask.nonzero(as_tuple=True)
+            moved = _sparse_rows(rows, turned_inputs, -2.0 * clean_input[rows, turned_inputs],
                                  turned.mask.shape)
             sums = sums + moved @ weight.T
         return _Change(self._every_column(index), sums.contiguous())
