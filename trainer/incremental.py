@@ -20,8 +20,13 @@ neurons' sums only. Otherwise the turned inputs and the flipped weights are spar
 1e-2 of the weights flipped, 7% of the second layer's inputs turn in a trained 1024-1024
 network, one row at a time, though most neurons turn in some row. A layer with more of its
 inputs turned or weights flipped than `DENSE_INPUT_SHARE` and `DENSE_FLIP_SHARE`, or with
-fewer outputs than `NARROW`, takes its full product. Asked at some lengths only, a map goes
-through the rows of those lengths only (`_at_lengths`).
+fewer outputs than `NARROW`, takes its full product. Deployed on the CPU, a layer past the
+first multiplies in 8 bits (`trainer.binary_products`, several times float32's speed): there
+one full product of its turned inputs and its weights as read costs less than any sparse
+product (whose dense result alone costs about as much), so such a layer takes it as soon as
+an input turned or more than `FEW_FLIPS` weights flipped (benchmarks/binary_products.py).
+Asked at some lengths only, a map goes through the rows of those lengths only
+(`_at_lengths`).
 
 Exactness: a binary layer adds +1/-1 products, a first layer fed stochastic sums or
 thresholded pixels adds integers, one fed fixed-point pixels adds multiples of 2^-8
@@ -51,6 +56,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from trainer.binary_products import integer_product
 from trainer.bit_errors import ErrorMap, binary_layers, weights_read_with
 from trainer.encoding import InputEncoding, StochasticEncoding
 from trainer.inference import encoded_at, scores_of_encoded
@@ -181,6 +187,7 @@ class CleanPass:
         self.scores = self._scores(self.sums[-1])
         self.positive = [outputs > 0 for outputs in self.inputs[1:]]  # of each hidden layer
         self._transposed: dict[int, torch.Tensor] = {}  # see _transposed_input
+        self._integer_inputs: dict[int, torch.Tensor] = {}  # see _integer_sums
         self._cut: dict[tuple[int, ...], CleanPass] = {}  # see _at_lengths
         largest = float(inputs.abs().max()) * first.in_features  # of a first-layer sum
         self.thresholds = [  # of each hidden layer: its sums feed its block's norm and sign
@@ -271,7 +278,7 @@ class CleanPass:
             cut.thresholds = [self.thresholds[0].at_blocks(list(columns)),
                               *self.thresholds[1:]]
             cut.divisor = self.divisor[list(columns)]
-            cut._transposed, cut._cut = {}, {}
+            cut._transposed, cut._integer_inputs, cut._cut = {}, {}, {}
             self._cut[columns] = cut
         return self._cut[columns]
 
@@ -287,13 +294,17 @@ class CleanPass:
         """Layer `index`'s changed sums, its +1/-1 inputs turned where `turned` says and its
         weights read through `flips` (None, or none flipped: unchanged): the clean sums plus
         what the flipped weights add with the clean inputs and what the turned inputs add
-        with the weights as read, or the full product where that is cheaper."""
+        with the weights as read, or the full product (in 8 bits where the layer has them)
+        where that is cheaper."""
         flipped = 0 if flips is None else int(flips.count_nonzero())
         if not flipped:
             flips = None
         if turned is None and flips is None:
             return None
         clean_input, signs = self.inputs[index], self.signs[index]
+        if self.layers[index].integer_bits is not None and (
+                turned is not None or flipped > FEW_FLIPS or signs.shape[0] < NARROW):
+            return _Change(self._every_column(index), self._integer_sums(index, turned, flips))
         if (flipped > DENSE_FLIP_SHARE * signs.numel()
                 or (turned is not None and turned.count > DENSE_INPUT_SHARE * clean_input.numel())
                 or signs.shape[0] < NARROW):
@@ -325,6 +336,23 @@ class CleanPass:
                                  turned.mask.shape)
             sums = sums + moved @ weight.T
         return _Change(self._every_column(index), sums.contiguous())
+
+    def _integer_sums(self, index: int, turned: _Turned | None, flips: torch.Tensor | None
+                      ) -> torch.Tensor:
+        """Layer `index`'s sums in one 8-bit product of its +1/-1 inputs, turned where
+        `turned` says, and its weights as `flips` reads them (`trainer.binary_products`):
+        measured cheaper than following the changes once an input turned, whatever their
+        number (a sparse product's dense result alone costs about as much), or more than
+        `FEW_FLIPS` weights flipped (benchmarks/binary_products.py)."""
+        weights = self.layers[index].integer_bits
+        if flips is not None:
+            weights = torch.where(flips.T, -weights, weights)
+        if index not in self._integer_inputs:
+            self._integer_inputs[index] = self.inputs[index].to(torch.int8)
+        inputs = self._integer_inputs[index]
+        if turned is not None:  # times -1 where turned (a fifth of `torch.where`'s time)
+            inputs = inputs * (1 - 2 * turned.mask.to(torch.int8))
+        return integer_product(inputs, weights)
 
     def _every_column(self, index: int) -> torch.Tensor:
         return torch.arange(self.sums[index].shape[1], device=self.sums[index].device)

@@ -2,8 +2,12 @@
 class scores of a full pass with the weights read through the map: for every input encoding
 it covers (fixed point included: its pixels enter as multiples of 2^-8), at rates from a
 handful of flips to most layers' inputs changing (the cap that sends a map to the full pass
-lifted), and for deeper networks; the networks it does not cover take the full pass."""
+lifted), and for deeper networks, its layers' products in float32 or, deployed on the CPU,
+in 8-bit integers (checked against float32 full passes); the networks it does not cover take
+the full pass."""
 
+import contextlib
+import copy
 from dataclasses import replace
 
 import pytest
@@ -11,6 +15,7 @@ import torch
 
 from tests.trainer.test_bit_errors import _trained_like
 from trainer import incremental
+from trainer.binary_products import integer_products_exact
 from trainer.bit_errors import NestedErrorMaps, weights_read_with
 from trainer.config import InputConfig
 from trainer.deployed import ErrorSweepSpec, deployed_accuracy
@@ -18,6 +23,7 @@ from trainer.encoding import deployed_encoding
 from trainer.error_structure import INDEPENDENT
 from trainer.incremental import CleanPass
 from trainer.inference import encoded_at, encoded_input, scores_of_encoded
+from trainer.layers import deployed_bits
 from trainer.models import binary_mlp, binary_vgg
 from trainer.sng import KeyedGenerators
 
@@ -54,22 +60,43 @@ def every_rate(monkeypatch):
     monkeypatch.setattr(incremental, "NARROW", 0)
 
 
-@pytest.mark.parametrize("hidden", [[32], [48, 24, 16]], ids=["one_hidden", "three_hidden"])
-@pytest.mark.parametrize("name", ENCODINGS)
-def test_scores_under_every_map_are_the_full_pass_scores(name, hidden, every_rate):
-    network = _trained_like(binary_mlp(SHAPE, hidden, 10), SHAPE).eval()
-    encoding, encoded, lengths = _draw(ENCODINGS[name], network)
-    with torch.no_grad():
+@pytest.fixture(params=["float32", "int8"])
+def products(request) -> str:
+    """How the clean pass's binary layers multiply: in float32, or deployed on the CPU in
+    8-bit integers (`trainer.binary_products`)."""
+    if request.param == "int8" and not integer_products_exact():
+        pytest.skip("this CPU's int8 product is not exact here: every product is float32")
+    return request.param
+
+
+@contextlib.contextmanager
+def _clean_pass_of(network, products, encoding, encoded, lengths):
+    """The clean pass of `network` multiplying in `products`, and a float32 twin of the
+    network for the full passes it is checked against."""
+    twin = copy.deepcopy(network)
+    with torch.no_grad(), (deployed_bits(network) if products == "int8"
+                           else contextlib.nullcontext()):
         clean = CleanPass.of(network, encoding, encoded, lengths)
         assert clean is not None
-        assert torch.equal(clean.scores, scores_of_encoded(network, encoding, encoded, lengths))
+        assert (clean.layers[1].integer_bits is not None) == (products == "int8")
+        yield clean, twin
+
+
+@pytest.mark.parametrize("hidden", [[32], [48, 24, 16]], ids=["one_hidden", "three_hidden"])
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_scores_under_every_map_are_the_full_pass_scores(name, hidden, products, every_rate):
+    network = _trained_like(binary_mlp(SHAPE, hidden, 10), SHAPE).eval()
+    encoding, encoded, lengths = _draw(ENCODINGS[name], network)
+    with _clean_pass_of(network, products, encoding, encoded, lengths) as (clean, twin):
+        assert torch.equal(clean.scores, scores_of_encoded(twin, encoding, encoded, lengths))
         _assert_scores_are_the_full_pass_scores(
-            clean, NestedErrorMaps(network, 3, seed=11, structure=INDEPENDENT), RATES)
+            clean, NestedErrorMaps(network, 3, seed=11, structure=INDEPENDENT), RATES, twin)
 
 
-def _assert_scores_are_the_full_pass_scores(clean, maps, rates):
-    """Under every map at every rate, the clean pass's scores are a full pass's."""
-    network, encoding = clean.network, clean.encoding
+def _assert_scores_are_the_full_pass_scores(clean, maps, rates, network=None):
+    """Under every map at every rate, the clean pass's scores are a full pass's (of
+    `network`: the clean pass's own by default)."""
+    network, encoding = network or clean.network, clean.encoding
     encoded, lengths = clean.encoded, clean.lengths
     for rate in rates:
         for index in range(len(maps)):
@@ -89,19 +116,20 @@ WAYS = {  # each way of following a layer's changes, forced at every rate
 
 @pytest.mark.parametrize("way", WAYS)
 @pytest.mark.parametrize("name", ["fixed_point", "sc_first_layer"])
-def test_every_way_of_following_the_changes_gives_the_full_pass_scores(name, way, every_rate,
-                                                                       monkeypatch):
+def test_every_way_of_following_the_changes_gives_the_full_pass_scores(name, way, products,
+                                                                       every_rate, monkeypatch):
     """The flips added one by one, the turned inputs and flipped weights as sparse products,
-    and the full products of a layer each give the full pass's scores, so the choice between
-    them (by cost) changes no decision."""
+    and the full products of a layer (in 8-bit integers past the first layer, deployed on
+    the CPU) each give the full pass's scores, so the choice between them (by cost) changes
+    no decision."""
     for constant, value in WAYS[way].items():
         monkeypatch.setattr(incremental, constant, value)
     network = _trained_like(binary_mlp(SHAPE, [48, 24, 16], 10), SHAPE).eval()
     encoding, encoded, lengths = _draw(ENCODINGS[name], network)
-    with torch.no_grad():
-        clean = CleanPass.of(network, encoding, encoded, lengths)
+    with _clean_pass_of(network, products, encoding, encoded, lengths) as (clean, twin):
         _assert_scores_are_the_full_pass_scores(
-            clean, NestedErrorMaps(network, 2, seed=13, structure=INDEPENDENT), (1e-3, *RATES))
+            clean, NestedErrorMaps(network, 2, seed=13, structure=INDEPENDENT), (1e-3, *RATES),
+            twin)
 
 
 @pytest.mark.parametrize("columns", [[0], [1, 2], [0, 2]], ids=str)

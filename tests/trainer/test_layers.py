@@ -80,14 +80,14 @@ def test_deployed_bits_are_the_signs_on_entry_and_go_with_the_block():
 
     torch.manual_seed(0)
     layer = BinaryLinear(6, 4)
-    x = torch.randn(5, 6)
+    x = binarize(torch.randn(5, 6))  # a binary layer's +1/-1 inputs
     before = layer(x)
     with deployed_bits(layer):
         assert torch.equal(layer.fixed_bits, binarize(layer.weight))
         with torch.no_grad():
             layer.weight.neg_()  # the latent weights move: the stored bits do not
         assert torch.equal(layer(x), before)
-    assert layer.fixed_bits is None
+    assert layer.fixed_bits is None and layer.integer_bits is None
     assert torch.equal(layer(x), -before)  # outside, the latent weights' signs again
 
 

@@ -1,0 +1,110 @@
+"""The products of testing a binary layer under error maps, in float32 against 8-bit integers
+(`trainer.binary_products`), side by side in one process, round-robin.
+
+On a layer of the paper's MLP (1,024 +1/-1 inputs, 1,024 neurons) and the rows a test batch
+has at seven lengths N (7,000):
+
+- the full product: float32 `x @ w.T` against the int8 product;
+- inputs turned by an error map upstream, at several shares: the float path's sparse
+  product of the turned inputs (`trainer.incremental`, compressed rows, added to the clean
+  sums) against the int8 product of the whole turned input;
+- weights flipped in a layer whose input is unchanged, at several counts: the flips added
+  one by one to their neurons' sums against the int8 product of the weights as read
+  (`FEW_FLIPS`: up to it, one by one).
+
+Each pair is checked to give the same sums; the ratio printed is float path / int8 path
+(above 1: int8 is faster).
+
+    python benchmarks/binary_products.py [--rows 7000] [--width 1024] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._timing import interleaved, spread  # noqa: E402
+from trainer.binary_products import (  # noqa: E402
+    integer_bits,
+    integer_product,
+    integer_products_exact,
+)
+from trainer.incremental import _sparse_rows  # noqa: E402
+
+TURNED_SHARES = (0.002, 0.01, 0.03, 0.1)
+FLIP_COUNTS = (64, 256, 512, 1024, 2048)
+
+
+def _signs(*shape: int, generator: torch.Generator) -> torch.Tensor:
+    return torch.randint(0, 2, shape, generator=generator).float().mul_(2).sub_(1)
+
+
+def _compare(label: str, float_path, int8_path, rounds: int, same=torch.equal) -> None:
+    assert same(float_path(), int8_path()), label
+    samples = interleaved({"float32": float_path, "int8": int8_path}, rounds=rounds)
+    medians = samples.medians()
+    print(f"{label:<28} float32 {medians['float32'] * 1e3:6.1f} ms  int8 "
+          f"{medians['int8'] * 1e3:6.1f} ms  ratio {spread(samples.ratios('float32', 'int8'))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=7000)
+    parser.add_argument("--width", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=7)
+    options = parser.parse_args()
+    if not integer_products_exact():
+        print("this CPU's int8 product is missing or not exact: testing stays float32")
+        return
+    generator = torch.Generator().manual_seed(0)
+    rows, width = options.rows, options.width
+    inputs, signs = _signs(rows, width, generator=generator), _signs(width, width,
+                                                                     generator=generator)
+    inputs8, bits8 = inputs.to(torch.int8), integer_bits(signs)
+    clean = inputs @ signs.T
+    print(f"{torch.get_num_threads()} threads; {rows} rows x {width} inputs x {width} neurons")
+    _compare("full product", lambda: inputs @ signs.T,
+             lambda: integer_product(inputs8, bits8), options.rounds)
+    for share in TURNED_SHARES:
+        turned = torch.rand(rows, width, generator=generator) < share
+
+        def sparse(turned=turned):
+            at, where = turned.nonzero(as_tuple=True)
+            moved = _sparse_rows(at, where, -2.0 * inputs[at, where], turned.shape)
+            return clean + moved @ signs.T
+
+        def whole(turned=turned):
+            return integer_product(inputs8 * (1 - 2 * turned.to(torch.int8)), bits8)
+
+        _compare(f"{share:.1%} of inputs turned", sparse, whole, options.rounds)
+    for count in FLIP_COUNTS:
+        flips = torch.zeros(width * width, dtype=torch.bool)
+        flips[torch.randperm(width * width, generator=generator)[:count]] = True
+        flips = flips.view(width, width)
+
+        def one_by_one(flips=flips):
+            neurons, sources = flips.nonzero(as_tuple=True)
+            columns, targets = torch.unique(neurons, return_inverse=True)
+            added = inputs.index_select(1, sources) * (-2.0 * signs[neurons, sources])
+            return columns, clean.index_select(1, columns).index_add(1, targets, added)
+
+        def as_read(flips=flips):
+            return integer_product(inputs8, torch.where(flips.T, -bits8, bits8))
+
+        def same(changed, whole):  # the flipped neurons' sums, the others the clean ones
+            columns, sums = changed
+            kept = torch.ones(width, dtype=torch.bool)
+            kept[columns] = False
+            return torch.equal(whole[:, columns], sums) and torch.equal(whole[:, kept],
+                                                                         clean[:, kept])
+
+        _compare(f"{count} weights flipped", one_by_one, as_read, options.rounds, same)
+
+
+if __name__ == "__main__":
+    main()
