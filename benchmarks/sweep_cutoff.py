@@ -1,4 +1,4 @@
-"""A lazy evaluation's validation error sweep with and without cutting hopeless rates part
+"""A lazy evaluation's validation error sweep with and without cutting hopeless pairs part
 way (`trainer.bit_errors.SweepCutoff`), side by side on a network a main job trained.
 
 The network's plan is rebuilt as the search sent it (`benchmarks/_kept_network.py`).

@@ -190,12 +190,13 @@ def _floats(by_pair: dict[float, dict]) -> dict[float, dict[int, float]]:
 
 @dataclass(frozen=True)
 class SweepCutoff:
-    """When a sweep stops scoring a rate's maps part way through the split: as soon as no pair
-    (N, rate) of that rate can end above the accuracy it must beat, even if every example
-    left were decided correctly under every map. The bound is exact (counts, not a
-    statistical guess): a rate cut is one whose full measurement would have said the same,
-    so a lazy evaluation (`trainer.evaluation_plan`) that only needs to know whether a pair
-    beats its threshold loses nothing by cutting it. A cut rate's pairs are reported as not
+    """When a sweep stops scoring a pair (N, rate) part way through the split: as soon as it
+    cannot end above the accuracy it must beat, even if every example left were decided
+    correctly under every map. The bound is exact (counts, not a statistical guess): a pair
+    cut is one whose full measurement would have said the same, so a lazy evaluation
+    (`trainer.evaluation_plan`) that only needs to know whether a pair beats its threshold
+    loses nothing by cutting it. A rate's maps then go through the rows of its lengths still
+    scored only, and none once every pair of it is cut. A cut pair is reported as not
     measured."""
 
     thresholds: Mapping[tuple[int, float], float]  # (N, rate) -> the accuracy it must beat
@@ -209,7 +210,7 @@ CUTOFF_SLACK = 1e-9  # a bound within float rounding of its threshold does not c
 class ErrorSweepAccumulator:
     """Counts correct decisions batch by batch for every (BER, map), on the same input draw
     as the clean evaluation (so BER 0, or a map that flips nothing, gives exactly the clean
-    numbers). With a `cutoff`, a rate that can no longer matter stops being scored."""
+    numbers). With a `cutoff`, a pair that can no longer matter stops being scored."""
 
     def __init__(self, network: nn.Module, bers: Sequence[float], lengths: Sequence[int],
                  maps: int, seed: int, structure: ErrorStructure = INDEPENDENT,
@@ -223,14 +224,12 @@ class ErrorSweepAccumulator:
         self.correct = np.zeros((len(self.bers), maps, len(self.lengths)))
         self.total = 0
         self.cutoff = cutoff
-        self.scoring = np.ones(len(self.bers), dtype=bool)  # rates not cut
         # (bers, lengths): the pairs asked for; a rate is scored at its own lengths only
         self.asked = np.ones((len(self.bers), len(self.lengths)), dtype=bool)
         for ber, wanted in (lengths_by_ber or {}).items():
             if float(ber) in self.bers:
                 self.asked[self.bers.index(float(ber))] = np.isin(self.lengths, list(wanted))
-        self.columns = [None if asked.all() else [int(i) for i in np.flatnonzero(asked)]
-                        for asked in self.asked]  # by rate: the length indices (None: all)
+        self.scoring = self.asked.copy()  # the pairs asked and not cut
         self.to_beat = np.full((len(self.bers), len(self.lengths)), -np.inf)
         for (n, ber), needed in (cutoff.thresholds.items() if cutoff else ()):
             if float(ber) in self.bers and int(n) in self.lengths:
@@ -241,9 +240,10 @@ class ErrorSweepAccumulator:
         classes) at the lengths of indices `columns` (None: every length)."""
         clean = (clean_scores.argmax(-1) == labels).sum(-1).cpu().numpy()
         for b, maps in enumerate(self.error_maps):
-            if not self.scoring[b]:
+            if not self.scoring[b].any():
                 continue
-            columns = self.columns[b]
+            columns = None if self.scoring[b].all() else [
+                int(i) for i in np.flatnonzero(self.scoring[b])]
             taken = slice(None) if columns is None else columns
             for m, error_map in enumerate(maps):
                 if error_map.flipped == 0:
@@ -256,9 +256,9 @@ class ErrorSweepAccumulator:
             self.scoring &= ~self._hopeless(self.cutoff)
 
     def _hopeless(self, cutoff: SweepCutoff) -> np.ndarray:
-        """(bers,) where every pair's best possible statistic is below its threshold: the
-        counts so far with every example left correct under every map (the statistics are
-        nondecreasing in each map's accuracy, so that bounds them)."""
+        """(bers, lengths) where a pair's best possible statistic is below its threshold:
+        the counts so far with every example left correct under every map (the statistics
+        are nondecreasing in each map's accuracy, so that bounds them)."""
         left = cutoff.examples - self.total
         if left < 0:
             raise ValueError(f"the sweep saw {self.total} examples of a split of "
@@ -266,7 +266,7 @@ class ErrorSweepAccumulator:
         best = (self.correct + left) / cutoff.examples
         statistic = best.mean(axis=1) if cutoff.statistic == "mean" else np.percentile(
             best, self.percentile, axis=1)
-        return ((statistic < self.to_beat - CUTOFF_SLACK) | ~self.asked).all(axis=1)
+        return statistic < self.to_beat - CUTOFF_SLACK
 
     def result(self) -> ErrorSweep:
         if self.cutoff is not None and self.total != self.cutoff.examples:
@@ -275,7 +275,7 @@ class ErrorSweepAccumulator:
         flipped = np.array([[error_map.flipped for error_map in maps]
                             for maps in self.error_maps])
         weights = self.error_maps[0][0].weights if self.error_maps else 0
-        measured = self.scoring[:, None] & self.asked
+        measured = self.scoring
         return ErrorSweep(bers=self.bers, lengths=self.lengths, maps=len(self.nested),
                           correct=np.where(measured[:, None, :], self.correct, 0.0),
                           total=self.total, flipped=flipped, weights=weights,

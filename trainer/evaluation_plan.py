@@ -11,10 +11,11 @@ measured in three steps, each only as far as the one before says it could matter
 1. the clean validation accuracy at every N (one pass: cheap);
 2. the validation error sweep only at the pairs (N, rate) where the clean accuracy at N plus
    `margin` exceeds the pair's threshold: bit errors do not lift accuracy above the clean
-   accuracy beyond noise, so the others cannot reach it. A rate whose pairs can no longer
-   beat their thresholds, even with every example left decided correctly under every map,
-   stops being scored part way through the split (`trainer.bit_errors.SweepCutoff`: an
-   exact bound, so what is cut would have been measured below its threshold);
+   accuracy beyond noise, so the others cannot reach it. A pair that can no longer beat
+   its threshold, even with every example left decided correctly under every map, stops
+   being scored part way through the split (`trainer.bit_errors.SweepCutoff`: an exact
+   bound, so what is cut would have been measured below its threshold), and its rate's maps
+   go on through its other lengths' rows only;
 3. the test set only at the pairs whose measured validation accuracy (the searched statistic
    over the maps) exceeds their threshold and, where the plan has the pairs' design points
    (`EvaluationPlan.points`), one of whose points exceeds its own threshold and is on the
@@ -105,8 +106,7 @@ class EvaluationPlan:
 
     def cutoff(self, pairs: set[Pair], clean: Mapping[int, float]) -> dict[Pair, float]:
         """The thresholds a validation sweep of `pairs` may stop scoring at: those of the
-        pairs worth validating by the rule above, but the anchor's (a rate is cut only when
-        every pair of it is hopeless, so the anchor's rate is measured whole)."""
+        pairs worth validating by the rule above, but the anchor's (measured whole)."""
         worth = self._could_matter(pairs, clean)
         anchor = self.anchor(clean, worth)
         return {pair: self.thresholds[pair] for pair in worth if pair != anchor}

@@ -1,7 +1,8 @@
-"""A sweep that stops scoring a rate once it cannot beat its thresholds (`SweepCutoff`): it
-cuts only rates whose full measurement ends at or below every threshold of theirs (for the
-mean and the low percentile over the maps), it does cut a hopeless rate part way through
-the split, and the rates it keeps count exactly what a sweep without a cutoff counts."""
+"""A sweep that stops scoring a pair (N, rate) once it cannot beat its threshold
+(`SweepCutoff`): it cuts only pairs whose full measurement ends at or below their threshold
+(for the mean and the low percentile over the maps), it does cut a hopeless pair part way
+through the split (a whole rate, or some lengths of one while its others go on), and the
+pairs it keeps count exactly what a sweep without a cutoff counts."""
 
 import numpy as np
 import pytest
@@ -52,27 +53,43 @@ def _statistic(sweep, statistic):
 
 
 @pytest.mark.parametrize("statistic", ["mean", "low_percentile"])
-def test_only_rates_that_cannot_beat_their_thresholds_are_cut(setting, statistic):
+def test_only_pairs_that_cannot_beat_their_thresholds_are_cut(setting, statistic):
     full = _statistic(_sweep(setting), statistic)
     accuracy = np.array([full[(n, r)] for r in RATES for n in LENGTHS])
     assert accuracy.max() - accuracy.min() > 0.3  # the rates do differ
     rng = np.random.default_rng(0)
-    rates_cut = 0
+    pairs_cut = 0
     for _ in range(4):  # thresholds scattered around what each pair measures in full
         thresholds = {pair: a + rng.uniform(-0.15, 0.15) for pair, a in full.items()}
         cut = _sweep(setting, SweepCutoff(thresholds, statistic, EXAMPLES))
         measured = _statistic(cut, statistic)
         cut_pairs = cut.unmeasured()
-        rates_cut += len(cut_pairs) // len(LENGTHS)
-        for _, rate in cut_pairs:  # cut: its full measurement beats none of them
-            assert all(full[(m, rate)] <= thresholds[(m, rate)] for m in LENGTHS)
+        pairs_cut += len(cut_pairs)
+        for pair in cut_pairs:  # cut: its full measurement does not beat its threshold
+            assert full[pair] <= thresholds[pair]
         for pair, value in measured.items():  # kept: exactly the full measurement
             assert value == full[pair]
         assert set(measured) | cut_pairs == set(full)
-        for rate in RATES:  # a rate that beats one threshold of its is never cut
-            if any(full[(n, rate)] > thresholds[(n, rate)] for n in LENGTHS):
-                assert (LENGTHS[0], rate) not in cut_pairs
-    assert 0 < rates_cut < 4 * len(RATES)  # some rates were cut, not all
+    assert 0 < pairs_cut < 4 * len(full)  # some pairs were cut, not all
+
+
+def _scoring_calls(monkeypatch) -> tuple[list, list]:
+    """Spies on the sweep: the pairs still scored before each batch, and the lengths each
+    map was scored at (None: all)."""
+    calls, columns_asked = [], []
+    original = bit_errors.ErrorSweepAccumulator.add
+
+    def spied(self, scores_under, clean_scores, labels):
+        calls.append(self.scoring.copy())
+
+        def recorded(error_map, columns):
+            columns_asked.append(columns)
+            return scores_under(error_map, columns)
+
+        return original(self, recorded, clean_scores, labels)
+
+    monkeypatch.setattr(bit_errors.ErrorSweepAccumulator, "add", spied)
+    return calls, columns_asked
 
 
 def test_a_hopeless_rate_is_cut_part_way_and_the_others_still_count(setting, monkeypatch):
@@ -80,21 +97,30 @@ def test_a_hopeless_rate_is_cut_part_way_and_the_others_still_count(setting, mon
     cutoff. The scoring calls show where the cut rates stopped."""
     full = _sweep(setting)
     thresholds = {(n, r): (1.1 if r >= 0.1 else 0.0) for n in LENGTHS for r in RATES}
-    calls = []
-    original = bit_errors.ErrorSweepAccumulator.add
-
-    def spied(self, scores_under, clean_scores, labels):
-        calls.append(self.scoring.copy())
-        return original(self, scores_under, clean_scores, labels)
-
-    monkeypatch.setattr(bit_errors.ErrorSweepAccumulator, "add", spied)
+    calls, _ = _scoring_calls(monkeypatch)
     cut = _sweep(setting, SweepCutoff(thresholds, "mean", EXAMPLES))
     assert cut.unmeasured() == {(n, r) for n in LENGTHS for r in (0.1, 0.3)}
-    scored = np.array(calls)  # (batches, rates): rates scored in each batch
+    scored = np.array(calls)  # (batches, rates, lengths): pairs scored in each batch
     assert scored[0].all() and not scored[-1][2:].any()  # cut after the first batch
     assert scored[:, :2].all()
     kept = [RATES.index(r) for r in (1e-3, 3e-2)]
     assert (cut.correct[kept] == full.correct[kept]).all()
+
+
+def test_a_hopeless_length_is_cut_while_its_rate_goes_on_at_the_others(setting, monkeypatch):
+    """At 0.1, N = 4 and 16 cannot reach theirs and N = 1 must be measured: the rate's maps
+    go on through N = 1's rows only, which count as without a cutoff."""
+    full = _sweep(setting)
+    thresholds = {(n, r): (1.1 if (r, n) in ((0.1, 4), (0.1, 16)) else 0.0)
+                  for n in LENGTHS for r in RATES}
+    calls, columns_asked = _scoring_calls(monkeypatch)
+    cut = _sweep(setting, SweepCutoff(thresholds, "mean", EXAMPLES))
+    assert cut.unmeasured() == {(4, 0.1), (16, 0.1)}
+    assert [LENGTHS.index(1)] in columns_asked  # the rate's maps, at N = 1 only
+    assert not np.array(calls)[-1][RATES.index(0.1), 1:].any()
+    assert (cut.correct[:, :, 0] == full.correct[:, :, 0]).all()
+    others = [RATES.index(r) for r in RATES if r != 0.1]
+    assert (cut.correct[others] == full.correct[others]).all()
 
 
 def test_a_rate_asked_at_some_lengths_is_cut_on_their_thresholds_alone(setting):
