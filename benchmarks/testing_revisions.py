@@ -46,7 +46,8 @@ print(json.dumps({"seconds": seconds, "tested": found["test"], "validated": foun
 
 def main() -> None:
     alternate_from_command_line(__doc__, ONE_NETWORK, [0, 1, 2], compared=["tested"],
-                                agreement="same pairs tested, same accuracies", speedup="testing_speedup")
+                                agreement="same pairs tested, same accuracies",
+                                speedup="testing_speedup")
 
 
 if __name__ == "__main__":

@@ -315,31 +315,41 @@ def write_design_table(path: Path, problem: Problem, network: Network,
     searched accuracy and each statistic over the maps (empty where not measured).
 
     A point's accuracies depend on its N and evaluated bit-error rate only, so they are
-    looked up once a pair (a network's tens of thousands of points share a few hundred
-    pairs), and its costs are read by column (`PointColumns`): per point, the lookups were
-    most of recording a network (docs/benchmarks.md)."""
+    looked up and written out once a pair (a network's tens of thousands of points share a
+    few hundred pairs), and its costs are read by column (`PointColumns`): per point, the
+    lookups and the text of the same numbers were most of recording a network
+    (docs/benchmarks.md)."""
     hardware_names = sorted({name for point in points for name in point.params})
     objectives = hardware_objectives()
     statistics = ["val_accuracy_mean", "val_accuracy_low", "test_accuracy_mean",
                   "test_accuracy_low"]
+    accuracy_names = ["val_accuracy", "test_accuracy", *statistics]
     columns = [*network.params, *hardware_names, "weight_error_rate", "evaluated_error_rate",
-               "val_accuracy", "test_accuracy", *statistics, *(o.attribute for o in objectives)]
-    by_pair: dict[tuple[Any, float], dict[str, Any]] = {}
+               *accuracy_names, *(o.attribute for o in objectives)]
+    network_cells = [_cell(value) for value in network.params.values()]
+    by_pair: dict[tuple[Any, float, float], list[str]] = {}  # and by the rate before snapping
     column = PointColumns(points)
-    costs = {o.attribute: column(o.metric).tolist() for o in objectives}
+    costs = [column(o.metric).tolist() for o in objectives]
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", newline="", compresslevel=TABLE_COMPRESSION) as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for index, point in enumerate(points):
-            pair = (point.bitstream_length, point.evaluated_error_rate)
+            pair = (point.bitstream_length, point.weight_error_rate,
+                    point.evaluated_error_rate)
             if pair not in by_pair:
-                by_pair[pair] = _accuracy_columns(problem, outcome, point)
-            row = {**network.params, **point.params,
-                   "weight_error_rate": point.weight_error_rate,
-                   "evaluated_error_rate": point.evaluated_error_rate, **by_pair[pair],
-                   **{attribute: values[index] for attribute, values in costs.items()}}
-            writer.writerow([row.get(name, "") for name in columns])
+                found = _accuracy_columns(problem, outcome, point)
+                by_pair[pair] = [_cell(point.weight_error_rate),
+                                 _cell(point.evaluated_error_rate),
+                                 *(_cell(found.get(name)) for name in accuracy_names)]
+            writer.writerow([*network_cells,
+                             *(point.params.get(name, "") for name in hardware_names),
+                             *by_pair[pair], *(values[index] for values in costs)])
+
+
+def _cell(value: Any) -> Any:
+    """A design-table cell as `csv.writer` writes it (None: empty), made once for many rows."""
+    return "" if value is None else str(value)
 
 
 # gzip's fastest: the 27 MB table of a 73,872-point SC network took 0.18 s to 6.5 MB, where
