@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -52,6 +53,69 @@ def _compare(label: str, float_path, int8_path, rounds: int, same=torch.equal) -
           f"{medians['int8'] * 1e3:6.1f} ms  ratio {spread(samples.ratios('float32', 'int8'))}")
 
 
+@dataclass(frozen=True)
+class _Layer:
+    """A layer's +1/-1 inputs and weights, float32 and int8, and its clean sums."""
+
+    inputs: torch.Tensor
+    signs: torch.Tensor
+    inputs8: torch.Tensor
+    bits8: torch.Tensor
+    clean: torch.Tensor
+
+    @classmethod
+    def random(cls, rows: int, width: int, generator: torch.Generator) -> _Layer:
+        inputs, signs = (_signs(rows, width, generator=generator),
+                         _signs(width, width, generator=generator))
+        return cls(inputs, signs, inputs.to(torch.int8), integer_bits(signs),
+                   inputs @ signs.T)
+
+
+def _turned_inputs(layer: _Layer, share: float, generator: torch.Generator,
+                   rounds: int) -> None:
+    """A share of the inputs turned: the float path's sparse product against one int8
+    product of the turned input."""
+    turned = torch.rand(*layer.inputs.shape, generator=generator) < share
+
+    def sparse():
+        at, where = turned.nonzero(as_tuple=True)
+        moved = _sparse_rows(at, where, -2.0 * layer.inputs[at, where], turned.shape)
+        return layer.clean + moved @ layer.signs.T
+
+    def whole():
+        return integer_product(layer.inputs8 * (1 - 2 * turned.to(torch.int8)), layer.bits8)
+
+    _compare(f"{share:.1%} of inputs turned", sparse, whole, rounds)
+
+
+def _flipped_weights(layer: _Layer, count: int, generator: torch.Generator,
+                     rounds: int) -> None:
+    """`count` weights flipped, the input unchanged: the flips added one by one to their
+    neurons' sums against one int8 product of the weights as read."""
+    width = layer.signs.shape[0]
+    flips = torch.zeros(layer.signs.numel(), dtype=torch.bool)
+    flips[torch.randperm(layer.signs.numel(), generator=generator)[:count]] = True
+    flips = flips.view_as(layer.signs)
+
+    def one_by_one():
+        neurons, sources = flips.nonzero(as_tuple=True)
+        columns, targets = torch.unique(neurons, return_inverse=True)
+        added = layer.inputs.index_select(1, sources) * (-2.0 * layer.signs[neurons, sources])
+        return columns, layer.clean.index_select(1, columns).index_add(1, targets, added)
+
+    def as_read():
+        return integer_product(layer.inputs8, torch.where(flips.T, -layer.bits8, layer.bits8))
+
+    def same(changed, whole):  # the flipped neurons' sums, the others the clean ones
+        columns, sums = changed
+        kept = torch.ones(width, dtype=torch.bool)
+        kept[columns] = False
+        return torch.equal(whole[:, columns], sums) and torch.equal(whole[:, kept],
+                                                                     layer.clean[:, kept])
+
+    _compare(f"{count} weights flipped", one_by_one, as_read, rounds, same)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=7000)
@@ -62,48 +126,15 @@ def main() -> None:
         print("this CPU's int8 product is missing or not exact: testing stays float32")
         return
     generator = torch.Generator().manual_seed(0)
-    rows, width = options.rows, options.width
-    inputs, signs = _signs(rows, width, generator=generator), _signs(width, width,
-                                                                     generator=generator)
-    inputs8, bits8 = inputs.to(torch.int8), integer_bits(signs)
-    clean = inputs @ signs.T
-    print(f"{torch.get_num_threads()} threads; {rows} rows x {width} inputs x {width} neurons")
-    _compare("full product", lambda: inputs @ signs.T,
-             lambda: integer_product(inputs8, bits8), options.rounds)
+    layer = _Layer.random(options.rows, options.width, generator)
+    print(f"{torch.get_num_threads()} threads; {options.rows} rows x {options.width} inputs "
+          f"x {options.width} neurons")
+    _compare("full product", lambda: layer.inputs @ layer.signs.T,
+             lambda: integer_product(layer.inputs8, layer.bits8), options.rounds)
     for share in TURNED_SHARES:
-        turned = torch.rand(rows, width, generator=generator) < share
-
-        def sparse(turned=turned):
-            at, where = turned.nonzero(as_tuple=True)
-            moved = _sparse_rows(at, where, -2.0 * inputs[at, where], turned.shape)
-            return clean + moved @ signs.T
-
-        def whole(turned=turned):
-            return integer_product(inputs8 * (1 - 2 * turned.to(torch.int8)), bits8)
-
-        _compare(f"{share:.1%} of inputs turned", sparse, whole, options.rounds)
+        _turned_inputs(layer, share, generator, options.rounds)
     for count in FLIP_COUNTS:
-        flips = torch.zeros(width * width, dtype=torch.bool)
-        flips[torch.randperm(width * width, generator=generator)[:count]] = True
-        flips = flips.view(width, width)
-
-        def one_by_one(flips=flips):
-            neurons, sources = flips.nonzero(as_tuple=True)
-            columns, targets = torch.unique(neurons, return_inverse=True)
-            added = inputs.index_select(1, sources) * (-2.0 * signs[neurons, sources])
-            return columns, clean.index_select(1, columns).index_add(1, targets, added)
-
-        def as_read(flips=flips):
-            return integer_product(inputs8, torch.where(flips.T, -bits8, bits8))
-
-        def same(changed, whole):  # the flipped neurons' sums, the others the clean ones
-            columns, sums = changed
-            kept = torch.ones(width, dtype=torch.bool)
-            kept[columns] = False
-            return torch.equal(whole[:, columns], sums) and torch.equal(whole[:, kept],
-                                                                         clean[:, kept])
-
-        _compare(f"{count} weights flipped", one_by_one, as_read, options.rounds, same)
+        _flipped_weights(layer, count, generator, options.rounds)
 
 
 if __name__ == "__main__":
