@@ -344,13 +344,15 @@ class CleanPass:
         measured cheaper than following the changes once an input turned, whatever their
         number (a sparse product's dense result alone costs about as much), or more than
         `FEW_FLIPS` weights flipped (benchmarks/binary_products.py)."""
+        # times -1 where flipped or turned: int8 products, faster than `torch.where`
+        # (0.6x its time on the flips, 0.2x on the turned inputs)
         weights = self.layers[index].integer_bits
         if flips is not None:
-            weights = torch.where(flips.T, -weights, weights)
+            weights = weights * (1 - 2 * flips.T.to(torch.int8))
         if index not in self._integer_inputs:
             self._integer_inputs[index] = self.inputs[index].to(torch.int8)
         inputs = self._integer_inputs[index]
-        if turned is not None:  # times -1 where turned (a fifth of `torch.where`'s time)
+        if turned is not None:
             inputs = inputs * (1 - 2 * turned.mask.to(torch.int8))
         return integer_product(inputs, weights)
 
