@@ -347,7 +347,7 @@ def write_design_table(path: Path, problem: Problem, network: Network,
                              *by_pair[pair], *(values[index] for values in costs)])
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any) -> str:
     """A design-table cell as `csv.writer` writes it (None: empty), made once for many rows."""
     return "" if value is None else str(value)
 
