@@ -10,10 +10,13 @@ has at seven lengths N (7,000):
   sums) against the int8 product of the whole turned input;
 - weights flipped in a layer whose input is unchanged, at several counts: the flips added
   one by one to their neurons' sums against the int8 product of the weights as read
-  (`FEW_FLIPS`: up to it, one by one).
+  (`FEW_FLIPS`: up to it, one by one);
+- a hidden layer's outputs decided from its sums (batch norms of scales below, above and at
+  zero): float32 sums times each neuron's direction against its bound (`_Thresholds`)
+  against the int32 sums of the directed weights against int32 bounds.
 
-Each pair is checked to give the same sums; the ratio printed is float path / int8 path
-(above 1: int8 is faster).
+Each pair is checked to give the same sums (or outputs); the ratio printed is float path /
+int8 path (above 1: int8 is faster).
 
     python benchmarks/binary_products.py [--rows 7000] [--width 1024] [--rounds 7]
 """
@@ -35,7 +38,7 @@ from trainer.binary_products import (  # noqa: E402
     integer_product,
     integer_products_exact,
 )
-from trainer.incremental import _sparse_rows  # noqa: E402
+from trainer.incremental import _sparse_rows, _Thresholds  # noqa: E402
 
 TURNED_SHARES = (0.002, 0.01, 0.03, 0.1)
 FLIP_COUNTS = (64, 256, 512, 1024, 2048)
@@ -83,7 +86,8 @@ def _turned_inputs(layer: _Layer, share: float, generator: torch.Generator,
         return layer.clean + moved @ layer.signs.T
 
     def whole():
-        return integer_product(layer.inputs8 * (1 - 2 * turned.to(torch.int8)), layer.bits8)
+        return integer_product(layer.inputs8 * (1 - 2 * turned.to(torch.int8)),
+                               layer.bits8).to(torch.float32)
 
     _compare(f"{share:.1%} of inputs turned", sparse, whole, rounds)
 
@@ -104,7 +108,8 @@ def _flipped_weights(layer: _Layer, count: int, generator: torch.Generator,
         return columns, layer.clean.index_select(1, columns).index_add(1, targets, added)
 
     def as_read():
-        return integer_product(layer.inputs8, torch.where(flips.T, -layer.bits8, layer.bits8))
+        return integer_product(layer.inputs8, torch.where(flips.T, -layer.bits8, layer.bits8)
+                               ).to(torch.float32)
 
     def same(changed, whole):  # the flipped neurons' sums, the others the clean ones
         columns, sums = changed
@@ -114,6 +119,27 @@ def _flipped_weights(layer: _Layer, count: int, generator: torch.Generator,
                                                                      layer.clean[:, kept])
 
     _compare(f"{count} weights flipped", one_by_one, as_read, rounds, same)
+
+
+def _decisions(layer: _Layer, generator: torch.Generator, rounds: int) -> None:
+    """Outputs +1 where a batch norm of random scales (a quarter negative, a quarter zero)
+    of the clean sums is: from float32 sums (the thresholds' `positive`) against the int32
+    sums of the weights directed (`_Thresholds.directed`)."""
+    width = layer.signs.shape[0]
+    kind = torch.randint(0, 4, (width,), generator=generator)
+    scale = torch.where(kind == 0, -1.0, torch.rand(width, generator=generator) + 0.5)
+    scale = scale * (kind != 1)
+    shift = torch.randn(width, generator=generator) * 8
+
+    def output(sums):
+        return torch.where(scale * sums + shift >= 0, 1.0, -1.0)
+
+    thresholds = _Thresholds(output, 1, width, width, layer.inputs.device)
+    bits, bound = thresholds.directed(layer.bits8)
+    sums = integer_product(layer.inputs8, layer.bits8)
+    directed = integer_product(layer.inputs8, bits)
+    _compare("outputs from the sums", lambda: thresholds.positive(sums.to(torch.float32)),
+             lambda: directed >= bound, rounds)
 
 
 def main() -> None:
@@ -130,11 +156,13 @@ def main() -> None:
     print(f"{torch.get_num_threads()} threads; {options.rows} rows x {options.width} inputs "
           f"x {options.width} neurons")
     _compare("full product", lambda: layer.inputs @ layer.signs.T,
-             lambda: integer_product(layer.inputs8, layer.bits8), options.rounds)
+             lambda: integer_product(layer.inputs8, layer.bits8).to(torch.float32),
+             options.rounds)
     for share in TURNED_SHARES:
         _turned_inputs(layer, share, generator, options.rounds)
     for count in FLIP_COUNTS:
         _flipped_weights(layer, count, generator, options.rounds)
+    _decisions(layer, generator, options.rounds)
 
 
 if __name__ == "__main__":

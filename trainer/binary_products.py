@@ -41,13 +41,14 @@ def integer_products_exact() -> bool:
         product = integer_product(inputs.to(torch.int8), weights.T.to(torch.int8))
     except RuntimeError:  # no CPU kernel in this build
         return False
-    return torch.equal(product, inputs.double().matmul(weights.double().T).float())
+    return torch.equal(product.double(), inputs.double().matmul(weights.double().T))
 
 
 def integer_product(inputs: torch.Tensor, weights_t: torch.Tensor) -> torch.Tensor:
-    """`inputs @ weights_t` of int8 (rows, fan_in) and (fan_in, fan_out) matrices, as float32
-    (exact: see the module doc)."""
-    return torch._int_mm(_row_major(inputs), _row_major(weights_t)).to(torch.float32)
+    """`inputs @ weights_t` of int8 (rows, fan_in) and (fan_in, fan_out) matrices, as int32
+    sums: the float32 product's values (see the module doc). Kept in int32 for a caller that
+    compares them with integer thresholds (`trainer.incremental`)."""
+    return torch._int_mm(_row_major(inputs), _row_major(weights_t))
 
 
 def _row_major(matrix: torch.Tensor) -> torch.Tensor:

@@ -137,7 +137,7 @@ class BinaryLinear(_StoredBits, nn.Linear):
             weights = self.integer_bits
             if self.weight_signs is not None:  # the bits as a map reads them
                 weights = weights * self.weight_signs.T.to(torch.int8)
-            return integer_product(x.to(torch.int8), weights)
+            return integer_product(x.to(torch.int8), weights).to(torch.float32)
         return _exact_product(x, self.stored_bits(), self.fan_in, self.binary_input, F.linear,
                               self.weight_signs)
 

@@ -25,7 +25,7 @@ def test_the_int8_product_is_the_exact_product_at_every_fan_in(fan_in):
     inputs[0], weights[0], weights[1] = 1.0, 1.0, -1.0  # sums of +-fan_in: the largest
     exact = inputs.double() @ weights.double().T
     product = integer_product(inputs.to(torch.int8), integer_bits(weights))
-    assert product.dtype == torch.float32
+    assert product.dtype == torch.int32
     assert torch.equal(product.double(), exact)
     assert product[0, 0] == fan_in and product[0, 1] == -fan_in
 
@@ -36,10 +36,10 @@ def test_the_int8_product_is_exact_for_vectors_and_transposed_inputs(rows, fan_i
     """A dimension of one gives a transposed matrix strides the CPU kernel misreads
     (garbage, unless the operands are laid out row-major first)."""
     inputs, weights = _signs(rows, fan_in, seed=1), _signs(fan_out, fan_in, seed=2)
-    exact = (inputs.double() @ weights.double().T).float()
+    exact = inputs.double() @ weights.double().T
     for laid_out in (inputs, inputs.T.contiguous().T):
-        assert torch.equal(integer_product(laid_out.to(torch.int8), integer_bits(weights)),
-                           exact)
+        product = integer_product(laid_out.to(torch.int8), integer_bits(weights))
+        assert torch.equal(product.double(), exact)
 
 
 @needs_integer_products

@@ -106,6 +106,29 @@ def _assert_scores_are_the_full_pass_scores(clean, maps, rates, network=None):
             assert torch.equal(clean.scores_under(error_map), full), (rate, index)
 
 
+@pytest.mark.parametrize("name", ["fixed_point", "sc_first_layer"])
+def test_neurons_whose_outputs_fall_with_their_sums_or_stay_constant(name, products,
+                                                                     every_rate):
+    """Batch-norm scales below zero (an output +1 below a threshold) and of zero (an output
+    its bias's sign whatever the sum), as training can leave them, in every hidden layer:
+    the thresholds and the 8-bit layers' directed weights still give the full pass's
+    scores."""
+    network = _trained_like(binary_mlp(SHAPE, [48, 24, 16], 10), SHAPE).eval()
+    generator = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for norm in (m for m in network.modules() if isinstance(m, torch.nn.BatchNorm1d)):
+            kind = torch.randint(0, 4, norm.weight.shape, generator=generator)
+            norm.weight.mul_(torch.where(kind == 0, -1.0, 1.0)).mul_(kind != 1)
+            norm.bias.copy_(torch.randn(norm.bias.shape, generator=generator))
+    encoding, encoded, lengths = _draw(ENCODINGS[name], network)
+    with _clean_pass_of(network, products, encoding, encoded, lengths) as (clean, twin):
+        for thresholds in clean.thresholds:
+            assert set(thresholds.direction.unique().tolist()) == {-1.0, 0.0, 1.0}
+        assert torch.equal(clean.scores, scores_of_encoded(twin, encoding, encoded, lengths))
+        _assert_scores_are_the_full_pass_scores(
+            clean, NestedErrorMaps(network, 3, seed=17, structure=INDEPENDENT), RATES, twin)
+
+
 WAYS = {  # each way of following a layer's changes, forced at every rate
     "flips_one_by_one": {"FEW_FLIPS": 10**9, "DENSE_FLIP_SHARE": 1.0,
                          "DENSE_INPUT_SHARE": 1.0},
