@@ -12,8 +12,10 @@ networks before it recorded, with the pairs' design points
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import optuna
 
@@ -52,35 +54,52 @@ class KeptNetwork:
         return clean, worth, self.plan.cutoff(worth, clean)
 
 
-def kept_network_from_command_line(doc: str) -> tuple[KeptNetwork, argparse.Namespace]:
-    """The options every benchmark on a kept network takes (`--folder`, `--name`,
-    `--network`, `--rounds`), parsed, and that network loaded."""
+def kept_network_options(doc: str, rounds: bool = True) -> argparse.ArgumentParser:
+    """The options every benchmark on a kept network takes: `--folder`, `--name`,
+    `--network`, and `--rounds` where it repeats (a benchmark may add its own)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--name", default="fmnist")
     parser.add_argument("--network", type=int, default=1, help="network trial number")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
+    if rounds:
+        parser.add_argument("--rounds", type=int, default=2)
+    return parser
+
+
+def kept_network_from_command_line(doc: str) -> tuple[KeptNetwork, argparse.Namespace]:
+    """`kept_network_options` parsed, and that network loaded."""
+    return kept_network_from(kept_network_options(doc).parse_args())
+
+
+def kept_network_from(args: argparse.Namespace) -> tuple[KeptNetwork, argparse.Namespace]:
+    """The network the parsed options name, loaded (libraries quiet)."""
     quiet_libraries()
     return kept_network(args.folder, args.name, args.network), args
 
 
 def kept_network(folder: Path, name: str, number: int) -> KeptNetwork:
-    """Network trial `number` of the main job kept in `folder` (SystemExit if it is not a
-    trained network with design points recorded)."""
-    journal = folder / "new.log"
+    """Network trial `number` of the main job kept in `folder` (exit code 2, one line,
+    where there is none, or it is not a trained network with design points recorded)."""
+    journal, database = folder / "new.log", folder / "new.db"
+    if not (journal.exists() or database.exists()):
+        _refuse(f"--folder {folder}: no main job kept there (no new.log or new.db)")
     storage = open_storage(f"journal:{journal}" if journal.exists()
-                           else f"sqlite:///{folder / 'new.db'}")
-    designs = optuna.load_study(study_name=name, storage=storage)
+                           else f"sqlite:///{database}")
+    try:
+        designs = optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        _refuse(f"--name {name}: no such study in {folder}")
     networks = load_network_study(storage, name)
     problem = problem_of(designs, storage)
+    if not 0 <= number < len(networks.trials):
+        _refuse(f"--network {number}: {folder} holds network trials 0-{len(networks.trials) - 1}")
     trial = networks.trials[number]
     recorded = designs.get_trials(deepcopy=False)
     before = [t for t in recorded if t.user_attrs["network_trial"] < number]
     mine = [t for t in recorded if t.user_attrs["network_trial"] == number]
     if problem is None or not mine or trial.user_attrs.get("outcome") != "trained":
-        raise SystemExit(f"network trial {number} of {folder}: not a trained network with "
-                         "design points recorded")
+        _refuse(f"--network {number}: not a trained network with design points recorded in "
+                f"{folder}")
     network = problem.design_space.network(mine[0].params)
     points = problem.hardware_points(network, problem.cost_technology())
     job = evaluation_job(problem, points, accuracy_needed(problem, points,
@@ -92,6 +111,12 @@ def kept_network(folder: Path, name: str, number: int) -> KeptNetwork:
     return KeptNetwork(plan, SCBNNModule.from_checkpoint(trial.user_attrs["checkpoint"]),
                        datamodule_for(config), network.key(),
                        {_pair(design, plan) for design in mine})
+
+
+def _refuse(message: str) -> NoReturn:
+    """One line on standard error, exit code 2 (bad input)."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _pair(design: optuna.trial.FrozenTrial, plan: EvaluationPlan) -> Pair:
