@@ -38,7 +38,7 @@ from trainer.binary_products import (  # noqa: E402
     integer_product,
     integer_products_exact,
 )
-from trainer.incremental import _sparse_rows, _Thresholds  # noqa: E402
+from trainer.incremental import _negated_where, _sparse_rows, _Thresholds  # noqa: E402
 
 TURNED_SHARES = (0.002, 0.01, 0.03, 0.1)
 FLIP_COUNTS = (64, 256, 512, 1024, 2048)
@@ -86,7 +86,7 @@ def _turned_inputs(layer: _Layer, share: float, generator: torch.Generator,
         return layer.clean + moved @ layer.signs.T
 
     def whole():
-        return integer_product(layer.inputs8 * (1 - 2 * turned.to(torch.int8)),
+        return integer_product(_negated_where(layer.inputs8, turned),
                                layer.bits8).to(torch.float32)
 
     _compare(f"{share:.1%} of inputs turned", sparse, whole, rounds)
@@ -108,7 +108,7 @@ def _flipped_weights(layer: _Layer, count: int, generator: torch.Generator,
         return columns, layer.clean.index_select(1, columns).index_add(1, targets, added)
 
     def as_read():
-        return integer_product(layer.inputs8, torch.where(flips.T, -layer.bits8, layer.bits8)
+        return integer_product(layer.inputs8, _negated_where(layer.bits8, flips.T)
                                ).to(torch.float32)
 
     def same(changed, whole):  # the flipped neurons' sums, the others the clean ones

@@ -99,6 +99,12 @@ def _sparse_rows(rows: torch.Tensor, columns: torch.Tensor, values: torch.Tensor
         return torch.sparse_csr_tensor(starts, columns, values, shape, check_invariants=False)
 
 
+def _negated_where(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """int8 `values` times -1 where `mask` is set: an int8 multiply, faster than
+    `torch.where` (0.6x its time on a layer's flipped weights, 0.2x on its turned inputs)."""
+    return values * (1 - 2 * mask.to(torch.int8))
+
+
 @dataclass(frozen=True)
 class _Turned:
     """Where a layer's +1/-1 inputs turned, (rows, width), and how many did (counted once:
@@ -304,6 +310,7 @@ class CleanPass:
             cut.thresholds = [self.thresholds[0].at_blocks(list(columns)),
                               *self.thresholds[1:]]
             cut.divisor = self.divisor[list(columns)]
+            # by rows, made again; the directed weights (`_directed`) hold for any rows
             cut._transposed, cut._integer_inputs, cut._cut = {}, {}, {}
             self._cut[columns] = cut
         return self._cut[columns]
@@ -374,15 +381,13 @@ class CleanPass:
         outputs are its int32 sums against whole-number bounds: 2.5x as fast as float32
         sums times the directions against the bounds (benchmarks/binary_products.py)."""
         weights, bound = self._integer_weights(index)
-        # times -1 where flipped or turned: int8 products, faster than `torch.where`
-        # (0.6x its time on the flips, 0.2x on the turned inputs)
         if flips is not None:
-            weights = weights * (1 - 2 * flips.T.to(torch.int8))
+            weights = _negated_where(weights, flips.T)
         if index not in self._integer_inputs:
             self._integer_inputs[index] = self.inputs[index].to(torch.int8)
         inputs = self._integer_inputs[index]
         if turned is not None:
-            inputs = inputs * (1 - 2 * turned.mask.to(torch.int8))
+            inputs = _negated_where(inputs, turned.mask)
         sums = integer_product(inputs, weights)
         if bound is not None:
             return _Decided(sums >= bound)
